@@ -1,0 +1,231 @@
+// The value types that flow between feedd's modules. Plain data, std only: every other module
+// speaks in these, so that no library type (pugi::, CURL*, sqlite3*) crosses a module boundary.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace feedd {
+
+// Feed dates have second precision; UTC throughout.
+using TimePoint = std::chrono::sys_seconds;
+using Duration = std::chrono::milliseconds;
+
+// ---------------------------------------------------------------------------------------------
+// Configuration side: what the operator asked for.
+
+// How entries of one feed are told apart (ARCHITECTURE.md, "Identity and deduplication").
+enum class IdentityRule { automatic, guid, link, content };
+
+// Where a secret comes from; the secret itself is never written into feeds.toml or the archive.
+struct SecretSource {
+    enum class Kind { none, file, env, credential };
+    Kind kind = Kind::none;
+    std::string reference;  // path, variable name or systemd credential name
+};
+
+struct HttpHeader {
+    std::string name;
+    std::string value;
+    bool operator==(const HttpHeader&) const = default;
+};
+
+// One `[[feed]]` of feeds.toml. `name` is the feed's identity in the archive.
+struct FeedSource {
+    std::string name;
+    std::string url;
+    std::string title;     // operator's title; the feed's own title lives in the archive
+    std::string category;  // one folder path, "News/Asia"
+    std::vector<std::string> tags;
+    bool enabled = true;
+    std::optional<Duration> interval;  // else the global one
+    IdentityRule identity = IdentityRule::automatic;
+    std::string user_agent;  // else the global one
+    std::vector<HttpHeader> headers;
+    std::string ca_file;
+    std::string username;
+    SecretSource password;
+    std::optional<int> keep_days;  // else the global one; 0 keeps forever
+    bool operator==(const FeedSource&) const = default;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Fetch side: one HTTP request and what came of it.
+
+struct FetchRequest {
+    std::string url;
+    std::string etag;           // sent as If-None-Match when not empty
+    std::string last_modified;  // sent as If-Modified-Since when not empty
+    std::string user_agent;
+    std::vector<HttpHeader> headers;  // already resolved; never logged
+    std::string username;
+    std::string password;  // already resolved; never logged
+    std::string ca_file;
+    std::string proxy;
+    Duration connect_timeout{std::chrono::seconds(20)};
+    Duration timeout{std::chrono::seconds(60)};
+    std::int64_t max_body = 16 * 1024 * 1024;  // decoded bytes
+    int max_redirects = 5;
+    bool allow_private_networks = false;
+};
+
+// Why a fetch produced no usable response. `http` means a response arrived with a status that is
+// not 2xx/304; the others are transport-level.
+enum class FetchErrorKind {
+    none,
+    http,
+    dns,
+    connect,
+    timeout,
+    tls,
+    too_large,
+    too_many_redirects,
+    blocked_address,  // resolved to a private/loopback address with the guard on
+    bad_scheme,       // not http(s), also across redirects
+    bad_response,     // malformed HTTP, bad chunking, bad compression
+    network,          // reset, refused mid-way, other socket failure
+    cancelled,
+    other,
+};
+
+struct RedirectHop {
+    std::string from;
+    std::string to;
+    long status = 0;
+};
+
+struct FetchResult {
+    long status = 0;  // last HTTP status, 0 when no response arrived
+    std::string body;
+    std::string content_type;
+    std::string etag;
+    std::string last_modified;
+    std::string final_url;
+    std::vector<RedirectHop> redirects;
+    std::optional<TimePoint> retry_after;  // absolute, from seconds or an HTTP date
+    std::optional<std::chrono::seconds> max_age;
+    std::optional<TimePoint> expires;
+    std::optional<TimePoint> server_date;
+    Duration elapsed{0};
+    std::int64_t bytes_received = 0;  // on the wire
+    FetchErrorKind error = FetchErrorKind::none;
+    std::string error_message;  // one line, for people
+
+    bool ok() const { return error == FetchErrorKind::none && status >= 200 && status < 300; }
+    bool not_modified() const { return error == FetchErrorKind::none && status == 304; }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Parse side: what a feed says.
+
+enum class FeedFormat { unknown, rss09x, rss10, rss20, atom03, atom10, json1x };
+
+struct Enclosure {
+    std::string url;
+    std::string type;
+    std::optional<std::int64_t> length;
+    bool operator==(const Enclosure&) const = default;
+};
+
+// One feed's version of a story. Empty strings mean "absent".
+struct Entry {
+    std::string id;  // guid / atom:id / JSON id, as the feed wrote it
+    std::string title;
+    std::string link;  // absolute
+    std::optional<TimePoint> published;
+    std::optional<TimePoint> updated;
+    std::string author;
+    std::string summary;  // HTML
+    std::string content;  // HTML
+    std::vector<std::string> categories;
+    std::string image;  // absolute
+    std::vector<Enclosure> enclosures;
+    bool operator==(const Entry&) const = default;
+};
+
+// A link an HTML page advertises (`<link rel="alternate" type="application/rss+xml" ...>`).
+struct FeedLink {
+    std::string url;
+    std::string type;
+    std::string title;
+    bool operator==(const FeedLink&) const = default;
+};
+
+struct ParsedFeed {
+    // false: the bytes are no feed at all (`error` says why; `advertised` lists the feeds an
+    // HTML page points to).
+    bool is_feed = true;
+    bool wellformed = true;
+    std::string error;  // empty = null
+    FeedFormat format = FeedFormat::unknown;
+    std::string title;
+    std::string link;
+    std::string subtitle;
+    std::string language;
+    std::optional<TimePoint> updated;
+    std::string image;
+    std::optional<int> ttl_minutes;
+    std::optional<int> update_period_minutes;  // sy:updatePeriod / sy:updateFrequency
+    std::vector<int> skip_hours;
+    std::vector<std::string> skip_days;
+    std::vector<Entry> entries;
+    std::vector<FeedLink> advertised;
+};
+
+// ---------------------------------------------------------------------------------------------
+// State: what the archive remembers of each feed between polls.
+
+struct FeedState {
+    std::string name;
+    std::string etag;
+    std::string last_modified;
+    std::optional<TimePoint> last_poll;
+    std::optional<TimePoint> last_success;
+    std::optional<TimePoint> next_poll;
+    long last_status = 0;
+    std::string last_error;
+    int consecutive_failures = 0;
+    // Learned at run time; wins over feeds.toml until the entry there changes
+    // (`configured_url` records which feeds.toml URL this knowledge belongs to).
+    std::string configured_url;
+    bool gone = false;               // 410: not polled until reset
+    std::string moved_to;            // permanent redirect confirmed: the URL polled now
+    std::string redirect_candidate;  // permanent redirect seen, not yet confirmed
+    std::optional<TimePoint> redirect_first_seen;
+    int redirect_count = 0;
+    bool identity_fallback = false;  // auto identity fell back from guid to link
+    std::optional<TimePoint> retry_after;
+
+    bool operator==(const FeedState&) const = default;
+};
+
+// The one value that flows back from a poll to the scheduler.
+struct RefreshOutcome {
+    enum class Kind { updated, not_modified, failed, gone };
+    Kind kind = Kind::failed;
+    int new_articles = 0;
+    int updated_entries = 0;
+    long status = 0;
+    FetchErrorKind error = FetchErrorKind::none;
+    std::optional<TimePoint> retry_after;         // 429/503
+    std::optional<std::chrono::seconds> max_age;  // Cache-Control
+    std::optional<TimePoint> expires;
+    std::optional<int> ttl_minutes;  // feed's own hints
+    std::optional<int> update_period_minutes;
+};
+
+// Names the contract uses for enums (JSON, logs, the archive).
+const char* to_string(FeedFormat format) noexcept;
+const char* to_string(IdentityRule rule) noexcept;
+const char* to_string(FetchErrorKind kind) noexcept;
+std::optional<IdentityRule> identity_rule_from_string(std::string_view text) noexcept;
+
+// "2024-08-23T06:05:10Z"
+std::string format_utc(TimePoint t);
+
+}  // namespace feedd

@@ -1,0 +1,18 @@
+#include "cli/common.hpp"
+
+namespace feedd::cli {
+
+std::filesystem::path config_path(const Context& context) { return config::find_config(context.config); }
+
+config::Config load_config(const Context& context) { return config::load_config(config_path(context)); }
+
+std::filesystem::path database_path(const Context& context) {
+    if (context.db) return *context.db;
+    return load_config(context).settings.database;
+}
+
+void on_chosen(CLI::App* sub, Context& context, std::function<int()> body) {
+    sub->callback([&context, body = std::move(body)] { context.action = body; });
+}
+
+}  // namespace feedd::cli

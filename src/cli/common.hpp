@@ -1,0 +1,44 @@
+// What the subcommands share: global options, finding the config and the archive, errors.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "feedd/config/config.hpp"
+
+namespace feedd::cli {
+
+struct Context {
+    std::optional<std::filesystem::path> config;  // --config
+    std::optional<std::filesystem::path> db;      // --db
+    std::string log_level;                        // --log-level
+    std::function<int()> action;                  // set by the chosen subcommand
+};
+
+// A command-line mistake the user can fix: one line, exit status 2.
+class UsageError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+std::filesystem::path config_path(const Context& context);
+config::Config load_config(const Context& context);
+// --db, else the config's `database`.
+std::filesystem::path database_path(const Context& context);
+
+// Registers `sub` to run `body` when chosen.
+void on_chosen(CLI::App* sub, Context& context, std::function<int()> body);
+
+// Subcommands, grouped by the module they front.
+void add_parse_commands(CLI::App& app, Context& context);   // parse
+void add_store_commands(CLI::App& app, Context& context);   // query, show, db
+void add_feeds_commands(CLI::App& app, Context& context);   // feeds, import-opml, export-opml, check-config
+void add_daemon_commands(CLI::App& app, Context& context);  // run, poll, status
+
+
+}  // namespace feedd::cli

@@ -1,0 +1,1 @@
+#include "feedd/daemon/daemon.hpp"

@@ -1,0 +1,1 @@
+#include "feedd/fetch/fetch.hpp"

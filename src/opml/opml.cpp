@@ -1,0 +1,1 @@
+#include "feedd/opml/opml.hpp"

@@ -1,0 +1,1 @@
+#include "feedd/parse/parse.hpp"

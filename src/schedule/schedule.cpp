@@ -1,0 +1,1 @@
+#include "feedd/schedule/schedule.hpp"

@@ -1,0 +1,1 @@
+#include "feedd/store/store.hpp"
