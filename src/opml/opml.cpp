@@ -48,7 +48,8 @@ std::string collapse(std::string_view text) {
 
 bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
            });
 }
 
@@ -158,7 +159,8 @@ class Importer {
         if (children) walk(outline, folder);
     }
 
-    void add(pugi::xml_node outline, const std::string& url, const std::string& label, const std::string& folder) {
+    void add(pugi::xml_node outline, const std::string& url, const std::string& label,
+             const std::string& folder) {
         // OPML 2.0: `category` is a comma-separated list of slash-delimited paths ("/News/Asia,
         // politics"). A leading slash on a feed outside any folder names its folder.
         std::string category = folder;
@@ -201,7 +203,8 @@ class Importer {
         feed.tags = std::move(tags);
         if (!prefix_.empty()) {
             feed.name = trim(outline.attribute((prefix_ + ":name").c_str()).value());
-            feed.enabled = std::string_view(outline.attribute((prefix_ + ":disabled").c_str()).value()) != "true";
+            feed.enabled =
+                std::string_view(outline.attribute((prefix_ + ":disabled").c_str()).value()) != "true";
         }
         result.feeds.push_back(std::move(feed));
     }
@@ -236,7 +239,8 @@ struct Folder {
 
     Folder* child(const std::string& child_name) {
         for (auto& item : items) {
-            if (auto* folder = std::get_if<std::unique_ptr<Folder>>(&item); folder && (*folder)->name == child_name)
+            if (auto* folder = std::get_if<std::unique_ptr<Folder>>(&item);
+                folder && (*folder)->name == child_name)
                 return folder->get();
         }
         auto folder = std::make_unique<Folder>();
@@ -262,8 +266,9 @@ void write_folder(pugi::xml_node parent, const Folder& folder) {
         }
         const ExportFeed& feed = *std::get<const ExportFeed*>(item);
         const FeedSource& source = feed.source;
-        const std::string text =
-            !source.title.empty() ? source.title : !feed.feed_title.empty() ? feed.feed_title : source.name;
+        const std::string text = !source.title.empty()      ? source.title
+                                 : !feed.feed_title.empty() ? feed.feed_title
+                                                            : source.name;
         auto outline = parent.append_child("outline");
         set(outline, "type", "rss");
         set(outline, "text", text);
@@ -330,14 +335,17 @@ std::string export_opml(const std::vector<ExportFeed>& feeds, const ExportOption
 ImportResult import_opml(std::string_view xml) {
     if (trim(xml).empty()) throw OpmlError("not OPML: the file is empty");
     pugi::xml_document document;
-    const auto parsed = document.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_doctype);
+    const auto parsed =
+        document.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_doctype);
     if (!parsed) {
-        throw OpmlError(std::string("not XML: ") + parsed.description() + " at " + position(xml, parsed.offset));
+        throw OpmlError(std::string("not XML: ") + parsed.description() + " at " +
+                        position(xml, parsed.offset));
     }
     for (const auto node : document.children()) {
         // pugixml never expands entities a DTD declares, but a file that declares them (a "billion
         // laughs" bomb, or XXE) is not an honest OPML file: refuse it outright.
-        if (node.type() == pugi::node_doctype && std::string_view(node.value()).find("<!ENTITY") != std::string_view::npos) {
+        if (node.type() == pugi::node_doctype &&
+            std::string_view(node.value()).find("<!ENTITY") != std::string_view::npos) {
             throw OpmlError("refusing an OPML file whose DOCTYPE declares entities (OPML needs none)");
         }
     }
@@ -345,7 +353,8 @@ ImportResult import_opml(std::string_view xml) {
     if (!iequals(root.name(), "opml")) {
         std::string message = std::string("not OPML: the root element is <") + root.name() + ">, not <opml>";
         const std::string name = to_lower(root.name());
-        if (name == "rss" || name == "feed" || name == "rdf:rdf") message += " (this is a feed: add it with `feedd feeds add URL`)";
+        if (name == "rss" || name == "feed" || name == "rdf:rdf")
+            message += " (this is a feed: add it with `feedd feeds add URL`)";
         throw OpmlError(message);
     }
     pugi::xml_node body;
