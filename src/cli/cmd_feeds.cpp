@@ -59,10 +59,8 @@ std::string time_text(const std::optional<TimePoint>& time) {
     return time ? format_utc(*time) : "-";
 }
 
-// The archive's view of the feeds; none when there is no archive yet (only for export).
-std::vector<FeedState> archive_states(const fs::path& database) {
-    auto archive = store::Archive::open(database, store::OpenMode::read_only);
-    return archive.feed_states();
+std::vector<store::FeedSummary> archived_feeds(const fs::path& database) {
+    return store::Archive::open(database, store::OpenMode::read_only).feed_summaries();
 }
 
 // `feeds enable` also forgets what the daemon learned (410 gone, a permanent redirect, failures),
@@ -200,14 +198,18 @@ std::string describe_import(const ImportPlan& plan, const fs::path& config_path,
 }
 
 std::vector<opml::ExportFeed> export_feeds(const config::Config& config,
-                                           const std::vector<FeedState>& states) {
+                                           const std::vector<store::FeedSummary>& archived) {
     std::vector<opml::ExportFeed> feeds;
     for (const auto& source : config.feeds) {
         opml::ExportFeed feed;
         feed.source = source;
-        const auto state = std::find_if(states.begin(), states.end(),
-                                        [&](const FeedState& s) { return s.name == source.name; });
-        feed.disabled = !source.enabled || (state != states.end() && state->gone);
+        const auto summary = std::find_if(archived.begin(), archived.end(),
+                                          [&](const store::FeedSummary& s) { return s.name == source.name; });
+        if (summary != archived.end()) {
+            feed.feed_title = summary->title;
+            feed.site_link = summary->site_link;
+        }
+        feed.disabled = !source.enabled || (summary != archived.end() && summary->state.gone);
         feeds.push_back(std::move(feed));
     }
     return feeds;
@@ -234,9 +236,10 @@ FeedSource add_feed(const fs::path& config_path, const std::string& url, const s
     return feed;
 }
 
-std::vector<FeedRow> feed_rows(const config::Config& config, const std::vector<FeedState>& states) {
-    std::map<std::string, const FeedState*> by_name;
-    for (const auto& state : states) by_name.emplace(state.name, &state);
+std::vector<FeedRow> feed_rows(const config::Config& config,
+                               const std::vector<store::FeedSummary>& archived) {
+    std::map<std::string, const store::FeedSummary*> by_name;
+    for (const auto& summary : archived) by_name.emplace(summary.name, &summary);
     std::vector<FeedRow> rows;
     for (const auto& feed : config.feeds) {
         FeedRow row;
@@ -246,47 +249,49 @@ std::vector<FeedRow> feed_rows(const config::Config& config, const std::vector<F
         row.enabled = feed.enabled;
         const auto it = by_name.find(feed.name);
         if (it != by_name.end()) {
-            row.state = *it->second;
+            row.archived = *it->second;
             by_name.erase(it);
         }
+        const FeedState* state = row.archived ? &row.archived->state : nullptr;
         if (!feed.enabled)
             row.status = "disabled";
-        else if (row.state && row.state->gone)
+        else if (state && state->gone)
             row.status = "gone";
-        else if (!row.state || !row.state->last_poll)
+        else if (!state || !state->last_poll)
             row.status = "new";
-        else if (row.state->consecutive_failures > 0)
+        else if (state->consecutive_failures > 0)
             row.status = "failing";
         else
             row.status = "ok";
         rows.push_back(std::move(row));
     }
     // Feeds taken out of feeds.toml keep their articles; show that they are still archived.
-    for (const auto& state : states) {
-        if (!by_name.contains(state.name)) continue;
+    for (const auto& summary : archived) {
+        if (!by_name.contains(summary.name)) continue;
         FeedRow row;
-        row.name = state.name;
-        row.url = state.configured_url;
+        row.name = summary.name;
+        row.url = summary.url.empty() ? summary.state.configured_url : summary.url;
         row.configured = false;
         row.enabled = false;
         row.status = "removed";
-        row.state = state;
+        row.archived = summary;
         rows.push_back(std::move(row));
     }
     return rows;
 }
 
 std::string feeds_table(const std::vector<FeedRow>& rows) {
-    const std::vector<std::string> header{"NAME",     "STATUS", "LAST POLL", "NEXT POLL",
-                                          "CATEGORY", "URL",    "ERROR"};
+    const std::vector<std::string> header{"NAME",      "STATUS",   "ARTICLES", "LAST POLL",
+                                          "NEXT POLL", "CATEGORY", "URL",      "ERROR"};
     std::vector<std::vector<std::string>> cells{header};
     for (const auto& row : rows) {
+        const FeedState state = row.archived ? row.archived->state : FeedState{};
         std::string status = row.status;
-        if (row.status == "failing") status += " (" + std::to_string(row.state->consecutive_failures) + ")";
-        std::string error = row.state ? row.state->last_error : "";
-        if (row.state && !row.state->moved_to.empty()) error = "moved to " + row.state->moved_to;
-        cells.push_back({row.name, status, time_text(row.state ? row.state->last_poll : std::nullopt),
-                         time_text(row.state && row.enabled ? row.state->next_poll : std::nullopt),
+        if (row.status == "failing") status += " (" + std::to_string(state.consecutive_failures) + ")";
+        std::string error = state.last_error;
+        if (!state.moved_to.empty()) error = "moved to " + state.moved_to;
+        cells.push_back({row.name, status, row.archived ? std::to_string(row.archived->articles) : "0",
+                         time_text(state.last_poll), time_text(row.enabled ? state.next_poll : std::nullopt),
                          row.category.empty() ? "-" : row.category, row.url, error});
     }
     std::vector<std::size_t> widths(header.size(), 0);
@@ -311,23 +316,28 @@ std::string feeds_json(const std::vector<FeedRow>& rows) {
     const auto time = [](const std::optional<TimePoint>& t) -> nlohmann::json {
         return t ? nlohmann::json(format_utc(*t)) : nlohmann::json(nullptr);
     };
+    const auto text = [](const std::string& s) -> nlohmann::json {
+        return s.empty() ? nlohmann::json(nullptr) : nlohmann::json(s);
+    };
     for (const auto& row : rows) {
-        const FeedState state = row.state.value_or(FeedState{});
-        json.push_back(
-            {{"name", row.name},
-             {"url", row.url},
-             {"category", row.category},
-             {"configured", row.configured},
-             {"enabled", row.enabled},
-             {"status", row.status},
-             {"last_poll", time(state.last_poll)},
-             {"last_success", time(state.last_success)},
-             {"next_poll", row.enabled ? time(state.next_poll) : nlohmann::json(nullptr)},
-             {"last_status", state.last_status},
-             {"error", state.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(state.last_error)},
-             {"consecutive_failures", state.consecutive_failures},
-             {"moved_to",
-              state.moved_to.empty() ? nlohmann::json(nullptr) : nlohmann::json(state.moved_to)}});
+        const store::FeedSummary summary = row.archived.value_or(store::FeedSummary{});
+        const FeedState& state = summary.state;
+        json.push_back({{"name", row.name},
+                        {"url", row.url},
+                        {"category", row.category},
+                        {"title", text(summary.title)},
+                        {"site_link", text(summary.site_link)},
+                        {"configured", row.configured},
+                        {"enabled", row.enabled},
+                        {"status", row.status},
+                        {"articles", summary.articles},
+                        {"last_poll", time(state.last_poll)},
+                        {"last_success", time(state.last_success)},
+                        {"next_poll", row.enabled ? time(state.next_poll) : nlohmann::json(nullptr)},
+                        {"last_status", state.last_status},
+                        {"error", text(state.last_error)},
+                        {"consecutive_failures", state.consecutive_failures},
+                        {"moved_to", text(state.moved_to)}});
     }
     // Strings from feeds and servers may hold invalid UTF-8: replace rather than throw.
     return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
@@ -373,11 +383,13 @@ void add_feeds_commands(CLI::App& app, Context& context) {
         const config::Config config = load_config(context);
         const fs::path database = context.db ? *context.db : config.settings.database;
         std::error_code error;
-        // The archive only adds what the daemon learned (gone feeds); no archive, no such news.
-        const auto states = fs::exists(database, error) ? archive_states(database) : std::vector<FeedState>{};
+        // The archive adds what polls learned (titles, site links, gone feeds); before the first
+        // poll there is none, and the feed list alone is exported.
+        const auto archived =
+            fs::exists(database, error) ? archived_feeds(database) : std::vector<store::FeedSummary>{};
         opml::ExportOptions options;
         options.created = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-        const std::string xml = opml::export_opml(export_feeds(config, states), options);
+        const std::string xml = opml::export_opml(export_feeds(config, archived), options);
         if (output->empty() || *output == "-") {
             std::cout << xml;
         } else {
@@ -397,8 +409,8 @@ void add_feeds_commands(CLI::App& app, Context& context) {
     list->add_option("--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
     on_chosen(list, context, [&context, format] {
         const config::Config config = load_config(context);
-        const auto states = archive_states(context.db ? *context.db : config.settings.database);
-        const auto rows = feed_rows(config, states);
+        const auto rows =
+            feed_rows(config, archived_feeds(context.db ? *context.db : config.settings.database));
         std::cout << (*format == "json" ? feeds_json(rows) : feeds_table(rows));
         return 0;
     });

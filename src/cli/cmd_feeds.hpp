@@ -11,6 +11,7 @@
 #include "feedd/config/config.hpp"
 #include "feedd/model/model.hpp"
 #include "feedd/opml/opml.hpp"
+#include "feedd/store/store.hpp"
 
 namespace feedd::cli {
 
@@ -41,9 +42,10 @@ ImportPlan import_opml_text(const std::filesystem::path& config_path, std::strin
 // The report of an import, for people.
 std::string describe_import(const ImportPlan& plan, const std::filesystem::path& config_path, bool dry_run);
 
-// The configured feeds with what the archive knows of them (gone feeds are marked disabled).
+// The configured feeds with what the archive knows of them: the feed's own title and site link;
+// gone feeds are marked disabled.
 std::vector<opml::ExportFeed> export_feeds(const config::Config& config,
-                                           const std::vector<FeedState>& states);
+                                           const std::vector<store::FeedSummary>& archived);
 
 // `feeds add`: validates, derives a name when none is given, appends. Throws UsageError for a bad
 // URL or name, std::runtime_error when the URL or name is configured already.
@@ -58,9 +60,9 @@ struct FeedRow {
     bool configured = true;
     bool enabled = true;
     std::string status;  // new, ok, failing, gone, disabled, removed
-    std::optional<FeedState> state;
+    std::optional<store::FeedSummary> archived;
 };
-std::vector<FeedRow> feed_rows(const config::Config& config, const std::vector<FeedState>& states);
+std::vector<FeedRow> feed_rows(const config::Config& config, const std::vector<store::FeedSummary>& archived);
 std::string feeds_table(const std::vector<FeedRow>& rows);
 std::string feeds_json(const std::vector<FeedRow>& rows);
 

@@ -205,6 +205,8 @@ class Importer {
             feed.name = trim(outline.attribute((prefix_ + ":name").c_str()).value());
             feed.enabled =
                 std::string_view(outline.attribute((prefix_ + ":disabled").c_str()).value()) != "true";
+            // feedd writes the name as `text` when a feed has no title (OPML wants some text).
+            if (feed.title == feed.name) feed.title.clear();
         }
         result.feeds.push_back(std::move(feed));
     }

@@ -13,7 +13,7 @@ TEST_CASE("check-config passes the repository's example configurations with a su
         const auto result =
             run_feedd("--config " + quote(feedd::test::fixture_path(relative)) + " check-config");
         CHECK(result.status == 0);
-        CHECK(result.output.find("OK, 5 feed(s)") != std::string::npos);
+        CHECK(result.output.find("OK, 5 feeds in 4 categories") != std::string::npos);
         CHECK(result.output.find("archive: /") != std::string::npos);
     }
 }
@@ -33,7 +33,7 @@ TEST_CASE("check-config names the archive --db points to and the warnings") {
     const auto result =
         run_feedd("--config " + quote(dir / "feeds.toml") + " --db /srv/archive.db check-config");
     CHECK(result.status == 0);
-    CHECK(result.output.find("OK, 1 feed(s)") != std::string::npos);
+    CHECK(result.output.find("OK, 1 feed\n") != std::string::npos);
     CHECK(result.output.find("archive: /srv/archive.db") != std::string::npos);
     CHECK(result.output.find("warning: " + (dir / "feeds.toml").string() + " is writable by other users") !=
           std::string::npos);

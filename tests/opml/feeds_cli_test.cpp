@@ -14,7 +14,6 @@ namespace config = feedd::config;
 namespace opml = feedd::opml;
 namespace fs = std::filesystem;
 using feedd::FeedSource;
-using feedd::FeedState;
 using feedd::test::quote;
 using feedd::test::read_file;
 using feedd::test::read_fixture;
@@ -202,17 +201,22 @@ name = "fresh"
 url = "https://fresh.example/rss"
 )");
     const auto cfg = config::load_config(dir / "feeds.toml");
-    FeedState failing;
+    feedd::store::FeedSummary failing;
     failing.name = "private";
-    failing.last_poll = std::chrono::sys_days{std::chrono::year{2026} / 11 / 28} + std::chrono::hours{18};
-    failing.next_poll = *failing.last_poll + std::chrono::hours{2};
-    failing.last_status = 503;
-    failing.last_error = "HTTP 503 Service Unavailable";
-    failing.consecutive_failures = 3;
-    FeedState removed;
+    failing.articles = 12;
+    failing.state.name = "private";
+    failing.state.last_poll =
+        std::chrono::sys_days{std::chrono::year{2026} / 11 / 28} + std::chrono::hours{18};
+    failing.state.next_poll = *failing.state.last_poll + std::chrono::hours{2};
+    failing.state.last_status = 503;
+    failing.state.last_error = "HTTP 503 Service Unavailable";
+    failing.state.consecutive_failures = 3;
+    feedd::store::FeedSummary removed;
     removed.name = "old";
-    removed.configured_url = "https://old.example/rss";
-    removed.last_poll = failing.last_poll;
+    removed.url = "https://old.example/rss";
+    removed.configured = false;
+    removed.articles = 40;
+    removed.state.last_poll = failing.state.last_poll;
 
     const auto rows = cli::feed_rows(cfg, {removed, failing});
     REQUIRE(rows.size() == 4);
@@ -223,15 +227,17 @@ url = "https://fresh.example/rss"
     CHECK_FALSE(rows[3].configured);
 
     const std::string table = cli::feeds_table(rows);
-    CHECK(
-        table.starts_with("NAME     STATUS       LAST POLL             NEXT POLL             CATEGORY  URL"));
-    CHECK(table.find("private  failing (3)  2026-11-28T18:00:00Z  2026-11-28T20:00:00Z  Work      "
+    CHECK(table.starts_with(
+        "NAME     STATUS       ARTICLES  LAST POLL             NEXT POLL             CATEGORY  URL"));
+    CHECK(table.find("private  failing (3)  12        2026-11-28T18:00:00Z  2026-11-28T20:00:00Z  Work      "
                      "https://intranet.example/rss  HTTP 503 Service Unavailable\n") != std::string::npos);
-    CHECK(table.find("old      removed") != std::string::npos);
+    CHECK(table.find("old      removed      40        2026-11-28T18:00:00Z  -                     -         "
+                     "https://old.example/rss") != std::string::npos);
 
     const std::string json = cli::feeds_json(rows);
     CHECK(json.find("\"error\": \"HTTP 503 Service Unavailable\"") != std::string::npos);
     CHECK(json.find("\"next_poll\": \"2026-11-28T20:00:00Z\"") != std::string::npos);
+    CHECK(json.find("\"articles\": 12") != std::string::npos);
     for (const auto& output : {table, json}) {
         CHECK(output.find("jane") == std::string::npos);
         CHECK(output.find("INTRANET_SECRET_VARIABLE") == std::string::npos);
@@ -239,17 +245,23 @@ url = "https://fresh.example/rss"
     }
 }
 
-TEST_CASE("export marks disabled and gone feeds") {
+TEST_CASE("export takes titles and site links from the archive and marks gone feeds") {
     TempDir dir;
     write_file(dir / "feeds.toml",
                existing + "\n[[feed]]\nname = \"dead\"\nurl = \"https://dead.example/\"\n");
     const auto cfg = config::load_config(dir / "feeds.toml");
-    FeedState gone;
-    gone.name = "dead";
-    gone.gone = true;
-    const auto feeds = cli::export_feeds(cfg, {gone});
+    feedd::store::FeedSummary lwn;
+    lwn.name = "lwn";
+    lwn.title = "LWN.net";
+    lwn.site_link = "https://lwn.net/";
+    feedd::store::FeedSummary dead;
+    dead.name = "dead";
+    dead.state.gone = true;
+    const auto feeds = cli::export_feeds(cfg, {dead, lwn});
     REQUIRE(feeds.size() == 2);
     CHECK_FALSE(feeds[0].disabled);
+    CHECK(feeds[0].feed_title == "LWN.net");
+    CHECK(feeds[0].site_link == "https://lwn.net/");
     CHECK(feeds[1].disabled);
 }
 
@@ -313,4 +325,71 @@ TEST_CASE("the first import creates the feeds.toml named by --config") {
     const auto cfg = config::load_config(dir / "new.toml");
     CHECK(cfg.feeds.size() == 4);
     CHECK(cfg.settings.database == dir / "feedd.db");
+}
+
+TEST_CASE("feeds list, export-opml and feeds enable read and reset what the archive learned") {
+    TempDir dir;
+    const fs::path path = dir / "feeds.toml";
+    write_file(path, existing + "\n[[feed]]\nname = \"dead\"\nurl = \"https://dead.example/rss\"\n");
+    const auto cfg = config::load_config(path);
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    {
+        auto archive = feedd::store::Archive::open(dir / "feedd.db", feedd::store::OpenMode::read_write);
+        archive.sync_feeds(cfg.feeds);
+        feedd::ParsedFeed parsed;
+        parsed.format = feedd::FeedFormat::rss20;
+        parsed.title = "LWN.net";
+        parsed.link = "https://lwn.net/";
+        feedd::Entry entry;
+        entry.id = "a1";
+        entry.title = "Kernel news";
+        entry.link = "https://lwn.net/Articles/1/";
+        parsed.entries = {entry};
+        feedd::FeedState ok;
+        ok.name = "lwn";
+        ok.last_poll = ok.last_success = now;
+        ok.next_poll = now + std::chrono::hours{1};
+        ok.last_status = 200;
+        archive.commit_poll(cfg.feeds[0], &parsed, ok, now);
+        feedd::FeedState gone;
+        gone.name = "dead";
+        gone.last_poll = now;
+        gone.last_status = 410;
+        gone.last_error = "HTTP 410 Gone";
+        gone.consecutive_failures = 1;
+        gone.gone = true;
+        gone.configured_url = cfg.feeds[1].url;
+        archive.commit_poll(cfg.feeds[1], nullptr, gone, now);
+    }
+    const std::string config = "--config " + quote(path) + " ";
+
+    auto result = run_feedd(config + "feeds list");
+    CHECK(result.status == 0);
+    CHECK(result.output.find("lwn   ok      1 ") != std::string::npos);
+    CHECK(result.output.find("dead  gone    0 ") != std::string::npos);
+    CHECK(result.output.find("HTTP 410 Gone") != std::string::npos);
+
+    result = run_feedd(config + "feeds list --format json");
+    CHECK(result.status == 0);
+    CHECK(result.output.find("\"title\": \"LWN.net\"") != std::string::npos);
+    CHECK(result.output.find("\"status\": \"gone\"") != std::string::npos);
+
+    result = run_feedd(config + "export-opml");
+    CHECK(result.status == 0);
+    const auto exported = opml::import_opml(result.output);
+    REQUIRE(exported.feeds.size() == 2);
+    CHECK(exported.feeds[0].site_link == "https://lwn.net/");
+    CHECK(exported.feeds[1].name == "dead");
+    CHECK_FALSE(exported.feeds[1].enabled);
+
+    result = run_feedd(config + "feeds enable dead");
+    CHECK(result.status == 0);
+    const auto state =
+        feedd::store::Archive::open(dir / "feedd.db", feedd::store::OpenMode::read_only).feed_state("dead");
+    CHECK_FALSE(state.gone);
+    CHECK(state.consecutive_failures == 0);
+
+    result = run_feedd(config + "--db " + quote(dir / "missing.db") + " feeds list");
+    CHECK(result.status == 1);
+    CHECK_FALSE(fs::exists(dir / "missing.db"));
 }
