@@ -47,6 +47,11 @@ Opened open_all(const RunOptions& options) {
     return opened;
 }
 
+std::unique_ptr<HookRunner> make_hooks(const config::Config& config) {
+    if (config.settings.on_new.empty()) return nullptr;
+    return std::make_unique<HookRunner>(config.settings.on_new, config.settings.on_new_timeout);
+}
+
 std::string status_line(const Pipeline& pipeline) {
     const auto& totals = pipeline.totals();
     std::string line = std::to_string(pipeline.feed_count()) + " feeds, " +
@@ -81,12 +86,14 @@ std::vector<PollReport> poll_once(const RunOptions& options) {
         if (!known.count(name)) throw std::runtime_error("no feed named '" + name + "' in " + opened.config.path.string());
     }
 
+    // Declared before the writer, whose jobs hand new articles to it.
+    auto hooks = make_hooks(opened.config);
     Writer writer(std::move(*opened.archive));
     opened.archive.reset();
     boost::asio::io_context io;
     fetch::Fetcher fetcher(io, options.fetcher);
     const auto grace = opened.config.settings.shutdown_grace;
-    Pipeline pipeline(io, fetcher, writer, opened.config, opened.states, /*once=*/true);
+    Pipeline pipeline(io, fetcher, writer, opened.config, opened.states, /*once=*/true, hooks.get());
 
     const auto now = WallClock::now();
     std::size_t chosen = 0;
@@ -144,11 +151,12 @@ int run(const RunOptions& options) {
     log_info("archive " + opened.database.string() + ", " + std::to_string(opened.config.feeds.size()) +
              " feeds from " + opened.config.path.string());
 
+    auto hooks = make_hooks(opened.config);
     Writer writer(std::move(*opened.archive));
     opened.archive.reset();
     boost::asio::io_context io;
     fetch::Fetcher fetcher(io, options.fetcher);
-    Pipeline pipeline(io, fetcher, writer, opened.config, opened.states, /*once=*/false);
+    Pipeline pipeline(io, fetcher, writer, opened.config, opened.states, /*once=*/false, hooks.get());
     pipeline.schedule_from_state(WallClock::now());
     // Every poll updates STATUS: cheap (one datagram, nothing without NOTIFY_SOCKET) and it lets
     // `systemctl status` and tests follow the daemon without polling its log.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
 
 #include "daemon/log.hpp"
 #include "daemon/refresh.hpp"
@@ -23,6 +24,22 @@ std::chrono::milliseconds spread_step(std::size_t count) {
     if (count == 0) return kSpreadStep;
     const auto fit = std::chrono::milliseconds(kSpreadWindow) / static_cast<long>(count);
     return std::min<std::chrono::milliseconds>(kSpreadStep, fit);
+}
+
+// What `on_new` gets on stdin: one JSON object per new article.
+std::string new_articles_ndjson(const std::string& feed, const std::vector<store::ArticleRow>& rows) {
+    std::string out;
+    for (const auto& row : rows) {
+        nlohmann::json line = {{"id", row.id},           {"feed", feed},
+                               {"title", row.title},     {"link", row.link},
+                               {"author", row.author},   {"summary", row.summary},
+                               {"feeds", row.feeds},     {"first_seen", format_utc(row.first_seen)},
+                               {"published", nullptr}};
+        if (row.published) line["published"] = format_utc(*row.published);
+        out += line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        out += '\n';
+    }
+    return out;
 }
 
 TimePoint to_seconds(WallTime t) { return std::chrono::floor<std::chrono::seconds>(t); }
@@ -55,13 +72,14 @@ std::string url_host(std::string_view url) {
 }
 
 Pipeline::Pipeline(boost::asio::io_context& io, fetch::Fetcher& fetcher, Writer& writer, config::Config config,
-                   std::map<std::string, FeedState> states, bool once)
+                   std::map<std::string, FeedState> states, bool once, HookRunner* on_new)
     : io_(io),
       fetcher_(fetcher),
       writer_(writer),
       config_(std::move(config)),
       states_(std::move(states)),
       once_(once),
+      on_new_(on_new),
       timer_(io),
       grace_timer_(io) {
     for (const auto& feed : config_.feeds) sources_[feed.name] = feed;
@@ -264,7 +282,7 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
     const auto policy = policy_for(config_.settings, *feed);
     const double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
     const auto retry_on_store_failure = config_.settings.min_interval;
-    writer_.post([this, feed = *feed, state, policy, jitter, retry_on_store_failure, host_key,
+    writer_.post([this, feed = *feed, state, policy, jitter, retry_on_store_failure, host_key, hooks = on_new_,
                   result = std::move(result)](store::Archive& archive) mutable {
         const auto wall_now = WallClock::now();
         const auto now = to_seconds(wall_now);
@@ -286,6 +304,9 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
             refresh.report.new_articles = counts.new_entries;
             refresh.report.updated_entries = counts.updated_entries;
             written = refresh.state;
+            if (hooks && !counts.new_article_ids.empty()) {
+                hooks->submit(feed.name, new_articles_ndjson(feed.name, archive.articles(counts.new_article_ids)));
+            }
         } catch (const std::exception& e) {
             // The archive refused the write (disk full, read-only): nothing of this poll is kept, so
             // the feed is fetched again soon and catches up once the disk takes writes again.

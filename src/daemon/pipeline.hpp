@@ -14,6 +14,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "daemon/hook.hpp"
 #include "daemon/writer.hpp"
 #include "feedd/config/config.hpp"
 #include "feedd/daemon/daemon.hpp"
@@ -35,7 +36,7 @@ class Pipeline {
     };
 
     Pipeline(boost::asio::io_context& io, fetch::Fetcher& fetcher, Writer& writer, config::Config config,
-             std::map<std::string, FeedState> states, bool once);
+             std::map<std::string, FeedState> states, bool once, HookRunner* on_new = nullptr);
 
     // Queues a feed to be fetched at `due` (replacing an earlier due time).
     void schedule(const std::string& name, WallTime due);
@@ -81,6 +82,7 @@ class Pipeline {
     std::map<std::string, FeedSource> sources_;
     std::map<std::string, FeedState> states_;
     bool once_;
+    HookRunner* on_new_;
 
     std::multimap<WallTime, std::string> due_;     // time -> feed
     std::map<std::string, WallTime> due_of_;       // feed -> its entry in due_
