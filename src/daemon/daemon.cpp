@@ -165,6 +165,7 @@ int run(const RunOptions& options) {
     boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
     boost::asio::steady_timer watchdog_timer(io);
     boost::asio::steady_timer status_timer(io);
+    boost::asio::steady_timer maintenance_timer(io);
     bool stopping = false;
 
     std::function<void()> wait_for_signal = [&] {
@@ -196,6 +197,7 @@ int run(const RunOptions& options) {
             log_info(std::string("stopping on ") + (signal == SIGINT ? "SIGINT" : "SIGTERM"));
             watchdog_timer.cancel();
             status_timer.cancel();
+            maintenance_timer.cancel();
             pipeline.stop(pipeline.config().settings.shutdown_grace, [&] {
                 signals.cancel();
                 io.stop();
@@ -223,6 +225,27 @@ int run(const RunOptions& options) {
             if (!error) report_status();
         });
     };
+    // Retention and SQLite's statistics, on the writer thread, at start and then hourly.
+    std::function<void()> maintain = [&] {
+        const int keep_days = pipeline.config().settings.keep_days;
+        writer.post([keep_days](store::Archive& archive) {
+            try {
+                const auto pruned = archive.prune(keep_days, std::chrono::floor<std::chrono::seconds>(WallClock::now()));
+                if (pruned.articles > 0) {
+                    log_info("retention: pruned " + std::to_string(pruned.articles) + " articles (" +
+                             std::to_string(pruned.entries) + " entries); tombstones keep them from coming back");
+                }
+            } catch (const std::exception& e) {
+                log_error(std::string("retention: ") + e.what());
+            }
+        });
+        maintenance_timer.expires_after(std::chrono::hours(1));
+        maintenance_timer.async_wait([&](const boost::system::error_code& error) noexcept {
+            if (!error) maintain();
+        });
+    };
+    maintain();
+
     notify::ready();
     report_status();
     io.run();
