@@ -1,4 +1,21 @@
+// Reading and validating feeds.toml. Every problem is collected with its position, so that one
+// run of `feedd check-config` shows all of them.
 #include "feedd/config/config.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "config/private.hpp"
 
 namespace feedd::config {
 
@@ -6,17 +23,665 @@ ConfigError::ConfigError(std::vector<std::string> problems)
     : std::runtime_error(problems.empty() ? "invalid configuration" : problems.front()),
       problems_(std::move(problems)) {}
 
-}  // namespace feedd::config
+namespace {
 
-namespace feedd::config {
+namespace fs = std::filesystem;
 
-std::filesystem::path find_config(const std::optional<std::filesystem::path>& flag) {
-    if (flag) return *flag;
-    return "feeds.toml";
+struct Problem {
+    std::uint32_t line = 0;
+    std::uint32_t column = 0;
+    std::string message;
+};
+
+const std::vector<std::string> top_level_keys{"settings", "feed"};
+const std::vector<std::string> settings_keys{
+    "database", "interval",     "min_interval", "max_interval", "backoff_cap",    "concurrency",
+    "per_host", "per_host_gap", "timeout",      "max_body",     "keep_days",      "allow_private_networks",
+    "proxy",    "user_agent",   "log_level",    "on_new",       "on_new_timeout", "shutdown_grace"};
+const std::vector<std::string> feed_keys{
+    "name",       "url",           "title",        "category",
+    "tags",       "enabled",       "interval",     "identity",
+    "user_agent", "headers",       "ca_file",      "keep_days",
+    "username",   "password_file", "password_env", "password_credential"};
+
+// Edit distance with transpositions, for "did you mean".
+std::size_t distance(std::string_view a, std::string_view b) {
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    }
+    return d[a.size()][b.size()];
+}
+
+std::string suggestion(std::string_view key, const std::vector<std::string>& known) {
+    std::string best;
+    std::size_t best_distance = std::max<std::size_t>(2, key.size() / 3) + 1;
+    for (const auto& candidate : known) {
+        const std::size_t d = distance(key, candidate);
+        if (d < best_distance) {
+            best_distance = d;
+            best = candidate;
+        }
+    }
+    return best;
+}
+
+bool contains(const std::vector<std::string>& list, std::string_view key) {
+    return std::find(list.begin(), list.end(), key) != list.end();
+}
+
+fs::path resolve_relative(const fs::path& base_folder, const std::string& value) {
+    fs::path p(value);
+    if (p.is_relative()) p = base_folder / p;
+    return p.lexically_normal();
+}
+
+const char* type_name(const toml::node& node) {
+    switch (node.type()) {
+        case toml::node_type::string: return "a string";
+        case toml::node_type::integer: return "an integer";
+        case toml::node_type::floating_point: return "a number";
+        case toml::node_type::boolean: return "a boolean";
+        case toml::node_type::table: return "a table";
+        case toml::node_type::array: return "an array";
+        case toml::node_type::date: return "a date";
+        case toml::node_type::time: return "a time";
+        case toml::node_type::date_time: return "a date-time";
+        case toml::node_type::none: break;
+    }
+    return "nothing";
+}
+
+// Walks one parsed document and records every problem with its position.
+class Validator {
+  public:
+    Validator(const fs::path& path, bool after_syntax_errors)
+        : folder_(path.parent_path()), after_syntax_errors_(after_syntax_errors) {}
+
+    std::vector<Problem> problems;
+    std::vector<std::string> warnings;
+
+    void run(const toml::table& root, Config& config) {
+        for (auto&& [key, node] : root) {
+            if (key.str().starts_with(recovery_table_prefix)) continue;
+            if (!contains(top_level_keys, key.str())) unknown_key(key, node, "", top_level_keys);
+        }
+        if (const auto* settings = root.get("settings")) {
+            if (const auto* table = settings->as_table()) {
+                read_settings(*table, config.settings);
+            } else {
+                add(*settings,
+                    "`settings` must be a table ([settings]), not " + std::string(type_name(*settings)));
+            }
+        }
+        if (config.settings.database.empty()) config.settings.database = "feedd.db";
+        config.settings.database = resolve_relative(folder_, config.settings.database.string());
+
+        if (const auto* feeds = root.get("feed")) {
+            if (const auto* array = feeds->as_array()) {
+                for (const auto& element : *array) {
+                    if (const auto* table = element.as_table()) {
+                        read_feed(*table, config);
+                    } else {
+                        add(element,
+                            "each feed must be a table ([[feed]]), not " + std::string(type_name(element)));
+                    }
+                }
+            } else {
+                add(*feeds, "`feed` must be written as [[feed]] blocks (an array of tables)");
+            }
+        }
+        check_settings(config.settings);
+        name_feeds(config);
+    }
+
+  private:
+    fs::path folder_;
+    bool after_syntax_errors_;
+    // Where each feed was written, for messages about it as a whole.
+    std::vector<toml::source_position> feed_positions_;
+    std::vector<bool> feed_named_;
+    std::vector<toml::source_position> name_positions_;
+    std::vector<toml::source_position> url_positions_;
+    std::vector<std::pair<const toml::node*, std::string>> deferred_interval_checks_;
+
+    void add(const toml::source_position& at, std::string message) {
+        problems.push_back({at.line, at.column, std::move(message)});
+    }
+    void add(const toml::node& node, std::string message) { add(node.source().begin, std::move(message)); }
+
+    void unknown_key(const toml::key& key, const toml::node& node, std::string_view section,
+                     const std::vector<std::string>& known) {
+        std::string message = "unknown key `" + std::string(key.str()) + "`";
+        if (!section.empty()) message += " in " + std::string(section);
+        if (key.str() == "password") {
+            message =
+                "`password` is never written in feeds.toml: use `password_file`, `password_env` or "
+                "`password_credential` (a systemd credential)";
+        } else if (std::string guess = suggestion(key.str(), known); !guess.empty()) {
+            message += "; did you mean `" + guess + "`?";
+        } else if (section == "[[feed]]" && contains(settings_keys, key.str())) {
+            message += "; it is a setting: put it under [settings]";
+        } else if (section == "[settings]" && contains(feed_keys, key.str())) {
+            message += "; it belongs to a [[feed]]";
+        } else {
+            std::string list;
+            for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+            message += " (known: " + list + ")";
+        }
+        const auto& at = key.source().begin.line ? key.source().begin : node.source().begin;
+        add(at, std::move(message));
+    }
+
+    std::optional<std::string> get_string(const toml::table& table, std::string_view key) {
+        const auto* node = table.get(key);
+        if (!node) return std::nullopt;
+        if (const auto* value = node->as_string()) return value->get();
+        add(*node, "`" + std::string(key) + "` must be a string, not " + type_name(*node));
+        return std::nullopt;
+    }
+
+    std::optional<bool> get_bool(const toml::table& table, std::string_view key) {
+        const auto* node = table.get(key);
+        if (!node) return std::nullopt;
+        if (const auto* value = node->as_boolean()) return value->get();
+        add(*node, "`" + std::string(key) + "` must be true or false, not " + type_name(*node));
+        return std::nullopt;
+    }
+
+    std::optional<std::int64_t> get_int(const toml::table& table, std::string_view key, std::int64_t low,
+                                        std::int64_t high) {
+        const auto* node = table.get(key);
+        if (!node) return std::nullopt;
+        const auto* value = node->as_integer();
+        if (!value) {
+            add(*node, "`" + std::string(key) + "` must be an integer, not " + type_name(*node));
+            return std::nullopt;
+        }
+        if (value->get() < low || value->get() > high) {
+            add(*node, "`" + std::string(key) + "` is " + std::to_string(value->get()) +
+                           "; it must be from " + std::to_string(low) + " to " + std::to_string(high));
+            return std::nullopt;
+        }
+        return value->get();
+    }
+
+    std::optional<Duration> get_duration(const toml::table& table, std::string_view key, Duration low,
+                                         Duration high) {
+        const auto* node = table.get(key);
+        if (!node) return std::nullopt;
+        const auto* value = node->as_string();
+        if (!value) {
+            std::string message =
+                "`" + std::string(key) + "` must be a duration string such as \"30s\", \"15m\" or \"1h\"";
+            if (node->is_integer()) message += " (a bare number has no unit)";
+            add(*node, message);
+            return std::nullopt;
+        }
+        const auto duration = parse_duration(value->get());
+        if (!duration) {
+            add(*node, "`" + std::string(key) + "` = \"" + value->get() +
+                           "\" is not a duration; use a number and a unit: ms, s, m, h, d (\"500ms\", "
+                           "\"30m\", \"1h\")");
+            return std::nullopt;
+        }
+        if (*duration < low || *duration > high) {
+            add(*node, "`" + std::string(key) + "` = \"" + value->get() +
+                           "\" is out of range; it must be from " + format_duration(low) + " to " +
+                           format_duration(high));
+            return std::nullopt;
+        }
+        return duration;
+    }
+
+    void read_settings(const toml::table& table, Settings& settings) {
+        for (auto&& [key, node] : table) {
+            if (!contains(settings_keys, key.str())) unknown_key(key, node, "[settings]", settings_keys);
+        }
+        using namespace std::chrono_literals;
+        if (auto v = get_string(table, "database")) {
+            if (v->empty())
+                add(*table.get("database"), "`database` is empty; give the archive's path");
+            else
+                settings.database = *v;
+        }
+        if (auto v = get_duration(table, "interval", 1s, 366 * 24h)) settings.interval = *v;
+        if (auto v = get_duration(table, "min_interval", 1s, 366 * 24h)) settings.min_interval = *v;
+        if (auto v = get_duration(table, "max_interval", 1s, 366 * 24h)) settings.max_interval = *v;
+        if (auto v = get_duration(table, "backoff_cap", 1s, 366 * 24h)) settings.backoff_cap = *v;
+        if (auto v = get_int(table, "concurrency", 1, 1000)) settings.concurrency = static_cast<int>(*v);
+        if (auto v = get_int(table, "per_host", 1, 100)) settings.per_host = static_cast<int>(*v);
+        if (auto v = get_duration(table, "per_host_gap", 0ms, 1h)) settings.per_host_gap = *v;
+        if (auto v = get_duration(table, "timeout", 100ms, 1h)) settings.timeout = *v;
+        if (const auto* node = table.get("max_body")) {
+            std::optional<std::int64_t> size;
+            if (const auto* text = node->as_string())
+                size = parse_size(text->get());
+            else if (const auto* number = node->as_integer())
+                size = number->get();
+            if (!size) {
+                add(*node, "`max_body` must be a size such as \"16MiB\", \"512KiB\" or a number of bytes");
+            } else if (*size < 1024 || *size > (std::int64_t{4} << 30)) {
+                add(*node, "`max_body` must be from 1KiB to 4GiB");
+            } else {
+                settings.max_body = *size;
+            }
+        }
+        if (auto v = get_int(table, "keep_days", 0, 365 * 1000)) settings.keep_days = static_cast<int>(*v);
+        if (auto v = get_bool(table, "allow_private_networks")) settings.allow_private_networks = *v;
+        if (auto v = get_string(table, "proxy")) {
+            if (!v->empty() && v->find("://") == std::string::npos) {
+                add(*table.get("proxy"),
+                    "`proxy` must be a URL such as \"http://proxy:3128\" or \"socks5h://host:1080\"");
+            } else {
+                settings.proxy = *v;
+            }
+        }
+        if (auto v = get_string(table, "user_agent")) settings.user_agent = *v;
+        if (auto v = get_string(table, "log_level")) {
+            std::string level = *v;
+            if (level == "warn") level = "warning";
+            if (level != "error" && level != "warning" && level != "info" && level != "debug") {
+                add(*table.get("log_level"),
+                    "`log_level` = \"" + *v + "\"; use error, warning, info or debug");
+            } else {
+                settings.log_level = level;
+            }
+        }
+        if (auto v = get_string(table, "on_new")) settings.on_new = *v;
+        if (auto v = get_duration(table, "on_new_timeout", 100ms, 24h)) settings.on_new_timeout = *v;
+        if (auto v = get_duration(table, "shutdown_grace", 0ms, 1h)) settings.shutdown_grace = *v;
+
+        const auto at = [&](std::string_view key) {
+            const auto* node = table.get(key);
+            return node ? node->source().begin : table.source().begin;
+        };
+        if (settings.min_interval > settings.max_interval) {
+            add(at("min_interval"), "`min_interval` (" + format_duration(settings.min_interval) +
+                                        ") is longer than `max_interval` (" +
+                                        format_duration(settings.max_interval) + ")");
+        }
+    }
+
+    void check_settings(const Settings& settings) {
+        if (settings.min_interval > settings.max_interval) return;  // already reported
+        for (const auto& [node, label] : deferred_interval_checks_) check_interval(*node, settings, label);
+    }
+
+    void check_interval(const toml::node& node, const Settings& settings, const std::string& label) {
+        const auto duration = parse_duration(node.value_or<std::string_view>(""));
+        if (!duration) return;
+        if (*duration < settings.min_interval || *duration > settings.max_interval) {
+            add(node, label + " (" + format_duration(*duration) +
+                          ") is outside min_interval..max_interval (" +
+                          format_duration(settings.min_interval) + ".." +
+                          format_duration(settings.max_interval) + ")");
+        }
+    }
+
+    void read_feed(const toml::table& table, Config& config) {
+        using namespace std::chrono_literals;
+        for (auto&& [key, node] : table) {
+            if (!contains(feed_keys, key.str())) unknown_key(key, node, "[[feed]]", feed_keys);
+        }
+        FeedSource feed;
+        bool named = false;
+        toml::source_position name_at = table.source().begin;
+        if (auto v = get_string(table, "name")) {
+            name_at = table.get("name")->source().begin;
+            if (std::string why = check_name(*v); !why.empty()) {
+                add(name_at, "feed name \"" + *v + "\" " + why);
+            } else {
+                feed.name = *v;
+                named = true;
+            }
+        }
+        toml::source_position url_at = table.source().begin;
+        if (auto v = get_string(table, "url")) {
+            url_at = table.get("url")->source().begin;
+            if (std::string why = check_feed_url(*v); !why.empty())
+                add(url_at, "`url` \"" + *v + "\": " + why);
+            feed.url = *v;
+        } else if (!table.get("url") && !after_syntax_errors_) {
+            add(table.source().begin, "this [[feed]] has no `url`");
+        }
+        if (auto v = get_string(table, "title")) feed.title = *v;
+        if (auto v = get_string(table, "category")) {
+            feed.category = normalize_category(*v);
+            if (feed.category.empty() && !v->empty())
+                add(*table.get("category"), "`category` has no folder name");
+        }
+        if (const auto* node = table.get("tags")) {
+            if (const auto* array = node->as_array()) {
+                for (const auto& tag : *array) {
+                    if (const auto* text = tag.as_string(); text && !text->get().empty()) {
+                        if (std::find(feed.tags.begin(), feed.tags.end(), text->get()) == feed.tags.end())
+                            feed.tags.push_back(text->get());
+                    } else {
+                        add(tag, "each tag must be a non-empty string");
+                    }
+                }
+            } else if (const auto* text = node->as_string()) {
+                feed.tags.push_back(text->get());  // one tag written without brackets
+            } else {
+                add(*node, "`tags` must be a list of strings, such as [\"politics\", \"asia\"]");
+            }
+        }
+        if (auto v = get_bool(table, "enabled")) feed.enabled = *v;
+        if (auto v = get_duration(table, "interval", 1s, 366 * 24h)) {
+            feed.interval = *v;
+            deferred_interval_checks_.emplace_back(table.get("interval"), "`interval`");
+        }
+        if (auto v = get_string(table, "identity")) {
+            if (auto rule = identity_rule_from_string(*v))
+                feed.identity = *rule;
+            else
+                add(*table.get("identity"), "`identity` = \"" + *v + "\"; use auto, guid, link or content");
+        }
+        if (auto v = get_string(table, "user_agent")) feed.user_agent = *v;
+        if (const auto* node = table.get("headers")) read_headers(*node, feed);
+        if (auto v = get_string(table, "ca_file")) {
+            feed.ca_file = resolve_relative(folder_, *v).string();
+            std::error_code error;
+            if (!fs::exists(feed.ca_file, error))
+                warnings.push_back("feed \"" + display_name(feed) + "\": ca_file " + feed.ca_file +
+                                   " does not exist");
+        }
+        if (auto v = get_int(table, "keep_days", 0, 365 * 1000)) feed.keep_days = static_cast<int>(*v);
+        if (auto v = get_string(table, "username")) feed.username = *v;
+        read_password(table, feed);
+
+        config.feeds.push_back(std::move(feed));
+        feed_positions_.push_back(table.source().begin);
+        feed_named_.push_back(named);
+        name_positions_.push_back(name_at);
+        url_positions_.push_back(url_at);
+    }
+
+    static std::string display_name(const FeedSource& feed) {
+        return feed.name.empty() ? feed.url : feed.name;
+    }
+
+    static std::string check_name(const std::string& name) {
+        if (name.empty()) return "is empty";
+        if (name.size() > 200) return "is longer than 200 bytes";
+        for (const char c : name) {
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "contains a control character";
+        }
+        if (name.front() == ' ' || name.back() == ' ') return "starts or ends with a space";
+        if (name.front() == '-') return "starts with '-' (it would read as an option on the command line)";
+        return {};
+    }
+
+    static std::string normalize_category(const std::string& category) {
+        std::string out;
+        std::stringstream parts(category);
+        std::string part;
+        while (std::getline(parts, part, '/')) {
+            const auto first = part.find_first_not_of(" \t");
+            if (first == std::string::npos) continue;
+            part = part.substr(first, part.find_last_not_of(" \t") - first + 1);
+            out += (out.empty() ? "" : "/") + part;
+        }
+        return out;
+    }
+
+    void read_headers(const toml::node& node, FeedSource& feed) {
+        const auto* table = node.as_table();
+        if (!table) {
+            add(node, "`headers` must be a table, such as headers = { \"Accept-Language\" = \"en\" }");
+            return;
+        }
+        for (auto&& [key, value] : *table) {
+            const std::string name(key.str());
+            const bool token = !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) ||
+                       std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+            });
+            const auto& at = key.source().begin.line ? key.source().begin : value.source().begin;
+            if (!token) {
+                add(at, "header name \"" + name + "\" is not a valid HTTP header name");
+                continue;
+            }
+            const auto* text = value.as_string();
+            if (!text) {
+                add(value, "header `" + name + "` must be a string, not " + type_name(value));
+                continue;
+            }
+            if (text->get().find_first_of("\r\n") != std::string::npos) {
+                add(value, "header `" + name + "` contains a line break");
+                continue;
+            }
+            feed.headers.push_back({name, text->get()});
+        }
+    }
+
+    void read_password(const toml::table& table, FeedSource& feed) {
+        int sources = 0;
+        const toml::node* first = nullptr;
+        for (const auto& [key, kind] : {std::pair{"password_file", SecretSource::Kind::file},
+                                        std::pair{"password_env", SecretSource::Kind::env},
+                                        std::pair{"password_credential", SecretSource::Kind::credential}}) {
+            auto value = get_string(table, key);
+            if (!value) continue;
+            const auto* node = table.get(key);
+            if (value->empty()) {
+                add(*node, "`" + std::string(key) + "` is empty");
+                continue;
+            }
+            if (++sources == 1) first = node;
+            feed.password.kind = kind;
+            feed.password.reference = *value;
+            if (kind == SecretSource::Kind::file) {
+                feed.password.reference = resolve_relative(folder_, *value).string();
+                check_secret_file(feed.password.reference, display_name(feed));
+            } else if (kind == SecretSource::Kind::credential && value->find('/') != std::string::npos) {
+                add(*node,
+                    "`password_credential` is a credential name (LoadCredential=NAME:...), not a path");
+            }
+        }
+        if (sources > 1) {
+            add(*first, "give only one of `password_file`, `password_env` and `password_credential`");
+        }
+        if (sources > 0 && feed.username.empty()) {
+            add(*first, "a password needs a `username` (HTTP basic authentication)");
+        }
+    }
+
+    void check_secret_file(const std::string& path, const std::string& feed) {
+        struct stat info {};
+        if (::stat(path.c_str(), &info) != 0) {
+            warnings.push_back("feed \"" + feed + "\": password_file " + path +
+                               " cannot be read: " + std::strerror(errno));
+            return;
+        }
+        if (info.st_mode & S_IROTH) {
+            warnings.push_back("password file " + path + " is readable by other users; chmod o-r " + path);
+        }
+    }
+
+    // Derives missing names and reports duplicates, once all feeds are read.
+    void name_feeds(Config& config) {
+        std::vector<std::string> taken;
+        for (std::size_t i = 0; i < config.feeds.size(); ++i) {
+            if (feed_named_[i]) taken.push_back(config.feeds[i].name);
+        }
+        for (std::size_t i = 0; i < config.feeds.size(); ++i) {
+            if (feed_named_[i] || config.feeds[i].url.empty()) continue;
+            config.feeds[i].name = derive_feed_name(config.feeds[i].url, taken);
+            taken.push_back(config.feeds[i].name);
+        }
+        std::map<std::string, std::size_t> names;
+        std::map<std::string, std::size_t> urls;
+        for (std::size_t i = 0; i < config.feeds.size(); ++i) {
+            const auto& feed = config.feeds[i];
+            if (!feed.name.empty()) {
+                auto [it, fresh] = names.emplace(feed.name, i);
+                if (!fresh) {
+                    add(name_positions_[i], "duplicate feed name \"" + feed.name + "\" (first at line " +
+                                                std::to_string(name_positions_[it->second].line) + ")");
+                }
+            }
+            if (!feed.url.empty() && check_feed_url(feed.url).empty()) {
+                auto [it, fresh] = urls.emplace(normalize_url(feed.url), i);
+                if (!fresh) {
+                    const auto& other = config.feeds[it->second];
+                    std::string message = "duplicate feed URL " + feed.url;
+                    if (other.url != feed.url) message += " (same as " + other.url + ")";
+                    message += ": already feed \"" + other.name + "\" at line " +
+                               std::to_string(url_positions_[it->second].line);
+                    add(url_positions_[i], message);
+                }
+            }
+        }
+    }
+};
+
+std::vector<std::string> format_problems(const fs::path& path, std::vector<Problem> problems) {
+    std::stable_sort(problems.begin(), problems.end(), [](const Problem& a, const Problem& b) {
+        return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+    });
+    std::vector<std::string> out;
+    for (const auto& p : problems) {
+        out.push_back(path.string() + ":" + std::to_string(p.line) + ":" + std::to_string(p.column) + ": " +
+                      p.message);
+    }
+    return out;
+}
+
+// toml++ stops at the first syntax error. To report the others too, the offending line is blanked
+// (a header line becomes a placeholder table, so that the keys below it stay where they were) and
+// the text is parsed again.
+struct Parsed {
+    std::optional<toml::table> table;
+    std::vector<Problem> syntax_errors;
+};
+
+Parsed parse_recovering(std::string_view text, const fs::path& path) {
+    Parsed result;
+    std::string work(text);
+    std::set<std::uint32_t> blanked;
+    constexpr int max_errors = 50;
+    for (int round = 0; round < max_errors; ++round) {
+        try {
+            result.table = toml::parse(std::string_view{work}, std::string_view{path.string()});
+            return result;
+        } catch (const toml::parse_error& error) {
+            const auto at = error.source().begin;
+            std::string description(error.description());
+            // toml++ words its messages "Error while parsing <what>: <why>".
+            constexpr std::string_view prefix = "Error while parsing ";
+            if (description.starts_with(prefix)) {
+                const auto colon = description.find(": ");
+                if (colon != std::string::npos) {
+                    description = "TOML syntax error in " +
+                                  description.substr(prefix.size(), colon - prefix.size()) + ": " +
+                                  description.substr(colon + 2);
+                }
+            } else {
+                description = "TOML syntax error: " + description;
+            }
+            result.syntax_errors.push_back({at.line, at.column, description});
+            if (at.line == 0 || blanked.contains(at.line)) return result;
+            blanked.insert(at.line);
+            std::size_t start = 0;
+            for (std::uint32_t line = 1; line < at.line && start != std::string::npos; ++line) {
+                start = work.find('\n', start);
+                if (start != std::string::npos) ++start;
+            }
+            if (start == std::string::npos || start >= work.size()) return result;
+            std::size_t end = work.find('\n', start);
+            if (end == std::string::npos) end = work.size();
+            const std::string_view line_text = std::string_view(work).substr(start, end - start);
+            const auto first = line_text.find_first_not_of(" \t");
+            std::string replacement;
+            if (first != std::string_view::npos && line_text[first] == '[') {
+                replacement = "[" + std::string(recovery_table_prefix) + std::to_string(at.line) + "]";
+            }
+            work.replace(start, end - start, replacement);
+        }
+    }
+    return result;
+}
+
+void check_config_file_mode(const fs::path& path, std::vector<std::string>& warnings) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) return;
+    if (info.st_mode & (S_IWOTH | S_IWGRP)) {
+        warnings.push_back(
+            path.string() +
+            " is writable by other users, who could change what feedd runs (on_new); chmod go-w " +
+            path.string());
+    }
+    if (info.st_mode & S_IROTH) {
+        warnings.push_back(path.string() + " is readable by other users; chmod o-r " + path.string() +
+                           " if it holds headers or user names that should stay private");
+    }
+}
+
+}  // namespace
+
+Config parse_config(std::string_view text, const std::filesystem::path& path) {
+    Config config;
+    config.path = path.empty() ? fs::path("feeds.toml") : fs::absolute(path).lexically_normal();
+    Parsed parsed = parse_recovering(text, config.path);
+    std::vector<Problem> problems = std::move(parsed.syntax_errors);
+    const bool syntax_ok = problems.empty();
+    if (parsed.table) {
+        Validator validator(config.path, !syntax_ok);
+        validator.run(*parsed.table, config);
+        problems.insert(problems.end(), validator.problems.begin(), validator.problems.end());
+        config.warnings = std::move(validator.warnings);
+    }
+    if (!problems.empty())
+        throw ConfigError(format_problems(path.empty() ? config.path : path, std::move(problems)));
+    return config;
 }
 
 Config load_config(const std::filesystem::path& path) {
-    throw std::runtime_error("reading " + path.string() + ": not finished yet");
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        std::error_code error;
+        if (!fs::exists(path, error))
+            throw std::runtime_error("configuration " + path.string() + " does not exist");
+        throw std::runtime_error("cannot read configuration " + path.string() + ": " + std::strerror(errno));
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) throw std::runtime_error("cannot read configuration " + path.string());
+    Config config = parse_config(text.str(), path);
+    std::vector<std::string> file_warnings;
+    check_config_file_mode(path, file_warnings);
+    config.warnings.insert(config.warnings.begin(), file_warnings.begin(), file_warnings.end());
+    return config;
+}
+
+std::filesystem::path find_config(const std::optional<std::filesystem::path>& flag) {
+    std::error_code error;
+    if (flag) {
+        if (!fs::exists(*flag, error))
+            throw std::runtime_error("configuration " + flag->string() + " (--config) does not exist");
+        return fs::absolute(*flag).lexically_normal();
+    }
+    if (const char* variable = std::getenv("FEEDD_CONFIG"); variable && *variable) {
+        if (!fs::exists(variable, error))
+            throw std::runtime_error(std::string("configuration ") + variable +
+                                     " ($FEEDD_CONFIG) does not exist");
+        return fs::absolute(variable).lexically_normal();
+    }
+    for (const auto& candidate : {fs::path("feeds.toml"), fs::path("/etc/feedd/feeds.toml")}) {
+        if (fs::exists(candidate, error)) return fs::absolute(candidate).lexically_normal();
+    }
+    throw std::runtime_error(
+        "no configuration found: looked for ./feeds.toml and /etc/feedd/feeds.toml "
+        "(give one with --config FILE or $FEEDD_CONFIG)");
 }
 
 }  // namespace feedd::config

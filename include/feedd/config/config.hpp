@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "feedd/model/model.hpp"
@@ -26,21 +27,21 @@ struct Settings {
     int keep_days = 0;
     bool allow_private_networks = false;
     std::string proxy;
-    std::string user_agent;  // empty: feedd's own
-    std::string log_level = "info";
+    std::string user_agent;          // empty: feedd's own
+    std::string log_level = "info";  // error, warning, info or debug
     std::string on_new;
     Duration on_new_timeout{std::chrono::seconds(30)};
     Duration shutdown_grace{std::chrono::seconds(5)};
 };
 
 struct Config {
-    std::filesystem::path path;  // the file it came from
+    std::filesystem::path path;  // the file it came from, absolute
     Settings settings;
-    std::vector<FeedSource> feeds;
-    std::vector<std::string> warnings;  // e.g. a config file readable by others
+    std::vector<FeedSource> feeds;      // in file order; names unique, derived from the URL when absent
+    std::vector<std::string> warnings;  // "file: message", e.g. a config file readable by others
 };
 
-// Every problem found, each "file:line:column: message".
+// Every problem found, each "file:line:column: message", ordered by position.
 class ConfigError : public std::runtime_error {
   public:
     explicit ConfigError(std::vector<std::string> problems);
@@ -50,22 +51,59 @@ class ConfigError : public std::runtime_error {
     std::vector<std::string> problems_;
 };
 
-// --config FILE, else $FEEDD_CONFIG, else ./feeds.toml, else /etc/feedd/feeds.toml.
+// --config FILE, else $FEEDD_CONFIG, else ./feeds.toml, else /etc/feedd/feeds.toml. Returns an
+// absolute path; throws std::runtime_error (one line, naming where it looked) when there is none.
 std::filesystem::path find_config(const std::optional<std::filesystem::path>& flag);
 
 // Throws ConfigError (all problems at once) or std::runtime_error when the file cannot be read.
 Config load_config(const std::filesystem::path& path);
+// Relative paths in `text` are taken relative to `path`'s folder; no file system access except
+// the permission warnings of files that exist.
 Config parse_config(std::string_view text, const std::filesystem::path& path);
 
-// "500ms", "30m", "1h", "1d" / "16MiB".
+// "500ms", "30s", "30m", "1h", "1d", "1w", also combined ("1h30m"); "0" is zero.
 std::optional<Duration> parse_duration(std::string_view text);
+// The shortest exact spelling parse_duration reads back: "30m", "1h30m", "500ms".
+std::string format_duration(Duration duration);
+// "16MiB", "512KiB", "1GiB" (powers of 1024), "10MB", "500kB" (powers of 1000), "1024" bytes.
 std::optional<std::int64_t> parse_size(std::string_view text);
 
-// The password of a feed, from its SecretSource (file, env, $CREDENTIALS_DIRECTORY).
+// The password of a feed, from its SecretSource (file, env, $CREDENTIALS_DIRECTORY). Throws
+// std::runtime_error naming the source (never the secret) when it cannot be read.
 std::string resolve_secret(const SecretSource& source);
 
+// Empty when `url` is an absolute http(s) URL feedd can poll; else why not (one phrase).
+std::string check_feed_url(std::string_view url);
+// The form two feed URLs are compared in to find duplicates: http and https alike, host
+// lowercased without a leading "www.", default port and fragment dropped.
+std::string normalize_url(std::string_view url);
+// A feed name from its URL (host + path slug), made unique against `taken` with "-2", "-3", ...
+std::string derive_feed_name(std::string_view url, const std::vector<std::string>& taken);
+// A name from a title ("Ars Technica" -> "ars-technica"); empty when the title has no ASCII
+// letters or digits.
+std::string slug(std::string_view text);
+
+// A TOML basic string, quoted and escaped.
+std::string toml_quote(std::string_view text);
+// One `[[feed]]` block as append_feeds writes it (ends with a newline).
+std::string format_feed(const FeedSource& feed);
+
 // Appends `[[feed]]` blocks to the file without touching what is there (comments survive);
-// written atomically, owner and mode kept.
+// written atomically, owner and mode kept. The result is validated first: when it would not load
+// (or the file does not load now) nothing is written and ConfigError says why.
 void append_feeds(const std::filesystem::path& path, const std::vector<FeedSource>& feeds);
+
+// Removes the `[[feed]]` block of feed `name` (with the comment lines directly above it), the
+// rest of the file untouched; atomically. Throws std::runtime_error when there is no such feed
+// or it is not written as a `[[feed]]` block.
+void remove_feed(const std::filesystem::path& path, const std::string& name);
+
+// Sets `enabled` of feed `name` in the file (edits or inserts the one key); atomically. Returns
+// false when the file already said so (nothing written).
+bool set_feed_enabled(const std::filesystem::path& path, const std::string& name, bool enabled);
+
+// Replaces the file's content: a temporary file in the same folder, fsync, rename; the owner,
+// group and mode of the existing file are kept (throws when they cannot be).
+void write_file_atomically(const std::filesystem::path& path, std::string_view content);
 
 }  // namespace feedd::config
