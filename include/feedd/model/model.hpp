@@ -27,6 +27,7 @@ struct SecretSource {
     enum class Kind { none, file, env, credential };
     Kind kind = Kind::none;
     std::string reference;  // path, variable name or systemd credential name
+    bool operator==(const SecretSource&) const = default;
 };
 
 struct HttpHeader {
