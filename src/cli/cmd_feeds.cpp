@@ -1,38 +1,470 @@
+// check-config, import-opml, export-opml and feeds list|add|remove|enable|disable: thin command
+// bodies over the functions of cmd_feeds.hpp.
+#include "cli/cmd_feeds.hpp"
+
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
+#include <map>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "cli/common.hpp"
+#include "feedd/store/store.hpp"
 
 namespace feedd::cli {
 
+namespace fs = std::filesystem;
+
 namespace {
 
-int check_config(const Context& context) {
-    const config::Config config = load_config(context);
-    std::size_t enabled = 0;
-    for (const auto& feed : config.feeds) enabled += feed.enabled ? 1 : 0;
-    std::cout << config.path.string() << ": OK, " << config.feeds.size() << " feed(s)";
-    if (enabled != config.feeds.size()) std::cout << " (" << enabled << " enabled)";
-    std::cout << "\narchive: " << (context.db ? *context.db : config.settings.database).string() << '\n';
-    for (const auto& warning : config.warnings) std::cout << "warning: " << warning << '\n';
-    return 0;
+std::string plural(std::size_t n, const char* one, const char* many) {
+    return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+bool usable_name(const std::string& name) {
+    if (name.empty() || name.size() > 200 || name.front() == '-' || name.front() == ' ' || name.back() == ' ')
+        return false;
+    return std::none_of(name.begin(), name.end(),
+                        [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+}
+
+std::string unique_name(const std::string& base, const std::vector<std::string>& taken) {
+    const auto is_taken = [&](const std::string& name) {
+        return std::find(taken.begin(), taken.end(), name) != taken.end();
+    };
+    if (!is_taken(base)) return base;
+    for (int n = 2;; ++n) {
+        std::string candidate = base + "-" + std::to_string(n);
+        if (!is_taken(candidate)) return candidate;
+    }
+}
+
+std::string read_input(const std::string& file) {
+    if (file == "-") {
+        std::ostringstream out;
+        out << std::cin.rdbuf();
+        return out.str();
+    }
+    std::ifstream in(file, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read " + file);
+    std::ostringstream out;
+    out << in.rdbuf();
+    return out.str();
+}
+
+std::string time_text(const std::optional<TimePoint>& time) {
+    return time ? format_utc(*time) : "-";
+}
+
+// The archive's view of the feeds; none when there is no archive yet (only for export).
+std::vector<FeedState> archive_states(const fs::path& database) {
+    auto archive = store::Archive::open(database, store::OpenMode::read_only);
+    return archive.feed_states();
+}
+
+// `feeds enable` also forgets what the daemon learned (410 gone, a permanent redirect, failures),
+// which otherwise wins over feeds.toml. Writing the archive is refused while the daemon holds it.
+void reset_learned_state(const fs::path& database, const FeedSource& feed) {
+    std::error_code error;
+    if (!fs::exists(database, error)) return;
+    FeedState state = store::Archive::open(database, store::OpenMode::read_only).feed_state(feed.name);
+    if (!state.gone && state.moved_to.empty() && state.redirect_candidate.empty() &&
+        state.consecutive_failures == 0)
+        return;
+    auto archive = store::Archive::open(database, store::OpenMode::read_write);
+    state.gone = false;
+    state.moved_to.clear();
+    state.redirect_candidate.clear();
+    state.redirect_first_seen.reset();
+    state.redirect_count = 0;
+    state.consecutive_failures = 0;
+    state.retry_after.reset();
+    state.next_poll.reset();
+    state.configured_url = feed.url;
+    archive.commit_poll(feed, nullptr, state,
+                        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
 }
 
 }  // namespace
 
+std::string reload_hint() {
+    return "A running daemon picks the change up on reload: run `systemctl reload feedd` or send it "
+           "SIGHUP.\n";
+}
+
+std::string describe_config(const config::Config& config, const std::optional<fs::path>& db_flag) {
+    std::size_t enabled = 0;
+    std::map<std::string, int> categories;
+    for (const auto& feed : config.feeds) {
+        enabled += feed.enabled ? 1 : 0;
+        if (!feed.category.empty()) ++categories[feed.category];
+    }
+    std::ostringstream out;
+    out << config.path.string() << ": OK, " << plural(config.feeds.size(), "feed", "feeds");
+    if (enabled != config.feeds.size()) out << " (" << enabled << " enabled)";
+    if (!categories.empty()) out << " in " << plural(categories.size(), "category", "categories");
+    out << "\narchive: " << (db_flag ? *db_flag : config.settings.database).string() << '\n';
+    for (const auto& warning : config.warnings) out << "warning: " << warning << '\n';
+    return out.str();
+}
+
+ImportPlan plan_import(const std::vector<FeedSource>& configured, const opml::ImportResult& imported) {
+    ImportPlan plan;
+    plan.skipped = imported.skipped;
+    std::vector<std::string> taken;
+    std::map<std::string, std::string> by_url;  // normalised URL -> name
+    for (const auto& feed : configured) {
+        taken.push_back(feed.name);
+        by_url.emplace(config::normalize_url(feed.url), feed.name);
+    }
+    for (const auto& feed : imported.feeds) {
+        if (std::string why = config::check_feed_url(feed.url); !why.empty()) {
+            plan.skipped.push_back({feed.title.empty() ? feed.url : feed.title, why});
+            continue;
+        }
+        const std::string key = config::normalize_url(feed.url);
+        if (const auto it = by_url.find(key); it != by_url.end()) {
+            plan.present.push_back({feed.url, it->second});
+            continue;
+        }
+        std::string name;
+        if (usable_name(feed.name))
+            name = unique_name(feed.name, taken);
+        else if (std::string from_title = config::slug(feed.title); !from_title.empty())
+            name = unique_name(from_title, taken);
+        else
+            name = config::derive_feed_name(feed.url, taken);
+
+        FeedSource source;
+        source.name = name;
+        source.url = feed.url;
+        source.title = feed.title;
+        source.category = feed.category;
+        source.tags = feed.tags;
+        source.enabled = feed.enabled;
+        plan.added.push_back(std::move(source));
+        taken.push_back(name);
+        by_url.emplace(key, name);
+    }
+    return plan;
+}
+
+ImportPlan import_opml_text(const fs::path& config_path, std::string_view opml_text, bool dry_run) {
+    const opml::ImportResult imported = opml::import_opml(opml_text);  // throws before anything is touched
+    std::error_code error;
+    const bool exists = fs::exists(config_path, error);
+    std::vector<FeedSource> configured;
+    if (exists) configured = config::load_config(config_path).feeds;
+    ImportPlan plan = plan_import(configured, imported);
+    if (dry_run || plan.added.empty()) return plan;
+    if (exists) {
+        config::append_feeds(config_path, plan.added);
+        return plan;
+    }
+    std::string text =
+        "# feedd's configuration, created by `feedd import-opml`.\n"
+        "# Settings go in a [settings] table; see feeds.toml in feedd's sources.\n";
+    for (const auto& feed : plan.added) text += "\n" + config::format_feed(feed);
+    config::parse_config(text, config_path);  // throws ConfigError; nothing written
+    config::write_file_atomically(config_path, text);
+    return plan;
+}
+
+std::string describe_import(const ImportPlan& plan, const fs::path& config_path, bool dry_run) {
+    std::ostringstream out;
+    out << (dry_run ? "Would add " : "Added ") << plural(plan.added.size(), "feed", "feeds") << " to "
+        << config_path.string() << (plan.added.empty() ? "\n" : ":\n");
+    for (const auto& feed : plan.added) {
+        out << "  + " << feed.name << "  " << feed.url;
+        if (!feed.category.empty()) out << "  [" << feed.category << "]";
+        if (!feed.enabled) out << "  (disabled)";
+        out << '\n';
+    }
+    if (!plan.present.empty()) {
+        out << "Already present: " << plan.present.size() << '\n';
+        for (const auto& feed : plan.present) out << "  = " << feed.url << "  (as \"" << feed.name << "\")\n";
+    }
+    if (!plan.skipped.empty()) {
+        out << "Skipped: " << plan.skipped.size() << '\n';
+        for (const auto& skipped : plan.skipped)
+            out << "  - " << skipped.text << ": " << skipped.reason << '\n';
+    }
+    if (dry_run)
+        out << "Dry run: " << config_path.string() << " was not changed.\n";
+    else if (!plan.added.empty())
+        out << reload_hint();
+    return out.str();
+}
+
+std::vector<opml::ExportFeed> export_feeds(const config::Config& config,
+                                           const std::vector<FeedState>& states) {
+    std::vector<opml::ExportFeed> feeds;
+    for (const auto& source : config.feeds) {
+        opml::ExportFeed feed;
+        feed.source = source;
+        const auto state = std::find_if(states.begin(), states.end(),
+                                        [&](const FeedState& s) { return s.name == source.name; });
+        feed.disabled = !source.enabled || (state != states.end() && state->gone);
+        feeds.push_back(std::move(feed));
+    }
+    return feeds;
+}
+
+FeedSource add_feed(const fs::path& config_path, const std::string& url, const std::string& name,
+                    const std::string& category) {
+    if (std::string why = config::check_feed_url(url); !why.empty()) throw UsageError(url + ": " + why);
+    if (!name.empty() && !usable_name(name)) throw UsageError("\"" + name + "\" cannot be a feed name");
+    const config::Config config = config::load_config(config_path);
+    std::vector<std::string> taken;
+    for (const auto& feed : config.feeds) {
+        if (config::normalize_url(feed.url) == config::normalize_url(url))
+            throw std::runtime_error(url + " is already configured as feed \"" + feed.name + "\"");
+        if (feed.name == name)
+            throw std::runtime_error("a feed named \"" + name + "\" exists already (" + feed.url + ")");
+        taken.push_back(feed.name);
+    }
+    FeedSource feed;
+    feed.url = url;
+    feed.name = name.empty() ? config::derive_feed_name(url, taken) : name;
+    feed.category = category;
+    config::append_feeds(config_path, {feed});
+    return feed;
+}
+
+std::vector<FeedRow> feed_rows(const config::Config& config, const std::vector<FeedState>& states) {
+    std::map<std::string, const FeedState*> by_name;
+    for (const auto& state : states) by_name.emplace(state.name, &state);
+    std::vector<FeedRow> rows;
+    for (const auto& feed : config.feeds) {
+        FeedRow row;
+        row.name = feed.name;
+        row.url = feed.url;
+        row.category = feed.category;
+        row.enabled = feed.enabled;
+        const auto it = by_name.find(feed.name);
+        if (it != by_name.end()) {
+            row.state = *it->second;
+            by_name.erase(it);
+        }
+        if (!feed.enabled)
+            row.status = "disabled";
+        else if (row.state && row.state->gone)
+            row.status = "gone";
+        else if (!row.state || !row.state->last_poll)
+            row.status = "new";
+        else if (row.state->consecutive_failures > 0)
+            row.status = "failing";
+        else
+            row.status = "ok";
+        rows.push_back(std::move(row));
+    }
+    // Feeds taken out of feeds.toml keep their articles; show that they are still archived.
+    for (const auto& state : states) {
+        if (!by_name.contains(state.name)) continue;
+        FeedRow row;
+        row.name = state.name;
+        row.url = state.configured_url;
+        row.configured = false;
+        row.enabled = false;
+        row.status = "removed";
+        row.state = state;
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+std::string feeds_table(const std::vector<FeedRow>& rows) {
+    const std::vector<std::string> header{"NAME",     "STATUS", "LAST POLL", "NEXT POLL",
+                                          "CATEGORY", "URL",    "ERROR"};
+    std::vector<std::vector<std::string>> cells{header};
+    for (const auto& row : rows) {
+        std::string status = row.status;
+        if (row.status == "failing") status += " (" + std::to_string(row.state->consecutive_failures) + ")";
+        std::string error = row.state ? row.state->last_error : "";
+        if (row.state && !row.state->moved_to.empty()) error = "moved to " + row.state->moved_to;
+        cells.push_back({row.name, status, time_text(row.state ? row.state->last_poll : std::nullopt),
+                         time_text(row.state && row.enabled ? row.state->next_poll : std::nullopt),
+                         row.category.empty() ? "-" : row.category, row.url, error});
+    }
+    std::vector<std::size_t> widths(header.size(), 0);
+    for (const auto& line : cells) {
+        for (std::size_t i = 0; i < line.size(); ++i) widths[i] = std::max(widths[i], line[i].size());
+    }
+    std::string out;
+    for (const auto& line : cells) {
+        std::string text;
+        for (std::size_t i = 0; i < line.size(); ++i) {
+            text += line[i];
+            if (i + 1 < line.size()) text += std::string(widths[i] - line[i].size() + 2, ' ');
+        }
+        while (!text.empty() && text.back() == ' ') text.pop_back();
+        out += text + '\n';
+    }
+    return out;
+}
+
+std::string feeds_json(const std::vector<FeedRow>& rows) {
+    auto json = nlohmann::json::array();
+    const auto time = [](const std::optional<TimePoint>& t) -> nlohmann::json {
+        return t ? nlohmann::json(format_utc(*t)) : nlohmann::json(nullptr);
+    };
+    for (const auto& row : rows) {
+        const FeedState state = row.state.value_or(FeedState{});
+        json.push_back(
+            {{"name", row.name},
+             {"url", row.url},
+             {"category", row.category},
+             {"configured", row.configured},
+             {"enabled", row.enabled},
+             {"status", row.status},
+             {"last_poll", time(state.last_poll)},
+             {"last_success", time(state.last_success)},
+             {"next_poll", row.enabled ? time(state.next_poll) : nlohmann::json(nullptr)},
+             {"last_status", state.last_status},
+             {"error", state.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(state.last_error)},
+             {"consecutive_failures", state.consecutive_failures},
+             {"moved_to",
+              state.moved_to.empty() ? nlohmann::json(nullptr) : nlohmann::json(state.moved_to)}});
+    }
+    // Strings from feeds and servers may hold invalid UTF-8: replace rather than throw.
+    return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
 void add_feeds_commands(CLI::App& app, Context& context) {
     auto* check =
         app.add_subcommand("check-config", "Validate feeds.toml: every problem with its line and column");
-    on_chosen(check, context, [&context] { return check_config(context); });
+    on_chosen(check, context, [&context] {
+        std::cout << describe_config(load_config(context), context.db);
+        return 0;
+    });
 
-    for (auto [name, help] :
-         {std::pair{"feeds", "List, add and remove feeds (not finished yet)"},
-          std::pair{"import-opml", "Add the feeds of an OPML file to feeds.toml (not finished yet)"},
-          std::pair{"export-opml", "Print the feed list as OPML 2.0 (not finished yet)"}}) {
-        auto* sub = app.add_subcommand(name, help);
-        on_chosen(sub, context, [name] {
-            std::fprintf(stderr, "feedd %s: not finished yet\n", name);
-            return 1;
+    struct ImportOptions {
+        std::string file;
+        bool dry_run = false;
+    };
+    auto import_options = std::make_shared<ImportOptions>();
+    auto* import = app.add_subcommand("import-opml", "Add the feeds of an OPML file to feeds.toml");
+    import->add_option("FILE", import_options->file, "OPML file from another reader ('-' for standard input)")
+        ->required();
+    import->add_flag("--dry-run", import_options->dry_run, "Show what would be added; change nothing");
+    on_chosen(import, context, [&context, import_options] {
+        // A --config that does not exist yet is created: the first import starts a feed list.
+        const fs::path path = context.config && !fs::exists(*context.config) ? fs::absolute(*context.config)
+                                                                             : config_path(context);
+        const std::string text = read_input(import_options->file);
+        ImportPlan plan;
+        try {
+            plan = import_opml_text(path, text, import_options->dry_run);
+        } catch (const opml::OpmlError& error) {
+            throw std::runtime_error(import_options->file + ": " + error.what());
+        }
+        std::cout << describe_import(plan, path, import_options->dry_run);
+        return 0;
+    });
+
+    auto output = std::make_shared<std::string>();
+    auto* export_command = app.add_subcommand("export-opml", "Print the feed list as OPML 2.0");
+    export_command->add_option("-o,--output", *output,
+                               "Write to FILE (atomically) instead of standard output");
+    on_chosen(export_command, context, [&context, output] {
+        const config::Config config = load_config(context);
+        const fs::path database = context.db ? *context.db : config.settings.database;
+        std::error_code error;
+        // The archive only adds what the daemon learned (gone feeds); no archive, no such news.
+        const auto states = fs::exists(database, error) ? archive_states(database) : std::vector<FeedState>{};
+        opml::ExportOptions options;
+        options.created = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+        const std::string xml = opml::export_opml(export_feeds(config, states), options);
+        if (output->empty() || *output == "-") {
+            std::cout << xml;
+        } else {
+            config::write_file_atomically(*output, xml);
+            std::cerr << "Wrote " << plural(config.feeds.size(), "feed", "feeds") << " to " << *output
+                      << '\n';
+        }
+        return 0;
+    });
+
+    auto* feeds = app.add_subcommand("feeds", "List, add, remove, enable and disable feeds");
+    feeds->require_subcommand(1);
+
+    auto format = std::make_shared<std::string>("table");
+    auto* list =
+        feeds->add_subcommand("list", "Each feed with its category and what the archive knows of it");
+    list->add_option("--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
+    on_chosen(list, context, [&context, format] {
+        const config::Config config = load_config(context);
+        const auto states = archive_states(context.db ? *context.db : config.settings.database);
+        const auto rows = feed_rows(config, states);
+        std::cout << (*format == "json" ? feeds_json(rows) : feeds_table(rows));
+        return 0;
+    });
+
+    struct AddOptions {
+        std::string url;
+        std::string name;
+        std::string category;
+    };
+    auto add_options = std::make_shared<AddOptions>();
+    auto* add = feeds->add_subcommand("add", "Add a feed to feeds.toml");
+    add->add_option("URL", add_options->url, "The feed's http(s) URL")->required();
+    add->add_option("--name", add_options->name, "Its name (else derived from the URL)");
+    add->add_option("--category", add_options->category, "Its folder path, such as News/Asia");
+    on_chosen(add, context, [&context, add_options] {
+        const fs::path path = config_path(context);
+        const FeedSource feed = add_feed(path, add_options->url, add_options->name, add_options->category);
+        std::cout << "Added feed \"" << feed.name << "\" (" << feed.url << ") to " << path.string() << ".\n"
+                  << reload_hint();
+        return 0;
+    });
+
+    struct RemoveOptions {
+        std::string name;
+        bool purge = false;
+    };
+    auto remove_options = std::make_shared<RemoveOptions>();
+    auto* remove =
+        feeds->add_subcommand("remove", "Remove a feed from feeds.toml; its articles stay archived");
+    remove->add_option("NAME", remove_options->name, "The feed's name")->required();
+    remove->add_flag("--purge", remove_options->purge, "Also delete its articles from the archive");
+    on_chosen(remove, context, [&context, remove_options] {
+        if (remove_options->purge) {
+            throw std::runtime_error(
+                "--purge is not supported yet (the archive cannot delete one feed's articles); "
+                "nothing changed. Without --purge the feed is removed and its articles stay");
+        }
+        const fs::path path = config_path(context);
+        config::remove_feed(path, remove_options->name);
+        std::cout << "Removed feed \"" << remove_options->name << "\" from " << path.string()
+                  << "; its articles stay in the archive.\n"
+                  << reload_hint();
+        return 0;
+    });
+
+    for (const bool enable : {true, false}) {
+        auto name = std::make_shared<std::string>();
+        auto* sub =
+            feeds->add_subcommand(enable ? "enable" : "disable",
+                                  enable ? "Poll a feed again: enabled in feeds.toml, and what the daemon "
+                                           "learned (gone, moved, failing) forgotten"
+                                         : "Stop polling a feed (enabled = false); its articles stay");
+        sub->add_option("NAME", *name, "The feed's name")->required();
+        on_chosen(sub, context, [&context, name, enable] {
+            const fs::path path = config_path(context);
+            const config::Config config = config::load_config(path);
+            const auto feed = std::find_if(config.feeds.begin(), config.feeds.end(),
+                                           [&](const FeedSource& f) { return f.name == *name; });
+            if (feed == config.feeds.end())
+                throw std::runtime_error("no feed named \"" + *name + "\" in " + path.string());
+            if (enable) reset_learned_state(context.db ? *context.db : config.settings.database, *feed);
+            const bool changed = config::set_feed_enabled(path, *name, enable);
+            std::cout << "Feed \"" << *name << "\" is " << (enable ? "enabled" : "disabled")
+                      << (changed ? " in " + path.string() + ".\n" + reload_hint()
+                                  : " (feeds.toml unchanged).\n");
+            return 0;
         });
     }
 }

@@ -217,7 +217,9 @@ void remove_feed(const std::filesystem::path& path, const std::string& name) {
     }
     // Comments and blank lines just above the next block belong to it; comments just above this
     // block belong to this one.
-    while (end > start + 1 && (is_blank(lines[end - 1]) || is_comment(lines[end - 1]))) --end;
+    if (end < lines.size()) {
+        while (end > start + 1 && (is_blank(lines[end - 1]) || is_comment(lines[end - 1]))) --end;
+    }
     while (start > 0 && is_comment(lines[start - 1])) --start;
     lines.erase(lines.begin() + static_cast<std::ptrdiff_t>(start),
                 lines.begin() + static_cast<std::ptrdiff_t>(end));

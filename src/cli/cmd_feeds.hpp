@@ -1,0 +1,70 @@
+// The feed-list commands as functions over values, so that tests call them without a process:
+// check-config, import-opml, export-opml, feeds list|add|remove|enable|disable.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "feedd/config/config.hpp"
+#include "feedd/model/model.hpp"
+#include "feedd/opml/opml.hpp"
+
+namespace feedd::cli {
+
+// What `feedd check-config` prints after a successful load.
+std::string describe_config(const config::Config& config,
+                            const std::optional<std::filesystem::path>& db_flag);
+
+// What an OPML import does to a feed list.
+struct ImportPlan {
+    struct Present {
+        std::string url;
+        std::string name;  // the configured feed it matches
+    };
+    std::vector<FeedSource> added;
+    std::vector<Present> present;
+    std::vector<opml::SkippedOutline> skipped;
+};
+
+// New feeds get the name the file gives (feedd's own exports), else one from their title, else
+// from their URL, unique against `configured`. URLs are compared after normalisation.
+ImportPlan plan_import(const std::vector<FeedSource>& configured, const opml::ImportResult& imported);
+
+// Imports `opml_text` into the configuration at `config_path` (appending; created when missing),
+// unless `dry_run`. Throws opml::OpmlError or config::ConfigError with the file unchanged.
+ImportPlan import_opml_text(const std::filesystem::path& config_path, std::string_view opml_text,
+                            bool dry_run);
+
+// The report of an import, for people.
+std::string describe_import(const ImportPlan& plan, const std::filesystem::path& config_path, bool dry_run);
+
+// The configured feeds with what the archive knows of them (gone feeds are marked disabled).
+std::vector<opml::ExportFeed> export_feeds(const config::Config& config,
+                                           const std::vector<FeedState>& states);
+
+// `feeds add`: validates, derives a name when none is given, appends. Throws UsageError for a bad
+// URL or name, std::runtime_error when the URL or name is configured already.
+FeedSource add_feed(const std::filesystem::path& config_path, const std::string& url, const std::string& name,
+                    const std::string& category);
+
+// `feeds list`: one row per configured feed, then the archive's feeds no longer configured.
+struct FeedRow {
+    std::string name;
+    std::string url;
+    std::string category;
+    bool configured = true;
+    bool enabled = true;
+    std::string status;  // new, ok, failing, gone, disabled, removed
+    std::optional<FeedState> state;
+};
+std::vector<FeedRow> feed_rows(const config::Config& config, const std::vector<FeedState>& states);
+std::string feeds_table(const std::vector<FeedRow>& rows);
+std::string feeds_json(const std::vector<FeedRow>& rows);
+
+// What to do after feeds.toml changed, for people.
+std::string reload_hint();
+
+}  // namespace feedd::cli

@@ -1,0 +1,273 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "config/helpers.hpp"
+#include "feedd/config/config.hpp"
+#include "support/fixtures.hpp"
+
+using namespace std::chrono_literals;
+using feedd::Duration;
+using feedd::FeedSource;
+using feedd::SecretSource;
+namespace config = feedd::config;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<std::string> problems_of(const std::string& text,
+                                     const fs::path& path = "/etc/feedd/feeds.toml") {
+    try {
+        config::parse_config(text, path);
+    } catch (const config::ConfigError& error) {
+        return error.problems();
+    }
+    return {};
+}
+
+bool has_problem(const std::vector<std::string>& problems, const std::string& part) {
+    return std::any_of(problems.begin(), problems.end(),
+                       [&](const std::string& p) { return p.find(part) != std::string::npos; });
+}
+
+}  // namespace
+
+TEST_CASE("the example configurations of the repository load") {
+    for (const auto* relative : {"../../feeds.toml", "../../systemd/feeds.toml"}) {
+        CAPTURE(relative);
+        const auto cfg = config::load_config(feedd::test::fixture_path(relative));
+        CHECK(cfg.feeds.size() >= 1);
+        CHECK(cfg.settings.database.is_absolute());
+        for (const auto& feed : cfg.feeds) CHECK(config::check_feed_url(feed.url).empty());
+    }
+}
+
+TEST_CASE("every key is read") {
+    const fs::path path = feedd::test::fixture_path("configs/full.toml");
+    const auto cfg = config::load_config(path);
+    const auto& s = cfg.settings;
+    CHECK(s.database == path.parent_path() / "archive/feeds.db");
+    CHECK(s.interval == Duration{2h});
+    CHECK(s.min_interval == Duration{10min});
+    CHECK(s.max_interval == Duration{48h});
+    CHECK(s.backoff_cap == Duration{12h});
+    CHECK(s.concurrency == 8);
+    CHECK(s.per_host == 2);
+    CHECK(s.per_host_gap == Duration{500ms});
+    CHECK(s.timeout == Duration{45s});
+    CHECK(s.max_body == 8 * 1024 * 1024);
+    CHECK(s.keep_days == 365);
+    CHECK(s.allow_private_networks);
+    CHECK(s.proxy == "http://proxy.example:3128");
+    CHECK(s.user_agent == "feedd-test/1.0");
+    CHECK(s.log_level == "debug");
+    CHECK(s.on_new == "/usr/local/bin/notify");
+    CHECK(s.on_new_timeout == Duration{10s});
+    CHECK(s.shutdown_grace == Duration{3s});
+
+    REQUIRE(cfg.feeds.size() == 3);
+    const FeedSource& f = cfg.feeds[0];
+    CHECK(f.name == "intranet");
+    CHECK(f.url == "https://intranet.example/feeds/news.xml");
+    CHECK(f.title == "Intranet news");
+    CHECK(f.category == "Work/Internal");
+    CHECK(f.tags == std::vector<std::string>{"company", "news"});
+    CHECK_FALSE(f.enabled);
+    CHECK(f.interval == Duration{90min});
+    CHECK(f.identity == feedd::IdentityRule::link);
+    CHECK(f.user_agent == "Mozilla/5.0 (compatible; feedd)");
+    CHECK(f.headers == std::vector<feedd::HttpHeader>{{"Accept-Language", "de"}, {"X-Api-Version", "2"}});
+    CHECK(f.ca_file == (path.parent_path() / "certs/intranet.pem").string());
+    CHECK(f.keep_days == 30);
+    CHECK(f.username == "reader");
+    CHECK(f.password.kind == SecretSource::Kind::file);
+    CHECK(f.password.reference == (path.parent_path() / "secrets/intranet.password").string());
+    CHECK(cfg.feeds[1].password.kind == SecretSource::Kind::credential);
+    CHECK(cfg.feeds[1].password.reference == "vendor-password");
+    CHECK(cfg.feeds[2].password.kind == SecretSource::Kind::env);
+    CHECK(cfg.feeds[2].enabled);
+    CHECK_FALSE(cfg.feeds[2].interval);
+}
+
+TEST_CASE("a hand-written list without settings or names loads with defaults and derived names") {
+    const fs::path path = feedd::test::fixture_path("configs/feeds-only.toml");
+    const auto cfg = config::load_config(path);
+    CHECK(cfg.settings.database == path.parent_path() / "feedd.db");
+    CHECK(cfg.settings.interval == Duration{1h});
+    REQUIRE(cfg.feeds.size() == 4);
+    CHECK(cfg.feeds[0].name == "example.org-blog-feed");
+    CHECK(cfg.feeds[1].name == "example.org-blog-feed-2");
+    CHECK(cfg.feeds[1].category == "Blogs");
+    CHECK(cfg.feeds[2].name == "news.example.com-rss-section-world-lang-en");
+    CHECK(cfg.feeds[3].name == "news.example.com-rss-section-asia-lang-en");
+    CHECK(cfg.feeds[3].title == "World");
+}
+
+TEST_CASE("derived names never take a name written in the file") {
+    const auto cfg = config::parse_config(R"(
+[[feed]]
+url = "https://lwn.net/"
+[[feed]]
+name = "lwn.net"
+url = "https://lwn.net/headlines/rss"
+)",
+                                          "/tmp/feeds.toml");
+    CHECK(cfg.feeds[0].name == "lwn.net-2");
+    CHECK(cfg.feeds[1].name == "lwn.net");
+}
+
+TEST_CASE("every problem of a file is reported at once, with line and column, in file order") {
+    const fs::path path = feedd::test::fixture_path("configs/many-errors.toml");
+    std::vector<std::string> problems;
+    try {
+        config::load_config(path);
+        FAIL("many-errors.toml loaded");
+    } catch (const config::ConfigError& error) {
+        problems = error.problems();
+    }
+    const std::string file = path.string() + ":";
+    const std::vector<std::string> expected{
+        file + "2:1: unknown key `databse` in [settings]; did you mean `database`?",
+        file + "3:12: `interval` = \"1hour\" is not a duration",
+        file + "4:16: `min_interval` (2d) is longer than `max_interval` (1d)",
+        file + "6:15: `concurrency` is 0; it must be from 1 to 1000",
+        file + "7:12: `per_host` is 0; it must be from 1 to 100",
+        file + "8:11: `timeout` must be a duration string",
+        file + "9:13: `log_level` = \"loud\"",
+        file + "13:7: `url` \"ftp://example.org/feed\": only http and https URLs can be polled",
+        file + "14:1: unknown key `intervall` in [[feed]]; did you mean `interval`?",
+        file + "15:1: `password` is never written in feeds.toml",
+        file + "18:8: duplicate feed name \"a\" (first at line 12)",
+        file + "20:12: `identity` = \"hash\"; use auto, guid, link or content",
+        file + "21:1: unknown key `concurrency` in [[feed]]; it is a setting: put it under [settings]",
+        file + "24:7: duplicate feed URL http://example.org:80/feed (same as https://www.example.org/feed)",
+        file + "25:13: header name \"Bad Name\" is not a valid HTTP header name",
+        file + "25:36: header `Ok` must be a string, not an integer",
+        file + "26:16: a password needs a `username`",
+        file + "28:2: unknown key `feeds`; did you mean `feed`?",
+    };
+    REQUIRE(problems.size() == expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        CAPTURE(problems[i]);
+        CHECK(problems[i].starts_with(expected[i]));
+    }
+}
+
+TEST_CASE("several TOML syntax errors are reported, not only the first") {
+    const fs::path path = feedd::test::fixture_path("configs/syntax-errors.toml");
+    std::vector<std::string> problems;
+    try {
+        config::load_config(path);
+    } catch (const config::ConfigError& error) {
+        problems = error.problems();
+    }
+    REQUIRE(problems.size() == 4);
+    CHECK(problems[0].starts_with(path.string() + ":2:15: TOML syntax error in string"));
+    CHECK(problems[1].starts_with(path.string() + ":3:17: TOML syntax error"));
+    CHECK(problems[2].starts_with(path.string() + ":5:6: TOML syntax error in table header"));
+    CHECK(problems[3].starts_with(path.string() + ":11:11: TOML syntax error"));
+}
+
+TEST_CASE("limits are checked") {
+    CHECK(has_problem(problems_of("[settings]\nconcurrency = 1001\n"), "from 1 to 1000"));
+    CHECK(problems_of("[settings]\nconcurrency = 1000\nper_host = 1\n").empty());
+    CHECK(has_problem(problems_of("[settings]\nmax_body = \"100B\"\n"), "from 1KiB to 4GiB"));
+    CHECK(has_problem(problems_of("[settings]\nkeep_days = -1\n"), "`keep_days` is -1"));
+    CHECK(has_problem(problems_of("[settings]\nper_host = \"2\"\n"), "must be an integer, not a string"));
+    CHECK(
+        has_problem(problems_of("[settings]\nallow_private_networks = \"yes\"\n"), "must be true or false"));
+    CHECK(
+        has_problem(problems_of("[settings]\nmin_interval = \"1h\"\n[[feed]]\nurl = \"https://a.example/\"\n"
+                                "interval = \"5m\"\n"),
+                    "5:12: `interval` (5m) is outside min_interval..max_interval (1h..1d)"));
+    CHECK(has_problem(problems_of("[settings]\nmax_body = \"16 parsecs\"\n"), "must be a size"));
+    CHECK(has_problem(problems_of("[settings]\nproxy = \"proxy:3128\"\n"), "`proxy` must be a URL"));
+}
+
+TEST_CASE("feeds are checked") {
+    CHECK(has_problem(problems_of("[[feed]]\nname = \"x\"\n"), "1:1: this [[feed]] has no `url`"));
+    CHECK(has_problem(problems_of("[[feed]]\nname = \"-x\"\nurl = \"https://a.example/\"\n"),
+                      "starts with '-'"));
+    CHECK(has_problem(problems_of("[[feed]]\nurl = \"https://a.example/\"\ntags = [\"a\", 3]\n"),
+                      "each tag must be a non-empty string"));
+    CHECK(has_problem(problems_of("[[feed]]\nurl = \"https://a.example/\"\nheaders = { X = \"a\\nb\" }\n"),
+                      "contains a line break"));
+    CHECK(has_problem(
+        problems_of("[[feed]]\nurl = \"https://a.example/\"\nusername = \"u\"\npassword_env = \"A\"\n"
+                    "password_file = \"/x\"\n"),
+        "give only one of"));
+    CHECK(has_problem(problems_of("[[feed]]\nurl = \"https://a.example/\"\nusername = \"u\"\n"
+                                  "password_credential = \"../x\"\n"),
+                      "a credential name"));
+    CHECK(has_problem(problems_of("feed = 3\n"), "[[feed]] blocks"));
+    CHECK(has_problem(problems_of("settings = 3\n"), "`settings` must be a table"));
+    CHECK(has_problem(
+        problems_of("[[feed]]\nname = \"x\"\nurl = \"https://a.example/\"\n"
+                    "[[feed]]\nname = \"y\"\nurl = \"https://A.example\"\n"),
+        "6:7: duplicate feed URL https://A.example (same as https://a.example/): already feed \"x\""));
+}
+
+TEST_CASE("a missing configuration is one line naming where feedd looked") {
+    feedd::test::TempDir dir;
+    const fs::path old_cwd = fs::current_path();
+    fs::current_path(dir.path());
+    ::unsetenv("FEEDD_CONFIG");
+    if (!fs::exists("/etc/feedd/feeds.toml")) {
+        CHECK_THROWS_WITH(config::find_config(std::nullopt),
+                          doctest::Contains("looked for ./feeds.toml and /etc/feedd/feeds.toml"));
+    }
+    CHECK_THROWS_WITH(config::find_config(fs::path("nowhere.toml")),
+                      doctest::Contains("nowhere.toml (--config) does not exist"));
+    ::setenv("FEEDD_CONFIG", "elsewhere.toml", 1);
+    CHECK_THROWS_WITH(config::find_config(std::nullopt),
+                      doctest::Contains("elsewhere.toml ($FEEDD_CONFIG) does not exist"));
+    feedd::test::write_file(dir / "elsewhere.toml", "");
+    feedd::test::write_file(dir / "feeds.toml", "");
+    CHECK(config::find_config(std::nullopt) == dir / "elsewhere.toml");
+    CHECK(config::find_config(fs::path("feeds.toml")) == dir / "feeds.toml");
+    ::unsetenv("FEEDD_CONFIG");
+    CHECK(config::find_config(std::nullopt) == dir / "feeds.toml");
+    fs::current_path(old_cwd);
+    CHECK_THROWS_WITH(config::load_config(dir / "missing.toml"),
+                      doctest::Contains("missing.toml does not exist"));
+}
+
+TEST_CASE("files readable by others are warned about, not refused") {
+    feedd::test::TempDir dir;
+    feedd::test::write_file(dir / "secret", "hunter2\n", 0644);
+    feedd::test::write_file(
+        dir / "feeds.toml",
+        "[[feed]]\nurl = \"https://a.example/\"\nusername = \"u\"\npassword_file = \"secret\"\n", 0644);
+    auto cfg = config::load_config(dir / "feeds.toml");
+    REQUIRE(cfg.warnings.size() == 2);
+    CHECK(cfg.warnings[0].find("feeds.toml is readable by other users") != std::string::npos);
+    CHECK(cfg.warnings[1].find("password file " + (dir / "secret").string() +
+                               " is readable by other users") != std::string::npos);
+
+    ::chmod((dir / "secret").c_str(), 0600);
+    ::chmod((dir / "feeds.toml").c_str(), 0640);
+    cfg = config::load_config(dir / "feeds.toml");
+    CHECK(cfg.warnings.empty());
+}
+
+TEST_CASE("secrets come from a file, a variable or a systemd credential") {
+    feedd::test::TempDir dir;
+    feedd::test::write_file(dir / "password", "s3cret\n");
+    CHECK(config::resolve_secret({SecretSource::Kind::file, (dir / "password").string()}) == "s3cret");
+
+    ::setenv("FEEDD_TEST_PASSWORD", "from-env", 1);
+    CHECK(config::resolve_secret({SecretSource::Kind::env, "FEEDD_TEST_PASSWORD"}) == "from-env");
+    ::unsetenv("FEEDD_TEST_PASSWORD");
+    CHECK_THROWS_WITH(config::resolve_secret({SecretSource::Kind::env, "FEEDD_TEST_PASSWORD"}),
+                      doctest::Contains("$FEEDD_TEST_PASSWORD is not set"));
+
+    feedd::test::write_file(dir / "creds/vendor", "from-systemd");
+    ::setenv("CREDENTIALS_DIRECTORY", (dir / "creds").c_str(), 1);
+    CHECK(config::resolve_secret({SecretSource::Kind::credential, "vendor"}) == "from-systemd");
+    ::unsetenv("CREDENTIALS_DIRECTORY");
+    CHECK_THROWS_WITH(config::resolve_secret({SecretSource::Kind::credential, "vendor"}),
+                      doctest::Contains("LoadCredential="));
+    CHECK_THROWS_WITH(config::resolve_secret({SecretSource::Kind::file, (dir / "nope").string()}),
+                      doctest::Contains("cannot read password file"));
+}
