@@ -288,7 +288,8 @@ Utf8Text to_utf8(std::string_view bytes, std::string_view content_type, Problems
         label = declared_charset(bytes);
         source = "XML declaration";
     }
-    if (label.empty()) label = "utf-8", source = "default";
+    const bool declared = !label.empty();
+    if (!declared) label = "utf-8", source = "default";
     if (is_wide_label(label)) {
         // A declaration of UTF-16 in a document whose bytes are ASCII-compatible is simply wrong.
         problems.add(source + " says " + label + " but the document is not; read as UTF-8");
@@ -302,7 +303,13 @@ Utf8Text to_utf8(std::string_view bytes, std::string_view content_type, Problems
             result.input = bytes;
             return result;
         }
-        repair_utf8(bytes, result.owned, problems);
+        if (!declared && convert(bytes, "WINDOWS-1252", 1, result.owned, problems)) {
+            // Nothing declared and not UTF-8: the web's usual legacy encoding, as feedparser does.
+            problems.add("no encoding declared and the bytes are not UTF-8; read as windows-1252");
+            result.encoding = "windows-1252";
+        } else {
+            repair_utf8(bytes, result.owned, problems);
+        }
         result.converted = true;
         return result;
     }

@@ -56,10 +56,10 @@ void parse_json_feed(std::string_view text, std::string_view base_url, ParsedFee
     const std::string feed_url = resolve_url(base, string_at(document, "feed_url"));
     feed.subtitle = escape_html(string_at(document, "description"));
     feed.language = string_at(document, "language");
-    feed.image = resolve_url(base, string_at(document, "icon"));
-    if (feed.image.empty()) feed.image = resolve_url(base, string_at(document, "favicon"));
     const std::string feed_author = author_of(document);
     const std::string entry_base = !feed.link.empty() ? feed.link : !feed_url.empty() ? feed_url : base;
+    feed.image = resolve_url(entry_base, string_at(document, "icon"));
+    if (feed.image.empty()) feed.image = resolve_url(entry_base, string_at(document, "favicon"));
 
     const auto items = document.find("items");
     if (items == document.end() || !items->is_array()) {

@@ -62,8 +62,10 @@ ParsedFeed parse_unchecked(std::string_view bytes, const ParseOptions& options) 
         feed.error = "not a feed: neither XML nor JSON";
     } else {
         detail::parse_xml_feed(text, options.base_url, feed, problems);
-        if (!feed.is_feed && (contains_ignoring_case(text.substr(0, 4096), "<html") ||
-                              contains_ignoring_case(text.substr(0, 4096), "<head"))) {
+        const bool html_root = contains_ignoring_case(feed.error, "root element is <html>");
+        const bool no_root = feed.error.ends_with("no XML element found");
+        if (!feed.is_feed &&
+            (html_root || (no_root && contains_ignoring_case(text.substr(0, 4096), "<html")))) {
             mark_html_page(text, options, feed);
             return feed;
         }

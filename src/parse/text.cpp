@@ -75,9 +75,13 @@ std::string collapse_space(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     bool pending = false;
-    for (char c : text) {
-        if (is_space(c)) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        // U+00A0, the no-break space that &nbsp; gives, is white space in plain text.
+        const bool nbsp = c == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0';
+        if (is_space(c) || nbsp) {
             pending = !out.empty();
+            i += nbsp ? 1 : 0;
             continue;
         }
         if (pending) out.push_back(' ');

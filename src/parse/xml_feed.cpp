@@ -390,7 +390,7 @@ void Reader::read_feed_field(const pugi::xml_node& node, const Name& name, const
         else if (local == "image") {
             for (auto child = node.first_child(); child; child = child.next_sibling())
                 if (child.type() == pugi::node_element && scope_.name_of(child).local == "url")
-                    feed_.image = resolve_url(base, collapse_space(text_of(child)));
+                    feed_.image = collapse_space(text_of(child));  // resolved once the feed's link is known
         } else if (local == "skipHours") {
             for (auto child = node.first_child(); child; child = child.next_sibling())
                 if (child.type() == pugi::node_element)
@@ -678,7 +678,8 @@ void Reader::read(const pugi::xml_node& root) {
             scope_.pop(mark);
         }
     }
-    if (!feed_.image.empty()) feed_.image = resolve_url(feed_base, feed_.image);
+    if (!feed_.image.empty())
+        feed_.image = resolve_url(feed_.link.empty() ? feed_base : feed_.link, feed_.image);
     if (!feed_.updated) feed_.updated = feed_published_;
     if (update_period_ > 0) feed_.update_period_minutes = std::max(1, update_period_ / update_frequency_);
 
@@ -767,6 +768,41 @@ std::size_t find_start_tag(std::string_view text, std::string_view name, std::si
     return std::string_view::npos;
 }
 
+// pugixml skips text before the root element; a feed with such junk is still not well-formed.
+void report_junk_before_root(std::string_view text, Problems& problems) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c <= ' ') {
+            ++i;
+            continue;
+        }
+        if (c != '<' || i + 1 >= text.size()) break;
+        const char next = text[i + 1];
+        if (std::isalpha(static_cast<unsigned char>(next))) return;
+        std::size_t end;
+        if (text.substr(i, 4) == "<!--")
+            end = text.find("-->", i), end = end == std::string_view::npos ? end : end + 3;
+        else if (next == '?')
+            end = text.find("?>", i), end = end == std::string_view::npos ? end : end + 2;
+        else if (next == '!') {
+            const std::size_t bracket = text.find('[', i), close = text.find('>', i);
+            if (bracket != std::string_view::npos && bracket < close) {
+                end = text.find("]", bracket);
+                end = end == std::string_view::npos ? end : text.find('>', end);
+            } else {
+                end = close;
+            }
+            end = end == std::string_view::npos ? end : end + 1;
+        } else {
+            break;
+        }
+        if (end == std::string_view::npos) break;
+        i = end;
+    }
+    problems.add("junk before the root element (" + where(text, i) + "): ignored");
+}
+
 enum class RepairResult { repaired, give_up };
 
 // One repair of `source` at the place pugixml stopped; `doc` is the partial tree of that parse
@@ -777,8 +813,8 @@ RepairResult repair(std::string& source, const pugi::xml_parse_result& result, c
     const std::size_t end = source.size();
     const std::size_t root = root_start(source);
     const bool near_end = offset + 2 >= end;
-    if (root != std::string_view::npos && root > 0 && offset < root) {
-        problems.add("junk or a broken declaration before the root element (" + where(source, offset) +
+    if (root != std::string_view::npos && root > 0 && (offset < root || !doc.document_element())) {
+        problems.add("junk or a broken declaration before the root element (up to " + where(source, root) +
                      "): removed");
         source.erase(0, root);
         return RepairResult::repaired;
@@ -896,6 +932,17 @@ void parse_xml_feed(std::string_view text, std::string_view base_url, ParsedFeed
     // The in-place parse writes into its buffer; a repair needs the source as it was, so the
     // working copy is separate and the source is copied only once a repair is needed.
     std::string repaired;
+    // Junk in front of an XML declaration (a PHP warning, a blank line of HTML) goes first: the
+    // declaration says where the document starts.
+    if (const std::size_t declaration = text.substr(0, 65536).find("<?xml");
+        declaration != std::string_view::npos) {
+        std::size_t first = 0;
+        while (first < declaration && static_cast<unsigned char>(text[first]) <= ' ') ++first;
+        if (first < declaration) {
+            problems.add("junk before the XML declaration (" + where(text, first) + "): removed");
+            text.remove_prefix(declaration);
+        }
+    }
     std::string_view source = text;
     std::vector<char> buffer;
     pugi::xml_document doc;
@@ -915,6 +962,7 @@ void parse_xml_feed(std::string_view text, std::string_view base_url, ParsedFeed
     }
     if (!result && problems.any() == false)
         problems.add(std::string("not well-formed: ") + result.description());
+    if (result) report_junk_before_root(source, problems);
 
     const pugi::xml_node root = doc.document_element();
     if (!root) {
