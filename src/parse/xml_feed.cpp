@@ -308,6 +308,8 @@ struct EntryExtras {
     std::string itunes_image;
     bool guid_is_permalink = false;
     std::string guid;
+    std::string content_base;  // when content or summary carried their own xml:base
+    std::string summary_base;
 };
 
 void Reader::atom_link(const pugi::xml_node& node, const std::string& base, std::string& link,
@@ -580,7 +582,12 @@ void Reader::read_entry(const pugi::xml_node& item, const std::string& base, Ent
         if (xml_base.empty()) {
             read_entry_field(child, name, base, entry, extras);
         } else {
-            read_entry_field(child, name, with_base(base, xml_base), entry, extras);
+            // Content with its own xml:base keeps that base for the links inside it.
+            const std::string element_base = with_base(base, xml_base);
+            const std::string content_before = entry.content, summary_before = entry.summary;
+            read_entry_field(child, name, element_base, entry, extras);
+            if (entry.content != content_before) extras.content_base = element_base;
+            if (entry.summary != summary_before) extras.summary_base = element_base;
         }
         scope_.pop(mark);
     }
@@ -595,8 +602,8 @@ void Reader::read_entry(const pugi::xml_node& item, const std::string& base, Ent
     }
     if (entry.author.empty()) entry.author = feed_author_;
     // Relative href/src inside HTML are resolved like any other link.
-    absolutize_html(entry.content, base);
-    absolutize_html(entry.summary, base);
+    absolutize_html(entry.content, extras.content_base.empty() ? base : extras.content_base);
+    absolutize_html(entry.summary, extras.summary_base.empty() ? base : extras.summary_base);
     if (!extras.media_image.empty()) entry.image = extras.media_image;
     if (entry.image.empty())
         for (const auto& enclosure : entry.enclosures)
