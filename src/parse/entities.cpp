@@ -3,6 +3,7 @@
 // as text, so neither "billion laughs" nor external entities can do anything.
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 
 #include "parse/internal.hpp"
@@ -95,6 +96,17 @@ void decode_xml_text(std::string_view raw, std::string& out, Problems& problems,
     const std::size_t n = raw.size();
     while (i < n) {
         std::size_t run = i;
+        // Eight bytes at a time while none is '&' or below 0x20 (tabs and newlines stop the fast
+        // path, then the byte loop lets them through).
+        while (run + 8 <= n) {
+            std::uint64_t word;
+            std::memcpy(&word, raw.data() + run, 8);
+            constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+            const std::uint64_t amp = word ^ (ones * '&');
+            const std::uint64_t special = ((amp - ones) & ~amp) | ((word - ones * 0x20) & ~word);
+            if (special & highs) break;
+            run += 8;
+        }
         while (run < n && raw[run] != '&' && !is_forbidden_control(static_cast<unsigned char>(raw[run])))
             ++run;
         out.append(raw.data() + i, run - i);

@@ -72,22 +72,24 @@ std::string attribute_value(std::string_view tag, std::string_view wanted) {
 }  // namespace
 
 std::string collapse_space(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
+    std::string out(text.size(), '\0');
+    char* write = out.data();
+    char* const begin = write;
     bool pending = false;
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
         // U+00A0, the no-break space that &nbsp; gives, is white space in plain text.
         const bool nbsp = c == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0';
         if (is_space(c) || nbsp) {
-            pending = !out.empty();
+            pending = write != begin;
             i += nbsp ? 1 : 0;
             continue;
         }
-        if (pending) out.push_back(' ');
+        if (pending) *write++ = ' ';
         pending = false;
-        out.push_back(c);
+        *write++ = c;
     }
+    out.resize(static_cast<std::size_t>(write - begin));
     return out;
 }
 

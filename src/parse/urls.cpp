@@ -1,6 +1,8 @@
 // Relative references made absolute with uriparser (RFC 3986, section 5).
 #include <uriparser/Uri.h>
 
+#include <algorithm>
+
 #include "parse/internal.hpp"
 
 namespace feedd::parse::detail {
@@ -52,11 +54,56 @@ bool has_scheme(std::string_view url) noexcept {
     return false;
 }
 
+namespace {
+
+// The common relative references, resolved without a full parse: "/path" and "name/path" with
+// no dot segments, "//host/path". What these give is exactly RFC 3986's merge; anything else
+// goes to uriparser.
+bool resolve_simple(std::string_view base, std::string_view reference, std::string& out) {
+    const auto scheme_end = base.find("://");
+    if (scheme_end == std::string_view::npos) return false;
+    if (reference.find_first_of(" \\") != std::string_view::npos) return false;
+    if (reference.starts_with("//")) {
+        out.assign(base.substr(0, scheme_end + 1));
+        out.append(reference);
+        return true;
+    }
+    const char first = reference.front();
+    if (first == '.' || first == '?' || first == '#') return false;
+    const std::size_t path_end = std::min(reference.find_first_of("?#"), reference.size());
+    const std::string_view path = reference.substr(0, path_end);
+    if (path.find("./") != std::string_view::npos || path.ends_with("/.") || path.ends_with("/.."))
+        return false;
+    const std::size_t authority_end = base.find_first_of("/?#", scheme_end + 3);
+    const std::string_view origin =
+        base.substr(0, authority_end == std::string_view::npos ? base.size() : authority_end);
+    if (first == '/') {
+        out.assign(origin);
+        out.append(reference);
+        return true;
+    }
+    // Relative path: the base up to its last '/', before any query or fragment.
+    std::string_view base_path = base.substr(origin.size());
+    base_path = base_path.substr(0, std::min(base_path.find_first_of("?#"), base_path.size()));
+    const std::size_t slash = base_path.rfind('/');
+    out.assign(origin);
+    if (slash == std::string_view::npos)
+        out.push_back('/');
+    else
+        out.append(base_path.substr(0, slash + 1));
+    out.append(reference);
+    return true;
+}
+
+}  // namespace
+
 std::string resolve_url(std::string_view base, std::string_view reference) {
     reference = trim(reference);
     if (reference.empty() || has_scheme(reference)) return std::string(reference);
     base = trim(base);
     if (base.empty() || !has_scheme(base)) return std::string(reference);
+    std::string out;
+    if (resolve_simple(base, reference, out)) return out;
     ParsedUri base_uri, relative, result;
     if (!base_uri.parse(base) || !relative.parse(reference)) return std::string(reference);
     result.adopt();  // uriparser leaves a zeroed or filled result; freeing either is safe
@@ -64,7 +111,7 @@ std::string resolve_url(std::string_view base, std::string_view reference) {
         return std::string(reference);
     int length = 0;
     if (uriToStringCharsRequiredA(result.get(), &length) != URI_SUCCESS) return std::string(reference);
-    std::string out(static_cast<std::size_t>(length) + 1, '\0');
+    out.assign(static_cast<std::size_t>(length) + 1, '\0');
     if (uriToStringA(out.data(), result.get(), length + 1, nullptr) != URI_SUCCESS)
         return std::string(reference);
     out.resize(static_cast<std::size_t>(length));
