@@ -66,6 +66,9 @@ void write_state(Archive::Impl& impl, std::int64_t feed_id, const FeedState& sta
 std::int64_t ensure_feed(Archive::Impl& impl, const FeedSource& feed, TimePoint now);
 bool stored_fallback(Archive::Impl& impl, std::int64_t feed_id);
 std::string problem(const SQLite::Exception& e);  // SQLite's message, one line
+// Every SQL text prepared through Archive::Impl::statement in this process, so that tests can
+// check their query plans.
+std::vector<std::string> prepared_sql();
 }  // namespace detail
 
 }  // namespace feedd::store

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <mutex>
+#include <set>
 
 #include "store/impl.hpp"
 #include "store/schema.hpp"
@@ -97,10 +99,28 @@ Archive::Impl::~Impl() {
     if (mode == OpenMode::read_write) db.tryExec("PRAGMA optimize");
 }
 
+namespace {
+struct PreparedRegistry {
+    std::mutex mutex;
+    std::set<std::string> texts;
+};
+PreparedRegistry& registry() {
+    static PreparedRegistry instance;
+    return instance;
+}
+}  // namespace
+
+std::vector<std::string> detail::prepared_sql() {
+    std::lock_guard lock(registry().mutex);
+    return {registry().texts.begin(), registry().texts.end()};
+}
+
 SQLite::Statement& Archive::Impl::statement(const char* sql) {
     auto& slot = statements[sql];
     if (!slot) {
         slot = std::make_unique<SQLite::Statement>(db, sql);
+        std::lock_guard lock(registry().mutex);
+        registry().texts.insert(sql);
     } else {
         slot->reset();
         slot->clearBindings();
