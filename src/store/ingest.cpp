@@ -51,6 +51,11 @@ std::string comparable(std::string_view html) {
     return out;
 }
 
+// The date an entry gives its article: published, else updated (Atom requires only the latter).
+std::optional<TimePoint> entry_date(const Entry& entry) {
+    return entry.published ? entry.published : entry.updated;
+}
+
 std::string time_text(const std::optional<TimePoint>& time) {
     return time ? std::to_string(seconds(*time)) : std::string();
 }
@@ -251,15 +256,16 @@ ORDER BY a.id LIMIT 1)sql");
             else
                 insert.bind(1);
             insert.bind(2, seconds(now));
-            bind_time(insert, 3, entry.published);
-            bool usable_date = entry.published && *entry.published <= now;
-            insert.bind(4, seconds(usable_date ? *entry.published : now));
+            auto date = entry_date(entry);
+            bind_time(insert, 3, date);
+            bool usable_date = date && *date <= now;
+            insert.bind(4, seconds(usable_date ? *date : now));
             insert.exec();
             article_id = impl.db.getLastInsertRowid();
             ++counts.new_articles;
             counts.new_article_ids.push_back(*article_id);
         } else {
-            adopt_date(*article_id, entry.published);
+            adopt_date(*article_id, entry_date(entry));
         }
 
         auto& insert = impl.statement(R"sql(
@@ -395,7 +401,7 @@ DELETE FROM revisions WHERE entry_id = ?1
         } else {
             ++counts.unchanged_entries;
         }
-        adopt_date(existing.article_id, merged.published);
+        adopt_date(existing.article_id, entry_date(merged));
     }
 
     // Under the link rule an entry may still be stored under its old key (the feed just fell

@@ -107,12 +107,14 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
                     "instr(cjk, ?1) > 0), ";
             else if (cjk)
                 sql =
-                    "WITH hits AS (SELECT rowid AS entry_id, bm25(entries_cjk) AS score FROM entries_cjk "
+                    "WITH hits AS MATERIALIZED (SELECT rowid AS entry_id, bm25(entries_cjk) AS score FROM "
+                    "entries_cjk "
                     "WHERE "
                     "entries_cjk MATCH ?1), ";
             else
                 sql =
-                    "WITH hits AS (SELECT rowid AS entry_id, bm25(entries_fts, 10.0, 2.0, 1.0) AS score FROM "
+                    "WITH hits AS MATERIALIZED (SELECT rowid AS entry_id, bm25(entries_fts, 10.0, 2.0, 1.0) "
+                    "AS score FROM "
                     "entries_fts WHERE entries_fts MATCH ?1), ";
             sql +=
                 "best AS (SELECT x.article_id, min(h.score) AS score, h.entry_id FROM hits h JOIN entries x "
