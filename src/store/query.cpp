@@ -270,11 +270,14 @@ FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = ? ORDER BY 
             auto& revisions = impl_->statement(
                 "SELECT recorded_at, title, summary, content FROM revisions WHERE entry_id = ? ORDER BY id");
             revisions.bind(1, entry.id);
-            while (revisions.executeStep())
-                entry.revisions.push_back({TimePoint(std::chrono::seconds(revisions.getColumn(0).getInt64())),
-                                           revisions.getColumn(1).getString(),
-                                           revisions.getColumn(2).getString(),
-                                           revisions.getColumn(3).getString()});
+            while (revisions.executeStep()) {
+                Revision revision{TimePoint(std::chrono::seconds(revisions.getColumn(0).getInt64())),
+                                  revisions.getColumn(1).getString(), revisions.getColumn(2).getString(),
+                                  revisions.getColumn(3).getString(), ""};
+                revision.text =
+                    detail::html_to_text(revision.content.empty() ? revision.summary : revision.content);
+                entry.revisions.push_back(std::move(revision));
+            }
         }
         return detail;
     } catch (const SQLite::Exception& e) {
@@ -295,10 +298,14 @@ void Archive::backup(const std::filesystem::path& destination) {
     std::filesystem::remove(temporary, error);
     try {
         // One read transaction: a consistent copy even while the daemon writes.
+        // query_only guards readers against writes; VACUUM INTO writes only the new file.
+        impl_->db.exec("PRAGMA query_only = OFF");
         SQLite::Statement vacuum(impl_->db, "VACUUM INTO ?");
         vacuum.bind(1, temporary.string());
         vacuum.exec();
+        if (impl_->mode == OpenMode::read_only) impl_->db.exec("PRAGMA query_only = ON");
     } catch (const SQLite::Exception& e) {
+        if (impl_->mode == OpenMode::read_only) impl_->db.tryExec("PRAGMA query_only = ON");
         std::filesystem::remove(temporary, error);
         throw StoreError("backup to " + destination.string() + " failed: " + detail::problem(e));
     }

@@ -79,6 +79,7 @@ struct Revision {
     std::string title;
     std::string summary;  // HTML
     std::string content;  // HTML
+    std::string text;     // plain text of content, else summary
 };
 
 // One feed's version of the article.
