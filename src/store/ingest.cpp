@@ -23,6 +23,8 @@ struct Existing {
     std::string seen_hash;
 };
 
+std::string time_text(const std::optional<TimePoint>& time);
+
 // One entry of the poll with what identity needs, computed once.
 struct Candidate {
     const Entry* entry = nullptr;
@@ -34,6 +36,19 @@ struct Candidate {
     bool link_repeated = false;  // within this poll: the link is not specific
     std::string key;
     std::optional<Existing> existing;
+
+    // The plain text is needed only to write the entry or to key it by content: an unchanged
+    // entry never pays for it.
+    void prepare_text() {
+        if (text_ready) return;
+        text = detail::html_to_text(entry->content.empty() ? entry->summary : entry->content);
+        content_hash = detail::hash_hex(collapse_space(entry->title) + '\x1f' + time_text(entry->published) +
+                                        '\x1f' + text);
+        text_ready = true;
+    }
+
+  private:
+    bool text_ready = false;
 };
 
 // White space is collapsed, and dropped beside tags ("<p> a </p>" is "<p>a</p>"): a feed that
@@ -90,30 +105,35 @@ Candidate make_candidate(const Entry& entry) {
     Candidate candidate;
     candidate.entry = &entry;
     candidate.canonical = canonical_link(entry.link);
-    candidate.text = detail::html_to_text(entry.content.empty() ? entry.summary : entry.content);
-    candidate.content_hash = detail::hash_hex(collapse_space(entry.title) + '\x1f' +
-                                              time_text(entry.published) + '\x1f' + candidate.text);
     candidate.seen_hash = seen_hash(entry);
     return candidate;
 }
 
 // The entry's key under the feed's rule; prefixes keep keys of different kinds apart.
-std::string identity_key(const Candidate& c, IdentityRule rule, bool fallback) {
+std::string identity_key(Candidate& c, IdentityRule rule, bool fallback) {
     const auto& guid = c.entry->id;
     bool guid_ok = !guid.empty() && !c.guid_repeated;
     bool link_ok = !c.canonical.empty() && !c.link_repeated;
-    auto by_guid = "guid:" + guid;
-    auto by_link = "link:" + c.canonical;
-    auto by_hash = "hash:" + c.content_hash;
+    enum class Kind { guid, link, hash } kind;
     switch (rule) {
-        case IdentityRule::content: return by_hash;
+        case IdentityRule::content: kind = Kind::hash; break;
         case IdentityRule::guid:  // forced: trusted even when repeated
-            return !guid.empty() ? by_guid : !c.canonical.empty() ? by_link : by_hash;
-        case IdentityRule::link: return !c.canonical.empty() ? by_link : !guid.empty() ? by_guid : by_hash;
-        case IdentityRule::automatic: break;
+            kind = !guid.empty() ? Kind::guid : !c.canonical.empty() ? Kind::link : Kind::hash;
+            break;
+        case IdentityRule::link:
+            kind = !c.canonical.empty() ? Kind::link : !guid.empty() ? Kind::guid : Kind::hash;
+            break;
+        case IdentityRule::automatic:
+        default:
+            if (fallback)
+                kind = link_ok ? Kind::link : guid_ok ? Kind::guid : Kind::hash;
+            else
+                kind = guid_ok ? Kind::guid : link_ok ? Kind::link : Kind::hash;
     }
-    if (fallback) return link_ok ? by_link : guid_ok ? by_guid : by_hash;
-    return guid_ok ? by_guid : link_ok ? by_link : by_hash;
+    if (kind == Kind::guid) return "guid:" + guid;
+    if (kind == Kind::link) return "link:" + c.canonical;
+    c.prepare_text();
+    return "hash:" + c.content_hash;
 }
 
 struct Ingest {
@@ -217,6 +237,7 @@ WHERE id = ?2 AND published IS NULL)sql");
 
     void insert_new(Candidate& c) {
         const Entry& entry = *c.entry;
+        c.prepare_text();
         // A link is specific when no other entry of this feed carries it (now or before).
         bool link_specific = !c.canonical.empty() && !c.link_repeated;
         if (!c.canonical.empty()) {
@@ -299,8 +320,9 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?
         c.existing = Existing{entry_id, *article_id, c.seen_hash};
     }
 
-    void update_existing(const Candidate& c, const Existing& existing) {
+    void update_existing(Candidate& c, const Existing& existing) {
         const Entry& in = *c.entry;
+        c.prepare_text();
         auto& select = impl.statement(
             "SELECT title, author, summary, content, link, published, updated, categories, image, guid, "
             "canonical_link,"
