@@ -187,7 +187,9 @@ FetchErrorKind kind_of(CURLcode code) {
         case CURLE_WEIRD_SERVER_REPLY:
         case CURLE_HTTP2:
         case CURLE_HTTP2_STREAM:
-        case CURLE_HTTP3: return FetchErrorKind::bad_response;
+        case CURLE_HTTP3:
+        case CURLE_OUT_OF_MEMORY:  // curl 7.88 reports response headers over its limit this way
+            return FetchErrorKind::bad_response;
         case CURLE_RECV_ERROR:
         case CURLE_SEND_ERROR:
         case CURLE_GOT_NOTHING:
@@ -237,14 +239,13 @@ class Fetcher::Impl {
             FetchResult result;
             result.error = FetchErrorKind::cancelled;
             result.error_message = "cancelled: fetcher shut down";
-            boost::asio::post(io_, [done = std::move(done), result = std::move(result)]() mutable {
-                done(std::move(result));
-            });
+            deliver(std::move(done), std::move(result));
         }
     }
 
     void fetch(FetchRequest request, Completion done) {
         check_thread();
+        ++*undelivered_;
         auto transfer = std::make_unique<Transfer>();
         transfer->owner = this;
         transfer->request = std::move(request);
@@ -282,7 +283,7 @@ class Fetcher::Impl {
         }
     }
 
-    std::size_t in_flight() const { return transfers_.size(); }
+    std::size_t in_flight() const { return *undelivered_; }
 
   private:
     struct Transfer {
@@ -382,6 +383,7 @@ class Fetcher::Impl {
                 "timed out after " + std::to_string(elapsed.count()) + " ms (while following redirects)");
             return false;
         }
+        transfer.blocked_address.clear();
         curl_easy_setopt(easy, CURLOPT_URL, transfer.current_url.c_str());
         curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(remaining.count()));
 
@@ -621,12 +623,14 @@ class Fetcher::Impl {
             return complete(
                 transfer, FetchErrorKind::too_large,
                 "body larger than " + std::to_string(transfer.request.max_body) + " bytes (decoded)");
-        if (!transfer.blocked_address.empty())
+        const bool refused = code == CURLE_COULDNT_CONNECT || code == CURLE_ABORTED_BY_CALLBACK;
+        if (refused && !transfer.blocked_address.empty())
             return complete(transfer, FetchErrorKind::blocked_address,
                             "refused to connect to internal address " + transfer.blocked_address +
                                 " (allow_private_networks = false)");
         std::string message =
             transfer.error_buffer[0] != '\0' ? transfer.error_buffer : curl_easy_strerror(code);
+        if (code == CURLE_OUT_OF_MEMORY) message = "response could not be held (headers over curl's limit?)";
         std::replace(message.begin(), message.end(), '\n', ' ');
         while (!message.empty() && message.back() == ' ') message.pop_back();
         complete(transfer, kind_of(code), message);
@@ -691,8 +695,7 @@ class Fetcher::Impl {
         }
         Completion done = std::move(transfer.done);
         if (transfer.easy) give_back(std::move(transfer.easy));
-        boost::asio::post(
-            io_, [done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
+        deliver(std::move(done), std::move(result));
     }
 
     void fail_now(std::unique_ptr<Transfer> transfer, FetchErrorKind kind, std::string message) {
@@ -703,9 +706,17 @@ class Fetcher::Impl {
         result.redirects = std::move(transfer->redirects);
         result.elapsed = std::chrono::duration_cast<Duration>(Clock::now() - transfer->started);
         if (transfer->easy) give_back(std::move(transfer->easy));
-        boost::asio::post(io_, [done = std::move(transfer->done), result = std::move(result)]() mutable {
-            done(std::move(result));
-        });
+        deliver(std::move(transfer->done), std::move(result));
+    }
+
+    // Completions always run from a posted step, so callers are never re-entered; a transfer
+    // counts as in flight until its completion has run.
+    void deliver(Completion done, FetchResult result) {
+        boost::asio::post(
+            io_, [done = std::move(done), result = std::move(result), undelivered = undelivered_]() mutable {
+                --*undelivered;
+                done(std::move(result));
+            });
     }
 
     void check_thread() {
@@ -719,6 +730,7 @@ class Fetcher::Impl {
     std::string default_agent_ = default_user_agent();
     std::shared_ptr<char> life_ = std::make_shared<char>();  // handlers check it before touching us
     std::thread::id thread_;
+    std::shared_ptr<std::size_t> undelivered_ = std::make_shared<std::size_t>(0);
     bool reap_posted_ = false;
     SlistPtr resolve_;
     // Destroyed in reverse: the destructor body empties these in curl's order first.

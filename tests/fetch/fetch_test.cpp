@@ -426,7 +426,8 @@ TEST_CASE("huge response headers fail cleanly") {
     Harness harness;
     const auto result = harness.get(request_for(server.url("/huge")));
     CHECK_FALSE(result.ok());
-    CHECK(result.error != FetchErrorKind::none);
+    CHECK(result.error == FetchErrorKind::bad_response);
+    CHECK_FALSE(result.error_message.empty());
 }
 
 TEST_CASE("nothing listening, then the server comes back") {
@@ -507,8 +508,11 @@ TEST_CASE("cancel_all and destruction complete every transfer exactly once as ca
         while (server.request_count() < 3 && std::chrono::steady_clock::now() < deadline)
             io.run_one_for(50ms);
         fetcher.cancel_all();
+        CHECK(results.empty());           // completions are posted, never called inside cancel_all
+        CHECK(fetcher.in_flight() == 3);  // until they have run
+        while (results.size() < 3) io.run_one();
         CHECK(fetcher.in_flight() == 0);
-        CHECK(results.empty());  // completions are posted, never called inside cancel_all
+        CHECK(server.request_count() == 3);
         fetcher.fetch(request_for(server.url("/stall")),
                       [&](FetchResult result) { results.push_back(std::move(result)); });
     }  // the fourth is still running when the fetcher goes

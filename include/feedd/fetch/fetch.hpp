@@ -55,7 +55,7 @@ class Fetcher {
     void fetch(FetchRequest request, Completion done);
     // Stops every transfer; their completions report FetchErrorKind::cancelled.
     void cancel_all();
-    // Transfers started and not yet completed.
+    // Fetches whose completion has not run yet.
     std::size_t in_flight() const;
 
   private:
