@@ -219,6 +219,7 @@ class Fetcher::Impl {
         curl_multi_setopt(multi_.get(), CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
         curl_multi_setopt(multi_.get(), CURLMOPT_TIMERDATA, this);
         curl_multi_setopt(multi_.get(), CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+        curl_multi_setopt(multi_.get(), CURLMOPT_MAXCONNECTS, std::max(1L, options_.max_idle_connections));
     }
 
     ~Impl() {

@@ -21,6 +21,14 @@ using feedd::test::Response;
 
 namespace {
 
+// FetcherOptions mapping host names to the test servers (CURLOPT_RESOLVE entries).
+FetcherOptions resolving(std::vector<std::string> entries, std::vector<std::string> treat_as_public = {}) {
+    FetcherOptions options;
+    options.resolve = std::move(entries);
+    options.treat_as_public = std::move(treat_as_public);
+    return options;
+}
+
 // Runs the io_context until every started fetch completed (no sleeps: completions end the run).
 struct Harness {
     explicit Harness(FetcherOptions options = {}) : fetcher(io, std::move(options)) {}
@@ -167,8 +175,7 @@ TEST_CASE("301 then 302 chain: every hop recorded with its status, relative Loca
     });
     server.route("/middle", [](const Request&) { return Response::redirect(302, "/new?x=1"); });
     server.route("/new", [](const Request&) { return feed("<rss>moved</rss>"); });
-    Harness harness(
-        {.resolve = {server.resolve_entry("a.test"), server.resolve_entry("b.test")}, .treat_as_public = {}});
+    Harness harness(resolving({server.resolve_entry("a.test"), server.resolve_entry("b.test")}));
     const auto result = harness.get(request_for(server.url("/old", "a.test")));
     CHECK(result.ok());
     CHECK(result.body == "<rss>moved</rss>");
@@ -231,8 +238,8 @@ TEST_CASE(
     outside.route("/jump", [&inside](const Request&) {
         return Response::redirect(302, inside.url("/secret", "intranet.test"));
     });
-    Harness harness({.resolve = {outside.resolve_entry("public.test"), inside.resolve_entry("intranet.test")},
-                     .treat_as_public = {"127.0.0.1"}});
+    Harness harness(resolving({outside.resolve_entry("public.test"), inside.resolve_entry("intranet.test")},
+                              {"127.0.0.1"}));
     auto guarded = [](std::string url) {
         auto request = request_for(std::move(url));
         request.allow_private_networks = false;
@@ -264,8 +271,7 @@ TEST_CASE("credentials and custom headers go to the original host only") {
     });
     server.route("/elsewhere", [](const Request&) { return feed("x"); });
     server.route("/same", [](const Request&) { return Response::redirect(301, "/private"); });
-    Harness harness({.resolve = {server.resolve_entry("home.test"), server.resolve_entry("other.test")},
-                     .treat_as_public = {}});
+    Harness harness(resolving({server.resolve_entry("home.test"), server.resolve_entry("other.test")}));
     auto request = request_for(server.url("/same", "home.test"));
     request.username = "reader";
     request.password = "hunter2";

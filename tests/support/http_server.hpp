@@ -1,5 +1,6 @@
 // A small HTTP/1.1 server for tests, on Boost.Beast, listening on 127.0.0.1 (ephemeral port by
-// default) and running on its own thread. Header-only; link zlib (ZLIB::ZLIB) for gzip.
+// default) and running on its own thread, plain HTTP or HTTPS. Header-only; link ZLIB::ZLIB (gzip)
+// and OpenSSL::SSL (HTTPS).
 //
 //     feedd::test::HttpServer server;
 //     server.route("/feed.xml", [](const feedd::test::Request& request) {
@@ -33,12 +34,15 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <zlib.h>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -111,6 +115,13 @@ struct Response {
 
 using Handler = std::function<Response(const Request&)>;
 
+struct ServerOptions {
+    unsigned short port = 0;  // 0: a free port
+    std::string address = "127.0.0.1";
+    std::string tls_certificate_file;  // both set: HTTPS
+    std::string tls_key_file;
+};
+
 // gzip (RFC 1952) of `data`; for tests that serve pre-compressed bodies, gzip bombs included.
 inline std::string gzip_compress(std::string_view data, int level = Z_DEFAULT_COMPRESSION) {
     z_stream stream{};
@@ -163,8 +174,18 @@ class HttpServer {
     // fixed port lets a test stop a server and start another one where the client expects it
     // (outage and recovery).
     explicit HttpServer(unsigned short port = 0, std::string address = "127.0.0.1")
-        : state_(std::make_shared<State>()), acceptor_(io_), address_(std::move(address)) {
+        : HttpServer(ServerOptions{port, std::move(address), {}, {}}) {}
+
+    // HTTPS when `tls_certificate_file` (PEM chain) and `tls_key_file` are given.
+    explicit HttpServer(ServerOptions options)
+        : state_(std::make_shared<State>()), acceptor_(io_), address_(std::move(options.address)) {
         namespace ip = boost::asio::ip;
+        const unsigned short port = options.port;
+        if (!options.tls_certificate_file.empty()) {
+            tls_ = std::make_unique<boost::asio::ssl::context>(boost::asio::ssl::context::tls_server);
+            tls_->use_certificate_chain_file(options.tls_certificate_file);
+            tls_->use_private_key_file(options.tls_key_file, boost::asio::ssl::context::pem);
+        }
         const ip::tcp::endpoint endpoint(ip::make_address_v4(address_), port);
         acceptor_.open(endpoint.protocol());
         acceptor_.set_option(ip::tcp::acceptor::reuse_address(true));
@@ -186,10 +207,11 @@ class HttpServer {
     unsigned short port() const { return port_; }
     const std::string& address() const { return address_; }
 
-    // "http://HOST:PORT/path"; HOST defaults to the listening address.
+    // "http://HOST:PORT/path" ("https://" with TLS); HOST defaults to the listening address.
     std::string url(std::string_view path, std::string_view host = {}) const {
-        return "http://" + std::string(host.empty() ? std::string_view(address_) : host) + ":" +
-               std::to_string(port_) + std::string(path);
+        return (tls_ ? "https://" : "http://") +
+               std::string(host.empty() ? std::string_view(address_) : host) + ":" + std::to_string(port_) +
+               std::string(path);
     }
     // A CURLOPT_RESOLVE entry mapping `host` to this server: "host:PORT:ADDRESS".
     std::string resolve_entry(std::string_view host) const {
@@ -264,22 +286,40 @@ class HttpServer {
         }
     };
 
-    class Session : public std::enable_shared_from_this<Session> {
+    // One connection; `Stream` is a tcp::socket or an ssl::stream over one.
+    template <class Stream>
+    class Session : public std::enable_shared_from_this<Session<Stream>> {
       public:
-        Session(boost::asio::ip::tcp::socket socket, std::shared_ptr<State> state, std::size_t serial)
-            : socket_(std::move(socket)),
+        template <class... StreamArgs>
+        Session(std::shared_ptr<State> state, std::size_t serial, StreamArgs&&... stream_args)
+            : socket_(std::forward<StreamArgs>(stream_args)...),
               timer_(socket_.get_executor()),
               state_(std::move(state)),
               serial_(serial) {}
         ~Session() { finish_request(); }
 
+        void start() {
+            if constexpr (std::is_same_v<Stream, boost::asio::ip::tcp::socket>) {
+                read();
+            } else {
+                socket_.async_handshake(boost::asio::ssl::stream_base::server,
+                                        [self = this->shared_from_this()](boost::system::error_code ec) {
+                                            if (ec) return self->close();
+                                            self->read();
+                                        });
+            }
+        }
+
+      private:
         void read() {
             parser_.emplace();
             parser_->header_limit(64 * 1024);
             parser_->body_limit(1 << 20);
-            boost::beast::http::async_read(socket_, buffer_, *parser_,
-                                           [self = shared_from_this()](boost::system::error_code ec,
-                                                                       std::size_t) { self->on_read(ec); });
+            boost::beast::http::async_read(
+                socket_, buffer_, *parser_,
+                [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
+                    self->on_read(ec);
+                });
         }
 
       private:
@@ -321,7 +361,7 @@ class HttpServer {
             Response response = handler ? handler(request) : Response::with_status(404, "not found");
             if (response.delay.count() > 0) {
                 timer_.expires_after(response.delay);
-                timer_.async_wait([self = shared_from_this(), response = std::move(response)](
+                timer_.async_wait([self = this->shared_from_this(), response = std::move(response)](
                                       boost::system::error_code wait_ec) mutable {
                     if (!wait_ec) self->respond(std::move(response));
                 });
@@ -365,8 +405,9 @@ class HttpServer {
                     return write([reset](Session& self) {
                         if (!reset) return self.wait_for_close();
                         boost::system::error_code ignored;
-                        self.socket_.set_option(boost::asio::socket_base::linger(true, 0), ignored);
-                        self.socket_.close(ignored);
+                        self.socket_.lowest_layer().set_option(boost::asio::socket_base::linger(true, 0),
+                                                               ignored);
+                        self.socket_.lowest_layer().close(ignored);
                         self.finish_request();
                     });
                 }
@@ -382,27 +423,29 @@ class HttpServer {
         void write(Then then) {
             boost::asio::async_write(
                 socket_, boost::asio::buffer(out_),
-                [self = shared_from_this(), then](boost::system::error_code ec, std::size_t) {
+                [self = this->shared_from_this(), then](boost::system::error_code ec, std::size_t) {
                     if (ec) return self->close();
                     then(*self);
                 });
         }
 
         void write_forever() {
-            boost::asio::async_write(socket_, boost::asio::buffer(chunk_),
-                                     [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                                         if (ec) return self->close();
-                                         self->write_forever();
-                                     });
+            boost::asio::async_write(
+                socket_, boost::asio::buffer(chunk_),
+                [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
+                    if (ec) return self->close();
+                    self->write_forever();
+                });
         }
 
         // Reads and drops whatever arrives until the client closes.
         void wait_for_close() {
-            socket_.async_read_some(boost::asio::buffer(scratch_),
-                                    [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-                                        if (ec) return self->close();
-                                        self->wait_for_close();
-                                    });
+            socket_.async_read_some(
+                boost::asio::buffer(scratch_),
+                [self = this->shared_from_this()](boost::system::error_code ec, std::size_t) {
+                    if (ec) return self->close();
+                    self->wait_for_close();
+                });
         }
 
         void finish_request() {
@@ -413,12 +456,12 @@ class HttpServer {
 
         void close() {
             boost::system::error_code ignored;
-            socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
-            socket_.close(ignored);
+            socket_.lowest_layer().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+            socket_.lowest_layer().close(ignored);
             finish_request();
         }
 
-        boost::asio::ip::tcp::socket socket_;
+        Stream socket_;
         boost::asio::steady_timer timer_;
         boost::beast::flat_buffer buffer_;
         std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
@@ -440,13 +483,21 @@ class HttpServer {
                 std::lock_guard lock(state_->mutex);
                 serial = ++state_->connections;
             }
-            std::make_shared<Session>(std::move(socket), state_, serial)->read();
+            if (tls_)
+                std::make_shared<Session<boost::asio::ssl::stream<boost::asio::ip::tcp::socket>>>(
+                    state_, serial, std::move(socket), *tls_)
+                    ->start();
+            else
+                std::make_shared<Session<boost::asio::ip::tcp::socket>>(state_, serial, std::move(socket))
+                    ->start();
             accept();
         });
     }
 
-    // Order matters: sessions (owned by pending handlers inside io_) touch state_ when destroyed.
+    // Order matters: sessions (owned by pending handlers inside io_) touch state_ and use tls_
+    // until they are destroyed with io_.
     std::shared_ptr<State> state_;
+    std::unique_ptr<boost::asio::ssl::context> tls_;
     boost::asio::io_context io_;
     boost::asio::ip::tcp::acceptor acceptor_;
     std::string address_;

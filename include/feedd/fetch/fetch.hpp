@@ -37,6 +37,9 @@ struct FetcherOptions {
     // Tests only: lets a loopback server stand in for a public host, so that a redirect from it
     // to another internal address can be shown to be refused.
     std::vector<std::string> treat_as_public;
+    // Idle connections kept for reuse (curl's default shrinks with the number of transfers
+    // running, so a burst's connections would be dropped as it ends).
+    long max_idle_connections = 128;
 };
 
 // All calls on the io_context's thread; completions run there too, always from a posted step
