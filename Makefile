@@ -2,9 +2,11 @@
 JOBS ?= $(shell nproc)
 BUILD ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 300
 CONFIG ?= feeds.toml
 
-.PHONY: deps build build-asan run test test-normal test-asan format clean
+.PHONY: deps build build-asan build-fuzz run test test-normal test-asan test-fuzz fuzz soak format clean
 
 deps:
 	@scripts/install-deps
@@ -27,11 +29,25 @@ test-asan: build-asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
-# The suite twice: a normal build, then an ASan+UBSan build.
-test: test-normal test-asan
+# libFuzzer targets, built with clang (the rest of the project builds with the default compiler).
+build-fuzz: deps
+	@CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFEEDD_FUZZ=ON \
+	  -DFEEDD_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+
+test-fuzz:
+	@$(MAKE) --no-print-directory build-fuzz FUZZ_SECONDS=20
+	ctest --test-dir $(FUZZ_BUILD) --output-on-failure
+
+# Each fuzz target for FUZZ_SECONDS (default 5 minutes).
+fuzz: build-fuzz
+	ctest --test-dir $(FUZZ_BUILD) --output-on-failure
+
+# The suite twice (a normal build, then ASan+UBSan), then each fuzz target for 20 s.
+test: test-normal test-asan test-fuzz
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -1,13 +1,88 @@
+// `feedd parse FILE...|-`: the parser on the command line, printing the JSON of ARCHITECTURE.md.
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
 #include "cli/common.hpp"
+#include "feedd/parse/parse.hpp"
 
 namespace feedd::cli {
+namespace {
+
+struct ParseArguments {
+    std::vector<std::string> files;
+    std::string base_url;
+    std::string content_type;
+};
+
+bool read_input(const std::string& file, std::string& out) {
+    if (file == "-") {
+        std::ostringstream buffer;
+        buffer << std::cin.rdbuf();
+        out = buffer.str();
+        return !std::cin.bad();
+    }
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return false;
+    out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    return !in.bad();
+}
+
+// The line of a file that is no feed: {"file": ..., "error": ...}, with the feeds an HTML page
+// advertises.
+std::string failure_line(const std::string& file, const std::string& error,
+                         const std::vector<FeedLink>& advertised) {
+    nlohmann::ordered_json line;
+    line["file"] = file;
+    line["error"] = error;
+    if (!advertised.empty()) {
+        auto links = nlohmann::ordered_json::array();
+        for (const auto& link : advertised)
+            links.push_back({{"url", link.url}, {"type", link.type}, {"title", link.title}});
+        line["advertised"] = std::move(links);
+    }
+    return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+int run_parse(const ParseArguments& arguments) {
+    int status = 0;
+    const parse::ParseOptions options{arguments.base_url, arguments.content_type};
+    for (const auto& file : arguments.files) {
+        std::string bytes;
+        if (!read_input(file, bytes)) {
+            std::cerr << "feedd: " << file << ": cannot read\n";
+            std::cout << failure_line(file, "cannot read " + file, {}) << '\n';
+            status = 1;
+            continue;
+        }
+        const ParsedFeed feed = parse::parse_feed(bytes, options);
+        if (!feed.is_feed) {
+            std::cerr << "feedd: " << file << ": " << feed.error << '\n';
+            std::cout << failure_line(file, feed.error, feed.advertised) << '\n';
+            status = 1;
+            continue;
+        }
+        std::cout << parse::to_json(feed) << '\n';
+    }
+    std::cout.flush();
+    return status;
+}
+
+}  // namespace
 
 void add_parse_commands(CLI::App& app, Context& context) {
-    auto* sub = app.add_subcommand("parse", "Parse feed files and print them as JSON (not finished yet)");
-    on_chosen(sub, context, [] {
-        std::fputs("feedd parse: not finished yet\n", stderr);
-        return 1;
-    });
+    auto arguments = std::make_shared<ParseArguments>();
+    auto* sub = app.add_subcommand(
+        "parse", "Parse feed files (- for standard input) and print them as JSON, one line each");
+    sub->add_option("files", arguments->files, "feed files; - reads standard input")->required();
+    sub->add_option("--base-url", arguments->base_url, "URL that relative links resolve against");
+    sub->add_option("--content-type", arguments->content_type,
+                    "Content-Type as a server would send it, e.g. \"text/xml; charset=iso-8859-1\"");
+    on_chosen(sub, context, [arguments] { return run_parse(*arguments); });
 }
 
 }  // namespace feedd::cli

@@ -1,17 +1,400 @@
+// `feedd query`, `feedd show ID`, `feedd db backup|check|vacuum|prune`: the archive's commands.
+// Feed text is foreign input: it is made safe for where it lands (terminal, CSV, JSON).
+#include <unistd.h>
+
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <regex>
+
 #include "cli/common.hpp"
+#include "feedd/store/store.hpp"
 
 namespace feedd::cli {
+namespace {
+
+using nlohmann::json;
+
+// ---------------------------------------------------------------------------------------------
+// Making feed text safe
+
+// Drops C0 and C1 control characters (ESC starts terminal escapes, U+009B is a one-byte CSI) and
+// bidirectional overrides that could disguise a line; tabs and newlines become spaces unless kept.
+std::string printable(std::string_view text, bool keep_newlines = false) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c == '\n' && keep_newlines) {
+            out += '\n';
+        } else if (c < 0x20 || c == 0x7F) {
+            if (c == '\t' || c == '\n' || c == '\r') out += ' ';
+        } else if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+                   static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
+            ++i;  // C1 control
+        } else if (c == 0xE2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+                   (static_cast<unsigned char>(text[i + 2]) >= 0xAA &&
+                    static_cast<unsigned char>(text[i + 2]) <= 0xAE)) {
+            i += 2;  // U+202A..U+202E embeddings and overrides
+        } else if (c == 0xE2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x81 &&
+                   (static_cast<unsigned char>(text[i + 2]) >= 0xA6 &&
+                    static_cast<unsigned char>(text[i + 2]) <= 0xA9)) {
+            i += 2;  // U+2066..U+2069 isolates
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
+// One CSV cell (RFC 4180). A cell that a spreadsheet would run as a formula gets a leading quote.
+std::string csv_cell(std::string_view raw) {
+    auto text = printable(raw);
+    if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
+                          text[0] == '\t' || text[0] == '\r'))
+        text.insert(0, "'");
+    bool quote = text.find_first_of(",\"\n\r") != std::string::npos || text.starts_with("'");
+    if (!quote) return text;
+    std::string out = "\"";
+    for (char c : text) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+// JSON output is valid UTF-8 whatever the feed held.
+std::string dump(const json& value, int indent = -1) {
+    return value.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+std::string join(const std::vector<std::string>& items, const char* separator) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) out += separator;
+        out += item;
+    }
+    return out;
+}
+
+json optional_time(const std::optional<TimePoint>& time) {
+    return time ? json(format_utc(*time)) : json(nullptr);
+}
+
+std::string short_time(TimePoint time) {
+    auto text = format_utc(time);  // 2024-08-23T05:52:31Z
+    return text.substr(0, 10) + " " + text.substr(11, 5);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dates on the command line
+
+TimePoint now_seconds() {
+    return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+}
+
+// "2024-08-23", "2024-08-23T06:05:10Z", "2024-08-23 06:05", or a span back from now: "7d", "12h",
+// "30m", "2w".
+TimePoint parse_when(const std::string& text, const char* option) {
+    auto fail = [&]() -> TimePoint {
+        throw UsageError(
+            std::string("bad date '") + text + "' for " + option +
+            ": use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] or a span back from now like 7d, 12h, 2w");
+    };
+    if (text.size() >= 2 && text.find_first_not_of("0123456789") == text.size() - 1) {
+        long long amount = 0;
+        auto [end, error] = std::from_chars(text.data(), text.data() + text.size() - 1, amount);
+        if (error != std::errc() || amount < 0 || amount > 100000) return fail();
+        std::chrono::seconds unit;
+        switch (text.back()) {
+            case 's': unit = std::chrono::seconds(1); break;
+            case 'm': unit = std::chrono::minutes(1); break;
+            case 'h': unit = std::chrono::hours(1); break;
+            case 'd': unit = std::chrono::days(1); break;
+            case 'w': unit = std::chrono::weeks(1); break;
+            default: return fail();
+        }
+        return now_seconds() - unit * amount;
+    }
+    static const std::regex form(R"((\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?Z?)?)");
+    std::smatch match;
+    if (!std::regex_match(text, match, form)) return fail();
+    auto number = [&match](int index) { return match[index].matched ? std::stoi(match[index].str()) : 0; };
+    int year = number(1), month = number(2), day = number(3), hour = number(4), minute = number(5),
+        second = number(6);
+    using namespace std::chrono;
+    year_month_day date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
+                        std::chrono::day(static_cast<unsigned>(day))};
+    if (!date.ok() || hour > 23 || minute > 59 || second > 59 || year < 1970) return fail();
+    return sys_days(date) + hours(hour) + minutes(minute) + seconds(second);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+json row_json(const store::ArticleRow& row, bool with_snippet) {
+    json out = {{"id", row.id},
+                {"title", row.title},
+                {"link", row.link},
+                {"author", row.author},
+                {"date", format_utc(row.date)},
+                {"published", optional_time(row.published)},
+                {"first_seen", format_utc(row.first_seen)},
+                {"feeds", row.feeds},
+                {"summary", row.summary}};
+    if (with_snippet) out["snippet"] = row.snippet;
+    return out;
+}
+
+void print_rows(const std::vector<store::ArticleRow>& rows, const std::string& format, bool search) {
+    auto& out = std::cout;
+    if (format == "json") {
+        json all = json::array();
+        for (const auto& row : rows) all.push_back(row_json(row, search));
+        out << dump(all, 2) << '\n';
+    } else if (format == "ndjson") {
+        for (const auto& row : rows) out << dump(row_json(row, search)) << '\n';
+    } else if (format == "csv") {
+        out << "id,date,published,first_seen,feeds,title,link,author," << (search ? "snippet" : "summary")
+            << "\r\n";
+        for (const auto& row : rows) {
+            out << row.id << ',' << format_utc(row.date) << ','
+                << (row.published ? format_utc(*row.published) : std::string()) << ','
+                << format_utc(row.first_seen) << ',' << csv_cell(join(row.feeds, " ")) << ','
+                << csv_cell(row.title) << ',' << csv_cell(row.link) << ',' << csv_cell(row.author) << ','
+                << csv_cell(search ? row.snippet : row.summary) << "\r\n";
+        }
+    } else {
+        for (const auto& row : rows) {
+            out << row.id << "  " << short_time(row.date) << "  " << printable(join(row.feeds, ",")) << "  "
+                << printable(row.title.empty() ? "(untitled)" : row.title) << '\n';
+            if (search && !row.snippet.empty()) out << "    " << printable(row.snippet) << '\n';
+        }
+    }
+}
+
+json entry_json(const store::EntryDetail& entry, bool with_revisions) {
+    json enclosures = json::array();
+    for (const auto& enclosure : entry.entry.enclosures)
+        enclosures.push_back({{"url", enclosure.url},
+                              {"type", enclosure.type},
+                              {"length", enclosure.length ? json(*enclosure.length) : json(nullptr)}});
+    json out = {{"id", entry.id},
+                {"feed", entry.feed},
+                {"guid", entry.guid},
+                {"identity", entry.identity},
+                {"title", entry.entry.title},
+                {"link", entry.entry.link},
+                {"author", entry.entry.author},
+                {"published", optional_time(entry.entry.published)},
+                {"updated", optional_time(entry.entry.updated)},
+                {"first_seen", format_utc(entry.first_seen)},
+                {"changed_at", optional_time(entry.changed_at)},
+                {"categories", entry.entry.categories},
+                {"image", entry.entry.image.empty() ? json(nullptr) : json(entry.entry.image)},
+                {"enclosures", enclosures},
+                {"summary", entry.entry.summary},
+                {"content", entry.entry.content},
+                {"text", entry.text},
+                {"revision_count", entry.revisions.size()}};
+    if (with_revisions) {
+        json revisions = json::array();
+        for (const auto& revision : entry.revisions)
+            revisions.push_back({{"recorded_at", format_utc(revision.recorded_at)},
+                                 {"title", revision.title},
+                                 {"summary", revision.summary},
+                                 {"content", revision.content},
+                                 {"text", revision.text}});
+        out["revisions"] = revisions;
+    }
+    return out;
+}
+
+void print_article(const store::ArticleDetail& article, const std::string& format, bool with_revisions) {
+    auto& out = std::cout;
+    const auto& shown = article.fullest();
+    if (format == "json") {
+        json entries = json::array();
+        for (const auto& entry : article.entries) entries.push_back(entry_json(entry, with_revisions));
+        json document = {
+            {"id", article.id},
+            {"title", shown.entry.title},
+            {"link", shown.entry.link},
+            {"canonical_link", article.canonical_link.empty() ? json(nullptr) : json(article.canonical_link)},
+            {"date", format_utc(article.date)},
+            {"first_seen", format_utc(article.first_seen)},
+            {"feeds", article.feeds},
+            {"fullest_entry", article.fullest_entry},
+            {"entries", entries}};
+        out << dump(document, 2) << '\n';
+        return;
+    }
+    out << printable(shown.entry.title.empty() ? "(untitled)" : shown.entry.title) << '\n';
+    out << "Link:    " << printable(shown.entry.link) << '\n';
+    out << "Date:    " << format_utc(article.date) << "  (first seen " << format_utc(article.first_seen)
+        << ")\n";
+    out << "Feeds:   " << printable(join(article.feeds, ", ")) << '\n';
+    if (!shown.entry.author.empty()) out << "Author:  " << printable(shown.entry.author) << '\n';
+    if (!shown.entry.categories.empty())
+        out << "Topics:  " << printable(join(shown.entry.categories, ", ")) << '\n';
+    if (!shown.entry.image.empty()) out << "Image:   " << printable(shown.entry.image) << '\n';
+    for (const auto& enclosure : shown.entry.enclosures)
+        out << "Media:   " << printable(enclosure.url) << " (" << printable(enclosure.type) << ")\n";
+    out << '\n' << printable(shown.text) << "\n";
+    for (const auto& entry : article.entries) {
+        out << "\n-- " << printable(entry.feed) << ": entry " << entry.id << ", first seen "
+            << format_utc(entry.first_seen);
+        if (entry.changed_at) out << ", changed " << format_utc(*entry.changed_at);
+        out << ", " << entry.revisions.size() << " revision(s)\n";
+        if (entry.id != shown.id) {
+            out << "   " << printable(entry.entry.title) << '\n';
+            out << "   " << printable(entry.text) << '\n';
+        }
+        if (!with_revisions) continue;
+        for (const auto& revision : entry.revisions) {
+            out << "   [before " << format_utc(revision.recorded_at) << "] " << printable(revision.title)
+                << '\n';
+            out << "   " << printable(revision.text) << '\n';
+        }
+    }
+}
+
+store::Archive open_archive(const Context& context, store::OpenMode mode) {
+    return store::Archive::open(database_path(context), mode);
+}
+
+}  // namespace
 
 void add_store_commands(CLI::App& app, Context& context) {
-    for (auto [name, help] : {std::pair{"query", "List archived articles, newest first (not finished yet)"},
-                              std::pair{"show", "Show one article in full (not finished yet)"},
-                              std::pair{"db", "Archive maintenance: backup, check, vacuum (not finished yet)"}}) {
-        auto* sub = app.add_subcommand(name, help);
-        on_chosen(sub, context, [name] {
-            std::fprintf(stderr, "feedd %s: not finished yet\n", name);
+    // ---- query
+    struct QueryOptions {
+        std::string search, category, since, until, format = "table";
+        std::vector<std::string> feeds;
+        std::optional<std::int64_t> after_id;
+        int limit = 50;
+    };
+    auto query_options = std::make_shared<QueryOptions>();
+    auto* query = app.add_subcommand("query", "List archived articles, newest first (ranked when searching)");
+    query->add_option("-s,--search", query_options->search,
+                      "full-text search (FTS5 syntax: words, \"a phrase\", OR, NOT, prefix*)");
+    query->add_option("-f,--feed", query_options->feeds, "only articles of this feed (repeatable)");
+    query->add_option("-c,--category", query_options->category,
+                      "feed folder (\"News\" includes \"News/Asia\"), tag or entry category");
+    query->add_option("--since", query_options->since,
+                      "from this date on: YYYY-MM-DD, ISO 8601, or a span like 7d");
+    query->add_option("--until", query_options->until, "before this date (same forms)");
+    query->add_option("--after-id", query_options->after_id,
+                      "only articles with a higher id, oldest first (a cursor)");
+    query->add_option("-n,--limit", query_options->limit, "at most this many (0: all)")
+        ->capture_default_str();
+    query->add_option("--format", query_options->format, "table, json, ndjson or csv")
+        ->check(CLI::IsMember({"table", "json", "ndjson", "csv"}))
+        ->capture_default_str();
+    on_chosen(query, context, [&context, query_options] {
+        const auto& o = *query_options;
+        store::ArticleQuery q;
+        q.search = o.search;
+        q.feeds = o.feeds;
+        q.category = o.category;
+        if (!o.since.empty()) q.since = parse_when(o.since, "--since");
+        if (!o.until.empty()) q.until = parse_when(o.until, "--until");
+        q.after_id = o.after_id;
+        if (o.limit < 0) throw UsageError("--limit must be 0 (all) or more");
+        q.limit = o.limit;
+        auto archive = open_archive(context, store::OpenMode::read_only);
+        std::vector<store::ArticleRow> rows;
+        try {
+            rows = archive.query(q);
+        } catch (const store::QueryError& e) {
+            throw UsageError(e.what());
+        }
+        print_rows(rows, o.format, !o.search.empty());
+        return 0;
+    });
+
+    // ---- show
+    struct ShowOptions {
+        std::int64_t id = 0;
+        bool revisions = false;
+        std::string format = "text";
+    };
+    auto show_options = std::make_shared<ShowOptions>();
+    auto* show = app.add_subcommand("show", "Show one article in full, with its feeds");
+    show->add_option("ID", show_options->id, "article id (from feedd query)")->required();
+    show->add_flag("-r,--revisions", show_options->revisions, "include each entry's previous versions");
+    show->add_option("--format", show_options->format, "text or json")
+        ->check(CLI::IsMember({"text", "json"}))
+        ->capture_default_str();
+    on_chosen(show, context, [&context, show_options] {
+        auto archive = open_archive(context, store::OpenMode::read_only);
+        auto article = archive.article(show_options->id);
+        if (!article) {
+            std::cerr << "feedd: no article " << show_options->id << " in the archive\n";
             return 1;
-        });
-    }
+        }
+        print_article(*article, show_options->format, show_options->revisions);
+        return 0;
+    });
+
+    // ---- db
+    auto* db = app.add_subcommand("db", "Archive maintenance: backup, check, vacuum, prune");
+    db->require_subcommand(1);
+    auto backup_file = std::make_shared<std::string>();
+    auto* backup =
+        db->add_subcommand("backup", "Write a consistent copy of the archive (works while the daemon runs)");
+    backup->add_option("FILE", *backup_file, "where to write the copy")->required();
+    on_chosen(backup, context, [&context, backup_file] {
+        auto archive = open_archive(context, store::OpenMode::read_only);
+        archive.backup(*backup_file);
+        std::cout << "backed up to " << *backup_file << " (" << std::filesystem::file_size(*backup_file)
+                  << " bytes)\n";
+        return 0;
+    });
+
+    auto* check = db->add_subcommand("check", "Check the archive's integrity and its search index");
+    on_chosen(check, context, [&context] {
+        auto archive = open_archive(context, store::OpenMode::read_only);
+        auto problems = archive.check();
+        for (const auto& problem : problems) std::cout << printable(problem) << '\n';
+        if (!problems.empty()) {
+            std::cerr << "feedd: " << problems.size() << " problem(s) in the archive\n";
+            return 1;
+        }
+        std::cout << "ok: integrity, foreign keys and search index are sound\n";
+        return 0;
+    });
+
+    auto* vacuum =
+        db->add_subcommand("vacuum", "Compact the archive and its search index (stop the daemon first)");
+    on_chosen(vacuum, context, [&context] {
+        auto path = database_path(context);
+        if (!std::filesystem::exists(path)) throw store::StoreError("no archive at " + path.string());
+        auto before = std::filesystem::file_size(path);
+        auto archive = store::Archive::open(path, store::OpenMode::read_write);
+        archive.vacuum();
+        std::cout << "vacuumed " << path.string() << ": " << before << " -> "
+                  << std::filesystem::file_size(path) << " bytes\n";
+        return 0;
+    });
+
+    auto keep_days = std::make_shared<std::optional<int>>();
+    auto* prune = db->add_subcommand(
+        "prune", "Remove articles older than keep_days (per feed, else global); they never return as new");
+    prune->add_option("--keep-days", *keep_days,
+                      "instead of the configuration's keep_days (0 keeps forever)");
+    on_chosen(prune, context, [&context, keep_days] {
+        int days = keep_days->has_value() ? **keep_days : load_config(context).settings.keep_days;
+        if (days < 0) throw UsageError("--keep-days must be 0 (forever) or more");
+        auto path = database_path(context);
+        if (!std::filesystem::exists(path)) throw store::StoreError("no archive at " + path.string());
+        auto archive = store::Archive::open(path, store::OpenMode::read_write);
+        auto counts = archive.prune(days, now_seconds());
+        std::cout << "pruned " << counts.articles << " article(s), " << counts.entries << " entr"
+                  << (counts.entries == 1 ? "y" : "ies") << "\n";
+        return 0;
+    });
 }
 
 }  // namespace feedd::cli

@@ -1,1 +1,258 @@
 #include "feedd/daemon/daemon.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <cstdio>
+#include <set>
+
+#include "daemon/log.hpp"
+#include "daemon/notify.hpp"
+#include "daemon/pipeline.hpp"
+#include "daemon/writer.hpp"
+#include "feedd/store/store.hpp"
+
+namespace feedd::daemon {
+namespace {
+
+struct Opened {
+    config::Config config;
+    std::filesystem::path database;
+    std::optional<store::Archive> archive;
+    std::map<std::string, FeedState> states;
+};
+
+void apply_log_level(const config::Config& config) {
+    try {
+        Log::set_level(parse_log_level(config.settings.log_level));
+    } catch (const std::exception& e) {
+        log_warning(e.what());
+    }
+}
+
+// Reads the configuration and opens the archive for writing (taking the one-writer lock).
+Opened open_all(const RunOptions& options) {
+    Opened opened;
+    opened.config = config::load_config(options.config_path);
+    for (const auto& warning : opened.config.warnings) log_warning(warning);
+    opened.database = options.database.value_or(opened.config.settings.database);
+    if (opened.database != ":memory:" && opened.database.has_parent_path()) {
+        std::filesystem::create_directories(opened.database.parent_path());
+    }
+    opened.archive.emplace(store::Archive::open(opened.database, store::OpenMode::read_write));
+    opened.archive->sync_feeds(opened.config.feeds);
+    for (auto& state : opened.archive->feed_states()) opened.states[state.name] = std::move(state);
+    return opened;
+}
+
+std::unique_ptr<HookRunner> make_hooks(const config::Config& config) {
+    if (config.settings.on_new.empty()) return nullptr;
+    return std::make_unique<HookRunner>(config.settings.on_new, config.settings.on_new_timeout);
+}
+
+std::string status_line(const Pipeline& pipeline) {
+    const auto& totals = pipeline.totals();
+    std::string line = std::to_string(pipeline.feed_count()) + " feeds, " +
+                       std::to_string(pipeline.failing_feeds()) + " failing, " +
+                       std::to_string(totals.new_articles) + " new articles in " + std::to_string(totals.polls) +
+                       " polls since start";
+    if (auto next = pipeline.next_due()) {
+        const auto wait = std::chrono::duration_cast<std::chrono::seconds>(*next - WallClock::now());
+        line += ", next poll in " + std::to_string(std::max<long long>(0, wait.count())) + " s";
+    }
+    return line;
+}
+
+}  // namespace
+
+std::string format_report(const PollReport& report) {
+    std::string line = report.feed + ": " + report.status;
+    if (report.http_status) line += ", HTTP " + std::to_string(report.http_status);
+    line += ", " + std::to_string(report.new_articles) + " new, " + std::to_string(report.updated_entries) +
+            " updated, " + std::to_string(report.bytes) + " bytes, " + std::to_string(report.elapsed.count()) + " ms";
+    if (!report.error.empty()) line += ": " + report.error;
+    return line;
+}
+
+std::vector<PollReport> poll_once(const RunOptions& options) {
+    auto opened = open_all(options);
+    apply_log_level(opened.config);
+
+    std::set<std::string> known;
+    for (const auto& feed : opened.config.feeds) known.insert(feed.name);
+    for (const auto& name : options.only_feeds) {
+        if (!known.count(name)) throw std::runtime_error("no feed named '" + name + "' in " + opened.config.path.string());
+    }
+
+    // Declared before the writer, whose jobs hand new articles to it.
+    auto hooks = make_hooks(opened.config);
+    Writer writer(std::move(*opened.archive));
+    opened.archive.reset();
+    boost::asio::io_context io;
+    fetch::Fetcher fetcher(io, options.fetcher);
+    const auto grace = opened.config.settings.shutdown_grace;
+    Pipeline pipeline(io, fetcher, writer, opened.config, opened.states, /*once=*/true, hooks.get());
+
+    const auto now = WallClock::now();
+    std::size_t chosen = 0;
+    for (const auto& feed : opened.config.feeds) {
+        const bool named = std::find(options.only_feeds.begin(), options.only_feeds.end(), feed.name) !=
+                           options.only_feeds.end();
+        if (!options.only_feeds.empty() && !named) continue;
+        const auto it = opened.states.find(feed.name);
+        FeedState state;
+        if (it != opened.states.end()) state = it->second;
+        if (!options.force) {
+            if (!feed.enabled && !named) continue;
+            if (state.gone && state.configured_url == feed.url) continue;
+            if (!named && state.next_poll && WallTime(*state.next_poll) > now) continue;
+        }
+        pipeline.schedule(feed.name, now);
+        ++chosen;
+    }
+
+    std::vector<PollReport> reports;
+    std::size_t done = 0;
+    int new_articles = 0, updated = 0, errors = 0;
+    pipeline.on_report = [&](const PollReport& report) {
+        reports.push_back(report);
+        ++done;
+        new_articles += report.new_articles;
+        updated += report.updated_entries;
+        if (report.status == "failed") ++errors;
+        if (options.progress) {
+            std::fprintf(stderr, "\r\033[K%zu/%zu feeds, %d new, %d updated, %d errors", done, chosen, new_articles,
+                         updated, errors);
+            if (done == chosen) std::fputc('\n', stderr);
+        }
+        if (options.on_report) options.on_report(report);
+    };
+    if (chosen == 0) {
+        writer.finish();
+        return reports;
+    }
+    pipeline.on_idle = [&io] { io.stop(); };
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& error, int) noexcept {
+        if (error) return;
+        log_info("interrupted: finishing what is in flight");
+        pipeline.stop(grace, [&io] { io.stop(); });
+    });
+    io.run();
+    writer.finish();
+    return reports;
+}
+
+int run(const RunOptions& options) {
+    auto opened = open_all(options);
+    apply_log_level(opened.config);
+    log_info("archive " + opened.database.string() + ", " + std::to_string(opened.config.feeds.size()) +
+             " feeds from " + opened.config.path.string());
+
+    auto hooks = make_hooks(opened.config);
+    Writer writer(std::move(*opened.archive));
+    opened.archive.reset();
+    boost::asio::io_context io;
+    fetch::Fetcher fetcher(io, options.fetcher);
+    Pipeline pipeline(io, fetcher, writer, opened.config, opened.states, /*once=*/false, hooks.get());
+    pipeline.schedule_from_state(WallClock::now());
+    // Every poll updates STATUS: cheap (one datagram, nothing without NOTIFY_SOCKET) and it lets
+    // `systemctl status` and tests follow the daemon without polling its log.
+    pipeline.on_report = [&pipeline](const PollReport&) { notify::status(status_line(pipeline)); };
+
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+    boost::asio::steady_timer watchdog_timer(io);
+    boost::asio::steady_timer status_timer(io);
+    boost::asio::steady_timer maintenance_timer(io);
+    bool stopping = false;
+
+    std::function<void()> wait_for_signal = [&] {
+        signals.async_wait([&](const boost::system::error_code& error, int signal) noexcept {
+            if (error) return;
+            if (signal == SIGHUP) {
+                notify::reloading();
+                log_info("reloading " + options.config_path.string());
+                try {
+                    auto fresh = config::load_config(options.config_path);
+                    for (const auto& warning : fresh.warnings) log_warning(warning);
+                    apply_log_level(fresh);
+                    pipeline.reconfigure(std::move(fresh), WallClock::now());
+                    log_info("reloaded: " + std::to_string(pipeline.feed_count()) + " feeds");
+                } catch (const config::ConfigError& e) {
+                    for (const auto& problem : e.problems()) log_error(problem);
+                    log_error("reload refused: the running configuration stays");
+                } catch (const std::exception& e) {
+                    log_error(std::string("reload refused: ") + e.what() + "; the running configuration stays");
+                }
+                notify::ready();
+                notify::status(status_line(pipeline));
+                wait_for_signal();
+                return;
+            }
+            if (stopping) return;
+            stopping = true;
+            notify::stopping();
+            log_info(std::string("stopping on ") + (signal == SIGINT ? "SIGINT" : "SIGTERM"));
+            watchdog_timer.cancel();
+            status_timer.cancel();
+            maintenance_timer.cancel();
+            pipeline.stop(pipeline.config().settings.shutdown_grace, [&] {
+                signals.cancel();
+                io.stop();
+            });
+        });
+    };
+    wait_for_signal();
+
+    // WATCHDOG=1 comes from the event loop itself, so a loop that stops turning stops the pings.
+    std::function<void()> ping;
+    if (auto interval = notify::watchdog_interval()) {
+        ping = [&, every = *interval] {
+            notify::watchdog();
+            watchdog_timer.expires_after(every);
+            watchdog_timer.async_wait([&](const boost::system::error_code& error) noexcept {
+                if (!error) ping();
+            });
+        };
+        ping();
+    }
+    std::function<void()> report_status = [&] {
+        notify::status(status_line(pipeline));
+        status_timer.expires_after(std::chrono::seconds(30));
+        status_timer.async_wait([&](const boost::system::error_code& error) noexcept {
+            if (!error) report_status();
+        });
+    };
+    // Retention and SQLite's statistics, on the writer thread, at start and then hourly.
+    std::function<void()> maintain = [&] {
+        const int keep_days = pipeline.config().settings.keep_days;
+        writer.post([keep_days](store::Archive& archive) {
+            try {
+                const auto pruned = archive.prune(keep_days, std::chrono::floor<std::chrono::seconds>(WallClock::now()));
+                if (pruned.articles > 0) {
+                    log_info("retention: pruned " + std::to_string(pruned.articles) + " articles (" +
+                             std::to_string(pruned.entries) + " entries); tombstones keep them from coming back");
+                }
+            } catch (const std::exception& e) {
+                log_error(std::string("retention: ") + e.what());
+            }
+        });
+        maintenance_timer.expires_after(std::chrono::hours(1));
+        maintenance_timer.async_wait([&](const boost::system::error_code& error) noexcept {
+            if (!error) maintain();
+        });
+    };
+    maintain();
+
+    notify::ready();
+    report_status();
+    io.run();
+    writer.finish();
+    log_info("stopped: " + std::to_string(pipeline.totals().polls) + " polls, " +
+             std::to_string(pipeline.totals().new_articles) + " new articles");
+    return 0;
+}
+
+}  // namespace feedd::daemon

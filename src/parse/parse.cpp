@@ -1,1 +1,167 @@
 #include "feedd/parse/parse.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "parse/internal.hpp"
+
+namespace feedd::parse {
+
+namespace detail {
+
+std::string Problems::summary() const {
+    if (count_ <= 1) return first_;
+    return first_ + " (and " + std::to_string(count_ - 1) + " more problem" + (count_ > 2 ? "s" : "") + ")";
+}
+
+}  // namespace detail
+
+namespace {
+
+bool contains_ignoring_case(std::string_view text, std::string_view needle) {
+    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (needle.size() > text.size()) return false;
+    for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
+        std::size_t k = 0;
+        while (k < needle.size() && lower(text[i + k]) == needle[k]) ++k;
+        if (k == needle.size()) return true;
+    }
+    return false;
+}
+
+void mark_html_page(std::string_view text, const ParseOptions& options, ParsedFeed& feed) {
+    feed.is_feed = false;
+    feed.wellformed = false;
+    feed.advertised = discover_feed_links(text, options.base_url);
+    feed.error = "not a feed: an HTML page";
+    if (!feed.advertised.empty())
+        feed.error += " that advertises " + std::to_string(feed.advertised.size()) + " feed" +
+                      (feed.advertised.size() > 1 ? "s" : "") + " (first: " + feed.advertised.front().url +
+                      ")";
+}
+
+ParsedFeed parse_unchecked(std::string_view bytes, const ParseOptions& options) {
+    ParsedFeed feed;
+    detail::Problems problems;
+    const detail::Utf8Text utf8 = detail::to_utf8(bytes, options.content_type, problems);
+    const std::string_view text = utf8.text();
+    std::size_t first = 0;
+    while (first < text.size() && static_cast<unsigned char>(text[first]) <= ' ') ++first;
+    if (first == text.size()) {
+        feed.is_feed = false;
+        feed.wellformed = false;
+        feed.error = "not a feed: the document is empty";
+        return feed;
+    }
+    if (text[first] == '{' || text[first] == '[') {
+        detail::parse_json_feed(text.substr(first), options.base_url, feed, problems);
+    } else if (detail::looks_like_html(text)) {
+        mark_html_page(text, options, feed);
+        return feed;
+    } else if (text.find('<') == std::string_view::npos) {
+        feed.is_feed = false;
+        feed.error = "not a feed: neither XML nor JSON";
+    } else {
+        detail::parse_xml_feed(text, options.base_url, feed, problems);
+        const bool html_root = contains_ignoring_case(feed.error, "root element is <html>");
+        const bool no_root = feed.error.ends_with("no XML element found");
+        if (!feed.is_feed &&
+            (html_root || (no_root && contains_ignoring_case(text.substr(0, 4096), "<html")))) {
+            mark_html_page(text, options, feed);
+            return feed;
+        }
+    }
+    if (!feed.is_feed) {
+        feed.wellformed = false;
+        return feed;
+    }
+    feed.wellformed = !problems.any();
+    feed.error = problems.summary();
+    return feed;
+}
+
+using Json = nlohmann::ordered_json;
+
+Json text_or_null(const std::string& text) {
+    return text.empty() ? Json(nullptr) : Json(text);
+}
+Json date_or_null(const std::optional<TimePoint>& t) {
+    return t ? Json(format_utc(*t)) : Json(nullptr);
+}
+template <class T>
+Json optional_or_null(const std::optional<T>& value) {
+    return value ? Json(*value) : Json(nullptr);
+}
+
+}  // namespace
+
+ParsedFeed parse_feed(std::string_view bytes, const ParseOptions& options) {
+    try {
+        return parse_unchecked(bytes, options);
+    } catch (const std::exception& e) {
+        // Only resource exhaustion gets here; a bad feed is data, not an exception.
+        ParsedFeed feed;
+        feed.is_feed = false;
+        feed.wellformed = false;
+        feed.error = std::string("cannot parse: ") + e.what();
+        return feed;
+    }
+}
+
+std::string to_json(const ParsedFeed& feed) {
+    Json document;
+    document["wellformed"] = feed.wellformed;
+    document["error"] = text_or_null(feed.error);
+    if (!feed.is_feed) {
+        document["feed"] = nullptr;
+        document["entries"] = Json::array();
+    } else {
+        Json meta;
+        meta["format"] = to_string(feed.format);
+        meta["title"] = text_or_null(feed.title);
+        meta["link"] = text_or_null(feed.link);
+        meta["subtitle"] = text_or_null(feed.subtitle);
+        meta["language"] = text_or_null(feed.language);
+        meta["updated"] = date_or_null(feed.updated);
+        meta["image"] = text_or_null(feed.image);
+        meta["ttl_minutes"] = optional_or_null(feed.ttl_minutes);
+        meta["update_period_minutes"] = optional_or_null(feed.update_period_minutes);
+        meta["skip_hours"] = feed.skip_hours;
+        meta["skip_days"] = feed.skip_days;
+        document["feed"] = std::move(meta);
+        Json entries = Json::array();
+        for (const auto& entry : feed.entries) {
+            Json item;
+            item["id"] = text_or_null(entry.id);
+            item["title"] = text_or_null(entry.title);
+            item["link"] = text_or_null(entry.link);
+            item["published"] = date_or_null(entry.published);
+            item["updated"] = date_or_null(entry.updated);
+            item["author"] = text_or_null(entry.author);
+            item["summary"] = text_or_null(entry.summary);
+            item["content"] = text_or_null(entry.content);
+            item["categories"] = entry.categories;
+            item["image"] = text_or_null(entry.image);
+            Json enclosures = Json::array();
+            for (const auto& enclosure : entry.enclosures) {
+                Json e;
+                e["url"] = enclosure.url;
+                e["type"] = text_or_null(enclosure.type);
+                e["length"] = optional_or_null(enclosure.length);
+                enclosures.push_back(std::move(e));
+            }
+            item["enclosures"] = std::move(enclosures);
+            entries.push_back(std::move(item));
+        }
+        document["entries"] = std::move(entries);
+    }
+    if (!feed.advertised.empty()) {
+        Json advertised = Json::array();
+        for (const auto& link : feed.advertised)
+            advertised.push_back(Json{
+                {"url", link.url}, {"type", text_or_null(link.type)}, {"title", text_or_null(link.title)}});
+        document["advertised"] = std::move(advertised);
+    }
+    return document.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace feedd::parse

@@ -1,1 +1,429 @@
+// Opening the archive (lock, validation, migrations, pragmas), feeds and their fetch state.
 #include "feedd/store/store.hpp"
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <set>
+
+#include "store/impl.hpp"
+#include "store/schema.hpp"
+
+namespace feedd::store {
+
+using detail::bind_time;
+using detail::seconds;
+using detail::time_column;
+
+namespace {
+
+bool in_memory(const std::filesystem::path& path) {
+    return path.empty() || path == ":memory:";
+}
+
+std::filesystem::path lock_path(const std::filesystem::path& path) {
+    auto lock = path;
+    lock += ".lock";
+    return lock;
+}
+
+// A file that does not start with SQLite's magic is refused before SQLite opens it, so that no
+// journal or WAL file is created beside someone else's data.
+void check_header(const std::filesystem::path& path) {
+    std::error_code error;
+    auto size = std::filesystem::file_size(path, error);
+    if (error || size == 0) return;
+    std::ifstream in(path, std::ios::binary);
+    char header[16] = {};
+    in.read(header, sizeof header);
+    if (!in || std::memcmp(header, "SQLite format 3", 16) != 0)
+        throw StoreError("refusing " + path.string() + ": not an SQLite database (left untouched)");
+}
+
+std::string sqlite_problem(const SQLite::Exception& e) {
+    std::string message = e.what();
+    auto newline = message.find('\n');
+    return newline == std::string::npos ? message : message.substr(0, newline);
+}
+
+std::filesystem::path free_backup_name(const std::filesystem::path& path, int version) {
+    for (int n = 0;; ++n) {
+        auto candidate = path;
+        candidate += ".v" + std::to_string(version) + (n == 0 ? "" : "." + std::to_string(n)) + ".bak";
+        if (!std::filesystem::exists(candidate)) return candidate;
+    }
+}
+
+std::string quote_sql(const std::string& text) {
+    std::string out = "'";
+    for (char c : text) {
+        if (c == '\'') out += '\'';
+        out += c;
+    }
+    return out + "'";
+}
+
+}  // namespace
+
+FileLock::FileLock(const std::filesystem::path& path) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw StoreError("cannot open the lock file " + path.string() + ": " + std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        int error = errno;
+        ::close(fd_);
+        fd_ = -1;
+        if (error == EWOULDBLOCK)
+            throw ArchiveBusy("another feedd holds the archive (lock " + path.string() + ")");
+        throw StoreError("cannot lock " + path.string() + ": " + std::strerror(error));
+    }
+}
+
+FileLock& FileLock::operator=(FileLock&& other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0) ::close(fd_);
+        fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+}
+
+FileLock::~FileLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the flock
+}
+
+Archive::Impl::~Impl() {
+    if (mode == OpenMode::read_write) db.tryExec("PRAGMA optimize");
+}
+
+namespace {
+struct PreparedRegistry {
+    std::mutex mutex;
+    std::set<std::string> texts;
+};
+PreparedRegistry& registry() {
+    static PreparedRegistry instance;
+    return instance;
+}
+}  // namespace
+
+std::vector<std::string> detail::prepared_sql() {
+    std::lock_guard lock(registry().mutex);
+    return {registry().texts.begin(), registry().texts.end()};
+}
+
+SQLite::Statement& Archive::Impl::statement(const char* sql) {
+    auto& slot = statements[sql];
+    if (!slot) {
+        slot = std::make_unique<SQLite::Statement>(db, sql);
+        std::lock_guard lock(registry().mutex);
+        registry().texts.insert(sql);
+    } else {
+        slot->reset();
+        slot->clearBindings();
+    }
+    return *slot;
+}
+
+std::optional<std::int64_t> Archive::Impl::feed_id(const std::string& name) {
+    auto& find = statement("SELECT id FROM feeds WHERE name = ?");
+    find.bind(1, name);
+    if (!find.executeStep()) return std::nullopt;
+    return find.getColumn(0).getInt64();
+}
+
+namespace detail {
+std::string join_lines(const std::vector<std::string>& items) {
+    if (items.empty()) return {};
+    std::string out = "\n";
+    for (const auto& item : items) {
+        for (char c : item) out += (c == '\n' || c == '\r') ? ' ' : c;
+        out += '\n';
+    }
+    return out;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t begin = 0;
+    while (begin < text.size()) {
+        auto end = text.find('\n', begin);
+        if (end == std::string::npos) end = text.size();
+        if (end > begin) out.push_back(text.substr(begin, end - begin));
+        begin = end + 1;
+    }
+    return out;
+}
+}  // namespace detail
+
+Archive::Archive(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Archive::Archive(Archive&&) noexcept = default;
+Archive& Archive::operator=(Archive&&) noexcept = default;
+Archive::~Archive() = default;
+
+bool Archive::is_locked(const std::filesystem::path& path) {
+    if (in_memory(path) || !std::filesystem::exists(lock_path(path))) return false;
+    try {
+        FileLock probe(lock_path(path));
+        return false;
+    } catch (const ArchiveBusy&) {
+        return true;
+    } catch (const StoreError&) {
+        return false;  // cannot even open it: nobody can be holding it through this path
+    }
+}
+
+Archive Archive::open(const std::filesystem::path& path, OpenMode mode) {
+    const bool memory = in_memory(path);
+    const std::string name = memory ? ":memory:" : path.string();
+    const int latest = detail::latest_schema_version();
+
+    if (!memory) {
+        std::error_code error;
+        bool exists = std::filesystem::exists(path, error);
+        if (mode == OpenMode::read_only && !exists)
+            throw StoreError("no archive at " + name + " (the daemon creates it on its first run)");
+        if (exists && std::filesystem::is_directory(path))
+            throw StoreError("refusing " + name + ": it is a directory");
+        if (exists) check_header(path);
+    }
+
+    FileLock lock;
+    if (!memory && mode == OpenMode::read_write) lock = FileLock(lock_path(path));
+
+    try {
+        int flags = mode == OpenMode::read_only ? SQLite::OPEN_READONLY
+                                                : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
+        SQLite::Database db(name, flags | SQLite::OPEN_NOMUTEX, 5000);
+
+        // Validate before anything writes: a damaged or foreign file is refused as it is.
+        int objects = 0;
+        try {
+            objects = db.execAndGet("SELECT count(*) FROM sqlite_schema").getInt();
+        } catch (const SQLite::Exception& e) {
+            throw StoreError("refusing " + name + ": " + sqlite_problem(e) + " (left untouched)");
+        }
+        int version = db.execAndGet("PRAGMA user_version").getInt();
+        int app = db.execAndGet("PRAGMA application_id").getInt();
+        if ((app != 0 && app != detail::application_id) || (version == 0 && objects > 0) ||
+            (version > 0 && app != detail::application_id))
+            throw StoreError("refusing " + name +
+                             ": an SQLite database but not a feedd archive (left untouched)");
+        if (version > latest)
+            throw StoreError("archive " + name + " has schema version " + std::to_string(version) +
+                             ", newer than this feedd understands (" + std::to_string(latest) +
+                             "): upgrade feedd");
+
+        if (mode == OpenMode::read_only) {
+            if (version < latest)
+                throw StoreError("archive " + name + " has the older schema version " +
+                                 std::to_string(version) +
+                                 ": open it once read-write (e.g. start the daemon) to upgrade it");
+            db.exec("PRAGMA query_only = ON");
+        } else {
+            if (version > 0 && version < latest && !memory) {
+                auto integrity = db.execAndGet("PRAGMA quick_check").getString();
+                if (integrity != "ok")
+                    throw StoreError("refusing " + name + ": damaged (" + integrity + "), not migrated");
+                auto backup = free_backup_name(path, version);
+                db.exec("VACUUM INTO " + quote_sql(backup.string()));
+            }
+            if (!memory) db.exec("PRAGMA journal_mode = WAL");
+            db.exec("PRAGMA synchronous = NORMAL");
+            db.exec("PRAGMA journal_size_limit = 67108864");
+            db.exec("PRAGMA foreign_keys = ON");
+            detail::migrate(db, latest);
+        }
+        db.exec("PRAGMA foreign_keys = ON");
+        return Archive(std::make_unique<Impl>(path, mode, std::move(lock), std::move(db)));
+    } catch (const SQLite::Exception& e) {
+        throw StoreError("cannot open archive " + name + ": " + sqlite_problem(e));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Feeds and their state
+
+namespace {
+
+constexpr const char* upsert_feed_sql = R"sql(
+INSERT INTO feeds (name, url, configured_title, category, tags, identity, keep_days, configured, added_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8)
+ON CONFLICT (name) DO UPDATE SET url = ?2, configured_title = ?3, category = ?4, tags = ?5, identity = ?6,
+                                 keep_days = ?7, configured = 1)sql";
+
+void upsert_feed(Archive::Impl& impl, const FeedSource& feed, TimePoint now) {
+    auto& upsert = impl.statement(upsert_feed_sql);
+    upsert.bind(1, feed.name);
+    upsert.bind(2, feed.url);
+    upsert.bind(3, feed.title);
+    upsert.bind(4, feed.category);
+    upsert.bind(5, detail::join_lines(feed.tags));
+    upsert.bind(6, to_string(feed.identity));
+    if (feed.keep_days)
+        upsert.bind(7, *feed.keep_days);
+    else
+        upsert.bind(7);
+    upsert.bind(8, seconds(now));
+    upsert.exec();
+}
+
+constexpr const char* state_columns =
+    "f.name, s.etag, s.last_modified, s.last_poll, s.last_success, s.next_poll, s.last_status, s.last_error, "
+    "s.consecutive_failures, s.configured_url, s.gone, s.moved_to, s.redirect_candidate, "
+    "s.redirect_first_seen, s.redirect_count, s.identity_fallback, s.retry_after";
+
+FeedState read_state(SQLite::Statement& row, int first) {
+    FeedState state;
+    state.name = row.getColumn(first).getString();
+    if (row.getColumn(first + 1).isNull()) return state;  // never polled
+    state.etag = row.getColumn(first + 1).getString();
+    state.last_modified = row.getColumn(first + 2).getString();
+    state.last_poll = time_column(row.getColumn(first + 3));
+    state.last_success = time_column(row.getColumn(first + 4));
+    state.next_poll = time_column(row.getColumn(first + 5));
+    state.last_status = static_cast<long>(row.getColumn(first + 6).getInt64());
+    state.last_error = row.getColumn(first + 7).getString();
+    state.consecutive_failures = row.getColumn(first + 8).getInt();
+    state.configured_url = row.getColumn(first + 9).getString();
+    state.gone = row.getColumn(first + 10).getInt() != 0;
+    state.moved_to = row.getColumn(first + 11).getString();
+    state.redirect_candidate = row.getColumn(first + 12).getString();
+    state.redirect_first_seen = time_column(row.getColumn(first + 13));
+    state.redirect_count = row.getColumn(first + 14).getInt();
+    state.identity_fallback = row.getColumn(first + 15).getInt() != 0;
+    state.retry_after = time_column(row.getColumn(first + 16));
+    return state;
+}
+
+}  // namespace
+
+void Archive::sync_feeds(const std::vector<FeedSource>& feeds) {
+    try {
+        SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+        impl_->db.exec("UPDATE feeds SET configured = 0");
+        auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+        for (const auto& feed : feeds) upsert_feed(*impl_, feed, now);
+        transaction.commit();
+    } catch (const SQLite::Exception& e) {
+        throw StoreError("archive write failed: " + sqlite_problem(e));
+    }
+}
+
+FeedState Archive::feed_state(const std::string& name) {
+    try {
+        static const std::string sql =
+            std::string("SELECT ") + state_columns +
+            " FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id WHERE f.name = ?";
+        auto& select = impl_->statement(sql.c_str());
+        select.bind(1, name);
+        if (!select.executeStep()) {
+            FeedState state;
+            state.name = name;
+            return state;
+        }
+        return read_state(select, 0);
+    } catch (const SQLite::Exception& e) {
+        throw StoreError("archive read failed: " + sqlite_problem(e));
+    }
+}
+
+std::vector<FeedState> Archive::feed_states() {
+    try {
+        static const std::string sql =
+            std::string("SELECT ") + state_columns +
+            " FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id ORDER BY f.name";
+        auto& select = impl_->statement(sql.c_str());
+        std::vector<FeedState> states;
+        while (select.executeStep()) states.push_back(read_state(select, 0));
+        return states;
+    } catch (const SQLite::Exception& e) {
+        throw StoreError("archive read failed: " + sqlite_problem(e));
+    }
+}
+
+std::vector<FeedSummary> Archive::feed_summaries() {
+    try {
+        static const std::string sql =
+            std::string("SELECT ") + state_columns +
+            ", f.url, f.title, f.site_link, f.configured,"
+            " (SELECT count(DISTINCT article_id) FROM entries e WHERE e.feed_id = f.id),"
+            " (SELECT count(*) FROM entries e WHERE e.feed_id = f.id),"
+            " (SELECT max(first_seen) FROM entries e WHERE e.feed_id = f.id)"
+            " FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id ORDER BY f.name";
+        auto& select = impl_->statement(sql.c_str());
+        std::vector<FeedSummary> out;
+        while (select.executeStep()) {
+            FeedSummary summary;
+            summary.state = read_state(select, 0);
+            summary.name = summary.state.name;
+            summary.url = select.getColumn(17).getString();
+            summary.title = select.getColumn(18).getString();
+            summary.site_link = select.getColumn(19).getString();
+            summary.configured = select.getColumn(20).getInt() != 0;
+            summary.articles = select.getColumn(21).getInt64();
+            summary.entries = select.getColumn(22).getInt64();
+            summary.newest = time_column(select.getColumn(23));
+            out.push_back(std::move(summary));
+        }
+        return out;
+    } catch (const SQLite::Exception& e) {
+        throw StoreError("archive read failed: " + sqlite_problem(e));
+    }
+}
+
+namespace detail {
+
+void write_state(Archive::Impl& impl, std::int64_t feed_id, const FeedState& state, bool identity_fallback) {
+    auto& upsert = impl.statement(R"sql(
+INSERT INTO feed_state (feed_id, etag, last_modified, last_poll, last_success, next_poll, last_status, last_error,
+                        consecutive_failures, configured_url, gone, moved_to, redirect_candidate,
+                        redirect_first_seen, redirect_count, identity_fallback, retry_after)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+ON CONFLICT (feed_id) DO UPDATE SET
+    etag = ?2, last_modified = ?3, last_poll = ?4, last_success = ?5, next_poll = ?6, last_status = ?7,
+    last_error = ?8, consecutive_failures = ?9, configured_url = ?10, gone = ?11, moved_to = ?12,
+    redirect_candidate = ?13, redirect_first_seen = ?14, redirect_count = ?15, identity_fallback = ?16,
+    retry_after = ?17)sql");
+    upsert.bind(1, feed_id);
+    upsert.bind(2, state.etag);
+    upsert.bind(3, state.last_modified);
+    bind_time(upsert, 4, state.last_poll);
+    bind_time(upsert, 5, state.last_success);
+    bind_time(upsert, 6, state.next_poll);
+    upsert.bind(7, static_cast<std::int64_t>(state.last_status));
+    upsert.bind(8, state.last_error);
+    upsert.bind(9, state.consecutive_failures);
+    upsert.bind(10, state.configured_url);
+    upsert.bind(11, state.gone ? 1 : 0);
+    upsert.bind(12, state.moved_to);
+    upsert.bind(13, state.redirect_candidate);
+    bind_time(upsert, 14, state.redirect_first_seen);
+    upsert.bind(15, state.redirect_count);
+    upsert.bind(16, identity_fallback ? 1 : 0);
+    bind_time(upsert, 17, state.retry_after);
+    upsert.exec();
+}
+
+std::int64_t ensure_feed(Archive::Impl& impl, const FeedSource& feed, TimePoint now) {
+    if (auto id = impl.feed_id(feed.name)) return *id;
+    upsert_feed(impl, feed, now);
+    return *impl.feed_id(feed.name);
+}
+
+bool stored_fallback(Archive::Impl& impl, std::int64_t feed_id) {
+    auto& select = impl.statement("SELECT identity_fallback FROM feed_state WHERE feed_id = ?");
+    select.bind(1, feed_id);
+    return select.executeStep() && select.getColumn(0).getInt() != 0;
+}
+
+std::string problem(const SQLite::Exception& e) {
+    return sqlite_problem(e);
+}
+
+}  // namespace detail
+
+}  // namespace feedd::store

@@ -1,22 +1,160 @@
-// When each feed and host is due. Pure: `now` is passed in, randomness is injected.
+// When each feed and host is due. Pure: `now` is passed in, randomness is injected (a `jitter`
+// in [0, 1): pass a random number, tests pass constants). Nothing here reads a clock, sleeps or
+// touches the network; the daemon calls these and arms its own timers.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
 
 #include "feedd/model/model.hpp"
 
 namespace feedd::schedule {
 
+// Millisecond-precision instants for the politeness gate, where gaps are shorter than a second
+// in tests. A TimePoint (seconds) converts to it implicitly.
+using Instant = std::chrono::sys_time<Duration>;
+
+// "Never due": a far but printable date (9999-12-31), used for gone feeds.
+inline constexpr TimePoint never_due =
+    std::chrono::sys_days{std::chrono::year{9999} / std::chrono::December / 31};
+
+// One feed's timing policy: the daemon fills it from [settings] and the feed's own `interval`.
 struct Policy {
-    Duration interval{std::chrono::hours(1)};
+    Duration interval{std::chrono::hours(1)};  // the feed's configured interval (else the global one)
     Duration min_interval{std::chrono::minutes(15)};
     Duration max_interval{std::chrono::hours(24)};
     Duration backoff_cap{std::chrono::hours(24)};
+    // During a network outage (see OutageDetector) failed feeds retry after this, so polling
+    // resumes promptly once the network answers; jitter spreads them over up to twice as long.
+    Duration outage_retry{std::chrono::minutes(1)};
 };
 
-// The next time a feed is due after a poll with `outcome` at `now`. `jitter` in [0, 1) spreads
-// feeds apart (pass a random number; tests pass a constant).
-TimePoint next_due(const Policy& policy, const FeedState& state, const RefreshOutcome& outcome,
-                   TimePoint now, double jitter);
+// The polling interval after a successful poll: the configured interval, raised (never lowered)
+// by the feed's ttl, sy:updatePeriod, Cache-Control max-age and Expires (taken relative to
+// `now`, ignored when already past), then clamped to [min_interval, max_interval].
+Duration effective_interval(const Policy& policy, const RefreshOutcome& outcome, TimePoint now);
+
+// The backoff before the next try after the `failures`-th consecutive failure (1 = first):
+// interval (clamped to [min_interval, max_interval]) * 2^(failures-1), up to backoff_cap, with up
+// to +10 % jitter below the cap.
+Duration backoff(const Policy& policy, int failures, double jitter);
+
+// The next time a feed is due after a poll with `outcome` at `now`.
+//  - updated / not_modified: now + effective_interval, plus up to 10 % jitter so feeds with one
+//    interval drift apart (never beyond max_interval);
+//  - gone (or state.gone): never_due;
+//  - failed with 429 or 503 and a Retry-After: that time, but no sooner than now + min_interval
+//    and no later than now + max(backoff_cap, max_interval) (a hostile Retry-After cannot
+//    silence a feed forever);
+//  - other failures: now + backoff(policy, state.consecutive_failures + 1, jitter).
+// `state` is the feed's state BEFORE this outcome (its consecutive_failures does not count this
+// one yet). The result is rounded up to whole seconds (TimePoint's precision).
+TimePoint next_due(const Policy& policy, const FeedState& state, const RefreshOutcome& outcome, TimePoint now,
+                   double jitter);
+
+// The next try of a feed that failed during a network outage (its failure not counted):
+// now + outage_retry * (1 + jitter).
+TimePoint outage_due(const Policy& policy, TimePoint now, double jitter);
+
+// Spreads first polls (daemon start, import) over `window` instead of a stampede: feed `index`
+// of `count` gets now + window * (index + jitter) / count. A feed whose persisted next_poll is
+// still ahead keeps it (a restart does not poll everything at once); an overdue one is spread.
+TimePoint first_due(const FeedState& state, std::size_t index, std::size_t count, TimePoint now,
+                    Duration window, double jitter);
+
+// ---------------------------------------------------------------------------------------------
+// Politeness per host, keyed by registered domain (fetch::registered_domain(url_host(url)), so
+// *.tumblr.com share a key and *.github.io sites do not).
+
+struct HostLimits {
+    std::size_t concurrency = 32;                    // requests in flight overall
+    std::size_t per_host = 1;                        // requests in flight per host
+    Duration per_host_gap{std::chrono::seconds(1)};  // between request starts to one host
+    // A host-wide pause: when `rate_limited_feeds` different feeds of one host got 429 within
+    // `rate_limit_window`, the whole host waits until the latest Retry-After among them, or for
+    // `rate_limit_pause` when none said.
+    std::size_t rate_limited_feeds = 2;
+    Duration rate_limit_window{std::chrono::minutes(1)};
+    Duration rate_limit_pause{std::chrono::minutes(10)};
+};
+
+// Decides when a request may start. Single-threaded (the io_context's thread); pure bookkeeping.
+// Use: ask earliest_start(); when it says now or earlier, call on_start() and fetch; on
+// completion call on_finish(). A request that was never started must not be finished.
+class HostGate {
+  public:
+    explicit HostGate(HostLimits limits = {});
+
+    // The earliest instant a request to `host` may start: `now` when it may start at once, later
+    // for the per-host gap or a host-wide pause, std::nullopt while the overall or the per-host
+    // in-flight limit is reached (then wait for an on_finish).
+    std::optional<Instant> earliest_start(const std::string& host, Instant now) const;
+    bool may_start(const std::string& host, Instant now) const;
+
+    void on_start(const std::string& host, Instant now);
+    // `status` is the HTTP status (0 for none); `feed` names the feed for the 429 rule.
+    void on_finish(const std::string& host, Instant now, long status = 0,
+                   std::optional<TimePoint> retry_after = std::nullopt, const std::string& feed = {});
+
+    // When a host-wide pause is in force, its end.
+    std::optional<Instant> paused_until(const std::string& host, Instant now) const;
+    std::size_t in_flight(const std::string& host) const;
+    std::size_t in_flight() const { return total_in_flight_; }
+    // Forgets idle hosts whose gap and pause are over (bounded memory over months).
+    void prune(Instant now);
+    std::size_t tracked_hosts() const { return hosts_.size(); }
+
+  private:
+    struct Host {
+        std::size_t in_flight = 0;
+        std::optional<Instant> last_start;
+        std::optional<Instant> paused_until;
+        struct RateLimited {
+            Instant at;
+            std::string feed;
+            std::optional<TimePoint> retry_after;
+        };
+        std::deque<RateLimited> rate_limited;
+    };
+    HostLimits limits_;
+    std::map<std::string, Host, std::less<>> hosts_;
+    std::size_t total_in_flight_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Outage: when every recent fetch failed at the network level (DNS, connect, timeout, reset) and
+// across several hosts, the fault is ours, not the feeds': their failures should not count
+// (use outage_due instead of next_due) and polling should resume promptly when a fetch succeeds.
+
+class OutageDetector {
+  public:
+    enum class Change { none, began, ended };
+
+    // An outage needs the last `window` fetches all failed at the network level, on at least
+    // `min_hosts` different hosts (one dead host is that host's problem, not an outage).
+    explicit OutageDetector(std::size_t window = 8, std::size_t min_hosts = 3);
+
+    // Records a finished fetch (cancelled ones are ignored); says whether an outage began or ended.
+    Change record(const std::string& host, FetchErrorKind error, TimePoint now);
+    bool in_outage() const { return since_.has_value(); }
+    std::optional<TimePoint> since() const { return since_; }
+
+    // Whether an error is a network-level one (the kind an outage produces).
+    static bool network_level(FetchErrorKind error);
+
+  private:
+    struct Recent {
+        std::string host;
+        bool network_failure;
+    };
+    std::size_t window_;
+    std::size_t min_hosts_;
+    std::deque<Recent> recent_;
+    std::optional<TimePoint> since_;
+};
 
 }  // namespace feedd::schedule

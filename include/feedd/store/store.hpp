@@ -8,21 +8,35 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "feedd/model/model.hpp"
 
 namespace feedd::store {
 
-// Opening failures (corrupt file, newer schema, not a database, missing archive): one line.
+// Opening failures (corrupt file, newer schema, not a database, missing archive) and failed
+// writes (disk full, read-only): one line.
 class StoreError : public std::runtime_error {
   public:
     using std::runtime_error::runtime_error;
 };
 
+// Another feedd process holds the archive for writing (the single-writer lock).
+class ArchiveBusy : public StoreError {
+  public:
+    using StoreError::StoreError;
+};
+
+// A query the user can fix: FTS syntax error, unknown feed. The CLI answers with exit status 2.
+class QueryError : public StoreError {
+  public:
+    using StoreError::StoreError;
+};
+
 enum class OpenMode {
-    read_write,  // creates the archive and migrates it
-    read_only,   // never creates: a missing archive is a StoreError
+    read_write,  // creates the archive, migrates it and takes the single-writer lock
+    read_only,   // never creates: a missing archive is a StoreError; takes no lock
 };
 
 // What one poll changed.
@@ -31,13 +45,93 @@ struct IngestCounts {
     int new_entries = 0;  // also counts entries that joined an existing article
     int updated_entries = 0;
     int unchanged_entries = 0;
+    int tombstoned_entries = 0;  // entries of pruned articles seen again: ignored
     std::vector<std::int64_t> new_article_ids;
+};
+
+// `feedd query`. Empty/absent members do not filter.
+struct ArticleQuery {
+    std::string search;              // FTS5 syntax; ranked by bm25 when set
+    std::vector<std::string> feeds;  // feed names; an unknown name is a QueryError
+    std::string category;            // feed folder ("News" matches "News/Asia"), feed tag or entry category
+    std::optional<TimePoint> since;  // by the article's date (published, else first seen)
+    std::optional<TimePoint> until;  // exclusive
+    std::optional<std::int64_t> after_id;  // a cursor: only ids above it, oldest id first
+    int limit = 50;                        // <= 0: no limit
+};
+
+// One line of `feedd query`; the text comes from the article's fullest entry.
+struct ArticleRow {
+    std::int64_t id = 0;
+    std::string title;
+    std::string link;
+    std::string author;
+    std::optional<TimePoint> published;
+    TimePoint first_seen{};
+    TimePoint date{};  // what the archive sorts by: published, else first seen
+    std::vector<std::string> feeds;
+    std::string snippet;  // search: the match with [ ] around hits; else the start of the text
+    std::string summary;  // plain text of the summary (or the start of the text)
+};
+
+struct Revision {
+    TimePoint recorded_at{};  // when it was replaced
+    std::string title;
+    std::string summary;  // HTML
+    std::string content;  // HTML
+    std::string text;     // plain text of content, else summary
+};
+
+// One feed's version of the article.
+struct EntryDetail {
+    std::int64_t id = 0;
+    std::string feed;  // feed name
+    std::string guid;
+    std::string identity;  // the key the feed is matched by: "guid:…", "link:…", "hash:…"
+    Entry entry;           // as last merged (values never replaced by nothing)
+    std::string text;      // plain text of content, else summary
+    TimePoint first_seen{};
+    std::optional<TimePoint> changed_at;  // last time title or text changed
+    std::vector<Revision> revisions;      // oldest first
+};
+
+struct ArticleDetail {
+    std::int64_t id = 0;
+    std::string canonical_link;  // empty when the article has no specific link
+    TimePoint first_seen{};
+    TimePoint date{};
+    std::vector<std::string> feeds;
+    std::int64_t fullest_entry = 0;  // the entry that the article shows
+    std::vector<EntryDetail> entries;
+
+    const EntryDetail& fullest() const;
+};
+
+// `feeds list`: what the archive knows of each feed.
+struct FeedSummary {
+    std::string name;
+    std::string url;
+    std::string title;       // the feed's own title
+    std::string site_link;   // the feed's own link
+    bool configured = true;  // false: no longer in feeds.toml (its articles stay)
+    std::int64_t articles = 0;
+    std::int64_t entries = 0;
+    std::optional<TimePoint> newest;  // newest first-seen time of its entries
+    FeedState state;
+};
+
+struct PruneCounts {
+    std::int64_t articles = 0;
+    std::int64_t entries = 0;
 };
 
 class Archive {
   public:
-    // ":memory:" works for tests. Throws StoreError.
+    // ":memory:" works for tests. Throws StoreError (ArchiveBusy when another feedd holds it).
     static Archive open(const std::filesystem::path& path, OpenMode mode);
+
+    // True when some process holds the single-writer lock of the archive at `path`.
+    static bool is_locked(const std::filesystem::path& path);
 
     Archive(Archive&&) noexcept;
     Archive& operator=(Archive&&) noexcept;
@@ -50,11 +144,27 @@ class Archive {
     // Learned state of one feed; a default FeedState (with `name`) when never polled.
     FeedState feed_state(const std::string& name);
     std::vector<FeedState> feed_states();
+    std::vector<FeedSummary> feed_summaries();
 
     // One poll, one transaction: the feed's entries (when `parsed` is not null) and its new state.
+    // The feed is registered if `sync_feeds` did not. `state.identity_fallback` is the store's
+    // to decide: it is kept once set and set when the poll shows broken guids.
     // Throws StoreError when the write fails (disk full, read-only): nothing of it is kept.
     IngestCounts commit_poll(const FeedSource& feed, const ParsedFeed* parsed, const FeedState& state,
                              TimePoint now);
+
+    // Reading. `query` throws QueryError for FTS syntax errors and unknown feeds.
+    std::vector<ArticleRow> query(const ArticleQuery& query);
+    std::vector<ArticleRow> articles(const std::vector<std::int64_t>& ids);  // in the given order
+    std::optional<ArticleDetail> article(std::int64_t id);
+
+    // Maintenance.
+    void backup(const std::filesystem::path& destination);  // online, consistent copy
+    std::vector<std::string> check();                       // problems found; empty when sound
+    void vacuum();
+    // Removes articles whose every entry is older (first seen) than its feed's keep_days, else
+    // `default_keep_days` (0 keeps forever). Pruned articles leave tombstones.
+    PruneCounts prune(int default_keep_days, TimePoint now);
 
     struct Impl;
 

@@ -1,0 +1,285 @@
+// Archive benchmark: ingest of new articles, of duplicates and of a 10 % changed set, beside raw
+// SQLite inserts of the same rows (one transaction, same FTS indexes), then search latency.
+//
+//   build/bench/store/bench_store [--feeds 2000] [--per-feed 100] [--dir /tmp] [--queries 100]
+//
+// The corpus is generated (deterministic): words drawn from a Zipf-distributed vocabulary, about
+// 3 KB of HTML text per article. Only the store calls are timed, not the generation.
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "feedd/store/store.hpp"
+
+using namespace feedd;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Options {
+    int feeds = 2000;
+    int per_feed = 100;
+    int queries = 100;
+    std::filesystem::path dir = std::filesystem::temp_directory_path();
+};
+
+class Corpus {
+  public:
+    explicit Corpus(int vocabulary_size) {
+        std::mt19937_64 random(42);
+        const char* syllables[] = {"ka", "to", "ri",  "men",  "sa",  "lo", "vi",  "dan",
+                                   "pe", "qu", "zor", "el",   "ba",  "nu", "tis", "ra",
+                                   "mo", "ge", "fi",  "ston", "war", "ly", "chi", "op"};
+        std::uniform_int_distribution<int> pick(0, 23), length(2, 4);
+        while (static_cast<int>(words_.size()) < vocabulary_size) {
+            std::string word;
+            for (int n = length(random); n > 0; --n) word += syllables[pick(random)];
+            words_.push_back(word + std::to_string(words_.size() % 97));
+        }
+        // Zipf weights: the k-th word is drawn in proportion to 1/k.
+        double total = 0;
+        for (int k = 1; k <= vocabulary_size; ++k) cumulative_.push_back(total += 1.0 / k);
+        for (auto& value : cumulative_) value /= total;
+    }
+
+    const std::string& word(std::mt19937_64& random) const {
+        double x = std::uniform_real_distribution<double>(0, 1)(random);
+        auto index = std::lower_bound(cumulative_.begin(), cumulative_.end(), x) - cumulative_.begin();
+        return words_[static_cast<std::size_t>(std::min<std::ptrdiff_t>(index, words_.size() - 1))];
+    }
+    const std::string& ranked(std::size_t rank) const { return words_[rank]; }
+
+    std::string sentence(std::mt19937_64& random, int words) const {
+        std::string out;
+        for (int i = 0; i < words; ++i) {
+            if (i) out += ' ';
+            out += word(random);
+        }
+        return out;
+    }
+
+    // One feed's poll; `version` > 0 changes the text of every tenth entry.
+    ParsedFeed feed(int feed_index, int per_feed, int version) const {
+        ParsedFeed parsed;
+        parsed.format = FeedFormat::rss20;
+        parsed.title = "Feed " + std::to_string(feed_index);
+        parsed.link = "https://site" + std::to_string(feed_index) + ".example/";
+        for (int i = 0; i < per_feed; ++i) {
+            std::mt19937_64 random(static_cast<std::uint64_t>(feed_index) * 100003 +
+                                   static_cast<std::uint64_t>(i));
+            Entry entry;
+            entry.id = "f" + std::to_string(feed_index) + "-" + std::to_string(i);
+            entry.title = sentence(random, 8);
+            entry.link = parsed.link + "story/" + std::to_string(i) + "?utm_source=rss";
+            entry.author = "Author " + std::to_string(i % 17);
+            entry.published = TimePoint(std::chrono::seconds(1700000000 + feed_index * 1000 + i * 60));
+            entry.summary = "<p>" + sentence(random, 30) + "</p>";
+            std::string content;
+            while (content.size() < 3000) content += "<p>" + sentence(random, 60) + "</p>\n";
+            if (version > 0 && i % 10 == 0) content += "<p>Update " + std::to_string(version) + ".</p>";
+            entry.content = std::move(content);
+            entry.categories = {"Topic " + std::to_string(i % 5)};
+            parsed.entries.push_back(std::move(entry));
+        }
+        return parsed;
+    }
+
+  private:
+    std::vector<std::string> words_;
+    std::vector<double> cumulative_;
+};
+
+double seconds_of(Clock::duration d) {
+    return std::chrono::duration<double>(d).count();
+}
+
+struct PassResult {
+    double seconds = 0;
+    long long new_articles = 0, unchanged = 0, updated = 0;
+};
+
+PassResult ingest(store::Archive& archive, const Corpus& corpus, const Options& options, int version) {
+    PassResult result;
+    const TimePoint now = TimePoint(std::chrono::seconds(1800000000 + version * 3600));
+    for (int f = 0; f < options.feeds; ++f) {
+        auto parsed = corpus.feed(f, options.per_feed, version);
+        FeedSource source;
+        source.name = "feed-" + std::to_string(f);
+        source.url = parsed.link + "feed.xml";
+        FeedState state;
+        state.name = source.name;
+        state.last_poll = now;
+        state.last_status = 200;
+        auto start = Clock::now();
+        auto counts = archive.commit_poll(source, &parsed, state, now);
+        result.seconds += seconds_of(Clock::now() - start);
+        result.new_articles += counts.new_articles;
+        result.unchanged += counts.unchanged_entries;
+        result.updated += counts.updated_entries;
+    }
+    return result;
+}
+
+// The same rows into a plain table with the archive's FTS indexes and triggers, one transaction.
+double raw_insert(const std::filesystem::path& path, const Corpus& corpus, const Options& options) {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
+    db.exec(R"sql(
+CREATE TABLE raw_entries (id INTEGER PRIMARY KEY, feed TEXT, guid TEXT, link TEXT, title TEXT, author TEXT,
+                          summary TEXT, content TEXT, text TEXT, cjk TEXT, published INTEGER, categories TEXT);
+CREATE VIRTUAL TABLE raw_fts USING fts5(title, author, text, content='raw_entries', content_rowid='id',
+                                        tokenize='unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE raw_cjk USING fts5(cjk, content='raw_entries', content_rowid='id', tokenize='trigram');
+CREATE TRIGGER raw_insert AFTER INSERT ON raw_entries BEGIN
+    INSERT INTO raw_fts(rowid, title, author, text) VALUES (new.id, new.title, new.author, new.text);
+    INSERT INTO raw_cjk(rowid, cjk) VALUES (new.id, new.cjk);
+END;)sql");
+    SQLite::Statement insert(
+        db,
+        "INSERT INTO raw_entries (feed, guid, link, title, author, summary, content, text, "
+        "cjk, published, categories) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)");
+    double elapsed = 0;
+    auto begin = Clock::now();
+    db.exec("BEGIN");
+    elapsed += seconds_of(Clock::now() - begin);
+    for (int f = 0; f < options.feeds; ++f) {
+        auto parsed = corpus.feed(f, options.per_feed, 0);
+        // The plain text is computed outside the clock: raw inserts get it for free.
+        std::vector<std::string> texts;
+        for (const auto& entry : parsed.entries) {
+            std::string text;
+            bool in_tag = false;
+            for (char c : entry.content) {
+                if (c == '<')
+                    in_tag = true;
+                else if (c == '>')
+                    in_tag = false;
+                else if (!in_tag)
+                    text += c;
+            }
+            texts.push_back(std::move(text));
+        }
+        auto start = Clock::now();
+        for (std::size_t i = 0; i < parsed.entries.size(); ++i) {
+            const auto& entry = parsed.entries[i];
+            insert.reset();
+            insert.bind(1, "feed-" + std::to_string(f));
+            insert.bind(2, entry.id);
+            insert.bind(3, entry.link);
+            insert.bind(4, entry.title);
+            insert.bind(5, entry.author);
+            insert.bind(6, entry.summary);
+            insert.bind(7, entry.content);
+            insert.bind(8, texts[i]);
+            insert.bind(9, static_cast<std::int64_t>(entry.published->time_since_epoch().count()));
+            insert.bind(10, "\n" + entry.categories[0] + "\n");
+            insert.exec();
+        }
+        elapsed += seconds_of(Clock::now() - start);
+    }
+    auto start = Clock::now();
+    db.exec("COMMIT");
+    elapsed += seconds_of(Clock::now() - start);
+    return elapsed;
+}
+
+double median(std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    return values.empty() ? 0 : values[values.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options options;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        std::string flag = argv[i];
+        if (flag == "--feeds")
+            options.feeds = std::stoi(argv[i + 1]);
+        else if (flag == "--per-feed")
+            options.per_feed = std::stoi(argv[i + 1]);
+        else if (flag == "--queries")
+            options.queries = std::stoi(argv[i + 1]);
+        else if (flag == "--dir")
+            options.dir = argv[i + 1];
+        else {
+            std::fprintf(stderr, "usage: bench_store [--feeds N] [--per-feed N] [--queries N] [--dir DIR]\n");
+            return 2;
+        }
+    }
+    auto work = options.dir / ("feedd-store-bench-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(work);
+    const long long total = static_cast<long long>(options.feeds) * options.per_feed;
+    std::printf("corpus: %d feeds x %d articles = %lld articles, ~3 KB of text each\n", options.feeds,
+                options.per_feed, total);
+    Corpus corpus(30000);
+
+    double raw = raw_insert(work / "raw.db", corpus, options);
+    double raw_rate = total / raw;
+    std::printf("%-34s %10.0f articles/s  (%.1f s)\n", "raw inserts, one transaction:", raw_rate, raw);
+    std::filesystem::remove(work / "raw.db");
+    std::filesystem::remove(work / "raw.db-wal");
+    std::filesystem::remove(work / "raw.db-shm");
+
+    auto path = work / "archive.db";
+    {
+        auto archive = store::Archive::open(path, store::OpenMode::read_write);
+        auto fresh = ingest(archive, corpus, options, 0);
+        std::printf("%-34s %10.0f articles/s  (%.1f s, %lld new)  %.2fx raw  [aim >= 0.5x]\n",
+                    "archive, new articles:", total / fresh.seconds, fresh.seconds, fresh.new_articles,
+                    (total / fresh.seconds) / raw_rate);
+        auto again = ingest(archive, corpus, options, 0);
+        std::printf("%-34s %10.0f articles/s  (%.1f s, %lld unchanged)  %.2fx raw  [aim >= 2x]\n",
+                    "archive, all duplicates:", total / again.seconds, again.seconds, again.unchanged,
+                    (total / again.seconds) / raw_rate);
+        auto changed = ingest(archive, corpus, options, 1);
+        std::printf("%-34s %10.0f articles/s  (%.1f s, %lld updated, %lld unchanged)  %.2fx raw\n",
+                    "archive, 10 % changed:", total / changed.seconds, changed.seconds, changed.updated,
+                    changed.unchanged, (total / changed.seconds) / raw_rate);
+    }
+    std::printf("archive size: %.0f MB\n", static_cast<double>(std::filesystem::file_size(path)) / 1e6);
+
+    // Searches as `feedd query --search` runs them: open read-only, query 50, close.
+    std::vector<std::string> queries;
+    std::mt19937_64 random(7);
+    for (int i = 0; static_cast<int>(queries.size()) < options.queries; ++i) {
+        switch (i % 4) {
+            case 0: queries.push_back(corpus.ranked(200 + static_cast<std::size_t>(i) * 37)); break;
+            case 1: queries.push_back(corpus.ranked(2000 + static_cast<std::size_t>(i) * 101)); break;
+            case 2:
+                queries.push_back(corpus.ranked(50 + static_cast<std::size_t>(i)) + " " +
+                                  corpus.ranked(900 + static_cast<std::size_t>(i) * 13));
+                break;
+            default: queries.push_back("\"" + corpus.word(random) + " " + corpus.word(random) + "\""); break;
+        }
+    }
+    std::vector<double> with_open, query_only;
+    std::size_t hits = 0;
+    for (const auto& text : queries) {
+        auto start = Clock::now();
+        auto reader = store::Archive::open(path, store::OpenMode::read_only);
+        auto opened = Clock::now();
+        store::ArticleQuery query;
+        query.search = text;
+        hits += reader.query(query).size();
+        auto done = Clock::now();
+        with_open.push_back(seconds_of(done - start) * 1000);
+        query_only.push_back(seconds_of(done - opened) * 1000);
+    }
+    std::printf(
+        "search: %zu queries, median %.2f ms (%.2f ms with opening the archive), max %.2f ms, "
+        "%.1f hits/query  [aim median < 20 ms]\n",
+        queries.size(), median(query_only), median(with_open),
+        *std::max_element(query_only.begin(), query_only.end()),
+        static_cast<double>(hits) / static_cast<double>(queries.size()));
+    std::filesystem::remove_all(work);
+    return 0;
+}

@@ -1,0 +1,49 @@
+// `on_new`: a command run after each committed poll that brought new articles, given them as
+// NDJSON on stdin. Runs on its own thread with a deadline, so a slow or failing hook is logged
+// and never holds up polling.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace feedd::daemon {
+
+class HookRunner {
+  public:
+    HookRunner(std::string command, std::chrono::milliseconds timeout);
+    ~HookRunner();  // runs what is queued (each within its deadline), then joins
+    HookRunner(const HookRunner&) = delete;
+    HookRunner& operator=(const HookRunner&) = delete;
+
+    // Queues one run with `input` on its stdin; past kMaxQueued waiting runs, drops it (logged).
+    void submit(std::string label, std::string input);
+
+    static constexpr std::size_t kMaxQueued = 256;
+
+  private:
+    struct Job {
+        std::string label;
+        std::string input;
+    };
+    void loop() noexcept;
+    void run_one(const Job& job) noexcept;
+
+    std::string command_;
+    std::chrono::milliseconds timeout_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<Job> jobs_;
+    bool finishing_ = false;
+    std::thread thread_;
+};
+
+// Runs `sh -c command` with `input` on stdin; the exit status, or -1 on timeout (the command is
+// killed), -2 when it could not start. Exposed for tests.
+int run_with_input(const std::string& command, const std::string& input, std::chrono::milliseconds timeout,
+                   std::string* error);
+
+}  // namespace feedd::daemon

@@ -1,0 +1,91 @@
+#include "daemon/log.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <stdexcept>
+
+#include "feedd/model/model.hpp"
+
+namespace feedd::daemon {
+namespace {
+
+std::atomic<int> current_level{static_cast<int>(LogLevel::info)};
+std::mutex write_mutex;
+
+bool under_journal() {
+    static const bool journal = std::getenv("JOURNAL_STREAM") != nullptr;
+    return journal;
+}
+
+const char* level_name(LogLevel level) {
+    switch (level) {
+        case LogLevel::error: return "error";
+        case LogLevel::warning: return "warning";
+        case LogLevel::info: return "info";
+        case LogLevel::debug: return "debug";
+    }
+    return "info";
+}
+
+}  // namespace
+
+LogLevel parse_log_level(std::string_view name) {
+    if (name == "error") return LogLevel::error;
+    if (name == "warning" || name == "warn") return LogLevel::warning;
+    if (name == "info") return LogLevel::info;
+    if (name == "debug") return LogLevel::debug;
+    throw std::invalid_argument("unknown log level '" + std::string(name) + "' (error, warning, info, debug)");
+}
+
+void Log::set_level(LogLevel level) noexcept { current_level = static_cast<int>(level); }
+
+bool Log::enabled(LogLevel level) noexcept { return static_cast<int>(level) <= current_level.load(); }
+
+void Log::write(LogLevel level, std::string_view message) noexcept {
+    if (!enabled(level)) return;
+    try {
+        std::string line;
+        if (under_journal()) {
+            line = "<" + std::to_string(static_cast<int>(level)) + ">";
+        } else {
+            line = format_utc(std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+            line += ' ';
+            line += level_name(level);
+            line += ": ";
+        }
+        line += escape_for_log(message);
+        line += '\n';
+        std::lock_guard lock(write_mutex);
+        std::fwrite(line.data(), 1, line.size(), stderr);
+        std::fflush(stderr);
+    } catch (...) {
+        // Logging must never take the daemon down; a lost line is the lesser harm.
+    }
+}
+
+std::string escape_for_log(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '\n') {
+            out += "\\n";
+        } else if (c == '\r') {
+            out += "\\r";
+        } else if (c == '\t') {
+            out += "\\t";
+        } else if (byte < 0x20 || byte == 0x7f) {
+            char buffer[8];
+            std::snprintf(buffer, sizeof buffer, "\\x%02x", byte);
+            out += buffer;
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
+}  // namespace feedd::daemon

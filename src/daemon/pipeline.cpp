@@ -1,0 +1,393 @@
+#include "daemon/pipeline.hpp"
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <nlohmann/json.hpp>
+
+#include "daemon/log.hpp"
+#include "daemon/refresh.hpp"
+#include "feedd/parse/parse.hpp"
+#include "feedd/schedule/schedule.hpp"
+
+namespace feedd::daemon {
+namespace {
+
+// Results that may wait for the writer before no new fetch starts: bounds memory when the disk is
+// slower than the network.
+constexpr int kMaxPendingWrites = 64;
+// First polls of feeds never polled before are spread over at most this long, one step apart.
+constexpr auto kSpreadStep = std::chrono::milliseconds(100);
+constexpr auto kSpreadWindow = std::chrono::minutes(10);
+
+// Steps between first polls so that `count` of them fit in the spread window.
+std::chrono::milliseconds spread_step(std::size_t count) {
+    if (count == 0) return kSpreadStep;
+    const auto fit = std::chrono::milliseconds(kSpreadWindow) / static_cast<long>(count);
+    return std::min<std::chrono::milliseconds>(kSpreadStep, fit);
+}
+
+// What `on_new` gets on stdin: one JSON object per new article.
+std::string new_articles_ndjson(const std::string& feed, const std::vector<store::ArticleRow>& rows) {
+    std::string out;
+    for (const auto& row : rows) {
+        nlohmann::json line = {{"id", row.id},           {"feed", feed},
+                               {"title", row.title},     {"link", row.link},
+                               {"author", row.author},   {"summary", row.summary},
+                               {"feeds", row.feeds},     {"first_seen", format_utc(row.first_seen)},
+                               {"published", nullptr}};
+        if (row.published) line["published"] = format_utc(*row.published);
+        out += line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        out += '\n';
+    }
+    return out;
+}
+
+TimePoint to_seconds(WallTime t) { return std::chrono::floor<std::chrono::seconds>(t); }
+
+schedule::Policy policy_for(const config::Settings& settings, const FeedSource& source) {
+    schedule::Policy policy;
+    policy.interval = source.interval.value_or(settings.interval);
+    policy.min_interval = settings.min_interval;
+    policy.max_interval = settings.max_interval;
+    policy.backoff_cap = settings.backoff_cap;
+    return policy;
+}
+
+}  // namespace
+
+std::string url_host(std::string_view url) {
+    auto start = url.find("://");
+    if (start == std::string_view::npos) return {};
+    url.remove_prefix(start + 3);
+    url = url.substr(0, url.find_first_of("/?#"));
+    if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
+    if (!url.empty() && url.front() == '[') {
+        url = url.substr(0, url.find(']') + 1);
+    } else if (auto colon = url.find(':'); colon != std::string_view::npos) {
+        url = url.substr(0, colon);
+    }
+    std::string host(url);
+    std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return std::tolower(c); });
+    return host;
+}
+
+Pipeline::Pipeline(boost::asio::io_context& io, fetch::Fetcher& fetcher, Writer& writer, config::Config config,
+                   std::map<std::string, FeedState> states, bool once, HookRunner* on_new)
+    : io_(io),
+      fetcher_(fetcher),
+      writer_(writer),
+      config_(std::move(config)),
+      states_(std::move(states)),
+      once_(once),
+      on_new_(on_new),
+      timer_(io),
+      grace_timer_(io) {
+    for (const auto& feed : config_.feeds) sources_[feed.name] = feed;
+}
+
+FeedState Pipeline::state_of(const std::string& name) const {
+    if (auto it = states_.find(name); it != states_.end()) return it->second;
+    FeedState state;
+    state.name = name;
+    return state;
+}
+
+const FeedSource* Pipeline::source(const std::string& name) const {
+    auto it = sources_.find(name);
+    return it == sources_.end() ? nullptr : &it->second;
+}
+
+void Pipeline::schedule(const std::string& name, WallTime due) {
+    if (auto old = due_of_.find(name); old != due_of_.end()) {
+        auto [first, last] = due_.equal_range(old->second);
+        for (auto it = first; it != last; ++it) {
+            if (it->second == name) {
+                due_.erase(it);
+                break;
+            }
+        }
+        due_of_.erase(old);
+    }
+    due_.emplace(due, name);
+    due_of_[name] = due;
+    if (due < timer_at_) arm_timer(due);
+}
+
+void Pipeline::schedule_from_state(WallTime now) {
+    std::vector<std::string> fresh;
+    for (const auto& [name, feed] : sources_) {
+        if (!feed.enabled) continue;
+        const auto state = reconcile_with_config(feed, state_of(name));
+        if (state.gone) {
+            log_warning(name + ": not polled: the server said 410 Gone (`feedd feeds enable " + name + "` resets it)");
+            continue;
+        }
+        if (state.next_poll && state.configured_url == feed.url) {
+            schedule(name, std::max(now, WallTime(*state.next_poll)));
+        } else {
+            fresh.push_back(name);
+        }
+    }
+    // A stampede of first polls would hit every host at once after an import; spread them.
+    const auto step = spread_step(fresh.size());
+    for (std::size_t i = 0; i < fresh.size(); ++i) schedule(fresh[i], now + step * i);
+}
+
+void Pipeline::reconfigure(config::Config config, WallTime now) {
+    std::map<std::string, FeedSource> next;
+    for (const auto& feed : config.feeds) next[feed.name] = feed;
+    std::vector<std::string> fresh;
+    for (const auto& [name, old] : sources_) {
+        auto it = next.find(name);
+        if (it == next.end() || !it->second.enabled) {
+            if (auto d = due_of_.find(name); d != due_of_.end()) {
+                auto [first, last] = due_.equal_range(d->second);
+                for (auto e = first; e != last; ++e) {
+                    if (e->second == name) {
+                        due_.erase(e);
+                        break;
+                    }
+                }
+                due_of_.erase(d);
+            }
+            for (auto& [key, host] : hosts_) std::erase(host.ready, name);
+            log_info(name + ": no longer polled (removed or disabled in the configuration; its articles stay)");
+        } else if (it->second.url != old.url) {
+            fresh.push_back(name);
+        }
+    }
+    for (const auto& [name, feed] : next) {
+        if (!sources_.count(name) && feed.enabled) fresh.push_back(name);
+    }
+    sources_ = std::move(next);
+    config_ = std::move(config);
+    writer_.post([feeds = config_.feeds](store::Archive& archive) { archive.sync_feeds(feeds); });
+    const auto step = spread_step(fresh.size());
+    for (std::size_t i = 0; i < fresh.size(); ++i) {
+        log_info(fresh[i] + ": scheduled (new or changed in the configuration)");
+        if (!busy_.count(fresh[i])) schedule(fresh[i], now + step * i);
+    }
+    dispatch();
+}
+
+void Pipeline::arm_timer(WallTime when) {
+    timer_at_ = when;
+    if (when == WallTime::max()) {
+        timer_.cancel();
+        return;
+    }
+    timer_.expires_after(std::max(std::chrono::steady_clock::duration::zero(),
+                                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(when - WallClock::now())));
+    timer_.async_wait([this, when](const boost::system::error_code& error) noexcept {
+        if (error || when != timer_at_) return;
+        timer_at_ = WallTime::max();
+        dispatch();
+    });
+}
+
+void Pipeline::dispatch() {
+    if (stopping_) return;
+    const auto now = WallClock::now();
+    const auto& settings = config_.settings;
+    while (!due_.empty() && due_.begin()->first <= now) {
+        const auto name = due_.begin()->second;
+        due_.erase(due_.begin());
+        due_of_.erase(name);
+        const auto* feed = source(name);
+        if (!feed || busy_.count(name)) continue;
+        const auto state = state_of(name);
+        const auto key = fetch::registered_domain(url_host(effective_url(*feed, reconcile_with_config(*feed, state))));
+        auto& ready = hosts_[key].ready;
+        if (std::find(ready.begin(), ready.end(), name) == ready.end()) ready.push_back(name);
+    }
+    auto wake = due_.empty() ? WallTime::max() : due_.begin()->first;
+    for (auto it = hosts_.begin(); it != hosts_.end();) {
+        auto& [key, host] = *it;
+        while (!host.ready.empty()) {
+            if (in_flight_ >= settings.concurrency || pending_writes_ >= kMaxPendingWrites) break;
+            if (host.in_flight >= settings.per_host) break;
+            const auto earliest = host.last_start + settings.per_host_gap;
+            if (earliest > now) {
+                wake = std::min(wake, earliest);
+                break;
+            }
+            const auto name = host.ready.front();
+            host.ready.pop_front();
+            start(name, host, key);
+        }
+        if (host.ready.empty() && host.in_flight == 0 && host.last_start + settings.per_host_gap <= now) {
+            it = hosts_.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    if (wake != timer_at_) arm_timer(wake);
+    check_idle();
+}
+
+void Pipeline::start(const std::string& name, Host& host, const std::string& host_key) {
+    const auto& feed = sources_.at(name);
+    const auto& settings = config_.settings;
+    const auto state = reconcile_with_config(feed, state_of(name));
+    host.in_flight += 1;
+    host.last_start = WallClock::now();
+    in_flight_ += 1;
+    busy_.insert(name);
+
+    FetchRequest request;
+    request.url = effective_url(feed, state);
+    request.etag = state.etag;
+    request.last_modified = state.last_modified;
+    request.user_agent = !feed.user_agent.empty()       ? feed.user_agent
+                         : !settings.user_agent.empty() ? settings.user_agent
+                                                        : fetch::default_user_agent();
+    request.headers = feed.headers;
+    request.username = feed.username;
+    request.ca_file = feed.ca_file;
+    request.proxy = settings.proxy;
+    request.timeout = settings.timeout;
+    request.connect_timeout = std::min(settings.timeout, request.connect_timeout);
+    request.max_body = settings.max_body;
+    request.allow_private_networks = settings.allow_private_networks;
+    try {
+        if (feed.password.kind != SecretSource::Kind::none) request.password = config::resolve_secret(feed.password);
+    } catch (const std::exception& e) {
+        FetchResult failed;
+        failed.error = FetchErrorKind::other;
+        failed.error_message = std::string("credentials: ") + e.what();
+        boost::asio::post(io_, [this, name, host_key, failed = std::move(failed)]() mutable noexcept {
+            on_fetched(name, host_key, std::move(failed));
+        });
+        return;
+    }
+    log_debug(name + ": fetching " + request.url);
+    fetcher_.fetch(std::move(request), [this, name, host_key](FetchResult result) noexcept {
+        on_fetched(name, host_key, std::move(result));
+    });
+}
+
+void Pipeline::on_fetched(const std::string& name, const std::string& host_key, FetchResult result) {
+    in_flight_ -= 1;
+    if (auto it = hosts_.find(host_key); it != hosts_.end()) it->second.in_flight -= 1;
+    const auto* feed = source(name);
+    if ((result.error == FetchErrorKind::cancelled && stopping_) || !feed) {
+        // Cut short by a stop or a reload that removed the feed: nothing learned, nothing written.
+        busy_.erase(name);
+        dispatch();
+        check_idle();
+        return;
+    }
+    pending_writes_ += 1;
+    const auto state = state_of(name);
+    const auto policy = policy_for(config_.settings, *feed);
+    const double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+    const auto retry_on_store_failure = config_.settings.min_interval;
+    writer_.post([this, feed = *feed, state, policy, jitter, retry_on_store_failure, host_key, hooks = on_new_,
+                  result = std::move(result)](store::Archive& archive) mutable {
+        const auto wall_now = WallClock::now();
+        const auto now = to_seconds(wall_now);
+        std::optional<ParsedFeed> parsed;
+        if (result.ok()) {
+            parsed = parse::parse_feed(result.body, {result.final_url.empty() ? feed.url : result.final_url,
+                                                     result.content_type});
+            result.body.clear();
+            result.body.shrink_to_fit();
+        }
+        auto refresh = apply_fetch(feed, state, result, std::move(parsed), now);
+        const auto next = schedule::next_due(policy, refresh.state, refresh.outcome, now, jitter);
+        refresh.state.next_poll = next;
+        std::optional<FeedState> written;
+        auto next_wall = WallTime(next);
+        try {
+            const auto counts =
+                archive.commit_poll(feed, refresh.parsed ? &*refresh.parsed : nullptr, refresh.state, now);
+            refresh.report.new_articles = counts.new_entries;
+            refresh.report.updated_entries = counts.updated_entries;
+            written = refresh.state;
+            if (hooks && !counts.new_article_ids.empty()) {
+                hooks->submit(feed.name, new_articles_ndjson(feed.name, archive.articles(counts.new_article_ids)));
+            }
+        } catch (const std::exception& e) {
+            // The archive refused the write (disk full, read-only): nothing of this poll is kept, so
+            // the feed is fetched again soon and catches up once the disk takes writes again.
+            refresh.report.status = "failed";
+            refresh.report.error = std::string("archive write failed: ") + e.what();
+            next_wall = wall_now + retry_on_store_failure;
+        }
+        if (!refresh.notice.empty()) log_warning(feed.name + ": " + refresh.notice);
+        boost::asio::post(io_, [this, name = feed.name, host_key, written = std::move(written), next_wall,
+                                report = std::move(refresh.report)]() mutable noexcept {
+            on_written(name, host_key, std::move(written), next_wall, std::move(report));
+        });
+    });
+    dispatch();
+}
+
+void Pipeline::on_written(const std::string& name, const std::string& /*host_key*/, std::optional<FeedState> state,
+                          WallTime next, PollReport report) {
+    pending_writes_ -= 1;
+    busy_.erase(name);
+    const bool gone = state && state->gone;
+    if (state) states_[name] = std::move(*state);
+    totals_.polls += 1;
+    if (report.status == "failed") totals_.failures += 1;
+    totals_.new_articles += report.new_articles;
+    totals_.updated_entries += report.updated_entries;
+    const auto level = report.status == "failed" ? LogLevel::warning : LogLevel::info;
+    Log::write(level, format_report(report));
+    if (on_report) on_report(report);
+    if (!once_ && !stopping_ && source(name) && !gone) schedule(name, next);
+    dispatch();
+    check_idle();
+}
+
+void Pipeline::check_idle() {
+    if (in_flight_ > 0 || pending_writes_ > 0) return;
+    if (stopping_) {
+        if (auto done = std::exchange(on_stopped_, nullptr)) {
+            grace_timer_.cancel();
+            done();
+        }
+        return;
+    }
+    if (!once_ || !due_.empty()) return;
+    for (const auto& [key, host] : hosts_) {
+        if (!host.ready.empty()) return;
+    }
+    if (auto idle = std::exchange(on_idle, nullptr)) idle();
+}
+
+void Pipeline::stop(std::chrono::milliseconds grace, std::function<void()> done) {
+    if (stopping_) return;
+    stopping_ = true;
+    on_stopped_ = std::move(done);
+    timer_.cancel();
+    timer_at_ = WallTime::max();
+    due_.clear();
+    due_of_.clear();
+    for (auto& [key, host] : hosts_) host.ready.clear();
+    if (in_flight_ > 0) {
+        log_info("stopping: waiting up to " + std::to_string(grace.count()) + " ms for " +
+                 std::to_string(in_flight_) + " fetch(es) in flight");
+        grace_timer_.expires_after(grace);
+        grace_timer_.async_wait([this](const boost::system::error_code& error) noexcept {
+            if (!error) fetcher_.cancel_all();
+        });
+    }
+    check_idle();
+}
+
+int Pipeline::failing_feeds() const {
+    int failing = 0;
+    for (const auto& [name, state] : states_) {
+        if (sources_.count(name) && (state.consecutive_failures > 0 || state.gone)) ++failing;
+    }
+    return failing;
+}
+
+std::optional<WallTime> Pipeline::next_due() const {
+    if (due_.empty()) return std::nullopt;
+    return due_.begin()->first;
+}
+
+}  // namespace feedd::daemon

@@ -1,0 +1,105 @@
+// The event-loop side of the daemon: which feed is fetched when, within the global and per-host
+// limits, and what happens to each result. Runs on the io_context thread only.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "daemon/hook.hpp"
+#include "daemon/writer.hpp"
+#include "feedd/config/config.hpp"
+#include "feedd/daemon/daemon.hpp"
+#include "feedd/fetch/fetch.hpp"
+#include "feedd/model/model.hpp"
+
+namespace feedd::daemon {
+
+using WallClock = std::chrono::system_clock;
+using WallTime = WallClock::time_point;
+
+class Pipeline {
+  public:
+    struct Totals {
+        int polls = 0;
+        int failures = 0;
+        int new_articles = 0;
+        int updated_entries = 0;
+    };
+
+    Pipeline(boost::asio::io_context& io, fetch::Fetcher& fetcher, Writer& writer, config::Config config,
+             std::map<std::string, FeedState> states, bool once, HookRunner* on_new = nullptr);
+
+    // Queues a feed to be fetched at `due` (replacing an earlier due time).
+    void schedule(const std::string& name, WallTime due);
+    // Schedules every feed from its stored next poll; never-polled feeds are spread over a window.
+    void schedule_from_state(WallTime now);
+    // Swaps in a reloaded configuration: new feeds are scheduled (spread), removed ones dropped.
+    void reconfigure(config::Config config, WallTime now);
+    // No new fetches; in-flight ones get `grace`, then are cancelled. `done` runs when all is
+    // written.
+    void stop(std::chrono::milliseconds grace, std::function<void()> done);
+
+    std::function<void(const PollReport&)> on_report;
+    // Once mode: called when nothing is queued, in flight or waiting for the writer.
+    std::function<void()> on_idle;
+
+    const Totals& totals() const { return totals_; }
+    const config::Config& config() const { return config_; }
+    std::size_t feed_count() const { return sources_.size(); }
+    int failing_feeds() const;
+    std::optional<WallTime> next_due() const;
+
+  private:
+    struct Host {
+        std::deque<std::string> ready;  // due feeds of this host, oldest first
+        int in_flight = 0;
+        WallTime last_start{};
+    };
+
+    void dispatch();
+    void arm_timer(WallTime when);
+    void start(const std::string& name, Host& host, const std::string& host_key);
+    void on_fetched(const std::string& name, const std::string& host_key, FetchResult result);
+    void on_written(const std::string& name, const std::string& host_key, std::optional<FeedState> state,
+                    WallTime next, PollReport report);
+    void check_idle();
+    const FeedSource* source(const std::string& name) const;
+    FeedState state_of(const std::string& name) const;
+
+    boost::asio::io_context& io_;
+    fetch::Fetcher& fetcher_;
+    Writer& writer_;
+    config::Config config_;
+    std::map<std::string, FeedSource> sources_;
+    std::map<std::string, FeedState> states_;
+    bool once_;
+    HookRunner* on_new_;
+
+    std::multimap<WallTime, std::string> due_;     // time -> feed
+    std::map<std::string, WallTime> due_of_;       // feed -> its entry in due_
+    std::map<std::string, Host> hosts_;            // registered domain -> politeness state
+    std::set<std::string> busy_;                   // feeds fetched or being written
+    int in_flight_ = 0;
+    int pending_writes_ = 0;
+    bool stopping_ = false;
+    std::function<void()> on_stopped_;
+    boost::asio::steady_timer timer_;
+    WallTime timer_at_ = WallTime::max();
+    boost::asio::steady_timer grace_timer_;
+    std::mt19937_64 random_{std::random_device{}()};
+    Totals totals_;
+};
+
+// The host part of an http(s) URL, lowercased, without user info and port.
+std::string url_host(std::string_view url);
+
+}  // namespace feedd::daemon

@@ -1,0 +1,151 @@
+#include "daemon/refresh.hpp"
+
+#include <algorithm>
+
+namespace feedd::daemon {
+
+std::string effective_url(const FeedSource& source, const FeedState& state) {
+    if (!state.moved_to.empty() && state.configured_url == source.url) return state.moved_to;
+    return source.url;
+}
+
+FeedState reconcile_with_config(const FeedSource& source, FeedState state) {
+    if (state.configured_url == source.url) return state;
+    // A new URL in feeds.toml is the operator's word: it wins over everything learned for the old
+    // one (a 410, a redirect, the validators of another resource).
+    const bool had_history = !state.configured_url.empty();
+    state.configured_url = source.url;
+    if (had_history) {
+        state.gone = false;
+        state.moved_to.clear();
+        state.redirect_candidate.clear();
+        state.redirect_first_seen.reset();
+        state.redirect_count = 0;
+        state.etag.clear();
+        state.last_modified.clear();
+        state.consecutive_failures = 0;
+    }
+    return state;
+}
+
+namespace {
+
+bool all_permanent(const std::vector<RedirectHop>& hops) {
+    return !hops.empty() &&
+           std::all_of(hops.begin(), hops.end(), [](const RedirectHop& h) { return h.status == 301 || h.status == 308; });
+}
+
+void track_redirect(FeedState& state, const FetchResult& result, TimePoint now, std::string& notice) {
+    if (!all_permanent(result.redirects) || result.final_url.empty()) {
+        // A temporary redirect anywhere in the chain (or none) never moves a feed.
+        state.redirect_candidate.clear();
+        state.redirect_first_seen.reset();
+        state.redirect_count = 0;
+        return;
+    }
+    if (state.redirect_candidate != result.final_url) {
+        state.redirect_candidate = result.final_url;
+        state.redirect_first_seen = now;
+        state.redirect_count = 1;
+    } else {
+        ++state.redirect_count;
+    }
+    if (state.redirect_count >= kRedirectConfirmations && state.redirect_first_seen &&
+        now - *state.redirect_first_seen >= kRedirectConfirmAge) {
+        notice = "moved permanently to " + state.redirect_candidate + " (seen " +
+                 std::to_string(state.redirect_count) + " times since " + format_utc(*state.redirect_first_seen) + ")";
+        state.moved_to = state.redirect_candidate;
+        state.redirect_candidate.clear();
+        state.redirect_first_seen.reset();
+        state.redirect_count = 0;
+    }
+}
+
+void fail(Refresh& refresh, const std::string& message) {
+    refresh.state.consecutive_failures += 1;
+    refresh.state.last_error = message;
+    refresh.outcome.kind = RefreshOutcome::Kind::failed;
+    refresh.report.status = "failed";
+    refresh.report.error = message;
+}
+
+}  // namespace
+
+Refresh apply_fetch(const FeedSource& source, FeedState state, const FetchResult& result,
+                    std::optional<ParsedFeed> parsed, TimePoint now) {
+    Refresh refresh;
+    refresh.state = reconcile_with_config(source, std::move(state));
+    auto& st = refresh.state;
+    st.last_poll = now;
+    st.last_status = result.status;
+    st.retry_after.reset();
+
+    auto& outcome = refresh.outcome;
+    outcome.status = result.status;
+    outcome.error = result.error;
+    outcome.max_age = result.max_age;
+    outcome.expires = result.expires;
+
+    auto& report = refresh.report;
+    report.feed = source.name;
+    report.http_status = result.status;
+    report.bytes = result.bytes_received;
+    report.elapsed = result.elapsed;
+
+    if (result.error != FetchErrorKind::none && result.error != FetchErrorKind::http) {
+        fail(refresh, result.error_message.empty() ? to_string(result.error) : result.error_message);
+        return refresh;
+    }
+    if (result.not_modified()) {
+        if (!result.etag.empty()) st.etag = result.etag;
+        if (!result.last_modified.empty()) st.last_modified = result.last_modified;
+        st.last_success = now;
+        st.consecutive_failures = 0;
+        st.last_error.clear();
+        outcome.kind = RefreshOutcome::Kind::not_modified;
+        report.status = "not-modified";
+        track_redirect(st, result, now, refresh.notice);
+        return refresh;
+    }
+    if (result.status == 410) {
+        st.gone = true;
+        st.last_error = "410 Gone: the publisher removed this feed; `feedd feeds enable " + source.name +
+                        "` polls it again";
+        outcome.kind = RefreshOutcome::Kind::gone;
+        report.status = "gone";
+        report.error = "410 Gone";
+        refresh.notice = "disabled: the server answered 410 Gone";
+        return refresh;
+    }
+    if (!result.ok()) {
+        std::string message = "HTTP " + std::to_string(result.status);
+        if (!result.error_message.empty()) message = result.error_message;
+        if (result.status == 429 || result.status == 503) {
+            outcome.retry_after = result.retry_after;
+            st.retry_after = result.retry_after;
+            if (result.retry_after) message += " (retry after " + format_utc(*result.retry_after) + ")";
+        }
+        fail(refresh, message);
+        return refresh;
+    }
+    if (!parsed || !parsed->is_feed) {
+        fail(refresh, "not a feed: " + (parsed ? parsed->error : std::string("no body")));
+        return refresh;
+    }
+    // The body is a feed: validators are worth keeping only now that it was readable.
+    st.etag = result.etag;
+    st.last_modified = result.last_modified;
+    st.last_success = now;
+    st.consecutive_failures = 0;
+    st.last_error.clear();
+    track_redirect(st, result, now, refresh.notice);
+    if (!parsed->wellformed && refresh.notice.empty()) refresh.notice = "feed repaired: " + parsed->error;
+    outcome.kind = RefreshOutcome::Kind::updated;
+    outcome.ttl_minutes = parsed->ttl_minutes;
+    outcome.update_period_minutes = parsed->update_period_minutes;
+    report.status = "updated";
+    refresh.parsed = std::move(parsed);
+    return refresh;
+}
+
+}  // namespace feedd::daemon

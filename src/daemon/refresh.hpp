@@ -1,0 +1,36 @@
+// What one fetch means for a feed: its new FeedState, the RefreshOutcome for the scheduler and the
+// report line. Pure (now passed in), so every transition is tested without a network.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "feedd/daemon/daemon.hpp"
+#include "feedd/model/model.hpp"
+
+namespace feedd::daemon {
+
+// A permanent redirect must be seen this often, over at least this long, before the feed moves.
+inline constexpr int kRedirectConfirmations = 3;
+inline constexpr auto kRedirectConfirmAge = std::chrono::hours(24);
+
+// The URL to poll: the configured one, or where a confirmed permanent redirect moved it.
+std::string effective_url(const FeedSource& source, const FeedState& state);
+
+// Forgets what was learned at run time when the operator changed the feed's URL in feeds.toml.
+FeedState reconcile_with_config(const FeedSource& source, FeedState state);
+
+struct Refresh {
+    FeedState state;
+    RefreshOutcome outcome;
+    std::optional<ParsedFeed> parsed;  // set when there are entries to store
+    PollReport report;
+    std::string notice;  // something worth a log line of its own (moved, gone, repaired XML)
+};
+
+// `parsed` is the parse of result.body when the fetch returned 2xx (the caller parses, so that
+// this stays free of the parser).
+Refresh apply_fetch(const FeedSource& source, FeedState state, const FetchResult& result,
+                    std::optional<ParsedFeed> parsed, TimePoint now);
+
+}  // namespace feedd::daemon

@@ -1,0 +1,353 @@
+// Bytes to UTF-8. The order follows RFC 3023 as feedparser applies it: a byte order mark wins,
+// then the charset of the HTTP Content-Type, then the XML declaration, then UTF-8.
+#include <iconv.h>
+
+#include <bit>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+
+#include "parse/internal.hpp"
+
+namespace feedd::parse::detail {
+namespace {
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '"' ||
+                             text.front() == '\'' || text.front() == '\r' || text.front() == '\n'))
+        text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '"' ||
+                             text.back() == '\'' || text.back() == '\r' || text.back() == '\n'))
+        text.remove_suffix(1);
+    return text;
+}
+
+std::string http_charset(std::string_view content_type) {
+    const std::string type = lower(content_type);
+    const auto at = type.find("charset=");
+    if (at == std::string::npos) return {};
+    std::string_view value = std::string_view(type).substr(at + 8);
+    value = value.substr(0, value.find(';'));
+    return std::string(trim(value));
+}
+
+// encoding="..." of an ASCII-compatible XML declaration, lowercased.
+std::string declared_charset(std::string_view text) {
+    std::size_t start = 0;
+    while (start < text.size() && start < 256 &&
+           (text[start] == ' ' || text[start] == '\n' || text[start] == '\r' || text[start] == '\t'))
+        ++start;
+    if (text.substr(start, 5) != "<?xml") return {};
+    const auto end = text.find('>', start);
+    if (end == std::string_view::npos || end > start + 512) return {};
+    const std::string declaration = lower(text.substr(start, end - start));
+    const auto at = declaration.find("encoding");
+    if (at == std::string::npos) return {};
+    auto eq = declaration.find('=', at);
+    if (eq == std::string::npos) return {};
+    std::string_view value = std::string_view(declaration).substr(eq + 1);
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    if (value.empty() || (value.front() != '"' && value.front() != '\'')) return {};
+    const char quote = value.front();
+    value.remove_prefix(1);
+    return std::string(value.substr(0, value.find(quote)));
+}
+
+// Labels as feeds use them, mapped to what glibc's iconv reads (the WHATWG choices: a Latin-1
+// label means windows-1252, GB2312 means GB18030, and so on, because that is what servers send).
+std::string iconv_name(const std::string& label) {
+    static const std::pair<std::string_view, std::string_view> aliases[] = {
+        {"iso-8859-1", "WINDOWS-1252"},
+        {"iso8859-1", "WINDOWS-1252"},
+        {"latin1", "WINDOWS-1252"},
+        {"latin-1", "WINDOWS-1252"},
+        {"l1", "WINDOWS-1252"},
+        {"us-ascii", "WINDOWS-1252"},
+        {"ascii", "WINDOWS-1252"},
+        {"iso_8859-1", "WINDOWS-1252"},
+        {"cp819", "WINDOWS-1252"},
+        {"gb2312", "GB18030"},
+        {"gbk", "GB18030"},
+        {"x-gbk", "GB18030"},
+        {"euc-cn", "GB18030"},
+        {"cp936", "GB18030"},
+        {"shift_jis", "CP932"},
+        {"shift-jis", "CP932"},
+        {"sjis", "CP932"},
+        {"x-sjis", "CP932"},
+        {"ms_kanji", "CP932"},
+        {"windows-31j", "CP932"},
+        {"euc-kr", "CP949"},
+        {"big5", "BIG5-HKSCS"},
+        {"x-mac-roman", "MACINTOSH"},
+        {"tis-620", "WINDOWS-874"},
+    };
+    for (const auto& [from, to] : aliases)
+        if (label == from) return std::string(to);
+    return label;
+}
+
+bool is_utf8_label(const std::string& label) {
+    return label == "utf-8" || label == "utf8";
+}
+bool is_wide_label(const std::string& label) {
+    return label.starts_with("utf-16") || label.starts_with("utf-32") || label.starts_with("ucs-") ||
+           label == "unicode" || label == "utf16" || label == "utf32";
+}
+
+class Iconv {
+  public:
+    explicit Iconv(const std::string& from) : handle_(iconv_open("UTF-8", from.c_str())) {}
+    ~Iconv() {
+        if (ok()) iconv_close(handle_);
+    }
+    Iconv(const Iconv&) = delete;
+    Iconv& operator=(const Iconv&) = delete;
+    bool ok() const { return handle_ != reinterpret_cast<iconv_t>(-1); }
+    iconv_t get() const { return handle_; }
+
+  private:
+    iconv_t handle_;
+};
+
+// `unit` is the code unit size, so that a bad unit of UTF-16/32 is skipped whole.
+bool convert(std::string_view bytes, const std::string& from, std::size_t unit, std::string& out,
+             Problems& problems) {
+    Iconv converter(from);
+    if (!converter.ok()) return false;
+    out.clear();
+    out.resize(bytes.size() * 2 + 16);
+    char* in = const_cast<char*>(bytes.data());  // iconv's signature; it does not write the input
+    std::size_t in_left = bytes.size();
+    std::size_t written = 0;
+    std::size_t bad = 0;
+    while (in_left > 0) {
+        char* out_ptr = out.data() + written;
+        std::size_t out_left = out.size() - written;
+        const std::size_t rc = iconv(converter.get(), &in, &in_left, &out_ptr, &out_left);
+        written = out.size() - out_left;
+        if (rc != static_cast<std::size_t>(-1)) break;
+        if (errno == E2BIG) {
+            out.resize(out.size() * 2);
+            continue;
+        }
+        if (bad++ == 0)
+            problems.add("byte " + std::to_string(bytes.size() - in_left) + " is not valid " + from +
+                         ", replaced with U+FFFD");
+        if (out.size() - written < 4) out.resize(out.size() * 2);
+        std::memcpy(out.data() + written, "\xEF\xBF\xBD", 3);
+        written += 3;
+        const std::size_t skip = std::min(unit, in_left);
+        in += skip;
+        in_left -= skip;
+    }
+    out.resize(written);
+    return true;
+}
+
+std::size_t utf8_sequence_length(const unsigned char* p, std::size_t left) noexcept {
+    const unsigned char c = p[0];
+    if (c < 0x80) return 1;
+    auto cont = [&](std::size_t i) { return i < left && (p[i] & 0xC0) == 0x80; };
+    if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (!cont(1) || !cont(2)) return 0;
+        if (c == 0xE0 && p[1] < 0xA0) return 0;  // overlong
+        if (c == 0xED && p[1] > 0x9F) return 0;  // surrogate
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (!cont(1) || !cont(2) || !cont(3)) return 0;
+        if (c == 0xF0 && p[1] < 0x90) return 0;
+        if (c == 0xF4 && p[1] > 0x8F) return 0;
+        return 4;
+    }
+    return 0;
+}
+
+// Copies UTF-8, replacing each invalid byte with U+FFFD.
+void repair_utf8(std::string_view text, std::string& out, Problems& problems) {
+    out.clear();
+    out.reserve(text.size() + 16);
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    std::size_t i = 0;
+    bool reported = false;
+    while (i < text.size()) {
+        const std::size_t bad = find_invalid_utf8(text.substr(i));
+        if (bad == std::string_view::npos) {
+            out.append(text.substr(i));
+            break;
+        }
+        out.append(text.substr(i, bad));
+        i += bad;
+        if (!reported) {
+            problems.add("byte " + std::to_string(i) + " is not valid UTF-8, replaced with U+FFFD");
+            reported = true;
+        }
+        out.append("\xEF\xBF\xBD");
+        ++i;
+        (void)p;
+    }
+}
+
+}  // namespace
+
+std::size_t find_invalid_utf8(std::string_view text) noexcept {
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    const std::size_t n = text.size();
+    std::size_t i = 0;
+    constexpr std::uint64_t high_bits = 0x8080808080808080ULL;
+    while (i < n) {
+        // ASCII runs are the common case: test sixteen bytes at a time, and jump straight to
+        // the first byte that is not ASCII.
+        while (i + 16 <= n) {
+            std::uint64_t a, b;
+            std::memcpy(&a, p + i, 8);
+            std::memcpy(&b, p + i + 8, 8);
+            if ((a | b) & high_bits) {
+                if (a & high_bits) {
+                    i += static_cast<std::size_t>(std::countr_zero(a & high_bits)) / 8;
+                } else {
+                    i += 8 + static_cast<std::size_t>(std::countr_zero(b & high_bits)) / 8;
+                }
+                break;
+            }
+            i += 16;
+        }
+        if (i >= n) break;
+        if (p[i] < 0x80) {
+            ++i;
+            continue;
+        }
+        const std::size_t length = utf8_sequence_length(p + i, n - i);
+        if (length == 0) return i;
+        i += length;
+    }
+    return std::string_view::npos;
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+    if (cp < 0x80) {
+        out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+}
+
+Utf8Text to_utf8(std::string_view bytes, std::string_view content_type, Problems& problems) {
+    Utf8Text result;
+    auto starts = [&](std::string_view prefix) { return bytes.substr(0, prefix.size()) == prefix; };
+    using namespace std::string_view_literals;
+
+    // 1. A byte order mark, or the first characters of an XML document in UTF-16/32 without one.
+    std::string wide;
+    std::size_t unit = 1;
+    std::size_t skip = 0;
+    if (starts("\xEF\xBB\xBF")) {
+        skip = 3;
+        result.encoding = "utf-8";
+    } else if (starts("\xFF\xFE\x00\x00"sv)) {
+        wide = "UTF-32LE", unit = 4, skip = 4;
+    } else if (starts("\x00\x00\xFE\xFF"sv)) {
+        wide = "UTF-32BE", unit = 4, skip = 4;
+    } else if (starts("\xFF\xFE")) {
+        wide = "UTF-16LE", unit = 2, skip = 2;
+    } else if (starts("\xFE\xFF")) {
+        wide = "UTF-16BE", unit = 2, skip = 2;
+    } else if (starts("\x00\x00\x00\x3C"sv)) {
+        wide = "UTF-32BE", unit = 4;
+    } else if (starts("\x3C\x00\x00\x00"sv)) {
+        wide = "UTF-32LE", unit = 4;
+    } else if (starts("\x00\x3C"sv) || starts("\x00\x7B"sv) || starts("\x00\x20\x00\x3C"sv)) {
+        wide = "UTF-16BE", unit = 2;
+    } else if (starts("\x3C\x00"sv) || starts("\x7B\x00"sv) || starts("\x20\x00\x3C\x00"sv)) {
+        wide = "UTF-16LE", unit = 2;
+    }
+    bytes.remove_prefix(skip);
+    if (!wide.empty()) {
+        result.encoding = lower(wide);
+        if (!convert(bytes, wide, unit, result.owned, problems)) repair_utf8(bytes, result.owned, problems);
+        result.converted = true;
+        return result;
+    }
+
+    // 2. The HTTP charset, else the XML declaration, else UTF-8 (a BOM said UTF-8 already).
+    std::string label = result.encoding;
+    std::string source = "byte order mark";
+    if (label.empty()) {
+        label = http_charset(content_type);
+        source = "HTTP charset";
+    }
+    if (label.empty()) {
+        label = declared_charset(bytes);
+        source = "XML declaration";
+    }
+    const bool declared = !label.empty();
+    if (!declared) label = "utf-8", source = "default";
+    if (is_wide_label(label)) {
+        // A declaration of UTF-16 in a document whose bytes are ASCII-compatible is simply wrong.
+        problems.add(source + " says " + label + " but the document is not; read as UTF-8");
+        label = "utf-8";
+    }
+
+    const std::size_t invalid = find_invalid_utf8(bytes);
+    if (is_utf8_label(label)) {
+        result.encoding = "utf-8";
+        if (invalid == std::string_view::npos) {
+            result.input = bytes;
+            return result;
+        }
+        if (!declared && convert(bytes, "WINDOWS-1252", 1, result.owned, problems)) {
+            // Nothing declared and not UTF-8: the web's usual legacy encoding, as feedparser does.
+            problems.add("no encoding declared and the bytes are not UTF-8; read as windows-1252");
+            result.encoding = "windows-1252";
+        } else {
+            repair_utf8(bytes, result.owned, problems);
+        }
+        result.converted = true;
+        return result;
+    }
+    // Valid UTF-8 with non-ASCII characters is UTF-8 whatever it claims: in a real legacy
+    // encoding such byte sequences practically never occur.
+    if (invalid == std::string_view::npos) {
+        bool non_ascii = false;
+        for (unsigned char c : bytes)
+            if (c >= 0x80) {
+                non_ascii = true;
+                break;
+            }
+        result.encoding = non_ascii ? "utf-8" : label;
+        if (non_ascii) problems.add(source + " says " + label + " but the bytes are UTF-8; read as UTF-8");
+        result.input = bytes;
+        return result;
+    }
+    const std::string name = iconv_name(label);
+    result.encoding = lower(name);
+    if (!convert(bytes, name, 1, result.owned, problems)) {
+        problems.add("unknown encoding " + label + "; read as UTF-8");
+        result.encoding = "utf-8";
+        repair_utf8(bytes, result.owned, problems);
+    }
+    result.converted = true;
+    return result;
+}
+
+}  // namespace feedd::parse::detail

@@ -1,0 +1,88 @@
+// The parser's building blocks, private to src/parse (and its tests).
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "feedd/model/model.hpp"
+
+namespace feedd::parse::detail {
+
+// What went wrong while reading a document; the first problem is kept with its position, the
+// rest are counted, so that `error` stays one line.
+class Problems {
+  public:
+    void add(std::string message) {
+        if (first_.empty()) first_ = std::move(message);
+        ++count_;
+    }
+    // Builds the message only when it is the one kept: hot loops report without allocating.
+    template <class MakeMessage>
+    void add_lazy(MakeMessage&& make_message) {
+        if (first_.empty()) first_ = make_message();
+        ++count_;
+    }
+    bool any() const { return count_ > 0; }
+    std::string summary() const;
+
+  private:
+    std::string first_;
+    std::size_t count_ = 0;
+};
+
+// ----- encoding.cpp
+struct Utf8Text {
+    std::string_view input;  // the input without its BOM, when it was valid UTF-8 already
+    std::string owned;       // else the converted or repaired copy
+    bool converted = false;
+    std::string encoding;  // what it was read as, e.g. "windows-1252"
+    std::string_view text() const { return converted ? std::string_view(owned) : input; }
+};
+// BOM, then the HTTP charset, then the XML declaration (RFC 3023 as feedparser applies it), then
+// UTF-8. Invalid bytes become U+FFFD and are reported.
+Utf8Text to_utf8(std::string_view bytes, std::string_view content_type, Problems& problems);
+// Offset of the first byte that is not valid UTF-8, or npos.
+std::size_t find_invalid_utf8(std::string_view text) noexcept;
+void append_utf8(std::string& out, char32_t code_point);
+
+// ----- entities.cpp
+// The UTF-8 value of an HTML5 named character reference (name without '&' and ';'), or empty.
+std::string_view html_entity(std::string_view name) noexcept;
+// Decodes XML character data as it stands in the document (escapes not yet expanded): the five
+// XML entities, numeric references and, as a repair, HTML5 named entities; a bare '&' stays.
+// Control characters that XML forbids are dropped. `where` names the element for reports.
+void decode_xml_text(std::string_view raw, std::string& out, Problems& problems, std::string_view where);
+// Decodes HTML entities of text that is already XML-decoded (HTML content turned plain).
+void decode_html_entities(std::string_view html, std::string& out);
+
+// ----- text.cpp
+// HTML to one line of plain text: tags dropped, entities decoded, white space collapsed.
+std::string html_to_plain(std::string_view html);
+// Collapses runs of white space into one space and trims.
+std::string collapse_space(std::string_view text);
+// Escapes text so that HTML shows it as it is.
+std::string escape_html(std::string_view text);
+// The src of the first <img> in HTML, raw (entities decoded), or empty.
+std::string first_image(std::string_view html);
+// Makes href/src attributes of HTML absolute against `base`, in place; a fast scan, not a parser.
+void absolutize_html(std::string& html, std::string_view base);
+
+// ----- urls.cpp
+bool has_scheme(std::string_view url) noexcept;
+// `reference` made absolute against `base` (RFC 3986); unchanged when it cannot be.
+std::string resolve_url(std::string_view base, std::string_view reference);
+
+// ----- dates.cpp
+// RFC 822/2822 with their real-world variants, ISO 8601/RFC 3339/W3CDTF (also partial) and the
+// common broken forms; nullopt when unreadable.
+std::optional<TimePoint> parse_date(std::string_view text) noexcept;
+
+// ----- xml_feed.cpp, json_feed.cpp, discover.cpp
+// `text` is valid UTF-8.
+void parse_xml_feed(std::string_view text, std::string_view base_url, ParsedFeed& feed, Problems& problems);
+void parse_json_feed(std::string_view text, std::string_view base_url, ParsedFeed& feed, Problems& problems);
+bool looks_like_html(std::string_view text) noexcept;
+
+}  // namespace feedd::parse::detail

@@ -1,0 +1,209 @@
+// Text as feeds carry it: HTML made plain for titles and names, plain text made HTML for
+// content, and a light scan of HTML for the attributes that hold URLs.
+#include <cstring>
+
+#include "parse/internal.hpp"
+
+namespace feedd::parse::detail {
+namespace {
+
+bool is_space(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+bool is_alpha(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+char to_lower(char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (to_lower(a[i]) != to_lower(b[i])) return false;
+    return true;
+}
+
+// Tags after which a reader sees a break, so that "<p>a</p><p>b</p>" reads "a b".
+bool is_breaking_tag(std::string_view name) {
+    static constexpr std::string_view names[] = {
+        "br", "p",  "div", "li", "tr", "td", "th",         "h1",      "h2",      "h3",     "h4",        "h5",
+        "h6", "ul", "ol",  "dd", "dt", "hr", "blockquote", "section", "article", "figure", "figcaption"};
+    for (auto n : names)
+        if (iequals(name, n)) return true;
+    return false;
+}
+
+// Value of attribute `wanted` in the tag text that follows the tag name (up to '>').
+std::string attribute_value(std::string_view tag, std::string_view wanted) {
+    std::size_t i = 0;
+    while (i < tag.size()) {
+        while (i < tag.size() && (is_space(tag[i]) || tag[i] == '/')) ++i;
+        const std::size_t name_start = i;
+        while (i < tag.size() && !is_space(tag[i]) && tag[i] != '=' && tag[i] != '>' && tag[i] != '/') ++i;
+        const std::string_view name = tag.substr(name_start, i - name_start);
+        if (name.empty()) return {};
+        while (i < tag.size() && is_space(tag[i])) ++i;
+        std::string_view value;
+        if (i < tag.size() && tag[i] == '=') {
+            ++i;
+            while (i < tag.size() && is_space(tag[i])) ++i;
+            if (i < tag.size() && (tag[i] == '"' || tag[i] == '\'')) {
+                const char quote = tag[i++];
+                const std::size_t end = tag.find(quote, i);
+                const std::size_t stop = end == std::string_view::npos ? tag.size() : end;
+                value = tag.substr(i, stop - i);
+                i = stop + 1;
+            } else {
+                const std::size_t start = i;
+                while (i < tag.size() && !is_space(tag[i]) && tag[i] != '>') ++i;
+                value = tag.substr(start, i - start);
+            }
+        }
+        if (iequals(name, wanted)) {
+            std::string decoded;
+            decode_html_entities(value, decoded);
+            return decoded;
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+std::string collapse_space(std::string_view text) {
+    std::string out(text.size(), '\0');
+    char* write = out.data();
+    char* const begin = write;
+    bool pending = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        // U+00A0, the no-break space that &nbsp; gives, is white space in plain text.
+        const bool nbsp = c == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0';
+        if (is_space(c) || nbsp) {
+            pending = write != begin;
+            i += nbsp ? 1 : 0;
+            continue;
+        }
+        if (pending) *write++ = ' ';
+        pending = false;
+        *write++ = c;
+    }
+    out.resize(static_cast<std::size_t>(write - begin));
+    return out;
+}
+
+std::string html_to_plain(std::string_view html) {
+    if (html.find_first_of("<&") == std::string_view::npos) return collapse_space(html);
+    std::string stripped;
+    stripped.reserve(html.size());
+    std::size_t i = 0;
+    while (i < html.size()) {
+        const std::size_t lt = html.find('<', i);
+        if (lt == std::string_view::npos) {
+            stripped.append(html.substr(i));
+            break;
+        }
+        stripped.append(html.substr(i, lt - i));
+        const char next = lt + 1 < html.size() ? html[lt + 1] : '\0';
+        if (!(is_alpha(next) || next == '/' || next == '!' || next == '?')) {
+            stripped.push_back('<');  // "a < b" is text
+            i = lt + 1;
+            continue;
+        }
+        std::size_t end;
+        if (html.substr(lt, 4) == "<!--") {
+            end = html.find("-->", lt + 4);
+            end = end == std::string_view::npos ? html.size() : end + 3;
+        } else {
+            end = html.find('>', lt);
+            end = end == std::string_view::npos ? html.size() : end + 1;
+            std::size_t name_start = lt + 1 + (next == '/' ? 1 : 0);
+            std::size_t name_end = name_start;
+            while (name_end < end && is_alpha(html[name_end])) ++name_end;
+            while (name_end < end && html[name_end] >= '0' && html[name_end] <= '9') ++name_end;
+            if (is_breaking_tag(html.substr(name_start, name_end - name_start))) stripped.push_back(' ');
+        }
+        i = end;
+    }
+    std::string decoded;
+    decode_html_entities(stripped, decoded);
+    return collapse_space(decoded);
+}
+
+std::string escape_html(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + text.size() / 8);
+    for (char c : text) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            default: out.push_back(c);
+        }
+    }
+    return out;
+}
+
+std::string first_image(std::string_view html) {
+    std::size_t i = 0;
+    while ((i = html.find('<', i)) != std::string_view::npos) {
+        if (i + 4 < html.size() && to_lower(html[i + 1]) == 'i' && to_lower(html[i + 2]) == 'm' &&
+            to_lower(html[i + 3]) == 'g' && (is_space(html[i + 4]) || html[i + 4] == '/')) {
+            std::size_t end = html.find('>', i);
+            if (end == std::string_view::npos) end = html.size();
+            std::string src = attribute_value(html.substr(i + 4, end - i - 4), "src");
+            if (!src.empty()) return std::string(collapse_space(src));
+        }
+        ++i;
+    }
+    return {};
+}
+
+void absolutize_html(std::string& html, std::string_view base) {
+    if (base.empty()) return;
+    std::string out;
+    std::size_t copied = 0;  // html[0, copied) is already in `out`
+    std::size_t i = 0;
+    const char* data = html.data();
+    while (true) {
+        const void* hit = std::memchr(data + i, '=', html.size() - i);
+        if (!hit) break;
+        const std::size_t eq = static_cast<const char*>(hit) - data;
+        i = eq + 1;
+        std::size_t name_end = eq;
+        while (name_end > 0 && is_space(data[name_end - 1])) --name_end;
+        std::size_t name_start = name_end;
+        while (name_start > 0 && is_alpha(data[name_start - 1]) && name_end - name_start < 5) --name_start;
+        if (name_start == 0 || !is_space(data[name_start - 1])) continue;
+        const std::string_view name(data + name_start, name_end - name_start);
+        if (!iequals(name, "href") && !iequals(name, "src")) continue;
+        std::size_t v = eq + 1;
+        while (v < html.size() && is_space(data[v])) ++v;
+        std::size_t value_start = v, value_end;
+        if (v < html.size() && (data[v] == '"' || data[v] == '\'')) {
+            value_start = v + 1;
+            const void* close = std::memchr(data + value_start, data[v], html.size() - value_start);
+            if (!close) break;
+            value_end = static_cast<const char*>(close) - data;
+        } else {
+            value_end = v;
+            while (value_end < html.size() && !is_space(data[value_end]) && data[value_end] != '>')
+                ++value_end;
+        }
+        std::string_view value(data + value_start, value_end - value_start);
+        while (!value.empty() && is_space(value.front())) value.remove_prefix(1);
+        i = value_end;
+        if (value.empty() || value.front() == '#' || has_scheme(value)) continue;
+        const std::string absolute = resolve_url(base, value);
+        if (absolute == value) continue;
+        out.append(data + copied, value_start - copied);
+        out.append(absolute);
+        copied = value_end;
+    }
+    if (copied == 0) return;
+    out.append(data + copied, html.size() - copied);
+    html = std::move(out);
+}
+
+}  // namespace feedd::parse::detail

@@ -1,0 +1,121 @@
+// Relative references made absolute with uriparser (RFC 3986, section 5).
+#include <uriparser/Uri.h>
+
+#include <algorithm>
+
+#include "parse/internal.hpp"
+
+namespace feedd::parse::detail {
+namespace {
+
+// One owner per UriUriA.
+class ParsedUri {
+  public:
+    ParsedUri() = default;
+    ~ParsedUri() {
+        if (parsed_) uriFreeUriMembersA(&uri_);
+    }
+    ParsedUri(const ParsedUri&) = delete;
+    ParsedUri& operator=(const ParsedUri&) = delete;
+
+    // uriparser points into the text, so the text lives as long as the parsed URI.
+    bool parse(std::string_view text) {
+        text_.assign(text);
+        const char* error = nullptr;
+        parsed_ = uriParseSingleUriA(&uri_, text_.c_str(), &error) == URI_SUCCESS;
+        return parsed_;
+    }
+    UriUriA* get() { return &uri_; }
+    void adopt() { parsed_ = true; }
+
+  private:
+    std::string text_;
+    UriUriA uri_{};
+    bool parsed_ = false;
+};
+
+std::string_view trim(std::string_view text) {
+    while (!text.empty() && static_cast<unsigned char>(text.front()) <= ' ') text.remove_prefix(1);
+    while (!text.empty() && static_cast<unsigned char>(text.back()) <= ' ') text.remove_suffix(1);
+    return text;
+}
+
+}  // namespace
+
+bool has_scheme(std::string_view url) noexcept {
+    if (url.empty()) return false;
+    auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    if (!alpha(url[0])) return false;
+    for (std::size_t i = 1; i < url.size() && i < 40; ++i) {
+        const char c = url[i];
+        if (c == ':') return true;
+        if (!(alpha(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.')) return false;
+    }
+    return false;
+}
+
+namespace {
+
+// The common relative references, resolved without a full parse: "/path" and "name/path" with
+// no dot segments, "//host/path". What these give is exactly RFC 3986's merge; anything else
+// goes to uriparser.
+bool resolve_simple(std::string_view base, std::string_view reference, std::string& out) {
+    const auto scheme_end = base.find("://");
+    if (scheme_end == std::string_view::npos) return false;
+    if (reference.find_first_of(" \\") != std::string_view::npos) return false;
+    if (reference.starts_with("//")) {
+        out.assign(base.substr(0, scheme_end + 1));
+        out.append(reference);
+        return true;
+    }
+    const char first = reference.front();
+    if (first == '.' || first == '?' || first == '#') return false;
+    const std::size_t path_end = std::min(reference.find_first_of("?#"), reference.size());
+    const std::string_view path = reference.substr(0, path_end);
+    if (path.find("./") != std::string_view::npos || path.ends_with("/.") || path.ends_with("/.."))
+        return false;
+    const std::size_t authority_end = base.find_first_of("/?#", scheme_end + 3);
+    const std::string_view origin =
+        base.substr(0, authority_end == std::string_view::npos ? base.size() : authority_end);
+    if (first == '/') {
+        out.assign(origin);
+        out.append(reference);
+        return true;
+    }
+    // Relative path: the base up to its last '/', before any query or fragment.
+    std::string_view base_path = base.substr(origin.size());
+    base_path = base_path.substr(0, std::min(base_path.find_first_of("?#"), base_path.size()));
+    const std::size_t slash = base_path.rfind('/');
+    out.assign(origin);
+    if (slash == std::string_view::npos)
+        out.push_back('/');
+    else
+        out.append(base_path.substr(0, slash + 1));
+    out.append(reference);
+    return true;
+}
+
+}  // namespace
+
+std::string resolve_url(std::string_view base, std::string_view reference) {
+    reference = trim(reference);
+    if (reference.empty() || has_scheme(reference)) return std::string(reference);
+    base = trim(base);
+    if (base.empty() || !has_scheme(base)) return std::string(reference);
+    std::string out;
+    if (resolve_simple(base, reference, out)) return out;
+    ParsedUri base_uri, relative, result;
+    if (!base_uri.parse(base) || !relative.parse(reference)) return std::string(reference);
+    result.adopt();  // uriparser leaves a zeroed or filled result; freeing either is safe
+    if (uriAddBaseUriA(result.get(), relative.get(), base_uri.get()) != URI_SUCCESS)
+        return std::string(reference);
+    int length = 0;
+    if (uriToStringCharsRequiredA(result.get(), &length) != URI_SUCCESS) return std::string(reference);
+    out.assign(static_cast<std::size_t>(length) + 1, '\0');
+    if (uriToStringA(out.data(), result.get(), length + 1, nullptr) != URI_SUCCESS)
+        return std::string(reference);
+    out.resize(static_cast<std::size_t>(length));
+    return out;
+}
+
+}  // namespace feedd::parse::detail

@@ -1,0 +1,538 @@
+// One poll into the archive: entry identity, deduplication, revisions, the feed's fetch state.
+// The rules are ARCHITECTURE.md's "Identity and deduplication".
+#include <algorithm>
+#include <unordered_map>
+
+#include "store/impl.hpp"
+#include "store/text.hpp"
+
+namespace feedd::store {
+
+using detail::bind_time;
+using detail::collapse_space;
+using detail::seconds;
+
+namespace {
+
+constexpr int max_revisions = 20;
+constexpr int optimize_every = 1000;  // commits between two `PRAGMA optimize`
+
+struct Existing {
+    std::int64_t id = 0;
+    std::int64_t article_id = 0;
+    std::string seen_hash;
+};
+
+std::string time_text(const std::optional<TimePoint>& time);
+
+// One entry of the poll with what identity needs, computed once.
+struct Candidate {
+    const Entry* entry = nullptr;
+    std::string canonical;  // canonical link, "" without a link
+    std::string text;       // plain text of content, else summary
+    std::string content_hash;
+    std::string seen_hash;
+    bool guid_repeated = false;  // within this poll
+    bool link_repeated = false;  // within this poll: the link is not specific
+    std::string key;
+    std::optional<Existing> existing;
+
+    // The plain text is needed only to write the entry or to key it by content: an unchanged
+    // entry never pays for it.
+    void prepare_text() {
+        if (text_ready) return;
+        text = detail::html_to_text(entry->content.empty() ? entry->summary : entry->content);
+        content_hash = detail::hash_hex(collapse_space(entry->title) + '\x1f' + time_text(entry->published) +
+                                        '\x1f' + text);
+        text_ready = true;
+    }
+
+  private:
+    bool text_ready = false;
+};
+
+// White space is collapsed, and dropped beside tags ("<p> a </p>" is "<p>a</p>"): a feed that
+// re-indents its HTML has not edited the story.
+std::string comparable(std::string_view html) {
+    auto text = collapse_space(html);
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == ' ' &&
+            ((!out.empty() && out.back() == '>') || (i + 1 < text.size() && text[i + 1] == '<')))
+            continue;
+        out += text[i];
+    }
+    return out;
+}
+
+// The date an entry gives its article: published, else updated (Atom requires only the latter).
+std::optional<TimePoint> entry_date(const Entry& entry) {
+    return entry.published ? entry.published : entry.updated;
+}
+
+std::string time_text(const std::optional<TimePoint>& time) {
+    return time ? std::to_string(seconds(*time)) : std::string();
+}
+
+// Everything the feed said about the entry: equal hashes mean nothing to do.
+std::string seen_hash(const Entry& entry) {
+    std::string all;
+    auto add = [&all](std::string_view part) {
+        all += part;
+        all += '\x1f';
+    };
+    add(entry.id);
+    add(entry.title);
+    add(entry.link);
+    add(time_text(entry.published));
+    add(time_text(entry.updated));
+    add(entry.author);
+    add(entry.summary);
+    add(entry.content);
+    for (const auto& category : entry.categories) add(category);
+    add("\x1e");
+    add(entry.image);
+    for (const auto& enclosure : entry.enclosures) {
+        add(enclosure.url);
+        add(enclosure.type);
+        add(enclosure.length ? std::to_string(*enclosure.length) : "");
+    }
+    return detail::hash_hex(all);
+}
+
+Candidate make_candidate(const Entry& entry) {
+    Candidate candidate;
+    candidate.entry = &entry;
+    candidate.canonical = canonical_link(entry.link);
+    candidate.seen_hash = seen_hash(entry);
+    return candidate;
+}
+
+// The entry's key under the feed's rule; prefixes keep keys of different kinds apart.
+std::string identity_key(Candidate& c, IdentityRule rule, bool fallback) {
+    const auto& guid = c.entry->id;
+    bool guid_ok = !guid.empty() && !c.guid_repeated;
+    bool link_ok = !c.canonical.empty() && !c.link_repeated;
+    enum class Kind { guid, link, hash } kind;
+    switch (rule) {
+        case IdentityRule::content: kind = Kind::hash; break;
+        case IdentityRule::guid:  // forced: trusted even when repeated
+            kind = !guid.empty() ? Kind::guid : !c.canonical.empty() ? Kind::link : Kind::hash;
+            break;
+        case IdentityRule::link:
+            kind = !c.canonical.empty() ? Kind::link : !guid.empty() ? Kind::guid : Kind::hash;
+            break;
+        case IdentityRule::automatic:
+        default:
+            if (fallback)
+                kind = link_ok ? Kind::link : guid_ok ? Kind::guid : Kind::hash;
+            else
+                kind = guid_ok ? Kind::guid : link_ok ? Kind::link : Kind::hash;
+    }
+    if (kind == Kind::guid) return "guid:" + guid;
+    if (kind == Kind::link) return "link:" + c.canonical;
+    c.prepare_text();
+    return "hash:" + c.content_hash;
+}
+
+struct Ingest {
+    Archive::Impl& impl;
+    std::int64_t feed_id;
+    TimePoint now;
+    IngestCounts counts;
+
+    std::optional<Existing> find(const std::string& key) {
+        auto& select = impl.statement(
+            "SELECT id, article_id, seen_hash FROM entries WHERE feed_id = ? AND identity = ?");
+        select.bind(1, feed_id);
+        select.bind(2, key);
+        if (!select.executeStep()) return std::nullopt;
+        return Existing{select.getColumn(0).getInt64(), select.getColumn(1).getInt64(),
+                        select.getColumn(2).getString()};
+    }
+
+    struct LinkMatch {
+        int count = 0;
+        Existing first;
+        std::string guid;
+    };
+    // This feed's entries with the canonical link (at most two are needed to tell).
+    LinkMatch by_link(const std::string& canonical) {
+        auto& select = impl.statement(
+            "SELECT id, article_id, seen_hash, guid FROM entries WHERE feed_id = ? AND canonical_link = ? "
+            "LIMIT 2");
+        select.bind(1, feed_id);
+        select.bind(2, canonical);
+        LinkMatch match;
+        while (select.executeStep()) {
+            if (match.count++ == 0) {
+                match.first = {select.getColumn(0).getInt64(), select.getColumn(1).getInt64(),
+                               select.getColumn(2).getString()};
+                match.guid = select.getColumn(3).getString();
+            }
+        }
+        return match;
+    }
+
+    bool tombstoned(const Candidate& c, bool link_specific) {
+        auto& select = impl.statement("SELECT 1 FROM tombstones WHERE feed_id = ? AND identity = ?");
+        select.bind(1, feed_id);
+        select.bind(2, c.key);
+        if (select.executeStep()) return true;
+        if (!link_specific) return false;
+        auto& links = impl.statement("SELECT 1 FROM tombstone_links WHERE canonical_link = ?");
+        links.bind(1, c.canonical);
+        return links.executeStep();
+    }
+
+    void update_fullest(std::int64_t article_id, std::int64_t entry_id) {
+        auto& update = impl.statement(R"sql(
+UPDATE articles SET fullest_entry = ?1
+WHERE id = ?2 AND (fullest_entry IS NULL OR fullest_entry = ?1 OR
+                   (SELECT length(text) + length(title) FROM entries WHERE id = fullest_entry) <
+                   (SELECT length(text) + length(title) FROM entries WHERE id = ?1)))sql");
+        update.bind(1, entry_id);
+        update.bind(2, article_id);
+        update.exec();
+    }
+
+    // An article without a date takes the first one an entry gives it.
+    void adopt_date(std::int64_t article_id, const std::optional<TimePoint>& published) {
+        if (!published) return;
+        auto& update = impl.statement(R"sql(
+UPDATE articles SET published = ?1, sort_time = CASE WHEN ?1 <= first_seen THEN ?1 ELSE sort_time END
+WHERE id = ?2 AND published IS NULL)sql");
+        bind_time(update, 1, published);
+        update.bind(2, article_id);
+        update.exec();
+    }
+
+    void write_enclosures(std::int64_t entry_id, const std::vector<Enclosure>& enclosures) {
+        auto& remove = impl.statement("DELETE FROM enclosures WHERE entry_id = ?");
+        remove.bind(1, entry_id);
+        remove.exec();
+        int position = 0;
+        for (const auto& enclosure : enclosures) {
+            if (enclosure.url.empty()) continue;
+            auto& insert = impl.statement(
+                "INSERT INTO enclosures (entry_id, position, url, type, length) VALUES (?, ?, ?, ?, ?)");
+            insert.bind(1, entry_id);
+            insert.bind(2, position++);
+            insert.bind(3, enclosure.url);
+            insert.bind(4, enclosure.type);
+            if (enclosure.length)
+                insert.bind(5, static_cast<std::int64_t>(*enclosure.length));
+            else
+                insert.bind(5);
+            insert.exec();
+        }
+    }
+
+    static std::string cjk_column(const std::string& title, const std::string& author,
+                                  const std::string& text) {
+        auto all = title + "\n" + author + "\n" + text;
+        return detail::has_cjk(all) ? all : std::string();
+    }
+
+    void insert_new(Candidate& c) {
+        const Entry& entry = *c.entry;
+        c.prepare_text();
+        // A link is specific when no other entry of this feed carries it (now or before).
+        bool link_specific = !c.canonical.empty() && !c.link_repeated;
+        if (!c.canonical.empty()) {
+            auto match = by_link(c.canonical);
+            if (match.count > 0) link_specific = false;
+            if (!link_specific) {
+                // Shared by several entries of this feed: it merges nothing, from now on either.
+                auto& clear = impl.statement(R"sql(
+UPDATE articles SET canonical_link = NULL
+WHERE canonical_link = ?1 AND id IN (SELECT article_id FROM entries WHERE feed_id = ?2 AND canonical_link = ?1))sql");
+                clear.bind(1, c.canonical);
+                clear.bind(2, feed_id);
+                clear.exec();
+            }
+        }
+        if (tombstoned(c, link_specific)) {
+            ++counts.tombstoned_entries;
+            return;
+        }
+
+        std::optional<std::int64_t> article_id;
+        if (link_specific) {
+            auto& select = impl.statement(R"sql(
+SELECT a.id FROM articles a WHERE a.canonical_link = ?1
+  AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.article_id = a.id AND e.feed_id = ?2)
+ORDER BY a.id LIMIT 1)sql");
+            select.bind(1, c.canonical);
+            select.bind(2, feed_id);
+            if (select.executeStep()) article_id = select.getColumn(0).getInt64();
+        }
+        if (!article_id) {
+            auto& insert = impl.statement(
+                "INSERT INTO articles (canonical_link, first_seen, published, sort_time) VALUES (?, ?, ?, "
+                "?)");
+            if (link_specific)
+                insert.bind(1, c.canonical);
+            else
+                insert.bind(1);
+            insert.bind(2, seconds(now));
+            auto date = entry_date(entry);
+            bind_time(insert, 3, date);
+            bool usable_date = date && *date <= now;
+            insert.bind(4, seconds(usable_date ? *date : now));
+            insert.exec();
+            article_id = impl.db.getLastInsertRowid();
+            ++counts.new_articles;
+            counts.new_article_ids.push_back(*article_id);
+        } else {
+            adopt_date(*article_id, entry_date(entry));
+        }
+
+        auto& insert = impl.statement(R"sql(
+INSERT INTO entries (article_id, feed_id, identity, guid, link, canonical_link, content_hash, seen_hash, title, author,
+                     summary, content, text, cjk, published, updated, categories, image, first_seen)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19))sql");
+        insert.bind(1, *article_id);
+        insert.bind(2, feed_id);
+        insert.bind(3, c.key);
+        insert.bind(4, entry.id);
+        insert.bind(5, entry.link);
+        insert.bind(6, c.canonical);
+        insert.bind(7, c.content_hash);
+        insert.bind(8, c.seen_hash);
+        insert.bind(9, entry.title);
+        insert.bind(10, entry.author);
+        insert.bind(11, entry.summary);
+        insert.bind(12, entry.content);
+        insert.bind(13, c.text);
+        insert.bind(14, cjk_column(entry.title, entry.author, c.text));
+        bind_time(insert, 15, entry.published);
+        bind_time(insert, 16, entry.updated);
+        insert.bind(17, detail::join_lines(entry.categories));
+        insert.bind(18, entry.image);
+        insert.bind(19, seconds(now));
+        insert.exec();
+        auto entry_id = impl.db.getLastInsertRowid();
+        if (!entry.enclosures.empty()) write_enclosures(entry_id, entry.enclosures);
+        update_fullest(*article_id, entry_id);
+        ++counts.new_entries;
+        c.existing = Existing{entry_id, *article_id, c.seen_hash};
+    }
+
+    void update_existing(Candidate& c, const Existing& existing) {
+        const Entry& in = *c.entry;
+        c.prepare_text();
+        auto& select = impl.statement(
+            "SELECT title, author, summary, content, link, published, updated, categories, image, guid, "
+            "canonical_link,"
+            " text FROM entries WHERE id = ?");
+        select.bind(1, existing.id);
+        select.executeStep();
+        Entry old;
+        old.title = select.getColumn(0).getString();
+        old.author = select.getColumn(1).getString();
+        old.summary = select.getColumn(2).getString();
+        old.content = select.getColumn(3).getString();
+        old.link = select.getColumn(4).getString();
+        old.published = detail::time_column(select.getColumn(5));
+        old.updated = detail::time_column(select.getColumn(6));
+        auto old_categories = select.getColumn(7).getString();
+        old.image = select.getColumn(8).getString();
+        old.id = select.getColumn(9).getString();
+        auto old_canonical = select.getColumn(10).getString();
+        auto old_text = select.getColumn(11).getString();
+        select.reset();
+
+        // A value is never replaced by nothing.
+        auto pick = [](const std::string& incoming, const std::string& stored) {
+            return incoming.empty() ? stored : incoming;
+        };
+        Entry merged = old;
+        merged.title = pick(in.title, old.title);
+        merged.author = pick(in.author, old.author);
+        merged.summary = pick(in.summary, old.summary);
+        merged.content = pick(in.content, old.content);
+        merged.link = pick(in.link, old.link);
+        merged.image = pick(in.image, old.image);
+        merged.id = pick(in.id, old.id);
+        if (in.published) merged.published = in.published;
+        if (in.updated) merged.updated = in.updated;
+        auto categories = in.categories.empty() ? old_categories : detail::join_lines(in.categories);
+        auto canonical = c.canonical.empty() ? old_canonical : c.canonical;
+
+        bool text_changed = comparable(merged.title) != comparable(old.title) ||
+                            comparable(merged.summary) != comparable(old.summary) ||
+                            comparable(merged.content) != comparable(old.content);
+        bool author_changed = merged.author != old.author;
+
+        if (text_changed) {
+            auto& revision = impl.statement(
+                "INSERT INTO revisions (entry_id, recorded_at, title, summary, content) VALUES (?, ?, ?, ?, "
+                "?)");
+            revision.bind(1, existing.id);
+            revision.bind(2, seconds(now));
+            revision.bind(3, old.title);
+            revision.bind(4, old.summary);
+            revision.bind(5, old.content);
+            revision.exec();
+            auto& trim = impl.statement(R"sql(
+DELETE FROM revisions WHERE entry_id = ?1
+  AND id NOT IN (SELECT id FROM revisions WHERE entry_id = ?1 ORDER BY id DESC LIMIT ?2))sql");
+            trim.bind(1, existing.id);
+            trim.bind(2, max_revisions);
+            trim.exec();
+        }
+        if (text_changed || author_changed) {
+            auto text = detail::html_to_text(merged.content.empty() ? merged.summary : merged.content);
+            if (text.empty()) text = old_text;
+            auto& update = impl.statement(
+                "UPDATE entries SET title = ?, author = ?, summary = ?, content = ?, text = ?, cjk = ?, "
+                "changed_at = CASE WHEN ? THEN ? ELSE changed_at END WHERE id = ?");
+            update.bind(1, merged.title);
+            update.bind(2, merged.author);
+            update.bind(3, merged.summary);
+            update.bind(4, merged.content);
+            update.bind(5, text);
+            update.bind(6, cjk_column(merged.title, merged.author, text));
+            update.bind(7, text_changed ? 1 : 0);
+            update.bind(8, seconds(now));
+            update.bind(9, existing.id);
+            update.exec();
+        }
+        // Dates, categories, links and images change silently: no revision for them.
+        auto& meta = impl.statement(
+            "UPDATE entries SET guid = ?, link = ?, canonical_link = ?, published = ?, updated = ?, "
+            "categories = ?, "
+            "image = ?, seen_hash = ?, content_hash = ? WHERE id = ?");
+        meta.bind(1, merged.id);
+        meta.bind(2, merged.link);
+        meta.bind(3, canonical);
+        bind_time(meta, 4, merged.published);
+        bind_time(meta, 5, merged.updated);
+        meta.bind(6, categories);
+        meta.bind(7, merged.image);
+        meta.bind(8, c.seen_hash);
+        meta.bind(9, c.content_hash);
+        meta.bind(10, existing.id);
+        meta.exec();
+        if (!in.enclosures.empty()) write_enclosures(existing.id, in.enclosures);
+        if (text_changed) {
+            update_fullest(existing.article_id, existing.id);
+            ++counts.updated_entries;
+        } else {
+            ++counts.unchanged_entries;
+        }
+        adopt_date(existing.article_id, entry_date(merged));
+    }
+
+    // Under the link rule an entry may still be stored under its old key (the feed just fell
+    // back from guids): find it by its link and give it the new key.
+    std::optional<Existing> adopt_by_link(const Candidate& c) {
+        if (!c.key.starts_with("link:")) return std::nullopt;
+        auto match = by_link(c.canonical);
+        if (match.count != 1) return std::nullopt;
+        auto& rekey = impl.statement("UPDATE entries SET identity = ? WHERE id = ?");
+        rekey.bind(1, c.key);
+        rekey.bind(2, match.first.id);
+        rekey.exec();
+        return match.first;
+    }
+
+    void process(Candidate& c) {
+        if (!c.existing) c.existing = find(c.key);
+        if (!c.existing) c.existing = adopt_by_link(c);
+        if (!c.existing) return insert_new(c);
+        if (c.existing->seen_hash == c.seen_hash) {
+            ++counts.unchanged_entries;
+            return;
+        }
+        update_existing(c, *c.existing);
+        c.existing->seen_hash = c.seen_hash;
+    }
+};
+
+void update_feed_metadata(Archive::Impl& impl, std::int64_t feed_id, const ParsedFeed& parsed) {
+    auto& update = impl.statement(R"sql(
+UPDATE feeds SET title = coalesce(nullif(?2, ''), title), site_link = coalesce(nullif(?3, ''), site_link),
+                 subtitle = coalesce(nullif(?4, ''), subtitle), language = coalesce(nullif(?5, ''), language),
+                 image = coalesce(nullif(?6, ''), image), format = coalesce(nullif(?7, ''), format)
+WHERE id = ?1)sql");
+    update.bind(1, feed_id);
+    update.bind(2, parsed.title);
+    update.bind(3, parsed.link);
+    update.bind(4, parsed.subtitle);
+    update.bind(5, parsed.language);
+    update.bind(6, parsed.image);
+    update.bind(7, parsed.format == FeedFormat::unknown ? "" : to_string(parsed.format));
+    update.exec();
+}
+
+}  // namespace
+
+IngestCounts Archive::commit_poll(const FeedSource& feed, const ParsedFeed* parsed, const FeedState& state,
+                                  TimePoint now) {
+    try {
+        SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+        auto feed_id = detail::ensure_feed(*impl_, feed, now);
+        bool fallback = detail::stored_fallback(*impl_, feed_id);
+        Ingest ingest{*impl_, feed_id, now, {}};
+
+        if (parsed != nullptr && parsed->is_feed) {
+            update_feed_metadata(*impl_, feed_id, *parsed);
+            std::vector<Candidate> candidates;
+            candidates.reserve(parsed->entries.size());
+            std::unordered_map<std::string, int> guid_uses, link_uses;
+            for (const auto& entry : parsed->entries) {
+                candidates.push_back(make_candidate(entry));
+                if (!entry.id.empty()) ++guid_uses[entry.id];
+                if (!candidates.back().canonical.empty()) ++link_uses[candidates.back().canonical];
+            }
+            int blank = 0, repeated = 0, changed = 0;
+            for (auto& c : candidates) {
+                c.guid_repeated = !c.entry->id.empty() && guid_uses[c.entry->id] > 1;
+                c.link_repeated = !c.canonical.empty() && link_uses[c.canonical] > 1;
+                if (c.entry->id.empty()) ++blank;
+                if (c.guid_repeated) ++repeated;
+            }
+
+            const IdentityRule rule = feed.identity;
+            for (auto& c : candidates) {
+                c.key = identity_key(c, rule, fallback);
+                c.existing = ingest.find(c.key);
+                // A guid we do not know on a link we know, whose old guid left the feed: the
+                // feed changed the guid, not the story.
+                if (rule == IdentityRule::automatic && !fallback && !c.existing &&
+                    c.key.starts_with("guid:") && !c.canonical.empty() && !c.link_repeated) {
+                    auto match = ingest.by_link(c.canonical);
+                    if (match.count == 1 && !match.guid.empty() && match.guid != c.entry->id &&
+                        !guid_uses.contains(match.guid))
+                        ++changed;
+                }
+            }
+            // Over 5 % of the poll with broken guids: the feed's entries are told apart by link.
+            auto total = static_cast<int>(candidates.size());
+            if (rule == IdentityRule::automatic && !fallback && total > 0 &&
+                (blank + repeated + changed) * 100 > 5 * total) {
+                fallback = true;
+                for (auto& c : candidates) {
+                    c.key = identity_key(c, rule, fallback);
+                    c.existing = ingest.find(c.key);
+                }
+            }
+            for (auto& c : candidates) ingest.process(c);
+        }
+
+        detail::write_state(*impl_, feed_id, state, fallback);
+        transaction.commit();
+        if (++impl_->commits_since_optimize >= optimize_every) {
+            impl_->commits_since_optimize = 0;
+            impl_->db.tryExec("PRAGMA optimize");
+        }
+        return ingest.counts;
+    } catch (const SQLite::Exception& e) {
+        throw StoreError("archive write failed for feed " + feed.name + ": " + detail::problem(e));
+    }
+}
+
+}  // namespace feedd::store

@@ -1,0 +1,429 @@
+// Reading the archive (query, show) and maintenance (backup, check, vacuum, retention).
+#include <algorithm>
+#include <cstdio>
+
+#include "store/impl.hpp"
+#include "store/text.hpp"
+
+namespace feedd::store {
+
+using detail::bind_time;
+using detail::seconds;
+using detail::time_column;
+
+namespace {
+
+// Cuts at a character boundary near `limit` bytes, with an ellipsis when something was cut.
+std::string excerpt(const std::string& text, std::size_t limit) {
+    if (text.size() <= limit) return text;
+    std::size_t cut = limit;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    auto space = text.rfind(' ', cut);
+    if (space != std::string::npos && space > limit / 2) cut = space;
+    return text.substr(0, cut) + "\u2026";
+}
+
+bool is_search_error(const std::string& message) {
+    return message.find("fts5") != std::string::npos || message.find("syntax error") != std::string::npos ||
+           message.find("no such column") != std::string::npos ||
+           message.find("unterminated string") != std::string::npos;
+}
+
+// Han, kana and Hangul runs shorter than three characters cannot use the trigram index.
+bool has_short_cjk_run(const std::string& text) {
+    int run = 0;
+    bool short_run = false;
+    for (std::size_t i = 0; i < text.size();) {
+        auto c = static_cast<unsigned char>(text[i]);
+        std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : 4;
+        bool cjk = detail::has_cjk(text.substr(i, length) + "  ");
+        if (cjk) {
+            ++run;
+        } else {
+            if (run > 0 && run < 3) short_run = true;
+            run = 0;
+        }
+        i += length;
+    }
+    return short_run || (run > 0 && run < 3);
+}
+
+std::vector<std::string> article_feeds(Archive::Impl& impl, std::int64_t article_id) {
+    auto& select = impl.statement(
+        "SELECT DISTINCT f.name FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = ? ORDER "
+        "BY "
+        "f.name");
+    select.bind(1, article_id);
+    std::vector<std::string> feeds;
+    while (select.executeStep()) feeds.push_back(select.getColumn(0).getString());
+    return feeds;
+}
+
+constexpr const char* row_columns =
+    "a.id, e.title, e.link, e.author, a.published, a.first_seen, a.sort_time, e.summary, e.text";
+
+ArticleRow read_row(SQLite::Statement& row) {
+    ArticleRow out;
+    out.id = row.getColumn(0).getInt64();
+    out.title = row.getColumn(1).getString();
+    out.link = row.getColumn(2).getString();
+    out.author = row.getColumn(3).getString();
+    out.published = time_column(row.getColumn(4));
+    out.first_seen = TimePoint(std::chrono::seconds(row.getColumn(5).getInt64()));
+    out.date = TimePoint(std::chrono::seconds(row.getColumn(6).getInt64()));
+    auto summary = detail::html_to_text(row.getColumn(7).getString());
+    auto text = row.getColumn(8).getString();
+    out.summary = excerpt(summary.empty() ? text : summary, 300);
+    out.snippet = excerpt(text, 200);
+    return out;
+}
+
+}  // namespace
+
+const EntryDetail& ArticleDetail::fullest() const {
+    for (const auto& entry : entries)
+        if (entry.id == fullest_entry) return entry;
+    return entries.at(0);
+}
+
+std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
+    try {
+        std::vector<std::int64_t> feed_ids;
+        for (const auto& name : q.feeds) {
+            auto id = impl_->feed_id(name);
+            if (!id) throw QueryError("unknown feed '" + name + "'");
+            feed_ids.push_back(*id);
+        }
+
+        const bool search = !q.search.empty();
+        const bool cjk = search && detail::has_cjk(q.search);
+        const bool substring = cjk && has_short_cjk_run(q.search);
+        std::string sql;
+        if (search) {
+            // Each article ranks by its best-matching entry.
+            if (substring)
+                sql =
+                    "WITH hits AS (SELECT id AS entry_id, 0.0 AS score FROM entries WHERE cjk <> '' AND "
+                    "instr(cjk, ?1) > 0), ";
+            else if (cjk)
+                sql =
+                    "WITH hits AS MATERIALIZED (SELECT rowid AS entry_id, bm25(entries_cjk) AS score FROM "
+                    "entries_cjk "
+                    "WHERE "
+                    "entries_cjk MATCH ?1), ";
+            else
+                sql =
+                    "WITH hits AS MATERIALIZED (SELECT rowid AS entry_id, bm25(entries_fts, 10.0, 2.0, 1.0) "
+                    "AS score FROM "
+                    "entries_fts WHERE entries_fts MATCH ?1), ";
+            sql +=
+                "best AS (SELECT x.article_id, min(h.score) AS score, h.entry_id FROM hits h JOIN entries x "
+                "ON "
+                "x.id = h.entry_id GROUP BY x.article_id) ";
+            sql += std::string("SELECT ") + row_columns +
+                   ", best.entry_id FROM best JOIN articles a ON a.id = "
+                   "best.article_id JOIN entries e ON e.id = a.fullest_entry WHERE 1";
+        } else {
+            sql = std::string("SELECT ") + row_columns +
+                  ", NULL FROM articles a JOIN entries e ON e.id = a.fullest_entry WHERE 1";
+        }
+        if (!feed_ids.empty()) {
+            sql += " AND EXISTS (SELECT 1 FROM entries x WHERE x.article_id = a.id AND x.feed_id IN (";
+            for (std::size_t i = 0; i < feed_ids.size(); ++i) sql += i == 0 ? "?" : ", ?";
+            sql += "))";
+        }
+        if (!q.category.empty())
+            sql +=
+                " AND EXISTS (SELECT 1 FROM entries x JOIN feeds f ON f.id = x.feed_id WHERE x.article_id = "
+                "a.id"
+                " AND (f.category = :category OR substr(f.category, 1, length(:category) + 1) = :category || "
+                "'/'"
+                " OR instr(f.tags, char(10) || :category || char(10)) > 0"
+                " OR instr(x.categories, char(10) || :category || char(10)) > 0))";
+        if (q.since) sql += " AND a.sort_time >= :since";
+        if (q.until) sql += " AND a.sort_time < :until";
+        if (q.after_id) sql += " AND a.id > :after";
+        if (q.after_id)
+            sql += " ORDER BY a.id ASC";
+        else if (search)
+            sql += " ORDER BY best.score, a.sort_time DESC, a.id DESC";
+        else
+            sql += " ORDER BY a.sort_time DESC, a.id DESC";
+        if (q.limit > 0) sql += " LIMIT :limit";
+
+        SQLite::Statement select(impl_->db, sql);
+        int index = 1;
+        if (search) select.bind(index++, q.search);
+        for (auto id : feed_ids) select.bind(index++, id);
+        if (!q.category.empty()) select.bind(":category", q.category);
+        if (q.since) select.bind(":since", seconds(*q.since));
+        if (q.until) select.bind(":until", seconds(*q.until));
+        if (q.after_id) select.bind(":after", *q.after_id);
+        if (q.limit > 0) select.bind(":limit", q.limit);
+
+        std::vector<ArticleRow> rows;
+        std::vector<std::int64_t> hit_entries;
+        try {
+            while (select.executeStep()) {
+                rows.push_back(read_row(select));
+                hit_entries.push_back(select.getColumn(9).isNull() ? 0 : select.getColumn(9).getInt64());
+            }
+        } catch (const SQLite::Exception& e) {
+            if (search && is_search_error(e.what()))
+                throw QueryError("bad search '" + q.search + "': " + detail::problem(e));
+            throw;
+        }
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            rows[i].feeds = article_feeds(*impl_, rows[i].id);
+            if (search && !substring) {
+                const char* snippet_sql = cjk ? "SELECT snippet(entries_cjk, 0, '[', ']', '\u2026', 24) FROM "
+                                                "entries_cjk WHERE entries_cjk "
+                                                "MATCH ? AND rowid = ?"
+                                              : "SELECT snippet(entries_fts, -1, '[', ']', '\u2026', 16) "
+                                                "FROM entries_fts WHERE entries_fts "
+                                                "MATCH ? AND rowid = ?";
+                auto& snippet = impl_->statement(snippet_sql);
+                snippet.bind(1, q.search);
+                snippet.bind(2, hit_entries[i]);
+                if (snippet.executeStep())
+                    rows[i].snippet = detail::collapse_space(snippet.getColumn(0).getString());
+            }
+        }
+        return rows;
+    } catch (const SQLite::Exception& e) {
+        throw StoreError("archive read failed: " + detail::problem(e));
+    }
+}
+
+std::vector<ArticleRow> Archive::articles(const std::vector<std::int64_t>& ids) {
+    try {
+        std::vector<ArticleRow> rows;
+        static const std::string sql =
+            std::string("SELECT ") + row_columns +
+            " FROM articles a JOIN entries e ON e.id = a.fullest_entry WHERE a.id = ?";
+        for (auto id : ids) {
+            auto& select = impl_->statement(sql.c_str());
+            select.bind(1, id);
+            if (!select.executeStep()) continue;
+            rows.push_back(read_row(select));
+            select.reset();
+            rows.back().feeds = article_feeds(*impl_, id);
+        }
+        return rows;
+    } catch (const SQLite::Exception& e) {
+        throw StoreError("archive read failed: " + detail::problem(e));
+    }
+}
+
+std::optional<ArticleDetail> Archive::article(std::int64_t id) {
+    try {
+        auto& select = impl_->statement(
+            "SELECT coalesce(canonical_link, ''), first_seen, sort_time, fullest_entry FROM articles WHERE "
+            "id = ?");
+        select.bind(1, id);
+        if (!select.executeStep()) return std::nullopt;
+        ArticleDetail detail;
+        detail.id = id;
+        detail.canonical_link = select.getColumn(0).getString();
+        detail.first_seen = TimePoint(std::chrono::seconds(select.getColumn(1).getInt64()));
+        detail.date = TimePoint(std::chrono::seconds(select.getColumn(2).getInt64()));
+        detail.fullest_entry = select.getColumn(3).isNull() ? 0 : select.getColumn(3).getInt64();
+        select.reset();
+        detail.feeds = article_feeds(*impl_, id);
+
+        auto& entries = impl_->statement(R"sql(
+SELECT e.id, f.name, e.guid, e.identity, e.title, e.link, e.published, e.updated, e.author, e.summary, e.content,
+       e.categories, e.image, e.text, e.first_seen, e.changed_at
+FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = ? ORDER BY e.id)sql");
+        entries.bind(1, id);
+        while (entries.executeStep()) {
+            EntryDetail entry;
+            entry.id = entries.getColumn(0).getInt64();
+            entry.feed = entries.getColumn(1).getString();
+            entry.guid = entries.getColumn(2).getString();
+            entry.identity = entries.getColumn(3).getString();
+            entry.entry.id = entry.guid;
+            entry.entry.title = entries.getColumn(4).getString();
+            entry.entry.link = entries.getColumn(5).getString();
+            entry.entry.published = time_column(entries.getColumn(6));
+            entry.entry.updated = time_column(entries.getColumn(7));
+            entry.entry.author = entries.getColumn(8).getString();
+            entry.entry.summary = entries.getColumn(9).getString();
+            entry.entry.content = entries.getColumn(10).getString();
+            entry.entry.categories = detail::split_lines(entries.getColumn(11).getString());
+            entry.entry.image = entries.getColumn(12).getString();
+            entry.text = entries.getColumn(13).getString();
+            entry.first_seen = TimePoint(std::chrono::seconds(entries.getColumn(14).getInt64()));
+            entry.changed_at = time_column(entries.getColumn(15));
+            detail.entries.push_back(std::move(entry));
+        }
+        for (auto& entry : detail.entries) {
+            auto& enclosures = impl_->statement(
+                "SELECT url, type, length FROM enclosures WHERE entry_id = ? ORDER BY position");
+            enclosures.bind(1, entry.id);
+            while (enclosures.executeStep()) {
+                Enclosure enclosure{
+                    enclosures.getColumn(0).getString(), enclosures.getColumn(1).getString(), {}};
+                if (!enclosures.getColumn(2).isNull()) enclosure.length = enclosures.getColumn(2).getInt64();
+                entry.entry.enclosures.push_back(std::move(enclosure));
+            }
+            auto& revisions = impl_->statement(
+                "SELECT recorded_at, title, summary, content FROM revisions WHERE entry_id = ? ORDER BY id");
+            revisions.bind(1, entry.id);
+            while (revisions.executeStep()) {
+                Revision revision{TimePoint(std::chrono::seconds(revisions.getColumn(0).getInt64())),
+                                  revisions.getColumn(1).getString(), revisions.getColumn(2).getString(),
+                                  revisions.getColumn(3).getString(), ""};
+                revision.text =
+                    detail::html_to_text(revision.content.empty() ? revision.summary : revision.content);
+                entry.revisions.push_back(std::move(revision));
+            }
+        }
+        return detail;
+    } catch (const SQLite::Exception& e) {
+        throw StoreError("archive read failed: " + detail::problem(e));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Maintenance
+
+void Archive::backup(const std::filesystem::path& destination) {
+    std::error_code error;
+    if (std::filesystem::exists(destination, error) &&
+        std::filesystem::equivalent(destination, impl_->path, error))
+        throw StoreError("refusing to back up the archive onto itself");
+    auto temporary = destination;
+    temporary += ".partial";
+    std::filesystem::remove(temporary, error);
+    try {
+        // One read transaction: a consistent copy even while the daemon writes.
+        // query_only guards readers against writes; VACUUM INTO writes only the new file.
+        impl_->db.exec("PRAGMA query_only = OFF");
+        SQLite::Statement vacuum(impl_->db, "VACUUM INTO ?");
+        vacuum.bind(1, temporary.string());
+        vacuum.exec();
+        if (impl_->mode == OpenMode::read_only) impl_->db.exec("PRAGMA query_only = ON");
+    } catch (const SQLite::Exception& e) {
+        if (impl_->mode == OpenMode::read_only) impl_->db.tryExec("PRAGMA query_only = ON");
+        std::filesystem::remove(temporary, error);
+        throw StoreError("backup to " + destination.string() + " failed: " + detail::problem(e));
+    }
+    std::filesystem::rename(temporary, destination, error);
+    if (error) {
+        std::filesystem::remove(temporary, error);
+        throw StoreError("backup to " + destination.string() + " failed: " + error.message());
+    }
+}
+
+std::vector<std::string> Archive::check() {
+    std::vector<std::string> problems;
+    try {
+        SQLite::Statement integrity(impl_->db, "PRAGMA integrity_check");
+        while (integrity.executeStep()) {
+            auto line = integrity.getColumn(0).getString();
+            if (line != "ok") problems.push_back("integrity: " + line);
+        }
+        SQLite::Statement keys(impl_->db, "PRAGMA foreign_key_check");
+        while (keys.executeStep())
+            problems.push_back("foreign key: row " + keys.getColumn(1).getString() + " of " +
+                               keys.getColumn(0).getString() + " points to a missing " +
+                               keys.getColumn(2).getString());
+        auto orphans = impl_->db
+                           .execAndGet(
+                               "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM entries e "
+                               "WHERE e.article_id = a.id) "
+                               "OR NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = a.fullest_entry AND "
+                               "e.article_id = a.id)")
+                           .getInt64();
+        if (orphans > 0) problems.push_back(std::to_string(orphans) + " article(s) without their entries");
+    } catch (const SQLite::Exception& e) {
+        problems.push_back("integrity: " + detail::problem(e));
+        return problems;
+    }
+
+    // The FTS checks are write statements to SQLite, although they change nothing: a read-only
+    // archive is checked through a second connection inside a transaction that is rolled back.
+    auto fts_check = [&problems](SQLite::Database& db) {
+        SQLite::Transaction transaction(db);
+        for (const char* table : {"entries_fts", "entries_cjk"}) {
+            try {
+                db.exec(std::string("INSERT INTO ") + table + "(" + table +
+                        ", rank) VALUES ('integrity-check', 1)");
+            } catch (const SQLite::Exception& e) {
+                problems.push_back(std::string("search index ") + table + ": " + detail::problem(e));
+            }
+        }
+    };  // the transaction rolls back in its destructor
+    try {
+        if (impl_->mode == OpenMode::read_write || impl_->path.empty() || impl_->path == ":memory:") {
+            fts_check(impl_->db);
+        } else {
+            SQLite::Database writer(impl_->path, SQLite::OPEN_READWRITE, 5000);
+            fts_check(writer);
+        }
+    } catch (const SQLite::Exception& e) {
+        problems.push_back("search index not checked: " + detail::problem(e));
+    }
+    return problems;
+}
+
+void Archive::vacuum() {
+    if (impl_->mode != OpenMode::read_write) throw StoreError("vacuum needs the archive open for writing");
+    try {
+        impl_->db.exec("INSERT INTO entries_fts(entries_fts) VALUES ('optimize')");
+        impl_->db.exec("INSERT INTO entries_cjk(entries_cjk) VALUES ('optimize')");
+        impl_->db.exec("VACUUM");
+        impl_->db.exec("PRAGMA optimize");
+        impl_->db.tryExec("PRAGMA wal_checkpoint(TRUNCATE)");
+    } catch (const SQLite::Exception& e) {
+        throw StoreError("vacuum failed: " + detail::problem(e));
+    }
+}
+
+PruneCounts Archive::prune(int default_keep_days, TimePoint now) {
+    try {
+        SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+        impl_->db.exec("CREATE TEMP TABLE IF NOT EXISTS prune_ids (id INTEGER PRIMARY KEY)");
+        impl_->db.exec("DELETE FROM prune_ids");
+        // Pruned when every entry is older than its own feed's keep_days (0 keeps forever).
+        SQLite::Statement select(impl_->db, R"sql(
+INSERT INTO prune_ids (id)
+SELECT a.id FROM articles a WHERE NOT EXISTS (
+    SELECT 1 FROM entries e JOIN feeds f ON f.id = e.feed_id
+    WHERE e.article_id = a.id
+      AND (coalesce(f.keep_days, ?1) <= 0 OR e.first_seen >= ?2 - coalesce(f.keep_days, ?1) * 86400)))sql");
+        select.bind(1, default_keep_days);
+        select.bind(2, seconds(now));
+        select.exec();
+        PruneCounts counts;
+        counts.articles = impl_->db.execAndGet("SELECT count(*) FROM prune_ids").getInt64();
+        if (counts.articles == 0) return counts;
+        counts.entries =
+            impl_->db
+                .execAndGet("SELECT count(*) FROM entries WHERE article_id IN (SELECT id FROM prune_ids)")
+                .getInt64();
+        // Every key the entry could be found again by: its own, its guid, its specific link.
+        SQLite::Statement tomb(impl_->db, R"sql(
+INSERT OR IGNORE INTO tombstones (feed_id, identity, pruned_at)
+SELECT feed_id, identity, ?1 FROM entries WHERE article_id IN (SELECT id FROM prune_ids)
+UNION SELECT feed_id, 'guid:' || guid, ?1 FROM entries WHERE guid <> '' AND article_id IN (SELECT id FROM prune_ids)
+UNION SELECT e.feed_id, 'link:' || e.canonical_link, ?1 FROM entries e JOIN articles a ON a.id = e.article_id
+      WHERE a.canonical_link IS NOT NULL AND e.canonical_link <> '' AND a.id IN (SELECT id FROM prune_ids))sql");
+        tomb.bind(1, seconds(now));
+        tomb.exec();
+        SQLite::Statement links(impl_->db, R"sql(
+INSERT OR IGNORE INTO tombstone_links (canonical_link, pruned_at)
+SELECT canonical_link, ?1 FROM articles WHERE canonical_link IS NOT NULL AND id IN (SELECT id FROM prune_ids))sql");
+        links.bind(1, seconds(now));
+        links.exec();
+        impl_->db.exec("DELETE FROM articles WHERE id IN (SELECT id FROM prune_ids)");
+        impl_->db.exec("DELETE FROM prune_ids");
+        transaction.commit();
+        return counts;
+    } catch (const SQLite::Exception& e) {
+        throw StoreError("pruning failed: " + detail::problem(e));
+    }
+}
+
+}  // namespace feedd::store

@@ -1,0 +1,122 @@
+// The walking skeleton end to end: feeds.toml -> poll over HTTP -> parse -> store -> query.
+#include <doctest/doctest.h>
+
+#include "feedd/store/store.hpp"
+#include "support/fixtures.hpp"
+#include "support/http_server.hpp"
+#include "support/process.hpp"
+
+using feedd::test::HttpServer;
+using feedd::test::read_fixture;
+using feedd::test::Response;
+using feedd::test::run_feedd;
+using feedd::test::TempDir;
+using feedd::test::write_file;
+
+namespace {
+
+const char* kSeedTitle = "Xi chairs CPC leadership meeting on developing China's western region";
+
+std::string config_for(const HttpServer& server, const std::string& path) {
+    return "[settings]\n"
+           "database = \"var/feedd.db\"\n"
+           "allow_private_networks = true  # the test server is on 127.0.0.1\n"
+           "per_host_gap = \"0s\"\n"
+           "\n"
+           "[[feed]]\n"
+           "name = \"cgtn-china\"\n"
+           "url = \"" + server.url(path) + "\"\n";
+}
+
+}  // namespace
+
+TEST_CASE("poll --once twice archives the seed article exactly once, with its link, date and body") {
+    HttpServer server;
+    const auto feed = read_fixture("cgtn-china.rss");
+    server.route("/china.xml", [&](const feedd::test::Request&) { return Response::text(feed, "application/rss+xml"); });
+    TempDir dir;
+    write_file(dir / "feeds.toml", config_for(server, "/china.xml"));
+    const std::string config = (dir / "feeds.toml").string();
+
+    auto first = run_feedd(dir.path(), {"--config", config, "poll", "--once"});
+    INFO("stderr: " << first.err);
+    REQUIRE(first.exit_code == 0);
+    CHECK(first.out.find("cgtn-china: updated, HTTP 200, 3 new") != std::string::npos);
+
+    auto second = run_feedd(dir.path(), {"--config", config, "poll", "--once", "--force"});
+    INFO("stderr: " << second.err);
+    REQUIRE(second.exit_code == 0);
+    CHECK(second.out.find("0 new") != std::string::npos);
+    CHECK(server.requests("/china.xml").size() == 2);
+
+    auto archive = feedd::store::Archive::open(dir / "var/feedd.db", feedd::store::OpenMode::read_only);
+    feedd::store::ArticleQuery all;
+    all.limit = 0;
+    const auto rows = archive.query(all);
+    CHECK(rows.size() == 3);
+    int seen = 0;
+    for (const auto& row : rows) {
+        if (row.title != kSeedTitle) continue;
+        ++seen;
+        CHECK(row.link ==
+              "https://news.cgtn.com/news/2024-08-23/"
+              "Xi-chairs-CPC-leadership-meeting-on-developing-China-s-western-region-1wiDjgGubIY/index.html");
+        REQUIRE(row.published.has_value());
+        CHECK(feedd::format_utc(*row.published) == "2024-08-23T05:52:31Z");
+        const auto detail = archive.article(row.id);
+        REQUIRE(detail.has_value());
+        CHECK(detail->fullest().entry.content.find("Xi Jinping, general secretary of the CPC Central Committee, "
+                                                   "chaired the meeting.") != std::string::npos);
+        CHECK(detail->fullest().entry.image.find("4c9166dcb293471b9b973a125f7ebcf9.jpeg") != std::string::npos);
+    }
+    CHECK(seen == 1);
+
+    const auto listed = run_feedd(dir.path(), {"--config", config, "query"});
+    CHECK(listed.exit_code == 0);
+    CHECK(listed.out.find(kSeedTitle) != std::string::npos);
+}
+
+TEST_CASE("the second poll sends the validators of the first and a 304 touches no article") {
+    HttpServer server;
+    const auto feed = read_fixture("cgtn-china.rss");
+    server.route("/china.xml", [&](const feedd::test::Request& request) {
+        if (request.header("if-none-match") == "\"v1\"") return Response::with_status(304);
+        auto response = Response::text(feed, "application/rss+xml");
+        response.headers.emplace_back("ETag", "\"v1\"");
+        return response;
+    });
+    TempDir dir;
+    write_file(dir / "feeds.toml", config_for(server, "/china.xml"));
+    const std::string config = (dir / "feeds.toml").string();
+    REQUIRE(run_feedd(dir.path(), {"--config", config, "poll", "--once"}).exit_code == 0);
+    const auto second = run_feedd(dir.path(), {"--config", config, "poll", "--once", "--force"});
+    CHECK(second.exit_code == 0);
+    CHECK(second.out.find("not-modified, HTTP 304") != std::string::npos);
+    const auto requests = server.requests("/china.xml");
+    REQUIRE(requests.size() == 2);
+    CHECK(requests[1].header("if-none-match") == "\"v1\"");
+}
+
+TEST_CASE("a feed that fails is reported, and the poll exits 1 without losing the others") {
+    HttpServer server;
+    const auto feed = read_fixture("cgtn-china.rss");
+    server.route("/china.xml", [&](const feedd::test::Request&) { return Response::text(feed, "application/rss+xml"); });
+    server.route("/broken.xml", [](const feedd::test::Request&) { return Response::with_status(500, "oops"); });
+    TempDir dir;
+    write_file(dir / "feeds.toml", config_for(server, "/china.xml") + "\n[[feed]]\nname = \"broken\"\nurl = \"" +
+                                       server.url("/broken.xml") + "\"\n");
+    const auto result = run_feedd(dir.path(), {"--config", (dir / "feeds.toml").string(), "poll", "--once"});
+    CHECK(result.exit_code == 1);
+    CHECK(result.out.find("broken: failed, HTTP 500") != std::string::npos);
+    CHECK(result.out.find("cgtn-china: updated") != std::string::npos);
+}
+
+TEST_CASE("a second writer is refused while one holds the archive") {
+    TempDir dir;
+    write_file(dir / "feeds.toml", "[settings]\ndatabase = \"feedd.db\"\n");
+    auto holder = feedd::store::Archive::open(dir / "feedd.db", feedd::store::OpenMode::read_write);
+    const auto result = run_feedd(dir.path(), {"--config", (dir / "feeds.toml").string(), "poll", "--once"});
+    CHECK(result.exit_code == 1);
+    CHECK(result.err.find("feedd") != std::string::npos);
+    CHECK(result.err.find('\n') == result.err.size() - 1);  // one line
+}

@@ -1,0 +1,197 @@
+// `feedd run` as systemd runs it: notifications, reload, stop, one writer per archive.
+#include <doctest/doctest.h>
+
+#include <csignal>
+
+#include "feedd/store/store.hpp"
+#include "support/fixtures.hpp"
+#include "support/http_server.hpp"
+#include "support/notify_socket.hpp"
+#include "support/process.hpp"
+
+using namespace std::chrono_literals;
+using feedd::test::HttpServer;
+using feedd::test::NotifySocket;
+using feedd::test::Process;
+using feedd::test::read_fixture;
+using feedd::test::Response;
+using feedd::test::run_feedd;
+using feedd::test::TempDir;
+using feedd::test::write_file;
+
+namespace {
+
+std::string settings() {
+    return "[settings]\n"
+           "database = \"feedd.db\"\n"
+           "allow_private_networks = true\n"
+           "per_host_gap = \"0s\"\n"
+           "min_interval = \"1s\"\n";
+}
+
+std::string feed_block(const std::string& name, const std::string& url) {
+    return "\n[[feed]]\nname = \"" + name + "\"\nurl = \"" + url + "\"\n";
+}
+
+// The daemon under test, with its own NOTIFY_SOCKET.
+struct Daemon {
+    Daemon(const TempDir& dir, std::map<std::string, std::string> env = {})
+        : notify(dir / "notify.sock"),
+          process(dir.path(),
+                  {FEEDD_BINARY, "--config", (dir / "feeds.toml").string(), "run"},
+                  with_socket(std::move(env), dir / "notify.sock")) {}
+
+    static std::map<std::string, std::string> with_socket(std::map<std::string, std::string> env,
+                                                          const std::filesystem::path& socket) {
+        env["NOTIFY_SOCKET"] = socket.string();
+        return env;
+    }
+
+    NotifySocket notify;
+    Process process;
+};
+
+void serve_fixture(HttpServer& server, const std::string& path, const std::string& fixture) {
+    server.route(path, [body = read_fixture(fixture)](const feedd::test::Request&) {
+        return Response::text(body, "application/rss+xml");
+    });
+}
+
+}  // namespace
+
+TEST_CASE("the daemon says READY, reports STATUS after polls, and STOPPING on SIGTERM, exiting 0") {
+    HttpServer server;
+    serve_fixture(server, "/china.xml", "cgtn-china.rss");
+    TempDir dir;
+    write_file(dir / "feeds.toml", settings() + feed_block("china", server.url("/china.xml")));
+    Daemon daemon(dir, {{"WATCHDOG_USEC", "200000"}});
+    REQUIRE(daemon.notify.wait_for("READY=1"));
+    REQUIRE(daemon.notify.wait_for("WATCHDOG=1"));
+    const auto status = daemon.notify.wait_for("in 1 polls");
+    REQUIRE(status);
+    CHECK(status->find("STATUS=1 feeds, 0 failing, 3 new articles") == 0);
+    daemon.process.signal(SIGTERM);
+    CHECK(daemon.notify.wait_for("STOPPING=1"));
+    const auto result = daemon.process.wait();
+    CHECK(result.exit_code == 0);
+}
+
+TEST_CASE("SIGHUP adds and removes feeds while the daemon runs; removed feeds keep their articles") {
+    HttpServer server;
+    serve_fixture(server, "/china.xml", "cgtn-china.rss");
+    serve_fixture(server, "/china2.xml", "cgtn-china-2.rss");
+    TempDir dir;
+    write_file(dir / "feeds.toml", settings() + feed_block("first", server.url("/china.xml")));
+    Daemon daemon(dir);
+    REQUIRE(daemon.notify.wait_for("READY=1"));
+    REQUIRE(daemon.notify.wait_for("in 1 polls"));
+
+    write_file(dir / "feeds.toml", settings() + feed_block("second", server.url("/china2.xml")));
+    daemon.process.signal(SIGHUP);
+    const auto reloading = daemon.notify.wait_for("RELOADING=1");
+    REQUIRE(reloading);
+    CHECK(reloading->find("MONOTONIC_USEC=") != std::string::npos);
+    REQUIRE(daemon.notify.wait_for("READY=1"));
+    REQUIRE(daemon.notify.wait_for("in 2 polls"));
+    CHECK(server.requests("/china2.xml").size() == 1);
+    CHECK(server.requests("/china.xml").size() == 1);
+    daemon.process.signal(SIGTERM);
+    REQUIRE(daemon.process.wait().exit_code == 0);
+
+    auto archive = feedd::store::Archive::open(dir / "feedd.db", feedd::store::OpenMode::read_only);
+    feedd::store::ArticleQuery first_only;
+    first_only.feeds = {"first"};
+    first_only.limit = 0;
+    CHECK(archive.query(first_only).size() == 3);
+}
+
+TEST_CASE("an invalid reload keeps the running configuration and logs every error with its line") {
+    HttpServer server;
+    serve_fixture(server, "/china.xml", "cgtn-china.rss");
+    TempDir dir;
+    const auto good = settings() + feed_block("china", server.url("/china.xml"));
+    write_file(dir / "feeds.toml", good);
+    Daemon daemon(dir);
+    REQUIRE(daemon.notify.wait_for("READY=1"));
+    REQUIRE(daemon.notify.wait_for("in 1 polls"));
+    write_file(dir / "feeds.toml", good + "\n[[feed]]\nname = \"bad\"\nurl = \"ftp://example.org/x\"\nintervall = \"1h\"\n");
+    daemon.process.signal(SIGHUP);
+    REQUIRE(daemon.notify.wait_for("RELOADING=1"));
+    const auto ready = daemon.notify.wait_for("READY=1");
+    REQUIRE(ready);
+    const auto status = daemon.notify.wait_for("STATUS=");
+    REQUIRE(status);
+    CHECK(status->find("STATUS=1 feeds") == 0);
+    daemon.process.signal(SIGTERM);
+    const auto result = daemon.process.wait();
+    CHECK(result.exit_code == 0);
+    CHECK(result.err.find("reload refused") != std::string::npos);
+    CHECK(result.err.find("feeds.toml:") != std::string::npos);
+}
+
+TEST_CASE("SIGTERM during a stalled fetch exits 0 after the grace period with a consistent archive") {
+    HttpServer server;
+    serve_fixture(server, "/china.xml", "cgtn-china.rss");
+    server.route("/stall.xml", [](const feedd::test::Request&) {
+        Response response;
+        response.fault = Response::Fault::stall_before_headers;
+        return response;
+    });
+    TempDir dir;
+    write_file(dir / "feeds.toml", settings() + "shutdown_grace = \"300ms\"\n" +
+                                       feed_block("china", server.url("/china.xml")) +
+                                       feed_block("stall", server.url("/stall.xml")));
+    Daemon daemon(dir);
+    REQUIRE(daemon.notify.wait_for("READY=1"));
+    REQUIRE(daemon.notify.wait_for("in 1 polls"));
+    const auto start = std::chrono::steady_clock::now();
+    daemon.process.signal(SIGTERM);
+    const auto result = daemon.process.wait();
+    CHECK(result.exit_code == 0);
+    CHECK(std::chrono::steady_clock::now() - start < 10s);
+    auto archive = feedd::store::Archive::open(dir / "feedd.db", feedd::store::OpenMode::read_only);
+    CHECK(archive.check().empty());
+    feedd::store::ArticleQuery all;
+    all.limit = 0;
+    CHECK(archive.query(all).size() == 3);
+}
+
+TEST_CASE("a second `feedd run` on the same archive exits 1 with a clear message") {
+    HttpServer server;
+    serve_fixture(server, "/china.xml", "cgtn-china.rss");
+    TempDir dir;
+    write_file(dir / "feeds.toml", settings() + feed_block("china", server.url("/china.xml")));
+    Daemon daemon(dir);
+    REQUIRE(daemon.notify.wait_for("READY=1"));
+    const auto second = run_feedd(dir.path(), {"--config", (dir / "feeds.toml").string(), "run"});
+    CHECK(second.exit_code == 1);
+    CHECK(second.err.find("feedd") != std::string::npos);
+    const auto poll = run_feedd(dir.path(), {"--config", (dir / "feeds.toml").string(), "poll", "--once"});
+    CHECK(poll.exit_code == 1);
+    daemon.process.signal(SIGTERM);
+    CHECK(daemon.process.wait().exit_code == 0);
+}
+
+TEST_CASE("on_new receives exactly the new articles as NDJSON") {
+    HttpServer server;
+    std::atomic<int> version{1};
+    const auto first = read_fixture("cgtn-china.rss");
+    const auto second = read_fixture("cgtn-china-2.rss");
+    server.route("/china.xml", [&](const feedd::test::Request&) {
+        return Response::text(version == 1 ? first : second, "application/rss+xml");
+    });
+    TempDir dir;
+    const auto out = dir / "new.ndjson";
+    write_file(dir / "feeds.toml", settings() + "on_new = \"cat >> '" + out.string() + "'\"\n" +
+                                       feed_block("china", server.url("/china.xml")));
+    const std::string config = (dir / "feeds.toml").string();
+    REQUIRE(run_feedd(dir.path(), {"--config", config, "poll", "--once"}).exit_code == 0);
+    auto lines = feedd::test::slurp(out);
+    CHECK(std::count(lines.begin(), lines.end(), '\n') == 3);
+    CHECK(lines.find("Xi chairs CPC leadership meeting") != std::string::npos);
+    version = 2;
+    REQUIRE(run_feedd(dir.path(), {"--config", config, "poll", "--once", "--force"}).exit_code == 0);
+    lines = feedd::test::slurp(out);
+    CHECK(std::count(lines.begin(), lines.end(), '\n') == 4);
+    CHECK(lines.find("Chengdu hosts western development forum") != std::string::npos);
+}

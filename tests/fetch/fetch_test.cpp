@@ -1,0 +1,565 @@
+// The fetcher against a real HTTP server on 127.0.0.1 (tests/support/http_server.hpp).
+#include <doctest/doctest.h>
+
+#include <boost/asio/io_context.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "feedd/fetch/fetch.hpp"
+#include "support/http_server.hpp"
+
+using namespace std::chrono_literals;
+using feedd::FetchErrorKind;
+using feedd::FetchRequest;
+using feedd::FetchResult;
+using feedd::fetch::Fetcher;
+using feedd::fetch::FetcherOptions;
+using feedd::test::HttpServer;
+using feedd::test::Request;
+using feedd::test::Response;
+
+namespace {
+
+// FetcherOptions mapping host names to the test servers (CURLOPT_RESOLVE entries).
+FetcherOptions resolving(std::vector<std::string> entries, std::vector<std::string> treat_as_public = {}) {
+    FetcherOptions options;
+    options.resolve = std::move(entries);
+    options.treat_as_public = std::move(treat_as_public);
+    return options;
+}
+
+// Runs the io_context until every started fetch completed (no sleeps: completions end the run).
+struct Harness {
+    explicit Harness(FetcherOptions options = {}) : fetcher(io, std::move(options)) {}
+
+    FetchResult get(FetchRequest request) {
+        std::vector<FetchResult> results = get_all({std::move(request)});
+        return std::move(results.front());
+    }
+
+    std::vector<FetchResult> get_all(std::vector<FetchRequest> requests) {
+        std::vector<std::optional<FetchResult>> slots(requests.size());
+        std::size_t done = 0;
+        for (std::size_t i = 0; i < requests.size(); ++i)
+            fetcher.fetch(std::move(requests[i]), [&slots, &done, i](FetchResult result) {
+                CHECK_FALSE(slots[i].has_value());  // exactly once
+                slots[i] = std::move(result);
+                ++done;
+            });
+        run_until([&] { return done == slots.size(); });
+        std::vector<FetchResult> out;
+        for (auto& slot : slots) {
+            REQUIRE(slot.has_value());
+            out.push_back(std::move(*slot));
+        }
+        return out;
+    }
+
+    template <class Predicate>
+    void run_until(Predicate finished) {
+        // A guard against a hung test, not a synchronisation: each step waits for real events.
+        const auto deadline = std::chrono::steady_clock::now() + 20s;
+        io.restart();
+        while (!finished() && std::chrono::steady_clock::now() < deadline) io.run_one_for(100ms);
+        REQUIRE(finished());
+    }
+
+    boost::asio::io_context io;
+    Fetcher fetcher;
+};
+
+// Tests reach 127.0.0.1, so the guard is off unless a test is about the guard.
+FetchRequest request_for(std::string url) {
+    FetchRequest request;
+    request.url = std::move(url);
+    request.allow_private_networks = true;
+    request.connect_timeout = 2s;
+    request.timeout = 5s;
+    return request;
+}
+
+Response feed(std::string body) {
+    auto response = Response::text(std::move(body), "application/rss+xml; charset=utf-8");
+    return response;
+}
+
+}  // namespace
+
+TEST_CASE("200: body, content type, validators, cache hints and our User-Agent") {
+    HttpServer server;
+    server.route("/feed.xml", [](const Request&) {
+        auto response = feed("<rss>one</rss>");
+        response.headers.emplace_back("ETag", "\"abc\"");
+        response.headers.emplace_back("Last-Modified", "Wed, 21 Oct 2015 07:28:00 GMT");
+        response.headers.emplace_back("Cache-Control", "public, max-age=7200");
+        response.headers.emplace_back("Expires", "Thu, 22 Oct 2015 07:28:00 GMT");
+        response.headers.emplace_back("Date", "Wed, 21 Oct 2015 08:00:00 GMT");
+        return response;
+    });
+    Harness harness;
+    const auto result = harness.get(request_for(server.url("/feed.xml")));
+    CHECK(result.ok());
+    CHECK(result.status == 200);
+    CHECK(result.body == "<rss>one</rss>");
+    CHECK(result.content_type == "application/rss+xml; charset=utf-8");
+    CHECK(result.etag == "\"abc\"");
+    CHECK(result.last_modified == "Wed, 21 Oct 2015 07:28:00 GMT");
+    CHECK(result.final_url == server.url("/feed.xml"));
+    CHECK(result.redirects.empty());
+    REQUIRE(result.max_age.has_value());
+    CHECK(*result.max_age == 7200s);
+    REQUIRE(result.expires.has_value());
+    CHECK(feedd::format_utc(*result.expires) == "2015-10-22T07:28:00Z");
+    REQUIRE(result.server_date.has_value());
+    CHECK(feedd::format_utc(*result.server_date) == "2015-10-21T08:00:00Z");
+    CHECK(result.bytes_received > static_cast<std::int64_t>(result.body.size()));
+
+    const auto log = server.requests();
+    REQUIRE(log.size() == 1);
+    CHECK(log[0].header("user-agent") == feedd::fetch::default_user_agent());
+    CHECK_FALSE(log[0].has_header("if-none-match"));
+    CHECK_FALSE(log[0].has_header("if-modified-since"));
+}
+
+TEST_CASE("304: validators from the first poll are sent back, and new ones come back on 304") {
+    HttpServer server;
+    server.route("/feed.xml", [](const Request& request) {
+        if (request.header("if-none-match") == "\"v1\"" &&
+            request.header("if-modified-since") == "Wed, 21 Oct 2015 07:28:00 GMT") {
+            auto response = Response::with_status(304);
+            response.headers.emplace_back("ETag", "\"v1b\"");
+            return response;
+        }
+        auto response = feed("<rss/>");
+        response.headers.emplace_back("ETag", "\"v1\"");
+        response.headers.emplace_back("Last-Modified", "Wed, 21 Oct 2015 07:28:00 GMT");
+        return response;
+    });
+    Harness harness;
+    const auto first = harness.get(request_for(server.url("/feed.xml")));
+    REQUIRE(first.ok());
+
+    auto again = request_for(server.url("/feed.xml"));
+    again.etag = first.etag;
+    again.last_modified = first.last_modified;
+    const auto second = harness.get(again);
+    CHECK(second.not_modified());
+    CHECK_FALSE(second.ok());
+    CHECK(second.error == FetchErrorKind::none);
+    CHECK(second.body.empty());
+    CHECK(second.etag == "\"v1b\"");
+    CHECK(server.requests().back().header("if-none-match") == "\"v1\"");
+}
+
+TEST_CASE("gzip: offered in Accept-Encoding and decoded") {
+    HttpServer server;
+    const std::string text(50000, 'x');
+    server.route("/z.xml", [&text](const Request&) {
+        auto response = feed(text);
+        response.gzip = true;
+        return response;
+    });
+    Harness harness;
+    const auto result = harness.get(request_for(server.url("/z.xml")));
+    CHECK(result.ok());
+    CHECK(result.body == text);
+    CHECK(result.bytes_received < 10000);  // compressed on the wire
+    CHECK(server.requests().front().header("accept-encoding").find("gzip") != std::string::npos);
+}
+
+TEST_CASE("301 then 302 chain: every hop recorded with its status, relative Location resolved") {
+    HttpServer server;
+    server.route("/old", [&server](const Request&) {
+        return Response::redirect(301, server.url("/middle", "b.test"));
+    });
+    server.route("/middle", [](const Request&) { return Response::redirect(302, "/new?x=1"); });
+    server.route("/new", [](const Request&) { return feed("<rss>moved</rss>"); });
+    Harness harness(resolving({server.resolve_entry("a.test"), server.resolve_entry("b.test")}));
+    const auto result = harness.get(request_for(server.url("/old", "a.test")));
+    CHECK(result.ok());
+    CHECK(result.body == "<rss>moved</rss>");
+    REQUIRE(result.redirects.size() == 2);
+    CHECK(result.redirects[0].status == 301);
+    CHECK(result.redirects[0].from == server.url("/old", "a.test"));
+    CHECK(result.redirects[0].to == server.url("/middle", "b.test"));
+    CHECK(result.redirects[1].status == 302);
+    CHECK(result.redirects[1].to == server.url("/new?x=1", "b.test"));
+    CHECK(result.final_url == server.url("/new?x=1", "b.test"));
+    CHECK(server.requests().back().host == "b.test");
+}
+
+TEST_CASE("308 and 307 are told apart") {
+    HttpServer server;
+    server.route("/p", [](const Request&) { return Response::redirect(308, "/t"); });
+    server.route("/t", [](const Request&) { return Response::redirect(307, "/end"); });
+    server.route("/end", [](const Request&) { return feed("ok"); });
+    Harness harness;
+    const auto result = harness.get(request_for(server.url("/p")));
+    REQUIRE(result.redirects.size() == 2);
+    CHECK(result.redirects[0].status == 308);
+    CHECK(result.redirects[1].status == 307);
+}
+
+TEST_CASE("redirect loop stops after max_redirects") {
+    HttpServer server;
+    server.route("/loop", [](const Request&) { return Response::redirect(302, "/loop"); });
+    Harness harness;
+    auto request = request_for(server.url("/loop"));
+    request.max_redirects = 3;
+    const auto result = harness.get(request);
+    CHECK(result.error == FetchErrorKind::too_many_redirects);
+    CHECK(server.requests("/loop").size() == 4);  // the first request and 3 followed hops
+    CHECK(result.redirects.size() == 4);
+}
+
+TEST_CASE("redirect to ftp:// or file:// is refused; so is such a URL to begin with") {
+    HttpServer server;
+    server.route("/ftp", [](const Request&) { return Response::redirect(301, "ftp://127.0.0.1/feed.xml"); });
+    server.route("/file", [](const Request&) { return Response::redirect(302, "file:///etc/passwd"); });
+    Harness harness;
+    const auto ftp = harness.get(request_for(server.url("/ftp")));
+    CHECK(ftp.error == FetchErrorKind::bad_scheme);
+    CHECK(ftp.error_message.find("ftp") != std::string::npos);
+    const auto file = harness.get(request_for(server.url("/file")));
+    CHECK(file.error == FetchErrorKind::bad_scheme);
+    CHECK(file.body.empty());
+    CHECK(harness.get(request_for("file:///etc/passwd")).error == FetchErrorKind::bad_scheme);
+    CHECK(harness.get(request_for("gopher://127.0.0.1/")).error == FetchErrorKind::bad_scheme);
+    CHECK(harness.get(request_for("not a url")).error != FetchErrorKind::none);
+}
+
+TEST_CASE(
+    "private-network guard: internal addresses refused, also behind a redirect and on a reused connection") {
+    HttpServer outside;                 // plays a public host
+    HttpServer inside(0, "127.0.0.2");  // an internal service
+    inside.route("/secret", [](const Request&) { return feed("secret"); });
+    outside.route("/feed.xml", [](const Request&) { return feed("public"); });
+    outside.route("/jump", [&inside](const Request&) {
+        return Response::redirect(302, inside.url("/secret", "intranet.test"));
+    });
+    Harness harness(resolving({outside.resolve_entry("public.test"), inside.resolve_entry("intranet.test")},
+                              {"127.0.0.1"}));
+    auto guarded = [](std::string url) {
+        auto request = request_for(std::move(url));
+        request.allow_private_networks = false;
+        return request;
+    };
+
+    CHECK(harness.get(guarded(outside.url("/feed.xml", "public.test"))).ok());
+
+    const auto direct = harness.get(guarded(inside.url("/secret", "intranet.test")));
+    CHECK(direct.error == FetchErrorKind::blocked_address);
+    CHECK(direct.error_message.find("127.0.0.2") != std::string::npos);
+
+    const auto jumped = harness.get(guarded(outside.url("/jump", "public.test")));
+    CHECK(jumped.error == FetchErrorKind::blocked_address);
+    CHECK(jumped.redirects.size() == 1);
+    CHECK(inside.request_count() == 0);
+
+    // A connection opened while the guard was off must not carry a guarded request.
+    CHECK(harness.get(request_for(inside.url("/secret", "intranet.test"))).ok());
+    CHECK(harness.get(guarded(inside.url("/secret", "intranet.test"))).error ==
+          FetchErrorKind::blocked_address);
+    CHECK(inside.request_count() == 1);
+}
+
+TEST_CASE("credentials and custom headers go to the original host only") {
+    HttpServer server;
+    server.route("/private", [&server](const Request&) {
+        return Response::redirect(302, server.url("/elsewhere", "other.test"));
+    });
+    server.route("/elsewhere", [](const Request&) { return feed("x"); });
+    server.route("/same", [](const Request&) { return Response::redirect(301, "/private"); });
+    Harness harness(resolving({server.resolve_entry("home.test"), server.resolve_entry("other.test")}));
+    auto request = request_for(server.url("/same", "home.test"));
+    request.username = "reader";
+    request.password = "hunter2";
+    request.headers = {{"X-Token", "s3cret"}};
+    const auto result = harness.get(request);
+    CHECK(result.ok());
+    const auto log = server.requests();
+    REQUIRE(log.size() == 3);
+    CHECK(log[0].header("x-token") == "s3cret");
+    CHECK(log[0].header("authorization").rfind("Basic ", 0) == 0);
+    CHECK(log[1].path == "/private");
+    CHECK(log[1].header("x-token") == "s3cret");  // same host and port: still ours
+    CHECK(log[2].host == "other.test");
+    CHECK_FALSE(log[2].has_header("x-token"));
+    CHECK_FALSE(log[2].has_header("authorization"));
+    CHECK(result.error_message.find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("404 and 410 are HTTP errors that keep their status") {
+    HttpServer server;
+    server.route("/gone", [](const Request&) { return Response::with_status(410, "gone"); });
+    Harness harness;
+    const auto missing = harness.get(request_for(server.url("/missing")));
+    CHECK(missing.error == FetchErrorKind::http);
+    CHECK(missing.status == 404);
+    CHECK(missing.error_message == "HTTP 404 Not Found");
+    const auto gone = harness.get(request_for(server.url("/gone")));
+    CHECK(gone.error == FetchErrorKind::http);
+    CHECK(gone.status == 410);
+    CHECK_FALSE(gone.ok());
+}
+
+TEST_CASE("429 and 503 carry Retry-After in both forms as an absolute time") {
+    HttpServer server;
+    server.route("/seconds", [](const Request&) {
+        auto response = Response::with_status(429);
+        response.headers.emplace_back("Retry-After", "120");
+        return response;
+    });
+    server.route("/date", [](const Request&) {
+        auto response = Response::with_status(503);
+        response.headers.emplace_back("Retry-After", "Fri, 31 Dec 2038 23:59:59 GMT");
+        return response;
+    });
+    Harness harness;
+    const auto before = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    const auto seconds = harness.get(request_for(server.url("/seconds")));
+    const auto after = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    CHECK(seconds.status == 429);
+    CHECK(seconds.error == FetchErrorKind::http);
+    REQUIRE(seconds.retry_after.has_value());
+    CHECK(*seconds.retry_after >= before + 120s);
+    CHECK(*seconds.retry_after <= after + 120s);
+
+    const auto date = harness.get(request_for(server.url("/date")));
+    CHECK(date.status == 503);
+    REQUIRE(date.retry_after.has_value());
+    CHECK(feedd::format_utc(*date.retry_after) == "2038-12-31T23:59:59Z");
+}
+
+TEST_CASE("a stalled server times out") {
+    HttpServer server;
+    server.route("/stall", [](const Request&) {
+        auto response = feed("never");
+        response.fault = Response::Fault::stall_before_headers;
+        return response;
+    });
+    server.route("/stall-body", [](const Request&) {
+        auto response = feed(std::string(10000, 'x'));
+        response.fault = Response::Fault::stall_mid_body;
+        response.fault_after_bytes = 100;
+        return response;
+    });
+    Harness harness;
+    auto request = request_for(server.url("/stall"));
+    request.timeout = 300ms;
+    const auto stalled = harness.get(request);
+    CHECK(stalled.error == FetchErrorKind::timeout);
+    CHECK(stalled.elapsed >= 300ms);
+
+    request.url = server.url("/stall-body");
+    const auto mid = harness.get(request);
+    CHECK(mid.error == FetchErrorKind::timeout);
+    CHECK(mid.status == 200);
+}
+
+TEST_CASE("a delayed answer within the timeout arrives") {
+    HttpServer server;
+    server.route("/slow", [](const Request&) {
+        auto response = feed("late");
+        response.delay = 100ms;
+        return response;
+    });
+    Harness harness;
+    auto request = request_for(server.url("/slow"));
+    request.timeout = 3s;
+    const auto result = harness.get(request);
+    CHECK(result.ok());
+    CHECK(result.elapsed >= 100ms);
+}
+
+TEST_CASE("an endless body stops at the limit") {
+    HttpServer server;
+    server.route("/endless", [](const Request&) {
+        auto response = feed("");
+        response.fault = Response::Fault::endless_body;
+        return response;
+    });
+    Harness harness;
+    auto request = request_for(server.url("/endless"));
+    request.max_body = 256 * 1024;
+    const auto result = harness.get(request);
+    CHECK(result.error == FetchErrorKind::too_large);
+    CHECK(result.body.empty());
+    CHECK(result.error_message.find("262144") != std::string::npos);
+}
+
+TEST_CASE("a gzip bomb stops at the limit on the decoded size") {
+    const std::string bomb = feedd::test::gzip_zeros(64u << 20);
+    HttpServer server;
+    server.route("/bomb", [&bomb](const Request&) {
+        auto response = feed(bomb);
+        response.headers.emplace_back("Content-Encoding", "gzip");
+        return response;
+    });
+    Harness harness;
+    auto request = request_for(server.url("/bomb"));
+    request.max_body = 1 << 20;
+    const auto result = harness.get(request);
+    CHECK(result.error == FetchErrorKind::too_large);
+    CHECK(result.bytes_received < static_cast<std::int64_t>(bomb.size()) + 4096);
+
+    request.max_body = 128 << 20;  // the same body under a higher limit decodes whole
+    CHECK(harness.get(request).body.size() == (64u << 20));
+}
+
+TEST_CASE("a connection reset mid-body is a network error") {
+    HttpServer server;
+    server.route("/reset", [](const Request&) {
+        auto response = feed(std::string(100000, 'x'));
+        response.fault = Response::Fault::reset_mid_body;
+        response.fault_after_bytes = 1000;
+        return response;
+    });
+    Harness harness;
+    const auto result = harness.get(request_for(server.url("/reset")));
+    CHECK(result.error == FetchErrorKind::network);
+    CHECK_FALSE(result.error_message.empty());
+}
+
+TEST_CASE("huge response headers fail cleanly") {
+    HttpServer server;
+    server.route("/huge", [](const Request&) {
+        auto response = feed("x");
+        response.huge_header_bytes = 300 * 1024;
+        return response;
+    });
+    Harness harness;
+    const auto result = harness.get(request_for(server.url("/huge")));
+    CHECK_FALSE(result.ok());
+    CHECK(result.error == FetchErrorKind::bad_response);
+    CHECK_FALSE(result.error_message.empty());
+}
+
+TEST_CASE("nothing listening, then the server comes back") {
+    unsigned short port = 0;
+    {
+        HttpServer probe;
+        port = probe.port();
+    }
+    Harness harness;
+    const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/feed.xml";
+    const auto down = harness.get(request_for(url));
+    CHECK(down.error == FetchErrorKind::connect);
+    CHECK(down.status == 0);
+
+    HttpServer server(port);
+    server.route("/feed.xml", [](const Request&) { return feed("back"); });
+    const auto up = harness.get(request_for(url));
+    CHECK(up.ok());
+    CHECK(up.body == "back");
+}
+
+TEST_CASE("an unknown host name is a DNS error") {
+    Harness harness;
+    const auto result = harness.get(request_for("http://no-such-host.invalid/feed.xml"));
+    CHECK(result.error == FetchErrorKind::dns);
+}
+
+TEST_CASE("many fetches at once on one io_context; a second wave reuses the connections") {
+    HttpServer server;
+    server.route("/feed.xml", [](const Request& request) {
+        auto response = feed("<rss>" + request.host + "</rss>");
+        response.delay = 20ms;  // keeps them overlapping
+        return response;
+    });
+    FetcherOptions options;
+    for (int i = 0; i < 20; ++i)
+        options.resolve.push_back(server.resolve_entry("h" + std::to_string(i) + ".test"));
+    Harness harness(options);
+    std::vector<FetchRequest> requests;
+    for (int round = 0; round < 5; ++round)
+        for (int i = 0; i < 20; ++i)
+            requests.push_back(request_for(server.url("/feed.xml", "h" + std::to_string(i) + ".test")));
+    const auto results = harness.get_all(requests);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        CHECK(results[i].ok());
+        CHECK(results[i].body == "<rss>h" + std::to_string(i % 20) + ".test</rss>");
+    }
+    CHECK(harness.fetcher.in_flight() == 0);
+    CHECK(server.request_count() == 100);
+    CHECK(server.max_concurrent_total() > 1);
+    const std::size_t connections = server.connection_count();
+
+    std::vector<FetchRequest> second;
+    for (int i = 0; i < 20; ++i)
+        second.push_back(request_for(server.url("/feed.xml", "h" + std::to_string(i) + ".test")));
+    for (const auto& result : harness.get_all(second)) CHECK(result.ok());
+    CHECK(server.request_count() == 120);
+    CHECK(server.connection_count() == connections);
+}
+
+TEST_CASE("cancel_all and destruction complete every transfer exactly once as cancelled") {
+    HttpServer server;
+    server.route("/stall", [](const Request&) {
+        auto response = feed("x");
+        response.fault = Response::Fault::stall_before_headers;
+        return response;
+    });
+    boost::asio::io_context io;
+    std::vector<FetchResult> results;
+    {
+        Fetcher fetcher(io);
+        for (int i = 0; i < 3; ++i)
+            fetcher.fetch(request_for(server.url("/stall")),
+                          [&](FetchResult result) { results.push_back(std::move(result)); });
+        CHECK(fetcher.in_flight() == 3);
+        // Run until the server has seen the requests, so the transfers are truly under way.
+        const auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (server.request_count() < 3 && std::chrono::steady_clock::now() < deadline)
+            io.run_one_for(50ms);
+        fetcher.cancel_all();
+        CHECK(results.empty());           // completions are posted, never called inside cancel_all
+        CHECK(fetcher.in_flight() == 3);  // until they have run
+        while (results.size() < 3) io.run_one();
+        CHECK(fetcher.in_flight() == 0);
+        CHECK(server.request_count() == 3);
+        fetcher.fetch(request_for(server.url("/stall")),
+                      [&](FetchResult result) { results.push_back(std::move(result)); });
+    }  // the fourth is still running when the fetcher goes
+    io.restart();
+    io.run();
+    REQUIRE(results.size() == 4);
+    for (const auto& result : results) CHECK(result.error == FetchErrorKind::cancelled);
+}
+
+TEST_CASE("a completion may start the next fetch") {
+    HttpServer server;
+    server.route("/feed.xml", [](const Request&) { return feed("x"); });
+    Harness harness;
+    int completed = 0;
+    std::function<void(FetchResult)> chain = [&](FetchResult result) {
+        CHECK(result.ok());
+        if (++completed < 5) harness.fetcher.fetch(request_for(server.url("/feed.xml")), chain);
+    };
+    harness.fetcher.fetch(request_for(server.url("/feed.xml")), chain);
+    harness.run_until([&] { return completed == 5; });
+    CHECK(server.request_count() == 5);
+}
+
+TEST_CASE("per-feed User-Agent replaces the default") {
+    HttpServer server;
+    server.route("/feed.xml", [](const Request&) { return feed("x"); });
+    Harness harness;
+    auto request = request_for(server.url("/feed.xml"));
+    request.user_agent = "custom/1.0";
+    CHECK(harness.get(request).ok());
+    CHECK(server.requests().front().header("user-agent") == "custom/1.0");
+    CHECK(feedd::fetch::default_user_agent().find("feedd/" FEEDD_TEST_VERSION) == 0);
+}
+
+TEST_CASE("registered_domain shares limits the way the Public Suffix List says") {
+    using feedd::fetch::registered_domain;
+    CHECK(registered_domain("a.b.example.co.uk") == "example.co.uk");
+    CHECK(registered_domain("WWW.Example.COM") == "example.com");
+    CHECK(registered_domain("alice.github.io") == "alice.github.io");
+    CHECK(registered_domain("bob.github.io") != registered_domain("alice.github.io"));
+    CHECK(registered_domain("alice.tumblr.com") == "tumblr.com");
+    CHECK(registered_domain("127.0.0.1") == "127.0.0.1");
+    CHECK(feedd::fetch::url_host("https://User@Feeds.Example.org:8443/x") == "feeds.example.org");
+}

@@ -1,0 +1,284 @@
+// The schedule policy as pure functions with an injected clock.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+
+#include "feedd/schedule/schedule.hpp"
+
+using namespace std::chrono;
+using namespace std::chrono_literals;
+using feedd::FeedState;
+using feedd::FetchErrorKind;
+using feedd::RefreshOutcome;
+using feedd::TimePoint;
+using feedd::schedule::HostGate;
+using feedd::schedule::HostLimits;
+using feedd::schedule::Instant;
+using feedd::schedule::OutageDetector;
+using feedd::schedule::Policy;
+using namespace feedd::schedule;
+
+namespace {
+
+const TimePoint t0 = sys_days{2026y / November / 28} + 12h;
+
+RefreshOutcome success() {
+    RefreshOutcome outcome;
+    outcome.kind = RefreshOutcome::Kind::updated;
+    outcome.status = 200;
+    return outcome;
+}
+
+RefreshOutcome failure(long status = 0, FetchErrorKind error = FetchErrorKind::connect) {
+    RefreshOutcome outcome;
+    outcome.kind = RefreshOutcome::Kind::failed;
+    outcome.status = status;
+    outcome.error = status != 0 ? FetchErrorKind::http : error;
+    return outcome;
+}
+
+FeedState failed_times(int count) {
+    FeedState state;
+    state.consecutive_failures = count;
+    return state;
+}
+
+}  // namespace
+
+TEST_CASE("a successful poll is due again after the interval, jitter adding at most 10 %") {
+    Policy policy;  // 1 h
+    CHECK(next_due(policy, {}, success(), t0, 0.0) == t0 + 1h);
+    CHECK(next_due(policy, {}, success(), t0, 0.999) <= t0 + 66min);
+    CHECK(next_due(policy, {}, success(), t0, 0.5) == t0 + 63min);
+    auto not_modified = success();
+    not_modified.kind = RefreshOutcome::Kind::not_modified;
+    CHECK(next_due(policy, {}, not_modified, t0, 0.0) == t0 + 1h);
+}
+
+TEST_CASE("ttl, sy:updatePeriod, max-age and Expires raise the interval, never lower it") {
+    Policy policy;
+    auto outcome = success();
+    outcome.ttl_minutes = 120;
+    CHECK(effective_interval(policy, outcome, t0) == 2h);
+    outcome.ttl_minutes = 5;  // asks for more often: ignored
+    CHECK(effective_interval(policy, outcome, t0) == 1h);
+
+    outcome = success();
+    outcome.update_period_minutes = 24 * 60;
+    CHECK(effective_interval(policy, outcome, t0) == 24h);
+
+    outcome = success();
+    outcome.max_age = seconds(3 * 3600);
+    CHECK(effective_interval(policy, outcome, t0) == 3h);
+
+    outcome = success();
+    outcome.expires = t0 + 90min;
+    CHECK(effective_interval(policy, outcome, t0) == 90min);
+    outcome.expires = t0 - 1h;  // already expired: no hint
+    CHECK(effective_interval(policy, outcome, t0) == 1h);
+
+    outcome = success();
+    outcome.ttl_minutes = 90;
+    outcome.max_age = seconds(7200);
+    CHECK(effective_interval(policy, outcome, t0) == 2h);  // the largest wins
+}
+
+TEST_CASE("the interval is clamped to [min_interval, max_interval]") {
+    Policy policy;
+    policy.interval = 1min;
+    CHECK(effective_interval(policy, success(), t0) == 15min);
+    auto outcome = success();
+    outcome.ttl_minutes = 7 * 24 * 60;
+    policy.interval = 1h;
+    CHECK(effective_interval(policy, outcome, t0) == 24h);
+    CHECK(next_due(policy, {}, outcome, t0, 0.99) == t0 + 24h);  // jitter never passes the maximum
+}
+
+TEST_CASE("failures back off exponentially from the interval up to the cap") {
+    Policy policy;
+    policy.interval = 1h;
+    policy.backoff_cap = 24h;
+    CHECK(next_due(policy, failed_times(0), failure(), t0, 0.0) == t0 + 1h);
+    CHECK(next_due(policy, failed_times(1), failure(), t0, 0.0) == t0 + 2h);
+    CHECK(next_due(policy, failed_times(2), failure(500), t0, 0.0) == t0 + 4h);
+    CHECK(next_due(policy, failed_times(4), failure(), t0, 0.0) == t0 + 16h);
+    CHECK(next_due(policy, failed_times(5), failure(), t0, 0.0) == t0 + 24h);
+    CHECK(next_due(policy, failed_times(100000), failure(), t0, 0.9) == t0 + 24h);
+    // Jitter spreads feeds that failed together.
+    CHECK(next_due(policy, failed_times(1), failure(), t0, 0.5) == t0 + 2h + 6min);
+    CHECK(next_due(policy, failed_times(1), failure(), t0, 0.5) !=
+          next_due(policy, failed_times(1), failure(), t0, 0.1));
+}
+
+TEST_CASE("429 and 503 with Retry-After are honoured, within bounds") {
+    Policy policy;
+    auto limited = failure(429);
+    limited.retry_after = t0 + 3h;
+    CHECK(next_due(policy, failed_times(0), limited, t0, 0.7) == t0 + 3h);
+    auto unavailable = failure(503);
+    unavailable.retry_after = t0 + 40min;
+    CHECK(next_due(policy, failed_times(3), unavailable, t0, 0.0) == t0 + 40min);
+    // Too soon: not more often than min_interval.
+    unavailable.retry_after = t0 + 5s;
+    CHECK(next_due(policy, {}, unavailable, t0, 0.0) == t0 + 15min);
+    // A Retry-After of years cannot silence the feed.
+    limited.retry_after = t0 + hours(24 * 365 * 10);
+    CHECK(next_due(policy, {}, limited, t0, 0.0) == t0 + 24h);
+    // 503 without Retry-After backs off like any failure.
+    CHECK(next_due(policy, failed_times(1), failure(503), t0, 0.0) == t0 + 2h);
+    // Retry-After on another status is not a rate limit.
+    auto other = failure(500);
+    other.retry_after = t0 + 10h;
+    CHECK(next_due(policy, failed_times(0), other, t0, 0.0) == t0 + 1h);
+}
+
+TEST_CASE("a gone feed is never due") {
+    RefreshOutcome gone;
+    gone.kind = RefreshOutcome::Kind::gone;
+    gone.status = 410;
+    CHECK(next_due(Policy{}, {}, gone, t0, 0.0) == feedd::schedule::never_due);
+    FeedState state;
+    state.gone = true;
+    CHECK(next_due(Policy{}, state, success(), t0, 0.0) == feedd::schedule::never_due);
+    CHECK(feedd::format_utc(feedd::schedule::never_due) == "9999-12-31T00:00:00Z");
+}
+
+TEST_CASE("millisecond policies stay usable: due times round up to the next second") {
+    Policy policy{.interval = 200ms, .min_interval = 100ms, .max_interval = 1s, .backoff_cap = 800ms};
+    CHECK(next_due(policy, {}, success(), t0, 0.0) == t0 + 1s);
+    CHECK(backoff(policy, 1, 0.0) == 200ms);
+    CHECK(backoff(policy, 2, 0.0) == 400ms);
+    CHECK(backoff(policy, 3, 0.0) == 800ms);
+    CHECK(backoff(policy, 4, 0.0) == 800ms);
+}
+
+TEST_CASE("first polls are spread over the window; a persisted future due time is kept") {
+    const auto window = duration_cast<feedd::Duration>(10min);
+    std::vector<TimePoint> due;
+    for (std::size_t i = 0; i < 10; ++i) due.push_back(first_due({}, i, 10, t0, window, 0.0));
+    CHECK(due.front() == t0);
+    CHECK(due[1] == t0 + 1min);
+    CHECK(due.back() == t0 + 9min);
+    CHECK(std::is_sorted(due.begin(), due.end()));
+    CHECK(first_due({}, 3, 10, t0, window, 0.5) == t0 + 3min + 30s);
+
+    FeedState planned;
+    planned.next_poll = t0 + 5h;
+    CHECK(first_due(planned, 0, 10, t0, window, 0.0) == t0 + 5h);
+    FeedState overdue;
+    overdue.next_poll = t0 - 5h;  // the daemon was down: spread, do not stampede
+    CHECK(first_due(overdue, 5, 10, t0, window, 0.0) == t0 + 5min);
+    CHECK(first_due({}, 0, 0, t0, window, 0.3) == t0);
+}
+
+TEST_CASE("HostGate: per-host limit and the gap between starts") {
+    HostGate gate({.concurrency = 32, .per_host = 1, .per_host_gap = 1s});
+    const Instant now = t0;
+    CHECK(gate.earliest_start("example.com", now) == now);
+    gate.on_start("example.com", now);
+    CHECK_FALSE(gate.earliest_start("example.com", now).has_value());  // one in flight
+    CHECK(gate.may_start("other.org", now));                           // other hosts are free
+    gate.on_finish("example.com", now + 300ms);
+    CHECK(gate.earliest_start("example.com", now + 300ms) == now + 1s);  // the gap runs from the start
+    CHECK_FALSE(gate.may_start("example.com", now + 999ms));
+    CHECK(gate.may_start("example.com", now + 1s));
+    gate.on_finish("example.com", now + 2s);  // finishing what never started changes nothing
+    CHECK(gate.in_flight("example.com") == 0);
+    CHECK(gate.in_flight() == 0);
+}
+
+TEST_CASE("HostGate: per_host above one and the overall limit") {
+    HostGate gate({.concurrency = 3, .per_host = 2, .per_host_gap = 0ms});
+    const Instant now = t0;
+    gate.on_start("a.com", now);
+    CHECK(gate.may_start("a.com", now));
+    gate.on_start("a.com", now);
+    CHECK_FALSE(gate.may_start("a.com", now));
+    gate.on_start("b.com", now);
+    CHECK_FALSE(gate.may_start("c.com", now));  // 3 in flight overall
+    gate.on_finish("b.com", now);
+    CHECK(gate.may_start("c.com", now));
+    CHECK(gate.in_flight() == 2);
+}
+
+TEST_CASE("HostGate: several feeds of one host rate-limited within a minute pause the whole host") {
+    HostGate gate({.concurrency = 32, .per_host = 4, .per_host_gap = 0ms});
+    const Instant now = t0;
+    gate.on_start("host.com", now);
+    gate.on_start("host.com", now);
+    gate.on_start("host.com", now);
+    gate.on_finish("host.com", now, 429, t0 + 30min, "feed-a");
+    CHECK_FALSE(gate.paused_until("host.com", now).has_value());  // one feed: that feed's business
+    gate.on_finish("host.com", now + 10s, 429, t0 + 30min, "feed-a");
+    CHECK_FALSE(gate.paused_until("host.com", now + 10s).has_value());  // the same feed again
+    gate.on_finish("host.com", now + 20s, 429, t0 + 45min, "feed-b");
+    REQUIRE(gate.paused_until("host.com", now + 20s).has_value());
+    CHECK(*gate.paused_until("host.com", now + 20s) == Instant{t0 + 45min});
+    CHECK(gate.earliest_start("host.com", now + 1min) == Instant{t0 + 45min});
+    CHECK(gate.may_start("elsewhere.com", now + 1min));
+    CHECK(gate.may_start("host.com", t0 + 45min));
+}
+
+TEST_CASE(
+    "HostGate: 429s spread over more than the window do not pause; no Retry-After uses the default pause") {
+    HostGate gate({.per_host = 4, .per_host_gap = 0ms, .rate_limit_pause = 10min});
+    const Instant now = t0;
+    for (int i = 0; i < 3; ++i) gate.on_start("h.com", now);
+    gate.on_finish("h.com", now, 429, std::nullopt, "a");
+    gate.on_finish("h.com", now + 2min, 429, std::nullopt, "b");
+    CHECK_FALSE(gate.paused_until("h.com", now + 2min).has_value());
+    gate.on_finish("h.com", now + 2min + 5s, 429, std::nullopt, "c");
+    CHECK(gate.paused_until("h.com", now + 2min + 5s) == now + 12min + 5s);
+}
+
+TEST_CASE("HostGate: prune forgets idle hosts only") {
+    HostGate gate({.per_host = 1, .per_host_gap = 1s});
+    const Instant now = t0;
+    gate.on_start("busy.com", now);
+    gate.on_start("idle.com", now);
+    gate.on_finish("idle.com", now);
+    gate.prune(now + 500ms);
+    CHECK(gate.tracked_hosts() == 2);  // idle.com's gap still runs
+    gate.prune(now + 2s);
+    CHECK(gate.tracked_hosts() == 1);
+    CHECK(gate.in_flight("busy.com") == 1);
+}
+
+TEST_CASE("OutageDetector: all recent fetches failing at network level across hosts is an outage") {
+    OutageDetector detector(4, 3);
+    using Change = OutageDetector::Change;
+    CHECK(detector.record("a.com", FetchErrorKind::dns, t0) == Change::none);
+    CHECK(detector.record("b.com", FetchErrorKind::connect, t0) == Change::none);
+    CHECK(detector.record("c.com", FetchErrorKind::timeout, t0) == Change::none);
+    CHECK_FALSE(detector.in_outage());
+    CHECK(detector.record("a.com", FetchErrorKind::dns, t0 + 1s) == Change::began);
+    CHECK(detector.in_outage());
+    CHECK(detector.since() == t0 + 1s);
+    CHECK(detector.record("d.com", FetchErrorKind::dns, t0 + 2s) == Change::none);
+    CHECK(detector.record("e.com", FetchErrorKind::cancelled, t0 + 2s) == Change::none);
+    CHECK(detector.in_outage());
+    // Any answer, even an HTTP error, proves the network is back.
+    CHECK(detector.record("b.com", FetchErrorKind::http, t0 + 3s) == Change::ended);
+    CHECK_FALSE(detector.in_outage());
+}
+
+TEST_CASE("OutageDetector: one dead host or a mix of errors is no outage") {
+    OutageDetector detector(4, 3);
+    for (int i = 0; i < 10; ++i) detector.record("dead.com", FetchErrorKind::connect, t0);
+    CHECK_FALSE(detector.in_outage());
+    OutageDetector mixed(4, 2);
+    mixed.record("a.com", FetchErrorKind::dns, t0);
+    mixed.record("b.com", FetchErrorKind::none, t0);
+    mixed.record("c.com", FetchErrorKind::dns, t0);
+    mixed.record("d.com", FetchErrorKind::dns, t0);
+    CHECK_FALSE(mixed.in_outage());
+    CHECK(mixed.record("e.com", FetchErrorKind::dns, t0) ==
+          OutageDetector::Change::none);  // b.com's answer is recent
+    CHECK(mixed.record("f.com", FetchErrorKind::dns, t0) == OutageDetector::Change::began);
+}
+
+TEST_CASE("during an outage a failed feed retries soon, spread by jitter") {
+    Policy policy;
+    CHECK(outage_due(policy, t0, 0.0) == t0 + 1min);
+    CHECK(outage_due(policy, t0, 0.5) == t0 + 90s);
+}

@@ -1,0 +1,203 @@
+// Reading the archive: search (words and CJK), filters, cursor, errors; the index follows edits.
+#include <doctest/doctest.h>
+
+#include "feedd/store/store.hpp"
+#include "store/seed_feeds.hpp"
+
+using namespace feedd;
+using namespace feedd::store;
+using feedd::test::utc;
+
+namespace {
+
+const TimePoint poll1 = utc(2024, 8, 23, 6, 30);
+const TimePoint poll2 = utc(2024, 8, 24, 1, 0);
+
+Archive seeded() {
+    auto archive = Archive::open(":memory:", OpenMode::read_write);
+    archive.sync_feeds({test::china_source(), test::politics_source()});
+    auto china = test::cgtn_china(), china2 = test::cgtn_china_2(), politics = test::cgtn_politics();
+    archive.commit_poll(test::china_source(), &china, FeedState{}, poll1);
+    archive.commit_poll(test::china_source(), &china2, FeedState{}, poll2);
+    archive.commit_poll(test::politics_source(), &politics, FeedState{}, poll2);
+    return archive;
+}
+
+std::vector<std::string> titles(const std::vector<ArticleRow>& rows) {
+    std::vector<std::string> out;
+    for (const auto& row : rows) out.push_back(row.title);
+    return out;
+}
+
+ArticleQuery search(std::string text) {
+    ArticleQuery query;
+    query.search = std::move(text);
+    return query;
+}
+
+std::string query_error(Archive& archive, const ArticleQuery& query) {
+    try {
+        archive.query(query);
+    } catch (const QueryError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("search finds words in title, author and text, ranked, with highlighted snippets") {
+    auto archive = seeded();
+    auto rows = archive.query(search("chongqing"));
+    // The rail story says Chongqing in its title; the seed article only in an image caption.
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].title.starts_with("Chongqing"));
+    CHECK(rows[0].snippet.find("[Chongqing]") != std::string::npos);
+
+    rows = archive.query(search("\"political bureau\""));
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].title == test::seed_title);
+    CHECK(rows[0].feeds == std::vector<std::string>{"cgtn-china", "cgtn-politics"});
+
+    CHECK(archive.query(search("western")).size() == 4);  // seed, rail, energy, forum
+    CHECK(archive.query(search("nonexistentword")).empty());
+    // Stemming is not promised, diacritics are folded.
+    CHECK(archive.query(search("chéngdu")).size() == 1);
+}
+
+TEST_CASE("search ranks a title match above a passing mention") {
+    auto archive = Archive::open(":memory:", OpenMode::read_write);
+    FeedSource feed;
+    feed.name = "f";
+    ParsedFeed parsed;
+    Entry mention;
+    mention.id = "1";
+    mention.title = "Weather report";
+    mention.summary = "Long text about the weather, with one word about tea at the end.";
+    Entry title;
+    title.id = "2";
+    title.title = "Tea harvest begins";
+    title.summary = "Tea pickers in the hills start the tea harvest.";
+    parsed.entries = {mention, title};
+    archive.commit_poll(feed, &parsed, FeedState{}, poll1);
+    CHECK(titles(archive.query(search("tea"))) ==
+          std::vector<std::string>{"Tea harvest begins", "Weather report"});
+}
+
+TEST_CASE("a Chinese or Japanese phrase finds its article") {
+    auto archive = Archive::open(":memory:", OpenMode::read_write);
+    FeedSource feed;
+    feed.name = "xinhua";
+    ParsedFeed parsed;
+    Entry chinese;
+    chinese.id = "zh";
+    chinese.title = "中共中央政治局召开会议 研究进一步推动西部大开发";
+    chinese.content =
+        "<p>中共中央政治局8月23日召开会议，审议《关于进一步推动西部大开发形成新格局的若干政策措施》。</p>";
+    Entry japanese;
+    japanese.id = "ja";
+    japanese.title = "西部大開発に関する会議";
+    japanese.summary = "<p>中国共産党の指導部は西部地域の開発について会議を開いた。</p>";
+    Entry english;
+    english.id = "en";
+    english.title = "Western development meeting";
+    english.summary = "In English only.";
+    parsed.entries = {chinese, japanese, english};
+    archive.commit_poll(feed, &parsed, FeedState{}, poll1);
+
+    auto rows = archive.query(search("西部大开发"));
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0].title == chinese.title);
+    CHECK(rows[0].snippet.find("[西部大开发]") != std::string::npos);
+    CHECK(titles(archive.query(search("政治局"))) == std::vector<std::string>{chinese.title});
+    CHECK(titles(archive.query(search("地域の開発"))) == std::vector<std::string>{japanese.title});
+    // Two-character words are shorter than a trigram: found by substring.
+    CHECK(titles(archive.query(search("会议"))) == std::vector<std::string>{chinese.title});
+    CHECK(titles(archive.query(search("会議"))) == std::vector<std::string>{japanese.title});
+    CHECK(archive.query(search("大阪")).empty());
+    CHECK(archive.query(search("western")).size() == 1);
+}
+
+TEST_CASE("the search index follows edits and retention") {
+    auto archive = seeded();
+    // cgtn-china-2 edited the seed article: its new words are found, through the China entry.
+    CHECK(archive.query(search("\"released after it\"")).size() == 1);
+    auto politics_only = archive.query(search("\"chaired the meeting\""));
+    CHECK(politics_only.size() == 1);  // still in the Politics entry's text
+    archive.prune(1, poll2 + std::chrono::days(3));
+    CHECK(archive.query(search("western")).empty());
+    CHECK(archive.check().empty());
+}
+
+TEST_CASE("an FTS syntax error is a QueryError, in one line") {
+    auto archive = seeded();
+    for (const char* bad : {"\"unterminated", "AND", "western NOT", "title:(", "nosuchcolumn:word"}) {
+        auto error = query_error(archive, search(bad));
+        CAPTURE(bad);
+        CHECK(error.find("bad search") != std::string::npos);
+        CHECK(error.find('\n') == std::string::npos);
+    }
+}
+
+TEST_CASE("filters: feed, category, date range, limit") {
+    auto archive = seeded();
+    ArticleQuery by_feed;
+    by_feed.feeds = {"cgtn-politics"};
+    CHECK(titles(archive.query(by_feed)) ==
+          std::vector<std::string>{test::seed_title, "Border areas: ethnic unity and stability"});
+    by_feed.feeds = {"no-such-feed"};
+    CHECK(query_error(archive, by_feed) == "unknown feed 'no-such-feed'");
+
+    ArticleQuery by_category;
+    by_category.category = "News";  // a folder matches its subfolders
+    CHECK(archive.query(by_category).size() == 5);
+    by_category.category = "News/Politics";
+    CHECK(archive.query(by_category).size() == 2);
+    by_category.category = "Politics";  // an entry's own category
+    CHECK(titles(archive.query(by_category)) == std::vector<std::string>{test::seed_title});
+    by_category.category = "cgtn";  // a feed tag
+    CHECK(archive.query(by_category).size() == 2);
+    by_category.category = "New";  // not a prefix of a folder name
+    CHECK(archive.query(by_category).empty());
+
+    ArticleQuery range;
+    range.since = utc(2024, 8, 22);
+    range.until = utc(2024, 8, 24);
+    CHECK(titles(archive.query(range)) ==
+          std::vector<std::string>{test::seed_title, titles(archive.query(range))[1]});
+    CHECK(archive.query(range).size() == 2);
+
+    ArticleQuery limited;
+    limited.limit = 2;
+    auto newest = archive.query(limited);
+    REQUIRE(newest.size() == 2);
+    CHECK(newest[0].title == "Chengdu hosts western development forum");
+    CHECK(newest[0].date == utc(2024, 8, 24));
+}
+
+TEST_CASE("after_id is a cursor: only newer ids, oldest first") {
+    auto archive = seeded();
+    ArticleQuery all;
+    all.limit = 0;
+    all.after_id = 0;
+    auto rows = archive.query(all);
+    REQUIRE(rows.size() == 5);
+    for (std::size_t i = 1; i < rows.size(); ++i) CHECK(rows[i].id > rows[i - 1].id);
+    ArticleQuery next;
+    next.after_id = rows[2].id;
+    next.limit = 1;
+    auto page = archive.query(next);
+    REQUIRE(page.size() == 1);
+    CHECK(page[0].id == rows[3].id);
+}
+
+TEST_CASE("show: an article with its entries, enclosures and revisions") {
+    auto archive = seeded();
+    auto energy_id = archive.query(search("hydro")).at(0).id;
+    auto energy = *archive.article(energy_id);
+    REQUIRE(energy.entries.size() == 1);
+    CHECK(energy.entries[0].entry.enclosures ==
+          std::vector<Enclosure>{{"https://news.cgtn.com/media/clean-energy.mp3", "audio/mpeg", 1048576}});
+    CHECK(energy.entries[0].text == "Solar, wind and hydro capacity across the western provinces.");
+    CHECK_FALSE(archive.article(9999).has_value());
+}
