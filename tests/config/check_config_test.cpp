@@ -4,14 +4,15 @@
 #include "config/helpers.hpp"
 #include "support/fixtures.hpp"
 
-using feedd::test::quote;
-using feedd::test::run_feedd;
+using feedd::test::feedd_run;
+using feedd::test::TempDir;
 
 TEST_CASE("check-config passes the repository's example configurations with a summary") {
     for (const auto* relative : {"../../feeds.toml", "../../systemd/feeds.toml"}) {
         CAPTURE(relative);
+        TempDir dir;
         const auto result =
-            run_feedd("--config " + quote(feedd::test::fixture_path(relative)) + " check-config");
+            feedd_run(dir.path(), {"--config", feedd::test::fixture_path(relative), "check-config"});
         CHECK(result.status == 0);
         CHECK(result.output.find("OK, 5 feeds in 4 categories") != std::string::npos);
         CHECK(result.output.find("archive: /") != std::string::npos);
@@ -20,7 +21,8 @@ TEST_CASE("check-config passes the repository's example configurations with a su
 
 TEST_CASE("check-config prints every problem and exits 1") {
     const auto path = feedd::test::fixture_path("configs/many-errors.toml");
-    const auto result = run_feedd("--config " + quote(path) + " check-config");
+    TempDir dir;
+    const auto result = feedd_run(dir.path(), {"--config", path, "check-config"});
     CHECK(result.status == 1);
     CHECK(result.output.find(path.string() + ":2:1: unknown key `databse`") != std::string::npos);
     CHECK(result.output.find(path.string() + ":28:2: unknown key `feeds`") != std::string::npos);
@@ -28,10 +30,10 @@ TEST_CASE("check-config prints every problem and exits 1") {
 }
 
 TEST_CASE("check-config names the archive --db points to and the warnings") {
-    feedd::test::TempDir dir;
-    feedd::test::write_file(dir / "feeds.toml", "[[feed]]\nurl = \"https://a.example/\"\n", 0666);
+    TempDir dir;
+    feedd::test::write_file_mode(dir / "feeds.toml", "[[feed]]\nurl = \"https://a.example/\"\n", 0666);
     const auto result =
-        run_feedd("--config " + quote(dir / "feeds.toml") + " --db /srv/archive.db check-config");
+        feedd_run(dir.path(), {"--config", dir / "feeds.toml", "--db", "/srv/archive.db", "check-config"});
     CHECK(result.status == 0);
     CHECK(result.output.find("OK, 1 feed\n") != std::string::npos);
     CHECK(result.output.find("archive: /srv/archive.db") != std::string::npos);
@@ -40,8 +42,8 @@ TEST_CASE("check-config names the archive --db points to and the warnings") {
 }
 
 TEST_CASE("check-config without any configuration says where it looked") {
-    feedd::test::TempDir dir;
-    const auto result = run_feedd("--config " + quote(dir / "absent.toml") + " check-config");
+    TempDir dir;
+    const auto result = feedd_run(dir.path(), {"--config", dir / "absent.toml", "check-config"});
     CHECK(result.status == 1);
     CHECK(result.output ==
           "feedd: configuration " + (dir / "absent.toml").string() + " (--config) does not exist\n");

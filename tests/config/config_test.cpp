@@ -222,8 +222,8 @@ TEST_CASE("a missing configuration is one line naming where feedd looked") {
     ::setenv("FEEDD_CONFIG", "elsewhere.toml", 1);
     CHECK_THROWS_WITH(config::find_config(std::nullopt),
                       doctest::Contains("elsewhere.toml ($FEEDD_CONFIG) does not exist"));
-    feedd::test::write_file(dir / "elsewhere.toml", "");
-    feedd::test::write_file(dir / "feeds.toml", "");
+    feedd::test::write_file_mode(dir / "elsewhere.toml", "");
+    feedd::test::write_file_mode(dir / "feeds.toml", "");
     CHECK(config::find_config(std::nullopt) == dir / "elsewhere.toml");
     CHECK(config::find_config(fs::path("feeds.toml")) == dir / "feeds.toml");
     ::unsetenv("FEEDD_CONFIG");
@@ -235,8 +235,8 @@ TEST_CASE("a missing configuration is one line naming where feedd looked") {
 
 TEST_CASE("files readable by others are warned about, not refused") {
     feedd::test::TempDir dir;
-    feedd::test::write_file(dir / "secret", "hunter2\n", 0644);
-    feedd::test::write_file(
+    feedd::test::write_file_mode(dir / "secret", "hunter2\n", 0644);
+    feedd::test::write_file_mode(
         dir / "feeds.toml",
         "[[feed]]\nurl = \"https://a.example/\"\nusername = \"u\"\npassword_file = \"secret\"\n", 0644);
     auto cfg = config::load_config(dir / "feeds.toml");
@@ -253,7 +253,7 @@ TEST_CASE("files readable by others are warned about, not refused") {
 
 TEST_CASE("secrets come from a file, a variable or a systemd credential") {
     feedd::test::TempDir dir;
-    feedd::test::write_file(dir / "password", "s3cret\n");
+    feedd::test::write_file_mode(dir / "password", "s3cret\n");
     CHECK(config::resolve_secret({SecretSource::Kind::file, (dir / "password").string()}) == "s3cret");
 
     ::setenv("FEEDD_TEST_PASSWORD", "from-env", 1);
@@ -262,7 +262,7 @@ TEST_CASE("secrets come from a file, a variable or a systemd credential") {
     CHECK_THROWS_WITH(config::resolve_secret({SecretSource::Kind::env, "FEEDD_TEST_PASSWORD"}),
                       doctest::Contains("$FEEDD_TEST_PASSWORD is not set"));
 
-    feedd::test::write_file(dir / "creds/vendor", "from-systemd");
+    feedd::test::write_file_mode(dir / "creds/vendor", "from-systemd");
     ::setenv("CREDENTIALS_DIRECTORY", (dir / "creds").c_str(), 1);
     CHECK(config::resolve_secret({SecretSource::Kind::credential, "vendor"}) == "from-systemd");
     ::unsetenv("CREDENTIALS_DIRECTORY");

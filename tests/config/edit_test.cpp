@@ -9,8 +9,8 @@ using namespace std::chrono_literals;
 using feedd::FeedSource;
 namespace config = feedd::config;
 namespace fs = std::filesystem;
-using feedd::test::read_file;
-using feedd::test::write_file;
+using feedd::test::slurp;
+using feedd::test::write_file_mode;
 
 namespace {
 
@@ -42,7 +42,7 @@ mode_t mode_of(const fs::path& path) {
 TEST_CASE("appended feeds leave the existing text as it was and read back the same") {
     feedd::test::TempDir dir;
     const fs::path path = dir / "feeds.toml";
-    write_file(path, original, 0640);
+    write_file_mode(path, original, 0640);
 
     FeedSource odd;
     odd.name = "quotes \"and\" \\backslashes\\";
@@ -61,7 +61,7 @@ TEST_CASE("appended feeds leave the existing text as it was and read back the sa
     plain.url = "https://plain.example/rss";
 
     config::append_feeds(path, {odd, plain});
-    const std::string text = read_file(path);
+    const std::string text = slurp(path);
     CHECK(text.starts_with(original));
     CHECK(mode_of(path) == 0640);
 
@@ -75,19 +75,19 @@ TEST_CASE("appended feeds leave the existing text as it was and read back the sa
 TEST_CASE("an append that would break the file writes nothing") {
     feedd::test::TempDir dir;
     const fs::path path = dir / "feeds.toml";
-    write_file(path, original);
+    write_file_mode(path, original);
     FeedSource duplicate;
     duplicate.name = "lwn-again";
     duplicate.url = "http://www.lwn.net/headlines/rss";
     CHECK_THROWS_AS(config::append_feeds(path, {duplicate}), config::ConfigError);
-    CHECK(read_file(path) == original);
+    CHECK(slurp(path) == original);
 
-    write_file(path, "[settings]\nconcurrency = 0\n");
+    write_file_mode(path, "[settings]\nconcurrency = 0\n");
     FeedSource fine;
     fine.name = "fine";
     fine.url = "https://fine.example/";
     CHECK_THROWS_AS(config::append_feeds(path, {fine}), config::ConfigError);
-    CHECK(read_file(path) == "[settings]\nconcurrency = 0\n");
+    CHECK(slurp(path) == "[settings]\nconcurrency = 0\n");
     CHECK(fs::directory_iterator(dir.path()) != fs::directory_iterator());
     std::size_t files = 0;
     for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path())) ++files;
@@ -97,29 +97,29 @@ TEST_CASE("an append that would break the file writes nothing") {
 TEST_CASE("a file without a final newline gets one before the appended block") {
     feedd::test::TempDir dir;
     const fs::path path = dir / "feeds.toml";
-    write_file(path, "# only a comment");
+    write_file_mode(path, "# only a comment");
     FeedSource feed;
     feed.name = "x";
     feed.url = "https://x.example/";
     config::append_feeds(path, {feed});
-    CHECK(read_file(path) == "# only a comment\n\n[[feed]]\nname = \"x\"\nurl = \"https://x.example/\"\n");
+    CHECK(slurp(path) == "# only a comment\n\n[[feed]]\nname = \"x\"\nurl = \"https://x.example/\"\n");
 }
 
 TEST_CASE("writing through a symbolic link replaces the target, not the link") {
     feedd::test::TempDir dir;
-    write_file(dir / "real/feeds.toml", "");
+    write_file_mode(dir / "real/feeds.toml", "");
     fs::create_symlink(dir / "real/feeds.toml", dir / "feeds.toml");
     config::write_file_atomically(dir / "feeds.toml", "# new\n");
     CHECK(fs::is_symlink(dir / "feeds.toml"));
-    CHECK(read_file(dir / "real/feeds.toml") == "# new\n");
+    CHECK(slurp(dir / "real/feeds.toml") == "# new\n");
 }
 
 TEST_CASE("removing a feed takes its block, sub-tables and comment, and nothing else") {
     feedd::test::TempDir dir;
     const fs::path path = dir / "feeds.toml";
-    write_file(path, original);
+    write_file_mode(path, original);
     config::remove_feed(path, "lwn");
-    CHECK(read_file(path) == R"(# My feeds. Keep this comment!
+    CHECK(slurp(path) == R"(# My feeds. Keep this comment!
 [settings]
 database = "feeds.db"   # next to this file
 
@@ -129,7 +129,7 @@ url = "https://feeds.bbci.co.uk/news/rss.xml"
 # tags = ["later"]
 )");
     config::remove_feed(path, "bbc");
-    CHECK(read_file(path) ==
+    CHECK(slurp(path) ==
           "# My feeds. Keep this comment!\n[settings]\ndatabase = \"feeds.db\"   # next to this file\n");
     CHECK_THROWS_WITH(config::remove_feed(path, "bbc"), doctest::Contains("no feed named \"bbc\""));
 }
@@ -138,21 +138,21 @@ TEST_CASE("a feed written inline is not edited behind the operator's back") {
     feedd::test::TempDir dir;
     const fs::path path = dir / "feeds.toml";
     const std::string text = "feed = [ { name = \"a\", url = \"https://a.example/\" } ]\n";
-    write_file(path, text);
+    write_file_mode(path, text);
     CHECK_THROWS_WITH(config::remove_feed(path, "a"), doctest::Contains("edit it by hand"));
-    CHECK(read_file(path) == text);
+    CHECK(slurp(path) == text);
 }
 
 TEST_CASE("enabling and disabling a feed edits one key") {
     feedd::test::TempDir dir;
     const fs::path path = dir / "feeds.toml";
-    write_file(path, original);
+    write_file_mode(path, original);
     CHECK(config::set_feed_enabled(path, "bbc", false));
-    CHECK(read_file(path).find("[[feed]]\nenabled = false\nname = \"bbc\"") != std::string::npos);
+    CHECK(slurp(path).find("[[feed]]\nenabled = false\nname = \"bbc\"") != std::string::npos);
     CHECK_FALSE(config::load_config(path).feeds[1].enabled);
     CHECK_FALSE(config::set_feed_enabled(path, "bbc", false));
     CHECK(config::set_feed_enabled(path, "bbc", true));
-    CHECK(read_file(path).find("[[feed]]\nenabled = true\nname = \"bbc\"") != std::string::npos);
+    CHECK(slurp(path).find("[[feed]]\nenabled = true\nname = \"bbc\"") != std::string::npos);
     CHECK(config::load_config(path).feeds[1].enabled);
     CHECK_FALSE(config::set_feed_enabled(path, "lwn", true));  // absent means enabled
 }

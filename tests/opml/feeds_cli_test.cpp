@@ -14,12 +14,11 @@ namespace config = feedd::config;
 namespace opml = feedd::opml;
 namespace fs = std::filesystem;
 using feedd::FeedSource;
-using feedd::test::quote;
-using feedd::test::read_file;
+using feedd::test::feedd_run;
 using feedd::test::read_fixture;
-using feedd::test::run_feedd;
+using feedd::test::slurp;
 using feedd::test::TempDir;
-using feedd::test::write_file;
+using feedd::test::write_file_mode;
 
 namespace {
 
@@ -74,10 +73,10 @@ TEST_CASE("an import compares URLs the way the configuration does") {
 TEST_CASE("import-opml appends to feeds.toml, keeping what was there") {
     TempDir dir;
     const fs::path path = dir / "feeds.toml";
-    write_file(path, existing, 0640);
+    write_file_mode(path, existing, 0640);
     const auto plan = cli::import_opml_text(path, read_fixture("opml/feedly.opml"), false);
     CHECK(plan.added.size() == 3);
-    const std::string text = read_file(path);
+    const std::string text = slurp(path);
     CHECK(text.starts_with(existing));
     const auto cfg = config::load_config(path);
     REQUIRE(cfg.feeds.size() == 4);
@@ -96,18 +95,18 @@ TEST_CASE("import-opml appends to feeds.toml, keeping what was there") {
     const auto again = cli::import_opml_text(path, read_fixture("opml/feedly.opml"), false);
     CHECK(again.added.empty());
     CHECK(again.present.size() == 3);
-    CHECK(read_file(path) == text);
+    CHECK(slurp(path) == text);
     CHECK(cli::describe_import(again, path, false).find("Already present: 3") != std::string::npos);
 }
 
 TEST_CASE("import-opml --dry-run reports and writes nothing") {
     TempDir dir;
     const fs::path path = dir / "feeds.toml";
-    write_file(path, existing);
+    write_file_mode(path, existing);
     const auto plan = cli::import_opml_text(path, read_fixture("opml/quirks.opml"), true);
     CHECK(plan.added.size() == 5);
     CHECK(plan.skipped.size() == 5);
-    CHECK(read_file(path) == existing);
+    CHECK(slurp(path) == existing);
     const std::string report = cli::describe_import(plan, path, true);
     CHECK(report.find("Would add 5 feeds") != std::string::npos);
     CHECK(report.find("  - Gopher hole: not an http(s) URL: gopher://gopher.example/feed") !=
@@ -119,11 +118,11 @@ TEST_CASE("import-opml --dry-run reports and writes nothing") {
 TEST_CASE("bad OPML leaves feeds.toml as it was") {
     TempDir dir;
     const fs::path path = dir / "feeds.toml";
-    write_file(path, existing);
+    write_file_mode(path, existing);
     for (const auto* fixture : {"opml/not-xml.opml", "opml/not-opml.xml", "opml/billion-laughs.opml"}) {
         CAPTURE(fixture);
         CHECK_THROWS_AS(cli::import_opml_text(path, read_fixture(fixture), false), opml::OpmlError);
-        CHECK(read_file(path) == existing);
+        CHECK(slurp(path) == existing);
     }
     std::size_t files = 0;
     for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir.path())) ++files;
@@ -133,10 +132,10 @@ TEST_CASE("bad OPML leaves feeds.toml as it was") {
 TEST_CASE("an import into a feeds.toml that does not load changes nothing") {
     TempDir dir;
     const fs::path path = dir / "feeds.toml";
-    write_file(path, "[settings]\nconcurency = 3\n");
+    write_file_mode(path, "[settings]\nconcurency = 3\n");
     CHECK_THROWS_AS(cli::import_opml_text(path, read_fixture("opml/feedly.opml"), false),
                     config::ConfigError);
-    CHECK(read_file(path) == "[settings]\nconcurency = 3\n");
+    CHECK(slurp(path) == "[settings]\nconcurency = 3\n");
 }
 
 TEST_CASE("round trip through feeds.toml: import, export, import gives the same feed list") {
@@ -162,14 +161,14 @@ TEST_CASE("round trip through feeds.toml: import, export, import gives the same 
 TEST_CASE("feeds add validates the URL, derives a name and refuses duplicates") {
     TempDir dir;
     const fs::path path = dir / "feeds.toml";
-    write_file(path, existing);
+    write_file_mode(path, existing);
     CHECK_THROWS_AS(cli::add_feed(path, "ftp://files.example/feed", "", ""), cli::UsageError);
     CHECK_THROWS_AS(cli::add_feed(path, "https://ok.example/", "-bad", ""), cli::UsageError);
     CHECK_THROWS_WITH(cli::add_feed(path, "http://www.lwn.net/headlines/rss", "", ""),
                       doctest::Contains("already configured as feed \"lwn\""));
     CHECK_THROWS_WITH(cli::add_feed(path, "https://other.example/", "lwn", ""),
                       doctest::Contains("a feed named \"lwn\" exists already"));
-    CHECK(read_file(path) == existing);
+    CHECK(slurp(path) == existing);
 
     const auto added =
         cli::add_feed(path, "https://www.cgtn.com/subscribe/rss/section/china.xml", "", "News/Asia");
@@ -178,12 +177,12 @@ TEST_CASE("feeds add validates the URL, derives a name and refuses duplicates") 
     REQUIRE(cfg.feeds.size() == 2);
     CHECK(cfg.feeds[1] == added);
     CHECK(cfg.feeds[1].category == "News/Asia");
-    CHECK(read_file(path).starts_with(existing));
+    CHECK(slurp(path).starts_with(existing));
 }
 
 TEST_CASE("feeds list shows the archive's view and never credentials") {
     TempDir dir;
-    write_file(dir / "feeds.toml", R"([[feed]]
+    write_file_mode(dir / "feeds.toml", R"([[feed]]
 name = "private"
 url = "https://intranet.example/rss"
 category = "Work"
@@ -247,8 +246,8 @@ url = "https://fresh.example/rss"
 
 TEST_CASE("export takes titles and site links from the archive and marks gone feeds") {
     TempDir dir;
-    write_file(dir / "feeds.toml",
-               existing + "\n[[feed]]\nname = \"dead\"\nurl = \"https://dead.example/\"\n");
+    write_file_mode(dir / "feeds.toml",
+                    existing + "\n[[feed]]\nname = \"dead\"\nurl = \"https://dead.example/\"\n");
     const auto cfg = config::load_config(dir / "feeds.toml");
     feedd::store::FeedSummary lwn;
     lwn.name = "lwn";
@@ -268,59 +267,61 @@ TEST_CASE("export takes titles and site links from the archive and marks gone fe
 TEST_CASE("the feedd binary: import-opml, export-opml, feeds add and remove") {
     TempDir dir;
     const fs::path path = dir / "feeds.toml";
-    write_file(path, existing);
-    const std::string config = "--config " + quote(path) + " ";
+    write_file_mode(path, existing);
+    const auto feedd = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {"--config", path.string()});
+        return feedd_run(dir.path(), std::move(args));
+    };
 
-    auto result = run_feedd(config + "import-opml --dry-run " +
-                            quote(feedd::test::fixture_path("opml/inoreader.opml")));
+    auto result = feedd({"import-opml", "--dry-run", feedd::test::fixture_path("opml/inoreader.opml")});
     CHECK(result.status == 0);
     CHECK(result.output.find("Would add 4 feeds") != std::string::npos);
-    CHECK(read_file(path) == existing);
+    CHECK(slurp(path) == existing);
 
-    result = run_feedd(config + "import-opml " + quote(feedd::test::fixture_path("opml/not-opml.xml")));
+    result = feedd({"import-opml", feedd::test::fixture_path("opml/not-opml.xml")});
     CHECK(result.status == 1);
     CHECK(result.output.find("not-opml.xml: not OPML: the root element is <rss>") != std::string::npos);
-    CHECK(read_file(path) == existing);
+    CHECK(slurp(path) == existing);
 
-    result = run_feedd(config + "import-opml " + quote(feedd::test::fixture_path("opml/inoreader.opml")));
+    result = feedd({"import-opml", feedd::test::fixture_path("opml/inoreader.opml")});
     CHECK(result.status == 0);
     CHECK(result.output.find("Added 4 feeds") != std::string::npos);
     CHECK(result.output.find("systemctl reload feedd") != std::string::npos);
 
-    result = run_feedd(config + "export-opml -o " + quote(dir / "out.opml"));
+    result = feedd({"export-opml", "-o", dir / "out.opml"});
     CHECK(result.status == 0);
-    const auto exported = opml::import_opml(read_file(dir / "out.opml"));
+    const auto exported = opml::import_opml(slurp(dir / "out.opml"));
     CHECK(exported.feeds.size() == 5);
     CHECK(exported.feeds[0].name == "lwn");
 
-    result = run_feedd(config +
-                       "feeds add https://planet.debian.org/rss20.xml --name planet-debian --category Tech");
+    result = feedd({"feeds", "add", "https://planet.debian.org/rss20.xml", "--name", "planet-debian",
+                    "--category", "Tech"});
     CHECK(result.status == 0);
     CHECK(by_name(config::load_config(path).feeds, "planet-debian").category == "Tech");
 
-    result = run_feedd(config + "feeds add gopher://old.example/");
+    result = feedd({"feeds", "add", "gopher://old.example/"});
     CHECK(result.status == 2);
 
-    result = run_feedd(config + "feeds remove planet-debian --purge");
+    result = feedd({"feeds", "remove", "planet-debian", "--purge"});
     CHECK(result.status == 1);
     CHECK(result.output.find("not supported yet") != std::string::npos);
     CHECK(config::load_config(path).feeds.size() == 6);
 
-    result = run_feedd(config + "feeds remove planet-debian");
+    result = feedd({"feeds", "remove", "planet-debian"});
     CHECK(result.status == 0);
     CHECK(result.output.find("its articles stay in the archive") != std::string::npos);
     CHECK(config::load_config(path).feeds.size() == 5);
 
-    result = run_feedd(config + "feeds disable lwn");
+    result = feedd({"feeds", "disable", "lwn"});
     CHECK(result.status == 0);
     CHECK_FALSE(by_name(config::load_config(path).feeds, "lwn").enabled);
-    CHECK(read_file(path).find("url = \"https://lwn.net/headlines/rss\"   # the best") != std::string::npos);
+    CHECK(slurp(path).find("url = \"https://lwn.net/headlines/rss\"   # the best") != std::string::npos);
 }
 
 TEST_CASE("the first import creates the feeds.toml named by --config") {
     TempDir dir;
-    const auto result = run_feedd("--config " + quote(dir / "new.toml") + " import-opml " +
-                                  quote(feedd::test::fixture_path("opml/miniflux.opml")));
+    const auto result = feedd_run(dir.path(), {"--config", dir / "new.toml", "import-opml",
+                                               feedd::test::fixture_path("opml/miniflux.opml")});
     CHECK(result.status == 0);
     const auto cfg = config::load_config(dir / "new.toml");
     CHECK(cfg.feeds.size() == 4);
@@ -330,7 +331,7 @@ TEST_CASE("the first import creates the feeds.toml named by --config") {
 TEST_CASE("feeds list, export-opml and feeds enable read and reset what the archive learned") {
     TempDir dir;
     const fs::path path = dir / "feeds.toml";
-    write_file(path, existing + "\n[[feed]]\nname = \"dead\"\nurl = \"https://dead.example/rss\"\n");
+    write_file_mode(path, existing + "\n[[feed]]\nname = \"dead\"\nurl = \"https://dead.example/rss\"\n");
     const auto cfg = config::load_config(path);
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     {
@@ -361,20 +362,23 @@ TEST_CASE("feeds list, export-opml and feeds enable read and reset what the arch
         gone.configured_url = cfg.feeds[1].url;
         archive.commit_poll(cfg.feeds[1], nullptr, gone, now);
     }
-    const std::string config = "--config " + quote(path) + " ";
+    const auto feedd = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {"--config", path.string()});
+        return feedd_run(dir.path(), std::move(args));
+    };
 
-    auto result = run_feedd(config + "feeds list");
+    auto result = feedd({"feeds", "list"});
     CHECK(result.status == 0);
     CHECK(result.output.find("lwn   ok      1 ") != std::string::npos);
     CHECK(result.output.find("dead  gone    0 ") != std::string::npos);
     CHECK(result.output.find("HTTP 410 Gone") != std::string::npos);
 
-    result = run_feedd(config + "feeds list --format json");
+    result = feedd({"feeds", "list", "--format", "json"});
     CHECK(result.status == 0);
     CHECK(result.output.find("\"title\": \"LWN.net\"") != std::string::npos);
     CHECK(result.output.find("\"status\": \"gone\"") != std::string::npos);
 
-    result = run_feedd(config + "export-opml");
+    result = feedd({"export-opml"});
     CHECK(result.status == 0);
     const auto exported = opml::import_opml(result.output);
     REQUIRE(exported.feeds.size() == 2);
@@ -382,14 +386,14 @@ TEST_CASE("feeds list, export-opml and feeds enable read and reset what the arch
     CHECK(exported.feeds[1].name == "dead");
     CHECK_FALSE(exported.feeds[1].enabled);
 
-    result = run_feedd(config + "feeds enable dead");
+    result = feedd({"feeds", "enable", "dead"});
     CHECK(result.status == 0);
     const auto state =
         feedd::store::Archive::open(dir / "feedd.db", feedd::store::OpenMode::read_only).feed_state("dead");
     CHECK_FALSE(state.gone);
     CHECK(state.consecutive_failures == 0);
 
-    result = run_feedd(config + "--db " + quote(dir / "missing.db") + " feeds list");
+    result = feedd({"--db", dir / "missing.db", "feeds", "list"});
     CHECK(result.status == 1);
     CHECK_FALSE(fs::exists(dir / "missing.db"));
 }
