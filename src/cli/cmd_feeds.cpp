@@ -72,7 +72,16 @@ void reset_learned_state(const fs::path& database, const FeedSource& feed) {
     if (!state.gone && state.moved_to.empty() && state.redirect_candidate.empty() &&
         state.consecutive_failures == 0)
         return;
-    auto archive = store::Archive::open(database, store::OpenMode::read_write);
+    auto archive = [&] {
+        try {
+            return store::Archive::open(database, store::OpenMode::read_write);
+        } catch (const store::ArchiveBusy& busy) {
+            throw std::runtime_error(
+                std::string(busy.what()) + ": feed \"" + feed.name + "\" is marked " +
+                (state.gone ? "gone" : "failing or moved") +
+                " there; stop the daemon (systemctl stop feedd), run this again, then start it");
+        }
+    }();
     state.gone = false;
     state.moved_to.clear();
     state.redirect_candidate.clear();

@@ -307,6 +307,11 @@ class Validator {
             add(at("min_interval"), "`min_interval` (" + format_duration(settings.min_interval) +
                                         ") is longer than `max_interval` (" +
                                         format_duration(settings.max_interval) + ")");
+        } else if (settings.interval < settings.min_interval || settings.interval > settings.max_interval) {
+            add(at("interval"), "`interval` (" + format_duration(settings.interval) +
+                                    ") is outside min_interval..max_interval (" +
+                                    format_duration(settings.min_interval) + ".." +
+                                    format_duration(settings.max_interval) + ")");
         }
     }
 

@@ -182,6 +182,10 @@ TEST_CASE("limits are checked") {
                                 "interval = \"5m\"\n"),
                     "5:12: `interval` (5m) is outside min_interval..max_interval (1h..1d)"));
     CHECK(has_problem(problems_of("[settings]\nmax_body = \"16 parsecs\"\n"), "must be a size"));
+    CHECK(has_problem(problems_of("[settings]\ninterval = \"2d\"\n"),
+                      "2:12: `interval` (2d) is outside min_interval..max_interval (15m..1d)"));
+    CHECK(has_problem(problems_of("[settings]\nmin_interval = \"2h\"\n"),
+                      "1:1: `interval` (1h) is outside min_interval..max_interval (2h..1d)"));
     CHECK(has_problem(problems_of("[settings]\nproxy = \"proxy:3128\"\n"), "`proxy` must be a URL"));
 }
 

@@ -386,6 +386,15 @@ TEST_CASE("feeds list, export-opml and feeds enable read and reset what the arch
     CHECK(exported.feeds[1].name == "dead");
     CHECK_FALSE(exported.feeds[1].enabled);
 
+    {
+        // While a daemon holds the archive, what it learned cannot be reset: say so, change nothing.
+        auto daemon = feedd::store::Archive::open(dir / "feedd.db", feedd::store::OpenMode::read_write);
+        const std::string before = slurp(path);
+        result = feedd({"feeds", "enable", "dead"});
+        CHECK(result.status == 1);
+        CHECK(result.output.find("stop the daemon") != std::string::npos);
+        CHECK(slurp(path) == before);
+    }
     result = feedd({"feeds", "enable", "dead"});
     CHECK(result.status == 0);
     const auto state =
