@@ -38,7 +38,7 @@ struct Config {
     std::filesystem::path path;  // the file it came from, absolute
     Settings settings;
     std::vector<FeedSource> feeds;      // in file order; names unique, derived from the URL when absent
-    std::vector<std::string> warnings;  // "file: message", e.g. a config file readable by others
+    std::vector<std::string> warnings;  // one line each, e.g. a config file readable by others
 };
 
 // Every problem found, each "file:line:column: message", ordered by position.
@@ -57,8 +57,8 @@ std::filesystem::path find_config(const std::optional<std::filesystem::path>& fl
 
 // Throws ConfigError (all problems at once) or std::runtime_error when the file cannot be read.
 Config load_config(const std::filesystem::path& path);
-// Relative paths in `text` are taken relative to `path`'s folder; no file system access except
-// the permission warnings of files that exist.
+// Relative paths in `text` are taken relative to `path`'s folder. Reads nothing but the status of
+// the files `text` names (password and CA files), for warnings.
 Config parse_config(std::string_view text, const std::filesystem::path& path);
 
 // "500ms", "30s", "30m", "1h", "1d", "1w", also combined ("1h30m"); "0" is zero.
