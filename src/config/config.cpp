@@ -593,18 +593,35 @@ Parsed parse_recovering(std::string_view text, const fs::path& path) {
             } else {
                 description = "TOML syntax error: " + description;
             }
-            result.syntax_errors.push_back({at.line, at.column, description});
-            if (at.line == 0 || blanked.contains(at.line)) return result;
+            if (at.line == 0 || blanked.contains(at.line)) {
+                result.syntax_errors.push_back({at.line, at.column, description});
+                return result;
+            }
             blanked.insert(at.line);
             std::size_t start = 0;
             for (std::uint32_t line = 1; line < at.line && start != std::string::npos; ++line) {
                 start = work.find('\n', start);
                 if (start != std::string::npos) ++start;
             }
-            if (start == std::string::npos || start >= work.size()) return result;
+            if (start == std::string::npos || start >= work.size()) {
+                result.syntax_errors.push_back({at.line, at.column, description});
+                return result;
+            }
             std::size_t end = work.find('\n', start);
             if (end == std::string::npos) end = work.size();
             const std::string_view line_text = std::string_view(work).substr(start, end - start);
+            // toml++ reports a string left open as a line break it may not contain.
+            const std::string_view content =
+                line_text.ends_with('\r') ? line_text.substr(0, line_text.size() - 1) : line_text;
+            const auto code_points =
+                static_cast<std::uint32_t>(std::count_if(content.begin(), content.end(), [](char c) {
+                    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+                }));
+            // Then the offending character is the line break just past the line's text.
+            if (at.column > code_points && description.find("control characters") != std::string::npos) {
+                description = "TOML syntax error: a string is not closed (its closing quote is missing)";
+            }
+            result.syntax_errors.push_back({at.line, at.column, description});
             const auto first = line_text.find_first_not_of(" \t");
             std::string replacement;
             if (first != std::string_view::npos && line_text[first] == '[') {

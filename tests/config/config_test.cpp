@@ -163,10 +163,17 @@ TEST_CASE("several TOML syntax errors are reported, not only the first") {
         problems = error.problems();
     }
     REQUIRE(problems.size() == 4);
-    CHECK(problems[0].starts_with(path.string() + ":2:15: TOML syntax error in string"));
+    CHECK(problems[0] ==
+          path.string() + ":2:15: TOML syntax error: a string is not closed (its closing quote is missing)");
     CHECK(problems[1].starts_with(path.string() + ":3:17: TOML syntax error"));
     CHECK(problems[2].starts_with(path.string() + ":5:6: TOML syntax error in table header"));
     CHECK(problems[3].starts_with(path.string() + ":11:11: TOML syntax error"));
+}
+
+TEST_CASE("a string left open is named as such, also in a file with CRLF line ends") {
+    CHECK(problems_of("[[feed]]\r\nurl = \"https://b.example/\r\n") ==
+          std::vector<std::string>{"/etc/feedd/feeds.toml:2:26: TOML syntax error: a string is not closed "
+                                   "(its closing quote is missing)"});
 }
 
 TEST_CASE("limits are checked") {
