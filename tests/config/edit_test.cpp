@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "config/helpers.hpp"
 #include "feedd/config/config.hpp"
@@ -155,4 +156,19 @@ TEST_CASE("enabling and disabling a feed edits one key") {
     CHECK(slurp(path).find("[[feed]]\nenabled = true\nname = \"bbc\"") != std::string::npos);
     CHECK(config::load_config(path).feeds[1].enabled);
     CHECK_FALSE(config::set_feed_enabled(path, "lwn", true));  // absent means enabled
+}
+
+TEST_CASE("an edit keeps the file's owner and group") {
+    // Only root can give a file away; other users run the mode test above.
+    if (::geteuid() != 0) return;
+    feedd::test::TempDir dir;
+    const fs::path path = dir / "feeds.toml";
+    write_file_mode(path, original, 0640);
+    REQUIRE(::chown(path.c_str(), 65534, 65534) == 0);
+    REQUIRE(config::set_feed_enabled(path, "lwn", false));
+    struct stat info {};
+    REQUIRE(::stat(path.c_str(), &info) == 0);
+    CHECK(info.st_uid == 65534);
+    CHECK(info.st_gid == 65534);
+    CHECK((info.st_mode & 07777) == 0640);
 }
