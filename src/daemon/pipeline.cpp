@@ -19,11 +19,19 @@ constexpr int kMaxPendingWrites = 64;
 constexpr auto kSpreadStep = std::chrono::milliseconds(100);
 constexpr auto kSpreadWindow = std::chrono::minutes(10);
 
-// Steps between first polls so that `count` of them fit in the spread window.
-std::chrono::milliseconds spread_step(std::size_t count) {
-    if (count == 0) return kSpreadStep;
-    const auto fit = std::chrono::milliseconds(kSpreadWindow) / static_cast<long>(count);
-    return std::min<std::chrono::milliseconds>(kSpreadStep, fit);
+schedule::HostLimits limits_for(const config::Settings& settings) {
+    schedule::HostLimits limits;
+    limits.concurrency = static_cast<std::size_t>(settings.concurrency);
+    limits.per_host = static_cast<std::size_t>(settings.per_host);
+    limits.per_host_gap = settings.per_host_gap;
+    return limits;
+}
+
+schedule::Instant to_instant(WallTime t) { return std::chrono::time_point_cast<Duration>(t); }
+
+// How long `count` first polls are spread over: a step each, within the window.
+Duration spread_window(std::size_t count) {
+    return std::min<Duration>(kSpreadWindow, kSpreadStep * static_cast<long>(count));
 }
 
 // What `on_new` gets on stdin: one JSON object per new article.
@@ -80,6 +88,7 @@ Pipeline::Pipeline(boost::asio::io_context& io, fetch::Fetcher& fetcher, Writer&
       states_(std::move(states)),
       once_(once),
       on_new_(on_new),
+      gate_(limits_for(config_.settings)),
       timer_(io),
       grace_timer_(io) {
     for (const auto& feed : config_.feeds) sources_[feed.name] = feed;
@@ -128,9 +137,21 @@ void Pipeline::schedule_from_state(WallTime now) {
             fresh.push_back(name);
         }
     }
-    // A stampede of first polls would hit every host at once after an import; spread them.
-    const auto step = spread_step(fresh.size());
-    for (std::size_t i = 0; i < fresh.size(); ++i) schedule(fresh[i], now + step * i);
+    spread(fresh, now);
+}
+
+void Pipeline::spread(const std::vector<std::string>& names, WallTime now) {
+    // A stampede of first polls would hit every host at once after a start or an import.
+    const auto window = spread_window(names.size());
+    const auto seconds = to_seconds(now);
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (busy_.count(names[i])) continue;
+        const double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+        FeedState never_polled;
+        const auto due = schedule::first_due(never_polled, i, names.size(), seconds, window, jitter);
+        // first_due works in seconds; keep sub-second spreading for short windows.
+        schedule(names[i], std::max(now, WallTime(due) + (now - WallTime(seconds))));
+    }
 }
 
 void Pipeline::reconfigure(config::Config config, WallTime now) {
@@ -150,7 +171,7 @@ void Pipeline::reconfigure(config::Config config, WallTime now) {
                 }
                 due_of_.erase(d);
             }
-            for (auto& [key, host] : hosts_) std::erase(host.ready, name);
+            for (auto& [key, ready] : ready_) std::erase(ready, name);
             log_info(name + ": no longer polled (removed or disabled in the configuration; its articles stay)");
         } else if (it->second.url != old.url) {
             fresh.push_back(name);
@@ -162,11 +183,8 @@ void Pipeline::reconfigure(config::Config config, WallTime now) {
     sources_ = std::move(next);
     config_ = std::move(config);
     writer_.post([feeds = config_.feeds](store::Archive& archive) { archive.sync_feeds(feeds); });
-    const auto step = spread_step(fresh.size());
-    for (std::size_t i = 0; i < fresh.size(); ++i) {
-        log_info(fresh[i] + ": scheduled (new or changed in the configuration)");
-        if (!busy_.count(fresh[i])) schedule(fresh[i], now + step * i);
-    }
+    for (const auto& name : fresh) log_info(name + ": scheduled (new or changed in the configuration)");
+    spread(fresh, now);
     dispatch();
 }
 
@@ -188,49 +206,42 @@ void Pipeline::arm_timer(WallTime when) {
 void Pipeline::dispatch() {
     if (stopping_) return;
     const auto now = WallClock::now();
-    const auto& settings = config_.settings;
     while (!due_.empty() && due_.begin()->first <= now) {
         const auto name = due_.begin()->second;
         due_.erase(due_.begin());
         due_of_.erase(name);
         const auto* feed = source(name);
         if (!feed || busy_.count(name)) continue;
-        const auto state = state_of(name);
-        const auto key = fetch::registered_domain(url_host(effective_url(*feed, reconcile_with_config(*feed, state))));
-        auto& ready = hosts_[key].ready;
+        const auto state = reconcile_with_config(*feed, state_of(name));
+        auto& ready = ready_[fetch::registered_domain(url_host(effective_url(*feed, state)))];
         if (std::find(ready.begin(), ready.end(), name) == ready.end()) ready.push_back(name);
     }
     auto wake = due_.empty() ? WallTime::max() : due_.begin()->first;
-    for (auto it = hosts_.begin(); it != hosts_.end();) {
-        auto& [key, host] = *it;
-        while (!host.ready.empty()) {
-            if (in_flight_ >= settings.concurrency || pending_writes_ >= kMaxPendingWrites) break;
-            if (host.in_flight >= settings.per_host) break;
-            const auto earliest = host.last_start + settings.per_host_gap;
-            if (earliest > now) {
-                wake = std::min(wake, earliest);
+    for (auto it = ready_.begin(); it != ready_.end();) {
+        auto& [key, ready] = *it;
+        while (!ready.empty() && pending_writes_ < kMaxPendingWrites) {
+            const auto earliest = gate_.earliest_start(key, to_instant(now));
+            if (!earliest) break;  // a limit on requests in flight: a completion dispatches again
+            if (*earliest > to_instant(now)) {
+                wake = std::min(wake, WallTime(*earliest));
                 break;
             }
-            const auto name = host.ready.front();
-            host.ready.pop_front();
-            start(name, host, key);
+            const auto name = ready.front();
+            ready.pop_front();
+            start(name, key);
         }
-        if (host.ready.empty() && host.in_flight == 0 && host.last_start + settings.per_host_gap <= now) {
-            it = hosts_.erase(it);
-        } else {
-            ++it;
-        }
+        it = ready.empty() ? ready_.erase(it) : std::next(it);
     }
+    gate_.prune(to_instant(now));
     if (wake != timer_at_) arm_timer(wake);
     check_idle();
 }
 
-void Pipeline::start(const std::string& name, Host& host, const std::string& host_key) {
+void Pipeline::start(const std::string& name, const std::string& host_key) {
     const auto& feed = sources_.at(name);
     const auto& settings = config_.settings;
     const auto state = reconcile_with_config(feed, state_of(name));
-    host.in_flight += 1;
-    host.last_start = WallClock::now();
+    gate_.on_start(host_key, to_instant(WallClock::now()));
     in_flight_ += 1;
     busy_.insert(name);
 
@@ -268,7 +279,18 @@ void Pipeline::start(const std::string& name, Host& host, const std::string& hos
 
 void Pipeline::on_fetched(const std::string& name, const std::string& host_key, FetchResult result) {
     in_flight_ -= 1;
-    if (auto it = hosts_.find(host_key); it != hosts_.end()) it->second.in_flight -= 1;
+    const auto now = WallClock::now();
+    gate_.on_finish(host_key, to_instant(now), result.status, result.retry_after, name);
+    switch (outage_.record(host_key, result.error, to_seconds(now))) {
+        case schedule::OutageDetector::Change::began:
+            log_warning("network outage: every recent fetch failed at the network level; failures do not count against feeds");
+            break;
+        case schedule::OutageDetector::Change::ended:
+            log_info("network outage over: fetches succeed again");
+            break;
+        case schedule::OutageDetector::Change::none: break;
+    }
+    const bool outage = outage_.in_outage() && schedule::OutageDetector::network_level(result.error);
     const auto* feed = source(name);
     if ((result.error == FetchErrorKind::cancelled && stopping_) || !feed) {
         // Cut short by a stop or a reload that removed the feed: nothing learned, nothing written.
@@ -282,7 +304,7 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
     const auto policy = policy_for(config_.settings, *feed);
     const double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
     const auto retry_on_store_failure = config_.settings.min_interval;
-    writer_.post([this, feed = *feed, state, policy, jitter, retry_on_store_failure, host_key, hooks = on_new_,
+    writer_.post([this, feed = *feed, state, policy, jitter, retry_on_store_failure, host_key, hooks = on_new_, outage,
                   result = std::move(result)](store::Archive& archive) mutable {
         const auto wall_now = WallClock::now();
         const auto now = to_seconds(wall_now);
@@ -294,7 +316,13 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
             result.body.shrink_to_fit();
         }
         auto refresh = apply_fetch(feed, state, result, std::move(parsed), now);
-        const auto next = schedule::next_due(policy, refresh.state, refresh.outcome, now, jitter);
+        auto next = schedule::next_due(policy, state, refresh.outcome, now, jitter);
+        if (outage) {
+            // Our network is down, not the feed: this failure does not count, and the feed is
+            // tried again soon so that polling resumes promptly.
+            refresh.state.consecutive_failures = state.consecutive_failures;
+            next = schedule::outage_due(policy, now, jitter);
+        }
         refresh.state.next_poll = next;
         std::optional<FeedState> written;
         auto next_wall = WallTime(next);
@@ -350,10 +378,7 @@ void Pipeline::check_idle() {
         }
         return;
     }
-    if (!once_ || !due_.empty()) return;
-    for (const auto& [key, host] : hosts_) {
-        if (!host.ready.empty()) return;
-    }
+    if (!once_ || !due_.empty() || !ready_.empty()) return;
     if (auto idle = std::exchange(on_idle, nullptr)) idle();
 }
 
@@ -365,7 +390,7 @@ void Pipeline::stop(std::chrono::milliseconds grace, std::function<void()> done)
     timer_at_ = WallTime::max();
     due_.clear();
     due_of_.clear();
-    for (auto& [key, host] : hosts_) host.ready.clear();
+    ready_.clear();
     if (in_flight_ > 0) {
         log_info("stopping: waiting up to " + std::to_string(grace.count()) + " ms for " +
                  std::to_string(in_flight_) + " fetch(es) in flight");

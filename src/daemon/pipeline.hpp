@@ -20,6 +20,7 @@
 #include "feedd/daemon/daemon.hpp"
 #include "feedd/fetch/fetch.hpp"
 #include "feedd/model/model.hpp"
+#include "feedd/schedule/schedule.hpp"
 
 namespace feedd::daemon {
 
@@ -59,15 +60,10 @@ class Pipeline {
     std::optional<WallTime> next_due() const;
 
   private:
-    struct Host {
-        std::deque<std::string> ready;  // due feeds of this host, oldest first
-        int in_flight = 0;
-        WallTime last_start{};
-    };
-
     void dispatch();
+    void spread(const std::vector<std::string>& names, WallTime now);
     void arm_timer(WallTime when);
-    void start(const std::string& name, Host& host, const std::string& host_key);
+    void start(const std::string& name, const std::string& host_key);
     void on_fetched(const std::string& name, const std::string& host_key, FetchResult result);
     void on_written(const std::string& name, const std::string& host_key, std::optional<FeedState> state,
                     WallTime next, PollReport report);
@@ -86,7 +82,9 @@ class Pipeline {
 
     std::multimap<WallTime, std::string> due_;     // time -> feed
     std::map<std::string, WallTime> due_of_;       // feed -> its entry in due_
-    std::map<std::string, Host> hosts_;            // registered domain -> politeness state
+    std::map<std::string, std::deque<std::string>> ready_;  // registered domain -> due feeds, oldest first
+    schedule::HostGate gate_;
+    schedule::OutageDetector outage_;
     std::set<std::string> busy_;                   // feeds fetched or being written
     int in_flight_ = 0;
     int pending_writes_ = 0;

@@ -1,6 +1,8 @@
 // The command line's contract: help, version, usage errors, exit statuses.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "support/process.hpp"
 
 using feedd::test::run_feedd;

@@ -2,6 +2,7 @@
 // Output goes to files (no pipes to drain, so no deadlock on large output).
 #pragma once
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
