@@ -1,7 +1,6 @@
 // Test helpers for code that writes files or runs the feedd binary (on top of support/process.hpp).
 #pragma once
 
-#include <fcntl.h>  // support/process.hpp uses O_* without including it
 #include <sys/stat.h>
 
 #include <filesystem>
