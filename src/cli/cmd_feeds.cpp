@@ -115,6 +115,7 @@ std::string describe_config(const config::Config& config, const std::optional<fs
     if (!categories.empty()) out << " in " << plural(categories.size(), "category", "categories");
     out << "\narchive: " << (db_flag ? *db_flag : config.settings.database).string() << '\n';
     for (const auto& warning : config.warnings) out << "warning: " << warning << '\n';
+    for (const auto& note : config.notes) out << "note: " << note << '\n';
     return out.str();
 }
 

@@ -633,18 +633,33 @@ Parsed parse_recovering(std::string_view text, const fs::path& path) {
     return result;
 }
 
-void check_config_file_mode(const fs::path& path, std::vector<std::string>& warnings) {
+// A feeds.toml that others can read is the norm in /etc; it only matters when the file holds
+// something private. One that others can write lets them choose what feedd runs (on_new).
+void check_config_file_mode(Config& config) {
     struct stat info {};
-    if (::stat(path.c_str(), &info) != 0) return;
+    if (::stat(config.path.c_str(), &info) != 0) return;
+    const std::string file = config.path.string();
     if (info.st_mode & (S_IWOTH | S_IWGRP)) {
-        warnings.push_back(
-            path.string() +
-            " is writable by other users, who could change what feedd runs (on_new); chmod go-w " +
-            path.string());
+        config.warnings.insert(config.warnings.begin(),
+                               file +
+                                   " is writable by other users, who could change what feedd runs (on_new); "
+                                   "chmod go-w " +
+                                   file);
     }
-    if (info.st_mode & S_IROTH) {
-        warnings.push_back(path.string() + " is readable by other users; chmod o-r " + path.string() +
-                           " if it holds headers or user names that should stay private");
+    if (!(info.st_mode & S_IROTH)) return;
+    const bool holds_private =
+        config.settings.proxy.find('@') != std::string::npos ||
+        std::any_of(config.feeds.begin(), config.feeds.end(),
+                    [](const FeedSource& feed) { return !feed.headers.empty() || !feed.username.empty(); });
+    if (holds_private) {
+        config.warnings.push_back(file +
+                                  " is readable by other users and holds HTTP headers, user names or proxy "
+                                  "credentials; chmod o-r " +
+                                  file);
+    } else {
+        config.notes.push_back(file +
+                               " is readable by other users (it holds no headers or credentials; chmod o-r " +
+                               file + " to hide the feed list)");
     }
 }
 
@@ -679,9 +694,7 @@ Config load_config(const std::filesystem::path& path) {
     text << in.rdbuf();
     if (in.bad()) throw std::runtime_error("cannot read configuration " + path.string());
     Config config = parse_config(text.str(), path);
-    std::vector<std::string> file_warnings;
-    check_config_file_mode(path, file_warnings);
-    config.warnings.insert(config.warnings.begin(), file_warnings.begin(), file_warnings.end());
+    check_config_file_mode(config);
     return config;
 }
 

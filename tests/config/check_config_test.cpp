@@ -16,6 +16,7 @@ TEST_CASE("check-config passes the repository's example configurations with a su
         CHECK(result.status == 0);
         CHECK(result.output.find("OK, 5 feeds in 4 categories") != std::string::npos);
         CHECK(result.output.find("archive: /") != std::string::npos);
+        CHECK(result.output.find("warning:") == std::string::npos);
     }
 }
 

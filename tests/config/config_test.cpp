@@ -252,14 +252,33 @@ TEST_CASE("files readable by others are warned about, not refused") {
         "[[feed]]\nurl = \"https://a.example/\"\nusername = \"u\"\npassword_file = \"secret\"\n", 0644);
     auto cfg = config::load_config(dir / "feeds.toml");
     REQUIRE(cfg.warnings.size() == 2);
-    CHECK(cfg.warnings[0].find("feeds.toml is readable by other users") != std::string::npos);
-    CHECK(cfg.warnings[1].find("password file " + (dir / "secret").string() +
+    CHECK(cfg.warnings[0].find("password file " + (dir / "secret").string() +
                                " is readable by other users") != std::string::npos);
+    CHECK(cfg.warnings[1].find("feeds.toml is readable by other users and holds HTTP headers, user names") !=
+          std::string::npos);
 
     ::chmod((dir / "secret").c_str(), 0600);
     ::chmod((dir / "feeds.toml").c_str(), 0640);
     cfg = config::load_config(dir / "feeds.toml");
     CHECK(cfg.warnings.empty());
+    CHECK(cfg.notes.empty());
+}
+
+TEST_CASE("a readable feeds.toml without secrets is a note; a writable one a warning") {
+    feedd::test::TempDir dir;
+    feedd::test::write_file_mode(dir / "feeds.toml", "[[feed]]\nurl = \"https://a.example/\"\n", 0644);
+    auto cfg = config::load_config(dir / "feeds.toml");
+    CHECK(cfg.warnings.empty());
+    REQUIRE(cfg.notes.size() == 1);
+    CHECK(cfg.notes[0].find("feeds.toml is readable by other users (it holds no headers or credentials") !=
+          std::string::npos);
+
+    ::chmod((dir / "feeds.toml").c_str(), 0620);
+    cfg = config::load_config(dir / "feeds.toml");
+    REQUIRE(cfg.warnings.size() == 1);
+    CHECK(cfg.warnings[0].find("is writable by other users, who could change what feedd runs") !=
+          std::string::npos);
+    CHECK(cfg.notes.empty());
 }
 
 TEST_CASE("secrets come from a file, a variable or a systemd credential") {

@@ -38,7 +38,8 @@ struct Config {
     std::filesystem::path path;  // the file it came from, absolute
     Settings settings;
     std::vector<FeedSource> feeds;      // in file order; names unique, derived from the URL when absent
-    std::vector<std::string> warnings;  // one line each, e.g. a config file readable by others
+    std::vector<std::string> warnings;  // one line each, e.g. a password file readable by others
+    std::vector<std::string> notes;     // harmless findings check-config shows, the daemon need not log
 };
 
 // Every problem found, each "file:line:column: message", ordered by position.
