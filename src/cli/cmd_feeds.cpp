@@ -31,6 +31,24 @@ bool usable_name(const std::string& name) {
                         [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
 }
 
+// A slug keeps only ASCII letters and digits, so a title with other letters ("Über", "人民网")
+// would lose them; punctuation (U+0080-U+00BF, dashes and quotes of U+2000-U+207F) it may drop.
+bool slug_keeps_title(const std::string& title) {
+    for (std::size_t i = 0; i < title.size(); ++i) {
+        const auto byte = static_cast<unsigned char>(title[i]);
+        if (byte < 0x80) continue;
+        const auto next = i + 1 < title.size() ? static_cast<unsigned char>(title[i + 1]) : 0;
+        if (byte == 0xC2) {
+            i += 1;
+        } else if (byte == 0xE2 && (next == 0x80 || next == 0x81)) {
+            i += 2;
+        } else {
+            return false;
+        }
+    }
+    return true;
+}
+
 std::string unique_name(const std::string& base, const std::vector<std::string>& taken) {
     const auto is_taken = [&](const std::string& name) {
         return std::find(taken.begin(), taken.end(), name) != taken.end();
@@ -141,7 +159,8 @@ ImportPlan plan_import(const std::vector<FeedSource>& configured, const opml::Im
         std::string name;
         if (usable_name(feed.name))
             name = unique_name(feed.name, taken);
-        else if (std::string from_title = config::slug(feed.title); !from_title.empty())
+        else if (std::string from_title = slug_keeps_title(feed.title) ? config::slug(feed.title) : "";
+                 !from_title.empty())
             name = unique_name(from_title, taken);
         else
             name = config::derive_feed_name(feed.url, taken);

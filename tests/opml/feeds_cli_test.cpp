@@ -59,6 +59,16 @@ TEST_CASE("an import names new feeds after their titles and skips what is config
     CHECK(plan.skipped.empty());
 }
 
+TEST_CASE("titles that are not ASCII leave naming to the URL") {
+    const auto plan = cli::plan_import({}, opml::import_opml(read_fixture("opml/inoreader.opml")));
+    REQUIRE(plan.added.size() == 4);
+    CHECK(plan.added[0].name == "al-jazeera-breaking-news-world-news-and-video-from-al");  // cut at 60
+    CHECK(plan.added[1].name == "nhk-world-japan-news");
+    CHECK(plan.added[2].name == "people.com.cn-rss-world");
+    CHECK(plan.added[2].title == "人民网 - 国际");
+    CHECK(plan.added[3].name == "comics");
+}
+
 TEST_CASE("an import compares URLs the way the configuration does") {
     FeedSource cgtn;
     cgtn.name = "cgtn";
