@@ -1,6 +1,7 @@
 // Writing feeds.toml back: textual edits, so that the operator's comments and layout survive, each
 // checked by loading the result before the file is atomically replaced. Also reading secrets.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -137,6 +138,43 @@ void collect_header_lines(const toml::table& table, const toml::table* skip,
     }
 }
 
+// Where an edit really goes: the target of a symbolic link (/etc/feedd/feeds.toml -> ...).
+fs::path edit_target(const fs::path& path) {
+    std::error_code error;
+    return fs::is_symlink(path, error) ? fs::canonical(path) : fs::absolute(path);
+}
+
+// Serialises feedd's own read-modify-write edits of one file (two imports at once must not lose
+// one): an exclusive flock on the file, taken again if a rename replaced it while this waited.
+class EditLock {
+  public:
+    explicit EditLock(const fs::path& path) {
+        const fs::path target = edit_target(path);
+        while (true) {
+            fd_ = ::open(target.c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd_ < 0) return;  // no file: the read that follows reports it
+            while (::flock(fd_, LOCK_EX) != 0) {
+                if (errno != EINTR)
+                    throw std::runtime_error("cannot lock " + target.string() + ": " + errno_text());
+            }
+            struct stat locked {};
+            struct stat current {};
+            if (::fstat(fd_, &locked) == 0 && ::stat(target.c_str(), &current) == 0 &&
+                locked.st_ino == current.st_ino && locked.st_dev == current.st_dev)
+                return;
+            ::close(fd_);
+        }
+    }
+    EditLock(const EditLock&) = delete;
+    EditLock& operator=(const EditLock&) = delete;
+    ~EditLock() {
+        if (fd_ >= 0) ::close(fd_);
+    }
+
+  private:
+    int fd_ = -1;
+};
+
 // Checks the edited text loads before it replaces the file.
 void validate_and_write(const fs::path& path, const std::string& text) {
     parse_config(text, path);
@@ -147,8 +185,7 @@ void validate_and_write(const fs::path& path, const std::string& text) {
 
 void write_file_atomically(const std::filesystem::path& path, std::string_view content) {
     // Write through a symbolic link (/etc/feedd/feeds.toml -> ...), not over it.
-    std::error_code error;
-    const fs::path target = fs::is_symlink(path, error) ? fs::canonical(path) : fs::absolute(path);
+    const fs::path target = edit_target(path);
     const fs::path folder = target.parent_path();
 
     struct stat original {};
@@ -193,6 +230,7 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view c
 }
 
 void append_feeds(const std::filesystem::path& path, const std::vector<FeedSource>& feeds) {
+    const EditLock lock(path);
     std::string text = read_text(path);
     parse_config(text, path);  // refuse to build on a file that does not load
     if (feeds.empty()) return;
@@ -205,6 +243,7 @@ void append_feeds(const std::filesystem::path& path, const std::vector<FeedSourc
 }
 
 void remove_feed(const std::filesystem::path& path, const std::string& name) {
+    const EditLock lock(path);
     const Located located = locate_feed(path, name);
     std::vector<std::uint32_t> headers;
     collect_header_lines(located.root, located.feed, headers);
@@ -231,6 +270,7 @@ void remove_feed(const std::filesystem::path& path, const std::string& name) {
 }
 
 bool set_feed_enabled(const std::filesystem::path& path, const std::string& name, bool enabled) {
+    const EditLock lock(path);
     const Located located = locate_feed(path, name);
     std::vector<std::string> lines = split_lines(located.text);
     const char* value = enabled ? "true" : "false";

@@ -1,7 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <thread>
 
 #include "config/helpers.hpp"
 #include "feedd/config/config.hpp"
@@ -171,4 +175,30 @@ TEST_CASE("an edit keeps the file's owner and group") {
     CHECK(info.st_uid == 65534);
     CHECK(info.st_gid == 65534);
     CHECK((info.st_mode & 07777) == 0640);
+}
+
+TEST_CASE("an edit waits for another edit of the file and builds on its result") {
+    feedd::test::TempDir dir;
+    const fs::path path = dir / "feeds.toml";
+    write_file_mode(path, original);
+    FeedSource first;
+    first.name = "first";
+    first.url = "https://first.example/";
+    FeedSource second;
+    second.name = "second";
+    second.url = "https://second.example/";
+
+    // Play the other editor by hand: hold the lock, replace the file, let go.
+    const int other = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE(other >= 0);
+    REQUIRE(::flock(other, LOCK_EX) == 0);
+    std::thread editor([&] { config::append_feeds(path, {second}); });
+    config::write_file_atomically(path, original + "\n" + config::format_feed(first));
+    ::close(other);
+    editor.join();
+
+    const auto cfg = config::load_config(path);
+    REQUIRE(cfg.feeds.size() == 4);
+    CHECK(cfg.feeds[2].name == "first");
+    CHECK(cfg.feeds[3].name == "second");
 }
