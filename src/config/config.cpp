@@ -138,15 +138,14 @@ class Validator {
                 add(*feeds, "`feed` must be written as [[feed]] blocks (an array of tables)");
             }
         }
-        check_settings(config.settings);
+        check_feed_intervals(config.settings);
         name_feeds(config);
     }
 
   private:
     fs::path folder_;
     bool after_syntax_errors_;
-    // Where each feed was written, for messages about it as a whole.
-    std::vector<toml::source_position> feed_positions_;
+    // Per feed, in file order: whether the file names it, and where its name and URL are.
     std::vector<bool> feed_named_;
     std::vector<toml::source_position> name_positions_;
     std::vector<toml::source_position> url_positions_;
@@ -315,7 +314,7 @@ class Validator {
         }
     }
 
-    void check_settings(const Settings& settings) {
+    void check_feed_intervals(const Settings& settings) {
         if (settings.min_interval > settings.max_interval) return;  // already reported
         for (const auto& [node, label] : deferred_interval_checks_) check_interval(*node, settings, label);
     }
@@ -404,7 +403,6 @@ class Validator {
         read_password(table, feed);
 
         config.feeds.push_back(std::move(feed));
-        feed_positions_.push_back(table.source().begin);
         feed_named_.push_back(named);
         name_positions_.push_back(name_at);
         url_positions_.push_back(url_at);
