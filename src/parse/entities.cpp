@@ -113,7 +113,7 @@ void decode_xml_text(std::string_view raw, std::string& out, Problems& problems,
         i = run;
         if (i >= n) break;
         if (raw[i] != '&') {
-            problems.add("control character in <" + std::string(where) + "> dropped");
+            problems.add_lazy([&] { return "control character in <" + std::string(where) + "> dropped"; });
             ++i;
             continue;
         }
@@ -122,7 +122,8 @@ void decode_xml_text(std::string_view raw, std::string& out, Problems& problems,
             bool semicolon = false;
             if (const std::size_t used = numeric_reference(rest, out, semicolon)) {
                 if (!semicolon)
-                    problems.add("character reference without ';' in <" + std::string(where) + ">");
+                    problems.add_lazy(
+                        [&] { return "character reference without ';' in <" + std::string(where) + ">"; });
                 i += used;
                 continue;
             }
@@ -141,19 +142,23 @@ void decode_xml_text(std::string_view raw, std::string& out, Problems& problems,
             else if (name == "apos")
                 out.push_back('\'');
             else if (const auto value = html_entity(name); !value.empty()) {
-                problems.add("undeclared entity &" + std::string(name) + "; in <" + std::string(where) +
-                             ">, read as HTML");
+                problems.add_lazy([&] {
+                    return "undeclared entity &" + std::string(name) + "; in <" + std::string(where) +
+                           ">, read as HTML";
+                });
                 out.append(value);
             } else {
                 // Unknown, perhaps declared in a DTD: kept as text, never expanded.
-                problems.add("unknown entity &" + std::string(name) + "; in <" + std::string(where) +
-                             ">, kept as text");
+                problems.add_lazy([&] {
+                    return "unknown entity &" + std::string(name) + "; in <" + std::string(where) +
+                           ">, kept as text";
+                });
                 out.append(rest.substr(0, length + 2));
             }
             i += length + 2;
             continue;
         }
-        problems.add("bare '&' in <" + std::string(where) + ">, read as '&amp;'");
+        problems.add_lazy([&] { return "bare '&' in <" + std::string(where) + ">, read as '&amp;'"; });
         out.push_back('&');
         ++i;
     }

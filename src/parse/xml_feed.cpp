@@ -956,8 +956,9 @@ void parse_xml_feed(std::string_view text, std::string_view base_url, ParsedFeed
     pugi::xml_parse_result result;
     constexpr int max_repairs = 64;
     for (int attempt = 0;; ++attempt) {
-        buffer.assign(source.begin(), source.end());
-        buffer.push_back('\0');  // pugixml ends the last text node on a byte of the buffer
+        buffer.resize(source.size() + 1);
+        std::memcpy(buffer.data(), source.data(), source.size());
+        buffer.back() = '\0';  // pugixml ends the last text node on a byte of the buffer
         doc.reset();
         // Escapes stay undecoded: we decode once what we read, with HTML entities as a repair.
         result =
