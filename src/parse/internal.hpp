@@ -32,6 +32,15 @@ class Problems {
     std::size_t count_ = 0;
 };
 
+// The first position of any of `chars` in `text` at or after `from`, or npos. (libstdc++'s
+// find_first_of calls memchr once per character of the text.)
+inline std::size_t find_any(std::string_view text, std::string_view chars, std::size_t from = 0) noexcept {
+    for (std::size_t i = from; i < text.size(); ++i)
+        for (char c : chars)
+            if (text[i] == c) return i;
+    return std::string_view::npos;
+}
+
 // ----- encoding.cpp
 struct Utf8Text {
     std::string_view input;  // the input without its BOM, when it was valid UTF-8 already

@@ -94,7 +94,7 @@ std::string collapse_space(std::string_view text) {
 }
 
 std::string html_to_plain(std::string_view html) {
-    if (html.find_first_of("<&") == std::string_view::npos) return collapse_space(html);
+    if (find_any(html, "<&") == std::string_view::npos) return collapse_space(html);
     std::string stripped;
     stripped.reserve(html.size());
     std::size_t i = 0;
