@@ -124,8 +124,9 @@ std::optional<TimePoint> parse_iso(std::string_view text) {
 }
 
 int month_from_word(std::string_view word) {
-    static constexpr std::string_view full[] = {"january", "february", "march",     "april",   "may",      "june",
-                                                "july",    "august",   "september", "october", "november", "december"};
+    static constexpr std::string_view full[] = {"january",   "february", "march",    "april",
+                                                "may",       "june",     "july",     "august",
+                                                "september", "october",  "november", "december"};
     if (word.ends_with('.')) word.remove_suffix(1);
     if (word.size() < 3 || word.size() > 9) return -1;
     char w[10];

@@ -77,6 +77,8 @@ std::string escape_html(std::string_view text);
 std::string first_image(std::string_view html);
 // Makes href/src attributes of HTML absolute against `base`, in place; a fast scan, not a parser.
 void absolutize_html(std::string& html, std::string_view base);
+// The same, into a new string: the one copy of the HTML that the entry keeps.
+std::string absolutized_html(std::string_view html, std::string_view base);
 
 // ----- urls.cpp
 bool has_scheme(std::string_view url) noexcept;

@@ -132,16 +132,19 @@ std::string html_to_plain(std::string_view html) {
 }
 
 std::string escape_html(std::string_view text) {
+    std::size_t special = find_any(text, "&<>");
+    if (special == std::string_view::npos) return std::string(text);
     std::string out;
-    out.reserve(text.size() + text.size() / 8);
-    for (char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            default: out.push_back(c);
-        }
+    out.reserve(text.size() + text.size() / 8 + 8);
+    std::size_t copied = 0;
+    while (special != std::string_view::npos) {
+        out.append(text.substr(copied, special - copied));
+        const char c = text[special];
+        out += c == '&' ? "&amp;" : c == '<' ? "&lt;" : "&gt;";
+        copied = special + 1;
+        special = find_any(text, "&<>", copied);
     }
+    out.append(text.substr(copied));
     return out;
 }
 
@@ -160,13 +163,13 @@ std::string first_image(std::string_view html) {
     return {};
 }
 
-void absolutize_html(std::string& html, std::string_view base) {
-    if (base.empty()) return;
+std::string absolutized_html(std::string_view html, std::string_view base) {
     std::string out;
+    if (base.empty()) return std::string(html);
     std::size_t copied = 0;  // html[0, copied) is already in `out`
     std::size_t i = 0;
     const char* data = html.data();
-    while (true) {
+    while (i < html.size()) {
         const void* hit = std::memchr(data + i, '=', html.size() - i);
         if (!hit) break;
         const std::size_t eq = static_cast<const char*>(hit) - data;
@@ -197,13 +200,20 @@ void absolutize_html(std::string& html, std::string_view base) {
         if (value.empty() || value.front() == '#' || has_scheme(value)) continue;
         const std::string absolute = resolve_url(base, value);
         if (absolute == value) continue;
+        if (out.empty()) out.reserve(html.size() + html.size() / 4);
         out.append(data + copied, value_start - copied);
         out.append(absolute);
         copied = value_end;
     }
-    if (copied == 0) return;
+    if (copied == 0) return std::string(html);
     out.append(data + copied, html.size() - copied);
-    html = std::move(out);
+    return out;
+}
+
+void absolutize_html(std::string& html, std::string_view base) {
+    if (base.empty() || html.empty()) return;
+    std::string result = absolutized_html(html, base);
+    if (result.size() != html.size() || result != html) html = std::move(result);
 }
 
 }  // namespace feedd::parse::detail

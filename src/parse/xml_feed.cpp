@@ -228,6 +228,17 @@ class Reader {
         }
     }
 
+    // An element whose text is HTML (description, content:encoded), links made absolute; a
+    // CDATA section is copied once, straight from the document.
+    std::string html_value(const pugi::xml_node& node, const std::string& base) {
+        const pugi::xml_node first = node.first_child();
+        if (first && !first.next_sibling() && first.type() == pugi::node_cdata)
+            return absolutized_html(first.value(), base);
+        std::string html = text_of(node);
+        absolutize_html(html, base);
+        return html;
+    }
+
     std::string attribute(const pugi::xml_node& node, const char* name) {
         const char* raw = node.attribute(name).value();
         if (!*raw) return {};
@@ -308,8 +319,6 @@ struct EntryExtras {
     std::string itunes_image;
     bool guid_is_permalink = false;
     std::string guid;
-    std::string content_base;  // when content or summary carried their own xml:base
-    std::string summary_base;
 };
 
 void Reader::atom_link(const pugi::xml_node& node, const std::string& base, std::string& link,
@@ -488,7 +497,7 @@ void Reader::read_entry_field(const pugi::xml_node& node, const Name& name, cons
         } else if (local == "pubDate")
             entry.published = parse_date(text_of(node));
         else if (local == "description")
-            entry.summary = text_of(node);
+            entry.summary = html_value(node, base);
         else if (local == "author") {
             if (entry.author.empty()) entry.author = rss_author(text_of(node));
         } else if (local == "category") {
@@ -520,9 +529,15 @@ void Reader::read_entry_field(const pugi::xml_node& node, const Name& name, cons
             else if (atom_)
                 entry.author += ", " + atom_author(node);
         } else if (local == "summary") {
-            if (atom_ || entry.summary.empty()) entry.summary = atom_html(node);
+            if (atom_ || entry.summary.empty()) {
+                entry.summary = atom_html(node);
+                absolutize_html(entry.summary, base);
+            }
         } else if (local == "content") {
-            if (node.attribute("src").value()[0] == '\0') entry.content = atom_html(node);
+            if (node.attribute("src").value()[0] == '\0') {
+                entry.content = atom_html(node);
+                absolutize_html(entry.content, base);
+            }
         } else if (local == "category") {
             std::string category = attribute(node, "term");
             if (category.empty()) category = attribute(node, "label");
@@ -533,7 +548,7 @@ void Reader::read_entry_field(const pugi::xml_node& node, const Name& name, cons
     }
     switch (name.ns) {
         case Ns::content:
-            if (local == "encoded") entry.content = text_of(node);
+            if (local == "encoded") entry.content = html_value(node, base);
             break;
         case Ns::dc:
             if (local == "creator" || local == "author") {
@@ -549,7 +564,7 @@ void Reader::read_entry_field(const pugi::xml_node& node, const Name& name, cons
             } else if (local == "title" && entry.title.empty())
                 entry.title = html_to_plain(text_of(node));
             else if (local == "description" && entry.summary.empty())
-                entry.summary = text_of(node);
+                entry.summary = html_value(node, base);
             else if (local == "identifier" && entry.id.empty())
                 entry.id = collapse_space(text_of(node));
             break;
@@ -583,11 +598,7 @@ void Reader::read_entry(const pugi::xml_node& item, const std::string& base, Ent
             read_entry_field(child, name, base, entry, extras);
         } else {
             // Content with its own xml:base keeps that base for the links inside it.
-            const std::string element_base = with_base(base, xml_base);
-            const std::string content_before = entry.content, summary_before = entry.summary;
-            read_entry_field(child, name, element_base, entry, extras);
-            if (entry.content != content_before) extras.content_base = element_base;
-            if (entry.summary != summary_before) extras.summary_base = element_base;
+            read_entry_field(child, name, with_base(base, xml_base), entry, extras);
         }
         scope_.pop(mark);
     }
@@ -601,9 +612,6 @@ void Reader::read_entry(const pugi::xml_node& item, const std::string& base, Ent
             entry.link = resolve_url(base, entry.id);
     }
     if (entry.author.empty()) entry.author = feed_author_;
-    // Relative href/src inside HTML are resolved like any other link.
-    absolutize_html(entry.content, extras.content_base.empty() ? base : extras.content_base);
-    absolutize_html(entry.summary, extras.summary_base.empty() ? base : extras.summary_base);
     if (!extras.media_image.empty()) entry.image = extras.media_image;
     if (entry.image.empty())
         for (const auto& enclosure : entry.enclosures)
