@@ -62,6 +62,7 @@ namespace {
 bool resolve_simple(std::string_view base, std::string_view reference, std::string& out) {
     const auto scheme_end = base.find("://");
     if (scheme_end == std::string_view::npos) return false;
+    out.reserve(base.size() + reference.size());
     if (find_any(reference, " \\") != std::string_view::npos) return false;
     if (reference.starts_with("//")) {
         out.assign(base.substr(0, scheme_end + 1));

@@ -141,7 +141,12 @@ std::optional<int> to_int(std::string_view text) {
 bool is_void_element(std::string_view name) {
     static constexpr std::string_view names[] = {"area",  "base", "br",   "col",   "embed",  "hr",    "img",
                                                  "input", "link", "meta", "param", "source", "track", "wbr"};
-    return std::find(std::begin(names), std::end(names), name) != std::end(names);
+    if (name.size() > 6) return false;
+    char lowered[8];
+    for (std::size_t k = 0; k < name.size(); ++k)
+        lowered[k] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[k])));
+    return std::find(std::begin(names), std::end(names), std::string_view(lowered, name.size())) !=
+           std::end(names);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -206,17 +211,17 @@ class Reader {
                         out += ' ';
                         out += attribute_name;
                         out += "=\"";
-                        for (const char* v = attribute.value(); *v; ++v) {
-                            if (*v == '"')
-                                out += "&quot;";
-                            else
-                                out += *v;
+                        for (std::string_view value = attribute.value(); !value.empty();) {
+                            const std::size_t quote = value.find('"');
+                            out.append(value.substr(0, quote));
+                            if (quote == std::string_view::npos) break;
+                            out += "&quot;";
+                            value.remove_prefix(quote + 1);
                         }
                         out += '"';
                     }
                     out += '>';
-                    const std::string lower_name = lower(name);
-                    if (!child.first_child() && is_void_element(lower_name)) break;
+                    if (!child.first_child() && is_void_element(name)) break;
                     serialize_children(child, out, strip_prefix);
                     out += "</";
                     out += name;
