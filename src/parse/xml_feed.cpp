@@ -178,7 +178,7 @@ class Reader {
         for (auto child = first; child; child = child.next_sibling())
             if (child.type() == pugi::node_element) has_elements = true;
         if (has_elements) {
-            serialize_children(node, out, false);
+            serialize_children(node, out);
             return out;
         }
         for (auto child = first; child; child = child.next_sibling()) {
@@ -191,45 +191,59 @@ class Reader {
     }
 
     // Markup inside an element, as HTML. Character data is kept as written (it is escaped
-    // already), CDATA is escaped; prefixes are dropped (XHTML content).
-    void serialize_children(const pugi::xml_node& node, std::string& out, bool strip_prefix) {
-        for (auto child = node.first_child(); child; child = child.next_sibling()) {
-            switch (child.type()) {
-                case pugi::node_pcdata: out += child.value(); break;
-                case pugi::node_cdata: out += escape_html(child.value()); break;
-                case pugi::node_element: {
-                    std::string_view name = child.name();
-                    if (const auto colon = name.find(':'); colon != std::string_view::npos)
-                        name.remove_prefix(colon + 1);
-                    (void)strip_prefix;
-                    out += '<';
-                    out += name;
-                    for (auto attribute = child.first_attribute(); attribute;
-                         attribute = attribute.next_attribute()) {
-                        const std::string_view attribute_name = attribute.name();
-                        if (attribute_name.starts_with("xmlns")) continue;
-                        out += ' ';
-                        out += attribute_name;
-                        out += "=\"";
-                        for (std::string_view value = attribute.value(); !value.empty();) {
-                            const std::size_t quote = value.find('"');
-                            out.append(value.substr(0, quote));
-                            if (quote == std::string_view::npos) break;
-                            out += "&quot;";
-                            value.remove_prefix(quote + 1);
-                        }
-                        out += '"';
-                    }
-                    out += '>';
-                    if (!child.first_child() && is_void_element(name)) break;
-                    serialize_children(child, out, strip_prefix);
-                    out += "</";
-                    out += name;
-                    out += '>';
-                    break;
-                }
-                default: break;
+    // already), CDATA is escaped; prefixes are dropped (XHTML content). Iterative: a document
+    // may nest deeper than the stack allows.
+    void serialize_children(const pugi::xml_node& parent, std::string& out) {
+        struct Open {
+            pugi::xml_node element;
+            std::string_view name;
+        };
+        std::vector<Open> open;
+        pugi::xml_node node = parent.first_child();
+        while (true) {
+            if (!node) {
+                if (open.empty()) break;
+                out += "</";
+                out += open.back().name;
+                out += '>';
+                node = open.back().element.next_sibling();
+                open.pop_back();
+                continue;
             }
+            if (node.type() == pugi::node_pcdata) {
+                out += node.value();
+            } else if (node.type() == pugi::node_cdata) {
+                out += escape_html(node.value());
+            } else if (node.type() == pugi::node_element) {
+                std::string_view name = node.name();
+                if (const auto colon = name.find(':'); colon != std::string_view::npos)
+                    name.remove_prefix(colon + 1);
+                out += '<';
+                out += name;
+                for (auto attribute = node.first_attribute(); attribute;
+                     attribute = attribute.next_attribute()) {
+                    const std::string_view attribute_name = attribute.name();
+                    if (attribute_name.starts_with("xmlns")) continue;
+                    out += ' ';
+                    out += attribute_name;
+                    out += "=\"";
+                    for (std::string_view value = attribute.value(); !value.empty();) {
+                        const std::size_t quote = value.find('"');
+                        out.append(value.substr(0, quote));
+                        if (quote == std::string_view::npos) break;
+                        out += "&quot;";
+                        value.remove_prefix(quote + 1);
+                    }
+                    out += '"';
+                }
+                out += '>';
+                if (node.first_child() || !is_void_element(name)) {
+                    open.push_back({node, name});
+                    node = node.first_child();
+                    continue;
+                }
+            }
+            node = node.next_sibling();
         }
     }
 
@@ -269,7 +283,7 @@ class Reader {
             if (const auto colon = div_name.find(':'); colon != std::string_view::npos)
                 div_name.remove_prefix(colon + 1);
             if (div && div_name == "div" && !div.next_sibling(div.name())) container = div;
-            serialize_children(container, out, true);
+            serialize_children(container, out);
             return out;
         }
         std::string text = text_of(node);
@@ -297,7 +311,7 @@ class Reader {
     void read_entry_field(const pugi::xml_node& node, const Name& name, const std::string& base, Entry& entry,
                           struct EntryExtras& extras);
     void read_media(const pugi::xml_node& node, const Name& name, const std::string& base,
-                    struct EntryExtras& extras);
+                    struct EntryExtras& extras, int depth = 0);
     std::string atom_author(const pugi::xml_node& node);
     void atom_link(const pugi::xml_node& node, const std::string& base, std::string& link,
                    std::vector<Enclosure>* enclosures);
@@ -333,8 +347,7 @@ void Reader::atom_link(const pugi::xml_node& node, const std::string& base, std:
     if (href.empty()) href = collapse_space(text_of(node));  // <atom:link>url</atom:link>, seen in the wild
     if (href.empty()) return;
     if (rel.empty() || rel == "alternate") {
-        const std::string type = lower(attribute(node, "type"));
-        if (link.empty() || (type == "text/html" && !link.empty() && false)) link = resolve_url(base, href);
+        if (link.empty()) link = resolve_url(base, href);  // the first alternate link
     } else if (rel == "enclosure" && enclosures) {
         Enclosure enclosure;
         enclosure.url = resolve_url(base, href);
@@ -467,12 +480,13 @@ void Reader::read_feed_field(const pugi::xml_node& node, const Name& name, const
 }
 
 void Reader::read_media(const pugi::xml_node& node, const Name& name, const std::string& base,
-                        EntryExtras& extras) {
+                        EntryExtras& extras, int depth) {
     if (name.local == "group") {
+        if (depth > 2) return;  // groups nest once in practice; never without bound
         for (auto child = node.first_child(); child; child = child.next_sibling()) {
             if (child.type() != pugi::node_element) continue;
             const Name child_name = scope_.name_of(child);
-            if (child_name.ns == Ns::media) read_media(child, child_name, base, extras);
+            if (child_name.ns == Ns::media) read_media(child, child_name, base, extras, depth + 1);
         }
         return;
     }
