@@ -837,6 +837,80 @@ void report_junk_before_root(std::string_view text, Problems& problems) {
     problems.add("junk before the root element (" + where(text, i) + "): ignored");
 }
 
+// Replaces each '<' that cannot start markup ("1 < 2", "<3", "a<=b") with "&lt;", outside
+// CDATA sections and comments.
+void escape_stray_less_than(std::string& source) {
+    std::string out;
+    out.reserve(source.size() + 64);
+    std::size_t i = 0;
+    while (i < source.size()) {
+        const std::size_t lt = source.find('<', i);
+        if (lt == std::string::npos) break;
+        out.append(source, i, lt - i);
+        const std::string_view rest = std::string_view(source).substr(lt);
+        std::size_t skip_to = std::string::npos;
+        if (rest.starts_with("<![CDATA["))
+            skip_to = source.find("]]>", lt), skip_to += skip_to == std::string::npos ? 0 : 3;
+        else if (rest.starts_with("<!--"))
+            skip_to = source.find("-->", lt), skip_to += skip_to == std::string::npos ? 0 : 3;
+        if (skip_to != std::string::npos) {
+            out.append(source, lt, skip_to - lt);
+            i = skip_to;
+            continue;
+        }
+        const char next = lt + 1 < source.size() ? source[lt + 1] : '\0';
+        if (std::isalpha(static_cast<unsigned char>(next)) || next == '/' || next == '!' || next == '?' ||
+            next == '_' || next == ':')
+            out += '<';
+        else
+            out += "&lt;";
+        i = lt + 1;
+    }
+    if (i < source.size()) out.append(source, i, std::string::npos);
+    source = std::move(out);
+}
+
+// Wraps the content of every <name> element at or after `from` that holds markup but no CDATA
+// into a CDATA section: HTML that was not escaped becomes the text it was meant to be.
+void wrap_markup_as_cdata(std::string& source, const std::string& name, std::size_t from) {
+    std::string out;
+    out.reserve(source.size() + 1024);
+    out.append(source, 0, from);
+    std::size_t i = from;
+    const std::string closing = "</" + name + ">";
+    while (i < source.size()) {
+        const std::size_t start = source.find("<" + name, i);
+        if (start == std::string::npos) break;
+        const std::size_t after = start + 1 + name.size();
+        const char c = after < source.size() ? source[after] : '\0';
+        const std::size_t open_end = source.find('>', start);
+        const std::size_t close = open_end == std::string::npos ? open_end : source.find(closing, open_end);
+        if ((c != '>' && c != ' ' && c != '\t' && c != '\n' && c != '\r') || close == std::string::npos ||
+            source[open_end - 1] == '/') {
+            out.append(source, i, after - i);
+            i = after;
+            continue;
+        }
+        out.append(source, i, open_end + 1 - i);
+        std::string_view inner = std::string_view(source).substr(open_end + 1, close - open_end - 1);
+        if (inner.find('<') == std::string_view::npos || inner.find("<![CDATA[") != std::string_view::npos) {
+            out.append(inner);
+        } else {
+            out += "<![CDATA[";
+            for (std::size_t k; (k = inner.find("]]>")) != std::string_view::npos;
+                 inner.remove_prefix(k + 3)) {
+                out.append(inner.substr(0, k));
+                out += "]]]]><![CDATA[>";
+            }
+            out.append(inner);
+            out += "]]>";
+        }
+        i = close;
+    }
+    if (i < source.size()) out.append(source, i, std::string::npos);
+    source = std::move(out);
+}
+
 enum class RepairResult { repaired, give_up };
 
 // One repair of `source` at the place pugixml stopped; `doc` is the partial tree of that parse
@@ -866,7 +940,14 @@ RepairResult repair(std::string& source, const pugi::xml_parse_result& result, c
             const std::size_t lt = source.rfind('<', offset);
             if (lt == std::string::npos || offset - lt > 64) break;
             problems.add("unescaped '<' at " + where(source, lt) + ": read as text");
-            source.replace(lt, 1, "&lt;");
+            const char next = lt + 1 < source.size() ? source[lt + 1] : '\0';
+            if (!std::isalpha(static_cast<unsigned char>(next)) && next != '/' && next != '!' &&
+                next != '?') {
+                // Every '<' that cannot open markup is text: all of them in one pass.
+                escape_stray_less_than(source);
+            } else {
+                source.replace(lt, 1, "&lt;");
+            }
             return RepairResult::repaired;
         }
         case pugi::status_end_element_mismatch: {
@@ -888,7 +969,11 @@ RepairResult repair(std::string& source, const pugi::xml_parse_result& result, c
             }
             std::vector<std::string> open;
             bool found = false;
-            for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+            // Only the innermost few: deeper breakage is not repaired element by element (each
+            // look-up scans the source, and an attacker controls the depth).
+            constexpr std::size_t max_open = 32;
+            std::size_t looked_at = 0;
+            for (auto it = chain.rbegin(); it != chain.rend() && looked_at++ < max_open; ++it) {
                 const std::string_view qname = it->name();
                 if (qname == name) {
                     found = true;
@@ -905,12 +990,10 @@ RepairResult repair(std::string& source, const pugi::xml_parse_result& result, c
                 const std::size_t start = find_start_tag(source, name, end_tag);
                 const std::size_t content = start == std::string::npos ? start : source.find('>', start);
                 if (content != std::string::npos && content < end_tag) {
-                    std::string inner = source.substr(content + 1, end_tag - content - 1);
-                    for (std::size_t k = 0; (k = inner.find("]]>", k)) != std::string::npos; k += 15)
-                        inner.replace(k, 3, "]]]]><![CDATA[>");
                     problems.add("markup that is not XML inside <" + name + "> at " + where(source, start) +
                                  ": read as HTML");
-                    source.replace(content + 1, end_tag - content - 1, "<![CDATA[" + inner + "]]>");
+                    // Feeds that do this do it in every item: all <name> elements in one pass.
+                    wrap_markup_as_cdata(source, name, start);
                     return RepairResult::repaired;
                 }
             }
@@ -922,6 +1005,7 @@ RepairResult repair(std::string& source, const pugi::xml_parse_result& result, c
                 source.insert(end_tag, closing);
                 return RepairResult::repaired;
             }
+            if (!found && looked_at > max_open) break;
             if (!found) {
                 const std::size_t close = source.find('>', end_tag);
                 if (close == std::string::npos) break;
@@ -981,7 +1065,7 @@ void parse_xml_feed(std::string_view text, std::string_view base_url, ParsedFeed
     std::vector<char> buffer;
     pugi::xml_document doc;
     pugi::xml_parse_result result;
-    constexpr int max_repairs = 64;
+    constexpr int max_repairs = 32;  // each repair parses again: bounded work per document
     for (int attempt = 0;; ++attempt) {
         buffer.resize(source.size() + 1);
         std::memcpy(buffer.data(), source.data(), source.size());

@@ -93,3 +93,15 @@ TEST_CASE("a stray end tag is dropped") {
     REQUIRE(feed.entries.size() == 1);
     CHECK(feed.error.find("stray </div>") != std::string::npos);
 }
+
+TEST_CASE("the same breakage in every item is repaired for all items, not one at a time") {
+    std::string items;
+    for (int i = 0; i < 100; ++i)
+        items += "<item><title>t" + std::to_string(i) + ": 1 < 2</title><description><p>Para<br>" +
+                 std::to_string(i) + "</description></item>";
+    const auto feed = feedd::parse::parse_feed("<rss version=\"2.0\"><channel>" + items + "</channel></rss>");
+    REQUIRE(feed.entries.size() == 100);
+    CHECK(feed.entries[99].title == "t99: 1 < 2");
+    CHECK(feed.entries[99].summary == "<p>Para<br>99");
+    CHECK(feed.error.find("(and 1 more problem)") != std::string::npos);
+}
