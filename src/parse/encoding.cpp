@@ -329,11 +329,10 @@ bool ascii_block(const unsigned char* p) {
     return !((a | b | c | d) & kHighBits);
 }
 
-// One 32-byte block through the DFA, skipped when it is ASCII between whole characters.
-inline std::uint64_t run_block(const unsigned char* p, std::uint64_t state) {
-    if (state == kAccept && ascii_block(p)) return state;
-    for (std::size_t k = 0; k < 32; ++k) state = (kUtf8Table[p[k]] >> state) & 63;
-    return state;
+// One DFA step. The shift count is taken modulo 64, as x86's shift instructions do anyway, so
+// the state needs no mask inside the loop: the chain from byte to byte is a single shift.
+inline std::uint64_t step(std::uint64_t state, unsigned char byte) {
+    return kUtf8Table[byte] >> (state & 63);
 }
 
 }  // namespace
@@ -342,21 +341,35 @@ std::size_t find_invalid_utf8(std::string_view text) noexcept {
     const auto* p = reinterpret_cast<const unsigned char*>(text.data());
     const std::size_t n = text.size();
     // The DFA is a chain of dependent steps; two halves of the text validated in lockstep keep
-    // two chains in flight. The second half starts on a character boundary.
+    // two chains in flight. The second half starts on a character boundary. Blocks of 32 bytes
+    // that are ASCII between whole characters are skipped.
     std::size_t mid = (n / 2) & ~std::size_t{31};
     while (mid > 0 && mid < n && (p[mid] & 0xC0) == 0x80) --mid;
     const std::size_t blocks = std::min(mid / 32, (n - mid) / 32);
+    const unsigned char* q = p + mid;
     std::uint64_t first = kAccept, second = kAccept;
-    for (std::size_t b = 0; b < blocks; ++b) {
-        first = run_block(p + b * 32, first);
-        second = run_block(p + mid + b * 32, second);
-        if ((first | second) == kError || first == kError || second == kError)
-            return locate_invalid_utf8(p, n);
+    for (std::size_t b = 0; b < blocks; ++b, p += 32, q += 32) {
+        const bool skip_first = (first & 63) == kAccept && ascii_block(p);
+        const bool skip_second = (second & 63) == kAccept && ascii_block(q);
+        if (skip_first && skip_second) continue;
+        if (skip_first) {
+            for (std::size_t k = 0; k < 32; ++k) second = step(second, q[k]);
+        } else if (skip_second) {
+            for (std::size_t k = 0; k < 32; ++k) first = step(first, p[k]);
+        } else {
+            for (std::size_t k = 0; k < 32; ++k) {
+                first = step(first, p[k]);
+                second = step(second, q[k]);
+            }
+        }
+        if ((first & 63) == kError || (second & 63) == kError) break;
     }
-    for (std::size_t i = blocks * 32; i < mid; ++i) first = (kUtf8Table[p[i]] >> first) & 63;
-    if (first != kAccept) return locate_invalid_utf8(p, n);
-    for (std::size_t i = mid + blocks * 32; i < n; ++i) second = (kUtf8Table[p[i]] >> second) & 63;
-    return second == kAccept ? std::string_view::npos : locate_invalid_utf8(p, n);
+    const auto* begin = reinterpret_cast<const unsigned char*>(text.data());
+    if ((first & 63) == kError || (second & 63) == kError) return locate_invalid_utf8(begin, n);
+    for (const unsigned char* end = begin + mid; p < end; ++p) first = step(first, *p);
+    if ((first & 63) != kAccept) return locate_invalid_utf8(begin, n);
+    for (const unsigned char* end = begin + n; q < end; ++q) second = step(second, *q);
+    return (second & 63) == kAccept ? std::string_view::npos : locate_invalid_utf8(begin, n);
 }
 
 void append_utf8(std::string& out, char32_t cp) {
