@@ -59,10 +59,18 @@ void append_utf8(std::string& out, char32_t code_point);
 // ----- entities.cpp
 // The UTF-8 value of an HTML5 named character reference (name without '&' and ';'), or empty.
 std::string_view html_entity(std::string_view name) noexcept;
+// Where a piece of text lies, for reports: its element and the document it is in.
+struct TextOrigin {
+    std::string_view element;   // the element's qualified name
+    std::string_view document;  // the parsed document, when `raw` text points into it
+    // "<title> (line 5, column 12)" for a position in the text.
+    std::string describe(const char* at) const;
+};
+
 // Decodes XML character data as it stands in the document (escapes not yet expanded): the five
 // XML entities, numeric references and, as a repair, HTML5 named entities; a bare '&' stays.
-// Control characters that XML forbids are dropped. `where` names the element for reports.
-void decode_xml_text(std::string_view raw, std::string& out, Problems& problems, std::string_view where);
+// Control characters that XML forbids are dropped.
+void decode_xml_text(std::string_view raw, std::string& out, Problems& problems, const TextOrigin& origin);
 // Decodes HTML entities of text that is already XML-decoded (HTML content turned plain).
 void decode_html_entities(std::string_view html, std::string& out);
 

@@ -154,8 +154,9 @@ bool is_void_element(std::string_view name) {
 
 class Reader {
   public:
-    Reader(std::string_view base_url, ParsedFeed& feed, Problems& problems)
-        : base_url_(base_url), feed_(feed), problems_(problems) {}
+    // `document` is the buffer pugixml parsed in place: positions in it become line numbers.
+    Reader(std::string_view document, std::string_view base_url, ParsedFeed& feed, Problems& problems)
+        : document_(document), base_url_(base_url), feed_(feed), problems_(problems) {}
 
     void read(const pugi::xml_node& root);
 
@@ -169,7 +170,7 @@ class Reader {
         if (!first) return out;
         if (!first.next_sibling()) {
             if (first.type() == pugi::node_pcdata) {
-                decode_xml_text(first.value(), out, problems_, node.name());
+                decode_xml_text(first.value(), out, problems_, {node.name(), document_});
                 return out;
             }
             if (first.type() == pugi::node_cdata) return first.value();
@@ -183,7 +184,7 @@ class Reader {
         }
         for (auto child = first; child; child = child.next_sibling()) {
             if (child.type() == pugi::node_pcdata)
-                decode_xml_text(child.value(), out, problems_, node.name());
+                decode_xml_text(child.value(), out, problems_, {node.name(), document_});
             else if (child.type() == pugi::node_cdata)
                 out += child.value();
         }
@@ -262,7 +263,7 @@ class Reader {
         const char* raw = node.attribute(name).value();
         if (!*raw) return {};
         std::string out;
-        decode_xml_text(raw, out, problems_, node.name());
+        decode_xml_text(raw, out, problems_, {node.name(), document_});
         return out;
     }
 
@@ -302,7 +303,7 @@ class Reader {
     std::string with_base(const std::string& base, std::string_view xml_base) {
         if (xml_base.empty()) return base;
         std::string decoded;
-        decode_xml_text(xml_base, decoded, problems_, "xml:base");
+        decode_xml_text(xml_base, decoded, problems_, {"xml:base", document_});
         return resolve_url(base, decoded);
     }
 
@@ -321,6 +322,7 @@ class Reader {
         return ns == Ns::none || ns == Ns::rss10 || ns == Ns::rss090;
     }
 
+    std::string_view document_;
     std::string_view base_url_;
     ParsedFeed& feed_;
     Problems& problems_;
@@ -1097,7 +1099,7 @@ void parse_xml_feed(std::string_view text, std::string_view base_url, ParsedFeed
         feed.error = "not a feed: the root element is <" + std::string(root.name()) + ">";
         return;
     }
-    Reader(base_url, feed, problems).read(root);
+    Reader(std::string_view(buffer.data(), buffer.size()), base_url, feed, problems).read(root);
 }
 
 }  // namespace feedd::parse::detail
