@@ -299,7 +299,6 @@ std::optional<TimePoint> parse_rfc822_like(std::string_view text) {
     }
     if (pm && f.hour < 12) f.hour += 12;
     if (am && f.hour == 12) f.hour = 0;
-    (void)have_time;
     return to_time(f);
 }
 

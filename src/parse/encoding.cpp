@@ -206,7 +206,6 @@ std::size_t utf8_sequence_length(const unsigned char* p, std::size_t left) noexc
 void repair_utf8(std::string_view text, std::string& out, Problems& problems) {
     out.clear();
     out.reserve(text.size() + 16);
-    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
     std::size_t i = 0;
     bool reported = false;
     while (i < text.size()) {
@@ -223,7 +222,6 @@ void repair_utf8(std::string_view text, std::string& out, Problems& problems) {
         }
         out.append("\xEF\xBF\xBD");
         ++i;
-        (void)p;
     }
 }
 
