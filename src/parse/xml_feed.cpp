@@ -288,7 +288,8 @@ class Reader {
             return out;
         }
         std::string text = text_of(node);
-        if (type == "html" || type == "text/html" || mode == "escaped") return text;
+        const bool plain_type = type.empty() || type == "text" || type == "text/plain";
+        if (type == "html" || type == "text/html" || (mode == "escaped" && !plain_type)) return text;
         return escape_html(text);
     }
 
