@@ -79,6 +79,10 @@ void decode_html_entities(std::string_view html, std::string& out);
 std::string html_to_plain(std::string_view html);
 // Collapses runs of white space into one space and trims.
 std::string collapse_space(std::string_view text);
+// The same on a string of our own, without a copy.
+std::string collapse_space_in_place(std::string text);
+// html_to_plain for a string of our own: text without markup or entities is only collapsed.
+std::string plain_text(std::string text);
 // Escapes text so that HTML shows it as it is.
 std::string escape_html(std::string_view text);
 // The src of the first <img> in HTML, raw (entities decoded), or empty.

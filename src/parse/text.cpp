@@ -93,6 +93,32 @@ std::string collapse_space(std::string_view text) {
     return out;
 }
 
+std::string collapse_space_in_place(std::string text) {
+    char* const begin = text.data();
+    char* write = begin;
+    bool pending = false;
+    const std::size_t n = text.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        const char c = begin[i];
+        const bool nbsp = c == '\xC2' && i + 1 < n && begin[i + 1] == '\xA0';
+        if (is_space(c) || nbsp) {
+            pending = write != begin;
+            i += nbsp ? 1 : 0;
+            continue;
+        }
+        if (pending) *write++ = ' ';  // never ahead of the reading position: a space was skipped
+        pending = false;
+        *write++ = c;
+    }
+    text.resize(static_cast<std::size_t>(write - begin));
+    return text;
+}
+
+std::string plain_text(std::string text) {
+    if (find_any(text, "<&") == std::string::npos) return collapse_space_in_place(std::move(text));
+    return html_to_plain(text);
+}
+
 std::string html_to_plain(std::string_view html) {
     if (find_any(html, "<&") == std::string_view::npos) return collapse_space(html);
     std::string stripped;

@@ -259,6 +259,16 @@ class Reader {
         return html;
     }
 
+    // A date element, read straight from the document when it holds no reference to decode.
+    std::optional<TimePoint> date_of(const pugi::xml_node& node) {
+        const pugi::xml_node first = node.first_child();
+        if (first && !first.next_sibling() && first.type() != pugi::node_element) {
+            const std::string_view raw = first.value();
+            if (raw.find('&') == std::string_view::npos) return parse_date(raw);
+        }
+        return parse_date(text_of(node));
+    }
+
     std::string attribute(const pugi::xml_node& node, const char* name) {
         const char* raw = node.attribute(name).value();
         if (!*raw) return {};
@@ -297,7 +307,7 @@ class Reader {
         const std::string type = lower(attribute(node, "type"));
         if ((type.empty() || type == "text" || type == "text/plain") &&
             !node.find_child([](const pugi::xml_node& n) { return n.type() == pugi::node_element; }))
-            return collapse_space(text_of(node));
+            return collapse_space_in_place(text_of(node));
         return html_to_plain(atom_html(node));
     }
 
@@ -347,7 +357,8 @@ void Reader::atom_link(const pugi::xml_node& node, const std::string& base, std:
                        std::vector<Enclosure>* enclosures) {
     const std::string rel = lower(attribute(node, "rel"));
     std::string href = attribute(node, "href");
-    if (href.empty()) href = collapse_space(text_of(node));  // <atom:link>url</atom:link>, seen in the wild
+    if (href.empty())
+        href = collapse_space_in_place(text_of(node));  // <atom:link>url</atom:link>, seen in the wild
     if (href.empty()) return;
     if (rel.empty() || rel == "alternate") {
         if (link.empty()) link = resolve_url(base, href);  // the first alternate link
@@ -366,11 +377,11 @@ std::string Reader::atom_author(const pugi::xml_node& node) {
         if (child.type() != pugi::node_element) continue;
         const Name child_name = scope_.name_of(child);
         if (child_name.local == "name")
-            name = html_to_plain(text_of(child));
+            name = plain_text(text_of(child));
         else if (child_name.local == "email")
-            email = collapse_space(text_of(child));
+            email = collapse_space_in_place(text_of(child));
     }
-    if (name.empty() && !node.first_element_by_path("*")) name = html_to_plain(text_of(node));
+    if (name.empty() && !node.first_element_by_path("*")) name = plain_text(text_of(node));
     return name.empty() ? email : name;
 }
 
@@ -396,33 +407,34 @@ void Reader::read_feed_field(const pugi::xml_node& node, const Name& name, const
             else if (local == "link")
                 atom_link(node, base, feed_.link, nullptr);
             else if (local == "updated" || local == "modified")
-                feed_.updated = parse_date(text_of(node));
+                feed_.updated = date_of(node);
             else if (local == "logo")
-                feed_.image = resolve_url(base, collapse_space(text_of(node)));
+                feed_.image = resolve_url(base, text_of(node));
             else if (local == "icon" && feed_.image.empty())
-                feed_.image = resolve_url(base, collapse_space(text_of(node)));
+                feed_.image = resolve_url(base, text_of(node));
             else if (local == "author")
                 feed_author_ = atom_author(node);
             return;
         }
         if (local == "title")
-            feed_.title = html_to_plain(text_of(node));
+            feed_.title = plain_text(text_of(node));
         else if (local == "link") {
-            if (feed_.link.empty()) feed_.link = resolve_url(base, collapse_space(text_of(node)));
+            if (feed_.link.empty()) feed_.link = resolve_url(base, text_of(node));
         } else if (local == "description")
             feed_.subtitle = text_of(node);
         else if (local == "language")
-            feed_.language = collapse_space(text_of(node));
+            feed_.language = collapse_space_in_place(text_of(node));
         else if (local == "lastBuildDate")
-            feed_.updated = parse_date(text_of(node));
+            feed_.updated = date_of(node);
         else if (local == "pubDate")
-            feed_published_ = parse_date(text_of(node));
+            feed_published_ = date_of(node);
         else if (local == "ttl")
             feed_.ttl_minutes = to_int(text_of(node));
         else if (local == "image") {
             for (auto child = node.first_child(); child; child = child.next_sibling())
                 if (child.type() == pugi::node_element && scope_.name_of(child).local == "url")
-                    feed_.image = collapse_space(text_of(child));  // resolved once the feed's link is known
+                    feed_.image =
+                        collapse_space_in_place(text_of(child));  // resolved once the feed's link is known
         } else if (local == "skipHours") {
             for (auto child = node.first_child(); child; child = child.next_sibling())
                 if (child.type() == pugi::node_element)
@@ -431,7 +443,7 @@ void Reader::read_feed_field(const pugi::xml_node& node, const Name& name, const
         } else if (local == "skipDays") {
             for (auto child = node.first_child(); child; child = child.next_sibling())
                 if (child.type() == pugi::node_element) {
-                    auto day = collapse_space(text_of(child));
+                    auto day = collapse_space_in_place(text_of(child));
                     if (!day.empty()) feed_.skip_days.push_back(std::move(day));
                 }
         }
@@ -443,30 +455,30 @@ void Reader::read_feed_field(const pugi::xml_node& node, const Name& name, const
             if (local == "link")
                 atom_link(node, base, feed_.link, nullptr);
             else if (local == "updated" && !feed_.updated)
-                feed_.updated = parse_date(text_of(node));
+                feed_.updated = date_of(node);
             break;
         case Ns::dc:
             if (local == "language" && feed_.language.empty())
-                feed_.language = collapse_space(text_of(node));
+                feed_.language = collapse_space_in_place(text_of(node));
             else if (local == "date" && !feed_.updated)
-                feed_.updated = parse_date(text_of(node));
+                feed_.updated = date_of(node);
             else if (local == "title" && feed_.title.empty())
-                feed_.title = html_to_plain(text_of(node));
+                feed_.title = plain_text(text_of(node));
             else if (local == "description" && feed_.subtitle.empty())
                 feed_.subtitle = text_of(node);
             break;
         case Ns::dcterms:
-            if (local == "modified" && !feed_.updated) feed_.updated = parse_date(text_of(node));
+            if (local == "modified" && !feed_.updated) feed_.updated = date_of(node);
             break;
         case Ns::itunes:
             if (local == "image" && feed_.image.empty())
                 feed_.image = resolve_url(base, attribute(node, "href"));
             else if (local == "author" && feed_author_.empty())
-                feed_author_ = html_to_plain(text_of(node));
+                feed_author_ = plain_text(text_of(node));
             break;
         case Ns::sy:
             if (local == "updatePeriod") {
-                const std::string period = lower(collapse_space(text_of(node)));
+                const std::string period = lower(collapse_space_in_place(text_of(node)));
                 update_period_ = period == "hourly"    ? 60
                                  : period == "daily"   ? 1440
                                  : period == "weekly"  ? 10080
@@ -509,21 +521,21 @@ void Reader::read_entry_field(const pugi::xml_node& node, const Name& name, cons
     const std::string_view local = name.local;
     if (is_core(name.ns) && !atom_) {
         if (local == "title")
-            entry.title = html_to_plain(text_of(node));
+            entry.title = plain_text(text_of(node));
         else if (local == "link") {
-            if (entry.link.empty()) entry.link = resolve_url(base, collapse_space(text_of(node)));
+            if (entry.link.empty()) entry.link = resolve_url(base, text_of(node));
         } else if (local == "guid") {
-            extras.guid = collapse_space(text_of(node));
+            extras.guid = collapse_space_in_place(text_of(node));
             entry.id = extras.guid;
             extras.guid_is_permalink = lower(attribute(node, "isPermaLink")) != "false";
         } else if (local == "pubDate")
-            entry.published = parse_date(text_of(node));
+            entry.published = date_of(node);
         else if (local == "description")
             entry.summary = html_value(node, base);
         else if (local == "author") {
             if (entry.author.empty()) entry.author = rss_author(text_of(node));
         } else if (local == "category") {
-            auto category = html_to_plain(text_of(node));
+            auto category = plain_text(text_of(node));
             if (!category.empty()) entry.categories.push_back(std::move(category));
         } else if (local == "enclosure") {
             Enclosure enclosure;
@@ -540,11 +552,11 @@ void Reader::read_entry_field(const pugi::xml_node& node, const Name& name, cons
         } else if (local == "link")
             atom_link(node, base, entry.link, &entry.enclosures);
         else if (local == "id") {
-            if (entry.id.empty()) entry.id = collapse_space(text_of(node));
+            if (entry.id.empty()) entry.id = collapse_space_in_place(text_of(node));
         } else if (local == "published" || local == "issued" || local == "created") {
-            if (!entry.published) entry.published = parse_date(text_of(node));
+            if (!entry.published) entry.published = date_of(node);
         } else if (local == "updated" || local == "modified")
-            entry.updated = parse_date(text_of(node));
+            entry.updated = date_of(node);
         else if (local == "author") {
             if (entry.author.empty())
                 entry.author = atom_author(node);
@@ -574,34 +586,34 @@ void Reader::read_entry_field(const pugi::xml_node& node, const Name& name, cons
             break;
         case Ns::dc:
             if (local == "creator" || local == "author") {
-                if (entry.author.empty()) entry.author = html_to_plain(text_of(node));
+                if (entry.author.empty()) entry.author = plain_text(text_of(node));
             } else if (local == "date") {
                 if (!entry.published)
-                    entry.published = parse_date(text_of(node));
+                    entry.published = date_of(node);
                 else if (!entry.updated)
-                    entry.updated = parse_date(text_of(node));
+                    entry.updated = date_of(node);
             } else if (local == "subject") {
-                auto category = html_to_plain(text_of(node));
+                auto category = plain_text(text_of(node));
                 if (!category.empty()) entry.categories.push_back(std::move(category));
             } else if (local == "title" && entry.title.empty())
-                entry.title = html_to_plain(text_of(node));
+                entry.title = plain_text(text_of(node));
             else if (local == "description" && entry.summary.empty())
                 entry.summary = html_value(node, base);
             else if (local == "identifier" && entry.id.empty())
-                entry.id = collapse_space(text_of(node));
+                entry.id = collapse_space_in_place(text_of(node));
             break;
         case Ns::dcterms:
             if (local == "modified")
-                entry.updated = parse_date(text_of(node));
+                entry.updated = date_of(node);
             else if ((local == "issued" || local == "created" || local == "date") && !entry.published)
-                entry.published = parse_date(text_of(node));
+                entry.published = date_of(node);
             break;
         case Ns::media: read_media(node, name, base, extras); break;
         case Ns::itunes:
             if (local == "image" && extras.itunes_image.empty())
                 extras.itunes_image = resolve_url(base, attribute(node, "href"));
             else if (local == "author" && entry.author.empty())
-                entry.author = html_to_plain(text_of(node));
+                entry.author = plain_text(text_of(node));
             else if (local == "summary" && entry.summary.empty())
                 entry.summary = escape_html(text_of(node));
             break;
@@ -686,7 +698,7 @@ void Reader::read(const pugi::xml_node& root) {
             } else if (name.local == "image") {
                 for (auto url = child.first_child(); url; url = url.next_sibling())
                     if (url.type() == pugi::node_element && scope_.name_of(url).local == "url")
-                        feed_.image = collapse_space(text_of(url));
+                        feed_.image = collapse_space_in_place(text_of(url));
             }
         }
         if (feed_.format == FeedFormat::unknown) feed_.format = FeedFormat::rss10;
