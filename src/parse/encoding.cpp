@@ -102,26 +102,46 @@ void windows_1252_to_utf8(std::string_view bytes, std::string& out, Problems& pr
                                           0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
                                           0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
                                           0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
-    out.clear();
-    out.reserve(bytes.size() + bytes.size() / 8);
+    out.resize(bytes.size() * 3);  // at most three UTF-8 bytes per byte
+    char* write = out.data();
+    const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
+    const std::size_t n = bytes.size();
     bool reported = false;
-    std::size_t run = 0;
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-        const unsigned char c = static_cast<unsigned char>(bytes[i]);
-        if (c < 0x80) continue;
-        out.append(bytes.substr(run, i - run));
-        run = i + 1;
+    std::size_t i = 0;
+    while (i < n) {
+        // ASCII runs are copied eight bytes at a time.
+        while (i + 8 <= n) {
+            std::uint64_t word;
+            std::memcpy(&word, in + i, 8);
+            if (word & 0x8080808080808080ULL) break;
+            std::memcpy(write, in + i, 8);
+            write += 8;
+            i += 8;
+        }
+        if (i >= n) break;
+        const unsigned char c = in[i++];
+        if (c < 0x80) {
+            *write++ = static_cast<char>(c);
+            continue;
+        }
         char32_t cp = c >= 0xA0 ? c : high[c - 0x80];
         if (cp == 0) {
             if (!reported)
-                problems.add("byte " + std::to_string(i) +
+                problems.add("byte " + std::to_string(i - 1) +
                              " is not valid windows-1252, replaced with U+FFFD");
             reported = true;
             cp = 0xFFFD;
         }
-        append_utf8(out, cp);
+        if (cp < 0x800) {
+            *write++ = static_cast<char>(0xC0 | (cp >> 6));
+            *write++ = static_cast<char>(0x80 | (cp & 0x3F));
+        } else {
+            *write++ = static_cast<char>(0xE0 | (cp >> 12));
+            *write++ = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+            *write++ = static_cast<char>(0x80 | (cp & 0x3F));
+        }
     }
-    out.append(bytes.substr(run));
+    out.resize(static_cast<std::size_t>(write - out.data()));
 }
 
 bool is_utf8_label(const std::string& label) {

@@ -104,3 +104,11 @@ TEST_CASE("the UTF-8 check finds the first bad byte wherever it is") {
         }
     }
 }
+
+TEST_CASE("bytes windows-1252 leaves undefined become U+FFFD and are reported") {
+    const auto feed =
+        feedd::parse::parse_feed("<rss version=\"2.0\"><channel><title>\x81\x80\xff</title></channel></rss>",
+                                 {"", "text/xml; charset=windows-1252"});
+    CHECK(feed.title == "\uFFFD\u20AC\u00FF");
+    CHECK(feed.error == "byte 35 is not valid windows-1252, replaced with U+FFFD");
+}
