@@ -1,8 +1,8 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Python feedparser on the corpus bench_parse writes, measured the same way (MB/s, median).
 
     build/bench/parse/bench_parse --mb 64 --write /tmp/feedd-corpus
-    python3 bench/parse/feedparser_bench.py /tmp/feedd-corpus [--runs 3] [--limit-mb 16]
+    /usr/bin/python3 bench/parse/feedparser_bench.py /tmp/feedd-corpus [--runs 3] [--limit-mb 16]
 
 Needs python3-feedparser (apt-get install python3-feedparser)."""
 import argparse

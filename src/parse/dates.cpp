@@ -124,18 +124,17 @@ std::optional<TimePoint> parse_iso(std::string_view text) {
 }
 
 int month_from_word(std::string_view word) {
-    static constexpr std::string_view months[] = {"jan", "feb", "mar", "apr", "may", "jun",
-                                                  "jul", "aug", "sep", "oct", "nov", "dec"};
-    if (word.size() < 3) return -1;
     static constexpr std::string_view full[] = {"january",   "february", "march",    "april",
                                                 "may",       "june",     "july",     "august",
                                                 "september", "october",  "november", "december"};
-    std::string w;
-    for (char c : word) w.push_back(lower(c));
-    if (w.ends_with('.')) w.pop_back();
+    if (word.ends_with('.')) word.remove_suffix(1);
+    if (word.size() < 3 || word.size() > 9) return -1;
+    char w[10];
+    for (std::size_t i = 0; i < word.size(); ++i) w[i] = lower(word[i]);
+    const std::string_view lowered(w, word.size());
     for (int m = 0; m < 12; ++m)
-        if (w.substr(0, 3) == months[m] && std::string_view(full[m]).starts_with(w)) return m + 1;
-    if (w == "sept") return 9;
+        if (full[m].starts_with(lowered)) return m + 1;
+    if (lowered == "sept") return 9;
     return -1;
 }
 
@@ -300,7 +299,6 @@ std::optional<TimePoint> parse_rfc822_like(std::string_view text) {
     }
     if (pm && f.hour < 12) f.hour += 12;
     if (am && f.hour == 12) f.hour = 0;
-    (void)have_time;
     return to_time(f);
 }
 

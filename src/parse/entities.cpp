@@ -90,7 +90,20 @@ std::string_view html_entity(std::string_view name) noexcept {
     return entity ? entity->value : std::string_view{};
 }
 
-void decode_xml_text(std::string_view raw, std::string& out, Problems& problems, std::string_view where) {
+std::string TextOrigin::describe(const char* at) const {
+    std::string text = "<" + std::string(element) + ">";
+    if (document.empty() || at < document.data() || at > document.data() + document.size()) return text;
+    std::size_t line = 1, column = 1;
+    for (const char* c = document.data(); c < at; ++c) {
+        if (*c == '\n')
+            ++line, column = 1;
+        else if ((static_cast<unsigned char>(*c) & 0xC0) != 0x80)
+            ++column;
+    }
+    return text + " (line " + std::to_string(line) + ", column " + std::to_string(column) + ")";
+}
+
+void decode_xml_text(std::string_view raw, std::string& out, Problems& problems, const TextOrigin& origin) {
     out.reserve(out.size() + raw.size());
     std::size_t i = 0;
     const std::size_t n = raw.size();
@@ -113,7 +126,8 @@ void decode_xml_text(std::string_view raw, std::string& out, Problems& problems,
         i = run;
         if (i >= n) break;
         if (raw[i] != '&') {
-            problems.add("control character in <" + std::string(where) + "> dropped");
+            problems.add_lazy(
+                [&] { return "control character in " + origin.describe(raw.data() + i) + " dropped"; });
             ++i;
             continue;
         }
@@ -122,7 +136,9 @@ void decode_xml_text(std::string_view raw, std::string& out, Problems& problems,
             bool semicolon = false;
             if (const std::size_t used = numeric_reference(rest, out, semicolon)) {
                 if (!semicolon)
-                    problems.add("character reference without ';' in <" + std::string(where) + ">");
+                    problems.add_lazy([&] {
+                        return "character reference without ';' in " + origin.describe(raw.data() + i);
+                    });
                 i += used;
                 continue;
             }
@@ -141,19 +157,24 @@ void decode_xml_text(std::string_view raw, std::string& out, Problems& problems,
             else if (name == "apos")
                 out.push_back('\'');
             else if (const auto value = html_entity(name); !value.empty()) {
-                problems.add("undeclared entity &" + std::string(name) + "; in <" + std::string(where) +
-                             ">, read as HTML");
+                problems.add_lazy([&] {
+                    return "undeclared entity &" + std::string(name) + "; in " +
+                           origin.describe(raw.data() + i) + ", read as HTML";
+                });
                 out.append(value);
             } else {
                 // Unknown, perhaps declared in a DTD: kept as text, never expanded.
-                problems.add("unknown entity &" + std::string(name) + "; in <" + std::string(where) +
-                             ">, kept as text");
+                problems.add_lazy([&] {
+                    return "unknown entity &" + std::string(name) + "; in " +
+                           origin.describe(raw.data() + i) + ", kept as text";
+                });
                 out.append(rest.substr(0, length + 2));
             }
             i += length + 2;
             continue;
         }
-        problems.add("bare '&' in <" + std::string(where) + ">, read as '&amp;'");
+        problems.add_lazy(
+            [&] { return "bare '&' in " + origin.describe(raw.data() + i) + ", read as '&amp;'"; });
         out.push_back('&');
         ++i;
     }

@@ -32,6 +32,15 @@ class Problems {
     std::size_t count_ = 0;
 };
 
+// The first position of any of `chars` in `text` at or after `from`, or npos. (libstdc++'s
+// find_first_of calls memchr once per character of the text.)
+inline std::size_t find_any(std::string_view text, std::string_view chars, std::size_t from = 0) noexcept {
+    for (std::size_t i = from; i < text.size(); ++i)
+        for (char c : chars)
+            if (text[i] == c) return i;
+    return std::string_view::npos;
+}
+
 // ----- encoding.cpp
 struct Utf8Text {
     std::string_view input;  // the input without its BOM, when it was valid UTF-8 already
@@ -50,10 +59,18 @@ void append_utf8(std::string& out, char32_t code_point);
 // ----- entities.cpp
 // The UTF-8 value of an HTML5 named character reference (name without '&' and ';'), or empty.
 std::string_view html_entity(std::string_view name) noexcept;
+// Where a piece of text lies, for reports: its element and the document it is in.
+struct TextOrigin {
+    std::string_view element;   // the element's qualified name
+    std::string_view document;  // the parsed document, when `raw` text points into it
+    // "<title> (line 5, column 12)" for a position in the text.
+    std::string describe(const char* at) const;
+};
+
 // Decodes XML character data as it stands in the document (escapes not yet expanded): the five
 // XML entities, numeric references and, as a repair, HTML5 named entities; a bare '&' stays.
-// Control characters that XML forbids are dropped. `where` names the element for reports.
-void decode_xml_text(std::string_view raw, std::string& out, Problems& problems, std::string_view where);
+// Control characters that XML forbids are dropped.
+void decode_xml_text(std::string_view raw, std::string& out, Problems& problems, const TextOrigin& origin);
 // Decodes HTML entities of text that is already XML-decoded (HTML content turned plain).
 void decode_html_entities(std::string_view html, std::string& out);
 
@@ -62,12 +79,18 @@ void decode_html_entities(std::string_view html, std::string& out);
 std::string html_to_plain(std::string_view html);
 // Collapses runs of white space into one space and trims.
 std::string collapse_space(std::string_view text);
+// The same on a string of our own, without a copy.
+std::string collapse_space_in_place(std::string text);
+// html_to_plain for a string of our own: text without markup or entities is only collapsed.
+std::string plain_text(std::string text);
 // Escapes text so that HTML shows it as it is.
 std::string escape_html(std::string_view text);
 // The src of the first <img> in HTML, raw (entities decoded), or empty.
 std::string first_image(std::string_view html);
 // Makes href/src attributes of HTML absolute against `base`, in place; a fast scan, not a parser.
 void absolutize_html(std::string& html, std::string_view base);
+// The same, into a new string: the one copy of the HTML that the entry keeps.
+std::string absolutized_html(std::string_view html, std::string_view base);
 
 // ----- urls.cpp
 bool has_scheme(std::string_view url) noexcept;

@@ -70,7 +70,7 @@ void parse_json_feed(std::string_view text, std::string_view base_url, ParsedFee
         if (!item.is_object()) continue;
         Entry entry;
         entry.id = string_at(item, "id");
-        entry.title = html_to_plain(string_at(item, "title"));
+        entry.title = collapse_space(string_at(item, "title"));  // plain text in JSON Feed
         entry.link = resolve_url(entry_base, string_at(item, "url"));
         if (entry.link.empty()) entry.link = resolve_url(entry_base, string_at(item, "external_url"));
         entry.published = parse_date(string_at(item, "date_published"));

@@ -93,8 +93,34 @@ std::string collapse_space(std::string_view text) {
     return out;
 }
 
+std::string collapse_space_in_place(std::string text) {
+    char* const begin = text.data();
+    char* write = begin;
+    bool pending = false;
+    const std::size_t n = text.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        const char c = begin[i];
+        const bool nbsp = c == '\xC2' && i + 1 < n && begin[i + 1] == '\xA0';
+        if (is_space(c) || nbsp) {
+            pending = write != begin;
+            i += nbsp ? 1 : 0;
+            continue;
+        }
+        if (pending) *write++ = ' ';  // never ahead of the reading position: a space was skipped
+        pending = false;
+        *write++ = c;
+    }
+    text.resize(static_cast<std::size_t>(write - begin));
+    return text;
+}
+
+std::string plain_text(std::string text) {
+    if (find_any(text, "<&") == std::string::npos) return collapse_space_in_place(std::move(text));
+    return html_to_plain(text);
+}
+
 std::string html_to_plain(std::string_view html) {
-    if (html.find_first_of("<&") == std::string_view::npos) return collapse_space(html);
+    if (find_any(html, "<&") == std::string_view::npos) return collapse_space(html);
     std::string stripped;
     stripped.reserve(html.size());
     std::size_t i = 0;
@@ -132,16 +158,19 @@ std::string html_to_plain(std::string_view html) {
 }
 
 std::string escape_html(std::string_view text) {
+    std::size_t special = find_any(text, "&<>");
+    if (special == std::string_view::npos) return std::string(text);
     std::string out;
-    out.reserve(text.size() + text.size() / 8);
-    for (char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            default: out.push_back(c);
-        }
+    out.reserve(text.size() + text.size() / 8 + 8);
+    std::size_t copied = 0;
+    while (special != std::string_view::npos) {
+        out.append(text.substr(copied, special - copied));
+        const char c = text[special];
+        out += c == '&' ? "&amp;" : c == '<' ? "&lt;" : "&gt;";
+        copied = special + 1;
+        special = find_any(text, "&<>", copied);
     }
+    out.append(text.substr(copied));
     return out;
 }
 
@@ -160,13 +189,13 @@ std::string first_image(std::string_view html) {
     return {};
 }
 
-void absolutize_html(std::string& html, std::string_view base) {
-    if (base.empty()) return;
+std::string absolutized_html(std::string_view html, std::string_view base) {
     std::string out;
+    if (base.empty()) return std::string(html);
     std::size_t copied = 0;  // html[0, copied) is already in `out`
     std::size_t i = 0;
     const char* data = html.data();
-    while (true) {
+    while (i < html.size()) {
         const void* hit = std::memchr(data + i, '=', html.size() - i);
         if (!hit) break;
         const std::size_t eq = static_cast<const char*>(hit) - data;
@@ -197,13 +226,20 @@ void absolutize_html(std::string& html, std::string_view base) {
         if (value.empty() || value.front() == '#' || has_scheme(value)) continue;
         const std::string absolute = resolve_url(base, value);
         if (absolute == value) continue;
+        if (out.empty()) out.reserve(html.size() + html.size() / 4);
         out.append(data + copied, value_start - copied);
         out.append(absolute);
         copied = value_end;
     }
-    if (copied == 0) return;
+    if (copied == 0) return std::string(html);
     out.append(data + copied, html.size() - copied);
-    html = std::move(out);
+    return out;
+}
+
+void absolutize_html(std::string& html, std::string_view base) {
+    if (base.empty() || html.empty()) return;
+    std::string result = absolutized_html(html, base);
+    if (result.size() != html.size() || result != html) html = std::move(result);
 }
 
 }  // namespace feedd::parse::detail

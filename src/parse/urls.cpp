@@ -62,7 +62,8 @@ namespace {
 bool resolve_simple(std::string_view base, std::string_view reference, std::string& out) {
     const auto scheme_end = base.find("://");
     if (scheme_end == std::string_view::npos) return false;
-    if (reference.find_first_of(" \\") != std::string_view::npos) return false;
+    out.reserve(base.size() + reference.size());
+    if (find_any(reference, " \\") != std::string_view::npos) return false;
     if (reference.starts_with("//")) {
         out.assign(base.substr(0, scheme_end + 1));
         out.append(reference);
@@ -70,11 +71,11 @@ bool resolve_simple(std::string_view base, std::string_view reference, std::stri
     }
     const char first = reference.front();
     if (first == '.' || first == '?' || first == '#') return false;
-    const std::size_t path_end = std::min(reference.find_first_of("?#"), reference.size());
+    const std::size_t path_end = std::min(find_any(reference, "?#"), reference.size());
     const std::string_view path = reference.substr(0, path_end);
     if (path.find("./") != std::string_view::npos || path.ends_with("/.") || path.ends_with("/.."))
         return false;
-    const std::size_t authority_end = base.find_first_of("/?#", scheme_end + 3);
+    const std::size_t authority_end = find_any(base, "/?#", scheme_end + 3);
     const std::string_view origin =
         base.substr(0, authority_end == std::string_view::npos ? base.size() : authority_end);
     if (first == '/') {
@@ -84,7 +85,7 @@ bool resolve_simple(std::string_view base, std::string_view reference, std::stri
     }
     // Relative path: the base up to its last '/', before any query or fragment.
     std::string_view base_path = base.substr(origin.size());
-    base_path = base_path.substr(0, std::min(base_path.find_first_of("?#"), base_path.size()));
+    base_path = base_path.substr(0, std::min(find_any(base_path, "?#"), base_path.size()));
     const std::size_t slash = base_path.rfind('/');
     out.assign(origin);
     if (slash == std::string_view::npos)

@@ -141,7 +141,12 @@ std::optional<int> to_int(std::string_view text) {
 bool is_void_element(std::string_view name) {
     static constexpr std::string_view names[] = {"area",  "base", "br",   "col",   "embed",  "hr",    "img",
                                                  "input", "link", "meta", "param", "source", "track", "wbr"};
-    return std::find(std::begin(names), std::end(names), name) != std::end(names);
+    if (name.size() > 6) return false;
+    char lowered[8];
+    for (std::size_t k = 0; k < name.size(); ++k)
+        lowered[k] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[k])));
+    return std::find(std::begin(names), std::end(names), std::string_view(lowered, name.size())) !=
+           std::end(names);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -149,8 +154,9 @@ bool is_void_element(std::string_view name) {
 
 class Reader {
   public:
-    Reader(std::string_view base_url, ParsedFeed& feed, Problems& problems)
-        : base_url_(base_url), feed_(feed), problems_(problems) {}
+    // `document` is the buffer pugixml parsed in place: positions in it become line numbers.
+    Reader(std::string_view document, std::string_view base_url, ParsedFeed& feed, Problems& problems)
+        : document_(document), base_url_(base_url), feed_(feed), problems_(problems) {}
 
     void read(const pugi::xml_node& root);
 
@@ -164,7 +170,7 @@ class Reader {
         if (!first) return out;
         if (!first.next_sibling()) {
             if (first.type() == pugi::node_pcdata) {
-                decode_xml_text(first.value(), out, problems_, node.name());
+                decode_xml_text(first.value(), out, problems_, {node.name(), document_});
                 return out;
             }
             if (first.type() == pugi::node_cdata) return first.value();
@@ -173,12 +179,12 @@ class Reader {
         for (auto child = first; child; child = child.next_sibling())
             if (child.type() == pugi::node_element) has_elements = true;
         if (has_elements) {
-            serialize_children(node, out, false);
+            serialize_children(node, out);
             return out;
         }
         for (auto child = first; child; child = child.next_sibling()) {
             if (child.type() == pugi::node_pcdata)
-                decode_xml_text(child.value(), out, problems_, node.name());
+                decode_xml_text(child.value(), out, problems_, {node.name(), document_});
             else if (child.type() == pugi::node_cdata)
                 out += child.value();
         }
@@ -186,53 +192,88 @@ class Reader {
     }
 
     // Markup inside an element, as HTML. Character data is kept as written (it is escaped
-    // already), CDATA is escaped; prefixes are dropped (XHTML content).
-    void serialize_children(const pugi::xml_node& node, std::string& out, bool strip_prefix) {
-        for (auto child = node.first_child(); child; child = child.next_sibling()) {
-            switch (child.type()) {
-                case pugi::node_pcdata: out += child.value(); break;
-                case pugi::node_cdata: out += escape_html(child.value()); break;
-                case pugi::node_element: {
-                    std::string_view name = child.name();
-                    if (const auto colon = name.find(':'); colon != std::string_view::npos)
-                        name.remove_prefix(colon + 1);
-                    (void)strip_prefix;
-                    out += '<';
-                    out += name;
-                    for (auto attribute = child.first_attribute(); attribute;
-                         attribute = attribute.next_attribute()) {
-                        const std::string_view attribute_name = attribute.name();
-                        if (attribute_name.starts_with("xmlns")) continue;
-                        out += ' ';
-                        out += attribute_name;
-                        out += "=\"";
-                        for (const char* v = attribute.value(); *v; ++v) {
-                            if (*v == '"')
-                                out += "&quot;";
-                            else
-                                out += *v;
-                        }
-                        out += '"';
-                    }
-                    out += '>';
-                    const std::string lower_name = lower(name);
-                    if (!child.first_child() && is_void_element(lower_name)) break;
-                    serialize_children(child, out, strip_prefix);
-                    out += "</";
-                    out += name;
-                    out += '>';
-                    break;
-                }
-                default: break;
+    // already), CDATA is escaped; prefixes are dropped (XHTML content). Iterative: a document
+    // may nest deeper than the stack allows.
+    void serialize_children(const pugi::xml_node& parent, std::string& out) {
+        struct Open {
+            pugi::xml_node element;
+            std::string_view name;
+        };
+        std::vector<Open> open;
+        pugi::xml_node node = parent.first_child();
+        while (true) {
+            if (!node) {
+                if (open.empty()) break;
+                out += "</";
+                out += open.back().name;
+                out += '>';
+                node = open.back().element.next_sibling();
+                open.pop_back();
+                continue;
             }
+            if (node.type() == pugi::node_pcdata) {
+                out += node.value();
+            } else if (node.type() == pugi::node_cdata) {
+                out += escape_html(node.value());
+            } else if (node.type() == pugi::node_element) {
+                std::string_view name = node.name();
+                if (const auto colon = name.find(':'); colon != std::string_view::npos)
+                    name.remove_prefix(colon + 1);
+                out += '<';
+                out += name;
+                for (auto attribute = node.first_attribute(); attribute;
+                     attribute = attribute.next_attribute()) {
+                    const std::string_view attribute_name = attribute.name();
+                    if (attribute_name.starts_with("xmlns")) continue;
+                    out += ' ';
+                    out += attribute_name;
+                    out += "=\"";
+                    for (std::string_view value = attribute.value(); !value.empty();) {
+                        const std::size_t quote = value.find('"');
+                        out.append(value.substr(0, quote));
+                        if (quote == std::string_view::npos) break;
+                        out += "&quot;";
+                        value.remove_prefix(quote + 1);
+                    }
+                    out += '"';
+                }
+                out += '>';
+                if (node.first_child() || !is_void_element(name)) {
+                    open.push_back({node, name});
+                    node = node.first_child();
+                    continue;
+                }
+            }
+            node = node.next_sibling();
         }
+    }
+
+    // An element whose text is HTML (description, content:encoded), links made absolute; a
+    // CDATA section is copied once, straight from the document.
+    std::string html_value(const pugi::xml_node& node, const std::string& base) {
+        const pugi::xml_node first = node.first_child();
+        if (first && !first.next_sibling() && first.type() == pugi::node_cdata)
+            return absolutized_html(first.value(), base);
+        std::string html = text_of(node);
+        absolutize_html(html, base);
+        return html;
+    }
+
+    // A date element, read straight from the document when it holds no reference to decode.
+    std::optional<TimePoint> date_of(const pugi::xml_node& node) {
+        const pugi::xml_node first = node.first_child();
+        if (first && !first.next_sibling() && first.type() != pugi::node_element) {
+            const std::string_view raw = first.value();
+            if (raw.find('&') == std::string_view::npos) return parse_date(raw);
+        }
+        return parse_date(text_of(node));
     }
 
     std::string attribute(const pugi::xml_node& node, const char* name) {
         const char* raw = node.attribute(name).value();
         if (!*raw) return {};
         std::string out;
-        decode_xml_text(raw, out, problems_, node.name());
+        decode_xml_text(raw, out, problems_, {node.name(), document_});
         return out;
     }
 
@@ -253,11 +294,12 @@ class Reader {
             if (const auto colon = div_name.find(':'); colon != std::string_view::npos)
                 div_name.remove_prefix(colon + 1);
             if (div && div_name == "div" && !div.next_sibling(div.name())) container = div;
-            serialize_children(container, out, true);
+            serialize_children(container, out);
             return out;
         }
         std::string text = text_of(node);
-        if (type == "html" || type == "text/html" || mode == "escaped") return text;
+        const bool plain_type = type.empty() || type == "text" || type == "text/plain";
+        if (type == "html" || type == "text/html" || (mode == "escaped" && !plain_type)) return text;
         return escape_html(text);
     }
 
@@ -265,14 +307,14 @@ class Reader {
         const std::string type = lower(attribute(node, "type"));
         if ((type.empty() || type == "text" || type == "text/plain") &&
             !node.find_child([](const pugi::xml_node& n) { return n.type() == pugi::node_element; }))
-            return collapse_space(text_of(node));
+            return collapse_space_in_place(text_of(node));
         return html_to_plain(atom_html(node));
     }
 
     std::string with_base(const std::string& base, std::string_view xml_base) {
         if (xml_base.empty()) return base;
         std::string decoded;
-        decode_xml_text(xml_base, decoded, problems_, "xml:base");
+        decode_xml_text(xml_base, decoded, problems_, {"xml:base", document_});
         return resolve_url(base, decoded);
     }
 
@@ -281,7 +323,7 @@ class Reader {
     void read_entry_field(const pugi::xml_node& node, const Name& name, const std::string& base, Entry& entry,
                           struct EntryExtras& extras);
     void read_media(const pugi::xml_node& node, const Name& name, const std::string& base,
-                    struct EntryExtras& extras);
+                    struct EntryExtras& extras, int depth = 0);
     std::string atom_author(const pugi::xml_node& node);
     void atom_link(const pugi::xml_node& node, const std::string& base, std::string& link,
                    std::vector<Enclosure>* enclosures);
@@ -291,6 +333,7 @@ class Reader {
         return ns == Ns::none || ns == Ns::rss10 || ns == Ns::rss090;
     }
 
+    std::string_view document_;
     std::string_view base_url_;
     ParsedFeed& feed_;
     Problems& problems_;
@@ -308,19 +351,17 @@ struct EntryExtras {
     std::string itunes_image;
     bool guid_is_permalink = false;
     std::string guid;
-    std::string content_base;  // when content or summary carried their own xml:base
-    std::string summary_base;
 };
 
 void Reader::atom_link(const pugi::xml_node& node, const std::string& base, std::string& link,
                        std::vector<Enclosure>* enclosures) {
     const std::string rel = lower(attribute(node, "rel"));
     std::string href = attribute(node, "href");
-    if (href.empty()) href = collapse_space(text_of(node));  // <atom:link>url</atom:link>, seen in the wild
+    if (href.empty())
+        href = collapse_space_in_place(text_of(node));  // <atom:link>url</atom:link>, seen in the wild
     if (href.empty()) return;
     if (rel.empty() || rel == "alternate") {
-        const std::string type = lower(attribute(node, "type"));
-        if (link.empty() || (type == "text/html" && !link.empty() && false)) link = resolve_url(base, href);
+        if (link.empty()) link = resolve_url(base, href);  // the first alternate link
     } else if (rel == "enclosure" && enclosures) {
         Enclosure enclosure;
         enclosure.url = resolve_url(base, href);
@@ -336,11 +377,11 @@ std::string Reader::atom_author(const pugi::xml_node& node) {
         if (child.type() != pugi::node_element) continue;
         const Name child_name = scope_.name_of(child);
         if (child_name.local == "name")
-            name = html_to_plain(text_of(child));
+            name = plain_text(text_of(child));
         else if (child_name.local == "email")
-            email = collapse_space(text_of(child));
+            email = collapse_space_in_place(text_of(child));
     }
-    if (name.empty() && !node.first_element_by_path("*")) name = html_to_plain(text_of(node));
+    if (name.empty() && !node.first_element_by_path("*")) name = plain_text(text_of(node));
     return name.empty() ? email : name;
 }
 
@@ -366,33 +407,34 @@ void Reader::read_feed_field(const pugi::xml_node& node, const Name& name, const
             else if (local == "link")
                 atom_link(node, base, feed_.link, nullptr);
             else if (local == "updated" || local == "modified")
-                feed_.updated = parse_date(text_of(node));
+                feed_.updated = date_of(node);
             else if (local == "logo")
-                feed_.image = resolve_url(base, collapse_space(text_of(node)));
+                feed_.image = resolve_url(base, text_of(node));
             else if (local == "icon" && feed_.image.empty())
-                feed_.image = resolve_url(base, collapse_space(text_of(node)));
+                feed_.image = resolve_url(base, text_of(node));
             else if (local == "author")
                 feed_author_ = atom_author(node);
             return;
         }
         if (local == "title")
-            feed_.title = html_to_plain(text_of(node));
+            feed_.title = plain_text(text_of(node));
         else if (local == "link") {
-            if (feed_.link.empty()) feed_.link = resolve_url(base, collapse_space(text_of(node)));
+            if (feed_.link.empty()) feed_.link = resolve_url(base, text_of(node));
         } else if (local == "description")
             feed_.subtitle = text_of(node);
         else if (local == "language")
-            feed_.language = collapse_space(text_of(node));
+            feed_.language = collapse_space_in_place(text_of(node));
         else if (local == "lastBuildDate")
-            feed_.updated = parse_date(text_of(node));
+            feed_.updated = date_of(node);
         else if (local == "pubDate")
-            feed_published_ = parse_date(text_of(node));
+            feed_published_ = date_of(node);
         else if (local == "ttl")
             feed_.ttl_minutes = to_int(text_of(node));
         else if (local == "image") {
             for (auto child = node.first_child(); child; child = child.next_sibling())
                 if (child.type() == pugi::node_element && scope_.name_of(child).local == "url")
-                    feed_.image = collapse_space(text_of(child));  // resolved once the feed's link is known
+                    feed_.image =
+                        collapse_space_in_place(text_of(child));  // resolved once the feed's link is known
         } else if (local == "skipHours") {
             for (auto child = node.first_child(); child; child = child.next_sibling())
                 if (child.type() == pugi::node_element)
@@ -401,7 +443,7 @@ void Reader::read_feed_field(const pugi::xml_node& node, const Name& name, const
         } else if (local == "skipDays") {
             for (auto child = node.first_child(); child; child = child.next_sibling())
                 if (child.type() == pugi::node_element) {
-                    auto day = collapse_space(text_of(child));
+                    auto day = collapse_space_in_place(text_of(child));
                     if (!day.empty()) feed_.skip_days.push_back(std::move(day));
                 }
         }
@@ -413,30 +455,30 @@ void Reader::read_feed_field(const pugi::xml_node& node, const Name& name, const
             if (local == "link")
                 atom_link(node, base, feed_.link, nullptr);
             else if (local == "updated" && !feed_.updated)
-                feed_.updated = parse_date(text_of(node));
+                feed_.updated = date_of(node);
             break;
         case Ns::dc:
             if (local == "language" && feed_.language.empty())
-                feed_.language = collapse_space(text_of(node));
+                feed_.language = collapse_space_in_place(text_of(node));
             else if (local == "date" && !feed_.updated)
-                feed_.updated = parse_date(text_of(node));
+                feed_.updated = date_of(node);
             else if (local == "title" && feed_.title.empty())
-                feed_.title = html_to_plain(text_of(node));
+                feed_.title = plain_text(text_of(node));
             else if (local == "description" && feed_.subtitle.empty())
                 feed_.subtitle = text_of(node);
             break;
         case Ns::dcterms:
-            if (local == "modified" && !feed_.updated) feed_.updated = parse_date(text_of(node));
+            if (local == "modified" && !feed_.updated) feed_.updated = date_of(node);
             break;
         case Ns::itunes:
             if (local == "image" && feed_.image.empty())
                 feed_.image = resolve_url(base, attribute(node, "href"));
             else if (local == "author" && feed_author_.empty())
-                feed_author_ = html_to_plain(text_of(node));
+                feed_author_ = plain_text(text_of(node));
             break;
         case Ns::sy:
             if (local == "updatePeriod") {
-                const std::string period = lower(collapse_space(text_of(node)));
+                const std::string period = lower(collapse_space_in_place(text_of(node)));
                 update_period_ = period == "hourly"    ? 60
                                  : period == "daily"   ? 1440
                                  : period == "weekly"  ? 10080
@@ -453,12 +495,13 @@ void Reader::read_feed_field(const pugi::xml_node& node, const Name& name, const
 }
 
 void Reader::read_media(const pugi::xml_node& node, const Name& name, const std::string& base,
-                        EntryExtras& extras) {
+                        EntryExtras& extras, int depth) {
     if (name.local == "group") {
+        if (depth > 2) return;  // groups nest once in practice; never without bound
         for (auto child = node.first_child(); child; child = child.next_sibling()) {
             if (child.type() != pugi::node_element) continue;
             const Name child_name = scope_.name_of(child);
-            if (child_name.ns == Ns::media) read_media(child, child_name, base, extras);
+            if (child_name.ns == Ns::media) read_media(child, child_name, base, extras, depth + 1);
         }
         return;
     }
@@ -478,21 +521,21 @@ void Reader::read_entry_field(const pugi::xml_node& node, const Name& name, cons
     const std::string_view local = name.local;
     if (is_core(name.ns) && !atom_) {
         if (local == "title")
-            entry.title = html_to_plain(text_of(node));
+            entry.title = plain_text(text_of(node));
         else if (local == "link") {
-            if (entry.link.empty()) entry.link = resolve_url(base, collapse_space(text_of(node)));
+            if (entry.link.empty()) entry.link = resolve_url(base, text_of(node));
         } else if (local == "guid") {
-            extras.guid = collapse_space(text_of(node));
+            extras.guid = collapse_space_in_place(text_of(node));
             entry.id = extras.guid;
             extras.guid_is_permalink = lower(attribute(node, "isPermaLink")) != "false";
         } else if (local == "pubDate")
-            entry.published = parse_date(text_of(node));
+            entry.published = date_of(node);
         else if (local == "description")
-            entry.summary = text_of(node);
+            entry.summary = html_value(node, base);
         else if (local == "author") {
             if (entry.author.empty()) entry.author = rss_author(text_of(node));
         } else if (local == "category") {
-            auto category = html_to_plain(text_of(node));
+            auto category = plain_text(text_of(node));
             if (!category.empty()) entry.categories.push_back(std::move(category));
         } else if (local == "enclosure") {
             Enclosure enclosure;
@@ -509,20 +552,26 @@ void Reader::read_entry_field(const pugi::xml_node& node, const Name& name, cons
         } else if (local == "link")
             atom_link(node, base, entry.link, &entry.enclosures);
         else if (local == "id") {
-            if (entry.id.empty()) entry.id = collapse_space(text_of(node));
+            if (entry.id.empty()) entry.id = collapse_space_in_place(text_of(node));
         } else if (local == "published" || local == "issued" || local == "created") {
-            if (!entry.published) entry.published = parse_date(text_of(node));
+            if (!entry.published) entry.published = date_of(node);
         } else if (local == "updated" || local == "modified")
-            entry.updated = parse_date(text_of(node));
+            entry.updated = date_of(node);
         else if (local == "author") {
             if (entry.author.empty())
                 entry.author = atom_author(node);
             else if (atom_)
                 entry.author += ", " + atom_author(node);
         } else if (local == "summary") {
-            if (atom_ || entry.summary.empty()) entry.summary = atom_html(node);
+            if (atom_ || entry.summary.empty()) {
+                entry.summary = atom_html(node);
+                absolutize_html(entry.summary, base);
+            }
         } else if (local == "content") {
-            if (node.attribute("src").value()[0] == '\0') entry.content = atom_html(node);
+            if (node.attribute("src").value()[0] == '\0') {
+                entry.content = atom_html(node);
+                absolutize_html(entry.content, base);
+            }
         } else if (local == "category") {
             std::string category = attribute(node, "term");
             if (category.empty()) category = attribute(node, "label");
@@ -533,38 +582,38 @@ void Reader::read_entry_field(const pugi::xml_node& node, const Name& name, cons
     }
     switch (name.ns) {
         case Ns::content:
-            if (local == "encoded") entry.content = text_of(node);
+            if (local == "encoded") entry.content = html_value(node, base);
             break;
         case Ns::dc:
             if (local == "creator" || local == "author") {
-                if (entry.author.empty()) entry.author = html_to_plain(text_of(node));
+                if (entry.author.empty()) entry.author = plain_text(text_of(node));
             } else if (local == "date") {
                 if (!entry.published)
-                    entry.published = parse_date(text_of(node));
+                    entry.published = date_of(node);
                 else if (!entry.updated)
-                    entry.updated = parse_date(text_of(node));
+                    entry.updated = date_of(node);
             } else if (local == "subject") {
-                auto category = html_to_plain(text_of(node));
+                auto category = plain_text(text_of(node));
                 if (!category.empty()) entry.categories.push_back(std::move(category));
             } else if (local == "title" && entry.title.empty())
-                entry.title = html_to_plain(text_of(node));
+                entry.title = plain_text(text_of(node));
             else if (local == "description" && entry.summary.empty())
-                entry.summary = text_of(node);
+                entry.summary = html_value(node, base);
             else if (local == "identifier" && entry.id.empty())
-                entry.id = collapse_space(text_of(node));
+                entry.id = collapse_space_in_place(text_of(node));
             break;
         case Ns::dcterms:
             if (local == "modified")
-                entry.updated = parse_date(text_of(node));
+                entry.updated = date_of(node);
             else if ((local == "issued" || local == "created" || local == "date") && !entry.published)
-                entry.published = parse_date(text_of(node));
+                entry.published = date_of(node);
             break;
         case Ns::media: read_media(node, name, base, extras); break;
         case Ns::itunes:
             if (local == "image" && extras.itunes_image.empty())
                 extras.itunes_image = resolve_url(base, attribute(node, "href"));
             else if (local == "author" && entry.author.empty())
-                entry.author = html_to_plain(text_of(node));
+                entry.author = plain_text(text_of(node));
             else if (local == "summary" && entry.summary.empty())
                 entry.summary = escape_html(text_of(node));
             break;
@@ -583,11 +632,7 @@ void Reader::read_entry(const pugi::xml_node& item, const std::string& base, Ent
             read_entry_field(child, name, base, entry, extras);
         } else {
             // Content with its own xml:base keeps that base for the links inside it.
-            const std::string element_base = with_base(base, xml_base);
-            const std::string content_before = entry.content, summary_before = entry.summary;
-            read_entry_field(child, name, element_base, entry, extras);
-            if (entry.content != content_before) extras.content_base = element_base;
-            if (entry.summary != summary_before) extras.summary_base = element_base;
+            read_entry_field(child, name, with_base(base, xml_base), entry, extras);
         }
         scope_.pop(mark);
     }
@@ -601,9 +646,6 @@ void Reader::read_entry(const pugi::xml_node& item, const std::string& base, Ent
             entry.link = resolve_url(base, entry.id);
     }
     if (entry.author.empty()) entry.author = feed_author_;
-    // Relative href/src inside HTML are resolved like any other link.
-    absolutize_html(entry.content, extras.content_base.empty() ? base : extras.content_base);
-    absolutize_html(entry.summary, extras.summary_base.empty() ? base : extras.summary_base);
     if (!extras.media_image.empty()) entry.image = extras.media_image;
     if (entry.image.empty())
         for (const auto& enclosure : entry.enclosures)
@@ -656,7 +698,7 @@ void Reader::read(const pugi::xml_node& root) {
             } else if (name.local == "image") {
                 for (auto url = child.first_child(); url; url = url.next_sibling())
                     if (url.type() == pugi::node_element && scope_.name_of(url).local == "url")
-                        feed_.image = collapse_space(text_of(url));
+                        feed_.image = collapse_space_in_place(text_of(url));
             }
         }
         if (feed_.format == FeedFormat::unknown) feed_.format = FeedFormat::rss10;
@@ -810,6 +852,80 @@ void report_junk_before_root(std::string_view text, Problems& problems) {
     problems.add("junk before the root element (" + where(text, i) + "): ignored");
 }
 
+// Replaces each '<' that cannot start markup ("1 < 2", "<3", "a<=b") with "&lt;", outside
+// CDATA sections and comments.
+void escape_stray_less_than(std::string& source) {
+    std::string out;
+    out.reserve(source.size() + 64);
+    std::size_t i = 0;
+    while (i < source.size()) {
+        const std::size_t lt = source.find('<', i);
+        if (lt == std::string::npos) break;
+        out.append(source, i, lt - i);
+        const std::string_view rest = std::string_view(source).substr(lt);
+        std::size_t skip_to = std::string::npos;
+        if (rest.starts_with("<![CDATA["))
+            skip_to = source.find("]]>", lt), skip_to += skip_to == std::string::npos ? 0 : 3;
+        else if (rest.starts_with("<!--"))
+            skip_to = source.find("-->", lt), skip_to += skip_to == std::string::npos ? 0 : 3;
+        if (skip_to != std::string::npos) {
+            out.append(source, lt, skip_to - lt);
+            i = skip_to;
+            continue;
+        }
+        const char next = lt + 1 < source.size() ? source[lt + 1] : '\0';
+        if (std::isalpha(static_cast<unsigned char>(next)) || next == '/' || next == '!' || next == '?' ||
+            next == '_' || next == ':')
+            out += '<';
+        else
+            out += "&lt;";
+        i = lt + 1;
+    }
+    if (i < source.size()) out.append(source, i, std::string::npos);
+    source = std::move(out);
+}
+
+// Wraps the content of every <name> element at or after `from` that holds markup but no CDATA
+// into a CDATA section: HTML that was not escaped becomes the text it was meant to be.
+void wrap_markup_as_cdata(std::string& source, const std::string& name, std::size_t from) {
+    std::string out;
+    out.reserve(source.size() + 1024);
+    out.append(source, 0, from);
+    std::size_t i = from;
+    const std::string closing = "</" + name + ">";
+    while (i < source.size()) {
+        const std::size_t start = source.find("<" + name, i);
+        if (start == std::string::npos) break;
+        const std::size_t after = start + 1 + name.size();
+        const char c = after < source.size() ? source[after] : '\0';
+        const std::size_t open_end = source.find('>', start);
+        const std::size_t close = open_end == std::string::npos ? open_end : source.find(closing, open_end);
+        if ((c != '>' && c != ' ' && c != '\t' && c != '\n' && c != '\r') || close == std::string::npos ||
+            source[open_end - 1] == '/') {
+            out.append(source, i, after - i);
+            i = after;
+            continue;
+        }
+        out.append(source, i, open_end + 1 - i);
+        std::string_view inner = std::string_view(source).substr(open_end + 1, close - open_end - 1);
+        if (inner.find('<') == std::string_view::npos || inner.find("<![CDATA[") != std::string_view::npos) {
+            out.append(inner);
+        } else {
+            out += "<![CDATA[";
+            for (std::size_t k; (k = inner.find("]]>")) != std::string_view::npos;
+                 inner.remove_prefix(k + 3)) {
+                out.append(inner.substr(0, k));
+                out += "]]]]><![CDATA[>";
+            }
+            out.append(inner);
+            out += "]]>";
+        }
+        i = close;
+    }
+    if (i < source.size()) out.append(source, i, std::string::npos);
+    source = std::move(out);
+}
+
 enum class RepairResult { repaired, give_up };
 
 // One repair of `source` at the place pugixml stopped; `doc` is the partial tree of that parse
@@ -839,7 +955,14 @@ RepairResult repair(std::string& source, const pugi::xml_parse_result& result, c
             const std::size_t lt = source.rfind('<', offset);
             if (lt == std::string::npos || offset - lt > 64) break;
             problems.add("unescaped '<' at " + where(source, lt) + ": read as text");
-            source.replace(lt, 1, "&lt;");
+            const char next = lt + 1 < source.size() ? source[lt + 1] : '\0';
+            if (!std::isalpha(static_cast<unsigned char>(next)) && next != '/' && next != '!' &&
+                next != '?') {
+                // Every '<' that cannot open markup is text: all of them in one pass.
+                escape_stray_less_than(source);
+            } else {
+                source.replace(lt, 1, "&lt;");
+            }
             return RepairResult::repaired;
         }
         case pugi::status_end_element_mismatch: {
@@ -861,7 +984,11 @@ RepairResult repair(std::string& source, const pugi::xml_parse_result& result, c
             }
             std::vector<std::string> open;
             bool found = false;
-            for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+            // Only the innermost few: deeper breakage is not repaired element by element (each
+            // look-up scans the source, and an attacker controls the depth).
+            constexpr std::size_t max_open = 32;
+            std::size_t looked_at = 0;
+            for (auto it = chain.rbegin(); it != chain.rend() && looked_at++ < max_open; ++it) {
                 const std::string_view qname = it->name();
                 if (qname == name) {
                     found = true;
@@ -878,12 +1005,10 @@ RepairResult repair(std::string& source, const pugi::xml_parse_result& result, c
                 const std::size_t start = find_start_tag(source, name, end_tag);
                 const std::size_t content = start == std::string::npos ? start : source.find('>', start);
                 if (content != std::string::npos && content < end_tag) {
-                    std::string inner = source.substr(content + 1, end_tag - content - 1);
-                    for (std::size_t k = 0; (k = inner.find("]]>", k)) != std::string::npos; k += 15)
-                        inner.replace(k, 3, "]]]]><![CDATA[>");
                     problems.add("markup that is not XML inside <" + name + "> at " + where(source, start) +
                                  ": read as HTML");
-                    source.replace(content + 1, end_tag - content - 1, "<![CDATA[" + inner + "]]>");
+                    // Feeds that do this do it in every item: all <name> elements in one pass.
+                    wrap_markup_as_cdata(source, name, start);
                     return RepairResult::repaired;
                 }
             }
@@ -895,6 +1020,7 @@ RepairResult repair(std::string& source, const pugi::xml_parse_result& result, c
                 source.insert(end_tag, closing);
                 return RepairResult::repaired;
             }
+            if (!found && looked_at > max_open) break;
             if (!found) {
                 const std::size_t close = source.find('>', end_tag);
                 if (close == std::string::npos) break;
@@ -954,10 +1080,11 @@ void parse_xml_feed(std::string_view text, std::string_view base_url, ParsedFeed
     std::vector<char> buffer;
     pugi::xml_document doc;
     pugi::xml_parse_result result;
-    constexpr int max_repairs = 64;
+    constexpr int max_repairs = 32;  // each repair parses again: bounded work per document
     for (int attempt = 0;; ++attempt) {
-        buffer.assign(source.begin(), source.end());
-        buffer.push_back('\0');  // pugixml ends the last text node on a byte of the buffer
+        buffer.resize(source.size() + 1);
+        std::memcpy(buffer.data(), source.data(), source.size());
+        buffer.back() = '\0';  // pugixml ends the last text node on a byte of the buffer
         doc.reset();
         // Escapes stay undecoded: we decode once what we read, with HTML entities as a repair.
         result =
@@ -985,7 +1112,7 @@ void parse_xml_feed(std::string_view text, std::string_view base_url, ParsedFeed
         feed.error = "not a feed: the root element is <" + std::string(root.name()) + ">";
         return;
     }
-    Reader(base_url, feed, problems).read(root);
+    Reader(std::string_view(buffer.data(), buffer.size()), base_url, feed, problems).read(root);
 }
 
 }  // namespace feedd::parse::detail

@@ -1,6 +1,7 @@
 // Bytes to UTF-8: BOM, HTTP charset, XML declaration, in RFC 3023's order; bad bytes as U+FFFD.
 #include <doctest/doctest.h>
 
+#include "parse/internal.hpp"
 #include "parse/support.hpp"
 
 using feedd::test::parse_fixture;
@@ -70,4 +71,44 @@ TEST_CASE("an encoding iconv does not know is reported and read as UTF-8") {
     const auto feed = feedd::parse::parse_feed(bytes);
     CHECK(feed.title == "Caf\uFFFD");
     CHECK(feed.error.find("x-no-such-charset") != std::string::npos);
+}
+
+TEST_CASE("the UTF-8 check finds the first bad byte wherever it is") {
+    using feedd::parse::detail::find_invalid_utf8;
+    const std::string filler(100, 'a');
+    const std::string cjk = "\xE4\xB8\xAD\xE5\x9B\xBD";  // two 3-byte characters
+    std::string long_valid;
+    for (int i = 0; i < 50; ++i)
+        long_valid += filler.substr(0, i % 7) + cjk + "\xD0\x9C" + "\xF0\x9F\x98\x80";
+    CHECK(find_invalid_utf8(long_valid) == std::string_view::npos);
+    CHECK(find_invalid_utf8("") == std::string_view::npos);
+    struct Case {
+        std::string bad;
+        const char* why;
+    };
+    for (const Case& c :
+         {Case{"\x80", "lone continuation"}, Case{"\xC0\xAF", "overlong"}, Case{"\xE0\x80\xAF", "overlong"},
+          Case{"\xED\xA0\x80", "surrogate"}, Case{"\xF4\x90\x80\x80", "beyond U+10FFFF"},
+          Case{"\xFF", "never valid"}, Case{"\xE4\xB8", "truncated"}}) {
+        CAPTURE(c.why);
+        for (const std::size_t at :
+             {std::size_t{0}, std::size_t{5}, std::size_t{31}, std::size_t{200}, long_valid.size()}) {
+            CAPTURE(at);
+            // `at` falls on a character boundary: long_valid is ASCII there or ends.
+            std::string text = long_valid.substr(0, at);
+            while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0x80)) text.pop_back();
+            const std::size_t where = text.size();
+            text += c.bad;
+            if (std::string_view(c.why) != "truncated") text += long_valid;
+            CHECK(find_invalid_utf8(text) == where);
+        }
+    }
+}
+
+TEST_CASE("bytes windows-1252 leaves undefined become U+FFFD and are reported") {
+    const auto feed =
+        feedd::parse::parse_feed("<rss version=\"2.0\"><channel><title>\x81\x80\xff</title></channel></rss>",
+                                 {"", "text/xml; charset=windows-1252"});
+    CHECK(feed.title == "\uFFFD\u20AC\u00FF");
+    CHECK(feed.error == "byte 35 is not valid windows-1252, replaced with U+FFFD");
 }

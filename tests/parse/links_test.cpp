@@ -58,3 +58,26 @@ TEST_CASE("the seed article's links through RSS and Atom are one once tracking p
     CHECK(from_rss.title == from_atom.title);
     CHECK(from_atom.title == "Xi chairs CPC leadership meeting on developing China's western region");
 }
+
+TEST_CASE("relative references resolve as RFC 3986 says") {
+    using feedd::parse::detail::resolve_url;
+    const std::string base = "http://a.example/b/c/d;p?q#f";
+    // RFC 3986, section 5.4.1 and 5.4.2 (host renamed).
+    CHECK(resolve_url(base, "g") == "http://a.example/b/c/g");
+    CHECK(resolve_url(base, "./g") == "http://a.example/b/c/g");
+    CHECK(resolve_url(base, "g/") == "http://a.example/b/c/g/");
+    CHECK(resolve_url(base, "/g") == "http://a.example/g");
+    CHECK(resolve_url(base, "//g") == "http://g");
+    CHECK(resolve_url(base, "?y") == "http://a.example/b/c/d;p?y");
+    CHECK(resolve_url(base, "g?y") == "http://a.example/b/c/g?y");
+    CHECK(resolve_url(base, "#s") == "http://a.example/b/c/d;p?q#s");
+    CHECK(resolve_url(base, "g#s") == "http://a.example/b/c/g#s");
+    CHECK(resolve_url(base, "..") == "http://a.example/b/");
+    CHECK(resolve_url(base, "../g") == "http://a.example/b/g");
+    CHECK(resolve_url(base, "../../../g") == "http://a.example/g");
+    CHECK(resolve_url(base, "g/../h") == "http://a.example/b/c/h");
+    CHECK(resolve_url("https://h.example", "x") == "https://h.example/x");
+    CHECK(resolve_url("https://h.example?q=1", "x") == "https://h.example/x");
+    CHECK(resolve_url(base, "  https://abs.example/  ") == "https://abs.example/");
+    CHECK(resolve_url("not a base", "x") == "x");
+}

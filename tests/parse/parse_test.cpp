@@ -82,3 +82,29 @@ TEST_CASE("to_json prints the contract's fields with null for what is absent") {
     CHECK(json.find("\"ttl_minutes\":null") != std::string::npos);
     CHECK(json.find('\n') == std::string::npos);
 }
+
+TEST_CASE("nesting deeper than any stack does not crash the parser") {
+    const int depth = 200000;
+    std::string open, close;
+    for (int i = 0; i < depth; ++i) open += "<b>", close += "</b>";
+    const auto rss = parse_feed("<rss version=\"2.0\"><channel><item><title>deep</title><description>" +
+                                open + "x" + close + "</description></item></channel></rss>");
+    REQUIRE(rss.entries.size() == 1);
+    CHECK(rss.entries[0].summary.size() == open.size() + 1 + close.size());
+    const auto atom = parse_feed(
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><content type=\"xhtml\">"
+        "<div xmlns=\"http://www.w3.org/1999/xhtml\">" +
+        open + "x" + close + "</div></content></entry></feed>");
+    REQUIRE(atom.entries.size() == 1);
+    CHECK(atom.entries[0].content.starts_with("<b><b>"));
+    const auto json =
+        parse_feed("{\"version\":\"https://jsonfeed.org/version/1.1\",\"items\":[{\"id\":\"1\",\"x\":" +
+                   std::string(depth, '[') + std::string(depth, ']') + "}]}");
+    CHECK(json.entries.size() == 1);
+    std::string groups;
+    for (int i = 0; i < depth; ++i) groups += "<media:group>";
+    const auto media =
+        parse_feed("<rss version=\"2.0\" xmlns:media=\"http://search.yahoo.com/mrss/\"><channel><item>" +
+                   groups + "</item></channel></rss>");
+    CHECK(media.is_feed);
+}

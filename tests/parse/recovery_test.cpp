@@ -12,7 +12,7 @@ TEST_CASE("HTML entities that XML does not know are read as HTML5 defines them")
     CHECK(feed.entries[0].title == "\u201cQuoted\u201d \u2026 \u00bd \U0001D53C \u2019");
     CHECK(feed.entries[0].summary == "<p>Body</p> with \u00a9 and &nbsp;");
     CHECK_FALSE(feed.wellformed);
-    CHECK(feed.error.find("&eacute;") != std::string::npos);
+    CHECK(feed.error.starts_with("undeclared entity &eacute; in <title> (line 4, column 15), read as HTML"));
 }
 
 TEST_CASE("a bare ampersand is a literal one") {
@@ -92,4 +92,16 @@ TEST_CASE("a stray end tag is dropped") {
         "<rss version=\"2.0\"><channel></div><item><title>Kept</title></item></channel></rss>");
     REQUIRE(feed.entries.size() == 1);
     CHECK(feed.error.find("stray </div>") != std::string::npos);
+}
+
+TEST_CASE("the same breakage in every item is repaired for all items, not one at a time") {
+    std::string items;
+    for (int i = 0; i < 100; ++i)
+        items += "<item><title>t" + std::to_string(i) + ": 1 < 2</title><description><p>Para<br>" +
+                 std::to_string(i) + "</description></item>";
+    const auto feed = feedd::parse::parse_feed("<rss version=\"2.0\"><channel>" + items + "</channel></rss>");
+    REQUIRE(feed.entries.size() == 100);
+    CHECK(feed.entries[99].title == "t99: 1 < 2");
+    CHECK(feed.entries[99].summary == "<p>Para<br>99");
+    CHECK(feed.error.find("(and 1 more problem)") != std::string::npos);
 }
