@@ -199,6 +199,7 @@ double median(std::vector<double> values) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each result as soon as it is measured
     Options options;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string flag = argv[i];

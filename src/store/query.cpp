@@ -87,6 +87,7 @@ const EntryDetail& ArticleDetail::fullest() const {
 }
 
 std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
+    StatementScope scope(*impl_);
     try {
         std::vector<std::int64_t> feed_ids;
         for (const auto& name : q.feeds) {
@@ -103,26 +104,22 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
             // Each article ranks by its best-matching entry.
             if (substring)
                 sql =
-                    "WITH hits AS (SELECT id AS entry_id, 0.0 AS score FROM entries WHERE cjk <> '' AND "
-                    "instr(cjk, ?1) > 0), ";
+                    "WITH hits AS (SELECT id AS entry_id, 0.0 AS score FROM entries "
+                    "WHERE cjk <> '' AND instr(cjk, ?1) > 0), ";
             else if (cjk)
                 sql =
-                    "WITH hits AS MATERIALIZED (SELECT rowid AS entry_id, bm25(entries_cjk) AS score FROM "
-                    "entries_cjk "
-                    "WHERE "
-                    "entries_cjk MATCH ?1), ";
+                    "WITH hits AS MATERIALIZED (SELECT rowid AS entry_id, bm25(entries_cjk) AS score "
+                    "FROM entries_cjk WHERE entries_cjk MATCH ?1), ";
             else
                 sql =
                     "WITH hits AS MATERIALIZED (SELECT rowid AS entry_id, bm25(entries_fts, 10.0, 2.0, 1.0) "
-                    "AS score FROM "
-                    "entries_fts WHERE entries_fts MATCH ?1), ";
+                    "AS score FROM entries_fts WHERE entries_fts MATCH ?1), ";
             sql +=
-                "best AS (SELECT x.article_id, min(h.score) AS score, h.entry_id FROM hits h JOIN entries x "
-                "ON "
-                "x.id = h.entry_id GROUP BY x.article_id) ";
+                "best AS (SELECT x.article_id, min(h.score) AS score, h.entry_id "
+                "FROM hits h JOIN entries x ON x.id = h.entry_id GROUP BY x.article_id) ";
             sql += std::string("SELECT ") + row_columns +
-                   ", best.entry_id FROM best JOIN articles a ON a.id = "
-                   "best.article_id JOIN entries e ON e.id = a.fullest_entry WHERE 1";
+                   ", best.entry_id FROM best JOIN articles a ON a.id = best.article_id "
+                   "JOIN entries e ON e.id = a.fullest_entry WHERE 1";
         } else {
             sql = std::string("SELECT ") + row_columns +
                   ", NULL FROM articles a JOIN entries e ON e.id = a.fullest_entry WHERE 1";
@@ -136,8 +133,8 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
             sql +=
                 " AND EXISTS (SELECT 1 FROM entries x JOIN feeds f ON f.id = x.feed_id WHERE x.article_id = "
                 "a.id"
-                " AND (f.category = :category OR substr(f.category, 1, length(:category) + 1) = :category || "
-                "'/'"
+                " AND (f.category = :category"
+                " OR substr(f.category, 1, length(:category) + 1) = :category || '/'"
                 " OR instr(f.tags, char(10) || :category || char(10)) > 0"
                 " OR instr(x.categories, char(10) || :category || char(10)) > 0))";
         if (q.since) sql += " AND a.sort_time >= :since";
@@ -153,7 +150,15 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
 
         SQLite::Statement select(impl_->db, sql);
         int index = 1;
-        if (search) select.bind(index++, q.search);
+        if (substring) {
+            // A phrase searched as a substring: quotes are FTS syntax, not text.
+            std::string needle;
+            for (char c : q.search)
+                if (c != '"') needle += c;
+            select.bind(index++, detail::collapse_space(needle));
+        } else if (search) {
+            select.bind(index++, q.search);
+        }
         for (auto id : feed_ids) select.bind(index++, id);
         if (!q.category.empty()) select.bind(":category", q.category);
         if (q.since) select.bind(":since", seconds(*q.since));
@@ -196,6 +201,7 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
 }
 
 std::vector<ArticleRow> Archive::articles(const std::vector<std::int64_t>& ids) {
+    StatementScope scope(*impl_);
     try {
         std::vector<ArticleRow> rows;
         static const std::string sql =
@@ -216,6 +222,7 @@ std::vector<ArticleRow> Archive::articles(const std::vector<std::int64_t>& ids) 
 }
 
 std::optional<ArticleDetail> Archive::article(std::int64_t id) {
+    StatementScope scope(*impl_);
     try {
         auto& select = impl_->statement(
             "SELECT coalesce(canonical_link, ''), first_seen, sort_time, fullest_entry FROM articles WHERE "
@@ -289,6 +296,8 @@ FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = ? ORDER BY 
 // Maintenance
 
 void Archive::backup(const std::filesystem::path& destination) {
+    StatementScope scope(*impl_);
+    impl_->reset_statements();
     std::error_code error;
     if (std::filesystem::exists(destination, error) &&
         std::filesystem::equivalent(destination, impl_->path, error))
@@ -317,6 +326,7 @@ void Archive::backup(const std::filesystem::path& destination) {
 }
 
 std::vector<std::string> Archive::check() {
+    StatementScope scope(*impl_);
     std::vector<std::string> problems;
     try {
         SQLite::Statement integrity(impl_->db, "PRAGMA integrity_check");
@@ -369,6 +379,8 @@ std::vector<std::string> Archive::check() {
 }
 
 void Archive::vacuum() {
+    StatementScope scope(*impl_);
+    impl_->reset_statements();
     if (impl_->mode != OpenMode::read_write) throw StoreError("vacuum needs the archive open for writing");
     try {
         impl_->db.exec("INSERT INTO entries_fts(entries_fts) VALUES ('optimize')");
@@ -382,6 +394,7 @@ void Archive::vacuum() {
 }
 
 PruneCounts Archive::prune(int default_keep_days, TimePoint now) {
+    StatementScope scope(*impl_);
     try {
         SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
         impl_->db.exec("CREATE TEMP TABLE IF NOT EXISTS prune_ids (id INTEGER PRIMARY KEY)");

@@ -128,6 +128,16 @@ SQLite::Statement& Archive::Impl::statement(const char* sql) {
     return *slot;
 }
 
+void Archive::Impl::reset_statements() noexcept {
+    for (auto& [sql, statement] : statements) {
+        try {
+            statement->reset();
+        } catch (const SQLite::Exception&) {
+            // reset() reports the statement's last error again; the statement is reset anyway
+        }
+    }
+}
+
 std::optional<std::int64_t> Archive::Impl::feed_id(const std::string& name) {
     auto& find = statement("SELECT id FROM feeds WHERE name = ?");
     find.bind(1, name);
@@ -302,6 +312,7 @@ FeedState read_state(SQLite::Statement& row, int first) {
 }  // namespace
 
 void Archive::sync_feeds(const std::vector<FeedSource>& feeds) {
+    StatementScope scope(*impl_);
     try {
         SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
         impl_->db.exec("UPDATE feeds SET configured = 0");
@@ -314,6 +325,7 @@ void Archive::sync_feeds(const std::vector<FeedSource>& feeds) {
 }
 
 FeedState Archive::feed_state(const std::string& name) {
+    StatementScope scope(*impl_);
     try {
         static const std::string sql =
             std::string("SELECT ") + state_columns +
@@ -332,6 +344,7 @@ FeedState Archive::feed_state(const std::string& name) {
 }
 
 std::vector<FeedState> Archive::feed_states() {
+    StatementScope scope(*impl_);
     try {
         static const std::string sql =
             std::string("SELECT ") + state_columns +
@@ -345,7 +358,21 @@ std::vector<FeedState> Archive::feed_states() {
     }
 }
 
+void Archive::set_feed_state(const FeedState& state) {
+    StatementScope scope(*impl_);
+    try {
+        SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+        auto id = impl_->feed_id(state.name);
+        if (!id) throw StoreError("unknown feed '" + state.name + "'");
+        detail::write_state(*impl_, *id, state, state.identity_fallback);
+        transaction.commit();
+    } catch (const SQLite::Exception& e) {
+        throw StoreError("archive write failed: " + sqlite_problem(e));
+    }
+}
+
 std::vector<FeedSummary> Archive::feed_summaries() {
+    StatementScope scope(*impl_);
     try {
         static const std::string sql =
             std::string("SELECT ") + state_columns +

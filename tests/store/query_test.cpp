@@ -113,6 +113,8 @@ TEST_CASE("a Chinese or Japanese phrase finds its article") {
     CHECK(titles(archive.query(search("地域の開発"))) == std::vector<std::string>{japanese.title});
     // Two-character words are shorter than a trigram: found by substring.
     CHECK(titles(archive.query(search("会议"))) == std::vector<std::string>{chinese.title});
+    CHECK(titles(archive.query(search("\"召开会议\""))) == std::vector<std::string>{chinese.title});
+    CHECK(titles(archive.query(search("\"会议\""))) == std::vector<std::string>{chinese.title});
     CHECK(titles(archive.query(search("会議"))) == std::vector<std::string>{japanese.title});
     CHECK(archive.query(search("大阪")).empty());
     CHECK(archive.query(search("western")).size() == 1);
