@@ -126,6 +126,8 @@ CREATE TABLE tombstone_links (
 CREATE VIRTUAL TABLE entries_fts USING fts5(
     title, author, text, content='entries', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE entries_cjk USING fts5(cjk, content='entries', content_rowid='id', tokenize='trigram');
+-- `rank` weighs a hit in the title above one in the author above one in the text.
+INSERT INTO entries_fts(entries_fts, rank) VALUES ('rank', 'bm25(10.0, 2.0, 1.0)');
 
 CREATE TRIGGER entries_fts_insert AFTER INSERT ON entries BEGIN
     INSERT INTO entries_fts(rowid, title, author, text) VALUES (new.id, new.title, new.author, new.text);
