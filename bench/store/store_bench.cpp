@@ -275,17 +275,19 @@ int main(int argc, char** argv) {
         }
     }
     std::vector<double> with_open, query_only;
+    std::vector<std::vector<double>> by_kind(4);
     std::size_t hits = 0;
-    for (const auto& text : queries) {
+    for (std::size_t i = 0; i < queries.size(); ++i) {
         auto start = Clock::now();
         auto reader = store::Archive::open(path, store::OpenMode::read_only);
         auto opened = Clock::now();
         store::ArticleQuery query;
-        query.search = text;
+        query.search = queries[i];
         hits += reader.query(query).size();
         auto done = Clock::now();
         with_open.push_back(seconds_of(done - start) * 1000);
         query_only.push_back(seconds_of(done - opened) * 1000);
+        by_kind[i % 4].push_back(query_only.back());
     }
     std::printf(
         "search: %zu queries, median %.2f ms (%.2f ms with opening the archive), max %.2f ms, "
@@ -293,6 +295,8 @@ int main(int argc, char** argv) {
         queries.size(), median(query_only), median(with_open),
         *std::max_element(query_only.begin(), query_only.end()),
         static_cast<double>(hits) / static_cast<double>(queries.size()));
+    std::printf("  medians: common word %.2f ms, rarer word %.2f ms, two words %.2f ms, phrase %.2f ms\n",
+                median(by_kind[0]), median(by_kind[1]), median(by_kind[2]), median(by_kind[3]));
     if (options.keep)
         std::printf("archive kept: %s\n", path.c_str());
     else if (options.archive.empty())

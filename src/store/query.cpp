@@ -92,28 +92,37 @@ enum class SearchKind { none, words, trigram, substring };
 
 // The query's SQL. With `top_hits`, only that many best-ranked entries are considered: enough when
 // the answer fills its limit from them (an article outside them ranks below all inside).
-std::string query_sql(const ArticleQuery& q, std::size_t feed_count, SearchKind kind, std::optional<int> top_hits) {
+// With `newest_bound` > 0, only entries from that rowid on are ranked (see `query`).
+std::string query_sql(const ArticleQuery& q, std::size_t feed_count, SearchKind kind,
+                      std::optional<int> top_hits, std::int64_t newest_bound) {
     std::string sql;
-    std::string cut = top_hits ? " ORDER BY rank LIMIT " + std::to_string(*top_hits) : "";
+    std::string cut = newest_bound > 0 ? " AND rowid >= " + std::to_string(newest_bound) : "";
+    if (top_hits) cut += " ORDER BY rank LIMIT " + std::to_string(*top_hits);
     switch (kind) {
         case SearchKind::substring:
-            sql = "WITH hits AS (SELECT id AS entry_id, 0.0 AS score FROM entries "
-                  "WHERE cjk <> '' AND instr(cjk, ?1) > 0), ";
+            sql =
+                "WITH hits AS (SELECT id AS entry_id, 0.0 AS score FROM entries "
+                "WHERE cjk <> '' AND instr(cjk, ?1) > 0), ";
             break;
         case SearchKind::trigram:
-            sql = "WITH hits AS MATERIALIZED (SELECT rowid AS entry_id, rank AS score "
-                  "FROM entries_cjk WHERE entries_cjk MATCH ?1" + cut + "), ";
+            sql =
+                "WITH hits AS MATERIALIZED (SELECT rowid AS entry_id, rank AS score "
+                "FROM entries_cjk WHERE entries_cjk MATCH ?1" +
+                cut + "), ";
             break;
         case SearchKind::words:
-            sql = "WITH hits AS MATERIALIZED (SELECT rowid AS entry_id, rank AS score "
-                  "FROM entries_fts WHERE entries_fts MATCH ?1" + cut + "), ";
+            sql =
+                "WITH hits AS MATERIALIZED (SELECT rowid AS entry_id, rank AS score "
+                "FROM entries_fts WHERE entries_fts MATCH ?1" +
+                cut + "), ";
             break;
         case SearchKind::none: break;
     }
     if (kind != SearchKind::none) {
         // Each article ranks by its best-matching entry.
-        sql += "best AS (SELECT x.article_id, min(h.score) AS score, h.entry_id "
-               "FROM hits h JOIN entries x ON x.id = h.entry_id GROUP BY x.article_id) ";
+        sql +=
+            "best AS (SELECT x.article_id, min(h.score) AS score, h.entry_id "
+            "FROM hits h JOIN entries x ON x.id = h.entry_id GROUP BY x.article_id) ";
         sql += std::string("SELECT ") + row_columns +
                ", best.entry_id FROM best JOIN articles a ON a.id = best.article_id "
                "JOIN entries e ON e.id = a.fullest_entry WHERE 1";
@@ -127,17 +136,21 @@ std::string query_sql(const ArticleQuery& q, std::size_t feed_count, SearchKind 
         sql += "))";
     }
     if (!q.category.empty())
-        sql += " AND EXISTS (SELECT 1 FROM entries x JOIN feeds f ON f.id = x.feed_id WHERE x.article_id = a.id"
-               " AND (f.category = :category"
-               " OR substr(f.category, 1, length(:category) + 1) = :category || '/'"
-               " OR instr(f.tags, char(10) || :category || char(10)) > 0"
-               " OR instr(x.categories, char(10) || :category || char(10)) > 0))";
+        sql +=
+            " AND EXISTS (SELECT 1 FROM entries x JOIN feeds f ON f.id = x.feed_id WHERE x.article_id = a.id"
+            " AND (f.category = :category"
+            " OR substr(f.category, 1, length(:category) + 1) = :category || '/'"
+            " OR instr(f.tags, char(10) || :category || char(10)) > 0"
+            " OR instr(x.categories, char(10) || :category || char(10)) > 0))";
     if (q.since) sql += " AND a.sort_time >= :since";
     if (q.until) sql += " AND a.sort_time < :until";
     if (q.after_id) sql += " AND a.id > :after";
-    if (q.after_id) sql += " ORDER BY a.id ASC";
-    else if (kind != SearchKind::none) sql += " ORDER BY best.score, a.sort_time DESC, a.id DESC";
-    else sql += " ORDER BY a.sort_time DESC, a.id DESC";
+    if (q.after_id)
+        sql += " ORDER BY a.id ASC";
+    else if (kind != SearchKind::none)
+        sql += " ORDER BY best.score, a.sort_time DESC, a.id DESC";
+    else
+        sql += " ORDER BY a.sort_time DESC, a.id DESC";
     if (q.limit > 0) sql += " LIMIT :limit";
     return sql;
 }
@@ -157,7 +170,7 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
         auto kind = SearchKind::none;
         std::string needle = q.search;
         if (!q.search.empty()) {
-            kind = !detail::has_cjk(q.search) ? SearchKind::words
+            kind = !detail::has_cjk(q.search)    ? SearchKind::words
                    : has_short_cjk_run(q.search) ? SearchKind::substring
                                                  : SearchKind::trigram;
             if (kind == SearchKind::substring) {
@@ -170,15 +183,34 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
         }
         const bool ranked = kind == SearchKind::words || kind == SearchKind::trigram;
 
-        // Ranking every match of a common word is what makes a search slow: start from the best
-        // few hundred entries and widen only when filters or duplicates leave the page short.
+        // Ranking every match of a common word is what makes a search slow (bm25 reads each
+        // match's positions). So a page of results starts from the best few hundred entries, and a
+        // search matching more than `newest_ranked` entries ranks the newest that many of them
+        // (rowids grow with time). A page left short by filters widens to every match.
+        constexpr int newest_ranked = 2000;
+        const char* fts_table = kind == SearchKind::trigram ? "entries_cjk" : "entries_fts";
         std::optional<int> top_hits;
-        if (ranked && q.limit > 0 && !q.after_id) top_hits = std::max(200, q.limit * 4);
+        std::int64_t newest_bound = 0;  // 0: all
+        if (ranked && q.limit > 0 && !q.after_id) {
+            top_hits = std::max(200, q.limit * 4);
+            const std::string probe_sql = std::string("SELECT rowid FROM ") + fts_table + " WHERE " +
+                                          fts_table + " MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET " +
+                                          std::to_string(newest_ranked - 1);
+            try {
+                SQLite::Statement probe(impl_->db, probe_sql);
+                probe.bind(1, needle);
+                if (probe.executeStep()) newest_bound = probe.getColumn(0).getInt64();
+            } catch (const SQLite::Exception& e) {
+                if (is_search_error(e.what()))
+                    throw QueryError("bad search '" + q.search + "': " + detail::problem(e));
+                throw;
+            }
+        }
 
         std::vector<ArticleRow> rows;
         std::vector<std::int64_t> hit_entries;
         for (;;) {
-            SQLite::Statement select(impl_->db, query_sql(q, feed_ids.size(), kind, top_hits));
+            SQLite::Statement select(impl_->db, query_sql(q, feed_ids.size(), kind, top_hits, newest_bound));
             int index = 1;
             if (kind != SearchKind::none) select.bind(index++, needle);
             for (auto id : feed_ids) select.bind(index++, id);
@@ -200,17 +232,21 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
                 throw;
             }
             if (!top_hits || static_cast<int>(rows.size()) >= q.limit) break;
+            if (newest_bound > 0) {
+                newest_bound = 0;  // short among the newest: look at all matches
+                continue;
+            }
             // Short: were there more matching entries than considered?
-            const char* count_sql = kind == SearchKind::trigram
-                                        ? "SELECT count(*) FROM entries_cjk WHERE entries_cjk MATCH ?"
-                                        : "SELECT count(*) FROM entries_fts WHERE entries_fts MATCH ?";
-            auto& count = impl_->statement(count_sql);
+            SQLite::Statement count(impl_->db, std::string("SELECT count(*) FROM ") + fts_table + " WHERE " +
+                                                   fts_table + " MATCH ?");
             count.bind(1, needle);
             count.executeStep();
             auto matches = count.getColumn(0).getInt64();
             if (matches <= *top_hits) break;
-            if (static_cast<std::int64_t>(*top_hits) * 8 >= matches) top_hits.reset();  // all of them
-            else top_hits = *top_hits * 8;
+            if (static_cast<std::int64_t>(*top_hits) * 8 >= matches)
+                top_hits.reset();  // all of them
+            else
+                top_hits = *top_hits * 8;
         }
 
         for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -225,7 +261,8 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
             auto& snippet = impl_->statement(snippet_sql);
             snippet.bind(1, needle);
             snippet.bind(2, hit_entries[i]);
-            if (snippet.executeStep()) rows[i].snippet = detail::collapse_space(snippet.getColumn(0).getString());
+            if (snippet.executeStep())
+                rows[i].snippet = detail::collapse_space(snippet.getColumn(0).getString());
         }
         return rows;
     } catch (const SQLite::Exception& e) {
