@@ -39,9 +39,10 @@ void check_header(const std::filesystem::path& path) {
     auto size = std::filesystem::file_size(path, error);
     if (error || size == 0) return;
     std::ifstream in(path, std::ios::binary);
+    if (!in.is_open()) throw StoreError("cannot read " + path.string() + ": " + std::strerror(errno));
     char header[16] = {};
     in.read(header, sizeof header);
-    if (!in || std::memcmp(header, "SQLite format 3", 16) != 0)
+    if (in.gcount() != sizeof header || std::memcmp(header, "SQLite format 3", 16) != 0)
         throw StoreError("refusing " + path.string() + ": not an SQLite database (left untouched)");
 }
 
@@ -202,7 +203,13 @@ Archive Archive::open(const std::filesystem::path& path, OpenMode mode) {
     }
 
     FileLock lock;
-    if (!memory && mode == OpenMode::read_write) lock = FileLock(lock_path(path));
+    if (!memory && mode == OpenMode::read_write) {
+        // The daemon's first run creates the archive's folder (e.g. `database = "var/feedd.db"`).
+        std::error_code error;
+        if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), error);
+        if (error) throw StoreError("cannot create the folder of " + name + ": " + error.message());
+        lock = FileLock(lock_path(path));
+    }
 
     try {
         int flags = mode == OpenMode::read_only ? SQLite::OPEN_READONLY

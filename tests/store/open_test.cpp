@@ -68,6 +68,13 @@ TEST_CASE("a new archive file is created in WAL mode at the latest schema versio
     CHECK(db.execAndGet("SELECT count(*) FROM revisions_v").getInt() == 0);
 }
 
+TEST_CASE("the first read-write opening creates the archive's folder") {
+    TempDir dir;
+    auto path = dir / "var" / "lib" / "feedd.db";
+    fill(path);
+    CHECK(std::filesystem::exists(path));
+}
+
 TEST_CASE("read-only opening never creates a missing archive") {
     TempDir dir;
     auto path = dir / "missing.db";
