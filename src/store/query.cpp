@@ -72,7 +72,7 @@ ArticleRow read_row(SQLite::Statement& row) {
     out.first_seen = TimePoint(std::chrono::seconds(row.getColumn(5).getInt64()));
     out.date = TimePoint(std::chrono::seconds(row.getColumn(6).getInt64()));
     auto summary = detail::html_to_text(row.getColumn(7).getString());
-    auto text = row.getColumn(8).getString();
+    auto text = detail::collapse_space(row.getColumn(8).getString());  // one line: paragraphs joined
     out.summary = excerpt(summary.empty() ? text : summary, 300);
     out.snippet = excerpt(text, 200);
     return out;
