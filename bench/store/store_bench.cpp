@@ -29,6 +29,8 @@ struct Options {
     int per_feed = 100;
     int queries = 100;
     std::filesystem::path dir = std::filesystem::temp_directory_path();
+    std::filesystem::path archive;  // search an existing archive (built with --keep) only
+    bool keep = false;              // leave the archive behind
 };
 
 class Corpus {
@@ -199,53 +201,64 @@ double median(std::vector<double> values) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each result as soon as it is measured
     Options options;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string flag = argv[i];
-        if (flag == "--feeds")
-            options.feeds = std::stoi(argv[i + 1]);
-        else if (flag == "--per-feed")
-            options.per_feed = std::stoi(argv[i + 1]);
-        else if (flag == "--queries")
-            options.queries = std::stoi(argv[i + 1]);
-        else if (flag == "--dir")
-            options.dir = argv[i + 1];
-        else {
-            std::fprintf(stderr, "usage: bench_store [--feeds N] [--per-feed N] [--queries N] [--dir DIR]\n");
+        std::string value = argv[i + 1];
+        if (flag == "--feeds") {
+            options.feeds = std::stoi(value);
+        } else if (flag == "--per-feed") {
+            options.per_feed = std::stoi(value);
+        } else if (flag == "--queries") {
+            options.queries = std::stoi(value);
+        } else if (flag == "--dir") {
+            options.dir = value;
+        } else if (flag == "--archive") {
+            options.archive = value;
+        } else if (flag == "--keep") {
+            options.keep = value == "yes";
+        } else {
+            std::fprintf(
+                stderr,
+                "usage: bench_store [--feeds N] [--per-feed N] [--queries N] [--dir DIR] [--keep yes] "
+                "[--archive PATH]\n");
             return 2;
         }
     }
     auto work = options.dir / ("feedd-store-bench-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(work);
     const long long total = static_cast<long long>(options.feeds) * options.per_feed;
-    std::printf("corpus: %d feeds x %d articles = %lld articles, ~3 KB of text each\n", options.feeds,
-                options.per_feed, total);
     Corpus corpus(30000);
+    auto path = options.archive.empty() ? work / "archive.db" : options.archive;
+    if (options.archive.empty()) {
+        std::filesystem::create_directories(work);
+        std::printf("corpus: %d feeds x %d articles = %lld articles, ~3 KB of text each\n", options.feeds,
+                    options.per_feed, total);
 
-    double raw = raw_insert(work / "raw.db", corpus, options);
-    double raw_rate = total / raw;
-    std::printf("%-34s %10.0f articles/s  (%.1f s)\n", "raw inserts, one transaction:", raw_rate, raw);
-    std::filesystem::remove(work / "raw.db");
-    std::filesystem::remove(work / "raw.db-wal");
-    std::filesystem::remove(work / "raw.db-shm");
+        double raw = raw_insert(work / "raw.db", corpus, options);
+        double raw_rate = total / raw;
+        std::printf("%-34s %10.0f articles/s  (%.1f s)\n", "raw inserts, one transaction:", raw_rate, raw);
+        std::filesystem::remove(work / "raw.db");
+        std::filesystem::remove(work / "raw.db-wal");
+        std::filesystem::remove(work / "raw.db-shm");
 
-    auto path = work / "archive.db";
-    {
-        auto archive = store::Archive::open(path, store::OpenMode::read_write);
-        auto fresh = ingest(archive, corpus, options, 0);
-        std::printf("%-34s %10.0f articles/s  (%.1f s, %lld new)  %.2fx raw  [aim >= 0.5x]\n",
-                    "archive, new articles:", total / fresh.seconds, fresh.seconds, fresh.new_articles,
-                    (total / fresh.seconds) / raw_rate);
-        auto again = ingest(archive, corpus, options, 0);
-        std::printf("%-34s %10.0f articles/s  (%.1f s, %lld unchanged)  %.2fx raw  [aim >= 2x]\n",
-                    "archive, all duplicates:", total / again.seconds, again.seconds, again.unchanged,
-                    (total / again.seconds) / raw_rate);
-        auto changed = ingest(archive, corpus, options, 1);
-        std::printf("%-34s %10.0f articles/s  (%.1f s, %lld updated, %lld unchanged)  %.2fx raw\n",
-                    "archive, 10 % changed:", total / changed.seconds, changed.seconds, changed.updated,
-                    changed.unchanged, (total / changed.seconds) / raw_rate);
+        {
+            auto archive = store::Archive::open(path, store::OpenMode::read_write);
+            auto fresh = ingest(archive, corpus, options, 0);
+            std::printf("%-34s %10.0f articles/s  (%.1f s, %lld new)  %.2fx raw  [aim >= 0.5x]\n",
+                        "archive, new articles:", total / fresh.seconds, fresh.seconds, fresh.new_articles,
+                        (total / fresh.seconds) / raw_rate);
+            auto again = ingest(archive, corpus, options, 0);
+            std::printf("%-34s %10.0f articles/s  (%.1f s, %lld unchanged)  %.2fx raw  [aim >= 2x]\n",
+                        "archive, all duplicates:", total / again.seconds, again.seconds, again.unchanged,
+                        (total / again.seconds) / raw_rate);
+            auto changed = ingest(archive, corpus, options, 1);
+            std::printf("%-34s %10.0f articles/s  (%.1f s, %lld updated, %lld unchanged)  %.2fx raw\n",
+                        "archive, 10 % changed:", total / changed.seconds, changed.seconds, changed.updated,
+                        changed.unchanged, (total / changed.seconds) / raw_rate);
+        }
+        std::printf("archive size: %.0f MB\n", static_cast<double>(std::filesystem::file_size(path)) / 1e6);
     }
-    std::printf("archive size: %.0f MB\n", static_cast<double>(std::filesystem::file_size(path)) / 1e6);
 
     // Searches as `feedd query --search` runs them: open read-only, query 50, close.
     std::vector<std::string> queries;
@@ -262,17 +275,19 @@ int main(int argc, char** argv) {
         }
     }
     std::vector<double> with_open, query_only;
+    std::vector<std::vector<double>> by_kind(4);
     std::size_t hits = 0;
-    for (const auto& text : queries) {
+    for (std::size_t i = 0; i < queries.size(); ++i) {
         auto start = Clock::now();
         auto reader = store::Archive::open(path, store::OpenMode::read_only);
         auto opened = Clock::now();
         store::ArticleQuery query;
-        query.search = text;
+        query.search = queries[i];
         hits += reader.query(query).size();
         auto done = Clock::now();
         with_open.push_back(seconds_of(done - start) * 1000);
         query_only.push_back(seconds_of(done - opened) * 1000);
+        by_kind[i % 4].push_back(query_only.back());
     }
     std::printf(
         "search: %zu queries, median %.2f ms (%.2f ms with opening the archive), max %.2f ms, "
@@ -280,6 +295,11 @@ int main(int argc, char** argv) {
         queries.size(), median(query_only), median(with_open),
         *std::max_element(query_only.begin(), query_only.end()),
         static_cast<double>(hits) / static_cast<double>(queries.size()));
-    std::filesystem::remove_all(work);
+    std::printf("  medians: common word %.2f ms, rarer word %.2f ms, two words %.2f ms, phrase %.2f ms\n",
+                median(by_kind[0]), median(by_kind[1]), median(by_kind[2]), median(by_kind[3]));
+    if (options.keep)
+        std::printf("archive kept: %s\n", path.c_str());
+    else if (options.archive.empty())
+        std::filesystem::remove_all(work);
     return 0;
 }

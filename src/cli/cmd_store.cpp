@@ -242,7 +242,7 @@ void print_article(const store::ArticleDetail& article, const std::string& forma
     if (!shown.entry.image.empty()) out << "Image:   " << printable(shown.entry.image) << '\n';
     for (const auto& enclosure : shown.entry.enclosures)
         out << "Media:   " << printable(enclosure.url) << " (" << printable(enclosure.type) << ")\n";
-    out << '\n' << printable(shown.text) << "\n";
+    out << '\n' << printable(shown.text, true) << "\n";
     for (const auto& entry : article.entries) {
         out << "\n-- " << printable(entry.feed) << ": entry " << entry.id << ", first seen "
             << format_utc(entry.first_seen);

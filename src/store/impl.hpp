@@ -43,7 +43,22 @@ struct Archive::Impl {
 
     // A cached statement, reset and with its bindings cleared.
     SQLite::Statement& statement(const char* sql);
+    // Ends every cached statement: one left stepped keeps a read transaction open across commits,
+    // and then no WAL checkpoint can pass it (the WAL grows without bound).
+    void reset_statements() noexcept;
     std::optional<std::int64_t> feed_id(const std::string& name);
+};
+
+// Resets the cached statements when a public call ends, however it ends.
+class StatementScope {
+  public:
+    explicit StatementScope(Archive::Impl& impl) : impl_(impl) {}
+    StatementScope(const StatementScope&) = delete;
+    StatementScope& operator=(const StatementScope&) = delete;
+    ~StatementScope() { impl_.reset_statements(); }
+
+  private:
+    Archive::Impl& impl_;
 };
 
 namespace detail {

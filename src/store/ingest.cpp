@@ -472,6 +472,7 @@ WHERE id = ?1)sql");
 
 IngestCounts Archive::commit_poll(const FeedSource& feed, const ParsedFeed* parsed, const FeedState& state,
                                   TimePoint now) {
+    StatementScope scope(*impl_);
     try {
         SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
         auto feed_id = detail::ensure_feed(*impl_, feed, now);
@@ -524,6 +525,7 @@ IngestCounts Archive::commit_poll(const FeedSource& feed, const ParsedFeed* pars
         }
 
         detail::write_state(*impl_, feed_id, state, fallback);
+        impl_->reset_statements();  // before COMMIT, so that its checkpoint is not held back
         transaction.commit();
         if (++impl_->commits_since_optimize >= optimize_every) {
             impl_->commits_since_optimize = 0;

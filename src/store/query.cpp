@@ -72,7 +72,7 @@ ArticleRow read_row(SQLite::Statement& row) {
     out.first_seen = TimePoint(std::chrono::seconds(row.getColumn(5).getInt64()));
     out.date = TimePoint(std::chrono::seconds(row.getColumn(6).getInt64()));
     auto summary = detail::html_to_text(row.getColumn(7).getString());
-    auto text = row.getColumn(8).getString();
+    auto text = detail::collapse_space(row.getColumn(8).getString());  // one line: paragraphs joined
     out.summary = excerpt(summary.empty() ? text : summary, 300);
     out.snippet = excerpt(text, 200);
     return out;
@@ -86,7 +86,79 @@ const EntryDetail& ArticleDetail::fullest() const {
     return entries.at(0);
 }
 
+namespace {
+
+enum class SearchKind { none, words, trigram, substring };
+
+// The query's SQL. With `top_hits`, only that many best-ranked entries are considered: enough when
+// the answer fills its limit from them (an article outside them ranks below all inside).
+// With `newest_bound` > 0, only entries from that rowid on are ranked (see `query`).
+std::string query_sql(const ArticleQuery& q, std::size_t feed_count, SearchKind kind,
+                      std::optional<int> top_hits, std::int64_t newest_bound) {
+    std::string sql;
+    std::string cut = newest_bound > 0 ? " AND rowid >= " + std::to_string(newest_bound) : "";
+    if (top_hits) cut += " ORDER BY rank LIMIT " + std::to_string(*top_hits);
+    switch (kind) {
+        case SearchKind::substring:
+            sql =
+                "WITH hits AS (SELECT id AS entry_id, 0.0 AS score FROM entries "
+                "WHERE cjk <> '' AND instr(cjk, ?1) > 0), ";
+            break;
+        case SearchKind::trigram:
+            sql =
+                "WITH hits AS MATERIALIZED (SELECT rowid AS entry_id, rank AS score "
+                "FROM entries_cjk WHERE entries_cjk MATCH ?1" +
+                cut + "), ";
+            break;
+        case SearchKind::words:
+            sql =
+                "WITH hits AS MATERIALIZED (SELECT rowid AS entry_id, rank AS score "
+                "FROM entries_fts WHERE entries_fts MATCH ?1" +
+                cut + "), ";
+            break;
+        case SearchKind::none: break;
+    }
+    if (kind != SearchKind::none) {
+        // Each article ranks by its best-matching entry.
+        sql +=
+            "best AS (SELECT x.article_id, min(h.score) AS score, h.entry_id "
+            "FROM hits h JOIN entries x ON x.id = h.entry_id GROUP BY x.article_id) ";
+        sql += std::string("SELECT ") + row_columns +
+               ", best.entry_id FROM best JOIN articles a ON a.id = best.article_id "
+               "JOIN entries e ON e.id = a.fullest_entry WHERE 1";
+    } else {
+        sql = std::string("SELECT ") + row_columns +
+              ", NULL FROM articles a JOIN entries e ON e.id = a.fullest_entry WHERE 1";
+    }
+    if (feed_count > 0) {
+        sql += " AND EXISTS (SELECT 1 FROM entries x WHERE x.article_id = a.id AND x.feed_id IN (";
+        for (std::size_t i = 0; i < feed_count; ++i) sql += i == 0 ? "?" : ", ?";
+        sql += "))";
+    }
+    if (!q.category.empty())
+        sql +=
+            " AND EXISTS (SELECT 1 FROM entries x JOIN feeds f ON f.id = x.feed_id WHERE x.article_id = a.id"
+            " AND (f.category = :category"
+            " OR substr(f.category, 1, length(:category) + 1) = :category || '/'"
+            " OR instr(f.tags, char(10) || :category || char(10)) > 0"
+            " OR instr(x.categories, char(10) || :category || char(10)) > 0))";
+    if (q.since) sql += " AND a.sort_time >= :since";
+    if (q.until) sql += " AND a.sort_time < :until";
+    if (q.after_id) sql += " AND a.id > :after";
+    if (q.after_id)
+        sql += " ORDER BY a.id ASC";
+    else if (kind != SearchKind::none)
+        sql += " ORDER BY best.score, a.sort_time DESC, a.id DESC";
+    else
+        sql += " ORDER BY a.sort_time DESC, a.id DESC";
+    if (q.limit > 0) sql += " LIMIT :limit";
+    return sql;
+}
+
+}  // namespace
+
 std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
+    StatementScope scope(*impl_);
     try {
         std::vector<std::int64_t> feed_ids;
         for (const auto& name : q.feeds) {
@@ -95,99 +167,102 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
             feed_ids.push_back(*id);
         }
 
-        const bool search = !q.search.empty();
-        const bool cjk = search && detail::has_cjk(q.search);
-        const bool substring = cjk && has_short_cjk_run(q.search);
-        std::string sql;
-        if (search) {
-            // Each article ranks by its best-matching entry.
-            if (substring)
-                sql =
-                    "WITH hits AS (SELECT id AS entry_id, 0.0 AS score FROM entries WHERE cjk <> '' AND "
-                    "instr(cjk, ?1) > 0), ";
-            else if (cjk)
-                sql =
-                    "WITH hits AS MATERIALIZED (SELECT rowid AS entry_id, bm25(entries_cjk) AS score FROM "
-                    "entries_cjk "
-                    "WHERE "
-                    "entries_cjk MATCH ?1), ";
-            else
-                sql =
-                    "WITH hits AS MATERIALIZED (SELECT rowid AS entry_id, bm25(entries_fts, 10.0, 2.0, 1.0) "
-                    "AS score FROM "
-                    "entries_fts WHERE entries_fts MATCH ?1), ";
-            sql +=
-                "best AS (SELECT x.article_id, min(h.score) AS score, h.entry_id FROM hits h JOIN entries x "
-                "ON "
-                "x.id = h.entry_id GROUP BY x.article_id) ";
-            sql += std::string("SELECT ") + row_columns +
-                   ", best.entry_id FROM best JOIN articles a ON a.id = "
-                   "best.article_id JOIN entries e ON e.id = a.fullest_entry WHERE 1";
-        } else {
-            sql = std::string("SELECT ") + row_columns +
-                  ", NULL FROM articles a JOIN entries e ON e.id = a.fullest_entry WHERE 1";
+        auto kind = SearchKind::none;
+        std::string needle = q.search;
+        if (!q.search.empty()) {
+            kind = !detail::has_cjk(q.search)    ? SearchKind::words
+                   : has_short_cjk_run(q.search) ? SearchKind::substring
+                                                 : SearchKind::trigram;
+            if (kind == SearchKind::substring) {
+                // A phrase searched as a substring: quotes are FTS syntax, not text.
+                needle.clear();
+                for (char c : q.search)
+                    if (c != '"') needle += c;
+                needle = detail::collapse_space(needle);
+            }
         }
-        if (!feed_ids.empty()) {
-            sql += " AND EXISTS (SELECT 1 FROM entries x WHERE x.article_id = a.id AND x.feed_id IN (";
-            for (std::size_t i = 0; i < feed_ids.size(); ++i) sql += i == 0 ? "?" : ", ?";
-            sql += "))";
-        }
-        if (!q.category.empty())
-            sql +=
-                " AND EXISTS (SELECT 1 FROM entries x JOIN feeds f ON f.id = x.feed_id WHERE x.article_id = "
-                "a.id"
-                " AND (f.category = :category OR substr(f.category, 1, length(:category) + 1) = :category || "
-                "'/'"
-                " OR instr(f.tags, char(10) || :category || char(10)) > 0"
-                " OR instr(x.categories, char(10) || :category || char(10)) > 0))";
-        if (q.since) sql += " AND a.sort_time >= :since";
-        if (q.until) sql += " AND a.sort_time < :until";
-        if (q.after_id) sql += " AND a.id > :after";
-        if (q.after_id)
-            sql += " ORDER BY a.id ASC";
-        else if (search)
-            sql += " ORDER BY best.score, a.sort_time DESC, a.id DESC";
-        else
-            sql += " ORDER BY a.sort_time DESC, a.id DESC";
-        if (q.limit > 0) sql += " LIMIT :limit";
+        const bool ranked = kind == SearchKind::words || kind == SearchKind::trigram;
 
-        SQLite::Statement select(impl_->db, sql);
-        int index = 1;
-        if (search) select.bind(index++, q.search);
-        for (auto id : feed_ids) select.bind(index++, id);
-        if (!q.category.empty()) select.bind(":category", q.category);
-        if (q.since) select.bind(":since", seconds(*q.since));
-        if (q.until) select.bind(":until", seconds(*q.until));
-        if (q.after_id) select.bind(":after", *q.after_id);
-        if (q.limit > 0) select.bind(":limit", q.limit);
+        // Ranking every match of a common word is what makes a search slow (bm25 reads each
+        // match's positions). So a page of results starts from the best few hundred entries, and a
+        // search matching more than `newest_ranked` entries ranks the newest that many of them
+        // (rowids grow with time). A page left short by filters widens to every match.
+        constexpr int newest_ranked = 2000;
+        const char* fts_table = kind == SearchKind::trigram ? "entries_cjk" : "entries_fts";
+        std::optional<int> top_hits;
+        std::int64_t newest_bound = 0;  // 0: all
+        if (ranked && q.limit > 0 && !q.after_id) {
+            top_hits = std::max(200, q.limit * 4);
+            const std::string probe_sql = std::string("SELECT rowid FROM ") + fts_table + " WHERE " +
+                                          fts_table + " MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET " +
+                                          std::to_string(newest_ranked - 1);
+            try {
+                SQLite::Statement probe(impl_->db, probe_sql);
+                probe.bind(1, needle);
+                if (probe.executeStep()) newest_bound = probe.getColumn(0).getInt64();
+            } catch (const SQLite::Exception& e) {
+                if (is_search_error(e.what()))
+                    throw QueryError("bad search '" + q.search + "': " + detail::problem(e));
+                throw;
+            }
+        }
 
         std::vector<ArticleRow> rows;
         std::vector<std::int64_t> hit_entries;
-        try {
-            while (select.executeStep()) {
-                rows.push_back(read_row(select));
-                hit_entries.push_back(select.getColumn(9).isNull() ? 0 : select.getColumn(9).getInt64());
+        for (;;) {
+            SQLite::Statement select(impl_->db, query_sql(q, feed_ids.size(), kind, top_hits, newest_bound));
+            int index = 1;
+            if (kind != SearchKind::none) select.bind(index++, needle);
+            for (auto id : feed_ids) select.bind(index++, id);
+            if (!q.category.empty()) select.bind(":category", q.category);
+            if (q.since) select.bind(":since", seconds(*q.since));
+            if (q.until) select.bind(":until", seconds(*q.until));
+            if (q.after_id) select.bind(":after", *q.after_id);
+            if (q.limit > 0) select.bind(":limit", q.limit);
+            rows.clear();
+            hit_entries.clear();
+            try {
+                while (select.executeStep()) {
+                    rows.push_back(read_row(select));
+                    hit_entries.push_back(select.getColumn(9).isNull() ? 0 : select.getColumn(9).getInt64());
+                }
+            } catch (const SQLite::Exception& e) {
+                if (kind != SearchKind::none && is_search_error(e.what()))
+                    throw QueryError("bad search '" + q.search + "': " + detail::problem(e));
+                throw;
             }
-        } catch (const SQLite::Exception& e) {
-            if (search && is_search_error(e.what()))
-                throw QueryError("bad search '" + q.search + "': " + detail::problem(e));
-            throw;
+            if (!top_hits || static_cast<int>(rows.size()) >= q.limit) break;
+            if (newest_bound > 0) {
+                newest_bound = 0;  // short among the newest: look at all matches
+                continue;
+            }
+            // Short: were there more matching entries than considered?
+            SQLite::Statement count(impl_->db, std::string("SELECT count(*) FROM ") + fts_table + " WHERE " +
+                                                   fts_table + " MATCH ?");
+            count.bind(1, needle);
+            count.executeStep();
+            auto matches = count.getColumn(0).getInt64();
+            if (matches <= *top_hits) break;
+            if (static_cast<std::int64_t>(*top_hits) * 8 >= matches)
+                top_hits.reset();  // all of them
+            else
+                top_hits = *top_hits * 8;
         }
+
         for (std::size_t i = 0; i < rows.size(); ++i) {
             rows[i].feeds = article_feeds(*impl_, rows[i].id);
-            if (search && !substring) {
-                const char* snippet_sql = cjk ? "SELECT snippet(entries_cjk, 0, '[', ']', '\u2026', 24) FROM "
-                                                "entries_cjk WHERE entries_cjk "
-                                                "MATCH ? AND rowid = ?"
-                                              : "SELECT snippet(entries_fts, -1, '[', ']', '\u2026', 16) "
-                                                "FROM entries_fts WHERE entries_fts "
-                                                "MATCH ? AND rowid = ?";
-                auto& snippet = impl_->statement(snippet_sql);
-                snippet.bind(1, q.search);
-                snippet.bind(2, hit_entries[i]);
-                if (snippet.executeStep())
-                    rows[i].snippet = detail::collapse_space(snippet.getColumn(0).getString());
-            }
+            if (!ranked) continue;
+            const char* snippet_sql =
+                kind == SearchKind::trigram
+                    ? "SELECT snippet(entries_cjk, 0, '[', ']', '\u2026', 24) FROM entries_cjk "
+                      "WHERE entries_cjk MATCH ? AND rowid = ?"
+                    : "SELECT snippet(entries_fts, -1, '[', ']', '\u2026', 16) FROM entries_fts "
+                      "WHERE entries_fts MATCH ? AND rowid = ?";
+            auto& snippet = impl_->statement(snippet_sql);
+            snippet.bind(1, needle);
+            snippet.bind(2, hit_entries[i]);
+            if (snippet.executeStep())
+                rows[i].snippet = detail::collapse_space(snippet.getColumn(0).getString());
         }
         return rows;
     } catch (const SQLite::Exception& e) {
@@ -196,6 +271,7 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
 }
 
 std::vector<ArticleRow> Archive::articles(const std::vector<std::int64_t>& ids) {
+    StatementScope scope(*impl_);
     try {
         std::vector<ArticleRow> rows;
         static const std::string sql =
@@ -216,6 +292,7 @@ std::vector<ArticleRow> Archive::articles(const std::vector<std::int64_t>& ids) 
 }
 
 std::optional<ArticleDetail> Archive::article(std::int64_t id) {
+    StatementScope scope(*impl_);
     try {
         auto& select = impl_->statement(
             "SELECT coalesce(canonical_link, ''), first_seen, sort_time, fullest_entry FROM articles WHERE "
@@ -289,6 +366,8 @@ FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = ? ORDER BY 
 // Maintenance
 
 void Archive::backup(const std::filesystem::path& destination) {
+    StatementScope scope(*impl_);
+    impl_->reset_statements();
     std::error_code error;
     if (std::filesystem::exists(destination, error) &&
         std::filesystem::equivalent(destination, impl_->path, error))
@@ -317,6 +396,7 @@ void Archive::backup(const std::filesystem::path& destination) {
 }
 
 std::vector<std::string> Archive::check() {
+    StatementScope scope(*impl_);
     std::vector<std::string> problems;
     try {
         SQLite::Statement integrity(impl_->db, "PRAGMA integrity_check");
@@ -369,6 +449,8 @@ std::vector<std::string> Archive::check() {
 }
 
 void Archive::vacuum() {
+    StatementScope scope(*impl_);
+    impl_->reset_statements();
     if (impl_->mode != OpenMode::read_write) throw StoreError("vacuum needs the archive open for writing");
     try {
         impl_->db.exec("INSERT INTO entries_fts(entries_fts) VALUES ('optimize')");
@@ -382,6 +464,7 @@ void Archive::vacuum() {
 }
 
 PruneCounts Archive::prune(int default_keep_days, TimePoint now) {
+    StatementScope scope(*impl_);
     try {
         SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
         impl_->db.exec("CREATE TEMP TABLE IF NOT EXISTS prune_ids (id INTEGER PRIMARY KEY)");

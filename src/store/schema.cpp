@@ -61,28 +61,30 @@ CREATE TABLE articles (
 CREATE INDEX articles_by_link ON articles(canonical_link) WHERE canonical_link IS NOT NULL;
 CREATE INDEX articles_by_time ON articles(sort_time, id);
 
+-- Small columns first, long text last: SQLite reads a row's columns in order through its overflow
+-- pages, so the lookups of ingest and the index's reads of `text` never walk the HTML.
 CREATE TABLE entries (
     id INTEGER PRIMARY KEY,
     article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     feed_id INTEGER NOT NULL REFERENCES feeds(id),
     identity TEXT NOT NULL,       -- "guid:…", "link:…" or "hash:…": how the feed's entry is found again
-    guid TEXT NOT NULL DEFAULT '',
-    link TEXT NOT NULL DEFAULT '',
-    canonical_link TEXT NOT NULL DEFAULT '',
-    content_hash TEXT NOT NULL,   -- title, date and text: the `content` identity
     seen_hash TEXT NOT NULL,      -- the entry as last received: an unchanged entry costs one lookup
-    title TEXT NOT NULL DEFAULT '',
-    author TEXT NOT NULL DEFAULT '',
-    summary TEXT NOT NULL DEFAULT '',   -- HTML
-    content TEXT NOT NULL DEFAULT '',   -- HTML
-    text TEXT NOT NULL DEFAULT '',      -- plain text of content, else summary (indexed)
-    cjk TEXT NOT NULL DEFAULT '',       -- title, author and text again when they hold CJK script
+    content_hash TEXT NOT NULL,   -- title, date and text: the `content` identity
+    guid TEXT NOT NULL DEFAULT '',
+    canonical_link TEXT NOT NULL DEFAULT '',
     published INTEGER,
     updated INTEGER,
-    categories TEXT NOT NULL DEFAULT '',
-    image TEXT NOT NULL DEFAULT '',
     first_seen INTEGER NOT NULL,
     changed_at INTEGER,                 -- last change of title or text
+    title TEXT NOT NULL DEFAULT '',
+    author TEXT NOT NULL DEFAULT '',
+    link TEXT NOT NULL DEFAULT '',
+    image TEXT NOT NULL DEFAULT '',
+    categories TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL DEFAULT '',      -- plain text of content, else summary (indexed)
+    summary TEXT NOT NULL DEFAULT '',   -- HTML
+    cjk TEXT NOT NULL DEFAULT '',       -- title, author and text again when they hold CJK script
+    content TEXT NOT NULL DEFAULT '',   -- HTML
     UNIQUE (feed_id, identity)
 );
 CREATE INDEX entries_by_article ON entries(article_id);
@@ -126,6 +128,8 @@ CREATE TABLE tombstone_links (
 CREATE VIRTUAL TABLE entries_fts USING fts5(
     title, author, text, content='entries', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE entries_cjk USING fts5(cjk, content='entries', content_rowid='id', tokenize='trigram');
+-- `rank` weighs a hit in the title above one in the author above one in the text.
+INSERT INTO entries_fts(entries_fts, rank) VALUES ('rank', 'bm25(10.0, 2.0, 1.0)');
 
 CREATE TRIGGER entries_fts_insert AFTER INSERT ON entries BEGIN
     INSERT INTO entries_fts(rowid, title, author, text) VALUES (new.id, new.title, new.author, new.text);

@@ -39,9 +39,10 @@ void check_header(const std::filesystem::path& path) {
     auto size = std::filesystem::file_size(path, error);
     if (error || size == 0) return;
     std::ifstream in(path, std::ios::binary);
+    if (!in.is_open()) throw StoreError("cannot read " + path.string() + ": " + std::strerror(errno));
     char header[16] = {};
     in.read(header, sizeof header);
-    if (!in || std::memcmp(header, "SQLite format 3", 16) != 0)
+    if (in.gcount() != sizeof header || std::memcmp(header, "SQLite format 3", 16) != 0)
         throw StoreError("refusing " + path.string() + ": not an SQLite database (left untouched)");
 }
 
@@ -128,6 +129,16 @@ SQLite::Statement& Archive::Impl::statement(const char* sql) {
     return *slot;
 }
 
+void Archive::Impl::reset_statements() noexcept {
+    for (auto& [sql, statement] : statements) {
+        try {
+            statement->reset();
+        } catch (const SQLite::Exception&) {
+            // reset() reports the statement's last error again; the statement is reset anyway
+        }
+    }
+}
+
 std::optional<std::int64_t> Archive::Impl::feed_id(const std::string& name) {
     auto& find = statement("SELECT id FROM feeds WHERE name = ?");
     find.bind(1, name);
@@ -192,7 +203,13 @@ Archive Archive::open(const std::filesystem::path& path, OpenMode mode) {
     }
 
     FileLock lock;
-    if (!memory && mode == OpenMode::read_write) lock = FileLock(lock_path(path));
+    if (!memory && mode == OpenMode::read_write) {
+        // The daemon's first run creates the archive's folder (e.g. `database = "var/feedd.db"`).
+        std::error_code error;
+        if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), error);
+        if (error) throw StoreError("cannot create the folder of " + name + ": " + error.message());
+        lock = FileLock(lock_path(path));
+    }
 
     try {
         int flags = mode == OpenMode::read_only ? SQLite::OPEN_READONLY
@@ -302,6 +319,7 @@ FeedState read_state(SQLite::Statement& row, int first) {
 }  // namespace
 
 void Archive::sync_feeds(const std::vector<FeedSource>& feeds) {
+    StatementScope scope(*impl_);
     try {
         SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
         impl_->db.exec("UPDATE feeds SET configured = 0");
@@ -314,6 +332,7 @@ void Archive::sync_feeds(const std::vector<FeedSource>& feeds) {
 }
 
 FeedState Archive::feed_state(const std::string& name) {
+    StatementScope scope(*impl_);
     try {
         static const std::string sql =
             std::string("SELECT ") + state_columns +
@@ -332,6 +351,7 @@ FeedState Archive::feed_state(const std::string& name) {
 }
 
 std::vector<FeedState> Archive::feed_states() {
+    StatementScope scope(*impl_);
     try {
         static const std::string sql =
             std::string("SELECT ") + state_columns +
@@ -345,7 +365,21 @@ std::vector<FeedState> Archive::feed_states() {
     }
 }
 
+void Archive::set_feed_state(const FeedState& state) {
+    StatementScope scope(*impl_);
+    try {
+        SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+        auto id = impl_->feed_id(state.name);
+        if (!id) throw StoreError("unknown feed '" + state.name + "'");
+        detail::write_state(*impl_, *id, state, state.identity_fallback);
+        transaction.commit();
+    } catch (const SQLite::Exception& e) {
+        throw StoreError("archive write failed: " + sqlite_problem(e));
+    }
+}
+
 std::vector<FeedSummary> Archive::feed_summaries() {
+    StatementScope scope(*impl_);
     try {
         static const std::string sql =
             std::string("SELECT ") + state_columns +

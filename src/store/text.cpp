@@ -38,6 +38,16 @@ constexpr std::array<std::pair<std::string_view, char32_t>, 40> named_entities{{
     {"uuml", 0xFC},    {"auml", 0xE4},     {"szlig", 0xDF},   {"ccedil", 0xE7},  {"thinsp", 0x2009},
 }};
 
+bool is_block(const std::string& name) {
+    constexpr std::array blocks{"p",          "br",      "div",    "li",    "ul", "ol", "h1",
+                                "h2",         "h3",      "h4",     "h5",    "h6", "tr", "pre",
+                                "blockquote", "section", "hr",     "table", "dd", "dt", "figure",
+                                "figcaption", "article", "header", "footer"};
+    for (auto block : blocks)
+        if (name == block) return true;
+    return false;
+}
+
 bool is_space(unsigned char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
@@ -72,7 +82,7 @@ std::size_t decode_entity(std::string_view text, std::size_t i, std::string& out
             code = code * (hex ? 16 : 10) + static_cast<char32_t>(value);
             if (code > 0x10FFFF) code = 0x110000;  // stays invalid, becomes U+FFFD
         }
-        append_utf8(out, code);
+        append_utf8(out, code < 0x20 ? U' ' : code);  // control characters are white space here
         return end - i + 1;
     }
     for (const auto& [entity, code] : named_entities) {
@@ -102,6 +112,7 @@ std::string html_to_text(std::string_view html) {
             auto end = html.find('>', i + 1);
             if (end == std::string_view::npos) break;  // a cut-off tag carries no text
             auto tag = html.substr(i + 1, end - i - 1);
+            if (!tag.empty() && tag[0] == '/') tag.remove_prefix(1);
             std::size_t name_end = 0;
             while (name_end < tag.size() && !is_space(static_cast<unsigned char>(tag[name_end])) &&
                    tag[name_end] != '/')
@@ -114,7 +125,8 @@ std::string html_to_text(std::string_view html) {
                 auto close_end = html.find('>', i + close);
                 i = close_end == std::string_view::npos ? html.size() : close_end + 1;
             }
-            out += ' ';  // tags separate words (<p>a</p><p>b</p> is "a b")
+            // Tags separate words; block elements separate paragraphs.
+            out += is_block(name) ? '\n' : ' ';
             continue;
         }
         if (c == '&') {
@@ -123,10 +135,23 @@ std::string html_to_text(std::string_view html) {
                 continue;
             }
         }
-        out += c;
+        out += static_cast<unsigned char>(c) < 0x20 ? ' ' : c;  // source line breaks are white space
         ++i;
     }
-    return collapse_space(out);
+    // One paragraph per line: white space collapsed within lines, empty lines dropped.
+    std::string text;
+    std::size_t begin = 0;
+    while (begin <= out.size()) {
+        auto end = out.find('\n', begin);
+        if (end == std::string::npos) end = out.size();
+        auto line = collapse_space(std::string_view(out).substr(begin, end - begin));
+        if (!line.empty()) {
+            if (!text.empty()) text += '\n';
+            text += line;
+        }
+        begin = end + 1;
+    }
+    return text;
 }
 
 std::string collapse_space(std::string_view text) {

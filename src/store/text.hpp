@@ -8,7 +8,7 @@
 namespace feedd::store::detail {
 
 // HTML (as feeds carry it) to plain text: tags dropped (script/style with their content), entities
-// decoded, white space collapsed. For the search index and comparisons, not for display of markup.
+// decoded, white space collapsed, one paragraph (block element) per line.
 std::string html_to_text(std::string_view html);
 
 // Runs of white space (ASCII and U+00A0) become one space; ends trimmed.

@@ -305,6 +305,10 @@ TEST_CASE("a guid that changes on every fetch: the feed falls back to links and 
     // A state written later by the daemon (which knows nothing of identity) keeps the flag.
     archive.commit_poll(feed, nullptr, named("unstable"), poll3);
     CHECK(archive.feed_state("unstable").identity_fallback);
+    // Resetting what was learned clears it.
+    archive.set_feed_state(named("unstable"));
+    CHECK_FALSE(archive.feed_state("unstable").identity_fallback);
+    CHECK_THROWS_AS(archive.set_feed_state(named("nobody")), StoreError);
 }
 
 TEST_CASE("guids shared by all items: the feed falls back to links") {

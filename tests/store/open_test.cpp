@@ -68,6 +68,13 @@ TEST_CASE("a new archive file is created in WAL mode at the latest schema versio
     CHECK(db.execAndGet("SELECT count(*) FROM revisions_v").getInt() == 0);
 }
 
+TEST_CASE("the first read-write opening creates the archive's folder") {
+    TempDir dir;
+    auto path = dir / "var" / "lib" / "feedd.db";
+    fill(path);
+    CHECK(std::filesystem::exists(path));
+}
+
 TEST_CASE("read-only opening never creates a missing archive") {
     TempDir dir;
     auto path = dir / "missing.db";
@@ -311,4 +318,29 @@ TEST_CASE("every per-feed statement is an index lookup, also without statistics"
             CHECK((!full_scan || detail == "SCAN f"));
         }
     }
+}
+
+TEST_CASE("the writer's WAL is checkpointed into the archive as it grows") {
+    TempDir dir;
+    auto path = dir / "feedd.db";
+    auto writer = Archive::open(path, OpenMode::read_write);
+    FeedSource feed;
+    feed.name = "steady";
+    // About 8 MB of entries in 200 polls: twice SQLite's automatic checkpoint threshold.
+    for (int poll = 0; poll < 200; ++poll) {
+        ParsedFeed parsed;
+        for (int k = 0; k < 10; ++k) {
+            Entry entry;
+            entry.id = std::to_string(poll) + "-" + std::to_string(k);
+            entry.title = "Story " + entry.id;
+            entry.content = "<p>" + std::string(2000, static_cast<char>('a' + k)) + " " + entry.id + "</p>";
+            parsed.entries.push_back(entry);
+        }
+        writer.commit_poll(feed, &parsed, FeedState{}, now);
+        writer.feed_state("steady");  // reads between polls must not pin the WAL either
+    }
+    CHECK(std::filesystem::file_size(path) > 2'000'000);
+    auto wal = path;
+    wal += "-wal";
+    CHECK(std::filesystem::file_size(wal) < 16'000'000);
 }

@@ -113,6 +113,8 @@ TEST_CASE("a Chinese or Japanese phrase finds its article") {
     CHECK(titles(archive.query(search("地域の開発"))) == std::vector<std::string>{japanese.title});
     // Two-character words are shorter than a trigram: found by substring.
     CHECK(titles(archive.query(search("会议"))) == std::vector<std::string>{chinese.title});
+    CHECK(titles(archive.query(search("\"召开会议\""))) == std::vector<std::string>{chinese.title});
+    CHECK(titles(archive.query(search("\"会议\""))) == std::vector<std::string>{chinese.title});
     CHECK(titles(archive.query(search("会議"))) == std::vector<std::string>{japanese.title});
     CHECK(archive.query(search("大阪")).empty());
     CHECK(archive.query(search("western")).size() == 1);
@@ -200,4 +202,43 @@ TEST_CASE("show: an article with its entries, enclosures and revisions") {
           std::vector<Enclosure>{{"https://news.cgtn.com/media/clean-energy.mp3", "audio/mpeg", 1048576}});
     CHECK(energy.entries[0].text == "Solar, wind and hydro capacity across the western provinces.");
     CHECK_FALSE(archive.article(9999).has_value());
+}
+
+TEST_CASE("a filtered search still finds weak matches behind many strong ones") {
+    auto archive = Archive::open(":memory:", OpenMode::read_write);
+    FeedSource strong;
+    strong.name = "strong";
+    FeedSource weak;
+    weak.name = "weak";
+    ParsedFeed many;
+    for (int i = 0; i < 2000; ++i) {
+        Entry entry;
+        entry.id = std::to_string(i);
+        entry.title = "Tea tea tea " + std::to_string(i);
+        entry.link = "https://strong.example/" + entry.id;
+        many.entries.push_back(entry);
+    }
+    archive.commit_poll(strong, &many, FeedState{}, poll1);
+    ParsedFeed few;
+    for (int i = 0; i < 3; ++i) {
+        Entry entry;
+        entry.id = std::to_string(i);
+        entry.title = "Weather " + std::to_string(i);
+        entry.summary = "A long text about many things and, once, about tea among other drinks and foods.";
+        entry.link = "https://weak.example/" + entry.id;
+        few.entries.push_back(entry);
+    }
+    archive.commit_poll(weak, &few, FeedState{}, poll1);
+
+    auto query = search("tea");
+    query.feeds = {"weak"};
+    query.limit = 10;
+    CHECK(archive.query(query).size() == 3);
+    query.feeds.clear();
+    query.limit = 5;
+    auto best = archive.query(query);
+    REQUIRE(best.size() == 5);
+    for (const auto& row : best) CHECK(row.feeds == std::vector<std::string>{"strong"});
+    query.limit = 0;
+    CHECK(archive.query(query).size() == 2003);
 }

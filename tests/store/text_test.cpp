@@ -28,7 +28,9 @@ TEST_CASE("canonical links: scheme, host, www, port, fragment and tracking param
 }
 
 TEST_CASE("html_to_text: tags out, entities decoded, white space collapsed") {
-    CHECK(html_to_text("<p>One &amp; two</p><p>three&nbsp;four</p>") == "One & two three four");
+    CHECK(html_to_text("<p>One &amp; two</p><p>three&nbsp;four</p>") == "One & two\nthree four");
+    CHECK(html_to_text("<div>\n  <p>a <b>bold</b>\n move</p>\n\n<br/>  <p></p>end</div>") ==
+          "a bold move\nend");
     CHECK(html_to_text("China&#39;s &#x4E2D;&lt;b&gt; &hellip;") == "China's \u4E2D<b> \u2026");
     CHECK(html_to_text("<script>var x = '<p>';</script>Text<style>p{}</style> here") == "Text here");
     CHECK(html_to_text("<!-- note --><img src='a.jpg' alt='x'>Caption") == "Caption");

@@ -146,6 +146,10 @@ class Archive {
     std::vector<FeedState> feed_states();
     std::vector<FeedSummary> feed_summaries();
 
+    // Writes a feed's state outside a poll, `identity_fallback` included (e.g. `feedd feeds enable`
+    // clearing what was learned). An unknown feed is a StoreError.
+    void set_feed_state(const FeedState& state);
+
     // One poll, one transaction: the feed's entries (when `parsed` is not null) and its new state.
     // The feed is registered if `sync_feeds` did not. `state.identity_fallback` is the store's
     // to decide: it is kept once set and set when the poll shows broken guids.
