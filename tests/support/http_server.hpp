@@ -253,7 +253,14 @@ class HttpServer {
         auto it = state_->max_active.find(host);
         return it == state_->max_active.end() ? 0 : it->second;
     }
-    // The same over all hosts.
+    // Most TCP connections open at the same time whose first request named `host` (idle
+    // keep-alive connections count; a connection counts from its first request to its close).
+    std::size_t max_open_connections(const std::string& host) const {
+        std::lock_guard lock(state_->mutex);
+        auto it = state_->max_open.find(host);
+        return it == state_->max_open.end() ? 0 : it->second;
+    }
+    // The most requests in progress at once over all hosts.
     std::size_t max_concurrent_total() const {
         std::lock_guard lock(state_->mutex);
         return state_->max_active_total;
@@ -272,6 +279,16 @@ class HttpServer {
         std::size_t connections = 0;
         std::map<std::string, std::size_t> active, max_active;
         std::size_t active_total = 0, max_active_total = 0;
+        std::map<std::string, std::size_t> open, max_open;
+
+        void opened(const std::string& host) {
+            std::lock_guard lock(mutex);
+            max_open[host] = std::max(max_open[host], ++open[host]);
+        }
+        void closed(const std::string& host) {
+            std::lock_guard lock(mutex);
+            --open[host];
+        }
 
         void begin(const std::string& host) {
             std::lock_guard lock(mutex);
@@ -296,7 +313,10 @@ class HttpServer {
               timer_(socket_.get_executor()),
               state_(std::move(state)),
               serial_(serial) {}
-        ~Session() { finish_request(); }
+        ~Session() {
+            finish_request();
+            if (connection_host_) state_->closed(*connection_host_);
+        }
 
         void start() {
             if constexpr (std::is_same_v<Stream, boost::asio::ip::tcp::socket>) {
@@ -356,6 +376,10 @@ class HttpServer {
             }
             host_ = request.host;
             counting_ = true;
+            if (!connection_host_) {
+                connection_host_ = request.host;
+                state_->opened(request.host);
+            }
             state_->begin(host_);
 
             Response response = handler ? handler(request) : Response::with_status(404, "not found");
@@ -468,6 +492,7 @@ class HttpServer {
         std::shared_ptr<State> state_;
         std::size_t serial_;
         std::string host_;
+        std::optional<std::string> connection_host_;  // the Host of its first request
         bool counting_ = false;
         bool keep_alive_ = true;
         std::string out_;
