@@ -309,6 +309,20 @@ TEST_CASE("header values with line breaks are not sent (no header smuggling)") {
     CHECK_FALSE(log[0].has_header("if-none-match"));
 }
 
+TEST_CASE("the proxy setting sends requests through the proxy") {
+    HttpServer proxy;  // a plain HTTP proxy sees absolute-form targets
+    proxy.route("http://feeds.example.invalid/feed.xml", [](const Request&) { return feed("via proxy"); });
+    Harness harness;
+    auto request = request_for("http://feeds.example.invalid/feed.xml");
+    request.proxy = proxy.url("");
+    request.allow_private_networks = false;  // the operator's proxy is not a feed's address
+    const auto result = harness.get(request);
+    CHECK(result.ok());
+    CHECK(result.body == "via proxy");
+    REQUIRE(proxy.request_count() == 1);
+    CHECK(proxy.requests().front().host == "feeds.example.invalid");
+}
+
 TEST_CASE("404 and 410 are HTTP errors that keep their status") {
     HttpServer server;
     server.route("/gone", [](const Request&) { return Response::with_status(410, "gone"); });
