@@ -544,6 +544,8 @@ class Fetcher::Impl {
         if (!state) return;  // curl let go of this socket (its fd may already be another one's)
         (direction == CURL_CSELECT_IN ? state->read_armed : state->write_armed) = false;
         if (ec == boost::asio::error::operation_aborted) return;
+        // curl may have stopped wanting this direction since the wait was armed.
+        if (!(state->wanted & (direction == CURL_CSELECT_IN ? CURL_POLL_IN : CURL_POLL_OUT))) return;
         const int flags = ec ? CURL_CSELECT_ERR : direction;
         int running = 0;
         curl_multi_socket_action(multi_.get(), state->fd, flags, &running);
