@@ -389,12 +389,17 @@ class Fetcher::Impl {
         curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(remaining.count()));
 
         SlistPtr headers;
-        if (!request.etag.empty()) headers = append(std::move(headers), "If-None-Match: " + request.etag);
-        if (!request.last_modified.empty())
-            headers = append(std::move(headers), "If-Modified-Since: " + request.last_modified);
+        // A stored validator or a configured header with a line break would smuggle in headers.
+        auto add = [&headers](const std::string& name, const std::string& value) {
+            if (name.empty() || name.find_first_of("\r\n: ") != std::string::npos ||
+                value.find_first_of("\r\n") != std::string::npos)
+                return;
+            headers = append(std::move(headers), name + ": " + value);
+        };
+        if (!request.etag.empty()) add("If-None-Match", request.etag);
+        if (!request.last_modified.empty()) add("If-Modified-Since", request.last_modified);
         if (transfer.credentials_allowed) {
-            for (const auto& header : request.headers)
-                headers = append(std::move(headers), header.name + ": " + header.value);
+            for (const auto& header : request.headers) add(header.name, header.value);
         }
         transfer.headers = std::move(headers);
         curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer.headers.get());
@@ -539,6 +544,8 @@ class Fetcher::Impl {
         if (!state) return;  // curl let go of this socket (its fd may already be another one's)
         (direction == CURL_CSELECT_IN ? state->read_armed : state->write_armed) = false;
         if (ec == boost::asio::error::operation_aborted) return;
+        // curl may have stopped wanting this direction since the wait was armed.
+        if (!(state->wanted & (direction == CURL_CSELECT_IN ? CURL_POLL_IN : CURL_POLL_OUT))) return;
         const int flags = ec ? CURL_CSELECT_ERR : direction;
         int running = 0;
         curl_multi_socket_action(multi_.get(), state->fd, flags, &running);

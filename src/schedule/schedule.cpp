@@ -88,6 +88,70 @@ TimePoint first_due(const FeedState& state, std::size_t index, std::size_t count
 
 // ---------------------------------------------------------------------------------------------
 
+void DueQueue::set(const std::string& feed, TimePoint due) {
+    remove(feed);
+    by_feed_.emplace(feed, due);
+    by_time_.emplace(due, feed);
+}
+
+void DueQueue::remove(const std::string& feed) {
+    auto it = by_feed_.find(feed);
+    if (it == by_feed_.end()) return;
+    by_time_.erase({it->second, feed});
+    by_feed_.erase(it);
+}
+
+std::optional<TimePoint> DueQueue::due(const std::string& feed) const {
+    auto it = by_feed_.find(feed);
+    if (it == by_feed_.end()) return std::nullopt;
+    return it->second;
+}
+
+std::optional<TimePoint> DueQueue::next_time() const {
+    if (by_time_.empty()) return std::nullopt;
+    return by_time_.begin()->first;
+}
+
+std::vector<std::string> DueQueue::pop_due(TimePoint now, std::size_t limit) {
+    std::vector<std::string> due;
+    while (!by_time_.empty() && due.size() < limit && by_time_.begin()->first <= now) {
+        auto node = by_time_.extract(by_time_.begin());
+        by_feed_.erase(node.value().second);
+        due.push_back(std::move(node.value().second));
+    }
+    return due;
+}
+
+bool track_redirects(FeedState& state, const std::vector<RedirectHop>& redirects, TimePoint now,
+                     const RedirectRule& rule) {
+    const bool permanent =
+        !redirects.empty() && std::all_of(redirects.begin(), redirects.end(), [](const RedirectHop& hop) {
+            return hop.status == 301 || hop.status == 308;
+        });
+    if (!permanent) {
+        state.redirect_candidate.clear();
+        state.redirect_first_seen.reset();
+        state.redirect_count = 0;
+        return false;
+    }
+    const std::string& target = redirects.back().to;
+    if (state.redirect_candidate != target || !state.redirect_first_seen) {
+        state.redirect_candidate = target;
+        state.redirect_first_seen = now;
+        state.redirect_count = 0;
+    }
+    ++state.redirect_count;
+    if (state.redirect_count < rule.confirmations || now - *state.redirect_first_seen < rule.over)
+        return false;
+    state.moved_to = target;
+    state.redirect_candidate.clear();
+    state.redirect_first_seen.reset();
+    state.redirect_count = 0;
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+
 HostGate::HostGate(HostLimits limits) : limits_(limits) {
     limits_.concurrency = std::max<std::size_t>(1, limits_.concurrency);
     limits_.per_host = std::max<std::size_t>(1, limits_.per_host);

@@ -251,6 +251,9 @@ TEST_CASE(
     const auto direct = harness.get(guarded(inside.url("/secret", "intranet.test")));
     CHECK(direct.error == FetchErrorKind::blocked_address);
     CHECK(direct.error_message.find("127.0.0.2") != std::string::npos);
+    // Through the system resolver too (localhost is 127.0.0.1 and ::1, both internal).
+    const auto local = harness.get(guarded("http://localhost:" + std::to_string(inside.port()) + "/secret"));
+    CHECK(local.error == FetchErrorKind::blocked_address);
 
     const auto jumped = harness.get(guarded(outside.url("/jump", "public.test")));
     CHECK(jumped.error == FetchErrorKind::blocked_address);
@@ -288,6 +291,36 @@ TEST_CASE("credentials and custom headers go to the original host only") {
     CHECK_FALSE(log[2].has_header("x-token"));
     CHECK_FALSE(log[2].has_header("authorization"));
     CHECK(result.error_message.find("hunter2") == std::string::npos);
+}
+
+TEST_CASE("header values with line breaks are not sent (no header smuggling)") {
+    HttpServer server;
+    server.route("/feed.xml", [](const Request&) { return feed("x"); });
+    Harness harness;
+    auto request = request_for(server.url("/feed.xml"));
+    request.etag = "\"v1\"\r\nX-Injected: 1";
+    request.headers = {{"X-Good", "yes"}, {"X-Bad", "a\r\nX-Injected: 2"}, {"X-Bad:", "b"}};
+    CHECK(harness.get(request).ok());
+    const auto log = server.requests();
+    REQUIRE(log.size() == 1);
+    CHECK(log[0].header("x-good") == "yes");
+    CHECK_FALSE(log[0].has_header("x-injected"));
+    CHECK_FALSE(log[0].has_header("x-bad"));
+    CHECK_FALSE(log[0].has_header("if-none-match"));
+}
+
+TEST_CASE("the proxy setting sends requests through the proxy") {
+    HttpServer proxy;  // a plain HTTP proxy sees absolute-form targets
+    proxy.route("http://feeds.example.invalid/feed.xml", [](const Request&) { return feed("via proxy"); });
+    Harness harness;
+    auto request = request_for("http://feeds.example.invalid/feed.xml");
+    request.proxy = proxy.url("");
+    request.allow_private_networks = false;  // the operator's proxy is not a feed's address
+    const auto result = harness.get(request);
+    CHECK(result.ok());
+    CHECK(result.body == "via proxy");
+    REQUIRE(proxy.request_count() == 1);
+    CHECK(proxy.requests().front().host == "feeds.example.invalid");
 }
 
 TEST_CASE("404 and 410 are HTTP errors that keep their status") {

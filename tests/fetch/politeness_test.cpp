@@ -128,7 +128,8 @@ TEST_CASE("per-host limit: one request at a time per registered domain, hosts in
     for (const auto& result : dispatcher.results) CHECK(result.ok());
     CHECK(server.max_concurrent("a.test") == 1);
     CHECK(server.max_concurrent("b.test") == 1);
-    CHECK(server.max_concurrent_total() >= 2);  // different hosts did run side by side
+    CHECK(server.max_open_connections("a.test") == 1);  // one connection, reused
+    CHECK(server.max_concurrent_total() >= 2);          // different hosts did run side by side
     // x.blog.test and y.blog.test share the registered domain blog.test, hence one slot: each
     // request arrived only after the previous one (80 ms of server delay) was answered.
     const auto shared = arrival_gaps(server.requests(), {"x.blog.test", "y.blog.test"});
@@ -156,7 +157,7 @@ TEST_CASE("per_host_gap: request starts to one host are at least the gap apart")
     server.route("/feed.xml", [](const Request&) { return Response::text("<rss/>"); });
     boost::asio::io_context io;
     Fetcher fetcher(io, mapped(server, {"a.test", "b.test"}));
-    Dispatcher dispatcher(io, fetcher, {.concurrency = 32, .per_host = 1, .per_host_gap = 150ms});
+    Dispatcher dispatcher(io, fetcher, {.concurrency = 32, .per_host = 1, .per_host_gap = 200ms});
     for (int i = 0; i < 4; ++i)
         for (const char* host : {"a.test", "b.test"})
             dispatcher.add(server.url("/feed.xml?n=" + std::to_string(i), host));
@@ -165,10 +166,10 @@ TEST_CASE("per_host_gap: request starts to one host are at least the gap apart")
         CAPTURE(host);
         const auto gaps = arrival_gaps(server.requests(), {host});
         REQUIRE(gaps.size() == 3);
-        // Arrival times carry some network jitter; an ignored gap would show as ~0 ms.
-        for (long gap : gaps) CHECK(gap >= 120);
+        // Arrival times carry some scheduling jitter; an ignored gap would show as ~0 ms.
+        for (long gap : gaps) CHECK(gap >= 150);
     }
     // The two hosts were not held to each other's gap.
     const auto both = arrival_gaps(server.requests(), {"a.test", "b.test"});
-    CHECK(*std::min_element(both.begin(), both.end()) < 120);
+    CHECK(*std::min_element(both.begin(), both.end()) < 150);
 }

@@ -282,3 +282,52 @@ TEST_CASE("during an outage a failed feed retries soon, spread by jitter") {
     CHECK(outage_due(policy, t0, 0.0) == t0 + 1min);
     CHECK(outage_due(policy, t0, 0.5) == t0 + 90s);
 }
+
+TEST_CASE("DueQueue: earliest first, moving a feed replaces its time") {
+    DueQueue queue;
+    CHECK_FALSE(queue.next_time().has_value());
+    queue.set("b", t0 + 2min);
+    queue.set("a", t0 + 1min);
+    queue.set("c", t0 + 3min);
+    CHECK(queue.next_time() == t0 + 1min);
+    queue.set("a", t0 + 10min);  // polled: moved later
+    CHECK(queue.size() == 3);
+    CHECK(queue.next_time() == t0 + 2min);
+    CHECK(queue.pop_due(t0 + 1min).empty());
+    CHECK(queue.pop_due(t0 + 5min) == std::vector<std::string>{"b", "c"});
+    CHECK(queue.due("a") == t0 + 10min);
+    queue.set("d", t0);
+    queue.set("e", t0);
+    CHECK(queue.pop_due(t0 + 1h, 1).size() == 1);  // a limit leaves the rest queued
+    queue.remove("a");
+    CHECK(queue.size() == 1);
+    CHECK_FALSE(queue.due("a").has_value());
+}
+
+TEST_CASE("a permanent redirect moves the feed after several polls over a day; a temporary one never") {
+    using feedd::RedirectHop;
+    const std::vector<RedirectHop> permanent{{"http://old/feed", "https://new/feed", 301}};
+    FeedState state;
+    CHECK_FALSE(track_redirects(state, permanent, t0));
+    CHECK(state.redirect_candidate == "https://new/feed");
+    CHECK_FALSE(track_redirects(state, permanent, t0 + 1h));
+    CHECK_FALSE(track_redirects(state, permanent, t0 + 2h));  // three polls, but not a day yet
+    CHECK(state.moved_to.empty());
+    CHECK(track_redirects(state, permanent, t0 + 25h));
+    CHECK(state.moved_to == "https://new/feed");
+    CHECK(state.redirect_candidate.empty());
+
+    FeedState other;
+    const std::vector<RedirectHop> mixed{{"a", "b", 308}, {"b", "c", 302}};
+    for (int i = 0; i < 10; ++i) CHECK_FALSE(track_redirects(other, mixed, t0 + hours(24 * i)));
+    CHECK(other.moved_to.empty());
+    CHECK(other.redirect_candidate.empty());
+
+    FeedState interrupted;
+    track_redirects(interrupted, permanent, t0);
+    track_redirects(interrupted, permanent, t0 + 12h);
+    track_redirects(interrupted, {}, t0 + 13h);  // a poll without the redirect starts over
+    CHECK(interrupted.redirect_count == 0);
+    CHECK_FALSE(track_redirects(interrupted, permanent, t0 + 30h));
+    CHECK(interrupted.redirect_first_seen == t0 + 30h);
+}

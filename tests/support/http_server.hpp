@@ -1,25 +1,33 @@
 // A small HTTP/1.1 server for tests, on Boost.Beast, listening on 127.0.0.1 (ephemeral port by
 // default) and running on its own thread, plain HTTP or HTTPS. Header-only; link ZLIB::ZLIB (gzip)
-// and OpenSSL::SSL (HTTPS).
+// and OpenSSL::SSL (HTTPS), e.g. `feedd_test(x SOURCES ... DEPS ... ZLIB::ZLIB OpenSSL::SSL)`
+// after `find_package(ZLIB REQUIRED)` and `find_package(OpenSSL REQUIRED)`.
 //
 //     feedd::test::HttpServer server;
 //     server.route("/feed.xml", [](const feedd::test::Request& request) {
-//         feedd::test::Response response;
-//         response.headers = {{"Content-Type", "application/rss+xml"}, {"ETag", "\"v1\""}};
-//         if (request.header("if-none-match") == "\"v1\"") response.status = 304;
-//         else response.body = "<rss/>";
+//         auto response = feedd::test::Response::text("<rss/>", "application/rss+xml");
+//         response.headers.emplace_back("ETag", "\"v1\"");
+//         if (request.header("if-none-match") == "\"v1\"") response.status = 304, response.body.clear();
 //         return response;
 //     });
-//     fetch(server.url("/feed.xml"));                  // http://127.0.0.1:PORT/feed.xml
-//     fetch(server.url("/feed.xml", "a.example"));     // http://a.example:PORT/feed.xml (map the
-//                                                      // name to 127.0.0.1 in the client)
-//     CHECK(server.requests().size() == 1);
-//     CHECK(server.max_concurrent("a.example") <= 1);
+//     server.url("/feed.xml")               // "http://127.0.0.1:PORT/feed.xml"
+//     server.url("/feed.xml", "a.example")  // "http://a.example:PORT/feed.xml"; map the name in
+//     server.resolve_entry("a.example")     //   the client with this "a.example:PORT:127.0.0.1"
+//     server.requests()                     // log: method, path, host, headers, arrival time
+//     server.max_concurrent("a.example")    // most requests to that Host in progress at once
+//     server.max_open_connections("a.example")
 //
-// Handlers run on the server's thread; `route`, `requests`, counters are safe from any thread.
-// Unknown paths answer 404. Routes match the path without the query string. Faults (stall,
-// endless body, reset mid-body) and delays use timers and socket operations, never sleeps. The
-// destructor stops the server and joins its thread; open connections are closed.
+// Response knobs: status, headers, body, gzip, delay (a timer), fault (stall before headers,
+// stall mid-body, reset mid-body, endless body), huge_header_bytes, close; helpers
+// Response::text / redirect / with_status, gzip_compress, gzip_zeros (bombs).
+// HttpServer(port, "127.0.0.2") listens elsewhere on loopback; HttpServer(ServerOptions{...})
+// adds TLS (then url() says https). A fixed port lets a test stop a server and start another
+// where the client expects it (outage, then recovery).
+//
+// Handlers run on the server's thread; `route`, `requests` and the counters are safe from any
+// thread. Unknown paths answer 404. Routes match the path without the query string. Faults and
+// delays use timers and socket operations, never sleeps. The destructor stops the server and
+// joins its thread; open connections are closed.
 #pragma once
 
 #include <algorithm>
@@ -253,7 +261,14 @@ class HttpServer {
         auto it = state_->max_active.find(host);
         return it == state_->max_active.end() ? 0 : it->second;
     }
-    // The same over all hosts.
+    // Most TCP connections open at the same time whose first request named `host` (idle
+    // keep-alive connections count; a connection counts from its first request to its close).
+    std::size_t max_open_connections(const std::string& host) const {
+        std::lock_guard lock(state_->mutex);
+        auto it = state_->max_open.find(host);
+        return it == state_->max_open.end() ? 0 : it->second;
+    }
+    // The most requests in progress at once over all hosts.
     std::size_t max_concurrent_total() const {
         std::lock_guard lock(state_->mutex);
         return state_->max_active_total;
@@ -272,6 +287,16 @@ class HttpServer {
         std::size_t connections = 0;
         std::map<std::string, std::size_t> active, max_active;
         std::size_t active_total = 0, max_active_total = 0;
+        std::map<std::string, std::size_t> open, max_open;
+
+        void opened(const std::string& host) {
+            std::lock_guard lock(mutex);
+            max_open[host] = std::max(max_open[host], ++open[host]);
+        }
+        void closed(const std::string& host) {
+            std::lock_guard lock(mutex);
+            --open[host];
+        }
 
         void begin(const std::string& host) {
             std::lock_guard lock(mutex);
@@ -296,7 +321,10 @@ class HttpServer {
               timer_(socket_.get_executor()),
               state_(std::move(state)),
               serial_(serial) {}
-        ~Session() { finish_request(); }
+        ~Session() {
+            finish_request();
+            if (connection_host_) state_->closed(*connection_host_);
+        }
 
         void start() {
             if constexpr (std::is_same_v<Stream, boost::asio::ip::tcp::socket>) {
@@ -356,6 +384,10 @@ class HttpServer {
             }
             host_ = request.host;
             counting_ = true;
+            if (!connection_host_) {
+                connection_host_ = request.host;
+                state_->opened(request.host);
+            }
             state_->begin(host_);
 
             Response response = handler ? handler(request) : Response::with_status(404, "not found");
@@ -468,6 +500,7 @@ class HttpServer {
         std::shared_ptr<State> state_;
         std::size_t serial_;
         std::string host_;
+        std::optional<std::string> connection_host_;  // the Host of its first request
         bool counting_ = false;
         bool keep_alive_ = true;
         std::string out_;

@@ -8,7 +8,10 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "feedd/model/model.hpp"
 
@@ -65,6 +68,39 @@ TimePoint outage_due(const Policy& policy, TimePoint now, double jitter);
 // still ahead keeps it (a restart does not poll everything at once); an overdue one is spread.
 TimePoint first_due(const FeedState& state, std::size_t index, std::size_t count, TimePoint now,
                     Duration window, double jitter);
+
+// The feeds' due times, earliest first: the daemon arms one timer for next_time() and pops what
+// is due, instead of a global tick. Setting a feed again moves it; names are unique.
+class DueQueue {
+  public:
+    void set(const std::string& feed, TimePoint due);
+    void remove(const std::string& feed);
+    std::optional<TimePoint> due(const std::string& feed) const;
+    // The earliest due time, if any feed is queued.
+    std::optional<TimePoint> next_time() const;
+    // Removes and returns the feeds due at or before `now`, earliest first (at most `limit`).
+    std::vector<std::string> pop_due(TimePoint now, std::size_t limit = SIZE_MAX);
+    std::size_t size() const { return by_feed_.size(); }
+    bool empty() const { return by_feed_.empty(); }
+
+  private:
+    std::set<std::pair<TimePoint, std::string>> by_time_;
+    std::map<std::string, TimePoint, std::less<>> by_feed_;
+};
+
+// What a poll's redirects mean for the feed's URL (ARCHITECTURE.md: a permanent redirect seen on
+// several consecutive polls over at least a day moves the feed; a temporary one never does).
+struct RedirectRule {
+    int confirmations = 3;                  // consecutive polls that saw it
+    Duration over{std::chrono::hours(24)};  // from the first sighting to the move
+};
+
+// Updates state.redirect_candidate / redirect_first_seen / redirect_count / moved_to after a
+// successful or not-modified poll whose hops were `redirects`. The chain counts as permanent
+// only when every hop was 301 or 308; its last target is the candidate. Any temporary hop or
+// no redirect clears the candidate. Returns true when the feed moved (state.moved_to set).
+bool track_redirects(FeedState& state, const std::vector<RedirectHop>& redirects, TimePoint now,
+                     const RedirectRule& rule = {});
 
 // ---------------------------------------------------------------------------------------------
 // Politeness per host, keyed by registered domain (fetch::registered_domain(url_host(url)), so
