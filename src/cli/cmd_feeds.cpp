@@ -12,6 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.hpp"
+#include "daemon/log.hpp"
+#include "feedd/daemon/daemon.hpp"
 #include "feedd/store/store.hpp"
 
 namespace feedd::cli {
@@ -448,15 +450,38 @@ void add_feeds_commands(CLI::App& app, Context& context) {
         std::string url;
         std::string name;
         std::string category;
+        bool no_discover = false;
     };
     auto add_options = std::make_shared<AddOptions>();
     auto* add = feeds->add_subcommand("add", "Add a feed to feeds.toml");
     add->add_option("URL", add_options->url, "The feed's http(s) URL")->required();
     add->add_option("--name", add_options->name, "Its name (else derived from the URL)");
     add->add_option("--category", add_options->category, "Its folder path, such as News/Asia");
+    add->add_flag("--no-discover", add_options->no_discover,
+                  "Add the URL as given, without fetching it (by default a web page's advertised feed is found)");
     on_chosen(add, context, [&context, add_options] {
         const fs::path path = config_path(context);
-        const FeedSource feed = add_feed(path, add_options->url, add_options->name, add_options->category);
+        std::string url = add_options->url;
+        if (!add_options->no_discover) {
+            if (std::string why = config::check_feed_url(url); !why.empty()) throw UsageError(url + ": " + why);
+            const auto discovery = daemon::discover(url, config::load_config(path).settings);
+            if (!discovery.is_feed) {
+                if (discovery.candidates.empty()) throw std::runtime_error(url + ": " + discovery.error);
+                if (discovery.candidates.size() > 1) {
+                    std::cout << url << " is a page that points to " << discovery.candidates.size()
+                              << " feeds; add the one you want:\n";
+                    for (const auto& link : discovery.candidates) {
+                        std::cout << "  feedd feeds add " << link.url;
+                        if (!link.title.empty()) std::cout << "    # " << daemon::escape_for_log(link.title);
+                        std::cout << '\n';
+                    }
+                    return 1;
+                }
+                url = discovery.candidates.front().url;
+                std::cout << url << " is the feed that " << add_options->url << " advertises.\n";
+            }
+        }
+        const FeedSource feed = add_feed(path, url, add_options->name, add_options->category);
         std::cout << "Added feed \"" << feed.name << "\" (" << feed.url << ") to " << path.string() << ".\n"
                   << reload_hint();
         return 0;

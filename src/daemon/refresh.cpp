@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "feedd/schedule/schedule.hpp"
+
 namespace feedd::daemon {
 
 std::string effective_url(const FeedSource& source, const FeedState& state) {
@@ -30,34 +32,14 @@ FeedState reconcile_with_config(const FeedSource& source, FeedState state) {
 
 namespace {
 
-bool all_permanent(const std::vector<RedirectHop>& hops) {
-    return !hops.empty() &&
-           std::all_of(hops.begin(), hops.end(), [](const RedirectHop& h) { return h.status == 301 || h.status == 308; });
-}
-
+// Redirect bookkeeping is the scheduler's rule; the daemon only words the notice.
 void track_redirect(FeedState& state, const FetchResult& result, TimePoint now, std::string& notice) {
-    if (!all_permanent(result.redirects) || result.final_url.empty()) {
-        // A temporary redirect anywhere in the chain (or none) never moves a feed.
-        state.redirect_candidate.clear();
-        state.redirect_first_seen.reset();
-        state.redirect_count = 0;
-        return;
-    }
-    if (state.redirect_candidate != result.final_url) {
-        state.redirect_candidate = result.final_url;
-        state.redirect_first_seen = now;
-        state.redirect_count = 1;
-    } else {
-        ++state.redirect_count;
-    }
-    if (state.redirect_count >= kRedirectConfirmations && state.redirect_first_seen &&
-        now - *state.redirect_first_seen >= kRedirectConfirmAge) {
-        notice = "moved permanently to " + state.redirect_candidate + " (seen " +
-                 std::to_string(state.redirect_count) + " times since " + format_utc(*state.redirect_first_seen) + ")";
-        state.moved_to = state.redirect_candidate;
-        state.redirect_candidate.clear();
-        state.redirect_first_seen.reset();
-        state.redirect_count = 0;
+    const auto first_seen = state.redirect_first_seen;
+    const int count = state.redirect_count + 1;
+    if (schedule::track_redirects(state, result.redirects, now,
+                                  {kRedirectConfirmations, std::chrono::duration_cast<Duration>(kRedirectConfirmAge)})) {
+        notice = "moved permanently to " + state.moved_to + " (seen " + std::to_string(count) + " times since " +
+                 (first_seen ? format_utc(*first_seen) : std::string("now")) + ")";
     }
 }
 

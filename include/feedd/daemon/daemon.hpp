@@ -46,3 +46,22 @@ int run(const RunOptions& options);
 std::string format_report(const PollReport& report);
 
 }  // namespace feedd::daemon
+
+namespace feedd::daemon {
+
+// What `feedd feeds add URL` found behind a URL.
+struct Discovery {
+    bool is_feed = false;             // the URL itself serves a feed
+    std::string feed_url;             // then: where it ended up (after redirects)
+    std::string feed_title;
+    std::vector<FeedLink> candidates;  // else: feeds the page advertises, or found at usual paths
+    std::string error;                 // why nothing was found
+};
+
+// Fetches `url`; when it is an HTML page, reads the feed links it advertises and, failing that,
+// tries the usual paths (/feed, /rss.xml, /atom.xml, /index.xml, ...). Uses the fetch settings of
+// `settings` (timeouts, private-network guard, proxy).
+Discovery discover(const std::string& url, const config::Settings& settings,
+                   const fetch::FetcherOptions& fetcher_options = {});
+
+}  // namespace feedd::daemon
