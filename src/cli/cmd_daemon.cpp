@@ -6,6 +6,9 @@
 #include "cli/common.hpp"
 #include "daemon/log.hpp"
 #include "feedd/daemon/daemon.hpp"
+#include "feedd/store/store.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace feedd::cli {
 namespace {
@@ -24,6 +27,62 @@ void apply_global_log_level(const Context& context) {
     } catch (const std::invalid_argument& e) {
         throw UsageError(e.what());
     }
+}
+
+std::optional<std::string> date_or_null(const std::optional<TimePoint>& t) {
+    if (!t) return std::nullopt;
+    return format_utc(*t);
+}
+
+// `feedd status`: for people and monitors. Reads the archive only; "running" is the writer lock.
+int print_status(const std::filesystem::path& database, Duration threshold, bool json) {
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    const bool exists = std::filesystem::exists(database);
+    const bool running = exists && store::Archive::is_locked(database);
+    nlohmann::json report = {{"running", running}, {"archive", database.string()}};
+    std::vector<std::string> failing;
+    std::optional<TimePoint> last_success;
+    std::int64_t articles = 0, size = 0;
+    std::size_t feeds = 0;
+    if (exists) {
+        auto archive = store::Archive::open(database, store::OpenMode::read_only);
+        for (const auto& summary : archive.feed_summaries()) {
+            if (!summary.configured) continue;
+            ++feeds;
+            const auto& state = summary.state;
+            if (state.last_success && (!last_success || *state.last_success > *last_success)) last_success = state.last_success;
+            const bool failing_now = state.gone || state.consecutive_failures > 0;
+            // The archive keeps no "failing since" for a feed that never worked: three failed polls
+            // in a row stand for "long" there.
+            const bool for_long = state.last_success ? now - *state.last_success > threshold
+                                                     : threshold.count() == 0 || state.consecutive_failures >= 3;
+            if (failing_now && for_long && state.last_poll) failing.push_back(summary.name + ": " + state.last_error);
+        }
+        articles = archive.article_count();
+        for (const char* suffix : {"", "-wal"}) {
+            std::error_code ignored;
+            const auto bytes = std::filesystem::file_size(database.string() + suffix, ignored);
+            if (!ignored) size += static_cast<std::int64_t>(bytes);
+        }
+    }
+    const int exit_code = !running ? 2 : failing.empty() ? 0 : 1;
+    const char* health = !running ? "not running" : failing.empty() ? "healthy" : "degraded";
+    report["health"] = health;
+    report["feeds"] = feeds;
+    report["failing_feeds"] = failing;
+    report["last_successful_poll"] = date_or_null(last_success) ? nlohmann::json(*date_or_null(last_success)) : nlohmann::json();
+    report["articles"] = articles;
+    report["archive_bytes"] = size;
+    if (json) {
+        std::cout << report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+        return exit_code;
+    }
+    std::cout << "feedd: " << health << (exists ? "" : " (no archive yet)") << '\n'
+              << "archive: " << database.string() << ", " << articles << " articles, " << size / (1024 * 1024)
+              << " MiB\n"
+              << "feeds: " << feeds << ", last successful poll " << date_or_null(last_success).value_or("never") << '\n';
+    for (const auto& line : failing) std::cout << "failing longer than threshold: " << daemon::escape_for_log(line) << '\n';
+    return exit_code;
 }
 
 }  // namespace
@@ -64,10 +123,19 @@ void add_daemon_commands(CLI::App& app, Context& context) {
         return failed == 0 ? 0 : 1;
     });
 
-    auto* status = app.add_subcommand("status", "Report the daemon's health (not finished yet)");
-    on_chosen(status, context, [] {
-        std::fputs("feedd status: not finished yet\n", stderr);
-        return 1;
+    struct StatusFlags {
+        std::string format = "table";
+        std::string threshold = "1d";
+    };
+    auto status_flags = std::make_shared<StatusFlags>();
+    auto* status = app.add_subcommand(
+        "status", "Report the daemon's health: exit 0 healthy, 1 degraded (feeds failing too long), 2 not running");
+    status->add_option("--format", status_flags->format, "table or json")->check(CLI::IsMember({"table", "json"}));
+    status->add_option("--threshold", status_flags->threshold, "a feed failing for longer than this degrades health");
+    on_chosen(status, context, [&context, status_flags] {
+        const auto threshold = config::parse_duration(status_flags->threshold);
+        if (!threshold) throw UsageError("--threshold: not a duration: " + status_flags->threshold);
+        return print_status(database_path(context), *threshold, status_flags->format == "json");
     });
 }
 

@@ -448,6 +448,15 @@ std::vector<std::string> Archive::check() {
     return problems;
 }
 
+std::int64_t Archive::article_count() {
+    StatementScope scope(*impl_);
+    try {
+        return impl_->db.execAndGet("SELECT count(*) FROM articles").getInt64();
+    } catch (const SQLite::Exception& e) {
+        throw StoreError(std::string("counting articles: ") + e.what());
+    }
+}
+
 void Archive::vacuum() {
     StatementScope scope(*impl_);
     impl_->reset_statements();

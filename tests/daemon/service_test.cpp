@@ -199,3 +199,24 @@ TEST_CASE("on_new receives exactly the new articles as NDJSON") {
     CHECK(std::count(lines.begin(), lines.end(), '\n') == 4);
     CHECK(lines.find("Chengdu hosts western development forum") != std::string::npos);
 }
+
+TEST_CASE("status: 0 healthy while running, 1 when a feed fails past the threshold, 2 when stopped") {
+    HttpServer server;
+    serve_fixture(server, "/china.xml", "cgtn-china.rss");
+    server.route("/broken.xml", [](const feedd::test::Request&) { return Response::with_status(500); });
+    TempDir dir;
+    write_file(dir / "feeds.toml", settings() + feed_block("china", server.url("/china.xml")) +
+                                       feed_block("broken", server.url("/broken.xml")));
+    const std::string config = (dir / "feeds.toml").string();
+    Daemon daemon(dir);
+    REQUIRE(daemon.notify.wait_for("in 2 polls"));
+    const auto degraded = run_feedd(dir.path(), {"--config", config, "status", "--threshold", "0s"});
+    CHECK(degraded.exit_code == 1);
+    CHECK(degraded.out.find("broken: HTTP 500") != std::string::npos);
+    const auto healthy = run_feedd(dir.path(), {"--config", config, "status", "--format", "json"});
+    CHECK(healthy.exit_code == 0);
+    CHECK(healthy.out.find("\"articles\":3") != std::string::npos);
+    daemon.process.signal(SIGTERM);
+    REQUIRE(daemon.process.wait().exit_code == 0);
+    CHECK(run_feedd(dir.path(), {"--config", config, "status"}).exit_code == 2);
+}

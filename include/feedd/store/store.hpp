@@ -166,6 +166,8 @@ class Archive {
     void backup(const std::filesystem::path& destination);  // online, consistent copy
     std::vector<std::string> check();                       // problems found; empty when sound
     void vacuum();
+    // Articles in the archive (each once, whatever the number of its feeds).
+    std::int64_t article_count();
     // Removes articles whose every entry is older (first seen) than its feed's keep_days, else
     // `default_keep_days` (0 keeps forever). Pruned articles leave tombstones.
     PruneCounts prune(int default_keep_days, TimePoint now);
