@@ -13,7 +13,8 @@ int run_cli(int argc, char** argv) {
     app.set_version_flag("--version", "feedd " FEEDD_VERSION);
     app.require_subcommand(1);
     Context context;
-    app.add_option("--config", context.config, "feeds.toml to use (else $FEEDD_CONFIG, ./feeds.toml, /etc/feedd/feeds.toml)");
+    app.add_option("--config", context.config,
+                   "feeds.toml to use (else $FEEDD_CONFIG, ./feeds.toml, /etc/feedd/feeds.toml)");
     app.add_option("--db", context.db, "archive to use instead of the config's `database`");
     app.add_option("--log-level", context.log_level, "error, warning, info or debug");
 

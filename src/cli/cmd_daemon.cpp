@@ -50,13 +50,16 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
             if (!summary.configured) continue;
             ++feeds;
             const auto& state = summary.state;
-            if (state.last_success && (!last_success || *state.last_success > *last_success)) last_success = state.last_success;
+            if (state.last_success && (!last_success || *state.last_success > *last_success))
+                last_success = state.last_success;
             const bool failing_now = state.gone || state.consecutive_failures > 0;
             // The archive keeps no "failing since" for a feed that never worked: three failed polls
             // in a row stand for "long" there.
-            const bool for_long = state.last_success ? now - *state.last_success > threshold
-                                                     : threshold.count() == 0 || state.consecutive_failures >= 3;
-            if (failing_now && for_long && state.last_poll) failing.push_back(summary.name + ": " + state.last_error);
+            const bool for_long = state.last_success
+                                      ? now - *state.last_success > threshold
+                                      : threshold.count() == 0 || state.consecutive_failures >= 3;
+            if (failing_now && for_long && state.last_poll)
+                failing.push_back(summary.name + ": " + state.last_error);
         }
         articles = archive.article_count();
         for (const char* suffix : {"", "-wal"}) {
@@ -70,7 +73,8 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
     report["health"] = health;
     report["feeds"] = feeds;
     report["failing_feeds"] = failing;
-    report["last_successful_poll"] = date_or_null(last_success) ? nlohmann::json(*date_or_null(last_success)) : nlohmann::json();
+    report["last_successful_poll"] =
+        date_or_null(last_success) ? nlohmann::json(*date_or_null(last_success)) : nlohmann::json();
     report["articles"] = articles;
     report["archive_bytes"] = size;
     if (json) {
@@ -80,15 +84,18 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
     std::cout << "feedd: " << health << (exists ? "" : " (no archive yet)") << '\n'
               << "archive: " << database.string() << ", " << articles << " articles, " << size / (1024 * 1024)
               << " MiB\n"
-              << "feeds: " << feeds << ", last successful poll " << date_or_null(last_success).value_or("never") << '\n';
-    for (const auto& line : failing) std::cout << "failing longer than threshold: " << daemon::escape_for_log(line) << '\n';
+              << "feeds: " << feeds << ", last successful poll "
+              << date_or_null(last_success).value_or("never") << '\n';
+    for (const auto& line : failing)
+        std::cout << "failing longer than threshold: " << daemon::escape_for_log(line) << '\n';
     return exit_code;
 }
 
 }  // namespace
 
 void add_daemon_commands(CLI::App& app, Context& context) {
-    auto* run = app.add_subcommand("run", "Poll the configured feeds until SIGINT/SIGTERM (SIGHUP reloads feeds.toml)");
+    auto* run = app.add_subcommand(
+        "run", "Poll the configured feeds until SIGINT/SIGTERM (SIGHUP reloads feeds.toml)");
     on_chosen(run, context, [&context] {
         apply_global_log_level(context);
         return daemon::run(run_options(context));
@@ -100,7 +107,8 @@ void add_daemon_commands(CLI::App& app, Context& context) {
         std::vector<std::string> feeds;
     };
     auto flags = std::make_shared<PollFlags>();
-    auto* poll = app.add_subcommand("poll", "Poll the feeds that are due once, print a summary line per feed, and exit");
+    auto* poll = app.add_subcommand(
+        "poll", "Poll the feeds that are due once, print a summary line per feed, and exit");
     poll->add_flag("--once", flags->once, "poll once and exit (the only mode; kept for scripts)");
     poll->add_flag("--force", flags->force, "poll every feed, due or not");
     poll->add_option("--feed", flags->feeds, "poll only this feed (repeatable)");
@@ -129,9 +137,12 @@ void add_daemon_commands(CLI::App& app, Context& context) {
     };
     auto status_flags = std::make_shared<StatusFlags>();
     auto* status = app.add_subcommand(
-        "status", "Report the daemon's health: exit 0 healthy, 1 degraded (feeds failing too long), 2 not running");
-    status->add_option("--format", status_flags->format, "table or json")->check(CLI::IsMember({"table", "json"}));
-    status->add_option("--threshold", status_flags->threshold, "a feed failing for longer than this degrades health");
+        "status",
+        "Report the daemon's health: exit 0 healthy, 1 degraded (feeds failing too long), 2 not running");
+    status->add_option("--format", status_flags->format, "table or json")
+        ->check(CLI::IsMember({"table", "json"}));
+    status->add_option("--threshold", status_flags->threshold,
+                       "a feed failing for longer than this degrades health");
     on_chosen(status, context, [&context, status_flags] {
         const auto threshold = config::parse_duration(status_flags->threshold);
         if (!threshold) throw UsageError("--threshold: not a duration: " + status_flags->threshold);

@@ -457,13 +457,15 @@ void add_feeds_commands(CLI::App& app, Context& context) {
     add->add_option("URL", add_options->url, "The feed's http(s) URL")->required();
     add->add_option("--name", add_options->name, "Its name (else derived from the URL)");
     add->add_option("--category", add_options->category, "Its folder path, such as News/Asia");
-    add->add_flag("--no-discover", add_options->no_discover,
-                  "Add the URL as given, without fetching it (by default a web page's advertised feed is found)");
+    add->add_flag(
+        "--no-discover", add_options->no_discover,
+        "Add the URL as given, without fetching it (by default a web page's advertised feed is found)");
     on_chosen(add, context, [&context, add_options] {
         const fs::path path = config_path(context);
         std::string url = add_options->url;
         if (!add_options->no_discover) {
-            if (std::string why = config::check_feed_url(url); !why.empty()) throw UsageError(url + ": " + why);
+            if (std::string why = config::check_feed_url(url); !why.empty())
+                throw UsageError(url + ": " + why);
             const auto discovery = daemon::discover(url, config::load_config(path).settings);
             if (!discovery.is_feed) {
                 if (discovery.candidates.empty()) throw std::runtime_error(url + ": " + discovery.error);

@@ -2,9 +2,13 @@
 
 namespace feedd::cli {
 
-std::filesystem::path config_path(const Context& context) { return config::find_config(context.config); }
+std::filesystem::path config_path(const Context& context) {
+    return config::find_config(context.config);
+}
 
-config::Config load_config(const Context& context) { return config::load_config(config_path(context)); }
+config::Config load_config(const Context& context) {
+    return config::load_config(config_path(context));
+}
 
 std::filesystem::path database_path(const Context& context) {
     if (context.db) return *context.db;

@@ -40,5 +40,4 @@ void add_store_commands(CLI::App& app, Context& context);   // query, show, db
 void add_feeds_commands(CLI::App& app, Context& context);   // feeds, import-opml, export-opml, check-config
 void add_daemon_commands(CLI::App& app, Context& context);  // run, poll, status
 
-
 }  // namespace feedd::cli

@@ -56,8 +56,8 @@ std::string status_line(const Pipeline& pipeline) {
     const auto& totals = pipeline.totals();
     std::string line = std::to_string(pipeline.feed_count()) + " feeds, " +
                        std::to_string(pipeline.failing_feeds()) + " failing, " +
-                       std::to_string(totals.new_articles) + " new articles in " + std::to_string(totals.polls) +
-                       " polls since start";
+                       std::to_string(totals.new_articles) + " new articles in " +
+                       std::to_string(totals.polls) + " polls since start";
     if (auto next = pipeline.next_due()) {
         const auto wait = std::chrono::duration_cast<std::chrono::seconds>(*next - WallClock::now());
         line += ", next poll in " + std::to_string(std::max<long long>(0, wait.count())) + " s";
@@ -71,7 +71,8 @@ std::string format_report(const PollReport& report) {
     std::string line = report.feed + ": " + report.status;
     if (report.http_status) line += ", HTTP " + std::to_string(report.http_status);
     line += ", " + std::to_string(report.new_articles) + " new, " + std::to_string(report.updated_entries) +
-            " updated, " + std::to_string(report.bytes) + " bytes, " + std::to_string(report.elapsed.count()) + " ms";
+            " updated, " + std::to_string(report.bytes) + " bytes, " +
+            std::to_string(report.elapsed.count()) + " ms";
     if (!report.error.empty()) line += ": " + report.error;
     return line;
 }
@@ -83,7 +84,8 @@ std::vector<PollReport> poll_once(const RunOptions& options) {
     std::set<std::string> known;
     for (const auto& feed : opened.config.feeds) known.insert(feed.name);
     for (const auto& name : options.only_feeds) {
-        if (!known.count(name)) throw std::runtime_error("no feed named '" + name + "' in " + opened.config.path.string());
+        if (!known.count(name))
+            throw std::runtime_error("no feed named '" + name + "' in " + opened.config.path.string());
     }
 
     // Declared before the writer, whose jobs hand new articles to it.
@@ -123,8 +125,8 @@ std::vector<PollReport> poll_once(const RunOptions& options) {
         updated += report.updated_entries;
         if (report.status == "failed") ++errors;
         if (options.progress) {
-            std::fprintf(stderr, "\r\033[K%zu/%zu feeds, %d new, %d updated, %d errors", done, chosen, new_articles,
-                         updated, errors);
+            std::fprintf(stderr, "\r\033[K%zu/%zu feeds, %d new, %d updated, %d errors", done, chosen,
+                         new_articles, updated, errors);
             if (done == chosen) std::fputc('\n', stderr);
         }
         if (options.on_report) options.on_report(report);
@@ -184,7 +186,8 @@ int run(const RunOptions& options) {
                     for (const auto& problem : e.problems()) log_error(problem);
                     log_error("reload refused: the running configuration stays");
                 } catch (const std::exception& e) {
-                    log_error(std::string("reload refused: ") + e.what() + "; the running configuration stays");
+                    log_error(std::string("reload refused: ") + e.what() +
+                              "; the running configuration stays");
                 }
                 notify::ready();
                 notify::status(status_line(pipeline));
@@ -230,10 +233,12 @@ int run(const RunOptions& options) {
         const int keep_days = pipeline.config().settings.keep_days;
         writer.post([keep_days](store::Archive& archive) {
             try {
-                const auto pruned = archive.prune(keep_days, std::chrono::floor<std::chrono::seconds>(WallClock::now()));
+                const auto pruned =
+                    archive.prune(keep_days, std::chrono::floor<std::chrono::seconds>(WallClock::now()));
                 if (pruned.articles > 0) {
                     log_info("retention: pruned " + std::to_string(pruned.articles) + " articles (" +
-                             std::to_string(pruned.entries) + " entries); tombstones keep them from coming back");
+                             std::to_string(pruned.entries) +
+                             " entries); tombstones keep them from coming back");
                 }
             } catch (const std::exception& e) {
                 log_error(std::string("retention: ") + e.what());

@@ -8,8 +8,9 @@ namespace feedd::daemon {
 namespace {
 
 // Where sites commonly serve their feed when the page advertises none.
-constexpr const char* kUsualPaths[] = {"/feed",      "/rss.xml", "/atom.xml", "/index.xml", "/feed.xml",
-                                       "/rss",       "/atom",    "/feed/",    "/feeds/posts/default",
+constexpr const char* kUsualPaths[] = {"/feed",      "/rss.xml",  "/atom.xml",
+                                       "/index.xml", "/feed.xml", "/rss",
+                                       "/atom",      "/feed/",    "/feeds/posts/default",
                                        "/index.rss", "/feed.json"};
 
 FetchRequest request_for(const std::string& url, const config::Settings& settings) {
@@ -54,7 +55,8 @@ Discovery discover(const std::string& url, const config::Settings& settings,
     Discovery discovery;
     auto first = fetch_all({url}, settings, fetcher_options).front();
     if (!first.ok()) {
-        discovery.error = first.error_message.empty() ? "HTTP " + std::to_string(first.status) : first.error_message;
+        discovery.error =
+            first.error_message.empty() ? "HTTP " + std::to_string(first.status) : first.error_message;
         return discovery;
     }
     const auto final_url = first.final_url.empty() ? url : first.final_url;
@@ -81,8 +83,9 @@ Discovery discover(const std::string& url, const config::Settings& settings,
         if (!duplicate) discovery.candidates.push_back({found, to_string(guess.format), guess.title});
     }
     if (discovery.candidates.empty()) {
-        discovery.error = "no feed there: the page advertises none and none of the usual paths (/feed, /rss.xml, "
-                          "/atom.xml, /index.xml, ...) serves one";
+        discovery.error =
+            "no feed there: the page advertises none and none of the usual paths (/feed, /rss.xml, "
+            "/atom.xml, /index.xml, ...) serves one";
     }
     return discovery;
 }

@@ -129,52 +129,30 @@ int run_with_input(const std::string& command, const std::string& input, std::ch
 }
 
 HookRunner::HookRunner(std::string command, std::chrono::milliseconds timeout)
-    : command_(std::move(command)), timeout_(timeout), thread_([this] { loop(); }) {}
+    : command_(std::move(command)), timeout_(timeout) {}
 
 HookRunner::~HookRunner() {
-    {
-        std::lock_guard lock(mutex_);
-        finishing_ = true;
-    }
-    wake_.notify_one();
-    thread_.join();
+    worker_.finish();
 }
 
 void HookRunner::submit(std::string label, std::string input) {
-    {
-        std::lock_guard lock(mutex_);
-        if (jobs_.size() >= kMaxQueued) {
-            log_error("on_new: " + label + ": dropped, " + std::to_string(kMaxQueued) + " runs already waiting");
-            return;
-        }
-        jobs_.push_back({std::move(label), std::move(input)});
+    if (worker_.waiting() >= kMaxQueued) {
+        log_error("on_new: " + label + ": dropped, " + std::to_string(kMaxQueued) + " runs already waiting");
+        return;
     }
-    wake_.notify_one();
+    worker_.post([this, label = std::move(label), input = std::move(input)] { run_one(label, input); });
 }
 
-void HookRunner::loop() noexcept {
-    for (;;) {
-        Job job;
-        {
-            std::unique_lock lock(mutex_);
-            wake_.wait(lock, [this] { return finishing_ || !jobs_.empty(); });
-            if (jobs_.empty()) return;
-            job = std::move(jobs_.front());
-            jobs_.pop_front();
-        }
-        run_one(job);
-    }
-}
-
-void HookRunner::run_one(const Job& job) noexcept {
+void HookRunner::run_one(const std::string& label, const std::string& input) noexcept {
     try {
         std::string error;
-        const int status = run_with_input(command_, job.input, timeout_, &error);
+        const int status = run_with_input(command_, input, timeout_, &error);
         if (status != 0) {
-            log_error("on_new: " + job.label + ": " + (error.empty() ? "exit status " + std::to_string(status) : error));
+            log_error("on_new: " + label + ": " +
+                      (error.empty() ? "exit status " + std::to_string(status) : error));
         }
     } catch (const std::exception& e) {
-        log_error("on_new: " + job.label + ": " + e.what());
+        log_error("on_new: " + label + ": " + e.what());
     }
 }
 

@@ -4,11 +4,9 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <string>
-#include <thread>
+
+#include "daemon/serial_worker.hpp"
 
 namespace feedd::daemon {
 
@@ -25,20 +23,11 @@ class HookRunner {
     static constexpr std::size_t kMaxQueued = 256;
 
   private:
-    struct Job {
-        std::string label;
-        std::string input;
-    };
-    void loop() noexcept;
-    void run_one(const Job& job) noexcept;
+    void run_one(const std::string& label, const std::string& input) noexcept;
 
     std::string command_;
     std::chrono::milliseconds timeout_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    std::deque<Job> jobs_;
-    bool finishing_ = false;
-    std::thread thread_;
+    SerialWorker worker_;  // last: its thread ends before the members it uses
 };
 
 // Runs `sh -c command` with `input` on stdin; the exit status, or -1 on timeout (the command is

@@ -37,12 +37,17 @@ LogLevel parse_log_level(std::string_view name) {
     if (name == "warning" || name == "warn") return LogLevel::warning;
     if (name == "info") return LogLevel::info;
     if (name == "debug") return LogLevel::debug;
-    throw std::invalid_argument("unknown log level '" + std::string(name) + "' (error, warning, info, debug)");
+    throw std::invalid_argument("unknown log level '" + std::string(name) +
+                                "' (error, warning, info, debug)");
 }
 
-void Log::set_level(LogLevel level) noexcept { current_level = static_cast<int>(level); }
+void Log::set_level(LogLevel level) noexcept {
+    current_level = static_cast<int>(level);
+}
 
-bool Log::enabled(LogLevel level) noexcept { return static_cast<int>(level) <= current_level.load(); }
+bool Log::enabled(LogLevel level) noexcept {
+    return static_cast<int>(level) <= current_level.load();
+}
 
 void Log::write(LogLevel level, std::string_view message) noexcept {
     if (!enabled(level)) return;

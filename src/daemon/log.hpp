@@ -21,10 +21,18 @@ class Log {
     static void write(LogLevel level, std::string_view message) noexcept;
 };
 
-inline void log_error(std::string_view m) noexcept { Log::write(LogLevel::error, m); }
-inline void log_warning(std::string_view m) noexcept { Log::write(LogLevel::warning, m); }
-inline void log_info(std::string_view m) noexcept { Log::write(LogLevel::info, m); }
-inline void log_debug(std::string_view m) noexcept { Log::write(LogLevel::debug, m); }
+inline void log_error(std::string_view m) noexcept {
+    Log::write(LogLevel::error, m);
+}
+inline void log_warning(std::string_view m) noexcept {
+    Log::write(LogLevel::warning, m);
+}
+inline void log_info(std::string_view m) noexcept {
+    Log::write(LogLevel::info, m);
+}
+inline void log_debug(std::string_view m) noexcept {
+    Log::write(LogLevel::debug, m);
+}
 
 // Control characters as \n, \t, \xNN; valid UTF-8 is kept.
 std::string escape_for_log(std::string_view text);

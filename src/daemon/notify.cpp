@@ -8,11 +8,15 @@
 namespace feedd::daemon::notify {
 namespace {
 
-void send(const std::string& state) noexcept { sd_notify(0, state.c_str()); }
+void send(const std::string& state) noexcept {
+    sd_notify(0, state.c_str());
+}
 
 }  // namespace
 
-void ready() noexcept { send("READY=1"); }
+void ready() noexcept {
+    send("READY=1");
+}
 
 void status(std::string_view text) noexcept {
     try {
@@ -23,7 +27,9 @@ void status(std::string_view text) noexcept {
     }
 }
 
-void watchdog() noexcept { send("WATCHDOG=1"); }
+void watchdog() noexcept {
+    send("WATCHDOG=1");
+}
 
 void reloading() noexcept {
     timespec now{};
@@ -36,7 +42,9 @@ void reloading() noexcept {
     }
 }
 
-void stopping() noexcept { send("STOPPING=1"); }
+void stopping() noexcept {
+    send("STOPPING=1");
+}
 
 std::optional<std::chrono::microseconds> watchdog_interval() noexcept {
     uint64_t usec = 0;

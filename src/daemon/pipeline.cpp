@@ -27,7 +27,9 @@ schedule::HostLimits limits_for(const config::Settings& settings) {
     return limits;
 }
 
-schedule::Instant to_instant(WallTime t) { return std::chrono::time_point_cast<Duration>(t); }
+schedule::Instant to_instant(WallTime t) {
+    return std::chrono::time_point_cast<Duration>(t);
+}
 
 // How long `count` first polls are spread over: a step each, within the window.
 Duration spread_window(std::size_t count) {
@@ -38,10 +40,10 @@ Duration spread_window(std::size_t count) {
 std::string new_articles_ndjson(const std::string& feed, const std::vector<store::ArticleRow>& rows) {
     std::string out;
     for (const auto& row : rows) {
-        nlohmann::json line = {{"id", row.id},           {"feed", feed},
-                               {"title", row.title},     {"link", row.link},
-                               {"author", row.author},   {"summary", row.summary},
-                               {"feeds", row.feeds},     {"first_seen", format_utc(row.first_seen)},
+        nlohmann::json line = {{"id", row.id},         {"feed", feed},
+                               {"title", row.title},   {"link", row.link},
+                               {"author", row.author}, {"summary", row.summary},
+                               {"feeds", row.feeds},   {"first_seen", format_utc(row.first_seen)},
                                {"published", nullptr}};
         if (row.published) line["published"] = format_utc(*row.published);
         out += line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -50,7 +52,9 @@ std::string new_articles_ndjson(const std::string& feed, const std::vector<store
     return out;
 }
 
-TimePoint to_seconds(WallTime t) { return std::chrono::floor<std::chrono::seconds>(t); }
+TimePoint to_seconds(WallTime t) {
+    return std::chrono::floor<std::chrono::seconds>(t);
+}
 
 schedule::Policy policy_for(const config::Settings& settings, const FeedSource& source) {
     schedule::Policy policy;
@@ -79,8 +83,9 @@ std::string url_host(std::string_view url) {
     return host;
 }
 
-Pipeline::Pipeline(boost::asio::io_context& io, fetch::Fetcher& fetcher, Writer& writer, config::Config config,
-                   std::map<std::string, FeedState> states, bool once, HookRunner* on_new)
+Pipeline::Pipeline(boost::asio::io_context& io, fetch::Fetcher& fetcher, Writer& writer,
+                   config::Config config, std::map<std::string, FeedState> states, bool once,
+                   HookRunner* on_new)
     : io_(io),
       fetcher_(fetcher),
       writer_(writer),
@@ -128,7 +133,8 @@ void Pipeline::schedule_from_state(WallTime now) {
         if (!feed.enabled) continue;
         const auto state = reconcile_with_config(feed, state_of(name));
         if (state.gone) {
-            log_warning(name + ": not polled: the server said 410 Gone (`feedd feeds enable " + name + "` resets it)");
+            log_warning(name + ": not polled: the server said 410 Gone (`feedd feeds enable " + name +
+                        "` resets it)");
             continue;
         }
         if (state.next_poll && state.configured_url == feed.url) {
@@ -172,7 +178,8 @@ void Pipeline::reconfigure(config::Config config, WallTime now) {
                 due_of_.erase(d);
             }
             for (auto& [key, ready] : ready_) std::erase(ready, name);
-            log_info(name + ": no longer polled (removed or disabled in the configuration; its articles stay)");
+            log_info(name +
+                     ": no longer polled (removed or disabled in the configuration; its articles stay)");
         } else if (it->second.url != old.url) {
             fresh.push_back(name);
         }
@@ -194,8 +201,9 @@ void Pipeline::arm_timer(WallTime when) {
         timer_.cancel();
         return;
     }
-    timer_.expires_after(std::max(std::chrono::steady_clock::duration::zero(),
-                                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(when - WallClock::now())));
+    timer_.expires_after(
+        std::max(std::chrono::steady_clock::duration::zero(),
+                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(when - WallClock::now())));
     timer_.async_wait([this, when](const boost::system::error_code& error) noexcept {
         if (error || when != timer_at_) return;
         timer_at_ = WallTime::max();
@@ -261,7 +269,8 @@ void Pipeline::start(const std::string& name, const std::string& host_key) {
     request.max_body = settings.max_body;
     request.allow_private_networks = settings.allow_private_networks;
     try {
-        if (feed.password.kind != SecretSource::Kind::none) request.password = config::resolve_secret(feed.password);
+        if (feed.password.kind != SecretSource::Kind::none)
+            request.password = config::resolve_secret(feed.password);
     } catch (const std::exception& e) {
         FetchResult failed;
         failed.error = FetchErrorKind::other;
@@ -283,7 +292,9 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
     gate_.on_finish(host_key, to_instant(now), result.status, result.retry_after, name);
     switch (outage_.record(host_key, result.error, to_seconds(now))) {
         case schedule::OutageDetector::Change::began:
-            log_warning("network outage: every recent fetch failed at the network level; failures do not count against feeds");
+            log_warning(
+                "network outage: every recent fetch failed at the network level; failures do not count "
+                "against feeds");
             break;
         case schedule::OutageDetector::Change::ended:
             log_info("network outage over: fetches succeed again");
@@ -304,14 +315,14 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
     const auto policy = policy_for(config_.settings, *feed);
     const double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
     const auto retry_on_store_failure = config_.settings.min_interval;
-    writer_.post([this, feed = *feed, state, policy, jitter, retry_on_store_failure, host_key, hooks = on_new_, outage,
-                  result = std::move(result)](store::Archive& archive) mutable {
+    writer_.post([this, feed = *feed, state, policy, jitter, retry_on_store_failure, host_key,
+                  hooks = on_new_, outage, result = std::move(result)](store::Archive& archive) mutable {
         const auto wall_now = WallClock::now();
         const auto now = to_seconds(wall_now);
         std::optional<ParsedFeed> parsed;
         if (result.ok()) {
-            parsed = parse::parse_feed(result.body, {result.final_url.empty() ? feed.url : result.final_url,
-                                                     result.content_type});
+            parsed = parse::parse_feed(
+                result.body, {result.final_url.empty() ? feed.url : result.final_url, result.content_type});
             result.body.clear();
             result.body.shrink_to_fit();
         }
@@ -333,7 +344,8 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
             refresh.report.updated_entries = counts.updated_entries;
             written = refresh.state;
             if (hooks && !counts.new_article_ids.empty()) {
-                hooks->submit(feed.name, new_articles_ndjson(feed.name, archive.articles(counts.new_article_ids)));
+                hooks->submit(feed.name,
+                              new_articles_ndjson(feed.name, archive.articles(counts.new_article_ids)));
             }
         } catch (const std::exception& e) {
             // The archive refused the write (disk full, read-only): nothing of this poll is kept, so
@@ -351,8 +363,8 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
     dispatch();
 }
 
-void Pipeline::on_written(const std::string& name, const std::string& /*host_key*/, std::optional<FeedState> state,
-                          WallTime next, PollReport report) {
+void Pipeline::on_written(const std::string& name, const std::string& /*host_key*/,
+                          std::optional<FeedState> state, WallTime next, PollReport report) {
     pending_writes_ -= 1;
     busy_.erase(name);
     const bool gone = state && state->gone;

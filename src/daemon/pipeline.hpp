@@ -80,12 +80,12 @@ class Pipeline {
     bool once_;
     HookRunner* on_new_;
 
-    std::multimap<WallTime, std::string> due_;     // time -> feed
-    std::map<std::string, WallTime> due_of_;       // feed -> its entry in due_
+    std::multimap<WallTime, std::string> due_;              // time -> feed
+    std::map<std::string, WallTime> due_of_;                // feed -> its entry in due_
     std::map<std::string, std::deque<std::string>> ready_;  // registered domain -> due feeds, oldest first
     schedule::HostGate gate_;
     schedule::OutageDetector outage_;
-    std::set<std::string> busy_;                   // feeds fetched or being written
+    std::set<std::string> busy_;  // feeds fetched or being written
     int in_flight_ = 0;
     int pending_writes_ = 0;
     bool stopping_ = false;

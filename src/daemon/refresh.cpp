@@ -36,10 +36,11 @@ namespace {
 void track_redirect(FeedState& state, const FetchResult& result, TimePoint now, std::string& notice) {
     const auto first_seen = state.redirect_first_seen;
     const int count = state.redirect_count + 1;
-    if (schedule::track_redirects(state, result.redirects, now,
-                                  {kRedirectConfirmations, std::chrono::duration_cast<Duration>(kRedirectConfirmAge)})) {
-        notice = "moved permanently to " + state.moved_to + " (seen " + std::to_string(count) + " times since " +
-                 (first_seen ? format_utc(*first_seen) : std::string("now")) + ")";
+    if (schedule::track_redirects(
+            state, result.redirects, now,
+            {kRedirectConfirmations, std::chrono::duration_cast<Duration>(kRedirectConfirmAge)})) {
+        notice = "moved permanently to " + state.moved_to + " (seen " + std::to_string(count) +
+                 " times since " + (first_seen ? format_utc(*first_seen) : std::string("now")) + ")";
     }
 }
 

@@ -2,12 +2,9 @@
 // jobs in order, so SQLite sees one writer and the event loop never waits on the disk.
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <functional>
-#include <mutex>
-#include <thread>
 
+#include "daemon/serial_worker.hpp"
 #include "feedd/store/store.hpp"
 
 namespace feedd::daemon {
@@ -16,26 +13,21 @@ class Writer {
   public:
     using Job = std::function<void(store::Archive&)>;
 
-    explicit Writer(store::Archive archive);
-    ~Writer();
+    explicit Writer(store::Archive archive) : archive_(std::move(archive)) {}
     Writer(const Writer&) = delete;
     Writer& operator=(const Writer&) = delete;
 
-    // Jobs must not throw (they report through the event loop); the queue is bounded by the
-    // caller, which starts no fetch while too many results wait here.
-    void post(Job job);
+    // Jobs report through the event loop; the queue is bounded by the caller, which starts no
+    // fetch while too many results wait here.
+    void post(Job job) {
+        worker_.post([this, job = std::move(job)] { job(archive_); });
+    }
     // Runs what is queued, then ends the thread.
-    void finish();
+    void finish() { worker_.finish(); }
 
   private:
-    void loop() noexcept;
-
-    store::Archive archive_;
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    std::deque<Job> jobs_;
-    bool finishing_ = false;
-    std::thread thread_;
+    store::Archive archive_;  // declared first: the worker's thread ends before it closes
+    SerialWorker worker_;
 };
 
 }  // namespace feedd::daemon

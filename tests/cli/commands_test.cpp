@@ -12,8 +12,8 @@ TEST_CASE("--help and --version answer with exit 0") {
     TempDir dir;
     const auto help = run_feedd(dir.path(), {"--help"});
     CHECK(help.exit_code == 0);
-    for (const char* command : {"run", "poll", "parse", "query", "show", "feeds", "import-opml", "export-opml",
-                                "check-config", "db", "status"}) {
+    for (const char* command : {"run", "poll", "parse", "query", "show", "feeds", "import-opml",
+                                "export-opml", "check-config", "db", "status"}) {
         CHECK_MESSAGE(help.out.find(std::string("  ") + command) != std::string::npos, command);
     }
     const auto version = run_feedd(dir.path(), {"--version"});
@@ -23,8 +23,8 @@ TEST_CASE("--help and --version answer with exit 0") {
 
 TEST_CASE("every subcommand has its own --help") {
     TempDir dir;
-    for (const char* command : {"run", "poll", "parse", "query", "show", "feeds", "import-opml", "export-opml",
-                                "check-config", "db", "status"}) {
+    for (const char* command : {"run", "poll", "parse", "query", "show", "feeds", "import-opml",
+                                "export-opml", "check-config", "db", "status"}) {
         const auto result = run_feedd(dir.path(), {command, "--help"});
         CHECK_MESSAGE(result.exit_code == 0, command);
         CHECK_MESSAGE(result.out.find("Usage") != std::string::npos, command);
@@ -33,7 +33,8 @@ TEST_CASE("every subcommand has its own --help") {
 
 TEST_CASE("unknown subcommands and flags are one-line usage errors with exit 2") {
     TempDir dir;
-    for (std::vector<std::string> args : {std::vector<std::string>{"frobnicate"}, {"poll", "--bogus"}, {"--nope"}, {}}) {
+    for (std::vector<std::string> args :
+         {std::vector<std::string>{"frobnicate"}, {"poll", "--bogus"}, {"--nope"}, {}}) {
         const auto result = run_feedd(dir.path(), args);
         CHECK(result.exit_code == 2);
         CHECK(std::count(result.err.begin(), result.err.end(), '\n') == 1);

@@ -24,13 +24,15 @@ struct Site {
     TempDir dir;
     std::string config = (dir / "feeds.toml").string();
     Site() {
-        write_file(dir / "feeds.toml", "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\n");
+        write_file(dir / "feeds.toml",
+                   "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\n");
         server.route("/china.xml", [feed = read_fixture("cgtn-china.rss")](const feedd::test::Request&) {
             return Response::text(feed, "application/rss+xml");
         });
-        server.route("/politics.atom", [feed = read_fixture("cgtn-politics.atom")](const feedd::test::Request&) {
-            return Response::text(feed, "application/atom+xml");
-        });
+        server.route("/politics.atom",
+                     [feed = read_fixture("cgtn-politics.atom")](const feedd::test::Request&) {
+                         return Response::text(feed, "application/atom+xml");
+                     });
     }
     std::vector<feedd::FeedSource> feeds() const { return feedd::config::load_config(config).feeds; }
 };
@@ -40,10 +42,12 @@ struct Site {
 TEST_CASE("a page with one advertised feed adds that feed") {
     Site site;
     site.server.route("/", [](const feedd::test::Request&) {
-        return Response::text(page(R"(<link rel="alternate" type="application/rss+xml" title="China" href="/china.xml">)"),
-                              "text/html");
+        return Response::text(
+            page(R"(<link rel="alternate" type="application/rss+xml" title="China" href="/china.xml">)"),
+            "text/html");
     });
-    const auto result = run_feedd(site.dir.path(), {"--config", site.config, "feeds", "add", site.server.url("/")});
+    const auto result =
+        run_feedd(site.dir.path(), {"--config", site.config, "feeds", "add", site.server.url("/")});
     INFO(result.out << result.err);
     CHECK(result.exit_code == 0);
     REQUIRE(site.feeds().size() == 1);
@@ -57,7 +61,8 @@ TEST_CASE("a page with two advertised feeds lists both and adds none") {
 <link rel="alternate" type="application/atom+xml" href="/politics.atom">)"),
                               "text/html");
     });
-    const auto result = run_feedd(site.dir.path(), {"--config", site.config, "feeds", "add", site.server.url("/")});
+    const auto result =
+        run_feedd(site.dir.path(), {"--config", site.config, "feeds", "add", site.server.url("/")});
     CHECK(result.exit_code == 1);
     CHECK(result.out.find(site.server.url("/china.xml")) != std::string::npos);
     CHECK(result.out.find(site.server.url("/politics.atom")) != std::string::npos);
@@ -70,7 +75,8 @@ TEST_CASE("a page with no feed links falls back to the usual paths") {
     site.server.route("/rss.xml", [feed = read_fixture("cgtn-china.rss")](const feedd::test::Request&) {
         return Response::text(feed, "application/rss+xml");
     });
-    const auto result = run_feedd(site.dir.path(), {"--config", site.config, "feeds", "add", site.server.url("/")});
+    const auto result =
+        run_feedd(site.dir.path(), {"--config", site.config, "feeds", "add", site.server.url("/")});
     INFO(result.out << result.err);
     CHECK(result.exit_code == 0);
     REQUIRE(site.feeds().size() == 1);
@@ -80,7 +86,8 @@ TEST_CASE("a page with no feed links falls back to the usual paths") {
 TEST_CASE("a page with no feed anywhere is a one-line error and changes nothing") {
     Site site;
     site.server.route("/", [](const feedd::test::Request&) { return Response::text(page(""), "text/html"); });
-    const auto result = run_feedd(site.dir.path(), {"--config", site.config, "feeds", "add", site.server.url("/")});
+    const auto result =
+        run_feedd(site.dir.path(), {"--config", site.config, "feeds", "add", site.server.url("/")});
     CHECK(result.exit_code == 1);
     CHECK(result.err.find("no feed there") != std::string::npos);
     CHECK(site.feeds().empty());

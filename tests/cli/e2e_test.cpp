@@ -25,7 +25,8 @@ std::string config_for(const HttpServer& server, const std::string& path) {
            "\n"
            "[[feed]]\n"
            "name = \"cgtn-china\"\n"
-           "url = \"" + server.url(path) + "\"\n";
+           "url = \"" +
+           server.url(path) + "\"\n";
 }
 
 }  // namespace
@@ -33,7 +34,8 @@ std::string config_for(const HttpServer& server, const std::string& path) {
 TEST_CASE("poll --once twice archives the seed article exactly once, with its link, date and body") {
     HttpServer server;
     const auto feed = read_fixture("cgtn-china.rss");
-    server.route("/china.xml", [&](const feedd::test::Request&) { return Response::text(feed, "application/rss+xml"); });
+    server.route("/china.xml",
+                 [&](const feedd::test::Request&) { return Response::text(feed, "application/rss+xml"); });
     TempDir dir;
     write_file(dir / "feeds.toml", config_for(server, "/china.xml"));
     const std::string config = (dir / "feeds.toml").string();
@@ -65,9 +67,11 @@ TEST_CASE("poll --once twice archives the seed article exactly once, with its li
         CHECK(feedd::format_utc(*row.published) == "2024-08-23T05:52:31Z");
         const auto detail = archive.article(row.id);
         REQUIRE(detail.has_value());
-        CHECK(detail->fullest().entry.content.find("Xi Jinping, general secretary of the CPC Central Committee, "
-                                                   "chaired the meeting.") != std::string::npos);
-        CHECK(detail->fullest().entry.image.find("4c9166dcb293471b9b973a125f7ebcf9.jpeg") != std::string::npos);
+        CHECK(detail->fullest().entry.content.find(
+                  "Xi Jinping, general secretary of the CPC Central Committee, "
+                  "chaired the meeting.") != std::string::npos);
+        CHECK(detail->fullest().entry.image.find("4c9166dcb293471b9b973a125f7ebcf9.jpeg") !=
+              std::string::npos);
     }
     CHECK(seen == 1);
 
@@ -100,11 +104,14 @@ TEST_CASE("the second poll sends the validators of the first and a 304 touches n
 TEST_CASE("a feed that fails is reported, and the poll exits 1 without losing the others") {
     HttpServer server;
     const auto feed = read_fixture("cgtn-china.rss");
-    server.route("/china.xml", [&](const feedd::test::Request&) { return Response::text(feed, "application/rss+xml"); });
-    server.route("/broken.xml", [](const feedd::test::Request&) { return Response::with_status(500, "oops"); });
+    server.route("/china.xml",
+                 [&](const feedd::test::Request&) { return Response::text(feed, "application/rss+xml"); });
+    server.route("/broken.xml",
+                 [](const feedd::test::Request&) { return Response::with_status(500, "oops"); });
     TempDir dir;
-    write_file(dir / "feeds.toml", config_for(server, "/china.xml") + "\n[[feed]]\nname = \"broken\"\nurl = \"" +
-                                       server.url("/broken.xml") + "\"\n");
+    write_file(dir / "feeds.toml", config_for(server, "/china.xml") +
+                                       "\n[[feed]]\nname = \"broken\"\nurl = \"" + server.url("/broken.xml") +
+                                       "\"\n");
     const auto result = run_feedd(dir.path(), {"--config", (dir / "feeds.toml").string(), "poll", "--once"});
     CHECK(result.exit_code == 1);
     CHECK(result.out.find("broken: failed, HTTP 500") != std::string::npos);

@@ -25,5 +25,6 @@ TEST_CASE("a poll report reads as one line with its figures") {
     report.new_articles = 3;
     report.bytes = 4920;
     report.elapsed = std::chrono::milliseconds(12);
-    CHECK(feedd::daemon::format_report(report) == "cgtn-china: updated, HTTP 200, 3 new, 0 updated, 4920 bytes, 12 ms");
+    CHECK(feedd::daemon::format_report(report) ==
+          "cgtn-china: updated, HTTP 200, 3 new, 0 updated, 4920 bytes, 12 ms");
 }

@@ -146,7 +146,8 @@ TEST_CASE("a temporary redirect in the chain never moves the feed") {
     FeedState state;
     for (int day = 0; day < 5; ++day) {
         auto result = permanent_redirect(target);
-        result.redirects.insert(result.redirects.begin(), {"https://example.org/feed.xml", "https://example.org/tmp", 302});
+        result.redirects.insert(result.redirects.begin(),
+                                {"https://example.org/feed.xml", "https://example.org/tmp", 302});
         state = apply_fetch(source(), state, result, feed_with_ttl(0), t0 + days(day)).state;
     }
     CHECK(state.moved_to.empty());

@@ -39,8 +39,7 @@ std::string feed_block(const std::string& name, const std::string& url) {
 struct Daemon {
     Daemon(const TempDir& dir, std::map<std::string, std::string> env = {})
         : notify(dir / "notify.sock"),
-          process(dir.path(),
-                  {FEEDD_BINARY, "--config", (dir / "feeds.toml").string(), "run"},
+          process(dir.path(), {FEEDD_BINARY, "--config", (dir / "feeds.toml").string(), "run"},
                   with_socket(std::move(env), dir / "notify.sock")) {}
 
     static std::map<std::string, std::string> with_socket(std::map<std::string, std::string> env,
@@ -118,7 +117,8 @@ TEST_CASE("an invalid reload keeps the running configuration and logs every erro
     Daemon daemon(dir);
     REQUIRE(daemon.notify.wait_for("READY=1"));
     REQUIRE(daemon.notify.wait_for("in 1 polls"));
-    write_file(dir / "feeds.toml", good + "\n[[feed]]\nname = \"bad\"\nurl = \"ftp://example.org/x\"\nintervall = \"1h\"\n");
+    write_file(dir / "feeds.toml",
+               good + "\n[[feed]]\nname = \"bad\"\nurl = \"ftp://example.org/x\"\nintervall = \"1h\"\n");
     daemon.process.signal(SIGHUP);
     REQUIRE(daemon.notify.wait_for("RELOADING=1"));
     const auto ready = daemon.notify.wait_for("READY=1");

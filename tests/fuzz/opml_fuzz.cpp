@@ -7,7 +7,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     try {
-        const auto result = feedd::opml::import_opml(std::string_view(reinterpret_cast<const char*>(data), size));
+        const auto result =
+            feedd::opml::import_opml(std::string_view(reinterpret_cast<const char*>(data), size));
         std::vector<feedd::opml::ExportFeed> feeds;
         for (const auto& feed : result.feeds) {
             feedd::opml::ExportFeed out;

@@ -304,8 +304,8 @@ TEST_CASE("the feedd binary: import-opml, export-opml, feeds add and remove") {
     CHECK(exported.feeds.size() == 5);
     CHECK(exported.feeds[0].name == "lwn");
 
-    result = feedd({"feeds", "add", "--no-discover", "https://planet.debian.org/rss20.xml", "--name", "planet-debian",
-                    "--category", "Tech"});
+    result = feedd({"feeds", "add", "--no-discover", "https://planet.debian.org/rss20.xml", "--name",
+                    "planet-debian", "--category", "Tech"});
     CHECK(result.status == 0);
     CHECK(by_name(config::load_config(path).feeds, "planet-debian").category == "Tech");
 

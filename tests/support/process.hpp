@@ -78,7 +78,8 @@ class Process {
         for (char** e = environ; *e; ++e) {
             std::string entry = *e;
             const auto name = entry.substr(0, entry.find('='));
-            if (!env.count(name) && name != "NOTIFY_SOCKET" && name != "JOURNAL_STREAM") environment.push_back(entry);
+            if (!env.count(name) && name != "NOTIFY_SOCKET" && name != "JOURNAL_STREAM")
+                environment.push_back(entry);
         }
         for (const auto& [name, value] : env) environment.push_back(name + "=" + value);
         std::vector<char*> argv, envp;
@@ -125,7 +126,8 @@ class Process {
 
 // Runs `feedd ARGS...` to completion.
 inline ProcessResult run_feedd(const std::filesystem::path& dir, std::vector<std::string> args,
-                               const std::map<std::string, std::string>& env = {}, const std::string& input = {}) {
+                               const std::map<std::string, std::string>& env = {},
+                               const std::string& input = {}) {
     args.insert(args.begin(), FEEDD_BINARY);
     Process process(dir, std::move(args), env, input);
     return process.wait();

@@ -51,8 +51,8 @@ namespace feedd::daemon {
 
 // What `feedd feeds add URL` found behind a URL.
 struct Discovery {
-    bool is_feed = false;             // the URL itself serves a feed
-    std::string feed_url;             // then: where it ended up (after redirects)
+    bool is_feed = false;  // the URL itself serves a feed
+    std::string feed_url;  // then: where it ended up (after redirects)
     std::string feed_title;
     std::vector<FeedLink> candidates;  // else: feeds the page advertises, or found at usual paths
     std::string error;                 // why nothing was found

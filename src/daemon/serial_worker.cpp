@@ -1,14 +1,16 @@
-#include "daemon/writer.hpp"
+#include "daemon/serial_worker.hpp"
+
+#include <string>
 
 #include "daemon/log.hpp"
 
 namespace feedd::daemon {
 
-Writer::Writer(store::Archive archive) : archive_(std::move(archive)), thread_([this] { loop(); }) {}
+SerialWorker::SerialWorker() : thread_([this] { loop(); }) {}
 
-Writer::~Writer() { finish(); }
+SerialWorker::~SerialWorker() { finish(); }
 
-void Writer::post(Job job) {
+void SerialWorker::post(std::function<void()> job) {
     {
         std::lock_guard lock(mutex_);
         jobs_.push_back(std::move(job));
@@ -16,7 +18,7 @@ void Writer::post(Job job) {
     wake_.notify_one();
 }
 
-void Writer::finish() {
+void SerialWorker::finish() {
     {
         std::lock_guard lock(mutex_);
         finishing_ = true;
@@ -25,9 +27,14 @@ void Writer::finish() {
     if (thread_.joinable()) thread_.join();
 }
 
-void Writer::loop() noexcept {
+std::size_t SerialWorker::waiting() const {
+    std::lock_guard lock(mutex_);
+    return jobs_.size();
+}
+
+void SerialWorker::loop() noexcept {
     for (;;) {
-        Job job;
+        std::function<void()> job;
         {
             std::unique_lock lock(mutex_);
             wake_.wait(lock, [this] { return finishing_ || !jobs_.empty(); });
@@ -36,11 +43,11 @@ void Writer::loop() noexcept {
             jobs_.pop_front();
         }
         try {
-            job(archive_);
+            job();
         } catch (const std::exception& e) {
-            log_error(std::string("writer: ") + e.what());
+            log_error(std::string("worker: ") + e.what());
         } catch (...) {
-            log_error("writer: unknown failure");
+            log_error("worker: unknown failure");
         }
     }
 }
