@@ -499,15 +499,26 @@ void add_feeds_commands(CLI::App& app, Context& context) {
     remove->add_option("NAME", remove_options->name, "The feed's name")->required();
     remove->add_flag("--purge", remove_options->purge, "Also delete its articles from the archive");
     on_chosen(remove, context, [&context, remove_options] {
+        std::string purged;
         if (remove_options->purge) {
-            throw std::runtime_error(
-                "--purge is not supported yet (the archive cannot delete one feed's articles); "
-                "nothing changed. Without --purge the feed is removed and its articles stay");
+            // The archive first: if the daemon holds it, nothing changes anywhere.
+            const auto database = database_path(context);
+            store::PruneCounts counts;
+            if (fs::exists(database)) {
+                auto archive = store::Archive::open(database, store::OpenMode::read_write);
+                try {
+                    counts = archive.purge_feed(remove_options->name);
+                } catch (const store::QueryError&) {
+                    // Never polled: nothing archived to delete.
+                }
+            }
+            purged = " Deleted its " + std::to_string(counts.entries) + " entries and " +
+                     std::to_string(counts.articles) + " articles no other feed holds.";
         }
         const fs::path path = config_path(context);
         config::remove_feed(path, remove_options->name);
         std::cout << "Removed feed \"" << remove_options->name << "\" from " << path.string()
-                  << "; its articles stay in the archive.\n"
+                  << (remove_options->purge ? "." + purged + "\n" : "; its articles stay in the archive.\n")
                   << reload_hint();
         return 0;
     });

@@ -448,6 +448,38 @@ std::vector<std::string> Archive::check() {
     return problems;
 }
 
+PruneCounts Archive::purge_feed(const std::string& name) {
+    StatementScope scope(*impl_);
+    impl_->reset_statements();
+    if (impl_->mode != OpenMode::read_write) throw StoreError("purge needs the archive open for writing");
+    try {
+        SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+        SQLite::Statement find(impl_->db, "SELECT id FROM feeds WHERE name = ?");
+        find.bind(1, name);
+        if (!find.executeStep()) throw QueryError("no feed named '" + name + "' in the archive");
+        const auto feed_id = find.getColumn(0).getInt64();
+        PruneCounts counts;
+        SQLite::Statement entries(impl_->db, "DELETE FROM entries WHERE feed_id = ?");
+        entries.bind(1, feed_id);
+        counts.entries = entries.exec();
+        counts.articles = impl_->db.exec(
+            "DELETE FROM articles WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.article_id = "
+            "articles.id)");
+        // Articles that other feeds still hold show their fullest remaining entry.
+        impl_->db.exec(R"sql(
+UPDATE articles SET fullest_entry = (SELECT e.id FROM entries e WHERE e.article_id = articles.id
+                                     ORDER BY length(e.text) DESC, e.id LIMIT 1)
+WHERE fullest_entry IS NULL OR NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = articles.fullest_entry))sql");
+        SQLite::Statement feed(impl_->db, "DELETE FROM feeds WHERE id = ?");
+        feed.bind(1, feed_id);
+        feed.exec();
+        transaction.commit();
+        return counts;
+    } catch (const SQLite::Exception& e) {
+        throw StoreError(std::string("purging feed '") + name + "': " + e.what());
+    }
+}
+
 std::int64_t Archive::article_count() {
     StatementScope scope(*impl_);
     try {

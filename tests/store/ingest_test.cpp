@@ -478,3 +478,25 @@ TEST_CASE("the new articles of a commit come back as rows for the on_new hook") 
     CHECK(rows[0].feeds == std::vector<std::string>{"cgtn-china"});
     CHECK(rows[1].link.find("utm_source=rss") != std::string::npos);  // the link as the feed gave it
 }
+
+TEST_CASE("purging a feed deletes its entries and the articles only it held; shared articles stay") {
+    auto archive = Archive::open(":memory:", OpenMode::read_write);
+    auto china = test::china_source();
+    auto politics = test::politics_source();
+    archive.sync_feeds({china, politics});
+    poll(archive, china, test::cgtn_china(), poll1);
+    poll(archive, politics, test::cgtn_politics(), poll2);
+    REQUIRE(article_count(archive) == 4);
+    const auto seed_id = article_with_title(archive, test::seed_title);
+
+    const auto purged = archive.purge_feed("cgtn-china");
+    CHECK(purged.entries == 3);
+    CHECK(purged.articles == 2);  // the seed article stays: the Politics feed holds it too
+    CHECK(article_count(archive) == 2);
+    const auto seed = archive.article(seed_id);
+    REQUIRE(seed.has_value());
+    CHECK(seed->feeds == std::vector<std::string>{"cgtn-politics"});
+    CHECK(seed->fullest().feed == "cgtn-politics");
+    CHECK(archive.check().empty());
+    CHECK_THROWS_AS(archive.purge_feed("cgtn-china"), feedd::store::QueryError);
+}

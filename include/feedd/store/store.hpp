@@ -166,6 +166,9 @@ class Archive {
     void backup(const std::filesystem::path& destination);  // online, consistent copy
     std::vector<std::string> check();                       // problems found; empty when sound
     void vacuum();
+    // Deletes a feed with its entries, and the articles no other feed holds (no tombstones: the
+    // operator asked for them to go). QueryError for an unknown feed.
+    PruneCounts purge_feed(const std::string& name);
     // Articles in the archive (each once, whatever the number of its feeds).
     std::int64_t article_count();
     // Removes articles whose every entry is older (first seen) than its feed's keep_days, else
