@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/syscall.h>
@@ -85,6 +86,12 @@ int run_with_input(const std::string& command, const std::string& input, std::ch
 
     const auto deadline = Clock::now() + timeout;
     bool timed_out = false;
+    // A command that exits without reading its input must cost an EPIPE, not the process: block
+    // SIGPIPE on this thread while writing and discard one raised meanwhile.
+    sigset_t pipe_signal, previous;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, &previous);
     ::fcntl(write_end.get(), F_SETFL, O_NONBLOCK);
     std::size_t written = 0;
     while (written < input.size()) {
@@ -103,6 +110,10 @@ int run_with_input(const std::string& command, const std::string& input, std::ch
         written += static_cast<std::size_t>(n);
     }
     write_end.reset();
+    const timespec no_wait{0, 0};
+    while (sigtimedwait(&pipe_signal, nullptr, &no_wait) > 0) {
+    }
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 
     // pidfd lets us wait for the child with a deadline without polling waitpid in a sleep loop.
     Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
