@@ -8,7 +8,9 @@ namespace feedd::daemon {
 
 SerialWorker::SerialWorker() : thread_([this] { loop(); }) {}
 
-SerialWorker::~SerialWorker() { finish(); }
+SerialWorker::~SerialWorker() {
+    finish();
+}
 
 void SerialWorker::post(std::function<void()> job) {
     {
