@@ -67,22 +67,6 @@ schedule::Policy policy_for(const config::Settings& settings, const FeedSource& 
 
 }  // namespace
 
-std::string url_host(std::string_view url) {
-    auto start = url.find("://");
-    if (start == std::string_view::npos) return {};
-    url.remove_prefix(start + 3);
-    url = url.substr(0, url.find_first_of("/?#"));
-    if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
-    if (!url.empty() && url.front() == '[') {
-        url = url.substr(0, url.find(']') + 1);
-    } else if (auto colon = url.find(':'); colon != std::string_view::npos) {
-        url = url.substr(0, colon);
-    }
-    std::string host(url);
-    std::transform(host.begin(), host.end(), host.begin(), [](unsigned char c) { return std::tolower(c); });
-    return host;
-}
-
 Pipeline::Pipeline(boost::asio::io_context& io, fetch::Fetcher& fetcher, Writer& writer,
                    config::Config config, std::map<std::string, FeedState> states, bool once,
                    HookRunner* on_new)
@@ -111,17 +95,21 @@ const FeedSource* Pipeline::source(const std::string& name) const {
     return it == sources_.end() ? nullptr : &it->second;
 }
 
-void Pipeline::schedule(const std::string& name, WallTime due) {
-    if (auto old = due_of_.find(name); old != due_of_.end()) {
-        auto [first, last] = due_.equal_range(old->second);
-        for (auto it = first; it != last; ++it) {
-            if (it->second == name) {
-                due_.erase(it);
-                break;
-            }
+void Pipeline::unschedule(const std::string& name) {
+    auto old = due_of_.find(name);
+    if (old == due_of_.end()) return;
+    auto [first, last] = due_.equal_range(old->second);
+    for (auto it = first; it != last; ++it) {
+        if (it->second == name) {
+            due_.erase(it);
+            break;
         }
-        due_of_.erase(old);
     }
+    due_of_.erase(old);
+}
+
+void Pipeline::schedule(const std::string& name, WallTime due) {
+    unschedule(name);
     due_.emplace(due, name);
     due_of_[name] = due;
     if (due < timer_at_) arm_timer(due);
@@ -167,16 +155,7 @@ void Pipeline::reconfigure(config::Config config, WallTime now) {
     for (const auto& [name, old] : sources_) {
         auto it = next.find(name);
         if (it == next.end() || !it->second.enabled) {
-            if (auto d = due_of_.find(name); d != due_of_.end()) {
-                auto [first, last] = due_.equal_range(d->second);
-                for (auto e = first; e != last; ++e) {
-                    if (e->second == name) {
-                        due_.erase(e);
-                        break;
-                    }
-                }
-                due_of_.erase(d);
-            }
+            unschedule(name);
             for (auto& [key, ready] : ready_) std::erase(ready, name);
             log_info(name +
                      ": no longer polled (removed or disabled in the configuration; its articles stay)");
@@ -221,7 +200,7 @@ void Pipeline::dispatch() {
         const auto* feed = source(name);
         if (!feed || busy_.count(name)) continue;
         const auto state = reconcile_with_config(*feed, state_of(name));
-        auto& ready = ready_[fetch::registered_domain(url_host(effective_url(*feed, state)))];
+        auto& ready = ready_[fetch::registered_domain(fetch::url_host(effective_url(*feed, state)))];
         if (std::find(ready.begin(), ready.end(), name) == ready.end()) ready.push_back(name);
     }
     auto wake = due_.empty() ? WallTime::max() : due_.begin()->first;

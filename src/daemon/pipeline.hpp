@@ -61,6 +61,7 @@ class Pipeline {
 
   private:
     void dispatch();
+    void unschedule(const std::string& name);
     void spread(const std::vector<std::string>& names, WallTime now);
     void arm_timer(WallTime when);
     void start(const std::string& name, const std::string& host_key);
@@ -96,8 +97,5 @@ class Pipeline {
     std::mt19937_64 random_{std::random_device{}()};
     Totals totals_;
 };
-
-// The host part of an http(s) URL, lowercased, without user info and port.
-std::string url_host(std::string_view url);
 
 }  // namespace feedd::daemon

@@ -6,28 +6,21 @@
 #include <optional>
 
 #include "feedd/fetch/fetch.hpp"
+#include "fetch/harness.hpp"
 #include "support/http_server.hpp"
 
 using namespace std::chrono_literals;
 using feedd::FetchErrorKind;
 using feedd::FetchRequest;
 using feedd::FetchResult;
-using feedd::fetch::Fetcher;
-using feedd::fetch::FetcherOptions;
 using feedd::test::HttpServer;
 using feedd::test::Request;
+using feedd::test::request_for;
+using feedd::test::resolving;
 using feedd::test::Response;
 using feedd::test::ServerOptions;
 
 namespace {
-
-// FetcherOptions mapping host names to the test servers (CURLOPT_RESOLVE entries).
-FetcherOptions resolving(std::vector<std::string> entries, std::vector<std::string> treat_as_public = {}) {
-    FetcherOptions options;
-    options.resolve = std::move(entries);
-    options.treat_as_public = std::move(treat_as_public);
-    return options;
-}
 
 const std::string tls_dir = FEEDD_FETCH_TLS_DIR;
 const std::string ca_file = tls_dir + "/ca.pem";
@@ -39,45 +32,27 @@ ServerOptions https_options() {
     return options;
 }
 
-FetchResult fetch_one(Fetcher& fetcher, boost::asio::io_context& io, FetchRequest request) {
-    std::optional<FetchResult> out;
-    fetcher.fetch(std::move(request), [&](FetchResult result) { out = std::move(result); });
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    io.restart();
-    while (!out && std::chrono::steady_clock::now() < deadline) io.run_one_for(100ms);
-    REQUIRE(out.has_value());
-    return std::move(*out);
-}
-
-FetchRequest request_for(std::string url) {
-    FetchRequest request;
-    request.url = std::move(url);
-    request.allow_private_networks = true;
-    request.timeout = 5s;
-    return request;
-}
-
 }  // namespace
 
 TEST_CASE("https: verified against the feed's ca_file, refused without it or for another name") {
     HttpServer server(https_options());
     server.route("/feed.xml", [](const Request&) { return Response::text("<rss>secure</rss>"); });
-    boost::asio::io_context io;
-    Fetcher fetcher(io, resolving({server.resolve_entry("secure.test"), server.resolve_entry("wrong.test")}));
+    feedd::test::Harness harness(
+        resolving({server.resolve_entry("secure.test"), server.resolve_entry("wrong.test")}));
 
     auto request = request_for(server.url("/feed.xml", "secure.test"));
     request.ca_file = ca_file;
-    const auto trusted = fetch_one(fetcher, io, request);
+    const auto trusted = harness.get(request);
     CHECK(trusted.ok());
     CHECK(trusted.body == "<rss>secure</rss>");
 
-    const auto untrusted = fetch_one(fetcher, io, request_for(server.url("/feed.xml", "secure.test")));
+    const auto untrusted = harness.get(request_for(server.url("/feed.xml", "secure.test")));
     CHECK(untrusted.error == FetchErrorKind::tls);
     CHECK(untrusted.body.empty());
 
     auto wrong_name = request_for(server.url("/feed.xml", "wrong.test"));
     wrong_name.ca_file = ca_file;
-    CHECK(fetch_one(fetcher, io, wrong_name).error == FetchErrorKind::tls);
+    CHECK(harness.get(wrong_name).error == FetchErrorKind::tls);
     CHECK(server.request_count() == 1);  // nothing was sent over an unverified connection
 }
 
@@ -91,18 +66,16 @@ TEST_CASE("credentials are not sent over http after https, even back on the same
         return Response::redirect(302, secure.url("/final", "secure.test"));
     });
     secure.route("/final", [](const Request&) { return Response::text("<rss/>"); });
-    boost::asio::io_context io;
-    FetcherOptions options;
     // Both servers answer to secure.test on their own ports.
-    options.resolve = {secure.resolve_entry("secure.test"), plain.resolve_entry("secure.test")};
-    Fetcher fetcher(io, options);
+    feedd::test::Harness harness(
+        resolving({secure.resolve_entry("secure.test"), plain.resolve_entry("secure.test")}));
 
     auto request = request_for(secure.url("/feed.xml", "secure.test"));
     request.ca_file = ca_file;
     request.username = "reader";
     request.password = "hunter2";
     request.headers = {{"Authorization-Token", "s3cret"}};
-    const auto result = fetch_one(fetcher, io, request);
+    const auto result = harness.get(request);
     CHECK(result.ok());
     REQUIRE(result.redirects.size() == 2);
 
