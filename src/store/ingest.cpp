@@ -235,6 +235,43 @@ WHERE id = ?2 AND published IS NULL)sql");
         return detail::has_cjk(all) ? all : std::string();
     }
 
+    // What the two full-text indexes hold of an entry. They are external-content tables kept by
+    // these statements rather than by triggers (see schema_v3): a delete must name exactly the
+    // values that were indexed.
+    struct Indexed {
+        const std::string& title;
+        const std::string& author;
+        const std::string& text;
+        const std::string& cjk;
+    };
+
+    void index_entry(std::int64_t id, const Indexed& values) {
+        auto& words = impl.statement("INSERT INTO entries_fts(rowid, title, author, text) VALUES (?, ?, ?, ?)");
+        words.bind(1, id);
+        words.bind(2, values.title);
+        words.bind(3, values.author);
+        words.bind(4, values.text);
+        words.exec();
+        auto& trigrams = impl.statement("INSERT INTO entries_cjk(rowid, cjk) VALUES (?, ?)");
+        trigrams.bind(1, id);
+        trigrams.bind(2, values.cjk);
+        trigrams.exec();
+    }
+
+    void unindex_entry(std::int64_t id, const Indexed& values) {
+        auto& words = impl.statement(
+            "INSERT INTO entries_fts(entries_fts, rowid, title, author, text) VALUES ('delete', ?, ?, ?, ?)");
+        words.bind(1, id);
+        words.bind(2, values.title);
+        words.bind(3, values.author);
+        words.bind(4, values.text);
+        words.exec();
+        auto& trigrams = impl.statement("INSERT INTO entries_cjk(entries_cjk, rowid, cjk) VALUES ('delete', ?, ?)");
+        trigrams.bind(1, id);
+        trigrams.bind(2, values.cjk);
+        trigrams.exec();
+    }
+
     void insert_new(Candidate& c) {
         const Entry& entry = *c.entry;
         c.prepare_text();
@@ -306,7 +343,8 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?
         insert.bind(11, entry.summary);
         insert.bind(12, entry.content);
         insert.bind(13, c.text);
-        insert.bind(14, cjk_column(entry.title, entry.author, c.text));
+        const auto cjk = cjk_column(entry.title, entry.author, c.text);
+        insert.bind(14, cjk);
         bind_time(insert, 15, entry.published);
         bind_time(insert, 16, entry.updated);
         insert.bind(17, detail::join_lines(entry.categories));
@@ -314,6 +352,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?
         insert.bind(19, seconds(now));
         insert.exec();
         auto entry_id = impl.db.getLastInsertRowid();
+        index_entry(entry_id, {entry.title, entry.author, c.text, cjk});
         if (!entry.enclosures.empty()) write_enclosures(entry_id, entry.enclosures);
         update_fullest(*article_id, entry_id);
         ++counts.new_entries;
@@ -326,7 +365,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?
         auto& select = impl.statement(
             "SELECT title, author, summary, content, link, published, updated, categories, image, guid, "
             "canonical_link,"
-            " text FROM entries WHERE id = ?");
+            " text, cjk FROM entries WHERE id = ?");
         select.bind(1, existing.id);
         select.executeStep();
         Entry old;
@@ -342,6 +381,7 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?
         old.id = select.getColumn(9).getString();
         auto old_canonical = select.getColumn(10).getString();
         auto old_text = select.getColumn(11).getString();
+        auto old_cjk = select.getColumn(12).getString();
         select.reset();
 
         // A value is never replaced by nothing.
@@ -394,11 +434,14 @@ DELETE FROM revisions WHERE entry_id = ?1
             update.bind(3, merged.summary);
             update.bind(4, merged.content);
             update.bind(5, text);
-            update.bind(6, cjk_column(merged.title, merged.author, text));
+            const auto cjk = cjk_column(merged.title, merged.author, text);
+            update.bind(6, cjk);
             update.bind(7, text_changed ? 1 : 0);
             update.bind(8, seconds(now));
             update.bind(9, existing.id);
             update.exec();
+            unindex_entry(existing.id, {old.title, old.author, old_text, old_cjk});
+            index_entry(existing.id, {merged.title, merged.author, text, cjk});
         }
         // Dates, categories, links and images change silently: no revision for them.
         auto& meta = impl.statement(

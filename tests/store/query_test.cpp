@@ -126,6 +126,7 @@ TEST_CASE("the search index follows edits and retention") {
     CHECK(archive.query(search("\"released after it\"")).size() == 1);
     auto politics_only = archive.query(search("\"chaired the meeting\""));
     CHECK(politics_only.size() == 1);  // still in the Politics entry's text
+    CHECK(archive.check().empty());    // the index holds the edited text, not both versions
     archive.prune(1, poll2 + std::chrono::days(3));
     CHECK(archive.query(search("western")).empty());
     CHECK(archive.check().empty());
