@@ -95,10 +95,8 @@ std::vector<PollReport> poll_once(const RunOptions& options) {
     boost::asio::io_context io;
     fetch::Fetcher fetcher(io, options.fetcher);
     const auto grace = opened.config.settings.shutdown_grace;
-    Pipeline pipeline(io, fetcher, writer, opened.config, opened.states, /*once=*/true, hooks.get());
-
     const auto now = WallClock::now();
-    std::size_t chosen = 0;
+    std::vector<std::string> chosen_feeds;
     for (const auto& feed : opened.config.feeds) {
         const bool named = std::find(options.only_feeds.begin(), options.only_feeds.end(), feed.name) !=
                            options.only_feeds.end();
@@ -111,9 +109,13 @@ std::vector<PollReport> poll_once(const RunOptions& options) {
             if (state.gone && state.configured_url == feed.url) continue;
             if (!named && state.next_poll && WallTime(*state.next_poll) > now) continue;
         }
-        pipeline.schedule(feed.name, now);
-        ++chosen;
+        chosen_feeds.push_back(feed.name);
     }
+    // Moved, not copied: with thousands of feeds the configuration and the states are megabytes.
+    Pipeline pipeline(io, fetcher, writer, std::move(opened.config), std::move(opened.states), /*once=*/true,
+                      hooks.get());
+    for (const auto& name : chosen_feeds) pipeline.schedule(name, now);
+    const std::size_t chosen = chosen_feeds.size();
 
     std::vector<PollReport> reports;
     std::size_t done = 0;
@@ -158,7 +160,8 @@ int run(const RunOptions& options) {
     opened.archive.reset();
     boost::asio::io_context io;
     fetch::Fetcher fetcher(io, options.fetcher);
-    Pipeline pipeline(io, fetcher, writer, opened.config, opened.states, /*once=*/false, hooks.get());
+    Pipeline pipeline(io, fetcher, writer, std::move(opened.config), std::move(opened.states), /*once=*/false,
+                      hooks.get());
     pipeline.schedule_from_state(WallClock::now());
     // Every poll updates STATUS: cheap (one datagram, nothing without NOTIFY_SOCKET) and it lets
     // `systemctl status` and tests follow the daemon without polling its log.

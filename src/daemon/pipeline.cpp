@@ -14,7 +14,7 @@ namespace {
 
 // Results that may wait for the writer before no new fetch starts: bounds memory when the disk is
 // slower than the network.
-constexpr int kMaxPendingWrites = 64;
+constexpr int kMaxPendingWrites = 8;
 // First polls of feeds never polled before are spread over at most this long, one step apart.
 constexpr auto kSpreadStep = std::chrono::milliseconds(100);
 constexpr auto kSpreadWindow = std::chrono::minutes(10);
@@ -80,7 +80,7 @@ Pipeline::Pipeline(boost::asio::io_context& io, fetch::Fetcher& fetcher, Writer&
       gate_(limits_for(config_.settings)),
       timer_(io),
       grace_timer_(io) {
-    for (const auto& feed : config_.feeds) sources_[feed.name] = feed;
+    for (const auto& feed : config_.feeds) sources_[feed.name] = &feed;
 }
 
 FeedState Pipeline::state_of(const std::string& name) const {
@@ -92,7 +92,7 @@ FeedState Pipeline::state_of(const std::string& name) const {
 
 const FeedSource* Pipeline::source(const std::string& name) const {
     auto it = sources_.find(name);
-    return it == sources_.end() ? nullptr : &it->second;
+    return it == sources_.end() ? nullptr : it->second;
 }
 
 void Pipeline::unschedule(const std::string& name) {
@@ -117,7 +117,8 @@ void Pipeline::schedule(const std::string& name, WallTime due) {
 
 void Pipeline::schedule_from_state(WallTime now) {
     std::vector<std::string> fresh;
-    for (const auto& [name, feed] : sources_) {
+    for (const auto& [name, source] : sources_) {
+        const auto& feed = *source;
         if (!feed.enabled) continue;
         const auto state = reconcile_with_config(feed, state_of(name));
         if (state.gone) {
@@ -149,22 +150,23 @@ void Pipeline::spread(const std::vector<std::string>& names, WallTime now) {
 }
 
 void Pipeline::reconfigure(config::Config config, WallTime now) {
-    std::map<std::string, FeedSource> next;
-    for (const auto& feed : config.feeds) next[feed.name] = feed;
+    // Into config.feeds, whose elements keep their addresses when the vector moves into config_.
+    std::map<std::string, const FeedSource*> next;
+    for (const auto& feed : config.feeds) next[feed.name] = &feed;
     std::vector<std::string> fresh;
     for (const auto& [name, old] : sources_) {
         auto it = next.find(name);
-        if (it == next.end() || !it->second.enabled) {
+        if (it == next.end() || !it->second->enabled) {
             unschedule(name);
             for (auto& [key, ready] : ready_) std::erase(ready, name);
             log_info(name +
                      ": no longer polled (removed or disabled in the configuration; its articles stay)");
-        } else if (it->second.url != old.url) {
+        } else if (it->second->url != old->url) {
             fresh.push_back(name);
         }
     }
     for (const auto& [name, feed] : next) {
-        if (!sources_.count(name) && feed.enabled) fresh.push_back(name);
+        if (!sources_.count(name) && feed->enabled) fresh.push_back(name);
     }
     sources_ = std::move(next);
     config_ = std::move(config);
@@ -225,7 +227,7 @@ void Pipeline::dispatch() {
 }
 
 void Pipeline::start(const std::string& name, const std::string& host_key) {
-    const auto& feed = sources_.at(name);
+    const auto& feed = *sources_.at(name);
     const auto& settings = config_.settings;
     const auto state = reconcile_with_config(feed, state_of(name));
     gate_.on_start(host_key, to_instant(WallClock::now()));
@@ -294,51 +296,59 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
     const auto policy = policy_for(config_.settings, *feed);
     const double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
     const auto retry_on_store_failure = config_.settings.min_interval;
-    writer_.post([this, feed = *feed, state, policy, jitter, retry_on_store_failure, host_key,
-                  hooks = on_new_, outage, result = std::move(result)](store::Archive& archive) mutable {
-        const auto wall_now = WallClock::now();
-        const auto now = to_seconds(wall_now);
-        std::optional<ParsedFeed> parsed;
-        if (result.ok()) {
-            parsed = parse::parse_feed(
-                result.body, {result.final_url.empty() ? feed.url : result.final_url, result.content_type});
-            result.body.clear();
-            result.body.shrink_to_fit();
-        }
-        auto refresh = apply_fetch(feed, state, result, std::move(parsed), now);
-        auto next = schedule::next_due(policy, state, refresh.outcome, now, jitter);
-        if (outage) {
-            // Our network is down, not the feed: this failure does not count, and the feed is
-            // tried again soon so that polling resumes promptly.
-            refresh.state.consecutive_failures = state.consecutive_failures;
-            next = schedule::outage_due(policy, now, jitter);
-        }
-        refresh.state.next_poll = next;
-        std::optional<FeedState> written;
-        auto next_wall = WallTime(next);
-        try {
-            const auto counts =
-                archive.commit_poll(feed, refresh.parsed ? &*refresh.parsed : nullptr, refresh.state, now);
-            refresh.report.new_articles = counts.new_entries;
-            refresh.report.updated_entries = counts.updated_entries;
-            written = refresh.state;
-            if (hooks && !counts.new_article_ids.empty()) {
-                hooks->submit(feed.name,
-                              new_articles_ndjson(feed.name, archive.articles(counts.new_article_ids)));
+    const auto bytes = result.body.size();
+    writer_.post_poll(
+        [this, feed = *feed, state, policy, jitter, retry_on_store_failure, host_key, hooks = on_new_, outage,
+         result = std::move(result)]() mutable {
+            const auto wall_now = WallClock::now();
+            const auto now = to_seconds(wall_now);
+            std::optional<ParsedFeed> parsed;
+            if (result.ok()) {
+                parsed = parse::parse_feed(
+                    result.body,
+                    {result.final_url.empty() ? feed.url : result.final_url, result.content_type});
+                result.body.clear();
+                result.body.shrink_to_fit();
             }
-        } catch (const std::exception& e) {
-            // The archive refused the write (disk full, read-only): nothing of this poll is kept, so
-            // the feed is fetched again soon and catches up once the disk takes writes again.
-            refresh.report.status = "failed";
-            refresh.report.error = std::string("archive write failed: ") + e.what();
-            next_wall = wall_now + retry_on_store_failure;
-        }
-        if (!refresh.notice.empty()) log_warning(feed.name + ": " + refresh.notice);
-        boost::asio::post(io_, [this, name = feed.name, host_key, written = std::move(written), next_wall,
-                                report = std::move(refresh.report)]() mutable noexcept {
-            on_written(name, host_key, std::move(written), next_wall, std::move(report));
-        });
-    });
+            auto refresh = apply_fetch(feed, state, result, std::move(parsed), now);
+            auto next = schedule::next_due(policy, state, refresh.outcome, now, jitter);
+            if (outage) {
+                // Our network is down, not the feed: this failure does not count, and the feed is
+                // tried again soon so that polling resumes promptly.
+                refresh.state.consecutive_failures = state.consecutive_failures;
+                next = schedule::outage_due(policy, now, jitter);
+            }
+            refresh.state.next_poll = next;
+            Writer::PreparedPoll prepared{feed, std::move(refresh.parsed), refresh.state, now, nullptr};
+            prepared.done = [this, name = feed.name, host_key, hooks, state = refresh.state,
+                             next_wall = WallTime(next), retry_at = wall_now + retry_on_store_failure,
+                             report = std::move(refresh.report), notice = std::move(refresh.notice)](
+                                store::Archive& archive, store::PollCommit commit) mutable {
+                std::optional<FeedState> written;
+                if (commit.ok()) {
+                    report.new_articles = commit.counts.new_entries;
+                    report.updated_entries = commit.counts.updated_entries;
+                    written = std::move(state);
+                    if (hooks && !commit.counts.new_article_ids.empty())
+                        hooks->submit(
+                            name, new_articles_ndjson(name, archive.articles(commit.counts.new_article_ids)));
+                } else {
+                    // The archive refused the write (disk full, read-only): nothing of this poll is
+                    // kept, the feed's validators stay as they were, so it is fetched again soon and
+                    // catches up once the disk takes writes again.
+                    report.status = "failed";
+                    report.error = std::move(commit.error);
+                    next_wall = retry_at;
+                }
+                if (!notice.empty()) log_warning(name + ": " + notice);
+                boost::asio::post(io_, [this, name, host_key, written = std::move(written), next_wall,
+                                        report = std::move(report)]() mutable noexcept {
+                    on_written(name, host_key, std::move(written), next_wall, std::move(report));
+                });
+            };
+            return prepared;
+        },
+        bytes);
     dispatch();
 }
 

@@ -76,7 +76,7 @@ class Pipeline {
     fetch::Fetcher& fetcher_;
     Writer& writer_;
     config::Config config_;
-    std::map<std::string, FeedSource> sources_;
+    std::map<std::string, const FeedSource*> sources_;  // into config_.feeds
     std::map<std::string, FeedState> states_;
     bool once_;
     HookRunner* on_new_;

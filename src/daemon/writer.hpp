@@ -2,9 +2,15 @@
 // jobs in order, so SQLite sees one writer and the event loop never waits on the disk.
 #pragma once
 
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
 #include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
 
-#include "daemon/serial_worker.hpp"
+#include "feedd/model/model.hpp"
 #include "feedd/store/store.hpp"
 
 namespace feedd::daemon {
@@ -13,21 +19,47 @@ class Writer {
   public:
     using Job = std::function<void(store::Archive&)>;
 
-    explicit Writer(store::Archive archive) : archive_(std::move(archive)) {}
+    // A poll ready to write, made on the writer thread (parsing is the writer's work too), with
+    // what to do once the archive took it or refused it.
+    struct PreparedPoll {
+        FeedSource feed;
+        std::optional<ParsedFeed> parsed;
+        FeedState state;
+        TimePoint now{};
+        std::function<void(store::Archive&, store::PollCommit)> done;
+    };
+    using PollJob = std::function<PreparedPoll()>;
+
+    explicit Writer(store::Archive archive);
+    ~Writer();  // runs what is queued, then joins
     Writer(const Writer&) = delete;
     Writer& operator=(const Writer&) = delete;
 
     // Jobs report through the event loop; the queue is bounded by the caller, which starts no
     // fetch while too many results wait here.
-    void post(Job job) {
-        worker_.post([this, job = std::move(job)] { job(archive_); });
-    }
-    // Runs what is queued, then ends the thread.
-    void finish() { worker_.finish(); }
+    void post(Job job);
+    // Polls waiting together are written in one transaction (`Archive::commit_polls`): a burst of
+    // fetches costs one commit per batch instead of one per feed. `bytes` (the body's size) caps
+    // how much one batch holds in memory.
+    void post_poll(PollJob job, std::size_t bytes);
+    // Runs what is queued, then ends the thread. Idempotent.
+    void finish();
 
   private:
-    store::Archive archive_;  // declared first: the worker's thread ends before it closes
-    SerialWorker worker_;
+    struct Item {
+        Job job;       // either this
+        PollJob poll;  // or this
+        std::size_t bytes = 0;
+    };
+    void loop() noexcept;
+    void write_polls(std::deque<Item> batch);
+
+    store::Archive archive_;
+    std::mutex mutex_;
+    std::condition_variable wake_;
+    std::deque<Item> items_;
+    bool finishing_ = false;
+    std::thread thread_;  // last: it starts once the members it uses exist
 };
 
 }  // namespace feedd::daemon

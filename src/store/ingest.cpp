@@ -246,7 +246,8 @@ WHERE id = ?2 AND published IS NULL)sql");
     };
 
     void index_entry(std::int64_t id, const Indexed& values) {
-        auto& words = impl.statement("INSERT INTO entries_fts(rowid, title, author, text) VALUES (?, ?, ?, ?)");
+        auto& words =
+            impl.statement("INSERT INTO entries_fts(rowid, title, author, text) VALUES (?, ?, ?, ?)");
         words.bind(1, id);
         words.bind(2, values.title);
         words.bind(3, values.author);
@@ -266,7 +267,8 @@ WHERE id = ?2 AND published IS NULL)sql");
         words.bind(3, values.author);
         words.bind(4, values.text);
         words.exec();
-        auto& trigrams = impl.statement("INSERT INTO entries_cjk(entries_cjk, rowid, cjk) VALUES ('delete', ?, ?)");
+        auto& trigrams =
+            impl.statement("INSERT INTO entries_cjk(entries_cjk, rowid, cjk) VALUES ('delete', ?, ?)");
         trigrams.bind(1, id);
         trigrams.bind(2, values.cjk);
         trigrams.exec();
@@ -513,71 +515,118 @@ WHERE id = ?1)sql");
 
 }  // namespace
 
-IngestCounts Archive::commit_poll(const FeedSource& feed, const ParsedFeed* parsed, const FeedState& state,
-                                  TimePoint now) {
-    StatementScope scope(*impl_);
-    try {
-        SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-        auto feed_id = detail::ensure_feed(*impl_, feed, now);
-        bool fallback = detail::stored_fallback(*impl_, feed_id);
-        Ingest ingest{*impl_, feed_id, now, {}};
+namespace {
 
-        if (parsed != nullptr && parsed->is_feed) {
-            update_feed_metadata(*impl_, feed_id, *parsed);
-            std::vector<Candidate> candidates;
-            candidates.reserve(parsed->entries.size());
-            std::unordered_map<std::string, int> guid_uses, link_uses;
-            for (const auto& entry : parsed->entries) {
-                candidates.push_back(make_candidate(entry));
-                if (!entry.id.empty()) ++guid_uses[entry.id];
-                if (!candidates.back().canonical.empty()) ++link_uses[candidates.back().canonical];
-            }
-            int blank = 0, repeated = 0, changed = 0;
-            for (auto& c : candidates) {
-                c.guid_repeated = !c.entry->id.empty() && guid_uses[c.entry->id] > 1;
-                c.link_repeated = !c.canonical.empty() && link_uses[c.canonical] > 1;
-                if (c.entry->id.empty()) ++blank;
-                if (c.guid_repeated) ++repeated;
-            }
+// One poll's entries and state, inside the caller's transaction.
+IngestCounts ingest_poll(Archive::Impl& impl, const PollWrite& poll) {
+    const FeedSource& feed = poll.feed;
+    const ParsedFeed* parsed = poll.parsed;
+    auto feed_id = detail::ensure_feed(impl, feed, poll.now);
+    bool fallback = detail::stored_fallback(impl, feed_id);
+    Ingest ingest{impl, feed_id, poll.now, {}};
 
-            const IdentityRule rule = feed.identity;
+    if (parsed != nullptr && parsed->is_feed) {
+        update_feed_metadata(impl, feed_id, *parsed);
+        std::vector<Candidate> candidates;
+        candidates.reserve(parsed->entries.size());
+        std::unordered_map<std::string, int> guid_uses, link_uses;
+        for (const auto& entry : parsed->entries) {
+            candidates.push_back(make_candidate(entry));
+            if (!entry.id.empty()) ++guid_uses[entry.id];
+            if (!candidates.back().canonical.empty()) ++link_uses[candidates.back().canonical];
+        }
+        int blank = 0, repeated = 0, changed = 0;
+        for (auto& c : candidates) {
+            c.guid_repeated = !c.entry->id.empty() && guid_uses[c.entry->id] > 1;
+            c.link_repeated = !c.canonical.empty() && link_uses[c.canonical] > 1;
+            if (c.entry->id.empty()) ++blank;
+            if (c.guid_repeated) ++repeated;
+        }
+
+        const IdentityRule rule = feed.identity;
+        for (auto& c : candidates) {
+            c.key = identity_key(c, rule, fallback);
+            c.existing = ingest.find(c.key);
+            // A guid we do not know on a link we know, whose old guid left the feed: the
+            // feed changed the guid, not the story.
+            if (rule == IdentityRule::automatic && !fallback && !c.existing && c.key.starts_with("guid:") &&
+                !c.canonical.empty() && !c.link_repeated) {
+                auto match = ingest.by_link(c.canonical);
+                if (match.count == 1 && !match.guid.empty() && match.guid != c.entry->id &&
+                    !guid_uses.contains(match.guid))
+                    ++changed;
+            }
+        }
+        // Over 5 % of the poll with broken guids: the feed's entries are told apart by link.
+        auto total = static_cast<int>(candidates.size());
+        if (rule == IdentityRule::automatic && !fallback && total > 0 &&
+            (blank + repeated + changed) * 100 > 5 * total) {
+            fallback = true;
             for (auto& c : candidates) {
                 c.key = identity_key(c, rule, fallback);
                 c.existing = ingest.find(c.key);
-                // A guid we do not know on a link we know, whose old guid left the feed: the
-                // feed changed the guid, not the story.
-                if (rule == IdentityRule::automatic && !fallback && !c.existing &&
-                    c.key.starts_with("guid:") && !c.canonical.empty() && !c.link_repeated) {
-                    auto match = ingest.by_link(c.canonical);
-                    if (match.count == 1 && !match.guid.empty() && match.guid != c.entry->id &&
-                        !guid_uses.contains(match.guid))
-                        ++changed;
-                }
             }
-            // Over 5 % of the poll with broken guids: the feed's entries are told apart by link.
-            auto total = static_cast<int>(candidates.size());
-            if (rule == IdentityRule::automatic && !fallback && total > 0 &&
-                (blank + repeated + changed) * 100 > 5 * total) {
-                fallback = true;
-                for (auto& c : candidates) {
-                    c.key = identity_key(c, rule, fallback);
-                    c.existing = ingest.find(c.key);
-                }
-            }
-            for (auto& c : candidates) ingest.process(c);
         }
+        for (auto& c : candidates) ingest.process(c);
+    }
 
-        detail::write_state(*impl_, feed_id, state, fallback);
-        impl_->reset_statements();  // before COMMIT, so that its checkpoint is not held back
-        transaction.commit();
+    detail::write_state(impl, feed_id, poll.state, fallback);
+    return ingest.counts;
+}
+
+std::string write_failure(const FeedSource& feed, const std::string& why) {
+    return "archive write failed for feed " + feed.name + ": " + why;
+}
+
+}  // namespace
+
+std::vector<PollCommit> Archive::commit_polls(std::span<const PollWrite> polls) {
+    std::vector<PollCommit> results(polls.size());
+    auto committed = [this] {
         if (++impl_->commits_since_optimize >= optimize_every) {
             impl_->commits_since_optimize = 0;
             impl_->db.tryExec("PRAGMA optimize");
         }
-        return ingest.counts;
-    } catch (const SQLite::Exception& e) {
-        throw StoreError("archive write failed for feed " + feed.name + ": " + detail::problem(e));
+    };
+    if (polls.size() > 1) {
+        // One transaction for all: a commit (WAL frames, FTS5 segment, checkpoint) per batch
+        // rather than per feed is most of the cost of a burst of polls.
+        try {
+            StatementScope scope(*impl_);
+            SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+            for (std::size_t i = 0; i < polls.size(); ++i) results[i].counts = ingest_poll(*impl_, polls[i]);
+            impl_->reset_statements();  // before COMMIT, so that its checkpoint is not held back
+            transaction.commit();
+            committed();
+            return results;
+        } catch (const SQLite::Exception&) {
+            // Rolled back whole: one transaction per poll tells which of them fails, and keeps
+            // the others.
+            results.assign(polls.size(), PollCommit{});
+        }
     }
+    for (std::size_t i = 0; i < polls.size(); ++i) {
+        try {
+            StatementScope scope(*impl_);
+            SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+            results[i].counts = ingest_poll(*impl_, polls[i]);
+            impl_->reset_statements();
+            transaction.commit();
+            committed();
+        } catch (const SQLite::Exception& e) {
+            results[i].counts = {};
+            results[i].error = write_failure(polls[i].feed, detail::problem(e));
+        }
+    }
+    return results;
+}
+
+IngestCounts Archive::commit_poll(const FeedSource& feed, const ParsedFeed* parsed, const FeedState& state,
+                                  TimePoint now) {
+    const PollWrite poll{feed, parsed, state, now};
+    auto result = std::move(commit_polls({&poll, 1}).front());
+    if (!result.ok()) throw StoreError(result.error);
+    return std::move(result.counts);
 }
 
 }  // namespace feedd::store

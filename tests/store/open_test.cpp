@@ -273,6 +273,86 @@ TEST_CASE("a failed write keeps nothing of the poll") {
     CHECK(archive.feed_state("cgtn-china") == before_state);
 }
 
+TEST_CASE("polls written together count and merge exactly as polls written one by one") {
+    TempDir dir;
+    auto china = test::china_source();
+    auto politics = test::politics_source();
+    auto china_feed = test::cgtn_china();
+    auto politics_feed = test::cgtn_politics();
+    FeedState china_state;
+    china_state.name = china.name;
+    china_state.etag = "\"c1\"";
+    FeedState politics_state;
+    politics_state.name = politics.name;
+    politics_state.etag = "\"p1\"";
+
+    auto one_by_one = Archive::open(dir / "single.db", OpenMode::read_write);
+    auto single_china = one_by_one.commit_poll(china, &china_feed, china_state, now);
+    auto single_politics = one_by_one.commit_poll(politics, &politics_feed, politics_state, now);
+
+    auto together = Archive::open(dir / "batch.db", OpenMode::read_write);
+    const std::vector<PollWrite> polls{{china, &china_feed, china_state, now},
+                                       {politics, &politics_feed, politics_state, now}};
+    auto results = together.commit_polls(polls);
+    REQUIRE(results.size() == 2);
+    CHECK(results[0].ok());
+    CHECK(results[1].ok());
+    CHECK(results[0].counts.new_articles == single_china.new_articles);
+    CHECK(results[1].counts.new_articles == single_politics.new_articles);
+    CHECK(results[1].counts.new_entries == single_politics.new_entries);
+    // The seed article reaches both feeds: the second poll of the batch joins it, it is not new.
+    CHECK(results[1].counts.new_entries > results[1].counts.new_articles);
+    CHECK(count_articles(together) == count_articles(one_by_one));
+    CHECK(together.feed_state(politics.name).etag == "\"p1\"");
+    CHECK(together.check().empty());
+}
+
+TEST_CASE("a poll the archive refuses costs only that poll when written with others") {
+    TempDir dir;
+    auto path = dir / "feedd.db";
+    fill(path);
+    {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE);
+        db.exec(
+            "CREATE TRIGGER fail_write BEFORE INSERT ON entries WHEN new.guid = 'second' "
+            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    }
+    auto archive = Archive::open(path, OpenMode::read_write);
+    const auto china_before = archive.feed_state("cgtn-china");
+    const auto articles_before = count_articles(archive);
+
+    ParsedFeed refused;
+    for (const char* guid : {"first", "second"}) {
+        Entry entry;
+        entry.id = guid;
+        entry.title = guid;
+        entry.link = std::string("https://example.org/") + guid;
+        refused.entries.push_back(entry);
+    }
+    auto china = test::china_source();
+    auto politics = test::politics_source();
+    auto politics_feed = test::cgtn_politics();
+    FeedState china_state;
+    china_state.name = china.name;
+    china_state.etag = "\"new\"";
+    FeedState politics_state;
+    politics_state.name = politics.name;
+    politics_state.etag = "\"p1\"";
+    const std::vector<PollWrite> polls{{politics, &politics_feed, politics_state, now},
+                                       {china, &refused, china_state, now}};
+    auto results = archive.commit_polls(polls);
+    REQUIRE(results.size() == 2);
+    CHECK(results[0].ok());
+    CHECK(results[0].counts.new_articles > 0);
+    CHECK_FALSE(results[1].ok());
+    CHECK(results[1].error.find("cgtn-china") != std::string::npos);
+    CHECK(results[1].error.find("disk is full") != std::string::npos);
+    CHECK(count_articles(archive) ==
+          articles_before + static_cast<std::size_t>(results[0].counts.new_articles));
+    CHECK(archive.feed_state("cgtn-china") == china_before);  // "first" is not there either
+    CHECK(archive.feed_state(politics.name).etag == "\"p1\"");
+}
+
 TEST_CASE("a read-only archive refuses writes with a StoreError") {
     TempDir dir;
     auto path = dir / "feedd.db";

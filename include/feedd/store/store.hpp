@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -47,6 +48,22 @@ struct IngestCounts {
     int unchanged_entries = 0;
     int tombstoned_entries = 0;  // entries of pruned articles seen again: ignored
     std::vector<std::int64_t> new_article_ids;
+};
+
+// One poll to write: the feed's entries (when `parsed` is not null) and its new state. The
+// members refer to the caller's values.
+struct PollWrite {
+    const FeedSource& feed;
+    const ParsedFeed* parsed;
+    const FeedState& state;
+    TimePoint now;
+};
+
+// What writing one poll did: its counts, or why nothing of it was kept.
+struct PollCommit {
+    IngestCounts counts;
+    std::string error;  // empty when written
+    bool ok() const { return error.empty(); }
 };
 
 // `feedd query`. Empty/absent members do not filter.
@@ -156,6 +173,10 @@ class Archive {
     // Throws StoreError when the write fails (disk full, read-only): nothing of it is kept.
     IngestCounts commit_poll(const FeedSource& feed, const ParsedFeed* parsed, const FeedState& state,
                              TimePoint now);
+    // Several polls at once, in one transaction when all of them can be written; otherwise each
+    // in its own, so that one poll the archive refuses costs only that poll. One result per poll,
+    // in order; a failure is in its `error` (this does not throw for a refused write).
+    std::vector<PollCommit> commit_polls(std::span<const PollWrite> polls);
 
     // Reading. `query` throws QueryError for FTS syntax errors and unknown feeds.
     std::vector<ArticleRow> query(const ArticleQuery& query);
