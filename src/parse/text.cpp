@@ -183,6 +183,10 @@ std::string first_image(std::string_view html) {
             if (end == std::string_view::npos) end = html.size();
             std::string src = attribute_value(html.substr(i + 4, end - i - 4), "src");
             if (!src.empty()) return std::string(collapse_space(src));
+            // On past the tag: "<img <img <img ..." without '>' would otherwise rescan the rest
+            // of the text once per "<img".
+            i = end;
+            continue;
         }
         ++i;
     }
