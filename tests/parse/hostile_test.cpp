@@ -526,6 +526,41 @@ TEST_CASE("hostile: 50 000 namespace declarations on the root: the first 64 coun
     CHECK(feed.error == "49937 namespace declarations beyond 64 on one element: ignored");
 }
 
+TEST_CASE("hostile: an HTML page of 100 000 nested elements or 50 000 attributes is read in bounded time") {
+    // An HTML5 parser's work grows with depth times elements: such pages are read up to a bound.
+    const std::string head =
+        "<!DOCTYPE html><html><head><link rel=\"alternate\" type=\"application/rss+xml\" "
+        "href=\"/feed.xml\">";
+    const auto deep =
+        parse_feed(head + "</head><body>" + repeat("<div>", 100000) + "x" + repeat("</div>", 100000),
+                   {"https://site.example/", ""});
+    CHECK_FALSE(deep.is_feed);
+    REQUIRE(deep.advertised.size() == 1);
+    CHECK(deep.advertised[0].url == "https://site.example/feed.xml");
+
+    std::string attributes;
+    for (int i = 0; i < 50000; ++i) attributes += " a" + std::to_string(i) + "=\"1\"";
+    const auto wide =
+        parse_feed(head + "<meta" + attributes + "></head></html>", {"https://site.example/", ""});
+    CHECK_FALSE(wide.is_feed);
+    CHECK(wide.advertised.size() == 1);
+
+    std::string many;
+    for (int i = 0; i < 100000; ++i)
+        many +=
+            "<link rel=\"alternate\" type=\"application/rss+xml\" href=\"/f" + std::to_string(i) + ".xml\">";
+    const auto links = parse_feed("<html><head>" + many + "</head></html>");
+    CHECK_FALSE(links.is_feed);
+    CHECK(links.advertised.size() > 1000);
+    CHECK(links.advertised.size() <= 4096);
+
+    // A large inline style before the links is no reason to miss them.
+    const auto styled = parse_feed("<html><head><style>" + repeat("p { margin: 0 }\n", 30000) + "</style>" +
+                                   head.substr(head.find("<link")) + "</head></html>");
+    REQUIRE(styled.advertised.size() == 1);
+    CHECK(styled.advertised[0].url == "/feed.xml");
+}
+
 TEST_CASE("hostile: a megabyte-long element name gives a short error") {
     const std::string name(1 << 20, 'A');
     const auto not_feed = parse_feed("<" + name + ">x</" + name + ">");
