@@ -174,7 +174,7 @@ TEST_CASE(
     for (const auto* parsed : {&feed, &atom})
         for (const auto& field : all_text(*parsed)) CHECK_FALSE(contains(field, marker));
 
-    // The command line too, reading the files from their own folder.
+    // The command line too, on the files that sit beside the secret.
     for (const char* name : {"feed.xml", "feed.atom"}) {
         const auto result = run_feedd(dir.path(), {"parse", (dir / name).string()});
         CHECK(result.exit_code == 0);
