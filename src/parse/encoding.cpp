@@ -408,6 +408,18 @@ void append_utf8(std::string& out, char32_t cp) {
     }
 }
 
+namespace {
+
+// Two UTF-16 code units of ASCII at the start, with their zero bytes at `zero` (0: big endian,
+// 1: little endian). One "\0<" alone is no evidence: it is also a stray NUL before "<?xml".
+bool wide_pair(std::string_view bytes, std::size_t zero) {
+    if (bytes.size() < 4) return false;
+    const std::size_t other = 1 - zero;
+    return bytes[zero] == '\0' && bytes[zero + 2] == '\0' && bytes[other] != '\0' && bytes[other + 2] != '\0';
+}
+
+}  // namespace
+
 Utf8Text to_utf8(std::string_view bytes, std::string_view content_type, Problems& problems) {
     Utf8Text result;
     auto starts = [&](std::string_view prefix) { return bytes.substr(0, prefix.size()) == prefix; };
@@ -432,9 +444,9 @@ Utf8Text to_utf8(std::string_view bytes, std::string_view content_type, Problems
         wide = "UTF-32BE", unit = 4;
     } else if (starts("\x3C\x00\x00\x00"sv)) {
         wide = "UTF-32LE", unit = 4;
-    } else if (starts("\x00\x3C"sv) || starts("\x00\x7B"sv) || starts("\x00\x20\x00\x3C"sv)) {
+    } else if (wide_pair(bytes, 0) && (bytes[1] == '<' || bytes[1] == '{' || bytes[1] == ' ')) {
         wide = "UTF-16BE", unit = 2;
-    } else if (starts("\x3C\x00"sv) || starts("\x7B\x00"sv) || starts("\x20\x00\x3C\x00"sv)) {
+    } else if (wide_pair(bytes, 1) && (bytes[0] == '<' || bytes[0] == '{' || bytes[0] == ' ')) {
         wide = "UTF-16LE", unit = 2;
     }
     bytes.remove_prefix(skip);

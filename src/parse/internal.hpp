@@ -15,19 +15,22 @@ namespace feedd::parse::detail {
 class Problems {
   public:
     void add(std::string message) {
-        if (first_.empty()) first_ = std::move(message);
+        if (first_.empty()) first_ = bounded(std::move(message));
         ++count_;
     }
     // Builds the message only when it is the one kept: hot loops report without allocating.
     template <class MakeMessage>
     void add_lazy(MakeMessage&& make_message) {
-        if (first_.empty()) first_ = make_message();
+        if (first_.empty()) first_ = bounded(make_message());
         ++count_;
     }
+    // Messages quote names from the document, which an attacker can make a megabyte long.
+    static constexpr std::size_t max_message = 512;
     bool any() const { return count_ > 0; }
     std::string summary() const;
 
   private:
+    static std::string bounded(std::string message);
     std::string first_;
     std::size_t count_ = 0;
 };
@@ -83,6 +86,8 @@ std::string collapse_space(std::string_view text);
 std::string collapse_space_in_place(std::string text);
 // html_to_plain for a string of our own: text without markup or entities is only collapsed.
 std::string plain_text(std::string text);
+// `text` cut to at most `max_bytes` at a character boundary, ending in "…" when cut.
+std::string cut_utf8(std::string text, std::size_t max_bytes);
 // Escapes text so that HTML shows it as it is.
 std::string escape_html(std::string_view text);
 // The src of the first <img> in HTML, raw (entities decoded), or empty.

@@ -1,5 +1,8 @@
 // JSON Feed 1.0 and 1.1 (https://jsonfeed.org/version/1.1) through nlohmann-json, read without
-// exceptions: a value of the wrong type is treated as absent.
+// exceptions: a value of the wrong type is treated as absent (a numeric id excepted, which the
+// specification says to read as a string).
+#include <cstdint>
+
 #include <nlohmann/json.hpp>
 
 #include "parse/internal.hpp"
@@ -9,14 +12,28 @@ namespace {
 
 using Json = nlohmann::json;
 
+// A JSON string as text: "\u0000" is no character of a title or a page.
+std::string text_of(const Json& value) {
+    std::string text = value.get<std::string>();
+    if (text.find('\0') != std::string::npos) std::erase(text, '\0');
+    return text;
+}
+
 std::string string_at(const Json& object, const char* key) {
     if (!object.is_object()) return {};
     const auto it = object.find(key);
+    if (it == object.end() || !it->is_string()) return {};
+    return text_of(*it);
+}
+
+// "id": a string, or a number read as one.
+std::string id_at(const Json& object) {
+    if (!object.is_object()) return {};
+    const auto it = object.find("id");
     if (it == object.end()) return {};
-    if (it->is_string()) return it->get_ref<const std::string&>();
-    if (it->is_number_integer()) return std::to_string(it->get<long long>());
     if (it->is_number_unsigned()) return std::to_string(it->get<unsigned long long>());
-    return {};
+    if (it->is_number_integer()) return std::to_string(it->get<long long>());
+    return string_at(object, "id");
 }
 
 std::string author_of(const Json& object) {
@@ -69,7 +86,7 @@ void parse_json_feed(std::string_view text, std::string_view base_url, ParsedFee
     for (const auto& item : *items) {
         if (!item.is_object()) continue;
         Entry entry;
-        entry.id = string_at(item, "id");
+        entry.id = id_at(item);
         entry.title = collapse_space(string_at(item, "title"));  // plain text in JSON Feed
         entry.link = resolve_url(entry_base, string_at(item, "url"));
         if (entry.link.empty()) entry.link = resolve_url(entry_base, string_at(item, "external_url"));
@@ -83,8 +100,9 @@ void parse_json_feed(std::string_view text, std::string_view base_url, ParsedFee
         absolutize_html(entry.content, entry_base);
         if (const auto tags = item.find("tags"); tags != item.end() && tags->is_array())
             for (const auto& tag : *tags)
-                if (tag.is_string() && !tag.get_ref<const std::string&>().empty())
-                    entry.categories.push_back(tag.get<std::string>());
+                if (tag.is_string())
+                    if (auto category = text_of(tag); !category.empty())
+                        entry.categories.push_back(std::move(category));
         if (const auto attachments = item.find("attachments");
             attachments != item.end() && attachments->is_array()) {
             for (const auto& attachment : *attachments) {
@@ -93,7 +111,9 @@ void parse_json_feed(std::string_view text, std::string_view base_url, ParsedFee
                 enclosure.type = string_at(attachment, "mime_type");
                 if (attachment.is_object()) {
                     if (const auto size = attachment.find("size_in_bytes");
-                        size != attachment.end() && size->is_number_integer())
+                        size != attachment.end() && size->is_number_integer() &&
+                        (size->is_number_unsigned() ? size->get<std::uint64_t>() <= INT64_MAX
+                                                    : size->get<std::int64_t>() >= 0))
                         enclosure.length = size->get<std::int64_t>();
                 }
                 if (!enclosure.url.empty()) entry.enclosures.push_back(std::move(enclosure));

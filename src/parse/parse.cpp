@@ -8,6 +8,10 @@ namespace feedd::parse {
 
 namespace detail {
 
+std::string Problems::bounded(std::string message) {
+    return cut_utf8(std::move(message), max_message);
+}
+
 std::string Problems::summary() const {
     if (count_ <= 1) return first_;
     return first_ + " (and " + std::to_string(count_ - 1) + " more problem" + (count_ > 2 ? "s" : "") + ")";
@@ -28,6 +32,43 @@ bool contains_ignoring_case(std::string_view text, std::string_view needle) {
     return false;
 }
 
+// Titles, names, categories and the language are one-line labels: a megabyte of them is an
+// attack or a broken feed, and would flood every list that shows them. Text (summary, content)
+// is kept whole; the fetcher's body limit bounds it.
+constexpr std::size_t max_label = 4096;
+
+void bound_label(std::string& label, const char* what, detail::Problems& problems) {
+    if (label.size() <= max_label) return;
+    const std::size_t size = label.size();
+    label = detail::cut_utf8(std::move(label), max_label);
+    problems.add_lazy([&] {
+        return std::string(what) + " of " + std::to_string(size) + " bytes cut to " +
+               std::to_string(max_label);
+    });
+}
+
+void bound_labels(ParsedFeed& feed, detail::Problems& problems) {
+    bound_label(feed.title, "feed title", problems);
+    bound_label(feed.language, "feed language", problems);
+    for (auto& entry : feed.entries) {
+        bound_label(entry.title, "entry title", problems);
+        bound_label(entry.author, "entry author", problems);
+        for (auto& category : entry.categories) bound_label(category, "entry category", problems);
+    }
+}
+
+// Where the first NUL is, for the report.
+std::string position_of_nul(std::string_view text, std::size_t offset) {
+    std::size_t line = 1, column = 1;
+    for (std::size_t i = 0; i < offset; ++i) {
+        if (text[i] == '\n')
+            ++line, column = 1;
+        else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80)
+            ++column;
+    }
+    return "line " + std::to_string(line) + ", column " + std::to_string(column);
+}
+
 void mark_html_page(std::string_view text, const ParseOptions& options, ParsedFeed& feed) {
     feed.is_feed = false;
     feed.wellformed = false;
@@ -43,7 +84,23 @@ ParsedFeed parse_unchecked(std::string_view bytes, const ParseOptions& options) 
     ParsedFeed feed;
     detail::Problems problems;
     const detail::Utf8Text utf8 = detail::to_utf8(bytes, options.content_type, problems);
-    const std::string_view text = utf8.text();
+    std::string_view text = utf8.text();
+    // NUL is no character of XML or JSON text; pugixml would end the document at it, and the
+    // JSON reader reject it. Dropped, as other forbidden control characters are.
+    std::string without_nul;
+    if (const std::size_t nul = text.find('\0'); nul != std::string_view::npos) {
+        without_nul.reserve(text.size());
+        std::size_t count = 0;
+        for (const char c : text) {
+            if (c == '\0')
+                ++count;
+            else
+                without_nul.push_back(c);
+        }
+        problems.add(std::to_string(count) + " NUL character" + (count > 1 ? "s" : "") + " (the first at " +
+                     position_of_nul(text, nul) + ") dropped");
+        text = without_nul;
+    }
     std::size_t first = 0;
     while (first < text.size() && static_cast<unsigned char>(text[first]) <= ' ') ++first;
     if (first == text.size()) {
@@ -74,6 +131,7 @@ ParsedFeed parse_unchecked(std::string_view bytes, const ParseOptions& options) 
         feed.wellformed = false;
         return feed;
     }
+    bound_labels(feed, problems);
     feed.wellformed = !problems.any();
     feed.error = problems.summary();
     return feed;
@@ -96,7 +154,10 @@ Json optional_or_null(const std::optional<T>& value) {
 
 ParsedFeed parse_feed(std::string_view bytes, const ParseOptions& options) {
     try {
-        return parse_unchecked(bytes, options);
+        ParsedFeed feed = parse_unchecked(bytes, options);
+        // "not a feed: the root element is <...>" quotes the document too.
+        feed.error = detail::cut_utf8(std::move(feed.error), detail::Problems::max_message + 64);
+        return feed;
     } catch (const std::exception& e) {
         // Only resource exhaustion gets here; a bad feed is data, not an exception.
         ParsedFeed feed;

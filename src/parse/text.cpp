@@ -157,6 +157,16 @@ std::string html_to_plain(std::string_view html) {
     return collapse_space(decoded);
 }
 
+std::string cut_utf8(std::string text, std::size_t max_bytes) {
+    static constexpr std::string_view ellipsis = "\u2026";
+    if (text.size() <= max_bytes) return text;
+    std::size_t end = max_bytes > ellipsis.size() ? max_bytes - ellipsis.size() : 0;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    text.resize(end);
+    text += ellipsis;
+    return text;
+}
+
 std::string escape_html(std::string_view text) {
     std::size_t special = find_any(text, "&<>");
     if (special == std::string_view::npos) return std::string(text);
@@ -183,6 +193,10 @@ std::string first_image(std::string_view html) {
             if (end == std::string_view::npos) end = html.size();
             std::string src = attribute_value(html.substr(i + 4, end - i - 4), "src");
             if (!src.empty()) return std::string(collapse_space(src));
+            // On past the tag: "<img <img <img ..." without '>' would otherwise rescan the rest
+            // of the text once per "<img".
+            i = end;
+            continue;
         }
         ++i;
     }

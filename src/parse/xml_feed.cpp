@@ -83,10 +83,17 @@ class Scope {
     // Takes the element's xmlns declarations into scope and returns its xml:base, if any.
     std::string_view enter(const pugi::xml_node& node) {
         std::string_view base;
+        std::size_t declared = 0;
         for (auto attribute = node.first_attribute(); attribute; attribute = attribute.next_attribute()) {
             const char* name = attribute.name();
             if (name[0] != 'x') continue;
             if (std::strncmp(name, "xmlns", 5) == 0) {
+                // Every name looks through the bindings: thousands of declarations would make
+                // each look-up, and so the document, slow. Real feeds declare a dozen.
+                if ((name[5] == '\0' || name[5] == ':') && ++declared > max_declarations) {
+                    ++ignored_;
+                    continue;
+                }
                 if (name[5] == '\0')
                     bindings_.push_back({{}, ns_from_uri(attribute.value())});
                 else if (name[5] == ':')
@@ -109,8 +116,14 @@ class Scope {
         return {ns_from_undeclared_prefix(prefix), local};
     }
 
+    // Declarations beyond max_declarations on one element, ignored.
+    std::size_t ignored() const { return ignored_; }
+
+    static constexpr std::size_t max_declarations = 64;
+
   private:
     std::vector<std::pair<std::string_view, Ns>> bindings_;
+    std::size_t ignored_ = 0;
 };
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -748,6 +761,9 @@ void Reader::read(const pugi::xml_node& root) {
     }
     scope_.pop(channel_mark);
     scope_.pop(root_mark);
+    if (scope_.ignored() > 0)
+        problems_.add(std::to_string(scope_.ignored()) + " namespace declarations beyond " +
+                      std::to_string(Scope::max_declarations) + " on one element: ignored");
 }
 
 // ------------------------------------------------------------------------------------------
@@ -857,6 +873,15 @@ void report_junk_before_root(std::string_view text, Problems& problems) {
 void escape_stray_less_than(std::string& source) {
     std::string out;
     out.reserve(source.size() + 64);
+    // Once a terminator is missing after some point it is missing after every later one: each
+    // unterminated "<![CDATA[" or "<!--" must not search the rest of the document again.
+    bool cdata_ends = true, comment_ends = true;
+    const auto skip_past = [&](std::size_t from, std::string_view terminator, bool& ends) {
+        if (!ends) return std::string::npos;
+        const std::size_t at = source.find(terminator, from);
+        ends = at != std::string::npos;
+        return ends ? at + terminator.size() : at;
+    };
     std::size_t i = 0;
     while (i < source.size()) {
         const std::size_t lt = source.find('<', i);
@@ -865,9 +890,9 @@ void escape_stray_less_than(std::string& source) {
         const std::string_view rest = std::string_view(source).substr(lt);
         std::size_t skip_to = std::string::npos;
         if (rest.starts_with("<![CDATA["))
-            skip_to = source.find("]]>", lt), skip_to += skip_to == std::string::npos ? 0 : 3;
+            skip_to = skip_past(lt, "]]>", cdata_ends);
         else if (rest.starts_with("<!--"))
-            skip_to = source.find("-->", lt), skip_to += skip_to == std::string::npos ? 0 : 3;
+            skip_to = skip_past(lt, "-->", comment_ends);
         if (skip_to != std::string::npos) {
             out.append(source, lt, skip_to - lt);
             i = skip_to;
@@ -892,16 +917,25 @@ void wrap_markup_as_cdata(std::string& source, const std::string& name, std::siz
     out.reserve(source.size() + 1024);
     out.append(source, 0, from);
     std::size_t i = from;
+    const std::string opening = "<" + name;
     const std::string closing = "</" + name + ">";
+    // The next '>' and the next end tag, found once and reused by every start tag before them:
+    // a run of "<title/>" or "<title" without '>' costs one search, not one each.
+    std::size_t next_gt = 0, next_close = 0;
+    bool searched = false;
     while (i < source.size()) {
-        const std::size_t start = source.find("<" + name, i);
+        const std::size_t start = source.find(opening, i);
         if (start == std::string::npos) break;
         const std::size_t after = start + 1 + name.size();
         const char c = after < source.size() ? source[after] : '\0';
-        const std::size_t open_end = source.find('>', start);
-        const std::size_t close = open_end == std::string::npos ? open_end : source.find(closing, open_end);
-        if ((c != '>' && c != ' ' && c != '\t' && c != '\n' && c != '\r') || close == std::string::npos ||
-            source[open_end - 1] == '/') {
+        if (!searched || next_gt < start) next_gt = source.find('>', start);
+        if (next_gt == std::string::npos) break;
+        if (!searched || next_close < next_gt) next_close = source.find(closing, next_gt);
+        searched = true;
+        // No end tag after this start tag means none after any later one either.
+        if (next_close == std::string::npos) break;
+        const std::size_t open_end = next_gt, close = next_close;
+        if ((c != '>' && c != ' ' && c != '\t' && c != '\n' && c != '\r') || source[open_end - 1] == '/') {
             out.append(source, i, after - i);
             i = after;
             continue;

@@ -40,14 +40,14 @@ TEST_CASE("feedd parse FILE prints the document of to_json") {
               "\n");
 }
 
-TEST_CASE("several files give NDJSON in order; a file that is no feed fails the run at the end") {
+TEST_CASE("several files give NDJSON in order, a file that is no feed fails the run at the end") {
     const auto result =
         run(path("cgtn-china.rss") + " " + path("feeds/not-a-feed.xml") + " " + path("cgtn-politics.atom"));
     CHECK(result.status == 1);
     const auto first_end = result.out.find('\n');
     const auto second_end = result.out.find('\n', first_end + 1);
     REQUIRE(second_end != std::string::npos);
-    CHECK(result.out.substr(0, 40).find("\"format\":\"rss2.0\"") != std::string::npos);
+    CHECK(result.out.substr(0, first_end).find("\"format\":\"rss2.0\"") != std::string::npos);
     const std::string second = result.out.substr(first_end + 1, second_end - first_end - 1);
     CHECK(second.starts_with("{\"file\":\""));
     CHECK(second.find("\"error\":\"not a feed: the root element is <opml>\"") != std::string::npos);

@@ -47,7 +47,7 @@ TEST_CASE("Atom 0.3: escaped mode, tagline, issued and modified, inherited autho
     CHECK(entry.content == "<p>Escaped <a href=\"http://atom03.example.com/more\">HTML</a></p>");
 }
 
-TEST_CASE("Atom text constructs: text is escaped, html kept, xhtml unwrapped; titles plain") {
+TEST_CASE("Atom text constructs: text is escaped, html kept, xhtml unwrapped, titles plain") {
     const auto feed = parse_fixture("atom-text-constructs.atom");
     CHECK(feed.title == "The bold feed");
     REQUIRE(feed.entries.size() == 2);

@@ -28,7 +28,7 @@ TEST_CASE("nested xml:base applies to links, enclosures and href/src inside cont
     CHECK(entry.image == "https://base.example.com/static/img/pic.png");
 }
 
-TEST_CASE("without xml:base or a feed link, --base-url is the base; without any, links stay relative") {
+TEST_CASE("without xml:base or a feed link, --base-url is the base, without any, links stay relative") {
     const std::string bytes =
         "<rss version=\"2.0\"><channel><item><link>a/b.html</link></item></channel></rss>";
     CHECK(feedd::parse::parse_feed(bytes, {"https://given.example/dir/x.xml", ""}).entries.at(0).link ==
