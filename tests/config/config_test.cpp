@@ -264,7 +264,7 @@ TEST_CASE("files readable by others are warned about, not refused") {
     CHECK(cfg.notes.empty());
 }
 
-TEST_CASE("a readable feeds.toml without secrets is a note; a writable one a warning") {
+TEST_CASE("a readable feeds.toml without secrets is a note, a writable one a warning") {
     feedd::test::TempDir dir;
     feedd::test::write_file_mode(dir / "feeds.toml", "[[feed]]\nurl = \"https://a.example/\"\n", 0644);
     auto cfg = config::load_config(dir / "feeds.toml");

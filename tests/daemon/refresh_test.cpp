@@ -87,7 +87,7 @@ TEST_CASE("a 200 whose body is no feed is a failure and keeps the old validators
     CHECK(refresh.report.error.find("an HTML page") != std::string::npos);
 }
 
-TEST_CASE("429 and 503 carry Retry-After to the scheduler; failures count up") {
+TEST_CASE("429 and 503 carry Retry-After to the scheduler, failures count up") {
     for (long status : {429L, 503L}) {
         FetchResult result;
         result.status = status;

@@ -79,7 +79,7 @@ TEST_CASE("the daemon says READY, reports STATUS after polls, and STOPPING on SI
     CHECK(result.exit_code == 0);
 }
 
-TEST_CASE("SIGHUP adds and removes feeds while the daemon runs; removed feeds keep their articles") {
+TEST_CASE("SIGHUP adds and removes feeds while the daemon runs, removed feeds keep their articles") {
     HttpServer server;
     serve_fixture(server, "/china.xml", "cgtn-china.rss");
     serve_fixture(server, "/china2.xml", "cgtn-china-2.rss");

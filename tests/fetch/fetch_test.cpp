@@ -159,7 +159,7 @@ TEST_CASE("redirect loop stops after max_redirects") {
     CHECK(result.redirects.size() == 4);
 }
 
-TEST_CASE("redirect to ftp:// or file:// is refused; so is such a URL to begin with") {
+TEST_CASE("redirect to ftp:// or file:// is refused, so is such a URL to begin with") {
     HttpServer server;
     server.route("/ftp", [](const Request&) { return Response::redirect(301, "ftp://127.0.0.1/feed.xml"); });
     server.route("/file", [](const Request&) { return Response::redirect(302, "file:///etc/passwd"); });
@@ -440,7 +440,7 @@ TEST_CASE("an unknown host name is a DNS error") {
     CHECK(result.error == FetchErrorKind::dns);
 }
 
-TEST_CASE("many fetches at once on one io_context; a second wave reuses the connections") {
+TEST_CASE("many fetches at once on one io_context, a second wave reuses the connections") {
     HttpServer server;
     server.route("/feed.xml", [](const Request& request) {
         auto response = feed("<rss>" + request.host + "</rss>");

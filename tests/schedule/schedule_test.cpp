@@ -152,7 +152,7 @@ TEST_CASE("millisecond policies stay usable: due times round up to the next seco
     CHECK(backoff(policy, 4, 0.0) == 800ms);
 }
 
-TEST_CASE("first polls are spread over the window; a persisted future due time is kept") {
+TEST_CASE("first polls are spread over the window, a persisted future due time is kept") {
     const auto window = duration_cast<feedd::Duration>(10min);
     std::vector<TimePoint> due;
     for (std::size_t i = 0; i < 10; ++i) due.push_back(first_due({}, i, 10, t0, window, 0.0));
@@ -304,7 +304,7 @@ TEST_CASE("DueQueue: earliest first, moving a feed replaces its time") {
     CHECK_FALSE(queue.due("a").has_value());
 }
 
-TEST_CASE("a permanent redirect moves the feed after several polls over a day; a temporary one never") {
+TEST_CASE("a permanent redirect moves the feed after several polls over a day, a temporary one never") {
     using feedd::RedirectHop;
     const std::vector<RedirectHop> permanent{{"http://old/feed", "https://new/feed", 301}};
     FeedState state;

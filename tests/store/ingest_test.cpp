@@ -381,7 +381,7 @@ TEST_CASE("a link that turns out not to be specific stops merging") {
     CHECK(article_count(archive) == 3);
 }
 
-TEST_CASE("entries of several feeds with one canonical link are one article; each keeps its text") {
+TEST_CASE("entries of several feeds with one canonical link are one article, each keeps its text") {
     auto archive = Archive::open(":memory:", OpenMode::read_write);
     ParsedFeed a;
     a.entries = {item("1", "Story", "https://www.example.org/story?utm_source=a", "Short.")};
@@ -479,7 +479,7 @@ TEST_CASE("the new articles of a commit come back as rows for the on_new hook") 
     CHECK(rows[1].link.find("utm_source=rss") != std::string::npos);  // the link as the feed gave it
 }
 
-TEST_CASE("purging a feed deletes its entries and the articles only it held; shared articles stay") {
+TEST_CASE("purging a feed deletes its entries and the articles only it held, shared articles stay") {
     auto archive = Archive::open(":memory:", OpenMode::read_write);
     auto china = test::china_source();
     auto politics = test::politics_source();

@@ -172,7 +172,7 @@ TEST_CASE("a fresh archive needs no backup") {
     CHECK(files == 0);
 }
 
-TEST_CASE("one writer at a time; readers never take the lock") {
+TEST_CASE("one writer at a time, readers never take the lock") {
     TempDir dir;
     auto path = dir / "feedd.db";
     CHECK_FALSE(Archive::is_locked(path));
