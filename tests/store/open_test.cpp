@@ -33,6 +33,33 @@ void fill(const std::filesystem::path& path) {
     archive.commit_poll(test::china_source(), &parsed, FeedState{}, now);
 }
 
+// Stands in for a full disk: an entry with the guid "second" cannot be written.
+void refuse_entry_second(const std::filesystem::path& path) {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec(
+        "CREATE TRIGGER fail_write BEFORE INSERT ON entries WHEN new.guid = 'second' "
+        "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+}
+
+ParsedFeed first_and_second() {
+    ParsedFeed parsed;
+    for (const char* guid : {"first", "second"}) {
+        Entry entry;
+        entry.id = guid;
+        entry.title = guid;
+        entry.link = std::string("https://example.org/") + guid;
+        parsed.entries.push_back(entry);
+    }
+    return parsed;
+}
+
+FeedState state_with_etag(const std::string& name, const std::string& etag) {
+    FeedState state;
+    state.name = name;
+    state.etag = etag;
+    return state;
+}
+
 int user_version(const std::filesystem::path& path) {
     SQLite::Database db(path, SQLite::OPEN_READONLY);
     return db.execAndGet("PRAGMA user_version").getInt();
@@ -242,23 +269,10 @@ TEST_CASE("a failed write keeps nothing of the poll") {
     TempDir dir;
     auto path = dir / "feedd.db";
     fill(path);
-    {
-        // Stands in for a full disk: the second entry of the next poll cannot be written.
-        SQLite::Database db(path, SQLite::OPEN_READWRITE);
-        db.exec(
-            "CREATE TRIGGER fail_write BEFORE INSERT ON entries WHEN new.guid = 'second' "
-            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
-    }
+    refuse_entry_second(path);
     auto archive = Archive::open(path, OpenMode::read_write);
     auto before_state = archive.feed_state("cgtn-china");
-    ParsedFeed parsed;
-    for (const char* guid : {"first", "second"}) {
-        Entry entry;
-        entry.id = guid;
-        entry.title = guid;
-        entry.link = std::string("https://example.org/") + guid;
-        parsed.entries.push_back(entry);
-    }
+    auto parsed = first_and_second();
     FeedState state;
     state.name = "cgtn-china";
     state.etag = "\"new\"";
@@ -279,12 +293,8 @@ TEST_CASE("polls written together count and merge exactly as polls written one b
     auto politics = test::politics_source();
     auto china_feed = test::cgtn_china();
     auto politics_feed = test::cgtn_politics();
-    FeedState china_state;
-    china_state.name = china.name;
-    china_state.etag = "\"c1\"";
-    FeedState politics_state;
-    politics_state.name = politics.name;
-    politics_state.etag = "\"p1\"";
+    const auto china_state = state_with_etag(china.name, "\"c1\"");
+    const auto politics_state = state_with_etag(politics.name, "\"p1\"");
 
     auto one_by_one = Archive::open(dir / "single.db", OpenMode::read_write);
     auto single_china = one_by_one.commit_poll(china, &china_feed, china_state, now);
@@ -311,33 +321,17 @@ TEST_CASE("a poll the archive refuses costs only that poll when written with oth
     TempDir dir;
     auto path = dir / "feedd.db";
     fill(path);
-    {
-        SQLite::Database db(path, SQLite::OPEN_READWRITE);
-        db.exec(
-            "CREATE TRIGGER fail_write BEFORE INSERT ON entries WHEN new.guid = 'second' "
-            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
-    }
+    refuse_entry_second(path);
     auto archive = Archive::open(path, OpenMode::read_write);
     const auto china_before = archive.feed_state("cgtn-china");
     const auto articles_before = count_articles(archive);
 
-    ParsedFeed refused;
-    for (const char* guid : {"first", "second"}) {
-        Entry entry;
-        entry.id = guid;
-        entry.title = guid;
-        entry.link = std::string("https://example.org/") + guid;
-        refused.entries.push_back(entry);
-    }
+    auto refused = first_and_second();
     auto china = test::china_source();
     auto politics = test::politics_source();
     auto politics_feed = test::cgtn_politics();
-    FeedState china_state;
-    china_state.name = china.name;
-    china_state.etag = "\"new\"";
-    FeedState politics_state;
-    politics_state.name = politics.name;
-    politics_state.etag = "\"p1\"";
+    const auto china_state = state_with_etag(china.name, "\"new\"");
+    const auto politics_state = state_with_etag(politics.name, "\"p1\"");
     const std::vector<PollWrite> polls{{politics, &politics_feed, politics_state, now},
                                        {china, &refused, china_state, now}};
     auto results = archive.commit_polls(polls);
