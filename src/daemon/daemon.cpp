@@ -62,6 +62,8 @@ std::string status_line(const Pipeline& pipeline) {
         const auto wait = std::chrono::duration_cast<std::chrono::seconds>(*next - WallClock::now());
         line += ", next poll in " + std::to_string(std::max<long long>(0, wait.count())) + " s";
     }
+    // A full or read-only disk shows in `systemctl status`, not only in the log.
+    if (!pipeline.write_failure().empty()) line += "; " + pipeline.write_failure();
     return line;
 }
 

@@ -315,37 +315,55 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
         }
         refresh.state.next_poll = next;
         std::optional<FeedState> written;
+        std::string write_error;
         auto next_wall = WallTime(next);
+        std::optional<store::IngestCounts> counts;
         try {
-            const auto counts =
+            counts =
                 archive.commit_poll(feed, refresh.parsed ? &*refresh.parsed : nullptr, refresh.state, now);
-            refresh.report.new_articles = counts.new_entries;
-            refresh.report.updated_entries = counts.updated_entries;
-            written = refresh.state;
-            if (hooks && !counts.new_article_ids.empty()) {
-                hooks->submit(feed.name,
-                              new_articles_ndjson(feed.name, archive.articles(counts.new_article_ids)));
-            }
         } catch (const std::exception& e) {
-            // The archive refused the write (disk full, read-only): nothing of this poll is kept, so
-            // the feed is fetched again soon and catches up once the disk takes writes again.
-            refresh.report.status = "failed";
-            refresh.report.error = std::string("archive write failed: ") + e.what();
+            // The archive refused the write (disk full, read-only): the transaction rolled back and
+            // nothing of this poll is kept, its validators included, so the retry is answered
+            // with the whole feed again and catches up once the disk takes writes again.
+            write_error = e.what();
             next_wall = wall_now + retry_on_store_failure;
+            refresh.report.status = "failed";
+            refresh.report.error = write_error + " (nothing of this poll kept; retrying in " +
+                                   config::format_duration(retry_on_store_failure) + ")";
         }
-        if (!refresh.notice.empty()) log_warning(feed.name + ": " + refresh.notice);
+        if (counts) {
+            refresh.report.new_articles = counts->new_entries;
+            refresh.report.updated_entries = counts->updated_entries;
+            written = refresh.state;
+            if (!refresh.notice.empty()) log_warning(feed.name + ": " + refresh.notice);
+            if (hooks && !counts->new_article_ids.empty()) {
+                try {
+                    hooks->submit(feed.name,
+                                  new_articles_ndjson(feed.name, archive.articles(counts->new_article_ids)));
+                } catch (const std::exception& e) {
+                    log_error(feed.name + ": on_new: " + e.what());
+                }
+            }
+        }
         boost::asio::post(io_, [this, name = feed.name, host_key, written = std::move(written), next_wall,
+                                write_error = std::move(write_error),
                                 report = std::move(refresh.report)]() mutable noexcept {
-            on_written(name, host_key, std::move(written), next_wall, std::move(report));
+            on_written(name, host_key, std::move(written), next_wall, std::move(report),
+                       std::move(write_error));
         });
     });
     dispatch();
 }
 
 void Pipeline::on_written(const std::string& name, const std::string& /*host_key*/,
-                          std::optional<FeedState> state, WallTime next, PollReport report) {
+                          std::optional<FeedState> state, WallTime next, PollReport report,
+                          std::string write_error) {
     pending_writes_ -= 1;
     busy_.erase(name);
+    if (!write_error.empty())
+        write_failure_ = std::move(write_error);
+    else if (state)
+        write_failure_.clear();
     const bool gone = state && state->gone;
     if (state) states_[name] = std::move(*state);
     totals_.polls += 1;

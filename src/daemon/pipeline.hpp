@@ -58,6 +58,8 @@ class Pipeline {
     std::size_t feed_count() const { return sources_.size(); }
     int failing_feeds() const;
     std::optional<WallTime> next_due() const;
+    // Why the archive refused the latest write; "" once a write succeeds again.
+    const std::string& write_failure() const { return write_failure_; }
 
   private:
     void dispatch();
@@ -67,7 +69,7 @@ class Pipeline {
     void start(const std::string& name, const std::string& host_key);
     void on_fetched(const std::string& name, const std::string& host_key, FetchResult result);
     void on_written(const std::string& name, const std::string& host_key, std::optional<FeedState> state,
-                    WallTime next, PollReport report);
+                    WallTime next, PollReport report, std::string write_error);
     void check_idle();
     const FeedSource* source(const std::string& name) const;
     FeedState state_of(const std::string& name) const;
@@ -96,6 +98,7 @@ class Pipeline {
     boost::asio::steady_timer grace_timer_;
     std::mt19937_64 random_{std::random_device{}()};
     Totals totals_;
+    std::string write_failure_;
 };
 
 }  // namespace feedd::daemon
