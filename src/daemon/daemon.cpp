@@ -42,7 +42,12 @@ Opened open_all(const RunOptions& options) {
         std::filesystem::create_directories(opened.database.parent_path());
     }
     opened.archive.emplace(store::Archive::open(opened.database, store::OpenMode::read_write));
-    opened.archive->sync_feeds(opened.config.feeds);
+    try {
+        opened.archive->sync_feeds(opened.config.feeds);
+    } catch (const store::StoreError& e) {
+        // A full or read-only disk: say which archive refused.
+        throw store::StoreError(opened.database.string() + ": " + e.what());
+    }
     for (auto& state : opened.archive->feed_states()) opened.states[state.name] = std::move(state);
     return opened;
 }

@@ -294,7 +294,7 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
     const auto policy = policy_for(config_.settings, *feed);
     const double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
     const auto retry_on_store_failure = config_.settings.min_interval;
-    writer_.post([this, feed = *feed, state, policy, jitter, retry_on_store_failure, host_key,
+    writer_.post([this, feed = *feed, state, policy, jitter, retry_on_store_failure, once = once_, host_key,
                   hooks = on_new_, outage, result = std::move(result)](store::Archive& archive) mutable {
         const auto wall_now = WallClock::now();
         const auto now = to_seconds(wall_now);
@@ -328,8 +328,10 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
             write_error = e.what();
             next_wall = wall_now + retry_on_store_failure;
             refresh.report.status = "failed";
-            refresh.report.error = write_error + " (nothing of this poll kept; retrying in " +
-                                   config::format_duration(retry_on_store_failure) + ")";
+            refresh.report.error =
+                write_error + " (nothing of this poll kept" +
+                (once ? std::string(")")
+                      : "; retrying in " + config::format_duration(retry_on_store_failure) + ")");
         }
         if (counts) {
             refresh.report.new_articles = counts->new_entries;

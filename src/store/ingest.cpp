@@ -533,7 +533,7 @@ IngestCounts Archive::commit_poll(const FeedSource& feed, const ParsedFeed* pars
         }
         return ingest.counts;
     } catch (const SQLite::Exception& e) {
-        throw StoreError("archive write failed: " + detail::problem(e));
+        throw StoreError("archive write failed: " + detail::problem(e, impl_->db));
     }
 }
 

@@ -352,3 +352,107 @@ TEST_CASE(
     CHECK(result.exit_code == 0);
     check_archive_complete(world);
 }
+
+TEST_CASE("feedd poll on a full disk exits 1 with one line naming the archive and loses nothing") {
+    enter_private_mount_namespace();
+    World world;
+    Tmpfs disk(world.dir / "archive", "4m");
+    const auto first = run_feedd(world.dir.path(), world.args({"poll", "--once"}));
+    INFO(first.out << first.err);
+    REQUIRE(first.exit_code == 0);
+    world.add(2);
+    fill(world.dir / "archive" / "filler");
+
+    // Nobody has the archive open: SQLite cannot even make its shared-memory file.
+    auto full = run_feedd(world.dir.path(), world.args({"poll", "--once", "--force"}));
+    CHECK(full.exit_code == 1);
+    CHECK(full.out.empty());
+    CHECK(full.err == "feedd: cannot open archive " + world.database().string() +
+                          ": disk I/O error (No space left on device)\n");
+    // `feedd run` likewise refuses to start (systemd starts it again after RestartSec).
+    const auto run = run_feedd(world.dir.path(), world.args({"run"}));
+    CHECK(run.exit_code == 1);
+    CHECK(lines_with(run.err, "feedd: cannot open archive " + world.database().string()).size() == 1);
+
+    // A reader that has the archive open keeps those files: then the first write is refused.
+    fs::remove(world.dir / "archive" / "filler");
+    {
+        auto reader = feedd::store::Archive::open(world.database(), feedd::store::OpenMode::read_only);
+        fill(world.dir / "archive" / "filler");
+        full = run_feedd(world.dir.path(), world.args({"poll", "--once", "--force"}));
+        CHECK(full.exit_code == 1);
+        CHECK(full.out.empty());
+        CHECK(full.err ==
+              "feedd: " + world.database().string() + ": archive write failed: database or disk is full\n");
+        CHECK(reader.check().empty());
+        CHECK(reader.article_count() == 6);
+    }
+
+    fs::remove(world.dir / "archive" / "filler");
+    const auto again = run_feedd(world.dir.path(), world.args({"poll", "--once", "--force"}));
+    INFO(again.out << again.err);
+    CHECK(again.exit_code == 0);
+    check_archive_complete(world);
+}
+
+// Linux refuses to make a file system read-only while a process has a file on it open for
+// writing (EBUSY), and SQLite keeps the archive open: a running daemon never sees its archive turn
+// read-only, short of the file system failing. What happens is a start on a read-only archive.
+TEST_CASE(
+    "a read-only archive: run and poll refuse with one line and change nothing, and once it is "
+    "writable the daemon catches up") {
+    enter_private_mount_namespace();
+    World world;
+    Tmpfs disk(world.dir / "archive", "4m");
+    const auto first = run_feedd(world.dir.path(), world.args({"poll", "--once"}));
+    INFO(first.out << first.err);
+    REQUIRE(first.exit_code == 0);
+    world.add(2);
+    const auto lock = world.database().string() + ".lock";
+
+    // The whole file system read-only.
+    disk.remount(true);
+    for (const auto& command :
+         {std::vector<std::string>{"run"}, std::vector<std::string>{"poll", "--once"}}) {
+        const auto refused = run_feedd(world.dir.path(), world.args(command));
+        INFO(command.front());
+        CHECK(refused.exit_code == 1);
+        CHECK(refused.out.empty());
+        CHECK(refused.err == "feedd: cannot open the lock file " + lock + ": Read-only file system\n");
+    }
+    disk.remount(false);
+
+    // Only the archive file read-only (its folder writable): SQLite would open it read-only quietly.
+    {
+        const auto file = world.database().string();
+        REQUIRE(::mount(file.c_str(), file.c_str(), nullptr, MS_BIND, nullptr) == 0);
+        const bool read_only =
+            ::mount(nullptr, file.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) == 0;
+        CHECK(read_only);
+        for (const auto& command :
+             {std::vector<std::string>{"run"}, std::vector<std::string>{"poll", "--once"}}) {
+            const auto refused = run_feedd(world.dir.path(), world.args(command));
+            INFO(command.front());
+            CHECK(refused.exit_code == 1);
+            CHECK(refused.out.empty());
+            CHECK(refused.err == "feedd: cannot open archive " + file +
+                                     " for writing: the file is read-only (read-only mount or no write "
+                                     "permission)\n");
+        }
+        REQUIRE(::umount2(file.c_str(), 0) == 0);
+    }
+    {
+        auto archive = feedd::store::Archive::open(world.database(), feedd::store::OpenMode::read_only);
+        CHECK(archive.check().empty());
+        CHECK(archive.article_count() == 6);
+    }
+
+    // Writable again: the daemon starts and fetches what it missed.
+    Daemon daemon(world);
+    REQUIRE(daemon.notify.wait_for("READY=1"));
+    REQUIRE_MESSAGE(daemon.wait_until([&] { return archived_titles(world.database()).size() == 10; }),
+                    daemon.log());
+    daemon.process.signal(SIGTERM);
+    CHECK(daemon.process.wait().exit_code == 0);
+    check_archive_complete(world);
+}
