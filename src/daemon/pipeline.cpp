@@ -168,10 +168,23 @@ void Pipeline::reconfigure(config::Config config, WallTime now) {
     }
     sources_ = std::move(next);
     config_ = std::move(config);
-    writer_.post([feeds = config_.feeds](store::Archive& archive) { archive.sync_feeds(feeds); });
+    writer_.post([this, feeds = config_.feeds](store::Archive& archive) { record_feeds(archive, feeds); });
     for (const auto& name : fresh) log_info(name + ": scheduled (new or changed in the configuration)");
     spread(fresh, now);
     dispatch();
+}
+
+void Pipeline::record_feeds(store::Archive& archive, std::vector<FeedSource> feeds) {
+    try {
+        archive.sync_feeds(feeds);
+        unrecorded_feeds_.reset();
+    } catch (const std::exception& e) {
+        // Polling goes on with the new configuration; the archive's list of feeds (removed ones,
+        // changed titles and categories) follows with a later write.
+        if (!unrecorded_feeds_)
+            log_warning(std::string("reload: the archive's list of feeds is not updated yet: ") + e.what());
+        unrecorded_feeds_ = std::move(feeds);
+    }
 }
 
 void Pipeline::arm_timer(WallTime when) {
@@ -318,6 +331,7 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
         std::string write_error;
         auto next_wall = WallTime(next);
         std::optional<store::IngestCounts> counts;
+        if (unrecorded_feeds_) record_feeds(archive, *unrecorded_feeds_);
         try {
             counts =
                 archive.commit_poll(feed, refresh.parsed ? &*refresh.parsed : nullptr, refresh.state, now);

@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -66,6 +67,8 @@ class Pipeline {
     void unschedule(const std::string& name);
     void spread(const std::vector<std::string>& names, WallTime now);
     void arm_timer(WallTime when);
+    // Writer thread: the configured feeds into the archive, or kept for the next write.
+    void record_feeds(store::Archive& archive, std::vector<FeedSource> feeds);
     void start(const std::string& name, const std::string& host_key);
     void on_fetched(const std::string& name, const std::string& host_key, FetchResult result);
     void on_written(const std::string& name, const std::string& host_key, std::optional<FeedState> state,
@@ -99,6 +102,7 @@ class Pipeline {
     std::mt19937_64 random_{std::random_device{}()};
     Totals totals_;
     std::string write_failure_;
+    std::optional<std::vector<FeedSource>> unrecorded_feeds_;  // writer thread only
 };
 
 }  // namespace feedd::daemon
