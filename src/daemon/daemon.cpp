@@ -42,7 +42,12 @@ Opened open_all(const RunOptions& options) {
         std::filesystem::create_directories(opened.database.parent_path());
     }
     opened.archive.emplace(store::Archive::open(opened.database, store::OpenMode::read_write));
-    opened.archive->sync_feeds(opened.config.feeds);
+    try {
+        opened.archive->sync_feeds(opened.config.feeds);
+    } catch (const store::StoreError& e) {
+        // A full or read-only disk: say which archive refused.
+        throw store::StoreError(opened.database.string() + ": " + e.what());
+    }
     for (auto& state : opened.archive->feed_states()) opened.states[state.name] = std::move(state);
     return opened;
 }
@@ -62,6 +67,8 @@ std::string status_line(const Pipeline& pipeline) {
         const auto wait = std::chrono::duration_cast<std::chrono::seconds>(*next - WallClock::now());
         line += ", next poll in " + std::to_string(std::max<long long>(0, wait.count())) + " s";
     }
+    // A full or read-only disk shows in `systemctl status`, not only in the log.
+    if (!pipeline.write_failure().empty()) line += "; " + pipeline.write_failure();
     return line;
 }
 

@@ -170,10 +170,23 @@ void Pipeline::reconfigure(config::Config config, WallTime now) {
     }
     sources_ = std::move(next);
     config_ = std::move(config);
-    writer_.post([feeds = config_.feeds](store::Archive& archive) { archive.sync_feeds(feeds); });
+    writer_.post([this, feeds = config_.feeds](store::Archive& archive) { record_feeds(archive, feeds); });
     for (const auto& name : fresh) log_info(name + ": scheduled (new or changed in the configuration)");
     spread(fresh, now);
     dispatch();
+}
+
+void Pipeline::record_feeds(store::Archive& archive, std::vector<FeedSource> feeds) {
+    try {
+        archive.sync_feeds(feeds);
+        unrecorded_feeds_.reset();
+    } catch (const std::exception& e) {
+        // Polling goes on with the new configuration; the archive's list of feeds (removed ones,
+        // changed titles and categories) follows with a later write.
+        if (!unrecorded_feeds_)
+            log_warning(std::string("reload: the archive's list of feeds is not updated yet: ") + e.what());
+        unrecorded_feeds_ = std::move(feeds);
+    }
 }
 
 void Pipeline::arm_timer(WallTime when) {
@@ -298,8 +311,8 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
     const auto retry_on_store_failure = config_.settings.min_interval;
     const auto bytes = result.body.size();
     writer_.post_poll(
-        [this, feed = *feed, state, policy, jitter, retry_on_store_failure, host_key, hooks = on_new_, outage,
-         result = std::move(result)]() mutable {
+        [this, feed = *feed, state, policy, jitter, retry_on_store_failure, once = once_, host_key,
+         hooks = on_new_, outage, result = std::move(result)](store::Archive& archive) mutable {
             const auto wall_now = WallClock::now();
             const auto now = to_seconds(wall_now);
             std::optional<ParsedFeed> parsed;
@@ -319,31 +332,45 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
                 next = schedule::outage_due(policy, now, jitter);
             }
             refresh.state.next_poll = next;
+            if (unrecorded_feeds_) record_feeds(archive, *unrecorded_feeds_);
             Writer::PreparedPoll prepared{feed, std::move(refresh.parsed), refresh.state, now, nullptr};
-            prepared.done = [this, name = feed.name, host_key, hooks, state = refresh.state,
-                             next_wall = WallTime(next), retry_at = wall_now + retry_on_store_failure,
-                             report = std::move(refresh.report), notice = std::move(refresh.notice)](
-                                store::Archive& archive, store::PollCommit commit) mutable {
+            prepared.done = [this, name = feed.name, host_key, hooks, once, retry_on_store_failure,
+                             state = refresh.state, next_wall = WallTime(next),
+                             retry_at = wall_now + retry_on_store_failure, report = std::move(refresh.report),
+                             notice = std::move(refresh.notice)](store::Archive& archive,
+                                                                 store::PollCommit commit) mutable {
                 std::optional<FeedState> written;
+                std::string write_error;
                 if (commit.ok()) {
                     report.new_articles = commit.counts.new_entries;
                     report.updated_entries = commit.counts.updated_entries;
                     written = std::move(state);
-                    if (hooks && !commit.counts.new_article_ids.empty())
-                        hooks->submit(
-                            name, new_articles_ndjson(name, archive.articles(commit.counts.new_article_ids)));
+                    if (!notice.empty()) log_warning(name + ": " + notice);
+                    if (hooks && !commit.counts.new_article_ids.empty()) {
+                        try {
+                            hooks->submit(name, new_articles_ndjson(
+                                                    name, archive.articles(commit.counts.new_article_ids)));
+                        } catch (const std::exception& e) {
+                            log_error(name + ": on_new: " + e.what());
+                        }
+                    }
                 } else {
-                    // The archive refused the write (disk full, read-only): nothing of this poll is
-                    // kept, the feed's validators stay as they were, so it is fetched again soon and
-                    // catches up once the disk takes writes again.
-                    report.status = "failed";
-                    report.error = std::move(commit.error);
+                    // The archive refused the write (disk full, read-only): the transaction rolled
+                    // back and nothing of this poll is kept, its validators included, so the retry is
+                    // answered with the whole feed again and catches up once the disk takes writes.
+                    write_error = std::move(commit.error);
                     next_wall = retry_at;
+                    report.status = "failed";
+                    report.error =
+                        write_error + " (nothing of this poll kept" +
+                        (once ? std::string(")")
+                              : "; retrying in " + config::format_duration(retry_on_store_failure) + ")");
                 }
-                if (!notice.empty()) log_warning(name + ": " + notice);
                 boost::asio::post(io_, [this, name, host_key, written = std::move(written), next_wall,
+                                        write_error = std::move(write_error),
                                         report = std::move(report)]() mutable noexcept {
-                    on_written(name, host_key, std::move(written), next_wall, std::move(report));
+                    on_written(name, host_key, std::move(written), next_wall, std::move(report),
+                               std::move(write_error));
                 });
             };
             return prepared;
@@ -353,9 +380,14 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
 }
 
 void Pipeline::on_written(const std::string& name, const std::string& /*host_key*/,
-                          std::optional<FeedState> state, WallTime next, PollReport report) {
+                          std::optional<FeedState> state, WallTime next, PollReport report,
+                          std::string write_error) {
     pending_writes_ -= 1;
     busy_.erase(name);
+    if (!write_error.empty())
+        write_failure_ = std::move(write_error);
+    else if (state)
+        write_failure_.clear();
     const bool gone = state && state->gone;
     if (state) states_[name] = std::move(*state);
     totals_.polls += 1;

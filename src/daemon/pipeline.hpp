@@ -6,6 +6,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -58,16 +59,20 @@ class Pipeline {
     std::size_t feed_count() const { return sources_.size(); }
     int failing_feeds() const;
     std::optional<WallTime> next_due() const;
+    // Why the archive refused the latest write; "" once a write succeeds again.
+    const std::string& write_failure() const { return write_failure_; }
 
   private:
     void dispatch();
     void unschedule(const std::string& name);
     void spread(const std::vector<std::string>& names, WallTime now);
     void arm_timer(WallTime when);
+    // Writer thread: the configured feeds into the archive, or kept for the next write.
+    void record_feeds(store::Archive& archive, std::vector<FeedSource> feeds);
     void start(const std::string& name, const std::string& host_key);
     void on_fetched(const std::string& name, const std::string& host_key, FetchResult result);
     void on_written(const std::string& name, const std::string& host_key, std::optional<FeedState> state,
-                    WallTime next, PollReport report);
+                    WallTime next, PollReport report, std::string write_error);
     void check_idle();
     const FeedSource* source(const std::string& name) const;
     FeedState state_of(const std::string& name) const;
@@ -96,6 +101,8 @@ class Pipeline {
     boost::asio::steady_timer grace_timer_;
     std::mt19937_64 random_{std::random_device{}()};
     Totals totals_;
+    std::string write_failure_;
+    std::optional<std::vector<FeedSource>> unrecorded_feeds_;  // writer thread only
 };
 
 }  // namespace feedd::daemon

@@ -84,7 +84,7 @@ void Writer::write_polls(std::deque<Item> batch) {
     std::vector<PreparedPoll> prepared;
     prepared.reserve(batch.size());
     for (auto& item : batch) {
-        guarded("writer", [&] { prepared.push_back(item.poll()); });
+        guarded("writer", [&] { prepared.push_back(item.poll(archive_)); });
         item.poll = nullptr;  // its captured body goes now, not after the whole batch
     }
     std::vector<store::PollWrite> writes;

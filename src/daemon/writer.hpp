@@ -28,7 +28,7 @@ class Writer {
         TimePoint now{};
         std::function<void(store::Archive&, store::PollCommit)> done;
     };
-    using PollJob = std::function<PreparedPoll()>;
+    using PollJob = std::function<PreparedPoll(store::Archive&)>;
 
     explicit Writer(store::Archive archive);
     ~Writer();  // runs what is queued, then joins

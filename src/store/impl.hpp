@@ -81,6 +81,8 @@ void write_state(Archive::Impl& impl, std::int64_t feed_id, const FeedState& sta
 std::int64_t ensure_feed(Archive::Impl& impl, const FeedSource& feed, TimePoint now);
 bool stored_fallback(Archive::Impl& impl, std::int64_t feed_id);
 std::string problem(const SQLite::Exception& e);  // SQLite's message, one line
+// The same, with the system's reason (errno) when a file operation failed.
+std::string problem(const SQLite::Exception& e, const SQLite::Database& db);
 // Every SQL text prepared through Archive::Impl::statement in this process, so that tests can
 // check their query plans.
 std::vector<std::string> prepared_sql();

@@ -574,10 +574,6 @@ IngestCounts ingest_poll(Archive::Impl& impl, const PollWrite& poll) {
     return ingest.counts;
 }
 
-std::string write_failure(const FeedSource& feed, const std::string& why) {
-    return "archive write failed for feed " + feed.name + ": " + why;
-}
-
 }  // namespace
 
 std::vector<PollCommit> Archive::commit_polls(std::span<const PollWrite> polls) {
@@ -615,7 +611,7 @@ std::vector<PollCommit> Archive::commit_polls(std::span<const PollWrite> polls) 
             committed();
         } catch (const SQLite::Exception& e) {
             results[i].counts = {};
-            results[i].error = write_failure(polls[i].feed, detail::problem(e));
+            results[i].error = "archive write failed: " + detail::problem(e, impl_->db);
         }
     }
     return results;

@@ -424,8 +424,11 @@ std::vector<std::string> Archive::check() {
 
     // The FTS checks are write statements to SQLite, although they change nothing: a read-only
     // archive is checked through a second connection inside a transaction that is rolled back.
+    // IMMEDIATE: the check reads before it writes, and SQLite does not wait for a busy writer (the
+    // running daemon) when a reader asks to write: it would report "database is locked" as a
+    // problem of the archive.
     auto fts_check = [&problems](SQLite::Database& db) {
-        SQLite::Transaction transaction(db);
+        SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
         for (const char* table : {"entries_fts", "entries_cjk"}) {
             try {
                 db.exec(std::string("INSERT INTO ") + table + "(" + table +

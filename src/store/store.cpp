@@ -2,6 +2,7 @@
 #include "feedd/store/store.hpp"
 
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -50,6 +51,33 @@ std::string sqlite_problem(const SQLite::Exception& e) {
     std::string message = e.what();
     auto newline = message.find('\n');
     return newline == std::string::npos ? message : message.substr(0, newline);
+}
+
+// With the system's reason for a failed file operation: "disk I/O error" alone does not tell a
+// full disk from a read-only or a failing one.
+std::string sqlite_problem(const SQLite::Exception& e, const SQLite::Database& db) {
+    auto message = sqlite_problem(e);
+    const int primary = e.getErrorCode() & 0xff;
+    if (primary == SQLITE_IOERR || primary == SQLITE_CANTOPEN) {
+        if (const int error = sqlite3_system_errno(db.getHandle()); error != 0)
+            message += std::string(" (") + std::strerror(error) + ")";
+    }
+    return message;
+}
+
+// The disk or the system failed, not the file's content: such an archive is not to be called
+// damaged or foreign.
+bool environment_failure(const SQLite::Exception& e) {
+    switch (e.getErrorCode() & 0xff) {
+        case SQLITE_IOERR:
+        case SQLITE_FULL:
+        case SQLITE_CANTOPEN:
+        case SQLITE_READONLY:
+        case SQLITE_PERM:
+        case SQLITE_BUSY:
+        case SQLITE_NOMEM: return true;
+        default: return false;
+    }
 }
 
 std::filesystem::path free_backup_name(const std::filesystem::path& path, int version) {
@@ -221,6 +249,8 @@ Archive Archive::open(const std::filesystem::path& path, OpenMode mode) {
         try {
             objects = db.execAndGet("SELECT count(*) FROM sqlite_schema").getInt();
         } catch (const SQLite::Exception& e) {
+            if (environment_failure(e))
+                throw StoreError("cannot open archive " + name + ": " + sqlite_problem(e, db));
             throw StoreError("refusing " + name + ": " + sqlite_problem(e) + " (left untouched)");
         }
         int version = db.execAndGet("PRAGMA user_version").getInt();
@@ -241,6 +271,12 @@ Archive Archive::open(const std::filesystem::path& path, OpenMode mode) {
                                  ": open it once read-write (e.g. start the daemon) to upgrade it");
             db.exec("PRAGMA query_only = ON");
         } else {
+            // SQLite quietly opens a file it may not write read-only; say so now rather than at
+            // the first write.
+            if (!memory && sqlite3_db_readonly(db.getHandle(), "main") == 1)
+                throw StoreError("cannot open archive " + name +
+                                 " for writing: the file is read-only (read-only mount or no write "
+                                 "permission)");
             if (version > 0 && version < latest && !memory) {
                 auto integrity = db.execAndGet("PRAGMA quick_check").getString();
                 if (integrity != "ok")
@@ -331,7 +367,7 @@ void Archive::sync_feeds(const std::vector<FeedSource>& feeds) {
         for (const auto& feed : feeds) upsert_feed(*impl_, feed, now);
         transaction.commit();
     } catch (const SQLite::Exception& e) {
-        throw StoreError("archive write failed: " + sqlite_problem(e));
+        throw StoreError("archive write failed: " + sqlite_problem(e, impl_->db));
     }
 }
 
@@ -378,7 +414,7 @@ void Archive::set_feed_state(const FeedState& state) {
         detail::write_state(*impl_, *id, state, state.identity_fallback);
         transaction.commit();
     } catch (const SQLite::Exception& e) {
-        throw StoreError("archive write failed: " + sqlite_problem(e));
+        throw StoreError("archive write failed: " + sqlite_problem(e, impl_->db));
     }
 }
 
@@ -460,6 +496,10 @@ bool stored_fallback(Archive::Impl& impl, std::int64_t feed_id) {
 
 std::string problem(const SQLite::Exception& e) {
     return sqlite_problem(e);
+}
+
+std::string problem(const SQLite::Exception& e, const SQLite::Database& db) {
+    return sqlite_problem(e, db);
 }
 
 }  // namespace detail

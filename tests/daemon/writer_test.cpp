@@ -19,7 +19,7 @@ struct Seen {
 };
 
 Writer::PollJob poll_of(const std::string& name, int items, std::mutex& mutex, std::vector<Seen>& seen) {
-    return [name, items, &mutex, &seen] {
+    return [name, items, &mutex, &seen](store::Archive&) {
         Writer::PreparedPoll prepared;
         prepared.feed.name = name;
         prepared.feed.url = "https://example.org/" + name + ".xml";
