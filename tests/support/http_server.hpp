@@ -508,7 +508,7 @@ class HttpServer {
         }
 
         // Byte `next` of chunk_ after a timer; the response is complete (and the connection closed)
-        // after the last. A client that gives up shows as a failed write or a read of its close.
+        // after the last. A client that gave up shows as a failed write, which ends the session.
         void drip(std::size_t next) {
             if (next >= chunk_.size()) {
                 finish_request();
