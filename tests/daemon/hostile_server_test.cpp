@@ -261,6 +261,7 @@ TEST_CASE("hostile servers: other feeds archived on time, daemon responsive, mem
 
     // One hostile server per behaviour, each on its own address.
     std::vector<Hostile> hostile;
+    hostile.reserve(16);  // add_hostile hands out references
     int next_address = 1;
     auto add_hostile = [&](const std::string& name, std::vector<std::string> mentions,
                            std::function<Response(const Request&)> handler, bool tls = false) -> Hostile& {
