@@ -18,8 +18,9 @@
 //     server.max_open_connections("a.example")
 //
 // Response knobs: status, headers, body, gzip, delay (a timer), fault (stall before headers,
-// stall mid-body, reset mid-body, endless body), huge_header_bytes, close; helpers
-// Response::text / redirect / with_status, gzip_compress, gzip_zeros (bombs).
+// stall mid-body, reset mid-body, endless body, slow drip, invalid chunked encoding),
+// huge_header_bytes / huge_header_lines, close; helpers Response::text / redirect / with_status,
+// gzip_compress, gzip_zeros (bombs, optionally behind a readable prefix).
 // HttpServer(port, "127.0.0.2") listens elsewhere on loopback; HttpServer(ServerOptions{...})
 // adds TLS (then url() says https). A fixed port lets a test stop a server and start another
 // where the client expects it (outage, then recovery).
@@ -33,6 +34,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <memory>
@@ -89,6 +91,9 @@ struct Response {
         stall_mid_body,  // headers (full Content-Length) and `fault_after_bytes` body bytes, then nothing
         reset_mid_body,  // headers (full Content-Length), `fault_after_bytes` body bytes, then a TCP RST
         endless_body,    // headers without Content-Length, then `body` (or zeros) repeated forever
+        drip,            // headers (full Content-Length) at once, then one body byte per `drip_interval`
+        bad_chunked,     // Transfer-Encoding: chunked; `body` as one valid chunk, then a chunk whose
+                         // size line is `bad_chunk_size` (not hex), then nothing until the client closes
     };
 
     int status = 200;
@@ -98,8 +103,11 @@ struct Response {
     std::chrono::milliseconds delay{0};  // wait this long (a timer) before answering
     Fault fault = Fault::none;
     std::size_t fault_after_bytes = 0;
-    std::size_t huge_header_bytes = 0;  // adds an "X-Padding" header of this many bytes
-    bool close = false;                 // Connection: close after this response
+    std::size_t huge_header_bytes = 0;              // adds an "X-Padding" header of this many bytes
+    std::size_t huge_header_lines = 0;              // adds this many 100-byte "X-Line-N" header lines
+    std::chrono::milliseconds drip_interval{1000};  // Fault::drip: a timer between bytes
+    std::string bad_chunk_size = "zz";              // Fault::bad_chunked: the invalid size line
+    bool close = false;                             // Connection: close after this response
 
     static Response text(std::string body, std::string content_type = "application/xml") {
         Response response;
@@ -148,8 +156,9 @@ inline std::string gzip_compress(std::string_view data, int level = Z_DEFAULT_CO
     return out;
 }
 
-// gzip of `size` zero bytes, compressed in pieces so a large bomb costs little memory.
-inline std::string gzip_zeros(std::size_t size) {
+// gzip of `prefix` followed by `size` zero bytes, compressed in pieces so a large bomb costs
+// little memory. A prefix such as the start of a feed makes the bomb look like one.
+inline std::string gzip_zeros(std::size_t size, std::string_view prefix = {}) {
     z_stream stream{};
     if (deflateInit2(&stream, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) != Z_OK)
         throw std::runtime_error("deflateInit2 failed");
@@ -158,6 +167,16 @@ inline std::string gzip_zeros(std::size_t size) {
     char buffer[1 << 16];
     std::size_t left = size;
     int rc = Z_OK;
+    if (!prefix.empty()) {
+        stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(prefix.data()));
+        stream.avail_in = static_cast<uInt>(prefix.size());
+        do {
+            stream.next_out = reinterpret_cast<Bytef*>(buffer);
+            stream.avail_out = sizeof buffer;
+            deflate(&stream, Z_NO_FLUSH);
+            out.append(buffer, sizeof buffer - stream.avail_out);
+        } while (stream.avail_out == 0 || stream.avail_in > 0);
+    }
     do {
         const std::size_t piece = std::min(left, zeros.size());
         left -= piece;
@@ -417,7 +436,13 @@ class HttpServer {
             for (const auto& [name, value] : response.headers) head += name + ": " + value + "\r\n";
             if (response.huge_header_bytes > 0)
                 head += "X-Padding: " + std::string(response.huge_header_bytes, 'x') + "\r\n";
-            if (response.fault != Fault::endless_body)
+            for (std::size_t i = 0; i < response.huge_header_lines; ++i) {
+                std::string line = "X-Line-" + std::to_string(i) + ": ";
+                head += line + std::string(98 - std::min<std::size_t>(line.size(), 90), 'y') + "\r\n";
+            }
+            if (response.fault == Fault::bad_chunked)
+                head += "Transfer-Encoding: chunked\r\n";
+            else if (response.fault != Fault::endless_body)
                 head += "Content-Length: " + std::to_string(response.body.size()) + "\r\n";
             head += close_after ? "Connection: close\r\n" : "Connection: keep-alive\r\n";
             head += "\r\n";
@@ -447,6 +472,18 @@ class HttpServer {
                     out_ = head;
                     chunk_ = response.body.empty() ? std::string(64 * 1024, '\0') : response.body;
                     return write([](Session& self) { self.write_forever(); });
+                case Fault::drip:
+                    out_ = head;
+                    chunk_ = std::move(response.body);
+                    drip_interval_ = response.drip_interval;
+                    return write([](Session& self) { self.drip(0); });
+                case Fault::bad_chunked: {
+                    char size[32];
+                    std::snprintf(size, sizeof size, "%zx\r\n", response.body.size());
+                    out_ = head + size + response.body + "\r\n" + response.bad_chunk_size + "\r\n" +
+                           std::string(64, 'z') + "\r\n";
+                    return write([](Session& self) { self.wait_for_close(); });
+                }
                 case Fault::stall_before_headers: break;
             }
         }
@@ -468,6 +505,24 @@ class HttpServer {
                     if (ec) return self->close();
                     self->write_forever();
                 });
+        }
+
+        // Byte `next` of chunk_ after a timer; the response is complete (and the connection closed)
+        // after the last. A client that gave up shows as a failed write, which ends the session.
+        void drip(std::size_t next) {
+            if (next >= chunk_.size()) {
+                finish_request();
+                return close();
+            }
+            timer_.expires_after(drip_interval_);
+            timer_.async_wait([self = this->shared_from_this(), next](boost::system::error_code ec) {
+                if (ec) return;
+                boost::asio::async_write(self->socket_, boost::asio::buffer(self->chunk_.data() + next, 1),
+                                         [self, next](boost::system::error_code write_ec, std::size_t) {
+                                             if (write_ec) return self->close();
+                                             self->drip(next + 1);
+                                         });
+            });
         }
 
         // Reads and drops whatever arrives until the client closes.
@@ -505,6 +560,7 @@ class HttpServer {
         bool keep_alive_ = true;
         std::string out_;
         std::string chunk_;
+        std::chrono::milliseconds drip_interval_{1000};
         char scratch_[4096];
     };
 
