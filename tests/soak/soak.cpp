@@ -13,12 +13,14 @@
 // SOAK_SAMPLE (seconds between samples; by default 5, less for short runs).
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -165,6 +167,7 @@ struct ProcStatus {
     double anon_mib = 0;  // RssAnon: its heap and stacks (VmRSS minus mapped files and shared memory)
     int threads = 0;
     int fds = 0;
+    double cpu_seconds = 0;  // user + system so far
 };
 
 ProcStatus read_proc(pid_t pid) {
@@ -180,6 +183,18 @@ ProcStatus read_proc(pid_t pid) {
         if (std::sscanf(line.c_str(), "RssAnon: %ld kB", &value) == 1)
             status.anon_mib = static_cast<double>(value) / 1024.0;
         if (std::sscanf(line.c_str(), "Threads: %ld", &value) == 1) status.threads = static_cast<int>(value);
+    }
+    std::ifstream stat(proc / "stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    // Fields after the command name (which may hold spaces), from the 3rd: utime and stime are
+    // the 14th and 15th.
+    if (const auto paren = text.rfind(')'); paren != std::string::npos) {
+        std::istringstream fields(text.substr(paren + 2));
+        std::string field;
+        long ticks = 0;
+        for (int n = 3; n <= 15 && fields >> field; ++n)
+            if (n >= 14) ticks += std::atol(field.c_str());
+        status.cpu_seconds = static_cast<double>(ticks) / static_cast<double>(sysconf(_SC_CLK_TCK));
     }
     std::error_code error;
     for (auto it = std::filesystem::directory_iterator(proc / "fd", error);
@@ -223,6 +238,19 @@ std::vector<double> values_between(const std::vector<Sample>& samples, double fr
 
 double max_of(const std::vector<double>& values) {
     return values.empty() ? 0 : *std::max_element(values.begin(), values.end());
+}
+
+// Least-squares slope of `pick` over the samples from `from` on, per minute.
+template <class Pick>
+double trend_per_minute(const std::vector<Sample>& samples, double from, Pick pick) {
+    double n = 0, sum_t = 0, sum_v = 0, sum_tt = 0, sum_tv = 0;
+    for (const auto& sample : samples) {
+        if (sample.t < from) continue;
+        const double v = pick(sample);
+        n += 1, sum_t += sample.t, sum_v += v, sum_tt += sample.t * sample.t, sum_tv += sample.t * v;
+    }
+    const double denominator = n * sum_tt - sum_t * sum_t;
+    return n < 2 || denominator == 0 ? 0 : 60 * (n * sum_tv - sum_t * sum_v) / denominator;
 }
 
 struct Verdict {
@@ -383,6 +411,8 @@ int soak(const Options& options) {
         if (now >= end) break;
     }
     const auto heard = listener.snapshot();
+    const double cpu_seconds =
+        samples.empty() ? 0 : samples.back().proc.cpu_seconds - samples.front().proc.cpu_seconds;
 
     // The stop, as systemd does it.
     listener.stop_counting_pings();
@@ -456,19 +486,22 @@ int soak(const Options& options) {
             ++still_failing;
 
     // The table.
-    std::cout << "\n"
-              << "     t s   RSS MiB  anon MiB   fds  threads     polls  polls/s  new articles  failing  "
-                 "watchdog max gap ms\n";
+    std::cout
+        << "\n"
+        << "     t s   RSS MiB  anon MiB   fds  threads   cpu %     polls  polls/s  new articles  failing  "
+           "watchdog max gap ms\n";
     const std::size_t every = std::max<std::size_t>(1, samples.size() / 40);
     for (std::size_t i = 0; i < samples.size(); ++i) {
         if (i % every != 0 && i + 1 != samples.size()) continue;
         const auto& s = samples[i];
         const auto& before = i >= every ? samples[i - every] : samples[0];
-        const double rate =
-            i == 0 ? 0 : static_cast<double>(s.polls - before.polls) / std::max(0.001, s.t - before.t);
+        const double span = std::max(0.001, s.t - before.t);
+        const double rate = i == 0 ? 0 : static_cast<double>(s.polls - before.polls) / span;
+        const double cpu = i == 0 ? 0 : 100 * (s.proc.cpu_seconds - before.proc.cpu_seconds) / span;
         char line[256];
-        std::snprintf(line, sizeof line, "%8.0f  %8.1f  %8.1f  %4d  %7d  %8ld  %7.1f  %12ld  %7ld  %19.0f\n",
-                      s.t, s.proc.rss_mib, s.proc.anon_mib, s.proc.fds, s.proc.threads, s.polls, rate,
+        std::snprintf(line, sizeof line,
+                      "%8.0f  %8.1f  %8.1f  %4d  %7d  %6.1f  %8ld  %7.1f  %12ld  %7ld  %19.0f\n", s.t,
+                      s.proc.rss_mib, s.proc.anon_mib, s.proc.fds, s.proc.threads, cpu, s.polls, rate,
                       s.new_articles, s.failing, s.gap_ms);
         std::cout << line;
     }
@@ -491,7 +524,8 @@ int soak(const Options& options) {
                           fixed(median(values_between(samples, run * 3 / 4, run + 1, anon))) +
                           " MiB; VmRSS at start " + fixed(samples.front().proc.rss_mib) + ", peak " +
                           fixed(max_of(values_between(samples, 0, run + 1, rss))) + ", end " +
-                          fixed(samples.back().proc.rss_mib) + " MiB");
+                          fixed(samples.back().proc.rss_mib) + " MiB; RssAnon trend over the second half " +
+                          fixed(1024 * trend_per_minute(samples, run / 2, anon), 0) + " KiB/min");
         auto fds = [](const Sample& s) { return static_cast<double>(s.proc.fds); };
         const double fds_early = max_of(values_between(samples, 0, run / 2, fds));
         const double fds_late = max_of(values_between(samples, run / 2, run + 1, fds));
@@ -524,7 +558,9 @@ int soak(const Options& options) {
                   "polls: " + std::to_string(heard.polls) + " in " + std::to_string(options.seconds) +
                       " s (" + fixed(heard.polls / run) + "/s; about " + fixed(due, 0) + " due), " +
                       std::to_string(heard.new_articles) + " new articles, " +
-                      std::to_string(total_requests) + " requests served in all");
+                      std::to_string(total_requests) + " requests served in all; the daemon used " +
+                      fixed(cpu_seconds) + " s of CPU (" + fixed(100 * cpu_seconds / run) +
+                      " % of one core)");
     verdict.check(stopped && said_stopping && daemon_result.exit_code == 0,
                   "SIGTERM: STOPPING=1, exit " + std::to_string(daemon_result.exit_code) + " after " +
                       fixed(stop_seconds, 2) + " s");
