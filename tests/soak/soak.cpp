@@ -323,6 +323,10 @@ int soak(const Options& options) {
               << " s (sample every " << options.sample << " s, WATCHDOG_USEC=" << options.watchdog_usec << ")"
               << std::endl;
     TempDir dir;
+    // Declared before the servers whose handlers use them, so they outlive the servers' threads.
+    std::atomic<bool> healthy{false};
+    std::atomic<long> published{0};
+    std::vector<std::unique_ptr<SimFeed>> feeds;
 
     // The servers, one thread each, on 127.0.0.1, 127.0.0.2, ...: separate hosts for the daemon's
     // per-host limits.
@@ -331,10 +335,7 @@ int soak(const Options& options) {
         servers.push_back(std::make_unique<HttpServer>(0, "127.0.0." + std::to_string(h + 1)));
         servers.back()->keep_log(false);
     }
-    std::atomic<bool> healthy{false};
-    std::atomic<long> published{0};
     const auto epoch = Clock::now();
-    std::vector<std::unique_ptr<SimFeed>> feeds;
     std::map<Kind, int> mix;
     for (int i = 0; i < options.feeds; ++i) {
         // Changing feeds change every 2 to 6 intervals, so most of their polls are 304s.
