@@ -5,6 +5,8 @@ ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 300
 CONFIG ?= feeds.toml
+SOAK_SECONDS ?= 600
+SOAK_FEEDS ?= 5000
 
 .PHONY: deps build build-asan build-fuzz run test test-normal test-asan test-fuzz fuzz soak format clean
 
@@ -45,6 +47,13 @@ fuzz: build-fuzz
 
 # The suite twice (a normal build, then ASan+UBSan), then each fuzz target for 20 s.
 test: test-normal test-asan test-fuzz
+
+# The daemon against SOAK_FEEDS local feeds for SOAK_SECONDS (tests/soak/soak.cpp; SOAK_HOSTS,
+# SOAK_INTERVAL and SOAK_SAMPLE pass through too). A long run: not part of `make test`.
+soak: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target feedd feedd_soak
+	SOAK_SECONDS=$(SOAK_SECONDS) SOAK_FEEDS=$(SOAK_FEEDS) $(BUILD)/tests/soak/feedd_soak
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

@@ -264,9 +264,16 @@ class HttpServer {
             if (request.path == path) out.push_back(request);
         return out;
     }
+    // Stops (false) or resumes keeping the request log that requests() reads: a long run (the
+    // soak) answers hundreds of thousands of requests and would otherwise hold them all.
+    void keep_log(bool keep) {
+        std::lock_guard lock(state_->mutex);
+        state_->keep_log = keep;
+    }
+    // Requests received, whether or not logged.
     std::size_t request_count() const {
         std::lock_guard lock(state_->mutex);
-        return state_->log.size();
+        return state_->received;
     }
     // TCP connections accepted so far.
     std::size_t connection_count() const {
@@ -303,6 +310,8 @@ class HttpServer {
         mutable std::mutex mutex;
         std::map<std::string, Handler, std::less<>> routes;
         std::vector<Request> log;
+        bool keep_log = true;
+        std::size_t received = 0;
         std::size_t connections = 0;
         std::map<std::string, std::size_t> active, max_active;
         std::size_t active_total = 0, max_active_total = 0;
@@ -397,7 +406,8 @@ class HttpServer {
             Handler handler;
             {
                 std::lock_guard lock(state_->mutex);
-                state_->log.push_back(request);
+                ++state_->received;
+                if (state_->keep_log) state_->log.push_back(request);
                 if (auto it = state_->routes.find(request.path); it != state_->routes.end())
                     handler = it->second;
             }
