@@ -641,6 +641,8 @@ class Fetcher::Impl {
         if (code == CURLE_OUT_OF_MEMORY) message = "response could not be held (headers over curl's limit?)";
         std::replace(message.begin(), message.end(), '\n', ' ');
         while (!message.empty() && message.back() == ' ') message.pop_back();
+        // OpenSSL's own words ("SSL_ERROR_SYSCALL") do not say that the secure connection failed.
+        if (kind_of(code) == FetchErrorKind::tls) message = "TLS failed: " + message;
         complete(transfer, kind_of(code), message);
     }
 

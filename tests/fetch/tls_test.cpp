@@ -48,6 +48,7 @@ TEST_CASE("https: verified against the feed's ca_file, refused without it or for
 
     const auto untrusted = harness.get(request_for(server.url("/feed.xml", "secure.test")));
     CHECK(untrusted.error == FetchErrorKind::tls);
+    CHECK(untrusted.error_message.starts_with("TLS failed: "));  // says what failed, not just OpenSSL's code
     CHECK(untrusted.body.empty());
 
     auto wrong_name = request_for(server.url("/feed.xml", "wrong.test"));
