@@ -290,7 +290,7 @@ Archive Archive::open(const std::filesystem::path& path, OpenMode mode) {
             if (!memory) db.exec("PRAGMA journal_mode = WAL");
             db.exec("PRAGMA synchronous = NORMAL");
             db.exec("PRAGMA journal_size_limit = 67108864");
-            db.exec("PRAGMA cache_size = -1000");
+            db.exec("PRAGMA cache_size = -512");
             db.exec("PRAGMA foreign_keys = ON");
             detail::migrate(db, latest);
         }
