@@ -578,7 +578,13 @@ IngestCounts ingest_poll(Archive::Impl& impl, const PollWrite& poll) {
 
 std::vector<PollCommit> Archive::commit_polls(std::span<const PollWrite> polls) {
     std::vector<PollCommit> results(polls.size());
-    auto committed = [this] {
+    // Polls [first, first + count) in one transaction; throws, keeping none of them, when one fails.
+    auto write_together = [&](std::size_t first, std::size_t count) {
+        StatementScope scope(*impl_);
+        SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+        for (std::size_t i = first; i < first + count; ++i) results[i].counts = ingest_poll(*impl_, polls[i]);
+        impl_->reset_statements();  // before COMMIT, so that its checkpoint is not held back
+        transaction.commit();
         if (++impl_->commits_since_optimize >= optimize_every) {
             impl_->commits_since_optimize = 0;
             impl_->db.tryExec("PRAGMA optimize");
@@ -588,12 +594,7 @@ std::vector<PollCommit> Archive::commit_polls(std::span<const PollWrite> polls) 
         // One transaction for all: a commit (WAL frames, FTS5 segment, checkpoint) per batch
         // rather than per feed is most of the cost of a burst of polls.
         try {
-            StatementScope scope(*impl_);
-            SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-            for (std::size_t i = 0; i < polls.size(); ++i) results[i].counts = ingest_poll(*impl_, polls[i]);
-            impl_->reset_statements();  // before COMMIT, so that its checkpoint is not held back
-            transaction.commit();
-            committed();
+            write_together(0, polls.size());
             return results;
         } catch (const SQLite::Exception&) {
             // Rolled back whole: one transaction per poll tells which of them fails, and keeps
@@ -603,12 +604,7 @@ std::vector<PollCommit> Archive::commit_polls(std::span<const PollWrite> polls) 
     }
     for (std::size_t i = 0; i < polls.size(); ++i) {
         try {
-            StatementScope scope(*impl_);
-            SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-            results[i].counts = ingest_poll(*impl_, polls[i]);
-            impl_->reset_statements();
-            transaction.commit();
-            committed();
+            write_together(i, 1);
         } catch (const SQLite::Exception& e) {
             results[i].counts = {};
             results[i].error = "archive write failed: " + detail::problem(e, impl_->db);
