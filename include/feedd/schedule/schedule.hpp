@@ -116,6 +116,10 @@ struct HostLimits {
     std::size_t rate_limited_feeds = 2;
     Duration rate_limit_window{std::chrono::minutes(1)};
     Duration rate_limit_pause{std::chrono::minutes(10)};
+    // The longest host-wide pause, whatever Retry-After says: a server cannot stop every feed of
+    // its registered domain for longer than one feed's retry may last (the daemon passes
+    // max(backoff_cap, max_interval), the bound of next_due).
+    Duration max_pause{std::chrono::hours(24)};
 };
 
 // Decides when a request may start. Single-threaded (the io_context's thread); pure bookkeeping.
