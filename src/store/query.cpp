@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <sqlite3.h>
+
 #include "store/impl.hpp"
 #include "store/text.hpp"
 
@@ -23,10 +25,12 @@ std::string excerpt(const std::string& text, std::size_t limit) {
     return text.substr(0, cut) + "\u2026";
 }
 
-bool is_search_error(const std::string& message) {
-    return message.find("fts5") != std::string::npos || message.find("syntax error") != std::string::npos ||
-           message.find("no such column") != std::string::npos ||
-           message.find("unterminated string") != std::string::npos;
+// An error of a statement that carries the user's search expression: FTS5 reports every fault of
+// the expression as SQLITE_ERROR, whatever its words ("fts5: syntax error near", "unknown special
+// query", "unterminated string", "no such column", "expression tree is too large"), so the code
+// decides, not the message. Locks, I/O and damage have codes of their own.
+bool is_search_error(const SQLite::Exception& e) {
+    return (e.getErrorCode() & 0xff) == SQLITE_ERROR;
 }
 
 // Han, kana and Hangul runs shorter than three characters cannot use the trigram index.
@@ -94,7 +98,7 @@ enum class SearchKind { none, words, trigram, substring };
 // the answer fills its limit from them (an article outside them ranks below all inside).
 // With `newest_bound` > 0, only entries from that rowid on are ranked (see `query`).
 std::string query_sql(const ArticleQuery& q, std::size_t feed_count, SearchKind kind,
-                      std::optional<int> top_hits, std::int64_t newest_bound) {
+                      std::optional<std::int64_t> top_hits, std::int64_t newest_bound) {
     std::string sql;
     std::string cut = newest_bound > 0 ? " AND rowid >= " + std::to_string(newest_bound) : "";
     if (top_hits) cut += " ORDER BY rank LIMIT " + std::to_string(*top_hits);
@@ -189,22 +193,16 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
         // (rowids grow with time). A page left short by filters widens to every match.
         constexpr int newest_ranked = 2000;
         const char* fts_table = kind == SearchKind::trigram ? "entries_cjk" : "entries_fts";
-        std::optional<int> top_hits;
-        std::int64_t newest_bound = 0;  // 0: all
+        std::optional<std::int64_t> top_hits;  // 64 bits: a --limit near INT_MAX times 4 or 8
+        std::int64_t newest_bound = 0;         // 0: all
         if (ranked && q.limit > 0 && !q.after_id) {
-            top_hits = std::max(200, q.limit * 4);
+            top_hits = std::max<std::int64_t>(200, std::int64_t{q.limit} * 4);
             const std::string probe_sql = std::string("SELECT rowid FROM ") + fts_table + " WHERE " +
                                           fts_table + " MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET " +
                                           std::to_string(newest_ranked - 1);
-            try {
-                SQLite::Statement probe(impl_->db, probe_sql);
-                probe.bind(1, needle);
-                if (probe.executeStep()) newest_bound = probe.getColumn(0).getInt64();
-            } catch (const SQLite::Exception& e) {
-                if (is_search_error(e.what()))
-                    throw QueryError("bad search '" + q.search + "': " + detail::problem(e));
-                throw;
-            }
+            SQLite::Statement probe(impl_->db, probe_sql);
+            probe.bind(1, needle);
+            if (probe.executeStep()) newest_bound = probe.getColumn(0).getInt64();
         }
 
         std::vector<ArticleRow> rows;
@@ -221,17 +219,11 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
             if (q.limit > 0) select.bind(":limit", q.limit);
             rows.clear();
             hit_entries.clear();
-            try {
-                while (select.executeStep()) {
-                    rows.push_back(read_row(select));
-                    hit_entries.push_back(select.getColumn(9).isNull() ? 0 : select.getColumn(9).getInt64());
-                }
-            } catch (const SQLite::Exception& e) {
-                if (kind != SearchKind::none && is_search_error(e.what()))
-                    throw QueryError("bad search '" + q.search + "': " + detail::problem(e));
-                throw;
+            while (select.executeStep()) {
+                rows.push_back(read_row(select));
+                hit_entries.push_back(select.getColumn(9).isNull() ? 0 : select.getColumn(9).getInt64());
             }
-            if (!top_hits || static_cast<int>(rows.size()) >= q.limit) break;
+            if (!top_hits || static_cast<std::int64_t>(rows.size()) >= q.limit) break;
             if (newest_bound > 0) {
                 newest_bound = 0;  // short among the newest: look at all matches
                 continue;
@@ -243,7 +235,7 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
             count.executeStep();
             auto matches = count.getColumn(0).getInt64();
             if (matches <= *top_hits) break;
-            if (static_cast<std::int64_t>(*top_hits) * 8 >= matches)
+            if (*top_hits * 8 >= matches)
                 top_hits.reset();  // all of them
             else
                 top_hits = *top_hits * 8;
@@ -266,6 +258,10 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
         }
         return rows;
     } catch (const SQLite::Exception& e) {
+        // Every statement here that can fail on the expression (probe, select, count, snippet)
+        // ends up here: one mapping for all of them.
+        if (!q.search.empty() && is_search_error(e))
+            throw QueryError("bad search '" + q.search + "': " + detail::problem(e));
         throw StoreError("archive read failed: " + detail::problem(e));
     }
 }
