@@ -105,17 +105,16 @@ class Importer {
 
     ImportResult result;
 
-    // Recursive, but never deeper than max_folder_depth outlines: a deeper file is refused (a
-    // file of 25 000 nested outlines would otherwise overflow the stack, and build a folder path
-    // per level, in quadratic time).
+    // Recursive, but never deeper than max_folder_depth folders and a feed: a deeper file is
+    // refused (25 000 nested outlines would otherwise overflow the stack, and build a folder path
+    // per level, in quadratic time). `depth`: the outlines around `parent`'s children.
     void walk(pugi::xml_node parent, const std::string& folder, std::size_t depth = 0) {
         for (const auto child : parent.children()) {
             if (child.type() != pugi::node_element || !iequals(child.name(), "outline")) continue;
-            if (depth >= max_folder_depth) {
-                throw OpmlError("outlines nested more than " + std::to_string(max_folder_depth) +
-                                " levels deep at " + position(xml_, child.offset_debug()) +
-                                " (feedd keeps at most " + std::to_string(max_folder_depth) +
-                                " folder levels)");
+            if (depth > max_folder_depth) {
+                throw OpmlError("outlines nested in more than " + std::to_string(max_folder_depth) +
+                                " folder levels at " + position(xml_, child.offset_debug()) +
+                                " (feedd keeps at most " + std::to_string(max_folder_depth) + ")");
             }
             visit(child, folder, depth + 1);
         }

@@ -152,7 +152,7 @@ TEST_CASE("import-opml of 25 000 nested outlines: one line, exit 1, feeds.toml a
     const auto result =
         feedd_run(dir.path(), {"--config", path.string(), "import-opml", (dir / "deep.opml").string()});
     CHECK(result.status == 1);
-    CHECK(result.output.find("outlines nested more than 64 levels deep") != std::string::npos);
+    CHECK(result.output.find("outlines nested in more than 64 folder levels") != std::string::npos);
     CHECK(std::count(result.output.begin(), result.output.end(), '\n') == 1);
     CHECK(slurp(path) == existing);
 }
