@@ -80,10 +80,11 @@ std::string time_text(const std::optional<TimePoint>& time) {
 }
 
 // What polls learned of the feeds (titles, state). Before the first poll there is no archive, and
-// the commands that show the feed list (feeds list, export-opml) show feeds.toml alone.
-std::vector<store::FeedSummary> archived_feeds(const fs::path& database) {
+// the commands that show the feed list (feeds list, export-opml) show feeds.toml alone; unless
+// `must_exist` (an archive named by --db, where a missing file is more likely a typo).
+std::vector<store::FeedSummary> archived_feeds(const fs::path& database, bool must_exist = false) {
     std::error_code error;
-    if (!fs::exists(database, error)) return {};
+    if (!must_exist && !fs::exists(database, error)) return {};
     return store::Archive::open(database, store::OpenMode::read_only).feed_summaries();
 }
 
@@ -439,8 +440,9 @@ void add_feeds_commands(CLI::App& app, Context& context) {
     list->add_option("--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
     on_chosen(list, context, [&context, format] {
         const config::Config config = load_config(context);
-        const auto rows =
-            feed_rows(config, archived_feeds(context.db ? *context.db : config.settings.database));
+        const auto rows = feed_rows(
+            config,
+            archived_feeds(context.db ? *context.db : config.settings.database, context.db.has_value()));
         std::cout << (*format == "json" ? feeds_json(rows) : feeds_table(rows));
         return 0;
     });

@@ -147,8 +147,8 @@ TEST_CASE("an FTS syntax error is a QueryError, in one line") {
 TEST_CASE("every FTS5 expression error is a QueryError, whatever SQLite's words") {
     auto archive = seeded();
     const std::string deep = std::string(300, '(') + "x" + std::string(300, ')');
-    for (const std::string bad :
-         {"*", "*western", "^", "-", "+", ")", "a OR", ":", "x:y", "NEAR(", "{a}", "@", deep}) {
+    for (const std::string& bad : std::vector<std::string>{"*", "*western", "^", "-", "+", ")", "a OR", ":",
+                                                           "x:y", "NEAR(", "{a}", "@", deep}) {
         CAPTURE(bad);
         auto error = query_error(archive, search(bad));
         CHECK(error.rfind("bad search '", 0) == 0);
