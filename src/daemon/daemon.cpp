@@ -61,7 +61,7 @@ std::string status_line(const Pipeline& pipeline) {
     const auto& totals = pipeline.totals();
     std::string line = std::to_string(pipeline.feed_count()) + " feeds, " +
                        std::to_string(pipeline.failing_feeds()) + " failing, " +
-                       std::to_string(totals.new_articles) + " new articles in " +
+                       std::to_string(totals.new_entries) + " new articles in " +
                        std::to_string(totals.polls) + " polls since start";
     if (auto next = pipeline.next_due()) {
         const auto wait = std::chrono::duration_cast<std::chrono::seconds>(*next - WallClock::now());
@@ -77,7 +77,7 @@ std::string status_line(const Pipeline& pipeline) {
 std::string format_report(const PollReport& report) {
     std::string line = report.feed + ": " + report.status;
     if (report.http_status) line += ", HTTP " + std::to_string(report.http_status);
-    line += ", " + std::to_string(report.new_articles) + " new, " + std::to_string(report.updated_entries) +
+    line += ", " + std::to_string(report.new_entries) + " new, " + std::to_string(report.updated_entries) +
             " updated, " + std::to_string(report.bytes) + " bytes, " +
             std::to_string(report.elapsed.count()) + " ms";
     if (!report.error.empty()) line += ": " + report.error;
@@ -126,16 +126,16 @@ std::vector<PollReport> poll_once(const RunOptions& options) {
 
     std::vector<PollReport> reports;
     std::size_t done = 0;
-    int new_articles = 0, updated = 0, errors = 0;
+    int new_entries = 0, updated = 0, errors = 0;
     pipeline.on_report = [&](const PollReport& report) {
         reports.push_back(report);
         ++done;
-        new_articles += report.new_articles;
+        new_entries += report.new_entries;
         updated += report.updated_entries;
         if (report.status == "failed") ++errors;
         if (options.progress) {
             std::fprintf(stderr, "\r\033[K%zu/%zu feeds, %d new, %d updated, %d errors", done, chosen,
-                         new_articles, updated, errors);
+                         new_entries, updated, errors);
             if (done == chosen) std::fputc('\n', stderr);
         }
         if (options.on_report) options.on_report(report);
@@ -266,7 +266,7 @@ int run(const RunOptions& options) {
     io.run();
     writer.finish();
     log_info("stopped: " + std::to_string(pipeline.totals().polls) + " polls, " +
-             std::to_string(pipeline.totals().new_articles) + " new articles");
+             std::to_string(pipeline.totals().new_entries) + " new articles");
     return 0;
 }
 

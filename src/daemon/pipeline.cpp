@@ -342,7 +342,7 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
                 std::optional<FeedState> written;
                 std::string write_error;
                 if (commit.ok()) {
-                    report.new_articles = commit.counts.new_entries;
+                    report.new_entries = commit.counts.new_entries;
                     report.updated_entries = commit.counts.updated_entries;
                     written = std::move(state);
                     if (!notice.empty()) log_warning(name + ": " + notice);
@@ -392,7 +392,7 @@ void Pipeline::on_written(const std::string& name, const std::string& /*host_key
     if (state) states_[name] = std::move(*state);
     totals_.polls += 1;
     if (report.status == "failed") totals_.failures += 1;
-    totals_.new_articles += report.new_articles;
+    totals_.new_entries += report.new_entries;
     totals_.updated_entries += report.updated_entries;
     const auto level = report.status == "failed" ? LogLevel::warning : LogLevel::info;
     Log::write(level, format_report(report));

@@ -33,7 +33,7 @@ class Pipeline {
     struct Totals {
         int polls = 0;
         int failures = 0;
-        int new_articles = 0;
+        int new_entries = 0;
         int updated_entries = 0;
     };
 

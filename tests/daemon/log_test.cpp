@@ -22,7 +22,7 @@ TEST_CASE("a poll report reads as one line with its figures") {
     report.feed = "cgtn-china";
     report.status = "updated";
     report.http_status = 200;
-    report.new_articles = 3;
+    report.new_entries = 3;
     report.bytes = 4920;
     report.elapsed = std::chrono::milliseconds(12);
     CHECK(feedd::daemon::format_report(report) ==

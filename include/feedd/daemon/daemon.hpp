@@ -18,7 +18,7 @@ struct PollReport {
     std::string feed;
     std::string status;  // "updated", "not-modified", "failed", "gone", "skipped"
     long http_status = 0;
-    int new_articles = 0;
+    int new_entries = 0;  // also counts entries that joined an article of another feed
     int updated_entries = 0;
     std::int64_t bytes = 0;
     Duration elapsed{0};
