@@ -111,8 +111,7 @@ void reset_learned_state(const fs::path& database, const FeedSource& feed) {
     state.retry_after.reset();
     state.next_poll.reset();
     state.configured_url = feed.url;
-    archive.commit_poll(feed, nullptr, state,
-                        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+    archive.set_feed_state(state);
 }
 
 }  // namespace
