@@ -37,7 +37,7 @@ ArticleQuery search(std::string text) {
 
 std::string query_error(Archive& archive, const ArticleQuery& query) {
     try {
-        archive.query(query);
+        static_cast<void>(archive.query(query));
     } catch (const QueryError& e) {
         return e.what();
     }
