@@ -150,7 +150,7 @@ TEST_CASE("feedd show prints the article with its feeds and revisions") {
     auto missing = feedd_cli(dir, {"--db", db, "show", "99"});
     CHECK(missing.exit_code == 1);
     CHECK(missing.err == "feedd: no article 99 in the archive\n");
-    CHECK(feedd_cli(dir, {"--db", db, "show", "abc"}).status == 2);
+    CHECK(feedd_cli(dir, {"--db", db, "show", "abc"}).exit_code == 2);
 }
 
 TEST_CASE("feed text reaches terminals, CSV and JSON safely") {
@@ -190,7 +190,7 @@ TEST_CASE("feedd db backup, check, vacuum and prune") {
     ArticleQuery all;
     all.limit = 0;
     CHECK(copied.query(all).size() == 5);
-    CHECK(feedd_cli(dir, {"--db", db, "db", "backup", db}).status == 1);  // not onto itself
+    CHECK(feedd_cli(dir, {"--db", db, "db", "backup", db}).exit_code == 1);  // not onto itself
 
     auto check = feedd_cli(dir, {"--db", db, "db", "check"});
     CHECK(check.exit_code == 0);
@@ -199,18 +199,18 @@ TEST_CASE("feedd db backup, check, vacuum and prune") {
     {
         // While a daemon holds the archive: reading commands work, vacuum and prune refuse.
         auto writer = Archive::open(db, OpenMode::read_write);
-        CHECK(feedd_cli(dir, {"--db", db, "db", "check"}).status == 0);
-        CHECK(feedd_cli(dir, {"--db", db, "query"}).status == 0);
+        CHECK(feedd_cli(dir, {"--db", db, "db", "check"}).exit_code == 0);
+        CHECK(feedd_cli(dir, {"--db", db, "query"}).exit_code == 0);
         auto vacuum = feedd_cli(dir, {"--db", db, "db", "vacuum"});
         CHECK(vacuum.exit_code == 1);
         CHECK(vacuum.err.find("another feedd holds the archive") != std::string::npos);
     }
-    CHECK(feedd_cli(dir, {"--db", db, "db", "vacuum"}).status == 0);
+    CHECK(feedd_cli(dir, {"--db", db, "db", "vacuum"}).exit_code == 0);
 
     auto prune = feedd_cli(dir, {"--db", db, "db", "prune", "--keep-days", "30"});
     CHECK(prune.exit_code == 0);
     CHECK(prune.out == "pruned 5 article(s), 6 entries\n");  // the fixtures are from 2024
-    CHECK(feedd_cli(dir, {"--db", db, "db", "check"}).status == 0);
+    CHECK(feedd_cli(dir, {"--db", db, "db", "check"}).exit_code == 0);
 }
 
 TEST_CASE("feedd db check reports a damaged search index") {
