@@ -14,11 +14,7 @@ namespace config = feedd::config;
 namespace opml = feedd::opml;
 namespace fs = std::filesystem;
 using feedd::FeedSource;
-using feedd::test::feedd_run;
-using feedd::test::read_fixture;
-using feedd::test::slurp;
-using feedd::test::TempDir;
-using feedd::test::write_file_mode;
+using namespace feedd::test;
 
 namespace {
 
