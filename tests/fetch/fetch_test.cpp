@@ -8,6 +8,7 @@
 
 #include "feedd/fetch/fetch.hpp"
 #include "fetch/harness.hpp"
+#include "fetch/options.hpp"
 #include "support/http_server.hpp"
 
 using namespace std::chrono_literals;
