@@ -4,7 +4,6 @@
 #include <memory>
 
 #include "cli/common.hpp"
-#include "daemon/log.hpp"
 #include "feedd/daemon/daemon.hpp"
 #include "feedd/store/store.hpp"
 
@@ -23,7 +22,7 @@ daemon::RunOptions run_options(const Context& context) {
 void apply_global_log_level(const Context& context) {
     if (context.log_level.empty()) return;
     try {
-        daemon::Log::set_level(daemon::parse_log_level(context.log_level));
+        daemon::set_log_level(context.log_level);
     } catch (const std::invalid_argument& e) {
         throw UsageError(e.what());
     }
@@ -120,7 +119,7 @@ void add_daemon_commands(CLI::App& app, Context& context) {
         options.only_feeds = flags->feeds;
         options.progress = isatty(STDERR_FILENO) && !isatty(STDOUT_FILENO) ? false : isatty(STDERR_FILENO);
         // The summary goes to stdout; per-poll log lines would repeat it.
-        if (context.log_level.empty()) daemon::Log::set_level(daemon::LogLevel::warning);
+        if (context.log_level.empty()) daemon::set_log_level("warning");
         const auto reports = daemon::poll_once(options);
         int failed = 0;
         for (const auto& report : reports) {

@@ -12,7 +12,6 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.hpp"
-#include "daemon/log.hpp"
 #include "feedd/daemon/daemon.hpp"
 #include "feedd/store/store.hpp"
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "config/private.hpp"
 #include "feedd/config/config.hpp"
 
 namespace feedd::config {

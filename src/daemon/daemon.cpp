@@ -100,7 +100,7 @@ std::vector<PollReport> poll_once(const RunOptions& options) {
     Writer writer(std::move(*opened.archive));
     opened.archive.reset();
     boost::asio::io_context io;
-    fetch::Fetcher fetcher(io, options.fetcher);
+    fetch::Fetcher fetcher(io);
     const auto grace = opened.config.settings.shutdown_grace;
     const auto now = WallClock::now();
     std::vector<std::string> chosen_feeds;
@@ -166,7 +166,7 @@ int run(const RunOptions& options) {
     Writer writer(std::move(*opened.archive));
     opened.archive.reset();
     boost::asio::io_context io;
-    fetch::Fetcher fetcher(io, options.fetcher);
+    fetch::Fetcher fetcher(io);
     Pipeline pipeline(io, fetcher, writer, std::move(opened.config), std::move(opened.states), /*once=*/false,
                       hooks.get());
     pipeline.schedule_from_state(WallClock::now());

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "feedd/daemon/daemon.hpp"
 #include "feedd/model/model.hpp"
 
 namespace feedd::daemon {
@@ -39,6 +40,10 @@ LogLevel parse_log_level(std::string_view name) {
     if (name == "debug") return LogLevel::debug;
     throw std::invalid_argument("unknown log level '" + std::string(name) +
                                 "' (error, warning, info, debug)");
+}
+
+void set_log_level(std::string_view name) {
+    Log::set_level(parse_log_level(name));
 }
 
 void Log::set_level(LogLevel level) noexcept {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,6 +22,7 @@
 #include <utility>
 
 #include "fetch/address.hpp"
+#include "fetch/options.hpp"
 
 namespace feedd::fetch {
 namespace {
@@ -752,8 +754,9 @@ class Fetcher::Impl {
     MultiPtr multi_;
 };
 
-Fetcher::Fetcher(boost::asio::io_context& io, FetcherOptions options)
-    : impl_(std::make_unique<Impl>(io, std::move(options))) {}
+Fetcher::Fetcher(boost::asio::io_context& io) : Fetcher(io, FetcherOptions{}) {}
+Fetcher::Fetcher(boost::asio::io_context& io, const FetcherOptions& options)
+    : impl_(std::make_unique<Impl>(io, options)) {}
 Fetcher::~Fetcher() = default;
 void Fetcher::fetch(FetchRequest request, Completion done) {
     impl_->fetch(std::move(request), std::move(done));

@@ -287,8 +287,7 @@ void write_folder(pugi::xml_node parent, const Folder& folder) {
     }
 }
 
-}  // namespace
-
+// "Sat, 28 Nov 2026 19:06:44 GMT" (RFC 822, as OPML's dateCreated wants it).
 std::string format_rfc822(TimePoint time) {
     static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
     static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -304,6 +303,8 @@ std::string format_rfc822(TimePoint time) {
                   static_cast<long>(hms.minutes().count()), static_cast<long>(hms.seconds().count()));
     return buffer;
 }
+
+}  // namespace
 
 std::string export_opml(const std::vector<ExportFeed>& feeds, const ExportOptions& options) {
     Folder root;

@@ -8,7 +8,9 @@
 
 #include "feedd/fetch/fetch.hpp"
 #include "fetch/harness.hpp"
+#include "fetch/options.hpp"
 #include "support/faults.hpp"
+#include "support/http_server.hpp"
 
 using namespace std::chrono_literals;
 using feedd::FetchErrorKind;

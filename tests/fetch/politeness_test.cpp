@@ -10,6 +10,7 @@
 
 #include "feedd/fetch/fetch.hpp"
 #include "feedd/schedule/schedule.hpp"
+#include "fetch/options.hpp"
 #include "support/http_server.hpp"
 
 using namespace std::chrono_literals;

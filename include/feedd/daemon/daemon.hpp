@@ -5,10 +5,10 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "feedd/config/config.hpp"
-#include "feedd/fetch/fetch.hpp"
 #include "feedd/model/model.hpp"
 
 namespace feedd::daemon {
@@ -32,7 +32,6 @@ struct RunOptions {
     bool force = false;                             // poll --force: everything, due or not
     bool once = false;                              // poll --once
     bool progress = false;                          // live progress on a terminal
-    fetch::FetcherOptions fetcher;                  // tests map host names here
     std::function<void(const PollReport&)> on_report;
 };
 
@@ -44,6 +43,15 @@ std::vector<PollReport> poll_once(const RunOptions& options);
 int run(const RunOptions& options);
 
 std::string format_report(const PollReport& report);
+
+// How much the daemon logs on stderr, by name: "error", "warning" (or "warn"), "info", "debug".
+// Throws std::invalid_argument for another name. (run and poll_once set it again from
+// feeds.toml's log_level when they start.)
+void set_log_level(std::string_view name);
+
+// Text as the log writes it: control characters as \n, \t, \xNN; valid UTF-8 is kept. For text from
+// feeds printed on a terminal, so that it cannot forge lines or send terminal escapes.
+std::string escape_for_log(std::string_view text);
 
 }  // namespace feedd::daemon
 
@@ -61,7 +69,6 @@ struct Discovery {
 // Fetches `url`; when it is an HTML page, reads the feed links it advertises and, failing that,
 // tries the usual paths (/feed, /rss.xml, /atom.xml, /index.xml, ...). Uses the fetch settings of
 // `settings` (timeouts, private-network guard, proxy).
-Discovery discover(const std::string& url, const config::Settings& settings,
-                   const fetch::FetcherOptions& fetcher_options = {});
+Discovery discover(const std::string& url, const config::Settings& settings);
 
 }  // namespace feedd::daemon
