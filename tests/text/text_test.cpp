@@ -59,7 +59,7 @@ TEST_CASE("ASCII case and white space") {
     CHECK(trim("\"utf-8\" ", " \"") == "utf-8");
     CHECK(trim(" \t ").empty());
     CHECK(trim_controls("\x01 url\x7f\x1f") == "url\x7f");
-    CHECK(collapse_space("  a \t\n b\xC2\xA0c  ") == "a b c");
+    CHECK(collapse_space("  a \t\n b\xC2\xA0" "c  ") == "a b c");
     CHECK(collapse_space(std::string(" x  y ")) == "x y");
 }
 
