@@ -6,6 +6,7 @@
 #include "cli/common.hpp"
 #include "feedd/daemon/daemon.hpp"
 #include "feedd/store/store.hpp"
+#include "feedd/text/text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -86,7 +87,7 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
               << "feeds: " << feeds << ", last successful poll "
               << date_or_null(last_success).value_or("never") << '\n';
     for (const auto& line : failing)
-        std::cout << "failing longer than threshold: " << daemon::escape_for_log(line) << '\n';
+        std::cout << "failing longer than threshold: " << text::escape_for_log(line) << '\n';
     return exit_code;
 }
 
@@ -123,7 +124,7 @@ void add_daemon_commands(CLI::App& app, Context& context) {
         const auto reports = daemon::poll_once(options);
         int failed = 0;
         for (const auto& report : reports) {
-            std::cout << daemon::escape_for_log(daemon::format_report(report)) << '\n';
+            std::cout << text::escape_for_log(daemon::format_report(report)) << '\n';
             if (report.status == "failed") ++failed;
         }
         if (reports.empty()) std::cout << "nothing due (use --force to poll every feed)\n";

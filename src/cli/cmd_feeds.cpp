@@ -14,6 +14,7 @@
 #include "cli/common.hpp"
 #include "feedd/daemon/daemon.hpp"
 #include "feedd/store/store.hpp"
+#include "feedd/text/text.hpp"
 
 namespace feedd::cli {
 
@@ -48,17 +49,6 @@ bool slug_keeps_title(const std::string& title) {
         }
     }
     return true;
-}
-
-std::string unique_name(const std::string& base, const std::vector<std::string>& taken) {
-    const auto is_taken = [&](const std::string& name) {
-        return std::find(taken.begin(), taken.end(), name) != taken.end();
-    };
-    if (!is_taken(base)) return base;
-    for (int n = 2;; ++n) {
-        std::string candidate = base + "-" + std::to_string(n);
-        if (!is_taken(candidate)) return candidate;
-    }
 }
 
 std::string read_input(const std::string& file) {
@@ -158,10 +148,10 @@ ImportPlan plan_import(const std::vector<FeedSource>& configured, const opml::Im
         }
         std::string name;
         if (usable_name(feed.name))
-            name = unique_name(feed.name, taken);
+            name = config::unique_name(feed.name, taken);
         else if (std::string from_title = slug_keeps_title(feed.title) ? config::slug(feed.title) : "";
                  !from_title.empty())
-            name = unique_name(from_title, taken);
+            name = config::unique_name(from_title, taken);
         else
             name = config::derive_feed_name(feed.url, taken);
 
@@ -472,7 +462,7 @@ void add_feeds_commands(CLI::App& app, Context& context) {
                               << " feeds; add the one you want:\n";
                     for (const auto& link : discovery.candidates) {
                         std::cout << "  feedd feeds add " << link.url;
-                        if (!link.title.empty()) std::cout << "    # " << daemon::escape_for_log(link.title);
+                        if (!link.title.empty()) std::cout << "    # " << text::escape_for_log(link.title);
                         std::cout << '\n';
                     }
                     return 1;

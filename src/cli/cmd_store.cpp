@@ -11,6 +11,7 @@
 
 #include "cli/common.hpp"
 #include "feedd/store/store.hpp"
+#include "feedd/text/text.hpp"
 
 namespace feedd::cli {
 namespace {
@@ -20,34 +21,7 @@ using nlohmann::json;
 // ---------------------------------------------------------------------------------------------
 // Making feed text safe
 
-// Drops C0 and C1 control characters (ESC starts terminal escapes, U+009B is a one-byte CSI) and
-// bidirectional overrides that could disguise a line; tabs and newlines become spaces unless kept.
-std::string printable(std::string_view text, bool keep_newlines = false) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        auto c = static_cast<unsigned char>(text[i]);
-        if (c == '\n' && keep_newlines) {
-            out += '\n';
-        } else if (c < 0x20 || c == 0x7F) {
-            if (c == '\t' || c == '\n' || c == '\r') out += ' ';
-        } else if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-                   static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
-            ++i;  // C1 control
-        } else if (c == 0xE2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
-                   (static_cast<unsigned char>(text[i + 2]) >= 0xAA &&
-                    static_cast<unsigned char>(text[i + 2]) <= 0xAE)) {
-            i += 2;  // U+202A..U+202E embeddings and overrides
-        } else if (c == 0xE2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x81 &&
-                   (static_cast<unsigned char>(text[i + 2]) >= 0xA6 &&
-                    static_cast<unsigned char>(text[i + 2]) <= 0xA9)) {
-            i += 2;  // U+2066..U+2069 isolates
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    return out;
-}
+using text::printable;
 
 // One CSV cell (RFC 4180). A cell that a spreadsheet would run as a formula gets a leading quote.
 std::string csv_cell(std::string_view raw) {

@@ -9,6 +9,7 @@
 
 #include "feedd/daemon/daemon.hpp"
 #include "feedd/model/model.hpp"
+#include "feedd/text/text.hpp"
 
 namespace feedd::daemon {
 namespace {
@@ -66,7 +67,7 @@ void Log::write(LogLevel level, std::string_view message) noexcept {
             line += level_name(level);
             line += ": ";
         }
-        line += escape_for_log(message);
+        line += text::escape_for_log(message);
         line += '\n';
         std::lock_guard lock(write_mutex);
         std::fwrite(line.data(), 1, line.size(), stderr);
@@ -74,28 +75,6 @@ void Log::write(LogLevel level, std::string_view message) noexcept {
     } catch (...) {
         // Logging must never take the daemon down; a lost line is the lesser harm.
     }
-}
-
-std::string escape_for_log(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '\n') {
-            out += "\\n";
-        } else if (c == '\r') {
-            out += "\\r";
-        } else if (c == '\t') {
-            out += "\\t";
-        } else if (byte < 0x20 || byte == 0x7f) {
-            char buffer[8];
-            std::snprintf(buffer, sizeof buffer, "\\x%02x", byte);
-            out += buffer;
-        } else {
-            out += c;
-        }
-    }
-    return out;
 }
 
 }  // namespace feedd::daemon

@@ -8,6 +8,7 @@
 #include "daemon/refresh.hpp"
 #include "feedd/parse/parse.hpp"
 #include "feedd/schedule/schedule.hpp"
+#include "feedd/url/url.hpp"
 
 namespace feedd::daemon {
 namespace {
@@ -215,7 +216,7 @@ void Pipeline::dispatch() {
         const auto* feed = source(name);
         if (!feed || busy_.count(name)) continue;
         const auto state = reconcile_with_config(*feed, state_of(name));
-        auto& ready = ready_[fetch::registered_domain(fetch::url_host(effective_url(*feed, state)))];
+        auto& ready = ready_[fetch::registered_domain(url::host(effective_url(*feed, state)))];
         if (std::find(ready.begin(), ready.end(), name) == ready.end()) ready.push_back(name);
     }
     auto wake = due_.empty() ? WallTime::max() : due_.begin()->first;

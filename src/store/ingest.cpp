@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "feedd/url/url.hpp"
 #include "store/impl.hpp"
 #include "store/text.hpp"
 
@@ -104,7 +105,7 @@ std::string seen_hash(const Entry& entry) {
 Candidate make_candidate(const Entry& entry) {
     Candidate candidate;
     candidate.entry = &entry;
-    candidate.canonical = canonical_link(entry.link);
+    candidate.canonical = url::canonical_link(entry.link);
     candidate.seen_hash = seen_hash(entry);
     return candidate;
 }

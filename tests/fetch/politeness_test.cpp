@@ -11,6 +11,7 @@
 #include "feedd/fetch/fetch.hpp"
 #include "feedd/schedule/schedule.hpp"
 #include "fetch/options.hpp"
+#include "feedd/url/url.hpp"
 #include "support/http_server.hpp"
 
 using namespace std::chrono_literals;
@@ -54,7 +55,7 @@ class Dispatcher {
     void pump() {
         std::optional<Instant> wake;
         for (auto it = queue_.begin(); it != queue_.end();) {
-            const std::string key = feedd::fetch::registered_domain(feedd::fetch::url_host(*it));
+            const std::string key = feedd::fetch::registered_domain(feedd::url::host(*it));
             const Instant at = now();
             const auto earliest = gate_.earliest_start(key, at);
             if (earliest && *earliest <= at) {

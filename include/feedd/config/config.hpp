@@ -78,6 +78,8 @@ std::string check_feed_url(std::string_view url);
 std::string normalize_url(std::string_view url);
 // A feed name from its URL (host + path slug), made unique against `taken` with "-2", "-3", ...
 std::string derive_feed_name(std::string_view url, const std::vector<std::string>& taken);
+// `base`, or the first of "base-2", "base-3", ... that is not in `taken`.
+std::string unique_name(const std::string& base, const std::vector<std::string>& taken);
 // A name from a title ("Ars Technica" -> "ars-technica"); empty when the title has no ASCII
 // letters or digits.
 std::string slug(std::string_view text);

@@ -67,8 +67,6 @@ class Fetcher {
 // Used to share per-host limits.
 std::string registered_domain(std::string_view host);
 
-// The host of a URL, lowercased ("" when the URL does not parse).
-std::string url_host(std::string_view url);
 
 // The User-Agent feedd sends by default: "feedd/VERSION (+PROJECT_URL)".
 std::string default_user_agent();

@@ -103,7 +103,7 @@ bool track_redirects(FeedState& state, const std::vector<RedirectHop>& redirects
                      const RedirectRule& rule = {});
 
 // ---------------------------------------------------------------------------------------------
-// Politeness per host, keyed by registered domain (fetch::registered_domain(url_host(url)), so
+// Politeness per host, keyed by registered domain (fetch::registered_domain(url::host(url)), so
 // *.tumblr.com share a key and *.github.io sites do not).
 
 struct HostLimits {

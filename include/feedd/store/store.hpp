@@ -203,8 +203,4 @@ class Archive {
     std::unique_ptr<Impl> impl_;
 };
 
-// Canonical form of a link for cross-feed identity (ARCHITECTURE.md): lowercase scheme and host,
-// http/https and a leading www. alike, default port, fragment and tracking parameters dropped.
-[[nodiscard]] std::string canonical_link(std::string_view url);
-
 }  // namespace feedd::store
