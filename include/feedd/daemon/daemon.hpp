@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "feedd/config/config.hpp"
@@ -13,10 +14,15 @@
 
 namespace feedd::daemon {
 
+// How one poll of one feed ended.
+enum class PollStatus { updated, not_modified, failed, gone };
+// Its word in summary lines and the log: "updated", "not-modified", "failed", "gone".
+[[nodiscard]] std::string_view to_string(PollStatus status);
+
 // What one poll of one feed did, for the summary line and the log.
 struct PollReport {
     std::string feed;
-    std::string status;  // "updated", "not-modified", "failed", "gone", "skipped"
+    PollStatus status = PollStatus::failed;  // a poll that never got a verdict did not succeed
     long http_status = 0;
     int new_articles = 0;
     int updated_entries = 0;
@@ -38,12 +44,12 @@ struct RunOptions {
 
 // `feedd poll --once`: polls what is due (or everything with `force`) and returns one report
 // per feed polled. Throws on start-up failures (config, archive, lock).
-std::vector<PollReport> poll_once(const RunOptions& options);
+[[nodiscard]] std::vector<PollReport> poll_once(const RunOptions& options);
 
 // `feedd run`: polls until SIGINT/SIGTERM; SIGHUP reloads feeds.toml. Returns the exit status.
-int run(const RunOptions& options);
+[[nodiscard]] int run(const RunOptions& options);
 
-std::string format_report(const PollReport& report);
+[[nodiscard]] std::string format_report(const PollReport& report);
 
 }  // namespace feedd::daemon
 
@@ -61,7 +67,7 @@ struct Discovery {
 // Fetches `url`; when it is an HTML page, reads the feed links it advertises and, failing that,
 // tries the usual paths (/feed, /rss.xml, /atom.xml, /index.xml, ...). Uses the fetch settings of
 // `settings` (timeouts, private-network guard, proxy).
-Discovery discover(const std::string& url, const config::Settings& settings,
-                   const fetch::FetcherOptions& fetcher_options = {});
+[[nodiscard]] Discovery discover(const std::string& url, const config::Settings& settings,
+                                 const fetch::FetcherOptions& fetcher_options = {});
 
 }  // namespace feedd::daemon
