@@ -1,91 +1,56 @@
-// schedule::HostGate driving the real fetcher against the local server: the server's own
-// counters show whether the per-host limit and gap hold. (The daemon paces fetches the same way.)
+// The daemon's own dispatch (Pipeline, through `poll --once`) against the local server: the
+// server's counters show whether the per-host limit, the gap between starts and the host-wide
+// pause after 429s hold.
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <deque>
-#include <map>
+#include <string>
+#include <vector>
 
-#include "feedd/fetch/fetch.hpp"
-#include "feedd/schedule/schedule.hpp"
+#include "feedd/daemon/daemon.hpp"
 #include "support/http_server.hpp"
+#include "support/process.hpp"
 
 using namespace std::chrono_literals;
-using feedd::FetchRequest;
-using feedd::FetchResult;
-using feedd::fetch::Fetcher;
-using feedd::fetch::FetcherOptions;
-using feedd::schedule::HostGate;
-using feedd::schedule::HostLimits;
-using feedd::schedule::Instant;
+using feedd::daemon::PollReport;
+using feedd::daemon::PollStatus;
 using feedd::test::HttpServer;
 using feedd::test::Request;
 using feedd::test::Response;
+using feedd::test::TempDir;
+using feedd::test::write_file;
 
 namespace {
 
-Instant now() {
-    return std::chrono::floor<feedd::Duration>(std::chrono::system_clock::now());
-}
+const char* kFeed = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title></channel></rss>";
 
-// Starts queued requests as the gate allows, waking on completions and on a timer for gaps.
-class Dispatcher {
-  public:
-    Dispatcher(boost::asio::io_context& io, Fetcher& fetcher, HostLimits limits)
-        : io_(io), fetcher_(fetcher), gate_(limits), timer_(io) {}
-
-    void add(std::string url) { queue_.push_back(std::move(url)); }
-
-    void run() {
-        pump();
-        const auto deadline = std::chrono::steady_clock::now() + 20s;
-        while ((!queue_.empty() || fetcher_.in_flight() > 0) && std::chrono::steady_clock::now() < deadline)
-            io_.run_one_for(100ms);
-        REQUIRE(queue_.empty());
-        REQUIRE(fetcher_.in_flight() == 0);
-    }
-
-    std::vector<FetchResult> results;
-
-  private:
-    void pump() {
-        std::optional<Instant> wake;
-        for (auto it = queue_.begin(); it != queue_.end();) {
-            const std::string key = feedd::fetch::registered_domain(feedd::fetch::url_host(*it));
-            const Instant at = now();
-            const auto earliest = gate_.earliest_start(key, at);
-            if (earliest && *earliest <= at) {
-                gate_.on_start(key, at);
-                FetchRequest request;
-                request.url = *it;
-                request.allow_private_networks = true;
-                fetcher_.fetch(request, [this, key](FetchResult result) {
-                    gate_.on_finish(key, now(), result.status);
-                    results.push_back(std::move(result));
-                    pump();
-                });
-                it = queue_.erase(it);
-                continue;
-            }
-            if (earliest) wake = wake ? std::min(*wake, *earliest) : *earliest;
-            ++it;
-        }
-        if (wake) {
-            timer_.expires_after(*wake - now() + 1ms);
-            timer_.async_wait([this](boost::system::error_code ec) {
-                if (!ec) pump();
-            });
-        }
-    }
-
-    boost::asio::io_context& io_;
-    Fetcher& fetcher_;
-    HostGate gate_;
-    boost::asio::steady_timer timer_;
-    std::deque<std::string> queue_;
+struct Limits {
+    int per_host = 1;
+    const char* per_host_gap = "0s";
 };
+
+// Polls each of `urls` once as its own feed (named f00, f01, ... in the order given) through
+// the daemon's pipeline, hosts mapped to the server; returns the reports.
+std::vector<PollReport> poll(const HttpServer& server, const std::vector<std::string>& hosts,
+                             const std::vector<std::string>& urls, Limits limits) {
+    TempDir dir;
+    std::string config =
+        "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\n"
+        "per_host = " +
+        std::to_string(limits.per_host) + "\nper_host_gap = \"" + limits.per_host_gap + "\"\n";
+    for (std::size_t i = 0; i < urls.size(); ++i) {
+        const std::string name = (i < 10 ? "f0" : "f") + std::to_string(i);
+        config += "\n[[feed]]\nname = \"" + name + "\"\nurl = \"" + urls[i] + "\"\n";
+    }
+    write_file(dir / "feeds.toml", config);
+    feedd::daemon::RunOptions options;
+    options.config_path = dir / "feeds.toml";
+    options.once = true;
+    for (const auto& host : hosts) options.fetcher.resolve.push_back(server.resolve_entry(host));
+    auto reports = feedd::daemon::poll_once(options);
+    REQUIRE(reports.size() == urls.size());
+    return reports;
+}
 
 // Milliseconds between consecutive arrivals of requests whose host is in `hosts`.
 std::vector<long> arrival_gaps(const std::vector<Request>& log, std::vector<std::string> hosts) {
@@ -101,31 +66,26 @@ std::vector<long> arrival_gaps(const std::vector<Request>& log, std::vector<std:
     return gaps;
 }
 
-FetcherOptions mapped(const HttpServer& server, std::initializer_list<const char*> hosts) {
-    FetcherOptions options;
-    for (const char* host : hosts) options.resolve.push_back(server.resolve_entry(host));
-    return options;
+void serve_slow_feed(HttpServer& server) {
+    server.route("/feed.xml", [](const Request&) {
+        auto response = Response::text(kFeed);
+        response.delay = 80ms;
+        return response;
+    });
 }
 
 }  // namespace
 
 TEST_CASE("per-host limit: one request at a time per registered domain, hosts in parallel") {
     HttpServer server;
-    server.route("/feed.xml", [](const Request&) {
-        auto response = Response::text("<rss/>");
-        response.delay = 80ms;
-        return response;
-    });
-    boost::asio::io_context io;
-    Fetcher fetcher(io, mapped(server, {"a.test", "b.test", "x.blog.test", "y.blog.test"}));
-    Dispatcher dispatcher(io, fetcher, {.concurrency = 32, .per_host = 1, .per_host_gap = 0ms});
+    serve_slow_feed(server);
+    const std::vector<std::string> hosts{"a.test", "b.test", "x.blog.test", "y.blog.test"};
+    std::vector<std::string> urls;
     for (int i = 0; i < 4; ++i)
-        for (const char* host : {"a.test", "b.test", "x.blog.test", "y.blog.test"})
-            dispatcher.add(server.url("/feed.xml?n=" + std::to_string(i), host));
-    dispatcher.run();
+        for (const auto& host : hosts) urls.push_back(server.url("/feed.xml?n=" + std::to_string(i), host));
+    const auto reports = poll(server, hosts, urls, {.per_host = 1});
 
-    CHECK(dispatcher.results.size() == 16);
-    for (const auto& result : dispatcher.results) CHECK(result.ok());
+    for (const auto& report : reports) CHECK(report.status == PollStatus::updated);
     CHECK(server.max_concurrent("a.test") == 1);
     CHECK(server.max_concurrent("b.test") == 1);
     CHECK(server.max_open_connections("a.test") == 1);  // one connection, reused
@@ -139,29 +99,21 @@ TEST_CASE("per-host limit: one request at a time per registered domain, hosts in
 
 TEST_CASE("per_host = 2 allows two at once, never three") {
     HttpServer server;
-    server.route("/feed.xml", [](const Request&) {
-        auto response = Response::text("<rss/>");
-        response.delay = 80ms;
-        return response;
-    });
-    boost::asio::io_context io;
-    Fetcher fetcher(io, mapped(server, {"a.test"}));
-    Dispatcher dispatcher(io, fetcher, {.concurrency = 32, .per_host = 2, .per_host_gap = 0ms});
-    for (int i = 0; i < 8; ++i) dispatcher.add(server.url("/feed.xml?n=" + std::to_string(i), "a.test"));
-    dispatcher.run();
+    serve_slow_feed(server);
+    std::vector<std::string> urls;
+    for (int i = 0; i < 8; ++i) urls.push_back(server.url("/feed.xml?n=" + std::to_string(i), "a.test"));
+    poll(server, {"a.test"}, urls, {.per_host = 2});
     CHECK(server.max_concurrent("a.test") == 2);
 }
 
 TEST_CASE("per_host_gap: request starts to one host are at least the gap apart") {
     HttpServer server;
-    server.route("/feed.xml", [](const Request&) { return Response::text("<rss/>"); });
-    boost::asio::io_context io;
-    Fetcher fetcher(io, mapped(server, {"a.test", "b.test"}));
-    Dispatcher dispatcher(io, fetcher, {.concurrency = 32, .per_host = 1, .per_host_gap = 200ms});
+    server.route("/feed.xml", [](const Request&) { return Response::text(kFeed); });
+    std::vector<std::string> urls;
     for (int i = 0; i < 4; ++i)
         for (const char* host : {"a.test", "b.test"})
-            dispatcher.add(server.url("/feed.xml?n=" + std::to_string(i), host));
-    dispatcher.run();
+            urls.push_back(server.url("/feed.xml?n=" + std::to_string(i), host));
+    poll(server, {"a.test", "b.test"}, urls, {.per_host = 1, .per_host_gap = "200ms"});
     for (const char* host : {"a.test", "b.test"}) {
         CAPTURE(host);
         const auto gaps = arrival_gaps(server.requests(), {host});
@@ -172,4 +124,35 @@ TEST_CASE("per_host_gap: request starts to one host are at least the gap apart")
     // The two hosts were not held to each other's gap.
     const auto both = arrival_gaps(server.requests(), {"a.test", "b.test"});
     CHECK(*std::min_element(both.begin(), both.end()) < 150);
+}
+
+TEST_CASE("429 from two feeds of one host pauses the whole host until their Retry-After") {
+    HttpServer server;
+    server.route("/limited", [](const Request&) {
+        auto response = Response::text("slow down");
+        response.status = 429;
+        response.headers.push_back({"Retry-After", "2"});
+        return response;
+    });
+    server.route("/feed.xml", [](const Request&) { return Response::text(kFeed); });
+    // Feeds are dispatched in name order: f00 and f01 are rate-limited, then f02 must wait.
+    const auto reports = poll(server, {"a.test", "b.test"},
+                              {server.url("/limited?n=0", "a.test"), server.url("/limited?n=1", "a.test"),
+                               server.url("/feed.xml", "a.test"), server.url("/feed.xml", "b.test")},
+                              {.per_host = 1});
+    std::vector<std::chrono::steady_clock::time_point> limited, after;
+    for (const auto& request : server.requests()) {
+        if (request.host != "a.test") continue;
+        (request.path.starts_with("/limited") ? limited : after).push_back(request.received);
+    }
+    REQUIRE(limited.size() == 2);
+    REQUIRE(after.size() == 1);
+    // Retry-After: 2 is whole seconds from the answer; rounding leaves at least one.
+    CHECK(after.front() - *std::max_element(limited.begin(), limited.end()) >= 900ms);
+    // The other host was not paused with it.
+    const auto other =
+        std::find_if(reports.begin(), reports.end(), [](const PollReport& r) { return r.feed == "f03"; });
+    REQUIRE(other != reports.end());
+    CHECK(other->status == PollStatus::updated);
+    CHECK(other->elapsed < 900ms);
 }
