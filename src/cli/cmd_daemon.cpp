@@ -125,7 +125,7 @@ void add_daemon_commands(CLI::App& app, Context& context) {
         int failed = 0;
         for (const auto& report : reports) {
             std::cout << text::escape_for_log(daemon::format_report(report)) << '\n';
-            if (report.status == "failed") ++failed;
+            if (report.status == daemon::PollStatus::failed) ++failed;
         }
         if (reports.empty()) std::cout << "nothing due (use --force to poll every feed)\n";
         return failed == 0 ? 0 : 1;

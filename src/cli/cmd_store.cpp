@@ -239,10 +239,8 @@ store::Archive open_archive(const Context& context, store::OpenMode mode) {
     return store::Archive::open(database_path(context), mode);
 }
 
-}  // namespace
-
-void add_store_commands(CLI::App& app, Context& context) {
-    // ---- query
+// `feedd query`: articles by search, feed, category and date.
+void add_query_command(CLI::App& app, Context& context) {
     struct QueryOptions {
         std::string search, category, since, until, format = "table";
         std::vector<std::string> feeds;
@@ -287,8 +285,10 @@ void add_store_commands(CLI::App& app, Context& context) {
         print_rows(rows, o.format, !o.search.empty());
         return 0;
     });
+}
 
-    // ---- show
+// `feedd show ID`: one article in full.
+void add_show_command(CLI::App& app, Context& context) {
     struct ShowOptions {
         std::int64_t id = 0;
         bool revisions = false;
@@ -311,10 +311,10 @@ void add_store_commands(CLI::App& app, Context& context) {
         print_article(*article, show_options->format, show_options->revisions);
         return 0;
     });
+}
 
-    // ---- db
-    auto* db = app.add_subcommand("db", "Archive maintenance: backup, check, vacuum, prune");
-    db->require_subcommand(1);
+// `feedd db backup FILE`.
+void add_db_backup_command(CLI::App* db, Context& context) {
     auto backup_file = std::make_shared<std::string>();
     auto* backup =
         db->add_subcommand("backup", "Write a consistent copy of the archive (works while the daemon runs)");
@@ -326,7 +326,10 @@ void add_store_commands(CLI::App& app, Context& context) {
                   << " bytes)\n";
         return 0;
     });
+}
 
+// `feedd db check`.
+void add_db_check_command(CLI::App* db, Context& context) {
     auto* check = db->add_subcommand("check", "Check the archive's integrity and its search index");
     on_chosen(check, context, [&context] {
         auto archive = open_archive(context, store::OpenMode::read_only);
@@ -339,7 +342,10 @@ void add_store_commands(CLI::App& app, Context& context) {
         std::cout << "ok: integrity, foreign keys and search index are sound\n";
         return 0;
     });
+}
 
+// `feedd db vacuum`.
+void add_db_vacuum_command(CLI::App* db, Context& context) {
     auto* vacuum =
         db->add_subcommand("vacuum", "Compact the archive and its search index (stop the daemon first)");
     on_chosen(vacuum, context, [&context] {
@@ -352,7 +358,10 @@ void add_store_commands(CLI::App& app, Context& context) {
                   << std::filesystem::file_size(path) << " bytes\n";
         return 0;
     });
+}
 
+// `feedd db prune`.
+void add_db_prune_command(CLI::App* db, Context& context) {
     auto keep_days = std::make_shared<std::optional<int>>();
     auto* prune = db->add_subcommand(
         "prune", "Remove articles older than keep_days (per feed, else global); they never return as new");
@@ -369,6 +378,19 @@ void add_store_commands(CLI::App& app, Context& context) {
                   << (counts.entries == 1 ? "y" : "ies") << "\n";
         return 0;
     });
+}
+
+}  // namespace
+
+void add_store_commands(CLI::App& app, Context& context) {
+    add_query_command(app, context);
+    add_show_command(app, context);
+    auto* db = app.add_subcommand("db", "Archive maintenance: backup, check, vacuum, prune");
+    db->require_subcommand(1);
+    add_db_backup_command(db, context);
+    add_db_check_command(db, context);
+    add_db_vacuum_command(db, context);
+    add_db_prune_command(db, context);
 }
 
 }  // namespace feedd::cli

@@ -55,7 +55,7 @@ class Fetcher {
     // Stops every transfer; their completions report FetchErrorKind::cancelled.
     void cancel_all();
     // Fetches whose completion has not run yet.
-    std::size_t in_flight() const;
+    [[nodiscard]] std::size_t in_flight() const;
 
   private:
     class Impl;
@@ -65,10 +65,10 @@ class Fetcher {
 // The registered domain of a host (Public Suffix List): "a.b.example.co.uk" -> "example.co.uk";
 // "user.github.io" stays itself. IP addresses and unknown names come back lowercased as they are.
 // Used to share per-host limits.
-std::string registered_domain(std::string_view host);
+[[nodiscard]] std::string registered_domain(std::string_view host);
 
 
 // The User-Agent feedd sends by default: "feedd/VERSION (+PROJECT_URL)".
-std::string default_user_agent();
+[[nodiscard]] std::string default_user_agent();
 
 }  // namespace feedd::fetch
