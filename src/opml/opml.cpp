@@ -12,45 +12,17 @@
 
 #include <pugixml.hpp>
 
+#include "feedd/text/text.hpp"
+
 namespace feedd::opml {
 
 namespace {
 
-std::string to_lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
-    return out;
-}
+using text::iequals;
+using text::to_lower;
 
-std::string trim(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return {};
-    const auto last = text.find_last_not_of(" \t\r\n");
-    return std::string(text.substr(first, last - first + 1));
-}
-
-// White space inside a title (line breaks from pretty-printing exporters) collapsed to one space.
-std::string collapse(std::string_view text) {
-    std::string out;
-    bool space = false;
-    for (const char c : text) {
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-            space = !out.empty();
-        } else {
-            if (space) out += ' ';
-            space = false;
-            out += c;
-        }
-    }
-    return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
+std::string trim(std::string_view value) {
+    return std::string(text::trim(value, " \t\r\n"));
 }
 
 // The value of an attribute whose name matches in any case (xmlUrl, xmlurl, XMLURL).
@@ -130,8 +102,8 @@ class Importer {
     }
 
     void visit(pugi::xml_node outline, const std::string& folder, std::size_t depth) {
-        std::string label = collapse(attribute(outline, "text"));
-        if (label.empty()) label = collapse(attribute(outline, "title"));
+        std::string label = text::collapse_space(attribute(outline, "text"));  // exporters wrap long titles
+        if (label.empty()) label = text::collapse_space(attribute(outline, "title"));
         std::string url = attribute(outline, "xmlUrl");
         const std::string type = to_lower(attribute(outline, "type"));
         const bool children = has_outline_children(outline);
@@ -296,8 +268,7 @@ void write_folder(pugi::xml_node parent, const Folder& folder) {
     }
 }
 
-}  // namespace
-
+// "Sat, 28 Nov 2026 19:06:44 GMT" (RFC 822, as OPML's dateCreated wants it).
 std::string format_rfc822(TimePoint time) {
     static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
     static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -313,6 +284,8 @@ std::string format_rfc822(TimePoint time) {
                   static_cast<long>(hms.minutes().count()), static_cast<long>(hms.seconds().count()));
     return buffer;
 }
+
+}  // namespace
 
 std::string export_opml(const std::vector<ExportFeed>& feeds, const ExportOptions& options) {
     Folder root;
@@ -381,7 +354,7 @@ ImportResult import_opml(std::string_view xml) {
     }
     if (!body) throw OpmlError("not OPML: <opml> has no <body>");
     Importer importer(feedd_prefix(root), xml);
-    if (head) importer.result.title = collapse(head.child("title").text().get());
+    if (head) importer.result.title = text::collapse_space(head.child("title").text().get());
     importer.walk(body, "");
     return std::move(importer.result);
 }

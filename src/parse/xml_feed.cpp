@@ -126,18 +126,9 @@ class Scope {
     std::size_t ignored_ = 0;
 };
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
+using text::iequals;
+std::string lower(std::string_view value) {
+    return text::to_lower(value);
 }
 
 std::optional<int> to_int(std::string_view text) {
@@ -156,8 +147,7 @@ bool is_void_element(std::string_view name) {
                                                  "input", "link", "meta", "param", "source", "track", "wbr"};
     if (name.size() > 6) return false;
     char lowered[8];
-    for (std::size_t k = 0; k < name.size(); ++k)
-        lowered[k] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[k])));
+    for (std::size_t k = 0; k < name.size(); ++k) lowered[k] = text::ascii_lower(name[k]);
     return std::find(std::begin(names), std::end(names), std::string_view(lowered, name.size())) !=
            std::end(names);
 }

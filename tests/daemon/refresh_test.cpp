@@ -72,7 +72,7 @@ TEST_CASE("a 304 keeps the archive untouched and refreshes validators") {
     CHECK(refresh.outcome.kind == RefreshOutcome::Kind::not_modified);
     CHECK_FALSE(refresh.parsed.has_value());
     CHECK(refresh.state.etag == "\"v2\"");
-    CHECK(refresh.report.status == "not-modified");
+    CHECK(to_string(refresh.report.status) == "not-modified");
 }
 
 TEST_CASE("a 200 whose body is no feed is a failure and keeps the old validators") {

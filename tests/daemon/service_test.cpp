@@ -11,20 +11,14 @@
 #include <nlohmann/json.hpp>
 
 #include "feedd/store/store.hpp"
+#include "support/archive.hpp"
+#include "support/faults.hpp"
 #include "support/fixtures.hpp"
-#include "support/http_server.hpp"
 #include "support/notify_socket.hpp"
 #include "support/process.hpp"
 
 using namespace std::chrono_literals;
-using feedd::test::HttpServer;
-using feedd::test::NotifySocket;
-using feedd::test::Process;
-using feedd::test::read_fixture;
-using feedd::test::Response;
-using feedd::test::run_feedd;
-using feedd::test::TempDir;
-using feedd::test::write_file;
+using namespace feedd::test;
 
 namespace {
 
@@ -40,23 +34,6 @@ std::string feed_block(const std::string& name, const std::string& url) {
     return "\n[[feed]]\nname = \"" + name + "\"\nurl = \"" + url + "\"\n";
 }
 
-// The daemon under test, with its own NOTIFY_SOCKET.
-struct Daemon {
-    Daemon(const TempDir& dir, std::map<std::string, std::string> env = {})
-        : notify(dir / "notify.sock"),
-          process(dir.path(), {FEEDD_BINARY, "--config", (dir / "feeds.toml").string(), "run"},
-                  with_socket(std::move(env), dir / "notify.sock")) {}
-
-    static std::map<std::string, std::string> with_socket(std::map<std::string, std::string> env,
-                                                          const std::filesystem::path& socket) {
-        env["NOTIFY_SOCKET"] = socket.string();
-        return env;
-    }
-
-    NotifySocket notify;
-    Process process;
-};
-
 void serve_fixture(HttpServer& server, const std::string& path, const std::string& fixture) {
     server.route(path, [body = read_fixture(fixture)](const feedd::test::Request&) {
         return Response::text(body, "application/rss+xml");
@@ -70,7 +47,7 @@ TEST_CASE("the daemon says READY, reports STATUS after polls, and STOPPING on SI
     serve_fixture(server, "/china.xml", "cgtn-china.rss");
     TempDir dir;
     write_file(dir / "feeds.toml", settings() + feed_block("china", server.url("/china.xml")));
-    Daemon daemon(dir, {{"WATCHDOG_USEC", "200000"}});
+    FeeddDaemon daemon(dir, {{"WATCHDOG_USEC", "200000"}});
     REQUIRE(daemon.notify.wait_for("READY=1"));
     const auto status = daemon.notify.wait_for("in 1 polls");
     REQUIRE(status);
@@ -90,7 +67,7 @@ TEST_CASE("SIGHUP adds and removes feeds while the daemon runs, removed feeds ke
     serve_fixture(server, "/china2.xml", "cgtn-china-2.rss");
     TempDir dir;
     write_file(dir / "feeds.toml", settings() + feed_block("first", server.url("/china.xml")));
-    Daemon daemon(dir);
+    FeeddDaemon daemon(dir);
     REQUIRE(daemon.notify.wait_for("READY=1"));
     REQUIRE(daemon.notify.wait_for("in 1 polls"));
 
@@ -106,11 +83,8 @@ TEST_CASE("SIGHUP adds and removes feeds while the daemon runs, removed feeds ke
     daemon.process.signal(SIGTERM);
     REQUIRE(daemon.process.wait().exit_code == 0);
 
-    auto archive = feedd::store::Archive::open(dir / "feedd.db", feedd::store::OpenMode::read_only);
-    feedd::store::ArticleQuery first_only;
-    first_only.feeds = {"first"};
-    first_only.limit = 0;
-    CHECK(archive.query(first_only).size() == 3);
+    auto archive = open_read_only(dir / "feedd.db");
+    CHECK(all_articles(archive, {"first"}).size() == 3);
 }
 
 TEST_CASE("an invalid reload keeps the running configuration and logs every error with its line") {
@@ -119,7 +93,7 @@ TEST_CASE("an invalid reload keeps the running configuration and logs every erro
     TempDir dir;
     const auto good = settings() + feed_block("china", server.url("/china.xml"));
     write_file(dir / "feeds.toml", good);
-    Daemon daemon(dir);
+    FeeddDaemon daemon(dir);
     REQUIRE(daemon.notify.wait_for("READY=1"));
     REQUIRE(daemon.notify.wait_for("in 1 polls"));
     write_file(dir / "feeds.toml",
@@ -141,16 +115,12 @@ TEST_CASE("an invalid reload keeps the running configuration and logs every erro
 TEST_CASE("SIGTERM during a stalled fetch exits 0 after the grace period with a consistent archive") {
     HttpServer server;
     serve_fixture(server, "/china.xml", "cgtn-china.rss");
-    server.route("/stall.xml", [](const feedd::test::Request&) {
-        Response response;
-        response.fault = Response::Fault::stall_before_headers;
-        return response;
-    });
+    server.route("/stall.xml", faults::stall_before_headers());
     TempDir dir;
     write_file(dir / "feeds.toml", settings() + "shutdown_grace = \"300ms\"\n" +
                                        feed_block("china", server.url("/china.xml")) +
                                        feed_block("stall", server.url("/stall.xml")));
-    Daemon daemon(dir);
+    FeeddDaemon daemon(dir);
     REQUIRE(daemon.notify.wait_for("READY=1"));
     REQUIRE(daemon.notify.wait_for("in 1 polls"));
     const auto start = std::chrono::steady_clock::now();
@@ -158,11 +128,9 @@ TEST_CASE("SIGTERM during a stalled fetch exits 0 after the grace period with a 
     const auto result = daemon.process.wait();
     CHECK(result.exit_code == 0);
     CHECK(std::chrono::steady_clock::now() - start < 10s);
-    auto archive = feedd::store::Archive::open(dir / "feedd.db", feedd::store::OpenMode::read_only);
+    auto archive = open_read_only(dir / "feedd.db");
     CHECK(archive.check().empty());
-    feedd::store::ArticleQuery all;
-    all.limit = 0;
-    CHECK(archive.query(all).size() == 3);
+    CHECK(all_articles(archive).size() == 3);
 }
 
 TEST_CASE("a second `feedd run` on the same archive exits 1 with a clear message") {
@@ -170,7 +138,7 @@ TEST_CASE("a second `feedd run` on the same archive exits 1 with a clear message
     serve_fixture(server, "/china.xml", "cgtn-china.rss");
     TempDir dir;
     write_file(dir / "feeds.toml", settings() + feed_block("china", server.url("/china.xml")));
-    Daemon daemon(dir);
+    FeeddDaemon daemon(dir);
     REQUIRE(daemon.notify.wait_for("READY=1"));
     const auto second = run_feedd(dir.path(), {"--config", (dir / "feeds.toml").string(), "run"});
     CHECK(second.exit_code == 1);
@@ -297,7 +265,7 @@ TEST_CASE("status: 0 healthy while running, 1 when a feed fails past the thresho
     write_file(dir / "feeds.toml", settings() + feed_block("china", server.url("/china.xml")) +
                                        feed_block("broken", server.url("/broken.xml")));
     const std::string config = (dir / "feeds.toml").string();
-    Daemon daemon(dir);
+    FeeddDaemon daemon(dir);
     REQUIRE(daemon.notify.wait_for("in 2 polls"));
     const auto degraded = run_feedd(dir.path(), {"--config", config, "status", "--threshold", "0s"});
     CHECK(degraded.exit_code == 1);

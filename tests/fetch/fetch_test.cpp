@@ -11,6 +11,8 @@
 
 #include "feedd/fetch/fetch.hpp"
 #include "fetch/harness.hpp"
+#include "fetch/options.hpp"
+#include "support/faults.hpp"
 #include "support/http_server.hpp"
 
 using namespace std::chrono_literals;
@@ -19,12 +21,7 @@ using feedd::FetchRequest;
 using feedd::FetchResult;
 using feedd::fetch::Fetcher;
 using feedd::fetch::FetcherOptions;
-using feedd::test::Harness;
-using feedd::test::HttpServer;
-using feedd::test::Request;
-using feedd::test::request_for;
-using feedd::test::resolving;
-using feedd::test::Response;
+using namespace feedd::test;
 
 namespace {
 
@@ -152,7 +149,7 @@ TEST_CASE("308 and 307 are told apart") {
 
 TEST_CASE("redirect loop stops after max_redirects") {
     HttpServer server;
-    server.route("/loop", [](const Request&) { return Response::redirect(302, "/loop"); });
+    server.route("/loop", faults::redirect(302, "/loop"));
     Harness harness;
     auto request = request_for(server.url("/loop"));
     request.max_redirects = 3;
@@ -164,8 +161,8 @@ TEST_CASE("redirect loop stops after max_redirects") {
 
 TEST_CASE("redirect to ftp:// or file:// is refused, so is such a URL to begin with") {
     HttpServer server;
-    server.route("/ftp", [](const Request&) { return Response::redirect(301, "ftp://127.0.0.1/feed.xml"); });
-    server.route("/file", [](const Request&) { return Response::redirect(302, "file:///etc/passwd"); });
+    server.route("/ftp", faults::redirect(301, "ftp://127.0.0.1/feed.xml"));
+    server.route("/file", faults::redirect(302, "file:///etc/passwd"));
     Harness harness;
     const auto ftp = harness.get(request_for(server.url("/ftp")));
     CHECK(ftp.error == FetchErrorKind::bad_scheme);
@@ -390,17 +387,8 @@ TEST_CASE("429 and 503 carry Retry-After in both forms as an absolute time") {
 
 TEST_CASE("a stalled server times out") {
     HttpServer server;
-    server.route("/stall", [](const Request&) {
-        auto response = feed("never");
-        response.fault = Response::Fault::stall_before_headers;
-        return response;
-    });
-    server.route("/stall-body", [](const Request&) {
-        auto response = feed(std::string(10000, 'x'));
-        response.fault = Response::Fault::stall_mid_body;
-        response.fault_after_bytes = 100;
-        return response;
-    });
+    server.route("/stall", faults::stall_before_headers(feed("never")));
+    server.route("/stall-body", faults::stall_mid_body(feed(std::string(10000, 'x')), 100));
     Harness harness;
     auto request = request_for(server.url("/stall"));
     request.timeout = 300ms;
@@ -431,11 +419,7 @@ TEST_CASE("a delayed answer within the timeout arrives") {
 
 TEST_CASE("an endless body stops at the limit") {
     HttpServer server;
-    server.route("/endless", [](const Request&) {
-        auto response = feed("");
-        response.fault = Response::Fault::endless_body;
-        return response;
-    });
+    server.route("/endless", faults::endless_body(feed("")));
     Harness harness;
     auto request = request_for(server.url("/endless"));
     request.max_body = 256 * 1024;
@@ -446,13 +430,9 @@ TEST_CASE("an endless body stops at the limit") {
 }
 
 TEST_CASE("a gzip bomb stops at the limit on the decoded size") {
-    const std::string bomb = feedd::test::gzip_zeros(64u << 20);
+    const std::string bomb = gzip_zeros(64u << 20);
     HttpServer server;
-    server.route("/bomb", [&bomb](const Request&) {
-        auto response = feed(bomb);
-        response.headers.emplace_back("Content-Encoding", "gzip");
-        return response;
-    });
+    server.route("/bomb", faults::gzip_encoded(feed(bomb)));
     Harness harness;
     auto request = request_for(server.url("/bomb"));
     request.max_body = 1 << 20;
@@ -466,12 +446,7 @@ TEST_CASE("a gzip bomb stops at the limit on the decoded size") {
 
 TEST_CASE("a connection reset mid-body is a network error") {
     HttpServer server;
-    server.route("/reset", [](const Request&) {
-        auto response = feed(std::string(100000, 'x'));
-        response.fault = Response::Fault::reset_mid_body;
-        response.fault_after_bytes = 1000;
-        return response;
-    });
+    server.route("/reset", faults::reset_mid_body(feed(std::string(100000, 'x')), 1000));
     Harness harness;
     const auto result = harness.get(request_for(server.url("/reset")));
     CHECK(result.error == FetchErrorKind::network);
@@ -480,11 +455,7 @@ TEST_CASE("a connection reset mid-body is a network error") {
 
 TEST_CASE("huge response headers fail cleanly") {
     HttpServer server;
-    server.route("/huge", [](const Request&) {
-        auto response = feed("x");
-        response.huge_header_bytes = 300 * 1024;
-        return response;
-    });
+    server.route("/huge", faults::huge_header(feed("x"), 300 * 1024));
     Harness harness;
     const auto result = harness.get(request_for(server.url("/huge")));
     CHECK_FALSE(result.ok());
@@ -552,11 +523,7 @@ TEST_CASE("many fetches at once on one io_context, a second wave reuses the conn
 
 TEST_CASE("cancel_all and destruction complete every transfer exactly once as cancelled") {
     HttpServer server;
-    server.route("/stall", [](const Request&) {
-        auto response = feed("x");
-        response.fault = Response::Fault::stall_before_headers;
-        return response;
-    });
+    server.route("/stall", faults::stall_before_headers(feed("x")));
     boost::asio::io_context io;
     std::vector<FetchResult> results;
     {
@@ -617,5 +584,4 @@ TEST_CASE("registered_domain shares limits the way the Public Suffix List says")
     CHECK(registered_domain("bob.github.io") != registered_domain("alice.github.io"));
     CHECK(registered_domain("alice.tumblr.com") == "tumblr.com");
     CHECK(registered_domain("127.0.0.1") == "127.0.0.1");
-    CHECK(feedd::fetch::url_host("https://User@Feeds.Example.org:8443/x") == "feeds.example.org");
 }

@@ -14,11 +14,7 @@ namespace config = feedd::config;
 namespace opml = feedd::opml;
 namespace fs = std::filesystem;
 using feedd::FeedSource;
-using feedd::test::feedd_run;
-using feedd::test::read_fixture;
-using feedd::test::slurp;
-using feedd::test::TempDir;
-using feedd::test::write_file_mode;
+using namespace feedd::test;
 
 namespace {
 
@@ -247,10 +243,10 @@ url = "https://fresh.example/rss"
 
     const auto rows = cli::feed_rows(cfg, {removed, failing});
     REQUIRE(rows.size() == 4);
-    CHECK(rows[0].status == "failing");
-    CHECK(rows[1].status == "disabled");
-    CHECK(rows[2].status == "new");
-    CHECK(rows[3].status == "removed");
+    CHECK(to_string(rows[0].status) == "failing");
+    CHECK(to_string(rows[1].status) == "disabled");
+    CHECK(to_string(rows[2].status) == "new");
+    CHECK(to_string(rows[3].status) == "removed");
     CHECK_FALSE(rows[3].configured);
 
     const std::string table = cli::feeds_table(rows);

@@ -12,16 +12,11 @@ using feedd::test::utc;
 
 namespace {
 
-const TimePoint poll1 = utc(2024, 8, 23, 6, 30);
-const TimePoint poll2 = utc(2024, 8, 24, 1, 0);
+const TimePoint poll1 = test::seed_poll1;
 
 Archive seeded() {
     auto archive = Archive::open(":memory:", OpenMode::read_write);
-    archive.sync_feeds({test::china_source(), test::politics_source()});
-    auto china = test::cgtn_china(), china2 = test::cgtn_china_2(), politics = test::cgtn_politics();
-    archive.commit_poll(test::china_source(), &china, FeedState{}, poll1);
-    archive.commit_poll(test::china_source(), &china2, FeedState{}, poll2);
-    archive.commit_poll(test::politics_source(), &politics, FeedState{}, poll2);
+    test::commit_seed_polls(archive);
     return archive;
 }
 
@@ -39,7 +34,7 @@ ArticleQuery search(std::string text) {
 
 std::string query_error(Archive& archive, const ArticleQuery& query) {
     try {
-        archive.query(query);
+        static_cast<void>(archive.query(query));
     } catch (const QueryError& e) {
         return e.what();
     }
@@ -129,7 +124,7 @@ TEST_CASE("the search index follows edits and retention") {
     auto politics_only = archive.query(search("\"chaired the meeting\""));
     CHECK(politics_only.size() == 1);  // still in the Politics entry's text
     CHECK(archive.check().empty());    // the index holds the edited text, not both versions
-    archive.prune(1, poll2 + std::chrono::days(3));
+    archive.prune(1, test::seed_poll2 + std::chrono::days(3));
     CHECK(archive.query(search("western")).empty());
     CHECK(archive.check().empty());
 }
