@@ -183,11 +183,11 @@ TEST_CASE("on_new runs with a clean environment and only stdin, stdout and stder
                                        fds.string() + "'; env > '" + env.string() + "'\"\n" +
                                        feed_block("china", server.url("/china.xml")) +
                                        "username = \"reader\"\npassword_env = \"FEED_PASSWORD\"\n");
-    Daemon daemon(dir, {{"FEED_PASSWORD", "hunter2"},
-                        {"LANG", "C.UTF-8"},
-                        {"LC_TIME", "C"},
-                        {"TZ", "UTC"},
-                        {"CREDENTIALS_DIRECTORY", dir.path().string()}});
+    FeeddDaemon daemon(dir, {{"FEED_PASSWORD", "hunter2"},
+                             {"LANG", "C.UTF-8"},
+                             {"LC_TIME", "C"},
+                             {"TZ", "UTC"},
+                             {"CREDENTIALS_DIRECTORY", dir.path().string()}});
     REQUIRE(daemon.notify.wait_for("in 1 polls"));
     daemon.process.signal(SIGTERM);  // the hook runner finishes its queue before feedd exits
     REQUIRE(daemon.process.wait().exit_code == 0);
