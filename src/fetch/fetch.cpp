@@ -222,7 +222,7 @@ class Fetcher::Impl {
 
     ~Impl() {
         life_.reset();
-        // Order matters (STYLE.md): handles out of the multi, curl_multi_cleanup (its callbacks
+        // Order matters: handles out of the multi, curl_multi_cleanup (its callbacks
         // may still fire and find our socket map), then the sockets, then the easy handles and
         // the share they use.
         std::vector<Completion> orphaned;
@@ -572,7 +572,8 @@ class Fetcher::Impl {
         });
     }
 
-    // Finished transfers, read outside socket_action (STYLE.md).
+    // Finished transfers, read in a posted step outside socket_action: a completion may start new
+    // fetches, and curl refuses calls made from inside its own callbacks (CURLM_RECURSIVE_API_CALL).
     void reap() {
         std::vector<std::pair<CURL*, CURLcode>> finished;
         int left = 0;

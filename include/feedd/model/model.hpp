@@ -19,7 +19,7 @@ using Duration = std::chrono::milliseconds;
 // ---------------------------------------------------------------------------------------------
 // Configuration side: what the operator asked for.
 
-// How entries of one feed are told apart (ARCHITECTURE.md, "Identity and deduplication").
+// How entries of one feed are told apart (docs/ARCHITECTURE.md, "Identity and deduplication").
 enum class IdentityRule { automatic, guid, link, content };
 
 // Where a secret comes from; the secret itself is never written into feeds.toml or the archive.

@@ -90,7 +90,7 @@ class DueQueue {
     std::map<std::string, Instant, std::less<>> by_feed_;
 };
 
-// What a poll's redirects mean for the feed's URL (ARCHITECTURE.md: a permanent redirect seen on
+// What a poll's redirects mean for the feed's URL (docs/ARCHITECTURE.md: a permanent redirect seen on
 // several consecutive polls over at least a day moves the feed; a temporary one never does).
 struct RedirectRule {
     int confirmations = 3;                  // consecutive polls that saw it
