@@ -324,7 +324,7 @@ TEST_CASE("a control character in any value sent in a request is a config error 
     CHECK(problems_of(feed + "user_agent = \"feedd\\tbot\"\nheaders = { X-A = \"a\\tb\" }\n").empty());
 }
 
-TEST_CASE("a category deeper than 64 folders is a config error; deep TOML nesting is one clear error") {
+TEST_CASE("a category deeper than 64 folders is a config error, and deep TOML nesting is one clear error") {
     std::string deep;
     for (int i = 0; i < 65; ++i) deep += "f/";
     CHECK(has_problem(problems_of("[[feed]]\nurl = \"https://a.example/\"\ncategory = \"" + deep + "\"\n"),

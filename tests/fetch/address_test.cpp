@@ -74,7 +74,7 @@ TEST_CASE("every special-purpose range that is not globally reachable is refused
     }
 }
 
-TEST_CASE("global neighbours of the special-purpose ranges pass; NAT64 and 6to4 of a public IPv4 pass") {
+TEST_CASE("global neighbours of the special-purpose ranges pass, and NAT64 and 6to4 of a public IPv4 pass") {
     for (const char* address :
          {"2001:200::1", "2001:4860:4860::8888", "64:ff9b::8.8.8.8", "64:ff9b::5db8:d822", "2002:808:808::1",
           "3fff:1000::1", "5eff::1", "64:ff9b:2::1"}) {
