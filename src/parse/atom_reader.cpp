@@ -1,5 +1,7 @@
 // Atom 1.0 (RFC 4287) and Atom 0.3, and the Atom constructs RSS feeds borrow (atom:link,
 // atom:updated, atom:* in items).
+#include <cstdint>
+
 #include "parse/xml_reader.hpp"
 
 namespace feedd::parse::detail {
@@ -7,10 +9,53 @@ namespace feedd::parse::detail {
 // ------------------------------------------------------------------------------------------
 // Constructs
 
+namespace {
+
+// Atom 0.3's mode="base64" (RFC 4648, white space ignored); empty when the text is no base64 or
+// not UTF-8. A few lines: none of the libraries the parser links offers a public decoder.
+std::string decode_base64(std::string_view text) {
+    std::string out;
+    std::uint32_t bits = 0;
+    int count = 0;
+    for (const char c : text) {
+        int value;
+        if (c >= 'A' && c <= 'Z')
+            value = c - 'A';
+        else if (c >= 'a' && c <= 'z')
+            value = c - 'a' + 26;
+        else if (c >= '0' && c <= '9')
+            value = c - '0' + 52;
+        else if (c == '+' || c == '-')
+            value = 62;
+        else if (c == '/' || c == '_')
+            value = 63;
+        else if (c == '=')
+            break;
+        else if (static_cast<unsigned char>(c) <= ' ')
+            continue;
+        else
+            return {};
+        bits = (bits << 6) | static_cast<std::uint32_t>(value);
+        count += 6;
+        if (count >= 8) {
+            count -= 8;
+            out.push_back(static_cast<char>((bits >> count) & 0xFF));
+        }
+    }
+    if (find_invalid_utf8(out) != std::string::npos) return {};
+    return out;
+}
+
+}  // namespace
+
 std::string XmlReader::atom_html(const pugi::xml_node& node) {
     const std::string type = lower(attribute(node, "type"));
     const std::string mode = lower(attribute(node, "mode"));  // Atom 0.3
-    if (mode == "base64") return {};
+    const bool plain_type = type.empty() || type == "text" || type == "text/plain";
+    if (mode == "base64") {
+        std::string decoded = decode_base64(text_of(node));
+        return plain_type ? escape_html(decoded) : decoded;
+    }
     bool has_elements = false;
     for (auto child = node.first_child(); child; child = child.next_sibling())
         if (child.type() == pugi::node_element) has_elements = true;
@@ -27,7 +72,6 @@ std::string XmlReader::atom_html(const pugi::xml_node& node) {
         return out;
     }
     std::string text = text_of(node);
-    const bool plain_type = type.empty() || type == "text" || type == "text/plain";
     if (type == "html" || type == "text/html" || (mode == "escaped" && !plain_type)) return text;
     return escape_html(text);
 }
@@ -35,6 +79,7 @@ std::string XmlReader::atom_html(const pugi::xml_node& node) {
 std::string XmlReader::atom_plain(const pugi::xml_node& node) {
     const std::string type = lower(attribute(node, "type"));
     if ((type.empty() || type == "text" || type == "text/plain") &&
+        !iequals(node.attribute("mode").value(), "base64") &&
         !node.find_child([](const pugi::xml_node& n) { return n.type() == pugi::node_element; }))
         return collapse_space_in_place(text_of(node));
     return html_to_plain(atom_html(node));
@@ -119,6 +164,8 @@ class AtomReader final : public XmlReader {
 
   private:
     Parts find_parts(const pugi::xml_node& root) override {
+        // Atom under a namespace URI feedd does not know (a draft's) is still Atom.
+        scope_.adopt_namespace_of(root, Ns::atom10);
         const Name root_name = scope_.name_of(root);
         without_ns_ = root_name.ns == Ns::none;
         feed_.format =
@@ -126,6 +173,8 @@ class AtomReader final : public XmlReader {
                 ? FeedFormat::atom03
                 : FeedFormat::atom10;
         feed_.language = attribute(root, "xml:lang");
+        // An Atom Entry Document (RFC 4287 4.1.2): a feed of one entry, without feed fields.
+        if (root_name.local == "entry") return {{}, {root}};
         return {root, {}};
     }
 
@@ -149,6 +198,8 @@ class AtomReader final : public XmlReader {
             feed_.image = resolve_url(base, text_of(node));
         else if (local == "author")
             feed_author_ = atom_author(node);
+        else if (local == "id")
+            feed_id_ = collapse_space_in_place(text_of(node));
     }
 
     void read_entry_field(const pugi::xml_node& node, const Name& name, const std::string& base, Entry& entry,
@@ -163,7 +214,7 @@ class AtomReader final : public XmlReader {
 
 std::unique_ptr<XmlReader> make_atom_reader(std::string_view root_local, std::string_view document,
                                             std::string_view base_url, ParsedFeed& feed, Problems& problems) {
-    if (root_local != "feed") return nullptr;
+    if (root_local != "feed" && root_local != "entry") return nullptr;
     return std::make_unique<AtomReader>(document, base_url, feed, problems);
 }
 

@@ -29,6 +29,7 @@ class RssReader final : public XmlReader {
 
     Parts find_rss_parts(const pugi::xml_node& root) {
         Parts parts;
+        scope_.adopt_namespace_of(root, Ns::rss20);
         const std::string version = collapse_space(root.attribute("version").value());
         feed_.format = version.starts_with("0.9") ? FeedFormat::rss09x : FeedFormat::rss20;
         for (auto child = root.first_child(); child; child = child.next_sibling()) {
@@ -44,6 +45,13 @@ class RssReader final : public XmlReader {
 
     Parts find_rdf_parts(const pugi::xml_node& root) {
         Parts parts;
+        // RSS 1.0 elements under a namespace URI feedd does not know (a typo, a draft's) are
+        // still RSS 1.0: the channel's namespace is the vocabulary's.
+        for (auto child = root.first_child(); child; child = child.next_sibling())
+            if (child.type() == pugi::node_element && scope_.name_of(child).local == "channel") {
+                scope_.adopt_namespace_of(child, Ns::rss10);
+                break;
+            }
         for (auto child = root.first_child(); child; child = child.next_sibling()) {
             if (child.type() != pugi::node_element) continue;
             const Name name = scope_.name_of(child);
@@ -62,7 +70,9 @@ class RssReader final : public XmlReader {
         return parts;
     }
 
-    bool is_core(Ns ns) const override { return ns == Ns::none || ns == Ns::rss10 || ns == Ns::rss090; }
+    bool is_core(Ns ns) const override {
+        return ns == Ns::none || ns == Ns::rss10 || ns == Ns::rss090 || ns == Ns::rss20;
+    }
 
     void read_feed_field(const pugi::xml_node& node, const Name& name, const std::string& base) override {
         const std::string_view local = name.local;
@@ -119,6 +129,9 @@ class RssReader final : public XmlReader {
         } else if (local == "category") {
             auto category = plain_text(text_of(node));
             if (!category.empty()) entry.categories.push_back(std::move(category));
+        } else if (local == "body" || local == "fullitem") {
+            // The full text some feeds give beside the description (feedparser reads them too).
+            if (entry.content.empty()) entry.content = html_value(node, base);
         } else if (local == "enclosure") {
             Enclosure enclosure;
             enclosure.url = resolve_url(base, attribute(node, "url"));
@@ -130,6 +143,8 @@ class RssReader final : public XmlReader {
 
     void complete_entry(const pugi::xml_node& item, const std::string& base, Entry& entry,
                         const EntryExtras& extras) override {
+        // RSS 1.0: the item's URI is its identity (other readers use it too), before any
+        // dc:identifier.
         if (const std::string_view about = item.attribute("rdf:about").value();
             !about.empty() && entry.id.empty())
             entry.id = about;

@@ -2,6 +2,7 @@
 #include "parse/xml_reader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 
@@ -13,6 +14,9 @@ Ns ns_from_uri(std::string_view uri) {
     if (uri == "http://purl.org/atom/ns#") return Ns::atom03;
     if (uri == "http://purl.org/rss/1.0/") return Ns::rss10;
     if (uri == "http://my.netscape.com/rdf/simple/0.9/") return Ns::rss090;
+    if (uri == "http://backend.userland.com/rss2" || uri == "http://backend.userland.com/rss" ||
+        uri == "http://blogs.law.harvard.edu/tech/rss")
+        return Ns::rss20;
     if (uri == "http://www.w3.org/1999/02/22-rdf-syntax-ns#") return Ns::rdf;
     if (uri == "http://purl.org/rss/1.0/modules/content/") return Ns::content;
     if (uri == "http://purl.org/dc/elements/1.1/") return Ns::dc;
@@ -56,15 +60,31 @@ std::string_view Scope::enter(const pugi::xml_node& node) {
                 ++ignored_;
                 continue;
             }
-            if (name[5] == '\0')
-                bindings_.push_back({{}, ns_from_uri(attribute.value())});
-            else if (name[5] == ':')
-                bindings_.push_back({name + 6, ns_from_uri(attribute.value())});
+            if (name[5] != '\0' && name[5] != ':') continue;
+            const std::string_view uri = attribute.value();
+            const Ns ns = !adopted_uri_.empty() && uri == adopted_uri_ ? adopted_ns_ : ns_from_uri(uri);
+            bindings_.push_back({name[5] == '\0' ? std::string_view{} : std::string_view(name + 6), ns, uri});
         } else if (std::strcmp(name, "xml:base") == 0) {
             base = attribute.value();
         }
     }
     return base;
+}
+
+void Scope::adopt_namespace_of(const pugi::xml_node& node, Ns ns) {
+    const std::string_view qname = node.name();
+    const auto colon = qname.find(':');
+    const std::string_view prefix =
+        colon == std::string_view::npos ? std::string_view{} : qname.substr(0, colon);
+    for (auto it = bindings_.rbegin(); it != bindings_.rend(); ++it)
+        if (it->prefix == prefix) {
+            if (it->ns != Ns::other) return;
+            adopted_uri_ = it->uri;
+            adopted_ns_ = ns;
+            for (auto& binding : bindings_)
+                if (binding.uri == adopted_uri_) binding.ns = ns;
+            return;
+        }
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -229,9 +249,29 @@ std::string XmlReader::with_base(const std::string& base, std::string_view xml_b
 // ------------------------------------------------------------------------------------------
 // Modules
 
+namespace {
+
+// Module elements are matched whatever the case of their name (itunes:Subtitle, media:Title):
+// publishers get it wrong, and no module has two names that differ only in case. A name too long
+// for the buffer matches nothing.
+std::string_view lowered(std::string_view name, std::array<char, 32>& buffer) {
+    if (name.size() > buffer.size()) return {};
+    for (std::size_t i = 0; i < name.size(); ++i)
+        buffer[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+    return {buffer.data(), name.size()};
+}
+
+void add_category(std::vector<std::string>& categories, std::string category) {
+    if (!category.empty() && std::find(categories.begin(), categories.end(), category) == categories.end())
+        categories.push_back(std::move(category));
+}
+
+}  // namespace
+
 void XmlReader::read_module_feed_field(const pugi::xml_node& node, const Name& name,
                                        const std::string& base) {
-    const std::string_view local = name.local;
+    std::array<char, 32> buffer;
+    const std::string_view local = lowered(name.local, buffer);
     switch (name.ns) {
         case Ns::atom10:
         case Ns::atom03:
@@ -258,9 +298,13 @@ void XmlReader::read_module_feed_field(const pugi::xml_node& node, const Name& n
                 feed_.image = resolve_url(base, attribute(node, "href"));
             else if (local == "author" && feed_author_.empty())
                 feed_author_ = plain_text(text_of(node));
+            else if (local == "subtitle" && itunes_subtitle_.empty())
+                itunes_subtitle_ = text_of(node);
+            else if (local == "summary" && itunes_summary_.empty())
+                itunes_summary_ = text_of(node);
             break;
         case Ns::sy:
-            if (local == "updatePeriod") {
+            if (local == "updateperiod") {
                 const std::string period = lower(collapse_space_in_place(text_of(node)));
                 update_period_ = period == "hourly"    ? 60
                                  : period == "daily"   ? 1440
@@ -268,7 +312,7 @@ void XmlReader::read_module_feed_field(const pugi::xml_node& node, const Name& n
                                  : period == "monthly" ? 43200
                                  : period == "yearly"  ? 525600
                                                        : 0;
-            } else if (local == "updateFrequency") {
+            } else if (local == "updatefrequency") {
                 if (auto frequency = to_int(text_of(node)); frequency && *frequency > 0)
                     update_frequency_ = *frequency;
             }
@@ -277,31 +321,53 @@ void XmlReader::read_module_feed_field(const pugi::xml_node& node, const Name& n
     }
 }
 
-void XmlReader::read_media(const pugi::xml_node& node, const Name& name, const std::string& base,
+// Media RSS: the image, and the title, description and categories a video site gives instead
+// of RSS's or Atom's own (YouTube: all of them inside <media:group>). Groups and media:content
+// hold the same elements as the item.
+void XmlReader::read_media(const pugi::xml_node& node, std::string_view local, const std::string& base,
                            EntryExtras& extras, int depth) {
-    if (name.local == "group") {
-        if (depth > 2) return;  // groups nest once in practice; never without bound
+    const auto read_children = [&] {
+        if (depth > 2) return;  // group > content > elements in practice; never without bound
         for (auto child = node.first_child(); child; child = child.next_sibling()) {
             if (child.type() != pugi::node_element) continue;
             const Name child_name = scope_.name_of(child);
-            if (child_name.ns == Ns::media) read_media(child, child_name, base, extras, depth + 1);
+            std::array<char, 32> buffer;
+            if (child_name.ns == Ns::media)
+                read_media(child, lowered(child_name.local, buffer), base, extras, depth + 1);
         }
-        return;
-    }
-    if (!extras.media_image.empty()) return;
-    if (name.local == "thumbnail") {
-        extras.media_image = resolve_url(base, attribute(node, "url"));
-    } else if (name.local == "content") {
+    };
+    if (local == "group") {
+        read_children();
+    } else if (local == "thumbnail") {
+        if (extras.media_image.empty()) extras.media_image = resolve_url(base, attribute(node, "url"));
+    } else if (local == "content") {
         const std::string type = lower(attribute(node, "type"));
         const std::string medium = lower(attribute(node, "medium"));
-        if (type.starts_with("image/") || medium == "image")
+        if (extras.media_image.empty() && (type.starts_with("image/") || medium == "image"))
             extras.media_image = resolve_url(base, attribute(node, "url"));
+        read_children();
+    } else if (local == "title") {
+        if (extras.media_title.empty()) {
+            extras.media_title = text_of(node);
+            extras.media_title = lower(attribute(node, "type")) == "html"
+                                     ? html_to_plain(extras.media_title)
+                                     : plain_text(std::move(extras.media_title));
+        }
+    } else if (local == "description") {
+        if (extras.media_description.empty()) {
+            // type="plain" unless it says "html" (Media RSS 1.5).
+            extras.media_description = lower(attribute(node, "type")) == "html" ? html_value(node, base)
+                                                                                : escape_html(text_of(node));
+        }
+    } else if (local == "category") {
+        extras.media_categories.push_back(plain_text(text_of(node)));
     }
 }
 
 void XmlReader::read_module_entry_field(const pugi::xml_node& node, const Name& name, const std::string& base,
                                         Entry& entry, EntryExtras& extras) {
-    const std::string_view local = name.local;
+    std::array<char, 32> buffer;
+    const std::string_view local = lowered(name.local, buffer);
     switch (name.ns) {
         case Ns::content:
             if (local == "encoded") entry.content = html_value(node, base);
@@ -321,8 +387,8 @@ void XmlReader::read_module_entry_field(const pugi::xml_node& node, const Name& 
                 entry.title = plain_text(text_of(node));
             else if (local == "description" && entry.summary.empty())
                 entry.summary = html_value(node, base);
-            else if (local == "identifier" && entry.id.empty())
-                entry.id = collapse_space_in_place(text_of(node));
+            else if (local == "identifier")
+                extras.dc_identifier = collapse_space_in_place(text_of(node));
             break;
         case Ns::dcterms:
             if (local == "modified")
@@ -330,14 +396,20 @@ void XmlReader::read_module_entry_field(const pugi::xml_node& node, const Name& 
             else if ((local == "issued" || local == "created" || local == "date") && !entry.published)
                 entry.published = date_of(node);
             break;
-        case Ns::media: read_media(node, name, base, extras); break;
+        case Ns::media: read_media(node, local, base, extras); break;
         case Ns::itunes:
             if (local == "image" && extras.itunes_image.empty())
                 extras.itunes_image = resolve_url(base, attribute(node, "href"));
-            else if (local == "author" && entry.author.empty())
-                entry.author = plain_text(text_of(node));
-            else if (local == "summary" && entry.summary.empty())
-                entry.summary = escape_html(text_of(node));
+            else if (local == "author" && extras.itunes_author.empty())
+                extras.itunes_author = plain_text(text_of(node));
+            else if (local == "summary" && extras.itunes_summary.empty())
+                extras.itunes_summary = escape_html(text_of(node));
+            else if (local == "subtitle" && extras.itunes_subtitle.empty())
+                extras.itunes_subtitle = escape_html(text_of(node));
+            break;
+        case Ns::xhtml:
+            // <xhtml:body> in an item: its content, written as markup.
+            if (local == "body" && entry.content.empty()) entry.content = html_value(node, base);
             break;
         default: break;
     }
@@ -365,6 +437,14 @@ void XmlReader::read_entry(const pugi::xml_node& item, const std::string& base, 
         scope_.pop(mark);
     }
     complete_entry(item, base, entry, extras);
+    if (entry.id.empty()) entry.id = std::move(extras.dc_identifier);
+    // What a podcast or a video site says where RSS and Atom say nothing.
+    if (entry.title.empty()) entry.title = std::move(extras.media_title);
+    if (entry.summary.empty()) entry.summary = std::move(extras.itunes_summary);
+    if (entry.summary.empty()) entry.summary = std::move(extras.media_description);
+    if (entry.summary.empty()) entry.summary = std::move(extras.itunes_subtitle);
+    for (auto& category : extras.media_categories) add_category(entry.categories, std::move(category));
+    if (entry.author.empty()) entry.author = std::move(extras.itunes_author);
     if (entry.author.empty()) entry.author = feed_author_;
     if (!extras.media_image.empty()) entry.image = extras.media_image;
     if (entry.image.empty())
@@ -415,6 +495,11 @@ void XmlReader::read(const pugi::xml_node& root) {
             scope_.pop(mark);
         }
     }
+    if (feed_.subtitle.empty()) feed_.subtitle = std::move(itunes_subtitle_);
+    if (feed_.subtitle.empty()) feed_.subtitle = std::move(itunes_summary_);
+    // An Atom feed without an alternate link is often at home where its id says.
+    if (feed_.link.empty() && (feed_id_.starts_with("http://") || feed_id_.starts_with("https://")))
+        feed_.link = feed_id_;
     if (!feed_.image.empty())
         feed_.image = resolve_url(feed_.link.empty() ? feed_base : feed_.link, feed_.image);
     if (!feed_.updated) feed_.updated = feed_published_;
@@ -428,7 +513,8 @@ void XmlReader::read(const pugi::xml_node& root) {
     feed_.entries.reserve(items.size());
     for (const auto& item : items) {
         const std::size_t mark = scope_.mark();
-        const std::string_view xml_base = scope_.enter(item);
+        // The root as the item (an Atom Entry Document) is in scope, its xml:base applied.
+        const std::string_view xml_base = item == root ? std::string_view{} : scope_.enter(item);
         Entry entry;
         read_entry(item, xml_base.empty() ? entry_base : with_base(entry_base, xml_base), entry);
         feed_.entries.push_back(std::move(entry));

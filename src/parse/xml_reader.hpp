@@ -26,6 +26,7 @@ enum class Ns {
     atom03,
     rss10,
     rss090,
+    rss20,  // RSS 2.0 written in a namespace (Userland's, Harvard's, or the document's own)
     rdf,
     content,
     dc,
@@ -62,9 +63,14 @@ class Scope {
             colon == std::string_view::npos ? std::string_view{} : qname.substr(0, colon);
         const std::string_view local = colon == std::string_view::npos ? qname : qname.substr(colon + 1);
         for (auto it = bindings_.rbegin(); it != bindings_.rend(); ++it)
-            if (it->first == prefix) return {it->second, local};
+            if (it->prefix == prefix) return {it->ns, local};
         return {ns_from_undeclared_prefix(prefix), local};
     }
+
+    // From now on the namespace of `node`'s own name, when feedd does not know it, counts as
+    // `ns`: a feed that puts its RSS or Atom elements into a namespace of its own still has
+    // them read. Applies to the bindings in scope and to later declarations of the same URI.
+    void adopt_namespace_of(const pugi::xml_node& node, Ns ns);
 
     // Declarations beyond max_declarations on one element, ignored.
     std::size_t ignored() const { return ignored_; }
@@ -72,8 +78,15 @@ class Scope {
     static constexpr std::size_t max_declarations = 64;
 
   private:
-    std::vector<std::pair<std::string_view, Ns>> bindings_;
+    struct Binding {
+        std::string_view prefix;
+        Ns ns;
+        std::string_view uri;
+    };
+    std::vector<Binding> bindings_;
     std::size_t ignored_ = 0;
+    std::string_view adopted_uri_;
+    Ns adopted_ns_ = Ns::other;
 };
 
 bool iequals(std::string_view a, std::string_view b);
@@ -86,6 +99,14 @@ struct EntryExtras {
     std::string itunes_image;
     bool guid_is_permalink = false;
     std::string guid;
+    std::string dc_identifier;
+    // Fallbacks for fields the item's own elements leave empty.
+    std::string media_title;
+    std::string media_description;  // HTML
+    std::vector<std::string> media_categories;
+    std::string itunes_summary;   // HTML
+    std::string itunes_subtitle;  // HTML
+    std::string itunes_author;
 };
 
 // ------------------------------------------------------------------------------------------
@@ -158,21 +179,37 @@ class XmlReader {
     Scope scope_;
     std::string feed_author_;  // entries without an author inherit it
     std::optional<TimePoint> feed_published_;
+    std::string feed_id_;  // Atom: the link when there is no other
 
   private:
     void read_entry(const pugi::xml_node& item, const std::string& base, Entry& entry);
-    void read_media(const pugi::xml_node& node, const Name& name, const std::string& base,
+    void read_media(const pugi::xml_node& node, std::string_view local, const std::string& base,
                     EntryExtras& extras, int depth = 0);
 
     int update_frequency_ = 1;
     int update_period_ = 0;
+    std::string itunes_subtitle_;  // the feed's subtitle when it has no other
+    std::string itunes_summary_;
 };
 
-// The reader for a root element of this local name (rss, RDF, feed), or null.
+// The reader for a root element of this local name (rss, RDF; feed, entry; CHANNEL), or null.
 std::unique_ptr<XmlReader> make_rss_reader(std::string_view root_local, std::string_view document,
                                            std::string_view base_url, ParsedFeed& feed, Problems& problems);
 std::unique_ptr<XmlReader> make_atom_reader(std::string_view root_local, std::string_view document,
                                             std::string_view base_url, ParsedFeed& feed, Problems& problems);
+std::unique_ptr<XmlReader> make_cdf_reader(std::string_view root_local, std::string_view document,
+                                           std::string_view base_url, ParsedFeed& feed, Problems& problems);
+
+// ------------------------------------------------------------------------------------------
+// Internal DTD entities (dtd.cpp)
+
+struct EntityExpansion {
+    bool expanded = false;   // `out` holds the document with the entities expanded
+    bool too_large = false;  // they would have grown it beyond the limit: none expanded
+};
+// Expands the plain-text internal entities the DOCTYPE declares (`<!ENTITY name "text">`) in
+// the document after it; never an external one, never one whose value refers to an entity.
+EntityExpansion expand_internal_entities(std::string_view text, std::string& out);
 
 // ------------------------------------------------------------------------------------------
 // Loading (xml_repair.cpp): pugixml in place, the source repaired where it stops.
