@@ -59,9 +59,8 @@ std::string escaped_value(std::string_view value) {
     return out;
 }
 
-// The end of a declaration or processing instruction starting at `i` (past its '>'), quotes
-// honoured; npos when it does not end.
-std::size_t declaration_end(std::string_view text, std::size_t i) {
+// The first of `stops` at or after `i` outside quoted strings, or npos.
+std::size_t find_unquoted(std::string_view text, std::size_t i, std::string_view stops) {
     char quote = 0;
     for (; i < text.size(); ++i) {
         const char c = text[i];
@@ -69,11 +68,17 @@ std::size_t declaration_end(std::string_view text, std::size_t i) {
             if (c == quote) quote = 0;
         } else if (c == '"' || c == '\'') {
             quote = c;
-        } else if (c == '>') {
-            return i + 1;
+        } else if (stops.find(c) != std::string_view::npos) {
+            return i;
         }
     }
     return std::string_view::npos;
+}
+
+// The end of a declaration or processing instruction starting at `i` (past its '>'), or npos.
+std::size_t declaration_end(std::string_view text, std::size_t i) {
+    const std::size_t close = find_unquoted(text, i, ">");
+    return close == std::string_view::npos ? close : close + 1;
 }
 
 struct Subset {
@@ -125,19 +130,8 @@ Subset read_subset(std::string_view text) {
     }
     if (text.substr(i, 9) != "<!DOCTYPE") return {};
     // The name and an external id, up to '[' (no subset when '>' comes first).
-    std::size_t k = i + 9;
-    char quote = 0;
-    for (; k < text.size(); ++k) {
-        const char c = text[k];
-        if (quote) {
-            if (c == quote) quote = 0;
-        } else if (c == '"' || c == '\'') {
-            quote = c;
-        } else if (c == '[' || c == '>') {
-            break;
-        }
-    }
-    if (k >= text.size() || text[k] != '[') return {};
+    std::size_t k = find_unquoted(text, i + 9, "[>");
+    if (k == std::string_view::npos || text[k] != '[') return {};
     ++k;
     while (true) {
         k = skip_space(text, k);
