@@ -12,9 +12,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.hpp"
-#include "daemon/log.hpp"
 #include "feedd/daemon/daemon.hpp"
 #include "feedd/store/store.hpp"
+#include "feedd/text/text.hpp"
 
 namespace feedd::cli {
 
@@ -51,17 +51,6 @@ bool slug_keeps_title(const std::string& title) {
     return true;
 }
 
-std::string unique_name(const std::string& base, const std::vector<std::string>& taken) {
-    const auto is_taken = [&](const std::string& name) {
-        return std::find(taken.begin(), taken.end(), name) != taken.end();
-    };
-    if (!is_taken(base)) return base;
-    for (int n = 2;; ++n) {
-        std::string candidate = base + "-" + std::to_string(n);
-        if (!is_taken(candidate)) return candidate;
-    }
-}
-
 std::string read_input(const std::string& file) {
     if (file == "-") {
         std::ostringstream out;
@@ -79,7 +68,12 @@ std::string time_text(const std::optional<TimePoint>& time) {
     return time ? format_utc(*time) : "-";
 }
 
-std::vector<store::FeedSummary> archived_feeds(const fs::path& database) {
+// What polls learned of the feeds (titles, state). Before the first poll there is no archive, and
+// the commands that show the feed list (feeds list, export-opml) show feeds.toml alone; unless
+// `must_exist` (an archive named by --db, where a missing file is more likely a typo).
+std::vector<store::FeedSummary> archived_feeds(const fs::path& database, bool must_exist = false) {
+    std::error_code error;
+    if (!must_exist && !fs::exists(database, error)) return {};
     return store::Archive::open(database, store::OpenMode::read_only).feed_summaries();
 }
 
@@ -111,8 +105,7 @@ void reset_learned_state(const fs::path& database, const FeedSource& feed) {
     state.retry_after.reset();
     state.next_poll.reset();
     state.configured_url = feed.url;
-    archive.commit_poll(feed, nullptr, state,
-                        std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+    archive.set_feed_state(state);
 }
 
 }  // namespace
@@ -160,10 +153,10 @@ ImportPlan plan_import(const std::vector<FeedSource>& configured, const opml::Im
         }
         std::string name;
         if (usable_name(feed.name))
-            name = unique_name(feed.name, taken);
+            name = config::unique_name(feed.name, taken);
         else if (std::string from_title = slug_keeps_title(feed.title) ? config::slug(feed.title) : "";
                  !from_title.empty())
-            name = unique_name(from_title, taken);
+            name = config::unique_name(from_title, taken);
         else
             name = config::derive_feed_name(feed.url, taken);
 
@@ -267,6 +260,18 @@ FeedSource add_feed(const fs::path& config_path, const std::string& url, const s
     return feed;
 }
 
+std::string_view to_string(FeedStatus status) {
+    switch (status) {
+        case FeedStatus::unpolled: return "new";
+        case FeedStatus::ok: return "ok";
+        case FeedStatus::failing: return "failing";
+        case FeedStatus::gone: return "gone";
+        case FeedStatus::disabled: return "disabled";
+        case FeedStatus::removed: return "removed";
+    }
+    return "new";
+}
+
 std::vector<FeedRow> feed_rows(const config::Config& config,
                                const std::vector<store::FeedSummary>& archived) {
     std::map<std::string, const store::FeedSummary*> by_name;
@@ -285,15 +290,15 @@ std::vector<FeedRow> feed_rows(const config::Config& config,
         }
         const FeedState* state = row.archived ? &row.archived->state : nullptr;
         if (!feed.enabled)
-            row.status = "disabled";
+            row.status = FeedStatus::disabled;
         else if (state && state->gone)
-            row.status = "gone";
+            row.status = FeedStatus::gone;
         else if (!state || !state->last_poll)
-            row.status = "new";
+            row.status = FeedStatus::unpolled;
         else if (state->consecutive_failures > 0)
-            row.status = "failing";
+            row.status = FeedStatus::failing;
         else
-            row.status = "ok";
+            row.status = FeedStatus::ok;
         rows.push_back(std::move(row));
     }
     // Feeds taken out of feeds.toml keep their articles; show that they are still archived.
@@ -304,7 +309,7 @@ std::vector<FeedRow> feed_rows(const config::Config& config,
         row.url = summary.url.empty() ? summary.state.configured_url : summary.url;
         row.configured = false;
         row.enabled = false;
-        row.status = "removed";
+        row.status = FeedStatus::removed;
         row.archived = summary;
         rows.push_back(std::move(row));
     }
@@ -317,8 +322,9 @@ std::string feeds_table(const std::vector<FeedRow>& rows) {
     std::vector<std::vector<std::string>> cells{header};
     for (const auto& row : rows) {
         const FeedState state = row.archived ? row.archived->state : FeedState{};
-        std::string status = row.status;
-        if (row.status == "failing") status += " (" + std::to_string(state.consecutive_failures) + ")";
+        std::string status(to_string(row.status));
+        if (row.status == FeedStatus::failing)
+            status += " (" + std::to_string(state.consecutive_failures) + ")";
         std::string error = state.last_error;
         if (!state.moved_to.empty()) error = "moved to " + state.moved_to;
         cells.push_back({row.name, status, row.archived ? std::to_string(row.archived->articles) : "0",
@@ -360,7 +366,7 @@ std::string feeds_json(const std::vector<FeedRow>& rows) {
                         {"site_link", text(summary.site_link)},
                         {"configured", row.configured},
                         {"enabled", row.enabled},
-                        {"status", row.status},
+                        {"status", to_string(row.status)},
                         {"articles", summary.articles},
                         {"last_poll", time(state.last_poll)},
                         {"last_success", time(state.last_success)},
@@ -374,14 +380,41 @@ std::string feeds_json(const std::vector<FeedRow>& rows) {
     return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
-void add_feeds_commands(CLI::App& app, Context& context) {
+namespace {
+
+// `feeds add` without --no-discover: the feed behind `url` (a web page's one advertised feed), or
+// nothing after listing the candidates when the page points to several.
+std::optional<std::string> discovered_feed_url(const std::string& given, const fs::path& path) {
+    std::string url = given;
+    if (std::string why = config::check_feed_url(url); !why.empty()) throw UsageError(url + ": " + why);
+    const auto discovery = daemon::discover(url, config::load_config(path).settings);
+    if (discovery.is_feed) return url;
+    if (discovery.candidates.empty()) throw std::runtime_error(url + ": " + discovery.error);
+    if (discovery.candidates.size() > 1) {
+        std::cout << url << " is a page that points to " << discovery.candidates.size()
+                  << " feeds; add the one you want:\n";
+        for (const auto& link : discovery.candidates) {
+            std::cout << "  feedd feeds add " << link.url;
+            if (!link.title.empty()) std::cout << "    # " << text::escape_for_log(link.title);
+            std::cout << '\n';
+        }
+        return std::nullopt;
+    }
+    url = discovery.candidates.front().url;
+    std::cout << url << " is the feed that " << given << " advertises.\n";
+    return url;
+}
+
+void add_check_config_command(CLI::App& app, Context& context) {
     auto* check =
         app.add_subcommand("check-config", "Validate feeds.toml: every problem with its line and column");
     on_chosen(check, context, [&context] {
         std::cout << describe_config(load_config(context), context.db);
         return 0;
     });
+}
 
+void add_import_opml_command(CLI::App& app, Context& context) {
     struct ImportOptions {
         std::string file;
         bool dry_run = false;
@@ -405,19 +438,16 @@ void add_feeds_commands(CLI::App& app, Context& context) {
         std::cout << describe_import(plan, path, import_options->dry_run);
         return 0;
     });
+}
 
+void add_export_opml_command(CLI::App& app, Context& context) {
     auto output = std::make_shared<std::string>();
     auto* export_command = app.add_subcommand("export-opml", "Print the feed list as OPML 2.0");
     export_command->add_option("-o,--output", *output,
                                "Write to FILE (atomically) instead of standard output");
     on_chosen(export_command, context, [&context, output] {
         const config::Config config = load_config(context);
-        const fs::path database = context.db ? *context.db : config.settings.database;
-        std::error_code error;
-        // The archive adds what polls learned (titles, site links, gone feeds); before the first
-        // poll there is none, and the feed list alone is exported.
-        const auto archived =
-            fs::exists(database, error) ? archived_feeds(database) : std::vector<store::FeedSummary>{};
+        const auto archived = archived_feeds(context.db ? *context.db : config.settings.database);
         opml::ExportOptions options;
         options.created = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
         const std::string xml = opml::export_opml(export_feeds(config, archived), options);
@@ -430,22 +460,24 @@ void add_feeds_commands(CLI::App& app, Context& context) {
         }
         return 0;
     });
+}
 
-    auto* feeds = app.add_subcommand("feeds", "List, add, remove, enable and disable feeds");
-    feeds->require_subcommand(1);
-
+void add_feeds_list_command(CLI::App* feeds, Context& context) {
     auto format = std::make_shared<std::string>("table");
     auto* list =
         feeds->add_subcommand("list", "Each feed with its category and what the archive knows of it");
     list->add_option("--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
     on_chosen(list, context, [&context, format] {
         const config::Config config = load_config(context);
-        const auto rows =
-            feed_rows(config, archived_feeds(context.db ? *context.db : config.settings.database));
+        const auto rows = feed_rows(
+            config,
+            archived_feeds(context.db ? *context.db : config.settings.database, context.db.has_value()));
         std::cout << (*format == "json" ? feeds_json(rows) : feeds_table(rows));
         return 0;
     });
+}
 
+void add_feeds_add_command(CLI::App* feeds, Context& context) {
     struct AddOptions {
         std::string url;
         std::string name;
@@ -462,33 +494,17 @@ void add_feeds_commands(CLI::App& app, Context& context) {
         "Add the URL as given, without fetching it (by default a web page's advertised feed is found)");
     on_chosen(add, context, [&context, add_options] {
         const fs::path path = config_path(context);
-        std::string url = add_options->url;
-        if (!add_options->no_discover) {
-            if (std::string why = config::check_feed_url(url); !why.empty())
-                throw UsageError(url + ": " + why);
-            const auto discovery = daemon::discover(url, config::load_config(path).settings);
-            if (!discovery.is_feed) {
-                if (discovery.candidates.empty()) throw std::runtime_error(url + ": " + discovery.error);
-                if (discovery.candidates.size() > 1) {
-                    std::cout << url << " is a page that points to " << discovery.candidates.size()
-                              << " feeds; add the one you want:\n";
-                    for (const auto& link : discovery.candidates) {
-                        std::cout << "  feedd feeds add " << link.url;
-                        if (!link.title.empty()) std::cout << "    # " << daemon::escape_for_log(link.title);
-                        std::cout << '\n';
-                    }
-                    return 1;
-                }
-                url = discovery.candidates.front().url;
-                std::cout << url << " is the feed that " << add_options->url << " advertises.\n";
-            }
-        }
-        const FeedSource feed = add_feed(path, url, add_options->name, add_options->category);
+        const auto url = add_options->no_discover ? std::optional<std::string>(add_options->url)
+                                                  : discovered_feed_url(add_options->url, path);
+        if (!url) return 1;
+        const FeedSource feed = add_feed(path, *url, add_options->name, add_options->category);
         std::cout << "Added feed \"" << feed.name << "\" (" << feed.url << ") to " << path.string() << ".\n"
                   << reload_hint();
         return 0;
     });
+}
 
+void add_feeds_remove_command(CLI::App* feeds, Context& context) {
     struct RemoveOptions {
         std::string name;
         bool purge = false;
@@ -522,30 +538,48 @@ void add_feeds_commands(CLI::App& app, Context& context) {
                   << reload_hint();
         return 0;
     });
+}
 
-    for (const bool enable : {true, false}) {
-        auto name = std::make_shared<std::string>();
-        auto* sub =
-            feeds->add_subcommand(enable ? "enable" : "disable",
-                                  enable ? "Poll a feed again: enabled in feeds.toml, and what the daemon "
-                                           "learned (gone, moved, failing) forgotten"
-                                         : "Stop polling a feed (enabled = false); its articles stay");
-        sub->add_option("NAME", *name, "The feed's name")->required();
-        on_chosen(sub, context, [&context, name, enable] {
-            const fs::path path = config_path(context);
-            const config::Config config = config::load_config(path);
-            const auto feed = std::find_if(config.feeds.begin(), config.feeds.end(),
-                                           [&](const FeedSource& f) { return f.name == *name; });
-            if (feed == config.feeds.end())
-                throw std::runtime_error("no feed named \"" + *name + "\" in " + path.string());
-            if (enable) reset_learned_state(context.db ? *context.db : config.settings.database, *feed);
-            const bool changed = config::set_feed_enabled(path, *name, enable);
-            std::cout << "Feed \"" << *name << "\" is " << (enable ? "enabled" : "disabled")
-                      << (changed ? " in " + path.string() + ".\n" + reload_hint()
-                                  : " (feeds.toml unchanged).\n");
-            return 0;
-        });
-    }
+// `feeds enable` and `feeds disable`: one flag in feeds.toml; enabling also forgets what polls
+// learned (gone, moved, failing).
+void add_feeds_enable_command(CLI::App* feeds, Context& context, bool enable) {
+    auto name = std::make_shared<std::string>();
+    auto* sub =
+        feeds->add_subcommand(enable ? "enable" : "disable",
+                              enable ? "Poll a feed again: enabled in feeds.toml, and what the daemon "
+                                       "learned (gone, moved, failing) forgotten"
+                                     : "Stop polling a feed (enabled = false); its articles stay");
+    sub->add_option("NAME", *name, "The feed's name")->required();
+    on_chosen(sub, context, [&context, name, enable] {
+        const fs::path path = config_path(context);
+        const config::Config config = config::load_config(path);
+        const auto feed = std::find_if(config.feeds.begin(), config.feeds.end(),
+                                       [&](const FeedSource& f) { return f.name == *name; });
+        if (feed == config.feeds.end())
+            throw std::runtime_error("no feed named \"" + *name + "\" in " + path.string());
+        if (enable) reset_learned_state(context.db ? *context.db : config.settings.database, *feed);
+        const bool changed = config::set_feed_enabled(path, *name, enable);
+        std::cout << "Feed \"" << *name << "\" is " << (enable ? "enabled" : "disabled")
+                  << (changed ? " in " + path.string() + ".\n" + reload_hint()
+                              : " (feeds.toml unchanged).\n");
+        return 0;
+    });
+}
+
+}  // namespace
+
+void add_feeds_commands(CLI::App& app, Context& context) {
+    add_check_config_command(app, context);
+    add_import_opml_command(app, context);
+    add_export_opml_command(app, context);
+    auto* feeds = app.add_subcommand("feeds", "List, add, remove, enable and disable feeds");
+    feeds->require_subcommand(1);
+
+    add_feeds_list_command(feeds, context);
+    add_feeds_add_command(feeds, context);
+    add_feeds_remove_command(feeds, context);
+    add_feeds_enable_command(feeds, context, true);
+    add_feeds_enable_command(feeds, context, false);
 }
 
 }  // namespace feedd::cli

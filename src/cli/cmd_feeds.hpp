@@ -52,6 +52,11 @@ std::vector<opml::ExportFeed> export_feeds(const config::Config& config,
 FeedSource add_feed(const std::filesystem::path& config_path, const std::string& url, const std::string& name,
                     const std::string& category);
 
+// A feed's state in `feeds list`.
+enum class FeedStatus { unpolled, ok, failing, gone, disabled, removed };
+// Its word in the table and the JSON: new, ok, failing, gone, disabled, removed.
+[[nodiscard]] std::string_view to_string(FeedStatus status);
+
 // `feeds list`: one row per configured feed, then the archive's feeds no longer configured.
 struct FeedRow {
     std::string name;
@@ -59,7 +64,7 @@ struct FeedRow {
     std::string category;
     bool configured = true;
     bool enabled = true;
-    std::string status;  // new, ok, failing, gone, disabled, removed
+    FeedStatus status = FeedStatus::unpolled;
     std::optional<store::FeedSummary> archived;
 };
 std::vector<FeedRow> feed_rows(const config::Config& config, const std::vector<store::FeedSummary>& archived);

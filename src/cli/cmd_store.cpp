@@ -11,6 +11,7 @@
 
 #include "cli/common.hpp"
 #include "feedd/store/store.hpp"
+#include "feedd/text/text.hpp"
 
 namespace feedd::cli {
 namespace {
@@ -20,34 +21,7 @@ using nlohmann::json;
 // ---------------------------------------------------------------------------------------------
 // Making feed text safe
 
-// Drops C0 and C1 control characters (ESC starts terminal escapes, U+009B is a one-byte CSI) and
-// bidirectional overrides that could disguise a line; tabs and newlines become spaces unless kept.
-std::string printable(std::string_view text, bool keep_newlines = false) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        auto c = static_cast<unsigned char>(text[i]);
-        if (c == '\n' && keep_newlines) {
-            out += '\n';
-        } else if (c < 0x20 || c == 0x7F) {
-            if (c == '\t' || c == '\n' || c == '\r') out += ' ';
-        } else if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-                   static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
-            ++i;  // C1 control
-        } else if (c == 0xE2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
-                   (static_cast<unsigned char>(text[i + 2]) >= 0xAA &&
-                    static_cast<unsigned char>(text[i + 2]) <= 0xAE)) {
-            i += 2;  // U+202A..U+202E embeddings and overrides
-        } else if (c == 0xE2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x81 &&
-                   (static_cast<unsigned char>(text[i + 2]) >= 0xA6 &&
-                    static_cast<unsigned char>(text[i + 2]) <= 0xA9)) {
-            i += 2;  // U+2066..U+2069 isolates
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    return out;
-}
+using text::printable;
 
 // One CSV cell (RFC 4180). A cell that a spreadsheet would run as a formula gets a leading quote.
 std::string csv_cell(std::string_view raw) {
@@ -265,10 +239,8 @@ store::Archive open_archive(const Context& context, store::OpenMode mode) {
     return store::Archive::open(database_path(context), mode);
 }
 
-}  // namespace
-
-void add_store_commands(CLI::App& app, Context& context) {
-    // ---- query
+// `feedd query`: articles by search, feed, category and date.
+void add_query_command(CLI::App& app, Context& context) {
     struct QueryOptions {
         std::string search, category, since, until, format = "table";
         std::vector<std::string> feeds;
@@ -313,8 +285,10 @@ void add_store_commands(CLI::App& app, Context& context) {
         print_rows(rows, o.format, !o.search.empty());
         return 0;
     });
+}
 
-    // ---- show
+// `feedd show ID`: one article in full.
+void add_show_command(CLI::App& app, Context& context) {
     struct ShowOptions {
         std::int64_t id = 0;
         bool revisions = false;
@@ -337,10 +311,10 @@ void add_store_commands(CLI::App& app, Context& context) {
         print_article(*article, show_options->format, show_options->revisions);
         return 0;
     });
+}
 
-    // ---- db
-    auto* db = app.add_subcommand("db", "Archive maintenance: backup, check, vacuum, prune");
-    db->require_subcommand(1);
+// `feedd db backup FILE`.
+void add_db_backup_command(CLI::App* db, Context& context) {
     auto backup_file = std::make_shared<std::string>();
     auto* backup =
         db->add_subcommand("backup", "Write a consistent copy of the archive (works while the daemon runs)");
@@ -352,7 +326,10 @@ void add_store_commands(CLI::App& app, Context& context) {
                   << " bytes)\n";
         return 0;
     });
+}
 
+// `feedd db check`.
+void add_db_check_command(CLI::App* db, Context& context) {
     auto* check = db->add_subcommand("check", "Check the archive's integrity and its search index");
     on_chosen(check, context, [&context] {
         auto archive = open_archive(context, store::OpenMode::read_only);
@@ -365,7 +342,10 @@ void add_store_commands(CLI::App& app, Context& context) {
         std::cout << "ok: integrity, foreign keys and search index are sound\n";
         return 0;
     });
+}
 
+// `feedd db vacuum`.
+void add_db_vacuum_command(CLI::App* db, Context& context) {
     auto* vacuum =
         db->add_subcommand("vacuum", "Compact the archive and its search index (stop the daemon first)");
     on_chosen(vacuum, context, [&context] {
@@ -378,7 +358,10 @@ void add_store_commands(CLI::App& app, Context& context) {
                   << std::filesystem::file_size(path) << " bytes\n";
         return 0;
     });
+}
 
+// `feedd db prune`.
+void add_db_prune_command(CLI::App* db, Context& context) {
     auto keep_days = std::make_shared<std::optional<int>>();
     auto* prune = db->add_subcommand(
         "prune", "Remove articles older than keep_days (per feed, else global); they never return as new");
@@ -395,6 +378,19 @@ void add_store_commands(CLI::App& app, Context& context) {
                   << (counts.entries == 1 ? "y" : "ies") << "\n";
         return 0;
     });
+}
+
+}  // namespace
+
+void add_store_commands(CLI::App& app, Context& context) {
+    add_query_command(app, context);
+    add_show_command(app, context);
+    auto* db = app.add_subcommand("db", "Archive maintenance: backup, check, vacuum, prune");
+    db->require_subcommand(1);
+    add_db_backup_command(db, context);
+    add_db_check_command(db, context);
+    add_db_vacuum_command(db, context);
+    add_db_prune_command(db, context);
 }
 
 }  // namespace feedd::cli

@@ -6,7 +6,10 @@
 #include <cstdio>
 #include <limits>
 
+#include "config/private.hpp"
 #include "feedd/config/config.hpp"
+#include "feedd/text/text.hpp"
+#include "feedd/url/url.hpp"
 
 namespace feedd::config {
 
@@ -16,20 +19,12 @@ bool is_space(char c) {
     return c == ' ' || c == '\t';
 }
 
-char lower(char c) {
-    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-}
+using text::ascii_lower;
+using text::to_lower;
 
-std::string to_lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(), lower);
-    return out;
-}
-
+// feeds.toml values: spaces and tabs around them do not count.
 std::string_view trim(std::string_view text) {
-    while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-    while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-    return text;
+    return text::trim(text, " \t");
 }
 
 // Reads the leading digits of `text` into `value`; false when there are none or they overflow.
@@ -39,56 +34,6 @@ bool take_number(std::string_view& text, std::int64_t& value) {
     if (error != std::errc{} || ptr == text.data()) return false;
     text.remove_prefix(static_cast<std::size_t>(ptr - text.data()));
     return true;
-}
-
-struct UrlParts {
-    std::string scheme;
-    std::string userinfo;
-    std::string host;
-    std::string port;
-    std::string path;   // from the first '/', without query and fragment
-    std::string query;  // with its '?'
-    std::string fragment;
-};
-
-std::optional<UrlParts> split_url(std::string_view url) {
-    const auto colon = url.find("://");
-    if (colon == std::string_view::npos || colon == 0) return std::nullopt;
-    UrlParts parts;
-    parts.scheme = to_lower(url.substr(0, colon));
-    std::string_view rest = url.substr(colon + 3);
-    const auto authority_end = rest.find_first_of("/?#");
-    std::string_view authority = rest.substr(0, authority_end);
-    rest = authority_end == std::string_view::npos ? std::string_view{} : rest.substr(authority_end);
-    if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
-        parts.userinfo = authority.substr(0, at);
-        authority.remove_prefix(at + 1);
-    }
-    std::string_view host = authority;
-    if (!authority.empty() && authority.front() == '[') {
-        const auto close = authority.find(']');
-        if (close == std::string_view::npos) return std::nullopt;
-        host = authority.substr(0, close + 1);
-        std::string_view after = authority.substr(close + 1);
-        if (!after.empty()) {
-            if (after.front() != ':') return std::nullopt;
-            parts.port = after.substr(1);
-        }
-    } else if (const auto port_colon = authority.rfind(':'); port_colon != std::string_view::npos) {
-        host = authority.substr(0, port_colon);
-        parts.port = authority.substr(port_colon + 1);
-    }
-    parts.host = to_lower(host);
-    if (const auto hash = rest.find('#'); hash != std::string_view::npos) {
-        parts.fragment = rest.substr(hash);
-        rest = rest.substr(0, hash);
-    }
-    if (const auto question = rest.find('?'); question != std::string_view::npos) {
-        parts.query = rest.substr(question);
-        rest = rest.substr(0, question);
-    }
-    parts.path = rest;
-    return parts;
 }
 
 }  // namespace
@@ -187,7 +132,7 @@ std::string check_feed_url(std::string_view url) {
         if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
             return "the URL contains white space or control characters (percent-encode them)";
     }
-    const auto parts = split_url(url);
+    const auto parts = url::parse(url);
     if (!parts) return "not an absolute URL (expected http://... or https://...)";
     if (parts->scheme != "http" && parts->scheme != "https")
         return "only http and https URLs can be polled, not " + parts->scheme + ":";
@@ -207,7 +152,7 @@ std::string check_feed_url(std::string_view url) {
 }
 
 std::string normalize_url(std::string_view url) {
-    auto parts = split_url(url);
+    auto parts = url::parse(url);
     if (!parts) return std::string(url);
     std::string host = parts->host;
     if (host.starts_with("www.")) host.erase(0, 4);
@@ -229,7 +174,7 @@ std::string slug(std::string_view text) {
         if (std::isalnum(u) && u < 0x80) {
             if (dash && !out.empty()) out += '-';
             dash = false;
-            out += lower(c);
+            out += ascii_lower(c);
         } else {
             dash = true;
         }
@@ -246,7 +191,7 @@ std::string slug(std::string_view text) {
 
 std::string derive_feed_name(std::string_view url, const std::vector<std::string>& taken) {
     std::string base;
-    if (auto parts = split_url(url)) {
+    if (auto parts = url::parse(url)) {
         std::string host = parts->host;
         if (host.starts_with("www.")) host.erase(0, 4);
         std::string path = parts->path;
@@ -266,6 +211,10 @@ std::string derive_feed_name(std::string_view url, const std::vector<std::string
     }
     if (base.empty()) base = slug(url);
     if (base.empty()) base = "feed";
+    return unique_name(base, taken);
+}
+
+std::string unique_name(const std::string& base, const std::vector<std::string>& taken) {
     const auto is_taken = [&](const std::string& name) {
         return std::find(taken.begin(), taken.end(), name) != taken.end();
     };

@@ -52,6 +52,56 @@ Opened open_all(const RunOptions& options) {
     return opened;
 }
 
+// Runs `tick` at once and then every `every` until cancelled, on the io_context's thread: the
+// daemon's periodic chores (watchdog pings, STATUS, maintenance).
+class RepeatingTimer {
+  public:
+    RepeatingTimer(boost::asio::io_context& io, std::function<void()> tick)
+        : timer_(io), tick_(std::move(tick)) {}
+
+    void start(std::chrono::steady_clock::duration every) {
+        every_ = every;
+        stopped_ = false;
+        fire();
+    }
+    // No tick after this, even one whose wait already completed.
+    void cancel() {
+        stopped_ = true;
+        timer_.cancel();
+    }
+
+  private:
+    void fire() {
+        if (stopped_) return;
+        tick_();
+        timer_.expires_after(every_);
+        timer_.async_wait([this](const boost::system::error_code& error) noexcept {
+            if (!error) fire();
+        });
+    }
+
+    boost::asio::steady_timer timer_;
+    std::function<void()> tick_;
+    std::chrono::steady_clock::duration every_{};
+    bool stopped_ = true;
+};
+
+// Retention and SQLite's statistics, on the writer thread.
+void maintain(Writer& writer, int keep_days) {
+    writer.post([keep_days](store::Archive& archive) {
+        try {
+            const auto pruned =
+                archive.prune(keep_days, std::chrono::floor<std::chrono::seconds>(WallClock::now()));
+            if (pruned.articles > 0) {
+                log_info("retention: pruned " + std::to_string(pruned.articles) + " articles (" +
+                         std::to_string(pruned.entries) + " entries); tombstones keep them from coming back");
+            }
+        } catch (const std::exception& e) {
+            log_error(std::string("retention: ") + e.what());
+        }
+    });
+}
+
 std::unique_ptr<HookRunner> make_hooks(const config::Config& config) {
     if (config.settings.on_new.empty()) return nullptr;
     return std::make_unique<HookRunner>(config.settings.on_new, config.settings.on_new_timeout);
@@ -61,7 +111,7 @@ std::string status_line(const Pipeline& pipeline) {
     const auto& totals = pipeline.totals();
     std::string line = std::to_string(pipeline.feed_count()) + " feeds, " +
                        std::to_string(pipeline.failing_feeds()) + " failing, " +
-                       std::to_string(totals.new_articles) + " new articles in " +
+                       std::to_string(totals.new_entries) + " new articles in " +
                        std::to_string(totals.polls) + " polls since start";
     if (auto next = pipeline.next_due()) {
         const auto wait = std::chrono::duration_cast<std::chrono::seconds>(*next - WallClock::now());
@@ -74,10 +124,20 @@ std::string status_line(const Pipeline& pipeline) {
 
 }  // namespace
 
+std::string_view to_string(PollStatus status) {
+    switch (status) {
+        case PollStatus::updated: return "updated";
+        case PollStatus::not_modified: return "not-modified";
+        case PollStatus::failed: return "failed";
+        case PollStatus::gone: return "gone";
+    }
+    return "failed";
+}
+
 std::string format_report(const PollReport& report) {
-    std::string line = report.feed + ": " + report.status;
+    std::string line = report.feed + ": " + std::string(to_string(report.status));
     if (report.http_status) line += ", HTTP " + std::to_string(report.http_status);
-    line += ", " + std::to_string(report.new_articles) + " new, " + std::to_string(report.updated_entries) +
+    line += ", " + std::to_string(report.new_entries) + " new, " + std::to_string(report.updated_entries) +
             " updated, " + std::to_string(report.bytes) + " bytes, " +
             std::to_string(report.elapsed.count()) + " ms";
     if (!report.error.empty()) line += ": " + report.error;
@@ -100,7 +160,7 @@ std::vector<PollReport> poll_once(const RunOptions& options) {
     Writer writer(std::move(*opened.archive));
     opened.archive.reset();
     boost::asio::io_context io;
-    fetch::Fetcher fetcher(io, options.fetcher);
+    fetch::Fetcher fetcher(io);
     const auto grace = opened.config.settings.shutdown_grace;
     const auto now = WallClock::now();
     std::vector<std::string> chosen_feeds;
@@ -126,16 +186,16 @@ std::vector<PollReport> poll_once(const RunOptions& options) {
 
     std::vector<PollReport> reports;
     std::size_t done = 0;
-    int new_articles = 0, updated = 0, errors = 0;
+    int new_entries = 0, updated = 0, errors = 0;
     pipeline.on_report = [&](const PollReport& report) {
         reports.push_back(report);
         ++done;
-        new_articles += report.new_articles;
+        new_entries += report.new_entries;
         updated += report.updated_entries;
-        if (report.status == "failed") ++errors;
+        if (report.status == PollStatus::failed) ++errors;
         if (options.progress) {
             std::fprintf(stderr, "\r\033[K%zu/%zu feeds, %d new, %d updated, %d errors", done, chosen,
-                         new_articles, updated, errors);
+                         new_entries, updated, errors);
             if (done == chosen) std::fputc('\n', stderr);
         }
         if (options.on_report) options.on_report(report);
@@ -166,7 +226,7 @@ int run(const RunOptions& options) {
     Writer writer(std::move(*opened.archive));
     opened.archive.reset();
     boost::asio::io_context io;
-    fetch::Fetcher fetcher(io, options.fetcher);
+    fetch::Fetcher fetcher(io);
     Pipeline pipeline(io, fetcher, writer, std::move(opened.config), std::move(opened.states), /*once=*/false,
                       hooks.get());
     pipeline.schedule_from_state(WallClock::now());
@@ -175,9 +235,10 @@ int run(const RunOptions& options) {
     pipeline.on_report = [&pipeline](const PollReport&) { notify::status(status_line(pipeline)); };
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-    boost::asio::steady_timer watchdog_timer(io);
-    boost::asio::steady_timer status_timer(io);
-    boost::asio::steady_timer maintenance_timer(io);
+    // WATCHDOG=1 comes from the event loop itself, so a loop that stops turning stops the pings.
+    RepeatingTimer watchdog_timer(io, [] { notify::watchdog(); });
+    RepeatingTimer status_timer(io, [&pipeline] { notify::status(status_line(pipeline)); });
+    RepeatingTimer maintenance_timer(io, [&] { maintain(writer, pipeline.config().settings.keep_days); });
     bool stopping = false;
 
     std::function<void()> wait_for_signal = [&] {
@@ -219,54 +280,14 @@ int run(const RunOptions& options) {
     };
     wait_for_signal();
 
-    // WATCHDOG=1 comes from the event loop itself, so a loop that stops turning stops the pings.
-    std::function<void()> ping;
-    if (auto interval = notify::watchdog_interval()) {
-        ping = [&, every = *interval] {
-            notify::watchdog();
-            watchdog_timer.expires_after(every);
-            watchdog_timer.async_wait([&](const boost::system::error_code& error) noexcept {
-                if (!error) ping();
-            });
-        };
-        ping();
-    }
-    std::function<void()> report_status = [&] {
-        notify::status(status_line(pipeline));
-        status_timer.expires_after(std::chrono::seconds(30));
-        status_timer.async_wait([&](const boost::system::error_code& error) noexcept {
-            if (!error) report_status();
-        });
-    };
-    // Retention and SQLite's statistics, on the writer thread, at start and then hourly.
-    std::function<void()> maintain = [&] {
-        const int keep_days = pipeline.config().settings.keep_days;
-        writer.post([keep_days](store::Archive& archive) {
-            try {
-                const auto pruned =
-                    archive.prune(keep_days, std::chrono::floor<std::chrono::seconds>(WallClock::now()));
-                if (pruned.articles > 0) {
-                    log_info("retention: pruned " + std::to_string(pruned.articles) + " articles (" +
-                             std::to_string(pruned.entries) +
-                             " entries); tombstones keep them from coming back");
-                }
-            } catch (const std::exception& e) {
-                log_error(std::string("retention: ") + e.what());
-            }
-        });
-        maintenance_timer.expires_after(std::chrono::hours(1));
-        maintenance_timer.async_wait([&](const boost::system::error_code& error) noexcept {
-            if (!error) maintain();
-        });
-    };
-    maintain();
-
+    if (auto interval = notify::watchdog_interval()) watchdog_timer.start(*interval);
+    maintenance_timer.start(std::chrono::hours(1));  // at start, then hourly
     notify::ready();
-    report_status();
+    status_timer.start(std::chrono::seconds(30));
     io.run();
     writer.finish();
     log_info("stopped: " + std::to_string(pipeline.totals().polls) + " polls, " +
-             std::to_string(pipeline.totals().new_articles) + " new articles");
+             std::to_string(pipeline.totals().new_entries) + " new articles");
     return 0;
 }
 

@@ -26,12 +26,11 @@ FetchRequest request_for(const std::string& url, const config::Settings& setting
 }
 
 // Fetches all `urls` at once on one event loop; results in the same order.
-std::vector<FetchResult> fetch_all(const std::vector<std::string>& urls, const config::Settings& settings,
-                                   const fetch::FetcherOptions& options) {
+std::vector<FetchResult> fetch_all(const std::vector<std::string>& urls, const config::Settings& settings) {
     boost::asio::io_context io;
     std::vector<FetchResult> results(urls.size());
     {
-        fetch::Fetcher fetcher(io, options);
+        fetch::Fetcher fetcher(io);
         for (std::size_t i = 0; i < urls.size(); ++i) {
             fetcher.fetch(request_for(urls[i], settings),
                           [&results, i](FetchResult result) noexcept { results[i] = std::move(result); });
@@ -50,10 +49,9 @@ std::string origin_of(const std::string& url) {
 
 }  // namespace
 
-Discovery discover(const std::string& url, const config::Settings& settings,
-                   const fetch::FetcherOptions& fetcher_options) {
+Discovery discover(const std::string& url, const config::Settings& settings) {
     Discovery discovery;
-    auto first = fetch_all({url}, settings, fetcher_options).front();
+    auto first = fetch_all({url}, settings).front();
     if (!first.ok()) {
         discovery.error =
             first.error_message.empty() ? "HTTP " + std::to_string(first.status) : first.error_message;
@@ -72,7 +70,7 @@ Discovery discover(const std::string& url, const config::Settings& settings,
 
     std::vector<std::string> guesses;
     for (const char* path : kUsualPaths) guesses.push_back(origin_of(final_url) + path);
-    const auto results = fetch_all(guesses, settings, fetcher_options);
+    const auto results = fetch_all(guesses, settings);
     for (std::size_t i = 0; i < guesses.size(); ++i) {
         if (!results[i].ok()) continue;
         const auto guess = parse::parse_feed(results[i].body, {guesses[i], results[i].content_type});

@@ -7,7 +7,9 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "feedd/daemon/daemon.hpp"
 #include "feedd/model/model.hpp"
+#include "feedd/text/text.hpp"
 
 namespace feedd::daemon {
 namespace {
@@ -41,6 +43,10 @@ LogLevel parse_log_level(std::string_view name) {
                                 "' (error, warning, info, debug)");
 }
 
+void set_log_level(std::string_view name) {
+    Log::set_level(parse_log_level(name));
+}
+
 void Log::set_level(LogLevel level) noexcept {
     current_level = static_cast<int>(level);
 }
@@ -61,7 +67,7 @@ void Log::write(LogLevel level, std::string_view message) noexcept {
             line += level_name(level);
             line += ": ";
         }
-        line += escape_for_log(message);
+        line += text::escape_for_log(message);
         line += '\n';
         std::lock_guard lock(write_mutex);
         std::fwrite(line.data(), 1, line.size(), stderr);
@@ -69,28 +75,6 @@ void Log::write(LogLevel level, std::string_view message) noexcept {
     } catch (...) {
         // Logging must never take the daemon down; a lost line is the lesser harm.
     }
-}
-
-std::string escape_for_log(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '\n') {
-            out += "\\n";
-        } else if (c == '\r') {
-            out += "\\r";
-        } else if (c == '\t') {
-            out += "\\t";
-        } else if (byte < 0x20 || byte == 0x7f) {
-            char buffer[8];
-            std::snprintf(buffer, sizeof buffer, "\\x%02x", byte);
-            out += buffer;
-        } else {
-            out += c;
-        }
-    }
-    return out;
 }
 
 }  // namespace feedd::daemon

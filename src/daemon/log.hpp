@@ -34,7 +34,4 @@ inline void log_debug(std::string_view m) noexcept {
     Log::write(LogLevel::debug, m);
 }
 
-// Control characters as \n, \t, \xNN; valid UTF-8 is kept.
-std::string escape_for_log(std::string_view text);
-
 }  // namespace feedd::daemon

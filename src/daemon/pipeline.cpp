@@ -8,6 +8,7 @@
 #include "daemon/refresh.hpp"
 #include "feedd/parse/parse.hpp"
 #include "feedd/schedule/schedule.hpp"
+#include "feedd/url/url.hpp"
 
 namespace feedd::daemon {
 namespace {
@@ -24,6 +25,8 @@ schedule::HostLimits limits_for(const config::Settings& settings) {
     limits.concurrency = static_cast<std::size_t>(settings.concurrency);
     limits.per_host = static_cast<std::size_t>(settings.per_host);
     limits.per_host_gap = settings.per_host_gap;
+    // A host-wide pause lasts no longer than one feed's retry may (schedule::next_due's bound).
+    limits.max_pause = std::max(settings.backoff_cap, settings.max_interval);
     return limits;
 }
 
@@ -95,23 +98,8 @@ const FeedSource* Pipeline::source(const std::string& name) const {
     return it == sources_.end() ? nullptr : it->second;
 }
 
-void Pipeline::unschedule(const std::string& name) {
-    auto old = due_of_.find(name);
-    if (old == due_of_.end()) return;
-    auto [first, last] = due_.equal_range(old->second);
-    for (auto it = first; it != last; ++it) {
-        if (it->second == name) {
-            due_.erase(it);
-            break;
-        }
-    }
-    due_of_.erase(old);
-}
-
 void Pipeline::schedule(const std::string& name, WallTime due) {
-    unschedule(name);
-    due_.emplace(due, name);
-    due_of_[name] = due;
+    due_.set(name, to_instant(due));
     if (due < timer_at_) arm_timer(due);
 }
 
@@ -157,7 +145,7 @@ void Pipeline::reconfigure(config::Config config, WallTime now) {
     for (const auto& [name, old] : sources_) {
         auto it = next.find(name);
         if (it == next.end() || !it->second->enabled) {
-            unschedule(name);
+            due_.remove(name);
             for (auto& [key, ready] : ready_) std::erase(ready, name);
             log_info(name +
                      ": no longer polled (removed or disabled in the configuration; its articles stay)");
@@ -208,17 +196,14 @@ void Pipeline::arm_timer(WallTime when) {
 void Pipeline::dispatch() {
     if (stopping_) return;
     const auto now = WallClock::now();
-    while (!due_.empty() && due_.begin()->first <= now) {
-        const auto name = due_.begin()->second;
-        due_.erase(due_.begin());
-        due_of_.erase(name);
+    for (const auto& name : due_.pop_due(to_instant(now))) {
         const auto* feed = source(name);
         if (!feed || busy_.count(name)) continue;
         const auto state = reconcile_with_config(*feed, state_of(name));
-        auto& ready = ready_[fetch::registered_domain(fetch::url_host(effective_url(*feed, state)))];
+        auto& ready = ready_[fetch::registered_domain(url::host(effective_url(*feed, state)))];
         if (std::find(ready.begin(), ready.end(), name) == ready.end()) ready.push_back(name);
     }
-    auto wake = due_.empty() ? WallTime::max() : due_.begin()->first;
+    auto wake = next_due().value_or(WallTime::max());
     for (auto it = ready_.begin(); it != ready_.end();) {
         auto& [key, ready] = *it;
         while (!ready.empty() && pending_writes_ < kMaxPendingWrites) {
@@ -244,7 +229,6 @@ void Pipeline::start(const std::string& name, const std::string& host_key) {
     const auto& settings = config_.settings;
     const auto state = reconcile_with_config(feed, state_of(name));
     gate_.on_start(host_key, to_instant(WallClock::now()));
-    in_flight_ += 1;
     busy_.insert(name);
 
     FetchRequest request;
@@ -280,11 +264,8 @@ void Pipeline::start(const std::string& name, const std::string& host_key) {
     });
 }
 
-void Pipeline::on_fetched(const std::string& name, const std::string& host_key, FetchResult result) {
-    in_flight_ -= 1;
-    const auto now = WallClock::now();
-    gate_.on_finish(host_key, to_instant(now), result.status, result.retry_after, name);
-    switch (outage_.record(host_key, result.error, to_seconds(now))) {
+bool Pipeline::note_outage(const std::string& host_key, FetchErrorKind error, WallTime now) {
+    switch (outage_.record(host_key, error, to_seconds(now))) {
         case schedule::OutageDetector::Change::began:
             log_warning(
                 "network outage: every recent fetch failed at the network level; failures do not count "
@@ -295,115 +276,130 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
             break;
         case schedule::OutageDetector::Change::none: break;
     }
-    const bool outage = outage_.in_outage() && schedule::OutageDetector::network_level(result.error);
+    return outage_.in_outage() && schedule::OutageDetector::network_level(error);
+}
+
+void Pipeline::on_fetched(const std::string& name, const std::string& host_key, FetchResult result) {
+    const auto now = WallClock::now();
+    gate_.on_finish(host_key, to_instant(now), result.status, result.retry_after, name);
+    const bool outage = note_outage(host_key, result.error, now);
     const auto* feed = source(name);
     if ((result.error == FetchErrorKind::cancelled && stopping_) || !feed) {
         // Cut short by a stop or a reload that removed the feed: nothing learned, nothing written.
         busy_.erase(name);
         dispatch();
-        check_idle();
+        check_idle();  // dispatch does nothing while stopping
         return;
     }
     pending_writes_ += 1;
-    const auto state = state_of(name);
-    const auto policy = policy_for(config_.settings, *feed);
-    const double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
-    const auto retry_on_store_failure = config_.settings.min_interval;
+    PollJob job{*feed,
+                state_of(name),
+                policy_for(config_.settings, *feed),
+                std::uniform_real_distribution<double>(0.0, 1.0)(random_),
+                outage,
+                once_,
+                config_.settings.min_interval,
+                on_new_};
     const auto bytes = result.body.size();
     writer_.post_poll(
-        [this, feed = *feed, state, policy, jitter, retry_on_store_failure, once = once_, host_key,
-         hooks = on_new_, outage, result = std::move(result)](store::Archive& archive) mutable {
-            const auto wall_now = WallClock::now();
-            const auto now = to_seconds(wall_now);
-            std::optional<ParsedFeed> parsed;
-            if (result.ok()) {
-                parsed = parse::parse_feed(
-                    result.body,
-                    {result.final_url.empty() ? feed.url : result.final_url, result.content_type});
-                result.body.clear();
-                result.body.shrink_to_fit();
-            }
-            auto refresh = apply_fetch(feed, state, result, std::move(parsed), now);
-            auto next = schedule::next_due(policy, state, refresh.outcome, now, jitter);
-            if (outage) {
-                // Our network is down, not the feed: this failure does not count, and the feed is
-                // tried again soon so that polling resumes promptly.
-                refresh.state.consecutive_failures = state.consecutive_failures;
-                next = schedule::outage_due(policy, now, jitter);
-            }
-            refresh.state.next_poll = next;
-            if (unrecorded_feeds_) record_feeds(archive, *unrecorded_feeds_);
-            Writer::PreparedPoll prepared{feed, std::move(refresh.parsed), refresh.state, now, nullptr};
-            prepared.done = [this, name = feed.name, host_key, hooks, once, retry_on_store_failure,
-                             state = refresh.state, next_wall = WallTime(next),
-                             retry_at = wall_now + retry_on_store_failure, report = std::move(refresh.report),
-                             notice = std::move(refresh.notice)](store::Archive& archive,
-                                                                 store::PollCommit commit) mutable {
-                std::optional<FeedState> written;
-                std::string write_error;
-                if (commit.ok()) {
-                    report.new_articles = commit.counts.new_entries;
-                    report.updated_entries = commit.counts.updated_entries;
-                    written = std::move(state);
-                    if (!notice.empty()) log_warning(name + ": " + notice);
-                    if (hooks && !commit.counts.new_article_ids.empty()) {
-                        try {
-                            hooks->submit(name, new_articles_ndjson(
-                                                    name, archive.articles(commit.counts.new_article_ids)));
-                        } catch (const std::exception& e) {
-                            log_error(name + ": on_new: " + e.what());
-                        }
-                    }
-                } else {
-                    // The archive refused the write (disk full, read-only): the transaction rolled
-                    // back and nothing of this poll is kept, its validators included, so the retry is
-                    // answered with the whole feed again and catches up once the disk takes writes.
-                    write_error = std::move(commit.error);
-                    next_wall = retry_at;
-                    report.status = "failed";
-                    report.error =
-                        write_error + " (nothing of this poll kept" +
-                        (once ? std::string(")")
-                              : "; retrying in " + config::format_duration(retry_on_store_failure) + ")");
-                }
-                boost::asio::post(io_, [this, name, host_key, written = std::move(written), next_wall,
-                                        write_error = std::move(write_error),
-                                        report = std::move(report)]() mutable noexcept {
-                    on_written(name, host_key, std::move(written), next_wall, std::move(report),
-                               std::move(write_error));
-                });
-            };
-            return prepared;
+        [this, job = std::move(job), result = std::move(result)](store::Archive& archive) mutable {
+            return prepare_poll(archive, std::move(job), std::move(result));
         },
         bytes);
     dispatch();
 }
 
-void Pipeline::on_written(const std::string& name, const std::string& /*host_key*/,
-                          std::optional<FeedState> state, WallTime next, PollReport report,
-                          std::string write_error) {
+Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job, FetchResult result) {
+    const auto wall_now = WallClock::now();
+    const auto now = to_seconds(wall_now);
+    std::optional<ParsedFeed> parsed;
+    if (result.ok()) {
+        parsed = parse::parse_feed(
+            result.body, {result.final_url.empty() ? job.feed.url : result.final_url, result.content_type});
+        result.body.clear();
+        result.body.shrink_to_fit();
+    }
+    auto refresh = apply_fetch(job.feed, job.state, result, std::move(parsed), now);
+    auto next = schedule::next_due(job.policy, job.state, refresh.outcome, now, job.jitter);
+    if (job.outage) {
+        // Our network is down, not the feed: this failure does not count, and the feed is tried
+        // again soon so that polling resumes promptly.
+        refresh.state.consecutive_failures = job.state.consecutive_failures;
+        next = schedule::outage_due(job.policy, now, job.jitter);
+    }
+    refresh.state.next_poll = next;
+    if (unrecorded_feeds_) record_feeds(archive, *unrecorded_feeds_);
+    Written written{job.feed.name, refresh.state, WallTime(next), std::move(refresh.report), {}};
+    Writer::PreparedPoll prepared{job.feed, std::move(refresh.parsed), refresh.state, now, nullptr};
+    const WallTime retry_at = wall_now + job.retry_on_store_failure;
+    // The notice (moved, gone, repaired) is news only once the archive took the poll.
+    prepared.done = [this, job = std::move(job), written = std::move(written),
+                     notice = std::move(refresh.notice),
+                     retry_at](store::Archive& archive, store::PollCommit commit) mutable {
+        if (commit.ok() && !notice.empty()) log_warning(job.feed.name + ": " + notice);
+        boost::asio::post(io_, [this, written = finish_poll(
+                                          archive, job, std::move(commit), std::move(written),
+                                          retry_at)]() mutable noexcept { on_written(std::move(written)); });
+    };
+    return prepared;
+}
+
+Pipeline::Written Pipeline::finish_poll(store::Archive& archive, const PollJob& job, store::PollCommit commit,
+                                        Written written, WallTime retry_at) {
+    auto& report = written.report;
+    if (!commit.ok()) {
+        // The archive refused the write (disk full, read-only): the transaction rolled back and
+        // nothing of this poll is kept, its validators included, so the retry is answered with the
+        // whole feed again and catches up once the disk takes writes.
+        written.write_error = std::move(commit.error);
+        written.state.reset();
+        written.next = retry_at;
+        report.status = PollStatus::failed;
+        report.error =
+            written.write_error + " (nothing of this poll kept" +
+            (job.once ? std::string(")")
+                      : "; retrying in " + config::format_duration(job.retry_on_store_failure) + ")");
+        return written;
+    }
+    report.new_entries = commit.counts.new_entries;
+    report.updated_entries = commit.counts.updated_entries;
+    if (job.hooks && !commit.counts.new_article_ids.empty()) {
+        try {
+            job.hooks->submit(
+                written.name,
+                new_articles_ndjson(written.name, archive.articles(commit.counts.new_article_ids)));
+        } catch (const std::exception& e) {
+            log_error(written.name + ": on_new: " + e.what());
+        }
+    }
+    return written;
+}
+
+void Pipeline::on_written(Written written) {
     pending_writes_ -= 1;
+    const auto& name = written.name;
+    const auto& report = written.report;
     busy_.erase(name);
-    if (!write_error.empty())
-        write_failure_ = std::move(write_error);
-    else if (state)
+    if (!written.write_error.empty())
+        write_failure_ = std::move(written.write_error);
+    else if (written.state)
         write_failure_.clear();
-    const bool gone = state && state->gone;
-    if (state) states_[name] = std::move(*state);
+    const bool gone = written.state && written.state->gone;
+    if (written.state) states_[name] = std::move(*written.state);
     totals_.polls += 1;
-    if (report.status == "failed") totals_.failures += 1;
-    totals_.new_articles += report.new_articles;
+    if (report.status == PollStatus::failed) totals_.failures += 1;
+    totals_.new_entries += report.new_entries;
     totals_.updated_entries += report.updated_entries;
-    const auto level = report.status == "failed" ? LogLevel::warning : LogLevel::info;
+    const auto level = report.status == PollStatus::failed ? LogLevel::warning : LogLevel::info;
     Log::write(level, format_report(report));
     if (on_report) on_report(report);
-    if (!once_ && !stopping_ && source(name) && !gone) schedule(name, next);
+    if (!once_ && !stopping_ && source(name) && !gone) schedule(name, written.next);
     dispatch();
-    check_idle();
+    check_idle();  // dispatch does nothing while stopping
 }
 
 void Pipeline::check_idle() {
-    if (in_flight_ > 0 || pending_writes_ > 0) return;
+    if (gate_.in_flight() > 0 || pending_writes_ > 0) return;
     if (stopping_) {
         if (auto done = std::exchange(on_stopped_, nullptr)) {
             grace_timer_.cancel();
@@ -422,11 +418,10 @@ void Pipeline::stop(std::chrono::milliseconds grace, std::function<void()> done)
     timer_.cancel();
     timer_at_ = WallTime::max();
     due_.clear();
-    due_of_.clear();
     ready_.clear();
-    if (in_flight_ > 0) {
+    if (gate_.in_flight() > 0) {
         log_info("stopping: waiting up to " + std::to_string(grace.count()) + " ms for " +
-                 std::to_string(in_flight_) + " fetch(es) in flight");
+                 std::to_string(gate_.in_flight()) + " fetch(es) in flight");
         grace_timer_.expires_after(grace);
         grace_timer_.async_wait([this](const boost::system::error_code& error) noexcept {
             if (!error) fetcher_.cancel_all();
@@ -444,8 +439,9 @@ int Pipeline::failing_feeds() const {
 }
 
 std::optional<WallTime> Pipeline::next_due() const {
-    if (due_.empty()) return std::nullopt;
-    return due_.begin()->first;
+    const auto next = due_.next_time();
+    if (!next) return std::nullopt;
+    return WallTime(*next);
 }
 
 }  // namespace feedd::daemon

@@ -33,7 +33,7 @@ class Pipeline {
     struct Totals {
         int polls = 0;
         int failures = 0;
-        int new_articles = 0;
+        int new_entries = 0;
         int updated_entries = 0;
     };
 
@@ -57,22 +57,50 @@ class Pipeline {
     const Totals& totals() const { return totals_; }
     const config::Config& config() const { return config_; }
     std::size_t feed_count() const { return sources_.size(); }
-    int failing_feeds() const;
-    std::optional<WallTime> next_due() const;
+    [[nodiscard]] int failing_feeds() const;
+    [[nodiscard]] std::optional<WallTime> next_due() const;
     // Why the archive refused the latest write; "" once a write succeeds again.
     const std::string& write_failure() const { return write_failure_; }
 
   private:
     void dispatch();
-    void unschedule(const std::string& name);
     void spread(const std::vector<std::string>& names, WallTime now);
     void arm_timer(WallTime when);
     // Writer thread: the configured feeds into the archive, or kept for the next write.
     void record_feeds(store::Archive& archive, std::vector<FeedSource> feeds);
     void start(const std::string& name, const std::string& host_key);
+    // A fetch came back (event loop): release its slot, then hand it to the writer thread.
     void on_fetched(const std::string& name, const std::string& host_key, FetchResult result);
-    void on_written(const std::string& name, const std::string& host_key, std::optional<FeedState> state,
-                    WallTime next, PollReport report, std::string write_error);
+    // Tells the outage detector about a fetch; true when this failure is our network's, not the
+    // feed's (it then does not count against the feed).
+    bool note_outage(const std::string& host_key, FetchErrorKind error, WallTime now);
+
+    // What the writer thread needs to turn one fetch into a poll: copies, never the event loop's
+    // own state.
+    struct PollJob {
+        FeedSource feed;
+        FeedState state;  // before this poll
+        schedule::Policy policy;
+        double jitter = 0;
+        bool outage = false;
+        bool once = false;
+        Duration retry_on_store_failure{};
+        HookRunner* hooks = nullptr;
+    };
+    // What a written (or refused) poll tells the event loop.
+    struct Written {
+        std::string name;
+        std::optional<FeedState> state;  // set when the archive took the poll
+        WallTime next;
+        PollReport report;
+        std::string write_error;
+    };
+    // Writer thread: parse, decide the feed's new state and next poll, ready for the archive.
+    Writer::PreparedPoll prepare_poll(store::Archive& archive, PollJob job, FetchResult result);
+    // Writer thread, once the archive took the poll or refused it: the report, hooks, retry time.
+    Written finish_poll(store::Archive& archive, const PollJob& job, store::PollCommit commit,
+                        Written written, WallTime retry_at);
+    void on_written(Written written);
     void check_idle();
     const FeedSource* source(const std::string& name) const;
     FeedState state_of(const std::string& name) const;
@@ -86,13 +114,11 @@ class Pipeline {
     bool once_;
     HookRunner* on_new_;
 
-    std::multimap<WallTime, std::string> due_;              // time -> feed
-    std::map<std::string, WallTime> due_of_;                // feed -> its entry in due_
+    schedule::DueQueue due_;
     std::map<std::string, std::deque<std::string>> ready_;  // registered domain -> due feeds, oldest first
     schedule::HostGate gate_;
     schedule::OutageDetector outage_;
     std::set<std::string> busy_;  // feeds fetched or being written
-    int in_flight_ = 0;
     int pending_writes_ = 0;
     bool stopping_ = false;
     std::function<void()> on_stopped_;

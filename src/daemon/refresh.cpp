@@ -36,9 +36,7 @@ namespace {
 void track_redirect(FeedState& state, const FetchResult& result, TimePoint now, std::string& notice) {
     const auto first_seen = state.redirect_first_seen;
     const int count = state.redirect_count + 1;
-    if (schedule::track_redirects(
-            state, result.redirects, now,
-            {kRedirectConfirmations, std::chrono::duration_cast<Duration>(kRedirectConfirmAge)})) {
+    if (schedule::track_redirects(state, result.redirects, now)) {
         notice = "moved permanently to " + state.moved_to + " (seen " + std::to_string(count) +
                  " times since " + (first_seen ? format_utc(*first_seen) : std::string("now")) + ")";
     }
@@ -48,7 +46,7 @@ void fail(Refresh& refresh, const std::string& message) {
     refresh.state.consecutive_failures += 1;
     refresh.state.last_error = message;
     refresh.outcome.kind = RefreshOutcome::Kind::failed;
-    refresh.report.status = "failed";
+    refresh.report.status = PollStatus::failed;
     refresh.report.error = message;
 }
 
@@ -86,7 +84,7 @@ Refresh apply_fetch(const FeedSource& source, FeedState state, const FetchResult
         st.consecutive_failures = 0;
         st.last_error.clear();
         outcome.kind = RefreshOutcome::Kind::not_modified;
-        report.status = "not-modified";
+        report.status = PollStatus::not_modified;
         track_redirect(st, result, now, refresh.notice);
         return refresh;
     }
@@ -95,7 +93,7 @@ Refresh apply_fetch(const FeedSource& source, FeedState state, const FetchResult
         st.last_error = "410 Gone: the publisher removed this feed; `feedd feeds enable " + source.name +
                         "` polls it again";
         outcome.kind = RefreshOutcome::Kind::gone;
-        report.status = "gone";
+        report.status = PollStatus::gone;
         report.error = "410 Gone";
         refresh.notice = "disabled: the server answered 410 Gone";
         return refresh;
@@ -112,7 +110,9 @@ Refresh apply_fetch(const FeedSource& source, FeedState state, const FetchResult
         return refresh;
     }
     if (!parsed || !parsed->is_feed) {
-        fail(refresh, "not a feed: " + (parsed ? parsed->error : std::string("no body")));
+        // The parser's error names its kind ("not a feed: an HTML page"): shown as it is, never
+        // prefixed again.
+        fail(refresh, parsed ? parsed->error : std::string("not a feed: no body"));
         return refresh;
     }
     // The body is a feed: validators are worth keeping only now that it was readable.
@@ -126,7 +126,7 @@ Refresh apply_fetch(const FeedSource& source, FeedState state, const FetchResult
     outcome.kind = RefreshOutcome::Kind::updated;
     outcome.ttl_minutes = parsed->ttl_minutes;
     outcome.update_period_minutes = parsed->update_period_minutes;
-    report.status = "updated";
+    report.status = PollStatus::updated;
     refresh.parsed = std::move(parsed);
     return refresh;
 }

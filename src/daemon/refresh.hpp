@@ -10,15 +10,11 @@
 
 namespace feedd::daemon {
 
-// A permanent redirect must be seen this often, over at least this long, before the feed moves.
-inline constexpr int kRedirectConfirmations = 3;
-inline constexpr auto kRedirectConfirmAge = std::chrono::hours(24);
-
 // The URL to poll: the configured one, or where a confirmed permanent redirect moved it.
-std::string effective_url(const FeedSource& source, const FeedState& state);
+[[nodiscard]] std::string effective_url(const FeedSource& source, const FeedState& state);
 
 // Forgets what was learned at run time when the operator changed the feed's URL in feeds.toml.
-FeedState reconcile_with_config(const FeedSource& source, FeedState state);
+[[nodiscard]] FeedState reconcile_with_config(const FeedSource& source, FeedState state);
 
 struct Refresh {
     FeedState state;
@@ -30,7 +26,7 @@ struct Refresh {
 
 // `parsed` is the parse of result.body when the fetch returned 2xx (the caller parses, so that
 // this stays free of the parser).
-Refresh apply_fetch(const FeedSource& source, FeedState state, const FetchResult& result,
-                    std::optional<ParsedFeed> parsed, TimePoint now);
+[[nodiscard]] Refresh apply_fetch(const FeedSource& source, FeedState state, const FetchResult& result,
+                                  std::optional<ParsedFeed> parsed, TimePoint now);
 
 }  // namespace feedd::daemon

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -20,7 +21,9 @@
 #include <unordered_map>
 #include <utility>
 
+#include "feedd/text/text.hpp"
 #include "fetch/address.hpp"
+#include "fetch/options.hpp"
 
 namespace feedd::fetch {
 namespace {
@@ -70,12 +73,7 @@ SlistPtr append(SlistPtr list, const std::string& line) {
     return SlistPtr(grown);
 }
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return out;
-}
+using text::to_lower;
 
 // The parts of a URL the redirect rules look at.
 struct UrlParts {
@@ -98,8 +96,8 @@ std::optional<UrlParts> split_url(std::string_view url) {
         return owned.get();
     };
     UrlParts parts;
-    parts.scheme = lower(part(CURLUPART_SCHEME, 0));
-    parts.host = lower(part(CURLUPART_HOST, 0));
+    parts.scheme = to_lower(part(CURLUPART_SCHEME, 0));
+    parts.host = to_lower(part(CURLUPART_HOST, 0));
     parts.port = part(CURLUPART_PORT, CURLU_DEFAULT_PORT);
     return parts;
 }
@@ -135,7 +133,7 @@ std::optional<std::chrono::seconds> max_age_of(const std::string& cache_control)
     while (position < cache_control.size()) {
         std::size_t comma = cache_control.find(',', position);
         if (comma == std::string::npos) comma = cache_control.size();
-        std::string directive = lower(cache_control.substr(position, comma - position));
+        std::string directive = to_lower(cache_control.substr(position, comma - position));
         position = comma + 1;
         directive.erase(0, directive.find_first_not_of(" \t"));
         if (directive.rfind("max-age", 0) != 0) continue;
@@ -224,7 +222,7 @@ class Fetcher::Impl {
 
     ~Impl() {
         life_.reset();
-        // Order matters (STYLE.md): handles out of the multi, curl_multi_cleanup (its callbacks
+        // Order matters: handles out of the multi, curl_multi_cleanup (its callbacks
         // may still fire and find our socket map), then the sockets, then the easy handles and
         // the share they use.
         std::vector<Completion> orphaned;
@@ -355,7 +353,11 @@ class Fetcher::Impl {
         curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
         if (!request.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, request.ca_file.c_str());
-        if (!request.proxy.empty()) curl_easy_setopt(easy, CURLOPT_PROXY, request.proxy.c_str());
+        // Only the proxy feeds.toml names: "" makes libcurl ignore http_proxy, https_proxy and
+        // ALL_PROXY, and a NOPROXY of "" ignores NO_PROXY. Otherwise the environment would route
+        // a feed through a proxy the guard cannot see past, or a feed around the configured one.
+        curl_easy_setopt(easy, CURLOPT_PROXY, request.proxy.c_str());
+        curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
         const std::string& agent = request.user_agent.empty() ? default_agent_ : request.user_agent;
         curl_easy_setopt(easy, CURLOPT_USERAGENT, agent.c_str());
         curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
@@ -570,7 +572,8 @@ class Fetcher::Impl {
         });
     }
 
-    // Finished transfers, read outside socket_action (STYLE.md).
+    // Finished transfers, read in a posted step outside socket_action: a completion may start new
+    // fetches, and curl refuses calls made from inside its own callbacks (CURLM_RECURSIVE_API_CALL).
     void reap() {
         std::vector<std::pair<CURL*, CURLcode>> finished;
         int left = 0;
@@ -752,8 +755,9 @@ class Fetcher::Impl {
     MultiPtr multi_;
 };
 
-Fetcher::Fetcher(boost::asio::io_context& io, FetcherOptions options)
-    : impl_(std::make_unique<Impl>(io, std::move(options))) {}
+Fetcher::Fetcher(boost::asio::io_context& io) : Fetcher(io, FetcherOptions{}) {}
+Fetcher::Fetcher(boost::asio::io_context& io, const FetcherOptions& options)
+    : impl_(std::make_unique<Impl>(io, options)) {}
 Fetcher::~Fetcher() = default;
 void Fetcher::fetch(FetchRequest request, Completion done) {
     impl_->fetch(std::move(request), std::move(done));
@@ -774,16 +778,11 @@ std::string registered_domain(std::string_view host) {
         psl_ctx_t* latest = psl_latest(nullptr);
         return latest != nullptr ? latest : const_cast<psl_ctx_t*>(psl_builtin());
     }());
-    std::string name = lower(host);
+    std::string name = to_lower(host);
     while (!name.empty() && name.back() == '.') name.pop_back();
     if (name.empty() || context == nullptr || is_ip_literal(name)) return name;
     const char* domain = psl_registrable_domain(context.get(), name.c_str());
     return domain != nullptr ? std::string(domain) : name;
-}
-
-std::string url_host(std::string_view url) {
-    auto parts = split_url(url);
-    return parts ? parts->host : std::string{};
 }
 
 std::string default_user_agent() {

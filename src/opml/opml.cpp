@@ -12,45 +12,17 @@
 
 #include <pugixml.hpp>
 
+#include "feedd/text/text.hpp"
+
 namespace feedd::opml {
 
 namespace {
 
-std::string to_lower(std::string_view text) {
-    std::string out(text);
-    std::transform(out.begin(), out.end(), out.begin(),
-                   [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
-    return out;
-}
+using text::iequals;
+using text::to_lower;
 
-std::string trim(std::string_view text) {
-    const auto first = text.find_first_not_of(" \t\r\n");
-    if (first == std::string_view::npos) return {};
-    const auto last = text.find_last_not_of(" \t\r\n");
-    return std::string(text.substr(first, last - first + 1));
-}
-
-// White space inside a title (line breaks from pretty-printing exporters) collapsed to one space.
-std::string collapse(std::string_view text) {
-    std::string out;
-    bool space = false;
-    for (const char c : text) {
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-            space = !out.empty();
-        } else {
-            if (space) out += ' ';
-            space = false;
-            out += c;
-        }
-    }
-    return out;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
+std::string trim(std::string_view value) {
+    return std::string(text::trim(value, " \t\r\n"));
 }
 
 // The value of an attribute whose name matches in any case (xmlUrl, xmlurl, XMLURL).
@@ -101,35 +73,44 @@ std::string url_key(const std::string& url) {
 
 class Importer {
   public:
-    explicit Importer(std::string feedd_prefix) : prefix_(std::move(feedd_prefix)) {}
+    Importer(std::string feedd_prefix, std::string_view xml) : prefix_(std::move(feedd_prefix)), xml_(xml) {}
 
     ImportResult result;
 
-    void walk(pugi::xml_node parent, const std::string& folder) {
+    // Recursive, but never deeper than max_folder_depth folders and a feed: a deeper file is
+    // refused (25 000 nested outlines would otherwise overflow the stack, and build a folder path
+    // per level, in quadratic time). `depth`: the outlines around `parent`'s children.
+    void walk(pugi::xml_node parent, const std::string& folder, std::size_t depth = 0) {
         for (const auto child : parent.children()) {
             if (child.type() != pugi::node_element || !iequals(child.name(), "outline")) continue;
-            visit(child, folder);
+            if (depth > max_folder_depth) {
+                throw OpmlError("outlines nested in more than " + std::to_string(max_folder_depth) +
+                                " folder levels at " + position(xml_, child.offset_debug()) +
+                                " (feedd keeps at most " + std::to_string(max_folder_depth) + ")");
+            }
+            visit(child, folder, depth + 1);
         }
     }
 
   private:
     std::string prefix_;
+    std::string_view xml_;
     std::map<std::string, std::size_t> by_url_;
 
     void skip(const std::string& what, std::string reason) {
         result.skipped.push_back({what.empty() ? "(an outline without text)" : what, std::move(reason)});
     }
 
-    void visit(pugi::xml_node outline, const std::string& folder) {
-        std::string label = collapse(attribute(outline, "text"));
-        if (label.empty()) label = collapse(attribute(outline, "title"));
+    void visit(pugi::xml_node outline, const std::string& folder, std::size_t depth) {
+        std::string label = text::collapse_space(attribute(outline, "text"));  // exporters wrap long titles
+        if (label.empty()) label = text::collapse_space(attribute(outline, "title"));
         std::string url = attribute(outline, "xmlUrl");
         const std::string type = to_lower(attribute(outline, "type"));
         const bool children = has_outline_children(outline);
 
         if (url.empty()) {
             if (children) {
-                walk(outline, join_path(folder, label));
+                walk(outline, join_path(folder, label), depth);
             } else if (type == "link" || type == "include") {
                 skip(label.empty() ? attribute(outline, "url") : label,
                      "type \"" + type + "\" is a link to a page or another OPML file, not a feed");
@@ -156,7 +137,7 @@ class Importer {
             return;
         }
         add(outline, url, label, folder);
-        if (children) walk(outline, folder);
+        if (children) walk(outline, folder, depth);
     }
 
     void add(pugi::xml_node outline, const std::string& url, const std::string& label,
@@ -287,8 +268,7 @@ void write_folder(pugi::xml_node parent, const Folder& folder) {
     }
 }
 
-}  // namespace
-
+// "Sat, 28 Nov 2026 19:06:44 GMT" (RFC 822, as OPML's dateCreated wants it).
 std::string format_rfc822(TimePoint time) {
     static constexpr const char* days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
     static constexpr const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
@@ -305,14 +285,20 @@ std::string format_rfc822(TimePoint time) {
     return buffer;
 }
 
+}  // namespace
+
 std::string export_opml(const std::vector<ExportFeed>& feeds, const ExportOptions& options) {
     Folder root;
     for (const auto& feed : feeds) {
         Folder* folder = &root;
         std::stringstream path(feed.source.category);
         std::string part;
-        while (std::getline(path, part, '/')) {
-            if (!part.empty()) folder = folder->child(part);
+        std::size_t depth = 0;
+        // Config bounds the depth; the bound is kept here too, as write_folder recurses.
+        while (std::getline(path, part, '/') && depth < max_folder_depth) {
+            if (part.empty()) continue;
+            folder = folder->child(part);
+            ++depth;
         }
         folder->items.emplace_back(&feed);
     }
@@ -367,8 +353,8 @@ ImportResult import_opml(std::string_view xml) {
         if (iequals(child.name(), "head")) head = child;
     }
     if (!body) throw OpmlError("not OPML: <opml> has no <body>");
-    Importer importer(feedd_prefix(root));
-    if (head) importer.result.title = collapse(head.child("title").text().get());
+    Importer importer(feedd_prefix(root), xml);
+    if (head) importer.result.title = text::collapse_space(head.child("title").text().get());
     importer.walk(body, "");
     return std::move(importer.result);
 }

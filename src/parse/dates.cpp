@@ -21,8 +21,8 @@ struct Fields {
 bool digit(char c) {
     return c >= '0' && c <= '9';
 }
-char lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+constexpr char lower(char c) {
+    return text::ascii_lower(c);
 }
 
 std::optional<TimePoint> to_time(const Fields& f) {

@@ -13,12 +13,7 @@ struct GumboOutputDeleter {
     void operator()(GumboOutput* output) const { gumbo_destroy_output(&kGumboDefaultOptions, output); }
 };
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
+using text::to_lower;
 
 std::string attribute(const GumboElement& element, const char* name) {
     const GumboAttribute* attribute = gumbo_get_attribute(&element.attributes, name);
@@ -48,10 +43,10 @@ void visit(const GumboElement& element, std::string& base, std::vector<FeedLink>
         const std::string href = attribute(element, "href");
         if (!href.empty()) base = detail::resolve_url(base, href);
     } else if (element.tag == GUMBO_TAG_LINK) {
-        std::string rel = lower(attribute(element, "rel"));
+        std::string rel = to_lower(attribute(element, "rel"));
         for (char& c : rel)
             if (c == '\t' || c == '\n' || c == '\r') c = ' ';
-        std::string type = lower(detail::collapse_space(attribute(element, "type")));
+        std::string type = to_lower(detail::collapse_space(attribute(element, "type")));
         type = type.substr(0, type.find(';'));
         const std::string href = detail::collapse_space(attribute(element, "href"));
         if (has_token(rel, "alternate") && is_feed_type(type) && !href.empty()) {

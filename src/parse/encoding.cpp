@@ -13,25 +13,15 @@
 namespace feedd::parse::detail {
 namespace {
 
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
+using text::to_lower;
 
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '"' ||
-                             text.front() == '\'' || text.front() == '\r' || text.front() == '\n'))
-        text.remove_prefix(1);
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '"' ||
-                             text.back() == '\'' || text.back() == '\r' || text.back() == '\n'))
-        text.remove_suffix(1);
-    return text;
+// A charset label without the white space and quotes around it.
+std::string_view trim(std::string_view label) {
+    return text::trim(label, " \t\"'\r\n");
 }
 
 std::string http_charset(std::string_view content_type) {
-    const std::string type = lower(content_type);
+    const std::string type = to_lower(content_type);
     const auto at = type.find("charset=");
     if (at == std::string::npos) return {};
     std::string_view value = std::string_view(type).substr(at + 8);
@@ -48,7 +38,7 @@ std::string declared_charset(std::string_view text) {
     if (text.substr(start, 5) != "<?xml") return {};
     const auto end = text.find('>', start);
     if (end == std::string_view::npos || end > start + 512) return {};
-    const std::string declaration = lower(text.substr(start, end - start));
+    const std::string declaration = to_lower(text.substr(start, end - start));
     const auto at = declaration.find("encoding");
     if (at == std::string::npos) return {};
     auto eq = declaration.find('=', at);
@@ -390,24 +380,6 @@ std::size_t find_invalid_utf8(std::string_view text) noexcept {
     return (second & 63) == kAccept ? std::string_view::npos : locate_invalid_utf8(begin, n);
 }
 
-void append_utf8(std::string& out, char32_t cp) {
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-        out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-}
-
 namespace {
 
 // Two UTF-16 code units of ASCII at the start, with their zero bytes at `zero` (0: big endian,
@@ -451,7 +423,7 @@ Utf8Text to_utf8(std::string_view bytes, std::string_view content_type, Problems
     }
     bytes.remove_prefix(skip);
     if (!wide.empty()) {
-        result.encoding = lower(wide);
+        result.encoding = to_lower(wide);
         if (!convert(bytes, wide, unit, result.owned, problems)) repair_utf8(bytes, result.owned, problems);
         result.converted = true;
         return result;
@@ -509,7 +481,7 @@ Utf8Text to_utf8(std::string_view bytes, std::string_view content_type, Problems
         return result;
     }
     const std::string name = iconv_name(label);
-    result.encoding = lower(name);
+    result.encoding = to_lower(name);
     if (name == "WINDOWS-1252" || label == "windows-1252" || label == "cp1252") {
         result.encoding = "windows-1252";
         windows_1252_to_utf8(bytes, result.owned, problems);

@@ -7,6 +7,8 @@
 #include <string_view>
 
 #include "feedd/model/model.hpp"
+#include "feedd/text/text.hpp"
+#include "feedd/url/url.hpp"
 
 namespace feedd::parse::detail {
 
@@ -35,14 +37,7 @@ class Problems {
     std::size_t count_ = 0;
 };
 
-// The first position of any of `chars` in `text` at or after `from`, or npos. (libstdc++'s
-// find_first_of calls memchr once per character of the text.)
-inline std::size_t find_any(std::string_view text, std::string_view chars, std::size_t from = 0) noexcept {
-    for (std::size_t i = from; i < text.size(); ++i)
-        for (char c : chars)
-            if (text[i] == c) return i;
-    return std::string_view::npos;
-}
+using text::find_any;
 
 // ----- encoding.cpp
 struct Utf8Text {
@@ -57,11 +52,9 @@ struct Utf8Text {
 Utf8Text to_utf8(std::string_view bytes, std::string_view content_type, Problems& problems);
 // Offset of the first byte that is not valid UTF-8, or npos.
 std::size_t find_invalid_utf8(std::string_view text) noexcept;
-void append_utf8(std::string& out, char32_t code_point);
+using text::append_utf8;
 
 // ----- entities.cpp
-// The UTF-8 value of an HTML5 named character reference (name without '&' and ';'), or empty.
-std::string_view html_entity(std::string_view name) noexcept;
 // Where a piece of text lies, for reports: its element and the document it is in.
 struct TextOrigin {
     std::string_view element;   // the element's qualified name
@@ -74,18 +67,24 @@ struct TextOrigin {
 // XML entities, numeric references and, as a repair, HTML5 named entities; a bare '&' stays.
 // Control characters that XML forbids are dropped.
 void decode_xml_text(std::string_view raw, std::string& out, Problems& problems, const TextOrigin& origin);
-// Decodes HTML entities of text that is already XML-decoded (HTML content turned plain).
-void decode_html_entities(std::string_view html, std::string& out);
+
+// ----- plain text (feedd_text's; these names say what the parser reads them for)
+using text::collapse_space;
+using text::decode_html_entities;
+// HTML to one line of plain text: tags dropped, entities decoded, white space collapsed.
+inline std::string html_to_plain(std::string_view html) {
+    return text::html_to_text(html);
+}
+// Collapses white space in a string of our own, without a copy.
+inline std::string collapse_space_in_place(std::string text) {
+    return text::collapse_space(std::move(text));
+}
+// html_to_plain for a string of our own: text without markup or entities is only collapsed.
+inline std::string plain_text(std::string text) {
+    return text::html_to_text(std::move(text));
+}
 
 // ----- text.cpp
-// HTML to one line of plain text: tags dropped, entities decoded, white space collapsed.
-std::string html_to_plain(std::string_view html);
-// Collapses runs of white space into one space and trims.
-std::string collapse_space(std::string_view text);
-// The same on a string of our own, without a copy.
-std::string collapse_space_in_place(std::string text);
-// html_to_plain for a string of our own: text without markup or entities is only collapsed.
-std::string plain_text(std::string text);
 // `text` cut to at most `max_bytes` at a character boundary, ending in "…" when cut.
 std::string cut_utf8(std::string text, std::size_t max_bytes);
 // Escapes text so that HTML shows it as it is.
@@ -97,10 +96,12 @@ void absolutize_html(std::string& html, std::string_view base);
 // The same, into a new string: the one copy of the HTML that the entry keeps.
 std::string absolutized_html(std::string_view html, std::string_view base);
 
-// ----- urls.cpp
-bool has_scheme(std::string_view url) noexcept;
+// ----- URLs (feedd_url's)
+using url::has_scheme;
 // `reference` made absolute against `base` (RFC 3986); unchanged when it cannot be.
-std::string resolve_url(std::string_view base, std::string_view reference);
+inline std::string resolve_url(std::string_view base, std::string_view reference) {
+    return url::resolve(base, reference);
+}
 
 // ----- dates.cpp
 // RFC 822/2822 with their real-world variants, ISO 8601/RFC 3339/W3CDTF (also partial) and the

@@ -22,11 +22,10 @@ std::string Problems::summary() const {
 namespace {
 
 bool contains_ignoring_case(std::string_view text, std::string_view needle) {
-    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
     if (needle.size() > text.size()) return false;
     for (std::size_t i = 0; i + needle.size() <= text.size(); ++i) {
         std::size_t k = 0;
-        while (k < needle.size() && lower(text[i + k]) == needle[k]) ++k;
+        while (k < needle.size() && text::ascii_lower(text[i + k]) == needle[k]) ++k;
         if (k == needle.size()) return true;
     }
     return false;

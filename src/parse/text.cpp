@@ -1,5 +1,5 @@
-// Text as feeds carry it: HTML made plain for titles and names, plain text made HTML for
-// content, and a light scan of HTML for the attributes that hold URLs.
+// Text as feeds carry it: plain text made HTML for content, and a light scan of HTML for the
+// attributes that hold URLs. (HTML made plain is feedd_text's html_to_text.)
 #include <cstring>
 
 #include "parse/internal.hpp"
@@ -7,31 +7,11 @@
 namespace feedd::parse::detail {
 namespace {
 
-bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
+using text::iequals;
+using text::is_space;
+
 bool is_alpha(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-char to_lower(char c) {
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (to_lower(a[i]) != to_lower(b[i])) return false;
-    return true;
-}
-
-// Tags after which a reader sees a break, so that "<p>a</p><p>b</p>" reads "a b".
-bool is_breaking_tag(std::string_view name) {
-    static constexpr std::string_view names[] = {
-        "br", "p",  "div", "li", "tr", "td", "th",         "h1",      "h2",      "h3",     "h4",        "h5",
-        "h6", "ul", "ol",  "dd", "dt", "hr", "blockquote", "section", "article", "figure", "figcaption"};
-    for (auto n : names)
-        if (iequals(name, n)) return true;
-    return false;
 }
 
 // Value of attribute `wanted` in the tag text that follows the tag name (up to '>').
@@ -71,92 +51,6 @@ std::string attribute_value(std::string_view tag, std::string_view wanted) {
 
 }  // namespace
 
-std::string collapse_space(std::string_view text) {
-    std::string out(text.size(), '\0');
-    char* write = out.data();
-    char* const begin = write;
-    bool pending = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        // U+00A0, the no-break space that &nbsp; gives, is white space in plain text.
-        const bool nbsp = c == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0';
-        if (is_space(c) || nbsp) {
-            pending = write != begin;
-            i += nbsp ? 1 : 0;
-            continue;
-        }
-        if (pending) *write++ = ' ';
-        pending = false;
-        *write++ = c;
-    }
-    out.resize(static_cast<std::size_t>(write - begin));
-    return out;
-}
-
-std::string collapse_space_in_place(std::string text) {
-    char* const begin = text.data();
-    char* write = begin;
-    bool pending = false;
-    const std::size_t n = text.size();
-    for (std::size_t i = 0; i < n; ++i) {
-        const char c = begin[i];
-        const bool nbsp = c == '\xC2' && i + 1 < n && begin[i + 1] == '\xA0';
-        if (is_space(c) || nbsp) {
-            pending = write != begin;
-            i += nbsp ? 1 : 0;
-            continue;
-        }
-        if (pending) *write++ = ' ';  // never ahead of the reading position: a space was skipped
-        pending = false;
-        *write++ = c;
-    }
-    text.resize(static_cast<std::size_t>(write - begin));
-    return text;
-}
-
-std::string plain_text(std::string text) {
-    if (find_any(text, "<&") == std::string::npos) return collapse_space_in_place(std::move(text));
-    return html_to_plain(text);
-}
-
-std::string html_to_plain(std::string_view html) {
-    if (find_any(html, "<&") == std::string_view::npos) return collapse_space(html);
-    std::string stripped;
-    stripped.reserve(html.size());
-    std::size_t i = 0;
-    while (i < html.size()) {
-        const std::size_t lt = html.find('<', i);
-        if (lt == std::string_view::npos) {
-            stripped.append(html.substr(i));
-            break;
-        }
-        stripped.append(html.substr(i, lt - i));
-        const char next = lt + 1 < html.size() ? html[lt + 1] : '\0';
-        if (!(is_alpha(next) || next == '/' || next == '!' || next == '?')) {
-            stripped.push_back('<');  // "a < b" is text
-            i = lt + 1;
-            continue;
-        }
-        std::size_t end;
-        if (html.substr(lt, 4) == "<!--") {
-            end = html.find("-->", lt + 4);
-            end = end == std::string_view::npos ? html.size() : end + 3;
-        } else {
-            end = html.find('>', lt);
-            end = end == std::string_view::npos ? html.size() : end + 1;
-            std::size_t name_start = lt + 1 + (next == '/' ? 1 : 0);
-            std::size_t name_end = name_start;
-            while (name_end < end && is_alpha(html[name_end])) ++name_end;
-            while (name_end < end && html[name_end] >= '0' && html[name_end] <= '9') ++name_end;
-            if (is_breaking_tag(html.substr(name_start, name_end - name_start))) stripped.push_back(' ');
-        }
-        i = end;
-    }
-    std::string decoded;
-    decode_html_entities(stripped, decoded);
-    return collapse_space(decoded);
-}
-
 std::string cut_utf8(std::string text, std::size_t max_bytes) {
     static constexpr std::string_view ellipsis = "\u2026";
     if (text.size() <= max_bytes) return text;
@@ -187,8 +81,9 @@ std::string escape_html(std::string_view text) {
 std::string first_image(std::string_view html) {
     std::size_t i = 0;
     while ((i = html.find('<', i)) != std::string_view::npos) {
-        if (i + 4 < html.size() && to_lower(html[i + 1]) == 'i' && to_lower(html[i + 2]) == 'm' &&
-            to_lower(html[i + 3]) == 'g' && (is_space(html[i + 4]) || html[i + 4] == '/')) {
+        if (i + 4 < html.size() && text::ascii_lower(html[i + 1]) == 'i' &&
+            text::ascii_lower(html[i + 2]) == 'm' && text::ascii_lower(html[i + 3]) == 'g' &&
+            (is_space(html[i + 4]) || html[i + 4] == '/')) {
             std::size_t end = html.find('>', i);
             if (end == std::string_view::npos) end = html.size();
             std::string src = attribute_value(html.substr(i + 4, end - i - 4), "src");

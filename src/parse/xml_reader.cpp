@@ -87,20 +87,6 @@ void Scope::adopt_namespace_of(const pugi::xml_node& node, Ns ns) {
         }
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
-
-std::string lower(std::string_view text) {
-    std::string out(text);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 std::optional<int> to_int(std::string_view text) {
     while (!text.empty() && static_cast<unsigned char>(text.front()) <= ' ') text.remove_prefix(1);
     while (!text.empty() && static_cast<unsigned char>(text.back()) <= ' ') text.remove_suffix(1);
@@ -119,8 +105,7 @@ bool is_void_element(std::string_view name) {
                                                  "input", "link", "meta", "param", "source", "track", "wbr"};
     if (name.size() > 6) return false;
     char lowered[8];
-    for (std::size_t k = 0; k < name.size(); ++k)
-        lowered[k] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[k])));
+    for (std::size_t k = 0; k < name.size(); ++k) lowered[k] = text::ascii_lower(name[k]);
     return std::find(std::begin(names), std::end(names), std::string_view(lowered, name.size())) !=
            std::end(names);
 }
@@ -256,8 +241,7 @@ namespace {
 // for the buffer matches nothing.
 std::string_view lowered(std::string_view name, std::array<char, 32>& buffer) {
     if (name.size() > buffer.size()) return {};
-    for (std::size_t i = 0; i < name.size(); ++i)
-        buffer[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+    for (std::size_t i = 0; i < name.size(); ++i) buffer[i] = text::ascii_lower(name[i]);
     return {buffer.data(), name.size()};
 }
 

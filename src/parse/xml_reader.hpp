@@ -89,8 +89,10 @@ class Scope {
     Ns adopted_ns_ = Ns::other;
 };
 
-bool iequals(std::string_view a, std::string_view b);
-std::string lower(std::string_view text);
+using text::iequals;
+inline std::string lower(std::string_view value) {
+    return text::to_lower(value);
+}
 std::optional<int> to_int(std::string_view text);
 
 // What an entry's elements say that is settled only once all of them are read.

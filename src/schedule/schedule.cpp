@@ -88,7 +88,7 @@ TimePoint first_due(const FeedState& state, std::size_t index, std::size_t count
 
 // ---------------------------------------------------------------------------------------------
 
-void DueQueue::set(const std::string& feed, TimePoint due) {
+void DueQueue::set(const std::string& feed, Instant due) {
     remove(feed);
     by_feed_.emplace(feed, due);
     by_time_.emplace(due, feed);
@@ -101,18 +101,23 @@ void DueQueue::remove(const std::string& feed) {
     by_feed_.erase(it);
 }
 
-std::optional<TimePoint> DueQueue::due(const std::string& feed) const {
+void DueQueue::clear() {
+    by_time_.clear();
+    by_feed_.clear();
+}
+
+std::optional<Instant> DueQueue::due(const std::string& feed) const {
     auto it = by_feed_.find(feed);
     if (it == by_feed_.end()) return std::nullopt;
     return it->second;
 }
 
-std::optional<TimePoint> DueQueue::next_time() const {
+std::optional<Instant> DueQueue::next_time() const {
     if (by_time_.empty()) return std::nullopt;
     return by_time_.begin()->first;
 }
 
-std::vector<std::string> DueQueue::pop_due(TimePoint now, std::size_t limit) {
+std::vector<std::string> DueQueue::pop_due(Instant now, std::size_t limit) {
     std::vector<std::string> due;
     while (!by_time_.empty() && due.size() < limit && by_time_.begin()->first <= now) {
         auto node = by_time_.extract(by_time_.begin());
@@ -169,11 +174,6 @@ std::optional<Instant> HostGate::earliest_start(const std::string& host, Instant
     return earliest;
 }
 
-bool HostGate::may_start(const std::string& host, Instant now) const {
-    auto earliest = earliest_start(host, now);
-    return earliest && *earliest <= now;
-}
-
 void HostGate::on_start(const std::string& host, Instant now) {
     Host& state = hosts_[host];
     ++state.in_flight;
@@ -203,20 +203,9 @@ void HostGate::on_finish(const std::string& host, Instant now, long status,
     if (feeds.size() < limits_.rate_limited_feeds) return;
     Instant until = latest_retry && Instant{*latest_retry} > now ? Instant{*latest_retry}
                                                                  : now + limits_.rate_limit_pause;
+    until = std::min(until, now + limits_.max_pause);
     state.paused_until = state.paused_until ? std::max(*state.paused_until, until) : until;
     recent.clear();
-}
-
-std::optional<Instant> HostGate::paused_until(const std::string& host, Instant now) const {
-    auto it = hosts_.find(host);
-    if (it == hosts_.end() || !it->second.paused_until || *it->second.paused_until <= now)
-        return std::nullopt;
-    return it->second.paused_until;
-}
-
-std::size_t HostGate::in_flight(const std::string& host) const {
-    auto it = hosts_.find(host);
-    return it == hosts_.end() ? 0 : it->second.in_flight;
 }
 
 void HostGate::prune(Instant now) {

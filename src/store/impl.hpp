@@ -2,10 +2,12 @@
 #pragma once
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <SQLiteCpp/VariadicBind.h>
 
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "feedd/store/store.hpp"
@@ -28,18 +30,36 @@ class FileLock {
     int fd_ = -1;
 };
 
-struct Archive::Impl {
+namespace detail {
+
+// The archive's connection and what belongs to it. `Archive::Impl` is this type under the name the
+// public header forward-declares privately; the translation units of the store pass it around as
+// a `Connection&`.
+class Connection {
+  public:
     std::filesystem::path path;
     OpenMode mode = OpenMode::read_only;
     FileLock lock;  // before `db`: released after the connection closes
     SQLite::Database db;
-    // Prepared statements by their SQL text's address (the SQL lives in string literals).
-    std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements;
     int commits_since_optimize = 0;
 
-    Impl(std::filesystem::path p, OpenMode m, FileLock l, SQLite::Database d)
+    Connection(std::filesystem::path p, OpenMode m, FileLock l, SQLite::Database d)
         : path(std::move(p)), mode(m), lock(std::move(l)), db(std::move(d)) {}
-    ~Impl();
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+    ~Connection();
+
+    // Resets the cached statements when a call ends, however it ends.
+    class StatementScope {
+      public:
+        explicit StatementScope(Connection& connection) : connection_(connection) {}
+        StatementScope(const StatementScope&) = delete;
+        StatementScope& operator=(const StatementScope&) = delete;
+        ~StatementScope() { connection_.reset_statements(); }
+
+      private:
+        Connection& connection_;
+    };
 
     // A cached statement, reset and with its bindings cleared.
     SQLite::Statement& statement(const char* sql);
@@ -47,45 +67,60 @@ struct Archive::Impl {
     // and then no WAL checkpoint can pass it (the WAL grows without bound).
     void reset_statements() noexcept;
     std::optional<std::int64_t> feed_id(const std::string& name);
-};
 
-// Resets the cached statements when a public call ends, however it ends.
-class StatementScope {
-  public:
-    explicit StatementScope(Archive::Impl& impl) : impl_(impl) {}
-    StatementScope(const StatementScope&) = delete;
-    StatementScope& operator=(const StatementScope&) = delete;
-    ~StatementScope() { impl_.reset_statements(); }
+    // "<context>: <SQLite's message>", with the system's reason (errno) when a file operation
+    // failed: "disk I/O error" alone does not tell a full disk from a read-only or a failing one.
+    std::string failure(std::string_view context, const SQLite::Exception& e) const;
+
+    // One public call of the archive: the cached statements are reset when it ends, however it
+    // ends, and an SQLite failure becomes a StoreError with `failure(context, …)`. The store's own
+    // errors (StoreError, QueryError) pass through as they are.
+    template <class Work>
+    decltype(auto) call(std::string_view context, Work&& work) {
+        StatementScope scope(*this);
+        try {
+            return std::forward<Work>(work)();
+        } catch (const SQLite::Exception& e) {
+            throw StoreError(failure(context, e));
+        }
+    }
 
   private:
-    Archive::Impl& impl_;
+    // Prepared statements by their SQL text's address (the SQL lives in string literals).
+    std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
 };
 
-namespace detail {
+// What `call` says before SQLite's message.
+inline constexpr std::string_view read_failed = "archive read failed";
+inline constexpr std::string_view write_failed = "archive write failed";
+
 inline std::optional<TimePoint> time_column(const SQLite::Column& column) {
     if (column.isNull()) return std::nullopt;
     return TimePoint(std::chrono::seconds(column.getInt64()));
 }
-inline void bind_time(SQLite::Statement& statement, int index, const std::optional<TimePoint>& time) {
+// Binds the time in seconds since the epoch, NULL when absent.
+inline void bind_time(SQLite::Statement& statement, const char* name, const std::optional<TimePoint>& time) {
     if (time)
-        statement.bind(index, static_cast<std::int64_t>(time->time_since_epoch().count()));
+        statement.bind(name, static_cast<std::int64_t>(time->time_since_epoch().count()));
     else
-        statement.bind(index);
+        statement.bind(name);
 }
 inline std::int64_t seconds(TimePoint time) {
     return time.time_since_epoch().count();
 }
 std::string join_lines(const std::vector<std::string>& items);  // "\na\nb\n"; "" when empty
 std::vector<std::string> split_lines(const std::string& text);
-void write_state(Archive::Impl& impl, std::int64_t feed_id, const FeedState& state, bool identity_fallback);
-std::int64_t ensure_feed(Archive::Impl& impl, const FeedSource& feed, TimePoint now);
-bool stored_fallback(Archive::Impl& impl, std::int64_t feed_id);
+void write_state(Connection& impl, std::int64_t feed_id, const FeedState& state, bool identity_fallback);
+std::int64_t ensure_feed(Connection& impl, const FeedSource& feed, TimePoint now);
+bool stored_fallback(Connection& impl, std::int64_t feed_id);
 std::string problem(const SQLite::Exception& e);  // SQLite's message, one line
-// The same, with the system's reason (errno) when a file operation failed.
-std::string problem(const SQLite::Exception& e, const SQLite::Database& db);
-// Every SQL text prepared through Archive::Impl::statement in this process, so that tests can
+// Every SQL text prepared through Connection::statement in this process, so that tests can
 // check their query plans.
 std::vector<std::string> prepared_sql();
 }  // namespace detail
+
+struct Archive::Impl : detail::Connection {
+    using Connection::Connection;
+};
 
 }  // namespace feedd::store

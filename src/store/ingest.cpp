@@ -1,8 +1,9 @@
 // One poll into the archive: entry identity, deduplication, revisions, the feed's fetch state.
-// The rules are ARCHITECTURE.md's "Identity and deduplication".
+// The rules are docs/ARCHITECTURE.md's "Identity and deduplication".
 #include <algorithm>
 #include <unordered_map>
 
+#include "feedd/url/url.hpp"
 #include "store/impl.hpp"
 #include "store/text.hpp"
 
@@ -104,7 +105,7 @@ std::string seen_hash(const Entry& entry) {
 Candidate make_candidate(const Entry& entry) {
     Candidate candidate;
     candidate.entry = &entry;
-    candidate.canonical = canonical_link(entry.link);
+    candidate.canonical = url::canonical_link(entry.link);
     candidate.seen_hash = seen_hash(entry);
     return candidate;
 }
@@ -137,7 +138,7 @@ std::string identity_key(Candidate& c, IdentityRule rule, bool fallback) {
 }
 
 struct Ingest {
-    Archive::Impl& impl;
+    detail::Connection& impl;
     std::int64_t feed_id;
     TimePoint now;
     IngestCounts counts;
@@ -145,11 +146,17 @@ struct Ingest {
     std::optional<Existing> find(const std::string& key) {
         auto& select = impl.statement(
             "SELECT id, article_id, seen_hash FROM entries WHERE feed_id = ? AND identity = ?");
-        select.bind(1, feed_id);
-        select.bind(2, key);
+        SQLite::bind(select, feed_id, key);
         if (!select.executeStep()) return std::nullopt;
-        return Existing{select.getColumn(0).getInt64(), select.getColumn(1).getInt64(),
-                        select.getColumn(2).getString()};
+        return existing(select);
+    }
+
+    // The columns of `find` and `by_link`, by position: they run once per entry of every poll,
+    // where a lookup by name would cost a map search per value.
+    enum Column : int { id_column, article_id_column, seen_hash_column, guid_column };
+    static Existing existing(const SQLite::Statement& row) {
+        return {row.getColumn(id_column).getInt64(), row.getColumn(article_id_column).getInt64(),
+                row.getColumn(seen_hash_column).getString()};
     }
 
     struct LinkMatch {
@@ -162,14 +169,12 @@ struct Ingest {
         auto& select = impl.statement(
             "SELECT id, article_id, seen_hash, guid FROM entries WHERE feed_id = ? AND canonical_link = ? "
             "LIMIT 2");
-        select.bind(1, feed_id);
-        select.bind(2, canonical);
+        SQLite::bind(select, feed_id, canonical);
         LinkMatch match;
         while (select.executeStep()) {
             if (match.count++ == 0) {
-                match.first = {select.getColumn(0).getInt64(), select.getColumn(1).getInt64(),
-                               select.getColumn(2).getString()};
-                match.guid = select.getColumn(3).getString();
+                match.first = existing(select);
+                match.guid = select.getColumn(guid_column).getString();
             }
         }
         return match;
@@ -177,8 +182,7 @@ struct Ingest {
 
     bool tombstoned(const Candidate& c, bool link_specific) {
         auto& select = impl.statement("SELECT 1 FROM tombstones WHERE feed_id = ? AND identity = ?");
-        select.bind(1, feed_id);
-        select.bind(2, c.key);
+        SQLite::bind(select, feed_id, c.key);
         if (select.executeStep()) return true;
         if (!link_specific) return false;
         auto& links = impl.statement("SELECT 1 FROM tombstone_links WHERE canonical_link = ?");
@@ -188,12 +192,12 @@ struct Ingest {
 
     void update_fullest(std::int64_t article_id, std::int64_t entry_id) {
         auto& update = impl.statement(R"sql(
-UPDATE articles SET fullest_entry = ?1
-WHERE id = ?2 AND (fullest_entry IS NULL OR fullest_entry = ?1 OR
-                   (SELECT length(text) + length(title) FROM entries WHERE id = fullest_entry) <
-                   (SELECT length(text) + length(title) FROM entries WHERE id = ?1)))sql");
-        update.bind(1, entry_id);
-        update.bind(2, article_id);
+UPDATE articles SET fullest_entry = :entry
+WHERE id = :article AND (fullest_entry IS NULL OR fullest_entry = :entry OR
+                         (SELECT length(text) + length(title) FROM entries WHERE id = fullest_entry) <
+                         (SELECT length(text) + length(title) FROM entries WHERE id = :entry)))sql");
+        update.bind(":entry", entry_id);
+        update.bind(":article", article_id);
         update.exec();
     }
 
@@ -201,10 +205,11 @@ WHERE id = ?2 AND (fullest_entry IS NULL OR fullest_entry = ?1 OR
     void adopt_date(std::int64_t article_id, const std::optional<TimePoint>& published) {
         if (!published) return;
         auto& update = impl.statement(R"sql(
-UPDATE articles SET published = ?1, sort_time = CASE WHEN ?1 <= first_seen THEN ?1 ELSE sort_time END
-WHERE id = ?2 AND published IS NULL)sql");
-        bind_time(update, 1, published);
-        update.bind(2, article_id);
+UPDATE articles SET published = :published,
+                    sort_time = CASE WHEN :published <= first_seen THEN :published ELSE sort_time END
+WHERE id = :article AND published IS NULL)sql");
+        bind_time(update, ":published", published);
+        update.bind(":article", article_id);
         update.exec();
     }
 
@@ -216,15 +221,13 @@ WHERE id = ?2 AND published IS NULL)sql");
         for (const auto& enclosure : enclosures) {
             if (enclosure.url.empty()) continue;
             auto& insert = impl.statement(
-                "INSERT INTO enclosures (entry_id, position, url, type, length) VALUES (?, ?, ?, ?, ?)");
-            insert.bind(1, entry_id);
-            insert.bind(2, position++);
-            insert.bind(3, enclosure.url);
-            insert.bind(4, enclosure.type);
+                "INSERT INTO enclosures (entry_id, position, url, type, length) VALUES (?, ?, ?, ?, "
+                ":length)");
+            SQLite::bind(insert, entry_id, position++, enclosure.url, enclosure.type);
             if (enclosure.length)
-                insert.bind(5, static_cast<std::int64_t>(*enclosure.length));
+                insert.bind(":length", static_cast<std::int64_t>(*enclosure.length));
             else
-                insert.bind(5);
+                insert.bind(":length");
             insert.exec();
         }
     }
@@ -248,29 +251,21 @@ WHERE id = ?2 AND published IS NULL)sql");
     void index_entry(std::int64_t id, const Indexed& values) {
         auto& words =
             impl.statement("INSERT INTO entries_fts(rowid, title, author, text) VALUES (?, ?, ?, ?)");
-        words.bind(1, id);
-        words.bind(2, values.title);
-        words.bind(3, values.author);
-        words.bind(4, values.text);
+        SQLite::bind(words, id, values.title, values.author, values.text);
         words.exec();
         auto& trigrams = impl.statement("INSERT INTO entries_cjk(rowid, cjk) VALUES (?, ?)");
-        trigrams.bind(1, id);
-        trigrams.bind(2, values.cjk);
+        SQLite::bind(trigrams, id, values.cjk);
         trigrams.exec();
     }
 
     void unindex_entry(std::int64_t id, const Indexed& values) {
         auto& words = impl.statement(
             "INSERT INTO entries_fts(entries_fts, rowid, title, author, text) VALUES ('delete', ?, ?, ?, ?)");
-        words.bind(1, id);
-        words.bind(2, values.title);
-        words.bind(3, values.author);
-        words.bind(4, values.text);
+        SQLite::bind(words, id, values.title, values.author, values.text);
         words.exec();
         auto& trigrams =
             impl.statement("INSERT INTO entries_cjk(entries_cjk, rowid, cjk) VALUES ('delete', ?, ?)");
-        trigrams.bind(1, id);
-        trigrams.bind(2, values.cjk);
+        SQLite::bind(trigrams, id, values.cjk);
         trigrams.exec();
     }
 
@@ -286,9 +281,10 @@ WHERE id = ?2 AND published IS NULL)sql");
                 // Shared by several entries of this feed: it merges nothing, from now on either.
                 auto& clear = impl.statement(R"sql(
 UPDATE articles SET canonical_link = NULL
-WHERE canonical_link = ?1 AND id IN (SELECT article_id FROM entries WHERE feed_id = ?2 AND canonical_link = ?1))sql");
-                clear.bind(1, c.canonical);
-                clear.bind(2, feed_id);
+WHERE canonical_link = :link
+  AND id IN (SELECT article_id FROM entries WHERE feed_id = :feed AND canonical_link = :link))sql");
+                clear.bind(":link", c.canonical);
+                clear.bind(":feed", feed_id);
                 clear.exec();
             }
         }
@@ -300,26 +296,25 @@ WHERE canonical_link = ?1 AND id IN (SELECT article_id FROM entries WHERE feed_i
         std::optional<std::int64_t> article_id;
         if (link_specific) {
             auto& select = impl.statement(R"sql(
-SELECT a.id FROM articles a WHERE a.canonical_link = ?1
-  AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.article_id = a.id AND e.feed_id = ?2)
+SELECT a.id FROM articles a WHERE a.canonical_link = ?
+  AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.article_id = a.id AND e.feed_id = ?)
 ORDER BY a.id LIMIT 1)sql");
-            select.bind(1, c.canonical);
-            select.bind(2, feed_id);
-            if (select.executeStep()) article_id = select.getColumn(0).getInt64();
+            SQLite::bind(select, c.canonical, feed_id);
+            if (select.executeStep()) article_id = select.getColumn("id").getInt64();
         }
         if (!article_id) {
             auto& insert = impl.statement(
-                "INSERT INTO articles (canonical_link, first_seen, published, sort_time) VALUES (?, ?, ?, "
-                "?)");
+                "INSERT INTO articles (canonical_link, first_seen, published, sort_time) "
+                "VALUES (:link, :now, :published, :sort_time)");
             if (link_specific)
-                insert.bind(1, c.canonical);
+                insert.bind(":link", c.canonical);
             else
-                insert.bind(1);
-            insert.bind(2, seconds(now));
+                insert.bind(":link");
+            insert.bind(":now", seconds(now));
             auto date = entry_date(entry);
-            bind_time(insert, 3, date);
+            bind_time(insert, ":published", date);
             bool usable_date = date && *date <= now;
-            insert.bind(4, seconds(usable_date ? *date : now));
+            insert.bind(":sort_time", seconds(usable_date ? *date : now));
             insert.exec();
             article_id = impl.db.getLastInsertRowid();
             ++counts.new_articles;
@@ -331,27 +326,28 @@ ORDER BY a.id LIMIT 1)sql");
         auto& insert = impl.statement(R"sql(
 INSERT INTO entries (article_id, feed_id, identity, guid, link, canonical_link, content_hash, seen_hash, title, author,
                      summary, content, text, cjk, published, updated, categories, image, first_seen)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19))sql");
-        insert.bind(1, *article_id);
-        insert.bind(2, feed_id);
-        insert.bind(3, c.key);
-        insert.bind(4, entry.id);
-        insert.bind(5, entry.link);
-        insert.bind(6, c.canonical);
-        insert.bind(7, c.content_hash);
-        insert.bind(8, c.seen_hash);
-        insert.bind(9, entry.title);
-        insert.bind(10, entry.author);
-        insert.bind(11, entry.summary);
-        insert.bind(12, entry.content);
-        insert.bind(13, c.text);
+VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :content_hash, :seen_hash, :title,
+        :author, :summary, :content, :text, :cjk, :published, :updated, :categories, :image, :now))sql");
         const auto cjk = cjk_column(entry.title, entry.author, c.text);
-        insert.bind(14, cjk);
-        bind_time(insert, 15, entry.published);
-        bind_time(insert, 16, entry.updated);
-        insert.bind(17, detail::join_lines(entry.categories));
-        insert.bind(18, entry.image);
-        insert.bind(19, seconds(now));
+        insert.bind(":article_id", *article_id);
+        insert.bind(":feed_id", feed_id);
+        insert.bind(":identity", c.key);
+        insert.bind(":guid", entry.id);
+        insert.bind(":link", entry.link);
+        insert.bind(":canonical_link", c.canonical);
+        insert.bind(":content_hash", c.content_hash);
+        insert.bind(":seen_hash", c.seen_hash);
+        insert.bind(":title", entry.title);
+        insert.bind(":author", entry.author);
+        insert.bind(":summary", entry.summary);
+        insert.bind(":content", entry.content);
+        insert.bind(":text", c.text);
+        insert.bind(":cjk", cjk);
+        bind_time(insert, ":published", entry.published);
+        bind_time(insert, ":updated", entry.updated);
+        insert.bind(":categories", detail::join_lines(entry.categories));
+        insert.bind(":image", entry.image);
+        insert.bind(":now", seconds(now));
         insert.exec();
         auto entry_id = impl.db.getLastInsertRowid();
         index_entry(entry_id, {entry.title, entry.author, c.text, cjk});
@@ -371,19 +367,19 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?
         select.bind(1, existing.id);
         select.executeStep();
         Entry old;
-        old.title = select.getColumn(0).getString();
-        old.author = select.getColumn(1).getString();
-        old.summary = select.getColumn(2).getString();
-        old.content = select.getColumn(3).getString();
-        old.link = select.getColumn(4).getString();
-        old.published = detail::time_column(select.getColumn(5));
-        old.updated = detail::time_column(select.getColumn(6));
-        auto old_categories = select.getColumn(7).getString();
-        old.image = select.getColumn(8).getString();
-        old.id = select.getColumn(9).getString();
-        auto old_canonical = select.getColumn(10).getString();
-        auto old_text = select.getColumn(11).getString();
-        auto old_cjk = select.getColumn(12).getString();
+        old.title = select.getColumn("title").getString();
+        old.author = select.getColumn("author").getString();
+        old.summary = select.getColumn("summary").getString();
+        old.content = select.getColumn("content").getString();
+        old.link = select.getColumn("link").getString();
+        old.published = detail::time_column(select.getColumn("published"));
+        old.updated = detail::time_column(select.getColumn("updated"));
+        auto old_categories = select.getColumn("categories").getString();
+        old.image = select.getColumn("image").getString();
+        old.id = select.getColumn("guid").getString();
+        auto old_canonical = select.getColumn("canonical_link").getString();
+        auto old_text = select.getColumn("text").getString();
+        auto old_cjk = select.getColumn("cjk").getString();
         select.reset();
 
         // A value is never replaced by nothing.
@@ -412,54 +408,52 @@ VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?
             auto& revision = impl.statement(
                 "INSERT INTO revisions (entry_id, recorded_at, title, summary, content) VALUES (?, ?, ?, ?, "
                 "?)");
-            revision.bind(1, existing.id);
-            revision.bind(2, seconds(now));
-            revision.bind(3, old.title);
-            revision.bind(4, old.summary);
-            revision.bind(5, old.content);
+            SQLite::bind(revision, existing.id, seconds(now), old.title, old.summary, old.content);
             revision.exec();
             auto& trim = impl.statement(R"sql(
-DELETE FROM revisions WHERE entry_id = ?1
-  AND id NOT IN (SELECT id FROM revisions WHERE entry_id = ?1 ORDER BY id DESC LIMIT ?2))sql");
-            trim.bind(1, existing.id);
-            trim.bind(2, max_revisions);
+DELETE FROM revisions WHERE entry_id = :entry
+  AND id NOT IN (SELECT id FROM revisions WHERE entry_id = :entry ORDER BY id DESC LIMIT :keep))sql");
+            trim.bind(":entry", existing.id);
+            trim.bind(":keep", max_revisions);
             trim.exec();
         }
         if (text_changed || author_changed) {
             auto text = detail::html_to_text(merged.content.empty() ? merged.summary : merged.content);
             if (text.empty()) text = old_text;
-            auto& update = impl.statement(
-                "UPDATE entries SET title = ?, author = ?, summary = ?, content = ?, text = ?, cjk = ?, "
-                "changed_at = CASE WHEN ? THEN ? ELSE changed_at END WHERE id = ?");
-            update.bind(1, merged.title);
-            update.bind(2, merged.author);
-            update.bind(3, merged.summary);
-            update.bind(4, merged.content);
-            update.bind(5, text);
+            auto& update = impl.statement(R"sql(
+UPDATE entries SET title = :title, author = :author, summary = :summary, content = :content, text = :text,
+                   cjk = :cjk, changed_at = CASE WHEN :text_changed THEN :now ELSE changed_at END
+WHERE id = :id)sql");
             const auto cjk = cjk_column(merged.title, merged.author, text);
-            update.bind(6, cjk);
-            update.bind(7, text_changed ? 1 : 0);
-            update.bind(8, seconds(now));
-            update.bind(9, existing.id);
+            update.bind(":title", merged.title);
+            update.bind(":author", merged.author);
+            update.bind(":summary", merged.summary);
+            update.bind(":content", merged.content);
+            update.bind(":text", text);
+            update.bind(":cjk", cjk);
+            update.bind(":text_changed", text_changed ? 1 : 0);
+            update.bind(":now", seconds(now));
+            update.bind(":id", existing.id);
             update.exec();
             unindex_entry(existing.id, {old.title, old.author, old_text, old_cjk});
             index_entry(existing.id, {merged.title, merged.author, text, cjk});
         }
         // Dates, categories, links and images change silently: no revision for them.
-        auto& meta = impl.statement(
-            "UPDATE entries SET guid = ?, link = ?, canonical_link = ?, published = ?, updated = ?, "
-            "categories = ?, "
-            "image = ?, seen_hash = ?, content_hash = ? WHERE id = ?");
-        meta.bind(1, merged.id);
-        meta.bind(2, merged.link);
-        meta.bind(3, canonical);
-        bind_time(meta, 4, merged.published);
-        bind_time(meta, 5, merged.updated);
-        meta.bind(6, categories);
-        meta.bind(7, merged.image);
-        meta.bind(8, c.seen_hash);
-        meta.bind(9, c.content_hash);
-        meta.bind(10, existing.id);
+        auto& meta = impl.statement(R"sql(
+UPDATE entries SET guid = :guid, link = :link, canonical_link = :canonical_link, published = :published,
+                   updated = :updated, categories = :categories, image = :image, seen_hash = :seen_hash,
+                   content_hash = :content_hash
+WHERE id = :id)sql");
+        meta.bind(":guid", merged.id);
+        meta.bind(":link", merged.link);
+        meta.bind(":canonical_link", canonical);
+        bind_time(meta, ":published", merged.published);
+        bind_time(meta, ":updated", merged.updated);
+        meta.bind(":categories", categories);
+        meta.bind(":image", merged.image);
+        meta.bind(":seen_hash", c.seen_hash);
+        meta.bind(":content_hash", c.content_hash);
+        meta.bind(":id", existing.id);
         meta.exec();
         if (!in.enclosures.empty()) write_enclosures(existing.id, in.enclosures);
         if (text_changed) {
@@ -478,8 +472,7 @@ DELETE FROM revisions WHERE entry_id = ?1
         auto match = by_link(c.canonical);
         if (match.count != 1) return std::nullopt;
         auto& rekey = impl.statement("UPDATE entries SET identity = ? WHERE id = ?");
-        rekey.bind(1, c.key);
-        rekey.bind(2, match.first.id);
+        SQLite::bind(rekey, c.key, match.first.id);
         rekey.exec();
         return match.first;
     }
@@ -497,19 +490,20 @@ DELETE FROM revisions WHERE entry_id = ?1
     }
 };
 
-void update_feed_metadata(Archive::Impl& impl, std::int64_t feed_id, const ParsedFeed& parsed) {
+void update_feed_metadata(detail::Connection& impl, std::int64_t feed_id, const ParsedFeed& parsed) {
     auto& update = impl.statement(R"sql(
-UPDATE feeds SET title = coalesce(nullif(?2, ''), title), site_link = coalesce(nullif(?3, ''), site_link),
-                 subtitle = coalesce(nullif(?4, ''), subtitle), language = coalesce(nullif(?5, ''), language),
-                 image = coalesce(nullif(?6, ''), image), format = coalesce(nullif(?7, ''), format)
-WHERE id = ?1)sql");
-    update.bind(1, feed_id);
-    update.bind(2, parsed.title);
-    update.bind(3, parsed.link);
-    update.bind(4, parsed.subtitle);
-    update.bind(5, parsed.language);
-    update.bind(6, parsed.image);
-    update.bind(7, parsed.format == FeedFormat::unknown ? "" : to_string(parsed.format));
+UPDATE feeds SET title = coalesce(nullif(:title, ''), title), site_link = coalesce(nullif(:link, ''), site_link),
+                 subtitle = coalesce(nullif(:subtitle, ''), subtitle),
+                 language = coalesce(nullif(:language, ''), language), image = coalesce(nullif(:image, ''), image),
+                 format = coalesce(nullif(:format, ''), format)
+WHERE id = :id)sql");
+    update.bind(":id", feed_id);
+    update.bind(":title", parsed.title);
+    update.bind(":link", parsed.link);
+    update.bind(":subtitle", parsed.subtitle);
+    update.bind(":language", parsed.language);
+    update.bind(":image", parsed.image);
+    update.bind(":format", parsed.format == FeedFormat::unknown ? "" : to_string(parsed.format));
     update.exec();
 }
 
@@ -518,7 +512,7 @@ WHERE id = ?1)sql");
 namespace {
 
 // One poll's entries and state, inside the caller's transaction.
-IngestCounts ingest_poll(Archive::Impl& impl, const PollWrite& poll) {
+IngestCounts ingest_poll(detail::Connection& impl, const PollWrite& poll) {
     const FeedSource& feed = poll.feed;
     const ParsedFeed* parsed = poll.parsed;
     auto feed_id = detail::ensure_feed(impl, feed, poll.now);
@@ -580,7 +574,7 @@ std::vector<PollCommit> Archive::commit_polls(std::span<const PollWrite> polls) 
     std::vector<PollCommit> results(polls.size());
     // Polls [first, first + count) in one transaction; throws, keeping none of them, when one fails.
     auto write_together = [&](std::size_t first, std::size_t count) {
-        StatementScope scope(*impl_);
+        detail::Connection::StatementScope scope(*impl_);
         SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
         for (std::size_t i = first; i < first + count; ++i) results[i].counts = ingest_poll(*impl_, polls[i]);
         impl_->reset_statements();  // before COMMIT, so that its checkpoint is not held back
@@ -607,7 +601,7 @@ std::vector<PollCommit> Archive::commit_polls(std::span<const PollWrite> polls) 
             write_together(i, 1);
         } catch (const SQLite::Exception& e) {
             results[i].counts = {};
-            results[i].error = "archive write failed: " + detail::problem(e, impl_->db);
+            results[i].error = impl_->failure(detail::write_failed, e);
         }
     }
     return results;

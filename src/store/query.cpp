@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <sqlite3.h>
+
 #include "store/impl.hpp"
 #include "store/text.hpp"
 
@@ -23,10 +25,12 @@ std::string excerpt(const std::string& text, std::size_t limit) {
     return text.substr(0, cut) + "\u2026";
 }
 
-bool is_search_error(const std::string& message) {
-    return message.find("fts5") != std::string::npos || message.find("syntax error") != std::string::npos ||
-           message.find("no such column") != std::string::npos ||
-           message.find("unterminated string") != std::string::npos;
+// An error of a statement that carries the user's search expression: FTS5 reports every fault of
+// the expression as SQLITE_ERROR, whatever its words ("fts5: syntax error near", "unknown special
+// query", "unterminated string", "no such column", "expression tree is too large"), so the code
+// decides, not the message. Locks, I/O and damage have codes of their own.
+bool is_search_error(const SQLite::Exception& e) {
+    return (e.getErrorCode() & 0xff) == SQLITE_ERROR;
 }
 
 // Han, kana and Hangul runs shorter than three characters cannot use the trigram index.
@@ -48,31 +52,37 @@ bool has_short_cjk_run(const std::string& text) {
     return short_run || (run > 0 && run < 3);
 }
 
-std::vector<std::string> article_feeds(Archive::Impl& impl, std::int64_t article_id) {
+std::vector<std::string> article_feeds(detail::Connection& impl, std::int64_t article_id) {
     auto& select = impl.statement(
         "SELECT DISTINCT f.name FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = ? ORDER "
         "BY "
         "f.name");
     select.bind(1, article_id);
     std::vector<std::string> feeds;
-    while (select.executeStep()) feeds.push_back(select.getColumn(0).getString());
+    while (select.executeStep()) feeds.push_back(select.getColumn("name").getString());
     return feeds;
 }
 
+// The first columns of every query that lists articles, and their positions (read for each row of
+// a result: by position rather than by name, which costs a map search per value).
 constexpr const char* row_columns =
     "a.id, e.title, e.link, e.author, a.published, a.first_seen, a.sort_time, e.summary, e.text";
+struct RowColumn {
+    enum : int { id, title, link, author, published, first_seen, sort_time, summary, text };
+};
 
-ArticleRow read_row(SQLite::Statement& row) {
+ArticleRow read_row(const SQLite::Statement& row) {
     ArticleRow out;
-    out.id = row.getColumn(0).getInt64();
-    out.title = row.getColumn(1).getString();
-    out.link = row.getColumn(2).getString();
-    out.author = row.getColumn(3).getString();
-    out.published = time_column(row.getColumn(4));
-    out.first_seen = TimePoint(std::chrono::seconds(row.getColumn(5).getInt64()));
-    out.date = TimePoint(std::chrono::seconds(row.getColumn(6).getInt64()));
-    auto summary = detail::html_to_text(row.getColumn(7).getString());
-    auto text = detail::collapse_space(row.getColumn(8).getString());  // one line: paragraphs joined
+    out.id = row.getColumn(RowColumn::id).getInt64();
+    out.title = row.getColumn(RowColumn::title).getString();
+    out.link = row.getColumn(RowColumn::link).getString();
+    out.author = row.getColumn(RowColumn::author).getString();
+    out.published = time_column(row.getColumn(RowColumn::published));
+    out.first_seen = TimePoint(std::chrono::seconds(row.getColumn(RowColumn::first_seen).getInt64()));
+    out.date = TimePoint(std::chrono::seconds(row.getColumn(RowColumn::sort_time).getInt64()));
+    auto summary = detail::html_to_text(row.getColumn(RowColumn::summary).getString());
+    auto text =
+        detail::collapse_space(row.getColumn(RowColumn::text).getString());  // one line: paragraphs joined
     out.summary = excerpt(summary.empty() ? text : summary, 300);
     out.snippet = excerpt(text, 200);
     return out;
@@ -94,7 +104,7 @@ enum class SearchKind { none, words, trigram, substring };
 // the answer fills its limit from them (an article outside them ranks below all inside).
 // With `newest_bound` > 0, only entries from that rowid on are ranked (see `query`).
 std::string query_sql(const ArticleQuery& q, std::size_t feed_count, SearchKind kind,
-                      std::optional<int> top_hits, std::int64_t newest_bound) {
+                      std::optional<std::int64_t> top_hits, std::int64_t newest_bound) {
     std::string sql;
     std::string cut = newest_bound > 0 ? " AND rowid >= " + std::to_string(newest_bound) : "";
     if (top_hits) cut += " ORDER BY rank LIMIT " + std::to_string(*top_hits);
@@ -124,11 +134,11 @@ std::string query_sql(const ArticleQuery& q, std::size_t feed_count, SearchKind 
             "best AS (SELECT x.article_id, min(h.score) AS score, h.entry_id "
             "FROM hits h JOIN entries x ON x.id = h.entry_id GROUP BY x.article_id) ";
         sql += std::string("SELECT ") + row_columns +
-               ", best.entry_id FROM best JOIN articles a ON a.id = best.article_id "
+               ", best.entry_id AS hit_entry FROM best JOIN articles a ON a.id = best.article_id "
                "JOIN entries e ON e.id = a.fullest_entry WHERE 1";
     } else {
         sql = std::string("SELECT ") + row_columns +
-              ", NULL FROM articles a JOIN entries e ON e.id = a.fullest_entry WHERE 1";
+              ", NULL AS hit_entry FROM articles a JOIN entries e ON e.id = a.fullest_entry WHERE 1";
     }
     if (feed_count > 0) {
         sql += " AND EXISTS (SELECT 1 FROM entries x WHERE x.article_id = a.id AND x.feed_id IN (";
@@ -158,121 +168,116 @@ std::string query_sql(const ArticleQuery& q, std::size_t feed_count, SearchKind 
 }  // namespace
 
 std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
-    StatementScope scope(*impl_);
-    try {
-        std::vector<std::int64_t> feed_ids;
-        for (const auto& name : q.feeds) {
-            auto id = impl_->feed_id(name);
-            if (!id) throw QueryError("unknown feed '" + name + "'");
-            feed_ids.push_back(*id);
-        }
-
-        auto kind = SearchKind::none;
-        std::string needle = q.search;
-        if (!q.search.empty()) {
-            kind = !detail::has_cjk(q.search)    ? SearchKind::words
-                   : has_short_cjk_run(q.search) ? SearchKind::substring
-                                                 : SearchKind::trigram;
-            if (kind == SearchKind::substring) {
-                // A phrase searched as a substring: quotes are FTS syntax, not text.
-                needle.clear();
-                for (char c : q.search)
-                    if (c != '"') needle += c;
-                needle = detail::collapse_space(needle);
+    return impl_->call(detail::read_failed, [&] {
+        // Every statement here that can fail on the expression (probe, select, count, snippet)
+        // reaches this one mapping.
+        try {
+            std::vector<std::int64_t> feed_ids;
+            for (const auto& name : q.feeds) {
+                auto id = impl_->feed_id(name);
+                if (!id) throw QueryError("unknown feed '" + name + "'");
+                feed_ids.push_back(*id);
             }
-        }
-        const bool ranked = kind == SearchKind::words || kind == SearchKind::trigram;
 
-        // Ranking every match of a common word is what makes a search slow (bm25 reads each
-        // match's positions). So a page of results starts from the best few hundred entries, and a
-        // search matching more than `newest_ranked` entries ranks the newest that many of them
-        // (rowids grow with time). A page left short by filters widens to every match.
-        constexpr int newest_ranked = 2000;
-        const char* fts_table = kind == SearchKind::trigram ? "entries_cjk" : "entries_fts";
-        std::optional<int> top_hits;
-        std::int64_t newest_bound = 0;  // 0: all
-        if (ranked && q.limit > 0 && !q.after_id) {
-            top_hits = std::max(200, q.limit * 4);
-            const std::string probe_sql = std::string("SELECT rowid FROM ") + fts_table + " WHERE " +
-                                          fts_table + " MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET " +
-                                          std::to_string(newest_ranked - 1);
-            try {
+            auto kind = SearchKind::none;
+            std::string needle = q.search;
+            if (!q.search.empty()) {
+                kind = !detail::has_cjk(q.search)    ? SearchKind::words
+                       : has_short_cjk_run(q.search) ? SearchKind::substring
+                                                     : SearchKind::trigram;
+                if (kind == SearchKind::substring) {
+                    // A phrase searched as a substring: quotes are FTS syntax, not text.
+                    needle.clear();
+                    for (char c : q.search)
+                        if (c != '"') needle += c;
+                    needle = detail::collapse_space(needle);
+                }
+            }
+            const bool ranked = kind == SearchKind::words || kind == SearchKind::trigram;
+
+            // Ranking every match of a common word is what makes a search slow (bm25 reads each
+            // match's positions). So a page of results starts from the best few hundred entries, and a
+            // search matching more than `newest_ranked` entries ranks the newest that many of them
+            // (rowids grow with time). A page left short by filters widens to every match.
+            constexpr int newest_ranked = 2000;
+            const char* fts_table = kind == SearchKind::trigram ? "entries_cjk" : "entries_fts";
+            std::optional<std::int64_t> top_hits;  // 64 bits: a --limit near INT_MAX times 4 or 8
+            std::int64_t newest_bound = 0;         // 0: all
+            if (ranked && q.limit > 0 && !q.after_id) {
+                top_hits = std::max<std::int64_t>(200, std::int64_t{q.limit} * 4);
+                const std::string probe_sql =
+                    std::string("SELECT rowid AS entry_id FROM ") + fts_table + " WHERE " + fts_table +
+                    " MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET " + std::to_string(newest_ranked - 1);
                 SQLite::Statement probe(impl_->db, probe_sql);
                 probe.bind(1, needle);
-                if (probe.executeStep()) newest_bound = probe.getColumn(0).getInt64();
-            } catch (const SQLite::Exception& e) {
-                if (is_search_error(e.what()))
-                    throw QueryError("bad search '" + q.search + "': " + detail::problem(e));
-                throw;
+                if (probe.executeStep()) newest_bound = probe.getColumn("entry_id").getInt64();
             }
-        }
 
-        std::vector<ArticleRow> rows;
-        std::vector<std::int64_t> hit_entries;
-        for (;;) {
-            SQLite::Statement select(impl_->db, query_sql(q, feed_ids.size(), kind, top_hits, newest_bound));
-            int index = 1;
-            if (kind != SearchKind::none) select.bind(index++, needle);
-            for (auto id : feed_ids) select.bind(index++, id);
-            if (!q.category.empty()) select.bind(":category", q.category);
-            if (q.since) select.bind(":since", seconds(*q.since));
-            if (q.until) select.bind(":until", seconds(*q.until));
-            if (q.after_id) select.bind(":after", *q.after_id);
-            if (q.limit > 0) select.bind(":limit", q.limit);
-            rows.clear();
-            hit_entries.clear();
-            try {
+            std::vector<ArticleRow> rows;
+            std::vector<std::int64_t> hit_entries;
+            for (;;) {
+                SQLite::Statement select(impl_->db,
+                                         query_sql(q, feed_ids.size(), kind, top_hits, newest_bound));
+                int index = 1;
+                if (kind != SearchKind::none) select.bind(index++, needle);
+                for (auto id : feed_ids) select.bind(index++, id);
+                if (!q.category.empty()) select.bind(":category", q.category);
+                if (q.since) select.bind(":since", seconds(*q.since));
+                if (q.until) select.bind(":until", seconds(*q.until));
+                if (q.after_id) select.bind(":after", *q.after_id);
+                if (q.limit > 0) select.bind(":limit", q.limit);
+                rows.clear();
+                hit_entries.clear();
+                const int hit_entry = select.getColumnIndex("hit_entry");
                 while (select.executeStep()) {
                     rows.push_back(read_row(select));
-                    hit_entries.push_back(select.getColumn(9).isNull() ? 0 : select.getColumn(9).getInt64());
+                    hit_entries.push_back(
+                        select.getColumn(hit_entry).isNull() ? 0 : select.getColumn(hit_entry).getInt64());
                 }
-            } catch (const SQLite::Exception& e) {
-                if (kind != SearchKind::none && is_search_error(e.what()))
-                    throw QueryError("bad search '" + q.search + "': " + detail::problem(e));
-                throw;
+                if (!top_hits || static_cast<std::int64_t>(rows.size()) >= q.limit) break;
+                if (newest_bound > 0) {
+                    newest_bound = 0;  // short among the newest: look at all matches
+                    continue;
+                }
+                // Short: were there more matching entries than considered?
+                SQLite::Statement count(impl_->db, std::string("SELECT count(*) AS matches FROM ") +
+                                                       fts_table + " WHERE " + fts_table + " MATCH ?");
+                count.bind(1, needle);
+                count.executeStep();
+                auto matches = count.getColumn("matches").getInt64();
+                if (matches <= *top_hits) break;
+                if (*top_hits * 8 >= matches)
+                    top_hits.reset();  // all of them
+                else
+                    top_hits = *top_hits * 8;
             }
-            if (!top_hits || static_cast<int>(rows.size()) >= q.limit) break;
-            if (newest_bound > 0) {
-                newest_bound = 0;  // short among the newest: look at all matches
-                continue;
-            }
-            // Short: were there more matching entries than considered?
-            SQLite::Statement count(impl_->db, std::string("SELECT count(*) FROM ") + fts_table + " WHERE " +
-                                                   fts_table + " MATCH ?");
-            count.bind(1, needle);
-            count.executeStep();
-            auto matches = count.getColumn(0).getInt64();
-            if (matches <= *top_hits) break;
-            if (static_cast<std::int64_t>(*top_hits) * 8 >= matches)
-                top_hits.reset();  // all of them
-            else
-                top_hits = *top_hits * 8;
-        }
 
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            rows[i].feeds = article_feeds(*impl_, rows[i].id);
-            if (!ranked) continue;
-            const char* snippet_sql =
-                kind == SearchKind::trigram
-                    ? "SELECT snippet(entries_cjk, 0, '[', ']', '\u2026', 24) FROM entries_cjk "
-                      "WHERE entries_cjk MATCH ? AND rowid = ?"
-                    : "SELECT snippet(entries_fts, -1, '[', ']', '\u2026', 16) FROM entries_fts "
-                      "WHERE entries_fts MATCH ? AND rowid = ?";
-            auto& snippet = impl_->statement(snippet_sql);
-            snippet.bind(1, needle);
-            snippet.bind(2, hit_entries[i]);
-            if (snippet.executeStep())
-                rows[i].snippet = detail::collapse_space(snippet.getColumn(0).getString());
+            for (std::size_t i = 0; i < rows.size(); ++i) {
+                rows[i].feeds = article_feeds(*impl_, rows[i].id);
+                if (!ranked) continue;
+                const char* snippet_sql = kind == SearchKind::trigram
+                                              ? "SELECT snippet(entries_cjk, 0, '[', ']', '\u2026', 24) AS "
+                                                "snippet FROM entries_cjk "
+                                                "WHERE entries_cjk MATCH ? AND rowid = ?"
+                                              : "SELECT snippet(entries_fts, -1, '[', ']', '\u2026', 16) AS "
+                                                "snippet FROM entries_fts "
+                                                "WHERE entries_fts MATCH ? AND rowid = ?";
+                auto& snippet = impl_->statement(snippet_sql);
+                SQLite::bind(snippet, needle, hit_entries[i]);
+                if (snippet.executeStep())
+                    rows[i].snippet = detail::collapse_space(snippet.getColumn("snippet").getString());
+            }
+            return rows;
+        } catch (const SQLite::Exception& e) {
+            if (!q.search.empty() && is_search_error(e))
+                throw QueryError("bad search '" + q.search + "': " + detail::problem(e));
+            throw;
         }
-        return rows;
-    } catch (const SQLite::Exception& e) {
-        throw StoreError("archive read failed: " + detail::problem(e));
-    }
+    });
 }
 
 std::vector<ArticleRow> Archive::articles(const std::vector<std::int64_t>& ids) {
-    StatementScope scope(*impl_);
-    try {
+    return impl_->call(detail::read_failed, [&] {
         std::vector<ArticleRow> rows;
         static const std::string sql =
             std::string("SELECT ") + row_columns +
@@ -286,52 +291,50 @@ std::vector<ArticleRow> Archive::articles(const std::vector<std::int64_t>& ids) 
             rows.back().feeds = article_feeds(*impl_, id);
         }
         return rows;
-    } catch (const SQLite::Exception& e) {
-        throw StoreError("archive read failed: " + detail::problem(e));
-    }
+    });
 }
 
 std::optional<ArticleDetail> Archive::article(std::int64_t id) {
-    StatementScope scope(*impl_);
-    try {
+    return impl_->call(detail::read_failed, [&]() -> std::optional<ArticleDetail> {
         auto& select = impl_->statement(
-            "SELECT coalesce(canonical_link, ''), first_seen, sort_time, fullest_entry FROM articles WHERE "
-            "id = ?");
+            "SELECT coalesce(canonical_link, '') AS canonical_link, first_seen, sort_time, fullest_entry "
+            "FROM articles WHERE id = ?");
         select.bind(1, id);
         if (!select.executeStep()) return std::nullopt;
         ArticleDetail detail;
         detail.id = id;
-        detail.canonical_link = select.getColumn(0).getString();
-        detail.first_seen = TimePoint(std::chrono::seconds(select.getColumn(1).getInt64()));
-        detail.date = TimePoint(std::chrono::seconds(select.getColumn(2).getInt64()));
-        detail.fullest_entry = select.getColumn(3).isNull() ? 0 : select.getColumn(3).getInt64();
+        detail.canonical_link = select.getColumn("canonical_link").getString();
+        detail.first_seen = TimePoint(std::chrono::seconds(select.getColumn("first_seen").getInt64()));
+        detail.date = TimePoint(std::chrono::seconds(select.getColumn("sort_time").getInt64()));
+        const auto fullest = select.getColumn("fullest_entry");
+        detail.fullest_entry = fullest.isNull() ? 0 : fullest.getInt64();
         select.reset();
         detail.feeds = article_feeds(*impl_, id);
 
         auto& entries = impl_->statement(R"sql(
-SELECT e.id, f.name, e.guid, e.identity, e.title, e.link, e.published, e.updated, e.author, e.summary, e.content,
+SELECT e.id, f.name AS feed, e.guid, e.identity, e.title, e.link, e.published, e.updated, e.author, e.summary, e.content,
        e.categories, e.image, e.text, e.first_seen, e.changed_at
 FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = ? ORDER BY e.id)sql");
         entries.bind(1, id);
         while (entries.executeStep()) {
             EntryDetail entry;
-            entry.id = entries.getColumn(0).getInt64();
-            entry.feed = entries.getColumn(1).getString();
-            entry.guid = entries.getColumn(2).getString();
-            entry.identity = entries.getColumn(3).getString();
+            entry.id = entries.getColumn("id").getInt64();
+            entry.feed = entries.getColumn("feed").getString();
+            entry.guid = entries.getColumn("guid").getString();
+            entry.identity = entries.getColumn("identity").getString();
             entry.entry.id = entry.guid;
-            entry.entry.title = entries.getColumn(4).getString();
-            entry.entry.link = entries.getColumn(5).getString();
-            entry.entry.published = time_column(entries.getColumn(6));
-            entry.entry.updated = time_column(entries.getColumn(7));
-            entry.entry.author = entries.getColumn(8).getString();
-            entry.entry.summary = entries.getColumn(9).getString();
-            entry.entry.content = entries.getColumn(10).getString();
-            entry.entry.categories = detail::split_lines(entries.getColumn(11).getString());
-            entry.entry.image = entries.getColumn(12).getString();
-            entry.text = entries.getColumn(13).getString();
-            entry.first_seen = TimePoint(std::chrono::seconds(entries.getColumn(14).getInt64()));
-            entry.changed_at = time_column(entries.getColumn(15));
+            entry.entry.title = entries.getColumn("title").getString();
+            entry.entry.link = entries.getColumn("link").getString();
+            entry.entry.published = time_column(entries.getColumn("published"));
+            entry.entry.updated = time_column(entries.getColumn("updated"));
+            entry.entry.author = entries.getColumn("author").getString();
+            entry.entry.summary = entries.getColumn("summary").getString();
+            entry.entry.content = entries.getColumn("content").getString();
+            entry.entry.categories = detail::split_lines(entries.getColumn("categories").getString());
+            entry.entry.image = entries.getColumn("image").getString();
+            entry.text = entries.getColumn("text").getString();
+            entry.first_seen = TimePoint(std::chrono::seconds(entries.getColumn("first_seen").getInt64()));
+            entry.changed_at = time_column(entries.getColumn("changed_at"));
             detail.entries.push_back(std::move(entry));
         }
         for (auto& entry : detail.entries) {
@@ -340,75 +343,77 @@ FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = ? ORDER BY 
             enclosures.bind(1, entry.id);
             while (enclosures.executeStep()) {
                 Enclosure enclosure{
-                    enclosures.getColumn(0).getString(), enclosures.getColumn(1).getString(), {}};
-                if (!enclosures.getColumn(2).isNull()) enclosure.length = enclosures.getColumn(2).getInt64();
+                    enclosures.getColumn("url").getString(), enclosures.getColumn("type").getString(), {}};
+                if (const auto length = enclosures.getColumn("length"); !length.isNull())
+                    enclosure.length = length.getInt64();
                 entry.entry.enclosures.push_back(std::move(enclosure));
             }
             auto& revisions = impl_->statement(
                 "SELECT recorded_at, title, summary, content FROM revisions WHERE entry_id = ? ORDER BY id");
             revisions.bind(1, entry.id);
             while (revisions.executeStep()) {
-                Revision revision{TimePoint(std::chrono::seconds(revisions.getColumn(0).getInt64())),
-                                  revisions.getColumn(1).getString(), revisions.getColumn(2).getString(),
-                                  revisions.getColumn(3).getString(), ""};
+                Revision revision{
+                    TimePoint(std::chrono::seconds(revisions.getColumn("recorded_at").getInt64())),
+                    revisions.getColumn("title").getString(), revisions.getColumn("summary").getString(),
+                    revisions.getColumn("content").getString(), ""};
                 revision.text =
                     detail::html_to_text(revision.content.empty() ? revision.summary : revision.content);
                 entry.revisions.push_back(std::move(revision));
             }
         }
         return detail;
-    } catch (const SQLite::Exception& e) {
-        throw StoreError("archive read failed: " + detail::problem(e));
-    }
+    });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Maintenance
 
 void Archive::backup(const std::filesystem::path& destination) {
-    StatementScope scope(*impl_);
-    impl_->reset_statements();
-    std::error_code error;
-    if (std::filesystem::exists(destination, error) &&
-        std::filesystem::equivalent(destination, impl_->path, error))
-        throw StoreError("refusing to back up the archive onto itself");
-    auto temporary = destination;
-    temporary += ".partial";
-    std::filesystem::remove(temporary, error);
-    try {
-        // One read transaction: a consistent copy even while the daemon writes.
-        // query_only guards readers against writes; VACUUM INTO writes only the new file.
-        impl_->db.exec("PRAGMA query_only = OFF");
-        SQLite::Statement vacuum(impl_->db, "VACUUM INTO ?");
-        vacuum.bind(1, temporary.string());
-        vacuum.exec();
-        if (impl_->mode == OpenMode::read_only) impl_->db.exec("PRAGMA query_only = ON");
-    } catch (const SQLite::Exception& e) {
-        if (impl_->mode == OpenMode::read_only) impl_->db.tryExec("PRAGMA query_only = ON");
+    const std::string failed = "backup to " + destination.string() + " failed";
+    impl_->call(failed, [&] {
+        impl_->reset_statements();
+        std::error_code error;
+        if (std::filesystem::exists(destination, error) &&
+            std::filesystem::equivalent(destination, impl_->path, error))
+            throw StoreError("refusing to back up the archive onto itself");
+        auto temporary = destination;
+        temporary += ".partial";
         std::filesystem::remove(temporary, error);
-        throw StoreError("backup to " + destination.string() + " failed: " + detail::problem(e));
-    }
-    std::filesystem::rename(temporary, destination, error);
-    if (error) {
-        std::filesystem::remove(temporary, error);
-        throw StoreError("backup to " + destination.string() + " failed: " + error.message());
-    }
+        try {
+            // One read transaction: a consistent copy even while the daemon writes.
+            // query_only guards readers against writes; VACUUM INTO writes only the new file.
+            impl_->db.exec("PRAGMA query_only = OFF");
+            SQLite::Statement vacuum(impl_->db, "VACUUM INTO ?");
+            vacuum.bind(1, temporary.string());
+            vacuum.exec();
+            if (impl_->mode == OpenMode::read_only) impl_->db.exec("PRAGMA query_only = ON");
+        } catch (const SQLite::Exception&) {
+            if (impl_->mode == OpenMode::read_only) impl_->db.tryExec("PRAGMA query_only = ON");
+            std::filesystem::remove(temporary, error);
+            throw;
+        }
+        std::filesystem::rename(temporary, destination, error);
+        if (error) {
+            std::filesystem::remove(temporary, error);
+            throw StoreError(failed + ": " + error.message());
+        }
+    });
 }
 
 std::vector<std::string> Archive::check() {
-    StatementScope scope(*impl_);
+    detail::Connection::StatementScope scope(*impl_);
     std::vector<std::string> problems;
     try {
         SQLite::Statement integrity(impl_->db, "PRAGMA integrity_check");
         while (integrity.executeStep()) {
-            auto line = integrity.getColumn(0).getString();
+            auto line = integrity.getColumn("integrity_check").getString();
             if (line != "ok") problems.push_back("integrity: " + line);
         }
         SQLite::Statement keys(impl_->db, "PRAGMA foreign_key_check");
         while (keys.executeStep())
-            problems.push_back("foreign key: row " + keys.getColumn(1).getString() + " of " +
-                               keys.getColumn(0).getString() + " points to a missing " +
-                               keys.getColumn(2).getString());
+            problems.push_back("foreign key: row " + keys.getColumn("rowid").getString() + " of " +
+                               keys.getColumn("table").getString() + " points to a missing " +
+                               keys.getColumn("parent").getString());
         auto orphans = impl_->db
                            .execAndGet(
                                "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM entries e "
@@ -452,18 +457,15 @@ std::vector<std::string> Archive::check() {
 }
 
 PruneCounts Archive::purge_feed(const std::string& name) {
-    StatementScope scope(*impl_);
-    impl_->reset_statements();
     if (impl_->mode != OpenMode::read_write) throw StoreError("purge needs the archive open for writing");
-    try {
+    return impl_->call("purging feed '" + name + "'", [&] {
+        impl_->reset_statements();
         SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-        SQLite::Statement find(impl_->db, "SELECT id FROM feeds WHERE name = ?");
-        find.bind(1, name);
-        if (!find.executeStep()) throw QueryError("no feed named '" + name + "' in the archive");
-        const auto feed_id = find.getColumn(0).getInt64();
+        const auto feed_id = impl_->feed_id(name);
+        if (!feed_id) throw QueryError("no feed named '" + name + "' in the archive");
         PruneCounts counts;
         SQLite::Statement entries(impl_->db, "DELETE FROM entries WHERE feed_id = ?");
-        entries.bind(1, feed_id);
+        entries.bind(1, *feed_id);
         counts.entries = entries.exec();
         counts.articles = impl_->db.exec(
             "DELETE FROM articles WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.article_id = "
@@ -474,42 +476,32 @@ UPDATE articles SET fullest_entry = (SELECT e.id FROM entries e WHERE e.article_
                                      ORDER BY length(e.text) DESC, e.id LIMIT 1)
 WHERE fullest_entry IS NULL OR NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = articles.fullest_entry))sql");
         SQLite::Statement feed(impl_->db, "DELETE FROM feeds WHERE id = ?");
-        feed.bind(1, feed_id);
+        feed.bind(1, *feed_id);
         feed.exec();
         transaction.commit();
         return counts;
-    } catch (const SQLite::Exception& e) {
-        throw StoreError(std::string("purging feed '") + name + "': " + e.what());
-    }
+    });
 }
 
 std::int64_t Archive::article_count() {
-    StatementScope scope(*impl_);
-    try {
-        return impl_->db.execAndGet("SELECT count(*) FROM articles").getInt64();
-    } catch (const SQLite::Exception& e) {
-        throw StoreError(std::string("counting articles: ") + e.what());
-    }
+    return impl_->call("counting articles",
+                       [&] { return impl_->db.execAndGet("SELECT count(*) FROM articles").getInt64(); });
 }
 
 void Archive::vacuum() {
-    StatementScope scope(*impl_);
-    impl_->reset_statements();
     if (impl_->mode != OpenMode::read_write) throw StoreError("vacuum needs the archive open for writing");
-    try {
+    impl_->call("vacuum failed", [&] {
+        impl_->reset_statements();
         impl_->db.exec("INSERT INTO entries_fts(entries_fts) VALUES ('optimize')");
         impl_->db.exec("INSERT INTO entries_cjk(entries_cjk) VALUES ('optimize')");
         impl_->db.exec("VACUUM");
         impl_->db.exec("PRAGMA optimize");
         impl_->db.tryExec("PRAGMA wal_checkpoint(TRUNCATE)");
-    } catch (const SQLite::Exception& e) {
-        throw StoreError("vacuum failed: " + detail::problem(e));
-    }
+    });
 }
 
 PruneCounts Archive::prune(int default_keep_days, TimePoint now) {
-    StatementScope scope(*impl_);
-    try {
+    return impl_->call("pruning failed", [&] {
         SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
         impl_->db.exec("CREATE TEMP TABLE IF NOT EXISTS prune_ids (id INTEGER PRIMARY KEY)");
         impl_->db.exec("DELETE FROM prune_ids");
@@ -520,8 +512,7 @@ SELECT a.id FROM articles a WHERE NOT EXISTS (
     SELECT 1 FROM entries e JOIN feeds f ON f.id = e.feed_id
     WHERE e.article_id = a.id
       AND (coalesce(f.keep_days, ?1) <= 0 OR e.first_seen >= ?2 - coalesce(f.keep_days, ?1) * 86400)))sql");
-        select.bind(1, default_keep_days);
-        select.bind(2, seconds(now));
+        SQLite::bind(select, default_keep_days, seconds(now));
         select.exec();
         PruneCounts counts;
         counts.articles = impl_->db.execAndGet("SELECT count(*) FROM prune_ids").getInt64();
@@ -548,9 +539,7 @@ SELECT canonical_link, ?1 FROM articles WHERE canonical_link IS NOT NULL AND id 
         impl_->db.exec("DELETE FROM prune_ids");
         transaction.commit();
         return counts;
-    } catch (const SQLite::Exception& e) {
-        throw StoreError("pruning failed: " + detail::problem(e));
-    }
+    });
 }
 
 }  // namespace feedd::store

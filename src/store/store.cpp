@@ -124,7 +124,7 @@ FileLock::~FileLock() {
     if (fd_ >= 0) ::close(fd_);  // closing the last descriptor releases the flock
 }
 
-Archive::Impl::~Impl() {
+detail::Connection::~Connection() {
     if (mode == OpenMode::read_write) db.tryExec("PRAGMA optimize");
 }
 
@@ -144,8 +144,8 @@ std::vector<std::string> detail::prepared_sql() {
     return {registry().texts.begin(), registry().texts.end()};
 }
 
-SQLite::Statement& Archive::Impl::statement(const char* sql) {
-    auto& slot = statements[sql];
+SQLite::Statement& detail::Connection::statement(const char* sql) {
+    auto& slot = statements_[sql];
     if (!slot) {
         slot = std::make_unique<SQLite::Statement>(db, sql);
         std::lock_guard lock(registry().mutex);
@@ -157,8 +157,8 @@ SQLite::Statement& Archive::Impl::statement(const char* sql) {
     return *slot;
 }
 
-void Archive::Impl::reset_statements() noexcept {
-    for (auto& [sql, statement] : statements) {
+void detail::Connection::reset_statements() noexcept {
+    for (auto& [sql, statement] : statements_) {
         try {
             statement->reset();
         } catch (const SQLite::Exception&) {
@@ -167,11 +167,17 @@ void Archive::Impl::reset_statements() noexcept {
     }
 }
 
-std::optional<std::int64_t> Archive::Impl::feed_id(const std::string& name) {
+std::optional<std::int64_t> detail::Connection::feed_id(const std::string& name) {
     auto& find = statement("SELECT id FROM feeds WHERE name = ?");
     find.bind(1, name);
     if (!find.executeStep()) return std::nullopt;
-    return find.getColumn(0).getInt64();
+    const auto id = find.getColumn("id").getInt64();
+    find.reset();  // not left open while the caller writes (e.g. `purge_feed` deleting the feed)
+    return id;
+}
+
+std::string detail::Connection::failure(std::string_view context, const SQLite::Exception& e) const {
+    return std::string(context) + ": " + sqlite_problem(e, db);
 }
 
 namespace detail {
@@ -306,74 +312,69 @@ Archive Archive::open(const std::filesystem::path& path, OpenMode mode) {
 
 namespace {
 
-constexpr const char* upsert_feed_sql = R"sql(
+void upsert_feed(detail::Connection& connection, const FeedSource& feed, TimePoint now) {
+    auto& upsert = connection.statement(R"sql(
 INSERT INTO feeds (name, url, configured_title, category, tags, identity, keep_days, configured, added_at)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8)
-ON CONFLICT (name) DO UPDATE SET url = ?2, configured_title = ?3, category = ?4, tags = ?5, identity = ?6,
-                                 keep_days = ?7, configured = 1)sql";
-
-void upsert_feed(Archive::Impl& impl, const FeedSource& feed, TimePoint now) {
-    auto& upsert = impl.statement(upsert_feed_sql);
-    upsert.bind(1, feed.name);
-    upsert.bind(2, feed.url);
-    upsert.bind(3, feed.title);
-    upsert.bind(4, feed.category);
-    upsert.bind(5, detail::join_lines(feed.tags));
-    upsert.bind(6, to_string(feed.identity));
+VALUES (:name, :url, :title, :category, :tags, :identity, :keep_days, 1, :now)
+ON CONFLICT (name) DO UPDATE SET url = :url, configured_title = :title, category = :category, tags = :tags,
+                                 identity = :identity, keep_days = :keep_days, configured = 1)sql");
+    upsert.bind(":name", feed.name);
+    upsert.bind(":url", feed.url);
+    upsert.bind(":title", feed.title);
+    upsert.bind(":category", feed.category);
+    upsert.bind(":tags", detail::join_lines(feed.tags));
+    upsert.bind(":identity", to_string(feed.identity));
     if (feed.keep_days)
-        upsert.bind(7, *feed.keep_days);
+        upsert.bind(":keep_days", *feed.keep_days);
     else
-        upsert.bind(7);
-    upsert.bind(8, seconds(now));
+        upsert.bind(":keep_days");
+    upsert.bind(":now", seconds(now));
     upsert.exec();
 }
 
+// Read by `read_state` by their names.
 constexpr const char* state_columns =
     "f.name, s.etag, s.last_modified, s.last_poll, s.last_success, s.next_poll, s.last_status, s.last_error, "
     "s.consecutive_failures, s.configured_url, s.gone, s.moved_to, s.redirect_candidate, "
     "s.redirect_first_seen, s.redirect_count, s.identity_fallback, s.retry_after";
 
-FeedState read_state(SQLite::Statement& row, int first) {
+FeedState read_state(const SQLite::Statement& row) {
     FeedState state;
-    state.name = row.getColumn(first).getString();
-    if (row.getColumn(first + 1).isNull()) return state;  // never polled
-    state.etag = row.getColumn(first + 1).getString();
-    state.last_modified = row.getColumn(first + 2).getString();
-    state.last_poll = time_column(row.getColumn(first + 3));
-    state.last_success = time_column(row.getColumn(first + 4));
-    state.next_poll = time_column(row.getColumn(first + 5));
-    state.last_status = static_cast<long>(row.getColumn(first + 6).getInt64());
-    state.last_error = row.getColumn(first + 7).getString();
-    state.consecutive_failures = row.getColumn(first + 8).getInt();
-    state.configured_url = row.getColumn(first + 9).getString();
-    state.gone = row.getColumn(first + 10).getInt() != 0;
-    state.moved_to = row.getColumn(first + 11).getString();
-    state.redirect_candidate = row.getColumn(first + 12).getString();
-    state.redirect_first_seen = time_column(row.getColumn(first + 13));
-    state.redirect_count = row.getColumn(first + 14).getInt();
-    state.identity_fallback = row.getColumn(first + 15).getInt() != 0;
-    state.retry_after = time_column(row.getColumn(first + 16));
+    state.name = row.getColumn("name").getString();
+    if (row.getColumn("etag").isNull()) return state;  // never polled
+    state.etag = row.getColumn("etag").getString();
+    state.last_modified = row.getColumn("last_modified").getString();
+    state.last_poll = time_column(row.getColumn("last_poll"));
+    state.last_success = time_column(row.getColumn("last_success"));
+    state.next_poll = time_column(row.getColumn("next_poll"));
+    state.last_status = static_cast<long>(row.getColumn("last_status").getInt64());
+    state.last_error = row.getColumn("last_error").getString();
+    state.consecutive_failures = row.getColumn("consecutive_failures").getInt();
+    state.configured_url = row.getColumn("configured_url").getString();
+    state.gone = row.getColumn("gone").getInt() != 0;
+    state.moved_to = row.getColumn("moved_to").getString();
+    state.redirect_candidate = row.getColumn("redirect_candidate").getString();
+    state.redirect_first_seen = time_column(row.getColumn("redirect_first_seen"));
+    state.redirect_count = row.getColumn("redirect_count").getInt();
+    state.identity_fallback = row.getColumn("identity_fallback").getInt() != 0;
+    state.retry_after = time_column(row.getColumn("retry_after"));
     return state;
 }
 
 }  // namespace
 
 void Archive::sync_feeds(const std::vector<FeedSource>& feeds) {
-    StatementScope scope(*impl_);
-    try {
+    impl_->call(detail::write_failed, [&] {
         SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
         impl_->db.exec("UPDATE feeds SET configured = 0");
         auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
         for (const auto& feed : feeds) upsert_feed(*impl_, feed, now);
         transaction.commit();
-    } catch (const SQLite::Exception& e) {
-        throw StoreError("archive write failed: " + sqlite_problem(e, impl_->db));
-    }
+    });
 }
 
 FeedState Archive::feed_state(const std::string& name) {
-    StatementScope scope(*impl_);
-    try {
+    return impl_->call(detail::read_failed, [&] {
         static const std::string sql =
             std::string("SELECT ") + state_columns +
             " FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id WHERE f.name = ?";
@@ -384,122 +385,111 @@ FeedState Archive::feed_state(const std::string& name) {
             state.name = name;
             return state;
         }
-        return read_state(select, 0);
-    } catch (const SQLite::Exception& e) {
-        throw StoreError("archive read failed: " + sqlite_problem(e));
-    }
+        return read_state(select);
+    });
 }
 
 std::vector<FeedState> Archive::feed_states() {
-    StatementScope scope(*impl_);
-    try {
+    return impl_->call(detail::read_failed, [&] {
         static const std::string sql =
             std::string("SELECT ") + state_columns +
             " FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id ORDER BY f.name";
         auto& select = impl_->statement(sql.c_str());
         std::vector<FeedState> states;
-        while (select.executeStep()) states.push_back(read_state(select, 0));
+        while (select.executeStep()) states.push_back(read_state(select));
         return states;
-    } catch (const SQLite::Exception& e) {
-        throw StoreError("archive read failed: " + sqlite_problem(e));
-    }
+    });
 }
 
 void Archive::set_feed_state(const FeedState& state) {
-    StatementScope scope(*impl_);
-    try {
+    impl_->call(detail::write_failed, [&] {
         SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
         auto id = impl_->feed_id(state.name);
         if (!id) throw StoreError("unknown feed '" + state.name + "'");
         detail::write_state(*impl_, *id, state, state.identity_fallback);
         transaction.commit();
-    } catch (const SQLite::Exception& e) {
-        throw StoreError("archive write failed: " + sqlite_problem(e, impl_->db));
-    }
+    });
 }
 
 std::vector<FeedSummary> Archive::feed_summaries() {
-    StatementScope scope(*impl_);
-    try {
+    return impl_->call(detail::read_failed, [&] {
         static const std::string sql =
             std::string("SELECT ") + state_columns +
             ", f.url, f.title, f.site_link, f.configured,"
-            " (SELECT count(DISTINCT article_id) FROM entries e WHERE e.feed_id = f.id),"
-            " (SELECT count(*) FROM entries e WHERE e.feed_id = f.id),"
-            " (SELECT max(first_seen) FROM entries e WHERE e.feed_id = f.id)"
+            " (SELECT count(DISTINCT article_id) FROM entries e WHERE e.feed_id = f.id) AS articles,"
+            " (SELECT count(*) FROM entries e WHERE e.feed_id = f.id) AS entries,"
+            " (SELECT max(first_seen) FROM entries e WHERE e.feed_id = f.id) AS newest"
             " FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id ORDER BY f.name";
         auto& select = impl_->statement(sql.c_str());
         std::vector<FeedSummary> out;
         while (select.executeStep()) {
             FeedSummary summary;
-            summary.state = read_state(select, 0);
+            summary.state = read_state(select);
             summary.name = summary.state.name;
-            summary.url = select.getColumn(17).getString();
-            summary.title = select.getColumn(18).getString();
-            summary.site_link = select.getColumn(19).getString();
-            summary.configured = select.getColumn(20).getInt() != 0;
-            summary.articles = select.getColumn(21).getInt64();
-            summary.entries = select.getColumn(22).getInt64();
-            summary.newest = time_column(select.getColumn(23));
+            summary.url = select.getColumn("url").getString();
+            summary.title = select.getColumn("title").getString();
+            summary.site_link = select.getColumn("site_link").getString();
+            summary.configured = select.getColumn("configured").getInt() != 0;
+            summary.articles = select.getColumn("articles").getInt64();
+            summary.entries = select.getColumn("entries").getInt64();
+            summary.newest = time_column(select.getColumn("newest"));
             out.push_back(std::move(summary));
         }
         return out;
-    } catch (const SQLite::Exception& e) {
-        throw StoreError("archive read failed: " + sqlite_problem(e));
-    }
+    });
 }
 
 namespace detail {
 
-void write_state(Archive::Impl& impl, std::int64_t feed_id, const FeedState& state, bool identity_fallback) {
-    auto& upsert = impl.statement(R"sql(
+void write_state(Connection& connection, std::int64_t feed_id, const FeedState& state,
+                 bool identity_fallback) {
+    auto& upsert = connection.statement(R"sql(
 INSERT INTO feed_state (feed_id, etag, last_modified, last_poll, last_success, next_poll, last_status, last_error,
                         consecutive_failures, configured_url, gone, moved_to, redirect_candidate,
                         redirect_first_seen, redirect_count, identity_fallback, retry_after)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+VALUES (:feed_id, :etag, :last_modified, :last_poll, :last_success, :next_poll, :last_status, :last_error,
+        :consecutive_failures, :configured_url, :gone, :moved_to, :redirect_candidate,
+        :redirect_first_seen, :redirect_count, :identity_fallback, :retry_after)
 ON CONFLICT (feed_id) DO UPDATE SET
-    etag = ?2, last_modified = ?3, last_poll = ?4, last_success = ?5, next_poll = ?6, last_status = ?7,
-    last_error = ?8, consecutive_failures = ?9, configured_url = ?10, gone = ?11, moved_to = ?12,
-    redirect_candidate = ?13, redirect_first_seen = ?14, redirect_count = ?15, identity_fallback = ?16,
-    retry_after = ?17)sql");
-    upsert.bind(1, feed_id);
-    upsert.bind(2, state.etag);
-    upsert.bind(3, state.last_modified);
-    bind_time(upsert, 4, state.last_poll);
-    bind_time(upsert, 5, state.last_success);
-    bind_time(upsert, 6, state.next_poll);
-    upsert.bind(7, static_cast<std::int64_t>(state.last_status));
-    upsert.bind(8, state.last_error);
-    upsert.bind(9, state.consecutive_failures);
-    upsert.bind(10, state.configured_url);
-    upsert.bind(11, state.gone ? 1 : 0);
-    upsert.bind(12, state.moved_to);
-    upsert.bind(13, state.redirect_candidate);
-    bind_time(upsert, 14, state.redirect_first_seen);
-    upsert.bind(15, state.redirect_count);
-    upsert.bind(16, identity_fallback ? 1 : 0);
-    bind_time(upsert, 17, state.retry_after);
+    etag = :etag, last_modified = :last_modified, last_poll = :last_poll, last_success = :last_success,
+    next_poll = :next_poll, last_status = :last_status, last_error = :last_error,
+    consecutive_failures = :consecutive_failures, configured_url = :configured_url, gone = :gone,
+    moved_to = :moved_to, redirect_candidate = :redirect_candidate, redirect_first_seen = :redirect_first_seen,
+    redirect_count = :redirect_count, identity_fallback = :identity_fallback, retry_after = :retry_after)sql");
+    upsert.bind(":feed_id", feed_id);
+    upsert.bind(":etag", state.etag);
+    upsert.bind(":last_modified", state.last_modified);
+    bind_time(upsert, ":last_poll", state.last_poll);
+    bind_time(upsert, ":last_success", state.last_success);
+    bind_time(upsert, ":next_poll", state.next_poll);
+    upsert.bind(":last_status", static_cast<std::int64_t>(state.last_status));
+    upsert.bind(":last_error", state.last_error);
+    upsert.bind(":consecutive_failures", state.consecutive_failures);
+    upsert.bind(":configured_url", state.configured_url);
+    upsert.bind(":gone", state.gone ? 1 : 0);
+    upsert.bind(":moved_to", state.moved_to);
+    upsert.bind(":redirect_candidate", state.redirect_candidate);
+    bind_time(upsert, ":redirect_first_seen", state.redirect_first_seen);
+    upsert.bind(":redirect_count", state.redirect_count);
+    upsert.bind(":identity_fallback", identity_fallback ? 1 : 0);
+    bind_time(upsert, ":retry_after", state.retry_after);
     upsert.exec();
 }
 
-std::int64_t ensure_feed(Archive::Impl& impl, const FeedSource& feed, TimePoint now) {
-    if (auto id = impl.feed_id(feed.name)) return *id;
-    upsert_feed(impl, feed, now);
-    return *impl.feed_id(feed.name);
+std::int64_t ensure_feed(Connection& connection, const FeedSource& feed, TimePoint now) {
+    if (auto id = connection.feed_id(feed.name)) return *id;
+    upsert_feed(connection, feed, now);
+    return *connection.feed_id(feed.name);
 }
 
-bool stored_fallback(Archive::Impl& impl, std::int64_t feed_id) {
-    auto& select = impl.statement("SELECT identity_fallback FROM feed_state WHERE feed_id = ?");
+bool stored_fallback(Connection& connection, std::int64_t feed_id) {
+    auto& select = connection.statement("SELECT identity_fallback FROM feed_state WHERE feed_id = ?");
     select.bind(1, feed_id);
-    return select.executeStep() && select.getColumn(0).getInt() != 0;
+    return select.executeStep() && select.getColumn("identity_fallback").getInt() != 0;
 }
 
 std::string problem(const SQLite::Exception& e) {
     return sqlite_problem(e);
-}
-
-std::string problem(const SQLite::Exception& e, const SQLite::Database& db) {
-    return sqlite_problem(e, db);
 }
 
 }  // namespace detail

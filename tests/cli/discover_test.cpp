@@ -6,12 +6,7 @@
 #include "support/http_server.hpp"
 #include "support/process.hpp"
 
-using feedd::test::HttpServer;
-using feedd::test::read_fixture;
-using feedd::test::Response;
-using feedd::test::run_feedd;
-using feedd::test::TempDir;
-using feedd::test::write_file;
+using namespace feedd::test;
 
 namespace {
 

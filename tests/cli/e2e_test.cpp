@@ -2,16 +2,12 @@
 #include <doctest/doctest.h>
 
 #include "feedd/store/store.hpp"
+#include "support/archive.hpp"
 #include "support/fixtures.hpp"
 #include "support/http_server.hpp"
 #include "support/process.hpp"
 
-using feedd::test::HttpServer;
-using feedd::test::read_fixture;
-using feedd::test::Response;
-using feedd::test::run_feedd;
-using feedd::test::TempDir;
-using feedd::test::write_file;
+using namespace feedd::test;
 
 namespace {
 
@@ -51,10 +47,8 @@ TEST_CASE("poll --once twice archives the seed article exactly once, with its li
     CHECK(second.out.find("0 new") != std::string::npos);
     CHECK(server.requests("/china.xml").size() == 2);
 
-    auto archive = feedd::store::Archive::open(dir / "var/feedd.db", feedd::store::OpenMode::read_only);
-    feedd::store::ArticleQuery all;
-    all.limit = 0;
-    const auto rows = archive.query(all);
+    auto archive = open_read_only(dir / "var/feedd.db");
+    const auto rows = all_articles(archive);
     CHECK(rows.size() == 3);
     int seen = 0;
     for (const auto& row : rows) {

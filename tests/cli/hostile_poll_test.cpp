@@ -2,14 +2,11 @@
 #include <doctest/doctest.h>
 
 #include "feedd/store/store.hpp"
+#include "support/archive.hpp"
 #include "support/http_server.hpp"
 #include "support/process.hpp"
 
-using feedd::test::HttpServer;
-using feedd::test::Response;
-using feedd::test::run_feedd;
-using feedd::test::TempDir;
-using feedd::test::write_file;
+using namespace feedd::test;
 
 TEST_CASE(
     "hostile: a 1 MB title through feedd poll is archived cut to 4096 bytes, the body whole, and the log "
@@ -44,14 +41,12 @@ TEST_CASE(
     CHECK(poll.err.find("big: feed repaired: feed title of 1048576 bytes cut to 4096") != std::string::npos);
     CHECK(poll.err.size() < 4096);  // the log quotes no title
 
-    auto archive = feedd::store::Archive::open(dir / "var/feedd.db", feedd::store::OpenMode::read_only);
+    auto archive = open_read_only(dir / "var/feedd.db");
     const auto feeds = archive.feed_summaries();
     REQUIRE(feeds.size() == 1);
     CHECK(feeds[0].title.size() <= 4096);
     CHECK(feeds[0].title.starts_with("AAAA"));
-    feedd::store::ArticleQuery all;
-    all.limit = 0;
-    const auto rows = archive.query(all);
+    const auto rows = all_articles(archive);
     REQUIRE(rows.size() == 2);
     bool found = false;
     for (const auto& row : rows) {

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "config/private.hpp"
 #include "feedd/config/config.hpp"
 
 using namespace std::chrono_literals;

@@ -9,17 +9,13 @@
 #include <set>
 
 #include "feedd/store/store.hpp"
+#include "support/archive.hpp"
 #include "support/http_server.hpp"
 #include "support/notify_socket.hpp"
 #include "support/process.hpp"
 
 using namespace std::chrono_literals;
-using feedd::test::HttpServer;
-using feedd::test::NotifySocket;
-using feedd::test::Process;
-using feedd::test::Response;
-using feedd::test::TempDir;
-using feedd::test::write_file;
+using namespace feedd::test;
 
 namespace {
 
@@ -74,33 +70,29 @@ TEST_CASE("SIGKILL at 20 random moments while feeds grow: afterwards every item 
 
     std::mt19937 random(20241128);
     for (int kill = 0; kill < 20; ++kill) {
-        NotifySocket notify(dir / "notify.sock");
-        Process daemon(dir.path(), {FEEDD_BINARY, "--config", (dir / "feeds.toml").string(), "run"},
-                       {{"NOTIFY_SOCKET", notify.path().string()}});
-        REQUIRE(notify.wait_for("READY=1"));
+        FeeddDaemon daemon(dir);
+        REQUIRE(daemon.wait_ready());
         // The random moment: somewhere in the next 1.5 s of the daemon's life (reading what it says
         // meanwhile), which spans fetches, parses and commits.
         const auto moment = std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 1500)(random));
         const auto until = std::chrono::steady_clock::now() + moment;
         while (std::chrono::steady_clock::now() < until) {
-            notify.next(std::chrono::duration_cast<std::chrono::milliseconds>(
+            daemon.notify.next(std::chrono::duration_cast<std::chrono::milliseconds>(
                 until - std::chrono::steady_clock::now()));
         }
-        daemon.signal(SIGKILL);
-        CHECK(daemon.wait().exit_code == 128 + SIGKILL);
+        daemon.process.signal(SIGKILL);
+        CHECK(daemon.process.wait().exit_code == 128 + SIGKILL);
     }
 
     // A final clean poll; the server gains one more item per feed, which must arrive too.
-    const auto last = feedd::test::run_feedd(
-        dir.path(), {"--config", (dir / "feeds.toml").string(), "poll", "--once", "--force"});
+    const auto last =
+        run_feedd(dir.path(), {"--config", (dir / "feeds.toml").string(), "poll", "--once", "--force"});
     INFO(last.out << last.err);
     REQUIRE(last.exit_code == 0);
 
-    auto archive = feedd::store::Archive::open(dir / "feedd.db", feedd::store::OpenMode::read_only);
+    auto archive = open_read_only(dir / "feedd.db");
     CHECK(archive.check().empty());
-    feedd::store::ArticleQuery all;
-    all.limit = 0;
-    const auto rows = archive.query(all);
+    const auto rows = all_articles(archive);
     std::multiset<std::string> titles;
     for (const auto& row : rows) titles.insert(row.title);
     std::size_t expected = 0;

@@ -21,19 +21,13 @@
 #include <sstream>
 
 #include "feedd/store/store.hpp"
+#include "support/archive.hpp"
 #include "support/http_server.hpp"
 #include "support/notify_socket.hpp"
 #include "support/process.hpp"
 
 using namespace std::chrono_literals;
-using feedd::test::HttpServer;
-using feedd::test::NotifySocket;
-using feedd::test::Process;
-using feedd::test::Request;
-using feedd::test::Response;
-using feedd::test::run_feedd;
-using feedd::test::TempDir;
-using feedd::test::write_file;
+using namespace feedd::test;
 
 namespace {
 
@@ -188,6 +182,10 @@ struct World {
         command.insert(command.begin(), {"--config", (dir / "feeds.toml").string()});
         return command;
     }
+    // `feedd --config feeds.toml COMMAND...` to completion.
+    ProcessResult feedd(std::vector<std::string> command) const {
+        return run_feedd(dir.path(), args(std::move(command)));
+    }
     fs::path database() const { return dir / "archive" / "feedd.db"; }
     void add(int count) {
         for (auto& [name, feed] : feeds) feed->add(count);
@@ -207,17 +205,6 @@ struct World {
     TempDir dir;
 };
 
-// Titles in the archive, each as often as it is stored. Opened read-only for each look: the daemon
-// may be writing meanwhile.
-std::multiset<std::string> archived_titles(const fs::path& database) {
-    auto archive = feedd::store::Archive::open(database, feedd::store::OpenMode::read_only);
-    feedd::store::ArticleQuery all;
-    all.limit = 0;
-    std::multiset<std::string> titles;
-    for (const auto& row : archive.query(all)) titles.insert(row.title);
-    return titles;
-}
-
 // What Archive::check found, one problem a line ("" when sound).
 std::string problems(feedd::store::Archive& archive) {
     std::string out;
@@ -227,7 +214,7 @@ std::string problems(feedd::store::Archive& archive) {
 
 // The archive is sound and holds every item the server holds, each exactly once, and nothing else.
 void check_archive_complete(const World& world) {
-    auto archive = feedd::store::Archive::open(world.database(), feedd::store::OpenMode::read_only);
+    auto archive = open_read_only(world.database());
     CHECK(problems(archive) == "");
     const auto titles = archived_titles(world.database());
     for (const auto& [name, feed] : world.feeds) {
@@ -251,39 +238,41 @@ std::vector<std::string> lines_with(const std::string& text, const std::string& 
     return out;
 }
 
-// The daemon under test, with its own NOTIFY_SOCKET and a 200 ms watchdog (pings every 100 ms,
-// which also wake the waits below).
-struct Daemon {
-    explicit Daemon(const World& world)
-        : notify(world.dir / "notify.sock"),
-          process(world.dir.path(),
-                  [&] {
-                      auto args = world.args({"run"});
-                      args.insert(args.begin(), FEEDD_BINARY);
-                      return args;
-                  }(),
-                  {{"NOTIFY_SOCKET", (world.dir / "notify.sock").string()}, {"WATCHDOG_USEC", "200000"}}) {}
+// Where the tests of a failing disk start: the archive on a 4 MiB tmpfs of its own, after a first
+// poll archived three items of each feed; then the feeds gain two items each that it lacks.
+struct PolledOnTmpfs {
+    // First, while the test is one thread (unshare refuses a process with more).
+    struct PrivateMounts {
+        PrivateMounts() { enter_private_mount_namespace(); }
+    };
 
-    // Waits, reading what the daemon says meanwhile, until `done` holds; false at the deadline.
-    bool wait_until(const std::function<bool()>& done, std::chrono::seconds deadline = 30s) {
-        const auto until = std::chrono::steady_clock::now() + deadline;
-        while (!done()) {
-            if (std::chrono::steady_clock::now() > until) return false;
-            notify.next(500ms);
-        }
-        return true;
+    PolledOnTmpfs() {
+        const auto first = world.feedd({"poll", "--once"});
+        INFO(first.out << first.err);
+        REQUIRE(first.exit_code == 0);
+        world.add(2);
     }
-    std::string log() const { return process.err_so_far(); }
-    // The latest STATUS the daemon sent, "" before the first.
-    std::string last_status() const {
-        const auto& received = notify.received();
-        for (auto it = received.rbegin(); it != received.rend(); ++it)
-            if (it->starts_with("STATUS=")) return *it;
-        return {};
-    }
+    PrivateMounts mounts;
+    World world;
+    Tmpfs disk{world.dir / "archive", "4m"};
+};
 
-    NotifySocket notify;
-    Process process;
+// `feedd run` and `feedd poll --once` both refuse to start, with this one line and nothing else.
+void check_run_and_poll_refuse(const World& world, const std::string& line) {
+    for (const auto& command :
+         {std::vector<std::string>{"run"}, std::vector<std::string>{"poll", "--once"}}) {
+        const auto refused = world.feedd(command);
+        INFO(command.front());
+        CHECK(refused.exit_code == 1);
+        CHECK(refused.out.empty());
+        CHECK(refused.err == line);
+    }
+}
+
+// The daemon under test, with a 200 ms watchdog (pings every 100 ms, which also wake the waits
+// of FeeddDaemon::wait_until).
+struct Daemon : FeeddDaemon {
+    explicit Daemon(const World& world) : FeeddDaemon(world.dir, {{"WATCHDOG_USEC", "200000"}}) {}
 };
 
 }  // namespace
@@ -344,7 +333,7 @@ TEST_CASE(
         CHECK(requests.size() - full_since <= static_cast<std::size_t>(span / 1s) + 3);
     }
     {
-        auto archive = feedd::store::Archive::open(world.database(), feedd::store::OpenMode::read_only);
+        auto archive = open_read_only(world.database());
         CHECK(problems(archive) == "");
         CHECK(archived_titles(world.database()).size() == 9);
     }
@@ -366,7 +355,7 @@ TEST_CASE(
     REQUIRE_MESSAGE(daemon.wait_until([&] { return archived_titles(world.database()).size() == 13; }),
                     daemon.log());
     {
-        auto archive = feedd::store::Archive::open(world.database(), feedd::store::OpenMode::read_only);
+        auto archive = open_read_only(world.database());
         for (const auto& summary : archive.feed_summaries())
             CHECK(summary.configured == (summary.name != "gamma"));
     }
@@ -388,32 +377,27 @@ TEST_CASE(
 }
 
 TEST_CASE("feedd poll on a full disk exits 1 with one line naming the archive and loses nothing") {
-    enter_private_mount_namespace();
-    World world;
-    Tmpfs disk(world.dir / "archive", "4m");
-    const auto first = run_feedd(world.dir.path(), world.args({"poll", "--once"}));
-    INFO(first.out << first.err);
-    REQUIRE(first.exit_code == 0);
-    world.add(2);
+    PolledOnTmpfs start;
+    auto& world = start.world;
     fill(world.dir / "archive" / "filler");
 
     // Nobody has the archive open: SQLite cannot even make its shared-memory file.
-    auto full = run_feedd(world.dir.path(), world.args({"poll", "--once", "--force"}));
+    auto full = world.feedd({"poll", "--once", "--force"});
     CHECK(full.exit_code == 1);
     CHECK(full.out.empty());
     CHECK(full.err == "feedd: cannot open archive " + world.database().string() +
                           ": disk I/O error (No space left on device)\n");
     // `feedd run` likewise refuses to start (systemd starts it again after RestartSec).
-    const auto run = run_feedd(world.dir.path(), world.args({"run"}));
+    const auto run = world.feedd({"run"});
     CHECK(run.exit_code == 1);
     CHECK(lines_with(run.err, "feedd: cannot open archive " + world.database().string()).size() == 1);
 
     // A reader that has the archive open keeps those files: then the first write is refused.
     fs::remove(world.dir / "archive" / "filler");
     {
-        auto reader = feedd::store::Archive::open(world.database(), feedd::store::OpenMode::read_only);
+        auto reader = open_read_only(world.database());
         fill(world.dir / "archive" / "filler");
-        full = run_feedd(world.dir.path(), world.args({"poll", "--once", "--force"}));
+        full = world.feedd({"poll", "--once", "--force"});
         CHECK(full.exit_code == 1);
         CHECK(full.out.empty());
         CHECK(full.err ==
@@ -423,7 +407,7 @@ TEST_CASE("feedd poll on a full disk exits 1 with one line naming the archive an
     }
 
     fs::remove(world.dir / "archive" / "filler");
-    const auto again = run_feedd(world.dir.path(), world.args({"poll", "--once", "--force"}));
+    const auto again = world.feedd({"poll", "--once", "--force"});
     INFO(again.out << again.err);
     CHECK(again.exit_code == 0);
     check_archive_complete(world);
@@ -435,25 +419,15 @@ TEST_CASE("feedd poll on a full disk exits 1 with one line naming the archive an
 TEST_CASE(
     "a read-only archive: run and poll refuse with one line and change nothing, and once it is "
     "writable the daemon catches up") {
-    enter_private_mount_namespace();
-    World world;
-    Tmpfs disk(world.dir / "archive", "4m");
-    const auto first = run_feedd(world.dir.path(), world.args({"poll", "--once"}));
-    INFO(first.out << first.err);
-    REQUIRE(first.exit_code == 0);
-    world.add(2);
+    PolledOnTmpfs start;
+    auto& world = start.world;
+    auto& disk = start.disk;
     const auto lock = world.database().string() + ".lock";
 
     // The whole file system read-only.
     disk.remount(true);
-    for (const auto& command :
-         {std::vector<std::string>{"run"}, std::vector<std::string>{"poll", "--once"}}) {
-        const auto refused = run_feedd(world.dir.path(), world.args(command));
-        INFO(command.front());
-        CHECK(refused.exit_code == 1);
-        CHECK(refused.out.empty());
-        CHECK(refused.err == "feedd: cannot open the lock file " + lock + ": Read-only file system\n");
-    }
+    check_run_and_poll_refuse(world,
+                              "feedd: cannot open the lock file " + lock + ": Read-only file system\n");
     disk.remount(false);
 
     // Only the archive file read-only (its folder writable): SQLite would open it read-only quietly.
@@ -463,20 +437,13 @@ TEST_CASE(
         const bool read_only =
             ::mount(nullptr, file.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) == 0;
         CHECK(read_only);
-        for (const auto& command :
-             {std::vector<std::string>{"run"}, std::vector<std::string>{"poll", "--once"}}) {
-            const auto refused = run_feedd(world.dir.path(), world.args(command));
-            INFO(command.front());
-            CHECK(refused.exit_code == 1);
-            CHECK(refused.out.empty());
-            CHECK(refused.err == "feedd: cannot open archive " + file +
-                                     " for writing: the file is read-only (read-only mount or no write "
-                                     "permission)\n");
-        }
+        check_run_and_poll_refuse(world, "feedd: cannot open archive " + file +
+                                             " for writing: the file is read-only (read-only mount or no "
+                                             "write permission)\n");
         REQUIRE(::umount2(file.c_str(), 0) == 0);
     }
     {
-        auto archive = feedd::store::Archive::open(world.database(), feedd::store::OpenMode::read_only);
+        auto archive = open_read_only(world.database());
         CHECK(problems(archive) == "");
         CHECK(archive.article_count() == 6);
     }

@@ -5,35 +5,23 @@
 // servers send, each hostile feed carries a clear error, and nothing they sent is stored.
 #include <doctest/doctest.h>
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include "feedd/store/store.hpp"
-#include "support/http_server.hpp"
+#include "support/archive.hpp"
+#include "support/faults.hpp"
 #include "support/notify_socket.hpp"
 #include "support/process.hpp"
 
 using namespace std::chrono_literals;
-using feedd::test::HttpServer;
-using feedd::test::NotifySocket;
-using feedd::test::Process;
-using feedd::test::Request;
-using feedd::test::Response;
-using feedd::test::ServerOptions;
-using feedd::test::TempDir;
-using feedd::test::write_file;
+using namespace feedd::test;
 using WallClock = std::chrono::system_clock;
 
 namespace {
@@ -124,99 +112,9 @@ std::int64_t peak_rss(pid_t pid) {
 
 // The peak resident set of `feedd --version`: what the binary costs before it does anything
 // (sanitizer builds map a lot at start), the base the daemon's memory bound counts from.
-std::int64_t startup_rss() {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    std::string binary = FEEDD_BINARY, flag = "--version";
-    char* argv[] = {binary.data(), flag.data(), nullptr};
-    pid_t pid = -1;
-    const int rc = posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv, environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) return -1;
-    int status = 0;
-    rusage usage{};
-    if (wait4(pid, &status, 0, &usage) != pid) return -1;
-    return static_cast<std::int64_t>(usage.ru_maxrss) * 1024;
-}
-
-// The daemon's notifications, read on a thread of their own as they come: a daemon whose
-// notifications nobody reads blocks once the socket's queue is full (net.unix.max_dgram_qlen is 10
-// outside systemd's sysctl defaults), and the test also runs `feedd status` or waits meanwhile.
-class NotifyLog {
-  public:
-    using Time = std::chrono::steady_clock::time_point;
-    explicit NotifyLog(NotifySocket& socket) : socket_(socket), thread_([this] { run(); }) {}
-    ~NotifyLog() {
-        stop_ = true;
-        thread_.join();
-    }
-    NotifyLog(const NotifyLog&) = delete;
-    NotifyLog& operator=(const NotifyLog&) = delete;
-
-    std::size_t size() const {
-        std::lock_guard lock(mutex_);
-        return messages_.size();
-    }
-    // The index of the first message from index `from` on that contains `needle`, waiting up to
-    // `timeout` for it.
-    std::optional<std::size_t> wait_for(const std::string& needle, std::size_t from,
-                                        std::chrono::milliseconds timeout) {
-        std::unique_lock lock(mutex_);
-        std::optional<std::size_t> found;
-        arrived_.wait_for(lock, timeout, [&] {
-            for (; from < messages_.size(); ++from) {
-                if (messages_[from].second.find(needle) != std::string::npos) {
-                    found = from;
-                    return true;
-                }
-            }
-            return false;
-        });
-        return found;
-    }
-    // Returns when the next message arrives or after `timeout`.
-    void wait_for_next(std::chrono::milliseconds timeout) {
-        std::unique_lock lock(mutex_);
-        const auto count = messages_.size();
-        arrived_.wait_for(lock, timeout, [&] { return messages_.size() > count; });
-    }
-    // When each message containing `needle` arrived.
-    std::vector<Time> times_of(const std::string& needle) const {
-        std::lock_guard lock(mutex_);
-        std::vector<Time> out;
-        for (const auto& [time, message] : messages_)
-            if (message.find(needle) != std::string::npos) out.push_back(time);
-        return out;
-    }
-
-  private:
-    void run() {
-        while (!stop_) {
-            auto message = socket_.next(50ms);
-            if (!message) continue;
-            {
-                std::lock_guard lock(mutex_);
-                messages_.emplace_back(std::chrono::steady_clock::now(), std::move(*message));
-            }
-            arrived_.notify_all();
-        }
-    }
-
-    NotifySocket& socket_;
-    mutable std::mutex mutex_;
-    std::condition_variable arrived_;
-    std::vector<std::pair<Time, std::string>> messages_;
-    std::atomic<bool> stop_{false};
-    std::thread thread_;
-};
-
-ServerOptions tls_options(const std::string& address) {
-    ServerOptions options;
-    options.address = address;
-    options.tls_certificate_file = std::string(FEEDD_TEST_TLS_DIR) + "/server.pem";
-    options.tls_key_file = std::string(FEEDD_TEST_TLS_DIR) + "/server.key";
-    return options;
+std::int64_t startup_rss(const TempDir& dir) {
+    Process version(dir.path(), {feedd_binary(), "--version"});
+    return version.wait().peak_rss;
 }
 
 }  // namespace
@@ -224,7 +122,8 @@ ServerOptions tls_options(const std::string& address) {
 TEST_CASE("hostile servers: other feeds archived on time, daemon responsive, memory bounded, errors clear") {
     // Bodies of 512 MiB (gzip bomb) and without end, against a 1 MiB limit: the daemon's peak
     // memory grows by far less than either over what the binary costs at start.
-    const std::int64_t base_rss = startup_rss();
+    TempDir dir;
+    const std::int64_t base_rss = startup_rss(dir);
     REQUIRE(base_rss > 0);
     const std::int64_t memory_bound = base_rss + (64ll << 20);
     // AddressSanitizer holds freed memory in a quarantine (256 MiB by default) to catch use after
@@ -235,7 +134,7 @@ TEST_CASE("hostile servers: other feeds archived on time, daemon responsive, mem
     sanitizer_env["ASAN_OPTIONS"] = std::string(asan_options ? asan_options : "") +
                                     (asan_options && *asan_options ? ":" : "") + "quarantine_size_mb=4";
 #endif
-    const auto bomb = feedd::test::gzip_zeros(512u << 20, rss_head("bomb") + item("bomb", 1));
+    const auto bomb = gzip_zeros(512u << 20, rss_head("bomb") + item("bomb", 1));
 
     // Well-behaved feeds: two hosts, two feeds each.
     const auto start = WallClock::now();
@@ -263,12 +162,12 @@ TEST_CASE("hostile servers: other feeds archived on time, daemon responsive, mem
     std::vector<Hostile> hostile;
     hostile.reserve(16);  // add_hostile hands out references
     int next_address = 1;
-    auto add_hostile = [&](const std::string& name, std::vector<std::string> mentions,
-                           std::function<Response(const Request&)> handler, bool tls = false) -> Hostile& {
+    auto add_hostile = [&](const std::string& name, std::vector<std::string> mentions, Handler handler,
+                           bool tls = false) -> Hostile& {
         const std::string address = "127.0.2." + std::to_string(next_address++);
         Hostile h;
         h.name = name;
-        h.server = tls ? std::make_unique<HttpServer>(tls_options(address))
+        h.server = tls ? std::make_unique<HttpServer>(faults::tls_options(address))
                        : std::make_unique<HttpServer>(0, address);
         h.server->route("/feed.xml", std::move(handler));
         h.url = h.server->url("/feed.xml");
@@ -278,57 +177,33 @@ TEST_CASE("hostile servers: other feeds archived on time, daemon responsive, mem
         return hostile.back();
     };
     const std::string limit_message = "body larger than " + std::to_string(kMaxBody) + " bytes";
-    add_hostile("endless", {limit_message}, [](const Request&) {
-        std::string chunk = rss_head("endless");
-        while (chunk.size() < 64 * 1024) chunk += item("endless", static_cast<int>(chunk.size()));
-        auto response = Response::text(chunk, "application/rss+xml");
-        response.fault = Response::Fault::endless_body;
-        return response;
-    });
-    add_hostile("bomb", {limit_message}, [&bomb](const Request&) {
-        auto response = Response::text(bomb, "application/rss+xml");
-        response.headers.emplace_back("Content-Encoding", "gzip");
-        return response;
-    });
-    add_hostile("drip", {"timed out", "too slow"}, [](const Request&) {
-        auto response = Response::text(rss("drip", 3), "application/rss+xml");
-        response.fault = Response::Fault::drip;
-        response.drip_interval = 1s;
-        return response;
-    });
-    add_hostile("huge-header", {"header"}, [](const Request&) {
-        auto response = Response::text(rss("huge-header", 3), "application/rss+xml");
-        response.huge_header_bytes = 1 << 20;
-        return response;
-    });
-    add_hostile("many-headers", {"header"}, [](const Request&) {
-        auto response = Response::text(rss("many-headers", 3), "application/rss+xml");
-        response.huge_header_lines = 10 * 1024;  // 1 MiB in 100-byte lines
-        return response;
-    });
+    auto feed = [](const std::string& body) { return Response::text(body, "application/rss+xml"); };
+    std::string endless_chunk = rss_head("endless");
+    while (endless_chunk.size() < 64 * 1024)
+        endless_chunk += item("endless", static_cast<int>(endless_chunk.size()));
+    add_hostile("endless", {limit_message}, faults::endless_body(feed(endless_chunk)));
+    add_hostile("bomb", {limit_message}, faults::gzip_encoded(feed(bomb)));
+    add_hostile("drip", {"timed out", "too slow"}, faults::drip(feed(rss("drip", 3)), 1s));
+    add_hostile("huge-header", {"header"}, faults::huge_header(feed(rss("huge-header", 3)), 1 << 20));
+    // 1 MiB in 100-byte lines
+    add_hostile("many-headers", {"header"},
+                faults::many_header_lines(feed(rss("many-headers", 3)), 10 * 1024));
     {
-        auto& loop = add_hostile("redirect-loop", {"redirects"},
-                                 [](const Request&) { return Response::redirect(302, "/loop"); });
-        loop.server->route("/loop", [](const Request&) { return Response::redirect(302, "/loop"); });
+        auto& loop = add_hostile("redirect-loop", {"redirects"}, faults::redirect(302, "/loop"));
+        loop.server->route("/loop", faults::redirect(302, "/loop"));
     }
     add_hostile("redirect-file", {"unsupported scheme \"file\""},
-                [](const Request&) { return Response::redirect(302, "file:///etc/passwd"); });
+                faults::redirect(302, "file:///etc/passwd"));
     add_hostile("redirect-ftp", {"unsupported scheme \"ftp\""},
-                [](const Request&) { return Response::redirect(301, "ftp://127.0.0.1/feed.xml"); });
-    add_hostile("reset", {"reset", "recv failure"}, [](const Request&) {
+                faults::redirect(301, "ftp://127.0.0.1/feed.xml"));
+    {
         // The whole feed arrives before the reset; only the padding after it is cut off.
         const auto whole = rss("reset", 3);
-        auto response = Response::text(whole + std::string(100000, ' '), "application/rss+xml");
-        response.fault = Response::Fault::reset_mid_body;
-        response.fault_after_bytes = whole.size() + 1000;
-        return response;
-    });
-    add_hostile("bad-chunked", {"chunk"}, [](const Request&) {
-        // A valid feed in the first chunk, then a chunk size that is not hex.
-        auto response = Response::text(rss("bad-chunked", 3), "application/rss+xml");
-        response.fault = Response::Fault::bad_chunked;
-        return response;
-    });
+        add_hostile("reset", {"reset", "recv failure"},
+                    faults::reset_mid_body(feed(whole + std::string(100000, ' ')), whole.size() + 1000));
+    }
+    // A valid feed in the first chunk, then a chunk size that is not hex.
+    add_hostile("bad-chunked", {"chunk"}, faults::bad_chunked(feed(rss("bad-chunked", 3))));
     {
         // A certificate no CA we trust signed (the test CA is not given as ca_file).
         auto& untrusted = add_hostile(
@@ -346,15 +221,12 @@ TEST_CASE("hostile servers: other feeds archived on time, daemon responsive, mem
     }
     for (const auto& h : hostile) add_feed(h.name, h.url);
 
-    TempDir dir;
     write_file(dir / "feeds.toml", config);
     const std::string config_path = (dir / "feeds.toml").string();
-    NotifySocket notify(dir / "notify.sock");
-    NotifyLog notifications(notify);
     auto env = sanitizer_env;
-    env["NOTIFY_SOCKET"] = notify.path().string();
     env["WATCHDOG_USEC"] = "200000";
-    Process daemon(dir.path(), {FEEDD_BINARY, "--config", config_path, "run"}, env);
+    FeeddDaemon daemon(dir, env);
+    NotifyLog notifications(daemon.notify);
     REQUIRE(notifications.wait_for("READY=1", 0, 20s));
 
     // Until every hostile server has seen three attempts (so two of them completed and were
@@ -375,7 +247,7 @@ TEST_CASE("hostile servers: other feeds archived on time, daemon responsive, mem
     REQUIRE_MESSAGE(done(), progress);
 
     // Memory: the peak so far, after every hostile payload was met at least twice.
-    const auto peak = peak_rss(daemon.pid());
+    const auto peak = peak_rss(daemon.process.pid());
     MESSAGE("daemon peak RSS " << (peak >> 20) << " MiB, " << (base_rss >> 20) << " MiB at start");
     CHECK(peak > 0);
     CHECK(peak < memory_bound);
@@ -383,18 +255,17 @@ TEST_CASE("hostile servers: other feeds archived on time, daemon responsive, mem
     // Responsive: a reload is acknowledged while the hostile fetches go on, and `feedd status`
     // names the failing feeds with their errors.
     const auto before_reload = notifications.size();
-    daemon.signal(SIGHUP);
+    daemon.process.signal(SIGHUP);
     const auto reloading = notifications.wait_for("RELOADING=1", before_reload, 10s);
     REQUIRE(reloading);
     CHECK(notifications.wait_for("READY=1", *reloading, 10s));
-    const auto status =
-        feedd::test::run_feedd(dir.path(), {"--config", config_path, "status", "--threshold", "0s"});
+    const auto status = run_feedd(dir.path(), {"--config", config_path, "status", "--threshold", "0s"});
     CHECK(status.exit_code == 1);
     for (const auto& h : hostile) CHECK_MESSAGE(status.out.find(h.name + ": ") != std::string::npos, h.name);
 
     const auto stopped_at = WallClock::now();
-    daemon.signal(SIGTERM);
-    const auto result = daemon.wait();
+    daemon.process.signal(SIGTERM);
+    const auto result = daemon.process.wait();
     INFO(result.err);
     CHECK(result.exit_code == 0);
     // The watchdog pings (due every 100 ms) never paused for long, all along: a loop blocked by
@@ -405,7 +276,7 @@ TEST_CASE("hostile servers: other feeds archived on time, daemon responsive, mem
     CHECK(pings.size() > 20);
     CHECK(longest < 2s);
 
-    auto archive = feedd::store::Archive::open(dir / "feedd.db", feedd::store::OpenMode::read_only);
+    auto archive = open_read_only(dir / "feedd.db");
     CHECK(archive.check().empty());
     std::map<std::string, feedd::FeedState> states;
     for (auto& state : archive.feed_states()) states[state.name] = std::move(state);
@@ -413,11 +284,8 @@ TEST_CASE("hostile servers: other feeds archived on time, daemon responsive, mem
     // Every good item is archived once, no later than kOnTime after it appeared; every item that
     // appeared more than kOnTime before the stop is there.
     for (const auto& feed : good) {
-        feedd::store::ArticleQuery query;
-        query.feeds = {feed->name()};
-        query.limit = 0;
         std::map<std::string, std::vector<feedd::store::ArticleRow>> by_title;
-        for (auto& row : archive.query(query)) by_title[row.title].push_back(std::move(row));
+        for (auto& row : all_articles(archive, {feed->name()})) by_title[row.title].push_back(std::move(row));
         const int expected = feed->visible(stopped_at - kOnTime);
         CHECK_MESSAGE(feed->served() >= expected, feed->name());
         for (int k = 1; k <= feed->served(); ++k) {
@@ -446,10 +314,7 @@ TEST_CASE("hostile servers: other feeds archived on time, daemon responsive, mem
         CHECK(std::any_of(h.error_mentions.begin(), h.error_mentions.end(), [&](const std::string& mention) {
             return error.find(lower(mention)) != std::string::npos;
         }));
-        feedd::store::ArticleQuery query;
-        query.feeds = {h.name};
-        query.limit = 0;
-        CHECK(archive.query(query).empty());
+        CHECK(all_articles(archive, {h.name}).empty());
     }
     // The redirect to file:// was refused, not followed: /etc/passwd is nowhere in the archive.
     feedd::store::ArticleQuery passwd;

@@ -4,22 +4,21 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <ctime>
+#include <sstream>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "feedd/store/store.hpp"
+#include "support/archive.hpp"
+#include "support/faults.hpp"
 #include "support/fixtures.hpp"
-#include "support/http_server.hpp"
 #include "support/notify_socket.hpp"
 #include "support/process.hpp"
 
 using namespace std::chrono_literals;
-using feedd::test::HttpServer;
-using feedd::test::NotifySocket;
-using feedd::test::Process;
-using feedd::test::read_fixture;
-using feedd::test::Response;
-using feedd::test::run_feedd;
-using feedd::test::TempDir;
-using feedd::test::write_file;
+using namespace feedd::test;
 
 namespace {
 
@@ -35,23 +34,6 @@ std::string feed_block(const std::string& name, const std::string& url) {
     return "\n[[feed]]\nname = \"" + name + "\"\nurl = \"" + url + "\"\n";
 }
 
-// The daemon under test, with its own NOTIFY_SOCKET.
-struct Daemon {
-    Daemon(const TempDir& dir, std::map<std::string, std::string> env = {})
-        : notify(dir / "notify.sock"),
-          process(dir.path(), {FEEDD_BINARY, "--config", (dir / "feeds.toml").string(), "run"},
-                  with_socket(std::move(env), dir / "notify.sock")) {}
-
-    static std::map<std::string, std::string> with_socket(std::map<std::string, std::string> env,
-                                                          const std::filesystem::path& socket) {
-        env["NOTIFY_SOCKET"] = socket.string();
-        return env;
-    }
-
-    NotifySocket notify;
-    Process process;
-};
-
 void serve_fixture(HttpServer& server, const std::string& path, const std::string& fixture) {
     server.route(path, [body = read_fixture(fixture)](const feedd::test::Request&) {
         return Response::text(body, "application/rss+xml");
@@ -65,7 +47,7 @@ TEST_CASE("the daemon says READY, reports STATUS after polls, and STOPPING on SI
     serve_fixture(server, "/china.xml", "cgtn-china.rss");
     TempDir dir;
     write_file(dir / "feeds.toml", settings() + feed_block("china", server.url("/china.xml")));
-    Daemon daemon(dir, {{"WATCHDOG_USEC", "200000"}});
+    FeeddDaemon daemon(dir, {{"WATCHDOG_USEC", "200000"}});
     REQUIRE(daemon.notify.wait_for("READY=1"));
     const auto status = daemon.notify.wait_for("in 1 polls");
     REQUIRE(status);
@@ -85,7 +67,7 @@ TEST_CASE("SIGHUP adds and removes feeds while the daemon runs, removed feeds ke
     serve_fixture(server, "/china2.xml", "cgtn-china-2.rss");
     TempDir dir;
     write_file(dir / "feeds.toml", settings() + feed_block("first", server.url("/china.xml")));
-    Daemon daemon(dir);
+    FeeddDaemon daemon(dir);
     REQUIRE(daemon.notify.wait_for("READY=1"));
     REQUIRE(daemon.notify.wait_for("in 1 polls"));
 
@@ -101,11 +83,8 @@ TEST_CASE("SIGHUP adds and removes feeds while the daemon runs, removed feeds ke
     daemon.process.signal(SIGTERM);
     REQUIRE(daemon.process.wait().exit_code == 0);
 
-    auto archive = feedd::store::Archive::open(dir / "feedd.db", feedd::store::OpenMode::read_only);
-    feedd::store::ArticleQuery first_only;
-    first_only.feeds = {"first"};
-    first_only.limit = 0;
-    CHECK(archive.query(first_only).size() == 3);
+    auto archive = open_read_only(dir / "feedd.db");
+    CHECK(all_articles(archive, {"first"}).size() == 3);
 }
 
 TEST_CASE("an invalid reload keeps the running configuration and logs every error with its line") {
@@ -114,7 +93,7 @@ TEST_CASE("an invalid reload keeps the running configuration and logs every erro
     TempDir dir;
     const auto good = settings() + feed_block("china", server.url("/china.xml"));
     write_file(dir / "feeds.toml", good);
-    Daemon daemon(dir);
+    FeeddDaemon daemon(dir);
     REQUIRE(daemon.notify.wait_for("READY=1"));
     REQUIRE(daemon.notify.wait_for("in 1 polls"));
     write_file(dir / "feeds.toml",
@@ -136,16 +115,12 @@ TEST_CASE("an invalid reload keeps the running configuration and logs every erro
 TEST_CASE("SIGTERM during a stalled fetch exits 0 after the grace period with a consistent archive") {
     HttpServer server;
     serve_fixture(server, "/china.xml", "cgtn-china.rss");
-    server.route("/stall.xml", [](const feedd::test::Request&) {
-        Response response;
-        response.fault = Response::Fault::stall_before_headers;
-        return response;
-    });
+    server.route("/stall.xml", faults::stall_before_headers());
     TempDir dir;
     write_file(dir / "feeds.toml", settings() + "shutdown_grace = \"300ms\"\n" +
                                        feed_block("china", server.url("/china.xml")) +
                                        feed_block("stall", server.url("/stall.xml")));
-    Daemon daemon(dir);
+    FeeddDaemon daemon(dir);
     REQUIRE(daemon.notify.wait_for("READY=1"));
     REQUIRE(daemon.notify.wait_for("in 1 polls"));
     const auto start = std::chrono::steady_clock::now();
@@ -153,11 +128,9 @@ TEST_CASE("SIGTERM during a stalled fetch exits 0 after the grace period with a 
     const auto result = daemon.process.wait();
     CHECK(result.exit_code == 0);
     CHECK(std::chrono::steady_clock::now() - start < 10s);
-    auto archive = feedd::store::Archive::open(dir / "feedd.db", feedd::store::OpenMode::read_only);
+    auto archive = open_read_only(dir / "feedd.db");
     CHECK(archive.check().empty());
-    feedd::store::ArticleQuery all;
-    all.limit = 0;
-    CHECK(archive.query(all).size() == 3);
+    CHECK(all_articles(archive).size() == 3);
 }
 
 TEST_CASE("a second `feedd run` on the same archive exits 1 with a clear message") {
@@ -165,7 +138,7 @@ TEST_CASE("a second `feedd run` on the same archive exits 1 with a clear message
     serve_fixture(server, "/china.xml", "cgtn-china.rss");
     TempDir dir;
     write_file(dir / "feeds.toml", settings() + feed_block("china", server.url("/china.xml")));
-    Daemon daemon(dir);
+    FeeddDaemon daemon(dir);
     REQUIRE(daemon.notify.wait_for("READY=1"));
     const auto second = run_feedd(dir.path(), {"--config", (dir / "feeds.toml").string(), "run"});
     CHECK(second.exit_code == 1);
@@ -200,6 +173,90 @@ TEST_CASE("on_new receives exactly the new articles as NDJSON") {
     CHECK(lines.find("Chengdu hosts western development forum") != std::string::npos);
 }
 
+TEST_CASE("on_new runs with a clean environment and only stdin, stdout and stderr open") {
+    HttpServer server;
+    serve_fixture(server, "/china.xml", "cgtn-china.rss");
+    TempDir dir;
+    const auto fds = dir / "fds.txt";
+    const auto env = dir / "env.txt";
+    write_file(dir / "feeds.toml", settings() + "on_new = \"cat > /dev/null; ls -l /proc/self/fd > '" +
+                                       fds.string() + "'; env > '" + env.string() + "'\"\n" +
+                                       feed_block("china", server.url("/china.xml")) +
+                                       "username = \"reader\"\npassword_env = \"FEED_PASSWORD\"\n");
+    FeeddDaemon daemon(dir, {{"FEED_PASSWORD", "hunter2"},
+                             {"LANG", "C.UTF-8"},
+                             {"LC_TIME", "C"},
+                             {"TZ", "UTC"},
+                             {"CREDENTIALS_DIRECTORY", dir.path().string()}});
+    REQUIRE(daemon.notify.wait_for("in 1 polls"));
+    daemon.process.signal(SIGTERM);  // the hook runner finishes its queue before feedd exits
+    REQUIRE(daemon.process.wait().exit_code == 0);
+
+    // `ls -l` lists its own descriptors: 0, 1, 2 and the one it reads /proc/self/fd with.
+    std::vector<std::string> open;
+    std::istringstream listing(feedd::test::slurp(fds));
+    for (std::string line; std::getline(listing, line);) {
+        const auto arrow = line.find(" -> ");
+        if (arrow == std::string::npos) continue;
+        if (line.find("/fd", arrow) != std::string::npos && line.find("/proc/", arrow) != std::string::npos)
+            continue;
+        const auto start = line.rfind(' ', arrow - 1) + 1;
+        open.push_back(line.substr(start, arrow - start) + " " + line.substr(arrow + 4));
+    }
+    CAPTURE(feedd::test::slurp(fds));
+    REQUIRE(open.size() == 3);
+    CHECK(open[0].rfind("0 pipe:", 0) == 0);
+    CHECK(open[1] == "1 " + fds.string());
+
+    const auto environment = "\n" + feedd::test::slurp(env);
+    CAPTURE(environment);
+    CHECK(environment.find("hunter2") == std::string::npos);
+    CHECK(environment.find("FEED_PASSWORD") == std::string::npos);
+    CHECK(environment.find("NOTIFY_SOCKET") == std::string::npos);
+    CHECK(environment.find("CREDENTIALS_DIRECTORY") == std::string::npos);
+    CHECK(environment.find("\nLANG=C.UTF-8\n") != std::string::npos);
+    CHECK(environment.find("\nLC_TIME=C\n") != std::string::npos);
+    CHECK(environment.find("\nTZ=UTC\n") != std::string::npos);
+    CHECK(environment.find("PATH=") != std::string::npos);
+}
+
+TEST_CASE(
+    "a Retry-After of a year on two feeds of one host: status shows the host paused, for a day at most") {
+    HttpServer server;
+    for (const char* path : {"/a.xml", "/b.xml"}) {
+        server.route(path, [](const feedd::test::Request&) {
+            auto response = Response::with_status(429);
+            response.headers.emplace_back("Retry-After", "31536000");
+            return response;
+        });
+    }
+    TempDir dir;
+    write_file(dir / "feeds.toml", settings() + "max_interval = \"1d\"\nbackoff_cap = \"1d\"\n" +
+                                       feed_block("a", server.url("/a.xml")) +
+                                       feed_block("b", server.url("/b.xml")));
+    const std::string config = (dir / "feeds.toml").string();
+    run_feedd(dir.path(), {"--config", config, "poll", "--once"});
+    const auto now = std::chrono::system_clock::now();
+
+    const auto text = run_feedd(dir.path(), {"--config", config, "status"});
+    CAPTURE(text.out);
+    CHECK(text.out.find("paused host: 127.0.0.1 until ") != std::string::npos);
+    CHECK(text.out.find("(429 on a, b)") != std::string::npos);
+
+    const auto json =
+        nlohmann::json::parse(run_feedd(dir.path(), {"--config", config, "status", "--format", "json"}).out);
+    REQUIRE(json["paused_hosts"].size() == 1);
+    CHECK(json["paused_hosts"][0]["host"] == "127.0.0.1");
+    CHECK(json["paused_hosts"][0]["feeds"] == nlohmann::json::array({"a", "b"}));
+    // Until: within a day (max_interval), not a year.
+    const auto until = json["paused_hosts"][0]["until"].get<std::string>();
+    std::tm fields{};
+    REQUIRE(::strptime(until.c_str(), "%Y-%m-%dT%H:%M:%SZ", &fields) != nullptr);
+    const auto parsed = std::chrono::system_clock::from_time_t(::timegm(&fields));
+    CHECK(parsed > now + std::chrono::hours(23));
+    CHECK(parsed <= now + std::chrono::hours(24) + std::chrono::minutes(1));
+}
+
 TEST_CASE("status: 0 healthy while running, 1 when a feed fails past the threshold, 2 when stopped") {
     HttpServer server;
     serve_fixture(server, "/china.xml", "cgtn-china.rss");
@@ -208,7 +265,7 @@ TEST_CASE("status: 0 healthy while running, 1 when a feed fails past the thresho
     write_file(dir / "feeds.toml", settings() + feed_block("china", server.url("/china.xml")) +
                                        feed_block("broken", server.url("/broken.xml")));
     const std::string config = (dir / "feeds.toml").string();
-    Daemon daemon(dir);
+    FeeddDaemon daemon(dir);
     REQUIRE(daemon.notify.wait_for("in 2 polls"));
     const auto degraded = run_feedd(dir.path(), {"--config", config, "status", "--threshold", "0s"});
     CHECK(degraded.exit_code == 1);

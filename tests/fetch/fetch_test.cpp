@@ -2,12 +2,17 @@
 #include <doctest/doctest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <cstdlib>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "feedd/fetch/fetch.hpp"
 #include "fetch/harness.hpp"
+#include "fetch/options.hpp"
+#include "support/faults.hpp"
 #include "support/http_server.hpp"
 
 using namespace std::chrono_literals;
@@ -16,12 +21,7 @@ using feedd::FetchRequest;
 using feedd::FetchResult;
 using feedd::fetch::Fetcher;
 using feedd::fetch::FetcherOptions;
-using feedd::test::Harness;
-using feedd::test::HttpServer;
-using feedd::test::Request;
-using feedd::test::request_for;
-using feedd::test::resolving;
-using feedd::test::Response;
+using namespace feedd::test;
 
 namespace {
 
@@ -149,7 +149,7 @@ TEST_CASE("308 and 307 are told apart") {
 
 TEST_CASE("redirect loop stops after max_redirects") {
     HttpServer server;
-    server.route("/loop", [](const Request&) { return Response::redirect(302, "/loop"); });
+    server.route("/loop", faults::redirect(302, "/loop"));
     Harness harness;
     auto request = request_for(server.url("/loop"));
     request.max_redirects = 3;
@@ -161,8 +161,8 @@ TEST_CASE("redirect loop stops after max_redirects") {
 
 TEST_CASE("redirect to ftp:// or file:// is refused, so is such a URL to begin with") {
     HttpServer server;
-    server.route("/ftp", [](const Request&) { return Response::redirect(301, "ftp://127.0.0.1/feed.xml"); });
-    server.route("/file", [](const Request&) { return Response::redirect(302, "file:///etc/passwd"); });
+    server.route("/ftp", faults::redirect(301, "ftp://127.0.0.1/feed.xml"));
+    server.route("/file", faults::redirect(302, "file:///etc/passwd"));
     Harness harness;
     const auto ftp = harness.get(request_for(server.url("/ftp")));
     CHECK(ftp.error == FetchErrorKind::bad_scheme);
@@ -269,6 +269,80 @@ TEST_CASE("the proxy setting sends requests through the proxy") {
     CHECK(proxy.requests().front().host == "feeds.example.invalid");
 }
 
+namespace {
+
+// Sets environment variables for one test and restores them after.
+class ScopedEnv {
+  public:
+    ScopedEnv(std::initializer_list<std::pair<const char*, std::string>> values) {
+        for (const auto& [name, value] : values) {
+            const char* old = std::getenv(name);
+            saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+            ::setenv(name, value.c_str(), 1);
+        }
+    }
+    ~ScopedEnv() {
+        for (const auto& [name, value] : saved_) {
+            if (value)
+                ::setenv(name.c_str(), value->c_str(), 1);
+            else
+                ::unsetenv(name.c_str());
+        }
+    }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+  private:
+    std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+}  // namespace
+
+TEST_CASE("proxy variables in the environment are ignored: only the configured proxy is used") {
+    HttpServer proxy;                   // a proxy named in the environment, at a "public" address
+    HttpServer inside(0, "127.0.0.2");  // an internal service
+    const std::string port = std::to_string(inside.port());
+    proxy.route("http://intranet.test:" + port + "/secret",
+                [](const Request&) { return feed("via env proxy"); });
+    proxy.route("http://public.test:" + port + "/feed.xml",
+                [](const Request&) { return feed("via env proxy"); });
+    inside.route("/secret", [](const Request&) { return feed("secret"); });
+    inside.route("/feed.xml", [](const Request&) { return feed("direct"); });
+    const std::string proxy_url = proxy.url("");
+    ScopedEnv env{{"http_proxy", proxy_url},  {"HTTP_PROXY", proxy_url}, {"https_proxy", proxy_url},
+                  {"HTTPS_PROXY", proxy_url}, {"ALL_PROXY", proxy_url},  {"all_proxy", proxy_url}};
+    Harness harness(resolving({inside.resolve_entry("intranet.test"), inside.resolve_entry("public.test")},
+                              {"127.0.0.1"}));
+
+    // With the guard on, the feed's own address is checked, not the proxy's.
+    auto guarded = request_for(inside.url("/secret", "intranet.test"));
+    guarded.allow_private_networks = false;
+    const auto blocked = harness.get(guarded);
+    CHECK(blocked.error == FetchErrorKind::blocked_address);
+    CHECK(blocked.body.empty());
+
+    // With the guard off, the request goes straight to the feed.
+    const auto direct = harness.get(request_for(inside.url("/feed.xml", "public.test")));
+    CHECK(direct.ok());
+    CHECK(direct.body == "direct");
+    CHECK(proxy.request_count() == 0);
+}
+
+TEST_CASE("NO_PROXY in the environment does not route a feed around the configured proxy") {
+    HttpServer proxy;
+    HttpServer inside(0, "127.0.0.2");
+    proxy.route(inside.url("/secret", "intranet.test"), [](const Request&) { return feed("via proxy"); });
+    inside.route("/secret", [](const Request&) { return feed("secret"); });
+    ScopedEnv env{{"no_proxy", "intranet.test"}, {"NO_PROXY", "intranet.test"}};
+    Harness harness(resolving({inside.resolve_entry("intranet.test")}));
+    auto request = request_for(inside.url("/secret", "intranet.test"));
+    request.proxy = proxy.url("");
+    const auto result = harness.get(request);
+    CHECK(result.ok());
+    CHECK(result.body == "via proxy");
+    CHECK(inside.request_count() == 0);
+}
+
 TEST_CASE("404 and 410 are HTTP errors that keep their status") {
     HttpServer server;
     server.route("/gone", [](const Request&) { return Response::with_status(410, "gone"); });
@@ -313,17 +387,8 @@ TEST_CASE("429 and 503 carry Retry-After in both forms as an absolute time") {
 
 TEST_CASE("a stalled server times out") {
     HttpServer server;
-    server.route("/stall", [](const Request&) {
-        auto response = feed("never");
-        response.fault = Response::Fault::stall_before_headers;
-        return response;
-    });
-    server.route("/stall-body", [](const Request&) {
-        auto response = feed(std::string(10000, 'x'));
-        response.fault = Response::Fault::stall_mid_body;
-        response.fault_after_bytes = 100;
-        return response;
-    });
+    server.route("/stall", faults::stall_before_headers(feed("never")));
+    server.route("/stall-body", faults::stall_mid_body(feed(std::string(10000, 'x')), 100));
     Harness harness;
     auto request = request_for(server.url("/stall"));
     request.timeout = 300ms;
@@ -354,11 +419,7 @@ TEST_CASE("a delayed answer within the timeout arrives") {
 
 TEST_CASE("an endless body stops at the limit") {
     HttpServer server;
-    server.route("/endless", [](const Request&) {
-        auto response = feed("");
-        response.fault = Response::Fault::endless_body;
-        return response;
-    });
+    server.route("/endless", faults::endless_body(feed("")));
     Harness harness;
     auto request = request_for(server.url("/endless"));
     request.max_body = 256 * 1024;
@@ -369,13 +430,9 @@ TEST_CASE("an endless body stops at the limit") {
 }
 
 TEST_CASE("a gzip bomb stops at the limit on the decoded size") {
-    const std::string bomb = feedd::test::gzip_zeros(64u << 20);
+    const std::string bomb = gzip_zeros(64u << 20);
     HttpServer server;
-    server.route("/bomb", [&bomb](const Request&) {
-        auto response = feed(bomb);
-        response.headers.emplace_back("Content-Encoding", "gzip");
-        return response;
-    });
+    server.route("/bomb", faults::gzip_encoded(feed(bomb)));
     Harness harness;
     auto request = request_for(server.url("/bomb"));
     request.max_body = 1 << 20;
@@ -389,12 +446,7 @@ TEST_CASE("a gzip bomb stops at the limit on the decoded size") {
 
 TEST_CASE("a connection reset mid-body is a network error") {
     HttpServer server;
-    server.route("/reset", [](const Request&) {
-        auto response = feed(std::string(100000, 'x'));
-        response.fault = Response::Fault::reset_mid_body;
-        response.fault_after_bytes = 1000;
-        return response;
-    });
+    server.route("/reset", faults::reset_mid_body(feed(std::string(100000, 'x')), 1000));
     Harness harness;
     const auto result = harness.get(request_for(server.url("/reset")));
     CHECK(result.error == FetchErrorKind::network);
@@ -403,11 +455,7 @@ TEST_CASE("a connection reset mid-body is a network error") {
 
 TEST_CASE("huge response headers fail cleanly") {
     HttpServer server;
-    server.route("/huge", [](const Request&) {
-        auto response = feed("x");
-        response.huge_header_bytes = 300 * 1024;
-        return response;
-    });
+    server.route("/huge", faults::huge_header(feed("x"), 300 * 1024));
     Harness harness;
     const auto result = harness.get(request_for(server.url("/huge")));
     CHECK_FALSE(result.ok());
@@ -475,11 +523,7 @@ TEST_CASE("many fetches at once on one io_context, a second wave reuses the conn
 
 TEST_CASE("cancel_all and destruction complete every transfer exactly once as cancelled") {
     HttpServer server;
-    server.route("/stall", [](const Request&) {
-        auto response = feed("x");
-        response.fault = Response::Fault::stall_before_headers;
-        return response;
-    });
+    server.route("/stall", faults::stall_before_headers(feed("x")));
     boost::asio::io_context io;
     std::vector<FetchResult> results;
     {
@@ -540,5 +584,4 @@ TEST_CASE("registered_domain shares limits the way the Public Suffix List says")
     CHECK(registered_domain("bob.github.io") != registered_domain("alice.github.io"));
     CHECK(registered_domain("alice.tumblr.com") == "tumblr.com");
     CHECK(registered_domain("127.0.0.1") == "127.0.0.1");
-    CHECK(feedd::fetch::url_host("https://User@Feeds.Example.org:8443/x") == "feeds.example.org");
 }

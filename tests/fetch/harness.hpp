@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "feedd/fetch/fetch.hpp"
+#include "fetch/options.hpp"
 
 namespace feedd::test {
 

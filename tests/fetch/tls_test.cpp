@@ -7,35 +7,22 @@
 
 #include "feedd/fetch/fetch.hpp"
 #include "fetch/harness.hpp"
-#include "support/http_server.hpp"
+#include "support/faults.hpp"
 
 using namespace std::chrono_literals;
 using feedd::FetchErrorKind;
 using feedd::FetchRequest;
 using feedd::FetchResult;
-using feedd::test::HttpServer;
-using feedd::test::Request;
-using feedd::test::request_for;
-using feedd::test::resolving;
-using feedd::test::Response;
-using feedd::test::ServerOptions;
+using namespace feedd::test;
 
 namespace {
 
-const std::string tls_dir = FEEDD_FETCH_TLS_DIR;
-const std::string ca_file = tls_dir + "/ca.pem";
-
-ServerOptions https_options() {
-    ServerOptions options;
-    options.tls_certificate_file = tls_dir + "/server.pem";
-    options.tls_key_file = tls_dir + "/server.key";
-    return options;
-}
+const std::string ca_file = faults::test_ca_file();
 
 }  // namespace
 
 TEST_CASE("https: verified against the feed's ca_file, refused without it or for another name") {
-    HttpServer server(https_options());
+    HttpServer server(faults::tls_options());
     server.route("/feed.xml", [](const Request&) { return Response::text("<rss>secure</rss>"); });
     feedd::test::Harness harness(
         resolving({server.resolve_entry("secure.test"), server.resolve_entry("wrong.test")}));
@@ -59,7 +46,7 @@ TEST_CASE("https: verified against the feed's ca_file, refused without it or for
 
 TEST_CASE("credentials are not sent over http after https, even back on the same host") {
     HttpServer plain;
-    HttpServer secure(https_options());
+    HttpServer secure(faults::tls_options());
     secure.route("/feed.xml", [&plain](const Request&) {
         return Response::redirect(301, plain.url("/feed.xml", "secure.test"));  // downgrade
     });

@@ -1,30 +1,18 @@
 // `feedd parse` as a user runs it: one JSON document per file, exit status 1 for no feed.
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
-#include <array>
-#include <cstdio>
-#include <memory>
+#include <string>
+#include <vector>
 
 #include "parse/support.hpp"
+#include "support/process.hpp"
 
 namespace {
-struct Run {
-    std::string out;
-    int status = -1;
-};
-
-Run run(const std::string& arguments) {
-    const std::string command = std::string(FEEDD_BINARY) + " parse " + arguments + " 2>/dev/null";
-    Run result;
-    FILE* pipe = popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::array<char, 65536> buffer{};
-    std::size_t n;
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) result.out.append(buffer.data(), n);
-    const int status = pclose(pipe);
-    result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return result;
+// `feedd parse ARGS...`, `input` on its standard input.
+feedd::test::ProcessResult run(std::vector<std::string> args, const std::string& input = {}) {
+    feedd::test::TempDir dir;
+    args.insert(args.begin(), "parse");
+    return feedd::test::run_feedd(dir.path(), std::move(args), {}, input);
 }
 
 std::string path(const std::string& fixture) {
@@ -33,8 +21,8 @@ std::string path(const std::string& fixture) {
 }  // namespace
 
 TEST_CASE("feedd parse FILE prints the document of to_json") {
-    const auto result = run(path("cgtn-china.rss"));
-    CHECK(result.status == 0);
+    const auto result = run({path("cgtn-china.rss")});
+    CHECK(result.exit_code == 0);
     CHECK(result.out ==
           feedd::parse::to_json(feedd::parse::parse_feed(feedd::test::read_fixture("cgtn-china.rss"))) +
               "\n");
@@ -42,8 +30,8 @@ TEST_CASE("feedd parse FILE prints the document of to_json") {
 
 TEST_CASE("several files give NDJSON in order, a file that is no feed fails the run at the end") {
     const auto result =
-        run(path("cgtn-china.rss") + " " + path("feeds/not-a-feed.xml") + " " + path("cgtn-politics.atom"));
-    CHECK(result.status == 1);
+        run({path("cgtn-china.rss"), path("feeds/not-a-feed.xml"), path("cgtn-politics.atom")});
+    CHECK(result.exit_code == 1);
     const auto first_end = result.out.find('\n');
     const auto second_end = result.out.find('\n', first_end + 1);
     REQUIRE(second_end != std::string::npos);
@@ -56,15 +44,15 @@ TEST_CASE("several files give NDJSON in order, a file that is no feed fails the 
 
 TEST_CASE("--base-url, --content-type and standard input") {
     const auto result =
-        run("--content-type 'text/xml; charset=iso-8859-1' --base-url https://b.example/ - < " +
-            path("feeds/no-declaration-latin1.xml"));
-    CHECK(result.status == 0);
+        run({"--content-type", "text/xml; charset=iso-8859-1", "--base-url", "https://b.example/", "-"},
+            feedd::test::read_fixture("feeds/no-declaration-latin1.xml"));
+    CHECK(result.exit_code == 0);
     CHECK(result.out.find("\"title\":\"Caf\u00e9\"") != std::string::npos);
     CHECK(result.out.find("\"wellformed\":true") != std::string::npos);
 }
 
 TEST_CASE("a missing file is a failure on its line") {
-    const auto result = run("/nonexistent/feed.xml");
-    CHECK(result.status == 1);
+    const auto result = run({"/nonexistent/feed.xml"});
+    CHECK(result.exit_code == 1);
     CHECK(result.out.find("cannot read") != std::string::npos);
 }

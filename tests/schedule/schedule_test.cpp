@@ -177,13 +177,13 @@ TEST_CASE("HostGate: per-host limit and the gap between starts") {
     CHECK(gate.earliest_start("example.com", now) == now);
     gate.on_start("example.com", now);
     CHECK_FALSE(gate.earliest_start("example.com", now).has_value());  // one in flight
-    CHECK(gate.may_start("other.org", now));                           // other hosts are free
+    CHECK(gate.earliest_start("other.org", now) == now);               // other hosts are free
     gate.on_finish("example.com", now + 300ms);
     CHECK(gate.earliest_start("example.com", now + 300ms) == now + 1s);  // the gap runs from the start
-    CHECK_FALSE(gate.may_start("example.com", now + 999ms));
-    CHECK(gate.may_start("example.com", now + 1s));
+    CHECK(gate.earliest_start("example.com", now + 999ms) == now + 1s);
+    CHECK(gate.earliest_start("example.com", now + 1s) == now + 1s);
     gate.on_finish("example.com", now + 2s);  // finishing what never started changes nothing
-    CHECK(gate.in_flight("example.com") == 0);
+    CHECK(gate.earliest_start("example.com", now + 2s) == now + 2s);
     CHECK(gate.in_flight() == 0);
 }
 
@@ -191,13 +191,13 @@ TEST_CASE("HostGate: per_host above one and the overall limit") {
     HostGate gate({.concurrency = 3, .per_host = 2, .per_host_gap = 0ms});
     const Instant now = t0;
     gate.on_start("a.com", now);
-    CHECK(gate.may_start("a.com", now));
+    CHECK(gate.earliest_start("a.com", now) == now);
     gate.on_start("a.com", now);
-    CHECK_FALSE(gate.may_start("a.com", now));
+    CHECK_FALSE(gate.earliest_start("a.com", now).has_value());
     gate.on_start("b.com", now);
-    CHECK_FALSE(gate.may_start("c.com", now));  // 3 in flight overall
+    CHECK_FALSE(gate.earliest_start("c.com", now).has_value());  // 3 in flight overall
     gate.on_finish("b.com", now);
-    CHECK(gate.may_start("c.com", now));
+    CHECK(gate.earliest_start("c.com", now) == now);
     CHECK(gate.in_flight() == 2);
 }
 
@@ -208,15 +208,14 @@ TEST_CASE("HostGate: several feeds of one host rate-limited within a minute paus
     gate.on_start("host.com", now);
     gate.on_start("host.com", now);
     gate.on_finish("host.com", now, 429, t0 + 30min, "feed-a");
-    CHECK_FALSE(gate.paused_until("host.com", now).has_value());  // one feed: that feed's business
+    CHECK(gate.earliest_start("host.com", now) == now);  // one feed: that feed's business
     gate.on_finish("host.com", now + 10s, 429, t0 + 30min, "feed-a");
-    CHECK_FALSE(gate.paused_until("host.com", now + 10s).has_value());  // the same feed again
+    CHECK(gate.earliest_start("host.com", now + 10s) == now + 10s);  // the same feed again
     gate.on_finish("host.com", now + 20s, 429, t0 + 45min, "feed-b");
-    REQUIRE(gate.paused_until("host.com", now + 20s).has_value());
-    CHECK(*gate.paused_until("host.com", now + 20s) == Instant{t0 + 45min});
+    CHECK(gate.earliest_start("host.com", now + 20s) == Instant{t0 + 45min});
     CHECK(gate.earliest_start("host.com", now + 1min) == Instant{t0 + 45min});
-    CHECK(gate.may_start("elsewhere.com", now + 1min));
-    CHECK(gate.may_start("host.com", t0 + 45min));
+    CHECK(gate.earliest_start("elsewhere.com", now + 1min) == now + 1min);
+    CHECK(gate.earliest_start("host.com", t0 + 45min) == Instant{t0 + 45min});
 }
 
 TEST_CASE(
@@ -226,9 +225,26 @@ TEST_CASE(
     for (int i = 0; i < 3; ++i) gate.on_start("h.com", now);
     gate.on_finish("h.com", now, 429, std::nullopt, "a");
     gate.on_finish("h.com", now + 2min, 429, std::nullopt, "b");
-    CHECK_FALSE(gate.paused_until("h.com", now + 2min).has_value());
+    CHECK(gate.earliest_start("h.com", now + 2min) == now + 2min);
     gate.on_finish("h.com", now + 2min + 5s, 429, std::nullopt, "c");
-    CHECK(gate.paused_until("h.com", now + 2min + 5s) == now + 12min + 5s);
+    CHECK(gate.earliest_start("h.com", now + 2min + 5s) == now + 12min + 5s);
+}
+
+TEST_CASE("HostGate: a host-wide pause is capped at max_pause, however far Retry-After points") {
+    HostGate gate({.per_host = 4, .per_host_gap = 0ms, .max_pause = 24h});
+    const Instant now = t0;
+    for (int i = 0; i < 2; ++i) gate.on_start("h.com", now);
+    gate.on_finish("h.com", now, 429, t0 + 24h * 365, "a");
+    gate.on_finish("h.com", now + 1s, 429, t0 + 24h * 365, "b");
+    REQUIRE(gate.paused_until("h.com", now + 1s).has_value());
+    CHECK(*gate.paused_until("h.com", now + 1s) == now + 1s + 24h);
+    CHECK(gate.may_start("h.com", now + 1s + 24h));
+    // The same bound as one feed's own retry (next_due): neither outlasts the other.
+    Policy policy;
+    auto limited = failure(429);
+    limited.retry_after = t0 + 24h * 365;
+    const auto due = next_due(policy, FeedState{}, limited, t0, 0.0);
+    CHECK(due <= t0 + std::max(policy.backoff_cap, policy.max_interval));
 }
 
 TEST_CASE("HostGate: prune forgets idle hosts only") {
@@ -241,7 +257,8 @@ TEST_CASE("HostGate: prune forgets idle hosts only") {
     CHECK(gate.tracked_hosts() == 2);  // idle.com's gap still runs
     gate.prune(now + 2s);
     CHECK(gate.tracked_hosts() == 1);
-    CHECK(gate.in_flight("busy.com") == 1);
+    CHECK_FALSE(gate.earliest_start("busy.com", now + 2s).has_value());  // still in flight
+    CHECK(gate.in_flight() == 1);
 }
 
 TEST_CASE("OutageDetector: all recent fetches failing at network level across hosts is an outage") {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "support/http_server.hpp"
+#include "support/faults.hpp"
 
 namespace feedd::soak {
 
@@ -86,9 +86,8 @@ class SimFeed {
             if (kind_ == Kind::broken || (kind_ == Kind::flaky && requests_ % 3 == 0))
                 return Response::with_status(500, "soak: failing on purpose");
             if (kind_ == Kind::stalling && requests_ % 4 == 0) {
-                Response stall;
-                stall.fault = Response::Fault::stall_before_headers;
-                return stall;
+                static const auto stall = feedd::test::faults::stall_before_headers();
+                return stall(request);
             }
         }
         const int version = this->version();

@@ -12,7 +12,6 @@
 // servers on 127.0.0.1..8), SOAK_INTERVAL (30: the feeds' polling interval in seconds),
 // SOAK_SAMPLE (seconds between samples; by default 5, less for short runs).
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -31,6 +30,7 @@
 
 #include "feedd/store/store.hpp"
 #include "soak/feeds.hpp"
+#include "support/archive.hpp"
 #include "support/http_server.hpp"
 #include "support/notify_socket.hpp"
 #include "support/process.hpp"
@@ -39,10 +39,7 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using feedd::soak::Kind;
 using feedd::soak::SimFeed;
-using feedd::test::HttpServer;
-using feedd::test::NotifySocket;
-using feedd::test::Process;
-using feedd::test::TempDir;
+using namespace feedd::test;
 
 namespace {
 
@@ -92,10 +89,9 @@ class NotifyListener {
         std::optional<Clock::time_point> last_ping;
     };
 
-    explicit NotifyListener(const std::filesystem::path& path) : socket_(path) {}
+    explicit NotifyListener(NotifySocket& socket) : socket_(socket) {}
     ~NotifyListener() { stop(); }
 
-    const std::filesystem::path& path() const { return socket_.path(); }
     void start() {
         thread_ = std::thread([this] { listen(); });
     }
@@ -153,7 +149,7 @@ class NotifyListener {
         }
     }
 
-    NotifySocket socket_;
+    NotifySocket& socket_;
     std::thread thread_;
     std::atomic<bool> done_{false};
     mutable std::mutex mutex_;
@@ -201,13 +197,6 @@ ProcStatus read_proc(pid_t pid) {
          !error && it != std::filesystem::directory_iterator(); it.increment(error))
         ++status.fds;
     return status;
-}
-
-// Whether the child has exited, without reaping it (Process::wait does that).
-bool has_exited(pid_t pid) {
-    siginfo_t info{};
-    return waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
-           info.si_pid == pid;
 }
 
 struct Sample {
@@ -354,7 +343,7 @@ int soak(const Options& options) {
         std::cout << " " << count << " " << feedd::soak::kind_name(kind) << ";";
     std::cout << std::endl;
     const auto config = dir / "feeds.toml";
-    feedd::test::write_file(config, config_text(options, servers, feeds));
+    write_file(config, config_text(options, servers, feeds));
     auto requests = [&servers] {
         std::size_t total = 0;
         for (const auto& server : servers) total += server->request_count();
@@ -364,7 +353,7 @@ int soak(const Options& options) {
     // A first poll fills the archive, so the daemon starts as after a restart (every feed has
     // its next poll stored) instead of spreading 5 000 first polls over ten minutes.
     const auto first_poll_start = Clock::now();
-    const auto first = feedd::test::run_feedd(dir.path(), {"--config", config.string(), "poll", "--once"});
+    const auto first = run_feedd(dir.path(), {"--config", config.string(), "poll", "--once"});
     const double first_poll_seconds = std::chrono::duration<double>(Clock::now() - first_poll_start).count();
     std::cout << "first poll: " << fixed(first_poll_seconds) << " s, exit " << first.exit_code << ", "
               << published.load() << " items published" << std::endl;
@@ -373,15 +362,13 @@ int soak(const Options& options) {
         return 2;
     }
 
-    NotifyListener listener(dir / "notify.sock");
+    FeeddDaemon daemon(dir, {{"WATCHDOG_USEC", std::to_string(options.watchdog_usec)}});
+    NotifyListener listener(daemon.notify);
     listener.start();
-    Process daemon(dir.path(), {FEEDD_BINARY, "--config", config.string(), "run"},
-                   {{"NOTIFY_SOCKET", listener.path().string()},
-                    {"WATCHDOG_USEC", std::to_string(options.watchdog_usec)}});
     const auto ready_deadline = Clock::now() + 120s;
     while (!listener.snapshot().ready) {
-        if (has_exited(daemon.pid()) || Clock::now() > ready_deadline) {
-            std::cerr << "soak: the daemon never said READY=1:\n" << tail_lines(daemon.err_so_far(), 20);
+        if (!daemon.process.running() || Clock::now() > ready_deadline) {
+            std::cerr << "soak: the daemon never said READY=1:\n" << tail_lines(daemon.log(), 20);
             return 2;
         }
         std::this_thread::sleep_for(50ms);
@@ -396,8 +383,8 @@ int soak(const Options& options) {
         const auto now = Clock::now();
         Sample sample;
         sample.t = std::chrono::duration<double>(now - start).count();
-        sample.proc = read_proc(daemon.pid());
-        if (!sample.proc.alive || has_exited(daemon.pid())) {
+        sample.proc = read_proc(daemon.process.pid());
+        if (!sample.proc.alive || !daemon.process.running()) {
             died = true;
             break;
         }
@@ -418,34 +405,25 @@ int soak(const Options& options) {
     // The stop, as systemd does it.
     listener.stop_counting_pings();
     const auto stop_start = Clock::now();
-    daemon.signal(SIGTERM);
-    bool stopped = false;
-    while (Clock::now() - stop_start < 60s) {
-        if (has_exited(daemon.pid())) {
-            stopped = true;
-            break;
-        }
-        std::this_thread::sleep_for(20ms);
-    }
+    daemon.process.signal(SIGTERM);
+    auto stopped_result = daemon.process.wait_for(60s);
     const double stop_seconds = std::chrono::duration<double>(Clock::now() - stop_start).count();
-    if (!stopped) daemon.signal(SIGKILL);
-    const auto daemon_result = daemon.wait();
+    const bool stopped = stopped_result.has_value();
+    if (!stopped) daemon.process.signal(SIGKILL);
+    const auto daemon_result = stopped ? std::move(*stopped_result) : daemon.process.wait();
     listener.stop();
     const bool said_stopping = listener.snapshot().stopping;
 
     // One more poll with every feed answering: whatever was published is then archived.
     healthy = true;
-    const auto final_poll =
-        feedd::test::run_feedd(dir.path(), {"--config", config.string(), "poll", "--once", "--force"});
+    const auto final_poll = run_feedd(dir.path(), {"--config", config.string(), "poll", "--once", "--force"});
     const std::size_t total_requests = requests();
     servers.clear();  // joins the servers' threads: the feeds are ours to read from here on
 
     // The archive against what the servers published.
-    auto archive = feedd::store::Archive::open(dir / "soak.db", feedd::store::OpenMode::read_only);
+    auto archive = open_read_only(dir / "soak.db");
     const auto problems = archive.check();
-    feedd::store::ArticleQuery all;
-    all.limit = 0;
-    const auto rows = archive.query(all);
+    const auto rows = all_articles(archive);
     std::map<std::string, std::size_t> index_of;
     for (std::size_t i = 0; i < feeds.size(); ++i) index_of[feeds[i]->name()] = i;
     std::vector<std::map<int, int>> archived(feeds.size());
@@ -510,7 +488,7 @@ int soak(const Options& options) {
     // The checks.
     Verdict verdict;
     const double run = options.seconds;
-    verdict.check(!died, died ? "the daemon died during the run:\n" + tail_lines(daemon.err_so_far(), 20)
+    verdict.check(!died, died ? "the daemon died during the run:\n" + tail_lines(daemon.log(), 20)
                               : "the daemon ran for " + std::to_string(options.seconds) + " s");
     if (!samples.empty()) {
         auto rss = [](const Sample& s) { return s.proc.rss_mib; };

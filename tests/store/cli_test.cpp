@@ -1,17 +1,13 @@
 // The archive's commands, run as the `feedd` binary against archives the test writes.
 #include <doctest/doctest.h>
 
-#include <sys/wait.h>
-
 #include <SQLiteCpp/SQLiteCpp.h>
 
-#include <array>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "feedd/store/store.hpp"
 #include "store/seed_feeds.hpp"
-#include "store/temp_dir.hpp"
+#include "support/process.hpp"
 
 using namespace feedd;
 using namespace feedd::store;
@@ -20,48 +16,15 @@ using feedd::test::utc;
 
 namespace {
 
-struct Run {
-    int status = -1;
-    std::string out;  // standard output
-    std::string err;  // standard error
-};
-
-std::string shell_quote(const std::string& text) {
-    std::string out = "'";
-    for (char c : text) {
-        if (c == '\'')
-            out += "'\\''";
-        else
-            out += c;
-    }
-    return out + "'";
-}
-
-Run feedd_cli(const TempDir& dir, const std::vector<std::string>& args) {
-    std::string command = shell_quote(FEEDD_BINARY);
-    for (const auto& arg : args) command += " " + shell_quote(arg);
-    auto err_path = dir / "stderr.txt";
-    command += " 2>" + shell_quote(err_path.string());
-    Run run;
-    FILE* pipe = ::popen(command.c_str(), "r");
-    REQUIRE(pipe != nullptr);
-    std::array<char, 4096> buffer;
-    std::size_t got;
-    while ((got = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.out.append(buffer.data(), got);
-    int status = ::pclose(pipe);
-    run.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    run.err = test::file_bytes(err_path);
-    return run;
+// `feedd ARGS...` with its output files in `dir`.
+test::ProcessResult feedd_cli(const TempDir& dir, const std::vector<std::string>& args) {
+    return test::run_feedd(dir.path(), args);
 }
 
 std::filesystem::path seeded_archive(const TempDir& dir) {
     auto path = dir / "feedd.db";
     auto archive = Archive::open(path, OpenMode::read_write);
-    archive.sync_feeds({test::china_source(), test::politics_source()});
-    auto china = test::cgtn_china(), china2 = test::cgtn_china_2(), politics = test::cgtn_politics();
-    archive.commit_poll(test::china_source(), &china, FeedState{}, utc(2024, 8, 23, 6, 30));
-    archive.commit_poll(test::china_source(), &china2, FeedState{}, utc(2024, 8, 24, 1, 0));
-    archive.commit_poll(test::politics_source(), &politics, FeedState{}, utc(2024, 8, 24, 1, 0));
+    test::commit_seed_polls(archive);
     return path;
 }
 
@@ -92,36 +55,36 @@ TEST_CASE("feedd query lists the archive newest first, in every format") {
     TempDir dir;
     auto db = seeded_archive(dir).string();
     auto table = feedd_cli(dir, {"--db", db, "query"});
-    CHECK(table.status == 0);
+    CHECK(table.exit_code == 0);
     CHECK(table.out.find("Chengdu hosts western development forum") < table.out.find("Xi chairs"));
     CHECK(table.out.find("cgtn-china,cgtn-politics") != std::string::npos);
 
     auto json = feedd_cli(dir, {"--db", db, "query", "--format", "json", "--limit", "0"});
-    REQUIRE(json.status == 0);
+    REQUIRE(json.exit_code == 0);
     auto rows = nlohmann::json::parse(json.out);
     CHECK(rows.size() == 5);
     CHECK(rows[0]["title"] == "Chengdu hosts western development forum");
     CHECK(rows[0]["date"] == "2024-08-24T00:00:00Z");
 
     auto ndjson = feedd_cli(dir, {"--db", db, "query", "--format", "ndjson", "--feed", "cgtn-politics"});
-    CHECK(ndjson.status == 0);
+    CHECK(ndjson.exit_code == 0);
     CHECK(std::count(ndjson.out.begin(), ndjson.out.end(), '\n') == 2);
 
     auto csv = feedd_cli(dir, {"--db", db, "query", "--format", "csv", "--search", "hydro"});
-    CHECK(csv.status == 0);
+    CHECK(csv.exit_code == 0);
     CHECK(csv.out.starts_with("id,date,published,first_seen,feeds,title,link,author,snippet\r\n"));
     CHECK(csv.out.find("[hydro]") != std::string::npos);
 
     auto since = feedd_cli(dir, {"--db", db, "query", "--since", "2024-08-23", "--until",
                                  "2024-08-23T23:59:59Z", "--format", "ndjson"});
-    CHECK(since.status == 0);
+    CHECK(since.exit_code == 0);
     CHECK(std::count(since.out.begin(), since.out.end(), '\n') == 1);
     auto recent = feedd_cli(dir, {"--db", db, "query", "--since", "7d"});
-    CHECK(recent.status == 0);
+    CHECK(recent.exit_code == 0);
     CHECK(recent.out.empty());  // the fixtures are from 2024
 
     auto cursor = feedd_cli(dir, {"--db", db, "query", "--after-id", "3", "--format", "ndjson"});
-    CHECK(cursor.status == 0);
+    CHECK(cursor.exit_code == 0);
     CHECK(nlohmann::json::parse(cursor.out.substr(0, cursor.out.find('\n')))["id"] == 4);
 }
 
@@ -133,6 +96,8 @@ TEST_CASE("feedd query: mistakes are one line and exit status 2") {
                                                                   {"--since", "2024-02-30"},
                                                                   {"--search", "\"unterminated"},
                                                                   {"--search", "AND"},
+                                                                  {"--search", "*"},
+                                                                  {"--search", "x:y"},
                                                                   {"--feed", "nope"},
                                                                   {"--format", "xml"},
                                                                   {"--limit", "-1"}}) {
@@ -141,7 +106,7 @@ TEST_CASE("feedd query: mistakes are one line and exit status 2") {
         auto run = feedd_cli(dir, command);
         CAPTURE(args[0]);
         CAPTURE(run.err);
-        CHECK(run.status == 2);
+        CHECK(run.exit_code == 2);
         CHECK(std::count(run.err.begin(), run.err.end(), '\n') == 1);
         CHECK(run.out.empty());
     }
@@ -160,7 +125,7 @@ TEST_CASE("read commands never create a missing archive") {
         args.insert(args.end(), command.begin(), command.end());
         auto run = feedd_cli(dir, args);
         CAPTURE(command[0]);
-        CHECK(run.status == 1);
+        CHECK(run.exit_code == 1);
         CHECK(run.err.find("no archive at") != std::string::npos);
         CHECK_FALSE(std::filesystem::exists(missing));
     }
@@ -170,14 +135,14 @@ TEST_CASE("feedd show prints the article with its feeds and revisions") {
     TempDir dir;
     auto db = seeded_archive(dir).string();
     auto text = feedd_cli(dir, {"--db", db, "show", "1", "--revisions"});
-    CHECK(text.status == 0);
+    CHECK(text.exit_code == 0);
     CHECK(text.out.starts_with(test::seed_title + "\n"));
     CHECK(text.out.find("Feeds:   cgtn-china, cgtn-politics") != std::string::npos);
     CHECK(text.out.find("according to a statement released after it.") != std::string::npos);
     CHECK(text.out.find("[before 2024-08-24T01:00:00Z]") != std::string::npos);
 
     auto json = feedd_cli(dir, {"--db", db, "show", "1", "--format", "json", "--revisions"});
-    REQUIRE(json.status == 0);
+    REQUIRE(json.exit_code == 0);
     auto article = nlohmann::json::parse(json.out);
     CHECK(article["feeds"] == nlohmann::json::array({"cgtn-china", "cgtn-politics"}));
     REQUIRE(article["entries"].size() == 2);
@@ -185,16 +150,16 @@ TEST_CASE("feedd show prints the article with its feeds and revisions") {
     CHECK(article["entries"][1]["revision_count"] == 0);
 
     auto missing = feedd_cli(dir, {"--db", db, "show", "99"});
-    CHECK(missing.status == 1);
+    CHECK(missing.exit_code == 1);
     CHECK(missing.err == "feedd: no article 99 in the archive\n");
-    CHECK(feedd_cli(dir, {"--db", db, "show", "abc"}).status == 2);
+    CHECK(feedd_cli(dir, {"--db", db, "show", "abc"}).exit_code == 2);
 }
 
 TEST_CASE("feed text reaches terminals, CSV and JSON safely") {
     TempDir dir;
     auto db = hostile_archive(dir).string();
     auto table = feedd_cli(dir, {"--db", db, "query"});
-    CHECK(table.status == 0);
+    CHECK(table.exit_code == 0);
     CHECK(table.out.find('\x1b') == std::string::npos);
     CHECK(table.out.find('\x07') == std::string::npos);
     CHECK(table.out.find("\xc2\x9b") == std::string::npos);
@@ -204,14 +169,14 @@ TEST_CASE("feed text reaches terminals, CSV and JSON safely") {
     CHECK(show.out.find('\x1b') == std::string::npos);
 
     auto csv = feedd_cli(dir, {"--db", db, "query", "--format", "csv"});
-    REQUIRE(csv.status == 0);
+    REQUIRE(csv.exit_code == 0);
     auto line = csv.out.substr(csv.out.find("\r\n") + 2);
     CHECK(line.find(",\"'=HYPERLINK") != std::string::npos);  // the formula is inert text
     CHECK(line.find(",\"'-2+3\",") != std::string::npos);
     CHECK(line.find('\x1b') == std::string::npos);
 
     auto json = feedd_cli(dir, {"--db", db, "query", "--format", "json"});
-    REQUIRE(json.status == 0);
+    REQUIRE(json.exit_code == 0);
     auto rows = nlohmann::json::parse(json.out);  // throws on invalid UTF-8
     CHECK(rows[0]["summary"].get<std::string>().find("\xef\xbf\xbd") != std::string::npos);
 }
@@ -221,33 +186,33 @@ TEST_CASE("feedd db backup, check, vacuum and prune") {
     auto db = seeded_archive(dir).string();
     auto copy = (dir / "copy.db").string();
     auto backup = feedd_cli(dir, {"--db", db, "db", "backup", copy});
-    CHECK(backup.status == 0);
+    CHECK(backup.exit_code == 0);
     CAPTURE(backup.err);
     auto copied = Archive::open(copy, OpenMode::read_only);
     ArticleQuery all;
     all.limit = 0;
     CHECK(copied.query(all).size() == 5);
-    CHECK(feedd_cli(dir, {"--db", db, "db", "backup", db}).status == 1);  // not onto itself
+    CHECK(feedd_cli(dir, {"--db", db, "db", "backup", db}).exit_code == 1);  // not onto itself
 
     auto check = feedd_cli(dir, {"--db", db, "db", "check"});
-    CHECK(check.status == 0);
+    CHECK(check.exit_code == 0);
     CHECK(check.out.starts_with("ok"));
 
     {
         // While a daemon holds the archive: reading commands work, vacuum and prune refuse.
         auto writer = Archive::open(db, OpenMode::read_write);
-        CHECK(feedd_cli(dir, {"--db", db, "db", "check"}).status == 0);
-        CHECK(feedd_cli(dir, {"--db", db, "query"}).status == 0);
+        CHECK(feedd_cli(dir, {"--db", db, "db", "check"}).exit_code == 0);
+        CHECK(feedd_cli(dir, {"--db", db, "query"}).exit_code == 0);
         auto vacuum = feedd_cli(dir, {"--db", db, "db", "vacuum"});
-        CHECK(vacuum.status == 1);
+        CHECK(vacuum.exit_code == 1);
         CHECK(vacuum.err.find("another feedd holds the archive") != std::string::npos);
     }
-    CHECK(feedd_cli(dir, {"--db", db, "db", "vacuum"}).status == 0);
+    CHECK(feedd_cli(dir, {"--db", db, "db", "vacuum"}).exit_code == 0);
 
     auto prune = feedd_cli(dir, {"--db", db, "db", "prune", "--keep-days", "30"});
-    CHECK(prune.status == 0);
+    CHECK(prune.exit_code == 0);
     CHECK(prune.out == "pruned 5 article(s), 6 entries\n");  // the fixtures are from 2024
-    CHECK(feedd_cli(dir, {"--db", db, "db", "check"}).status == 0);
+    CHECK(feedd_cli(dir, {"--db", db, "db", "check"}).exit_code == 0);
 }
 
 TEST_CASE("feedd db check reports a damaged search index") {
@@ -259,6 +224,6 @@ TEST_CASE("feedd db check reports a damaged search index") {
         raw.exec("UPDATE entries SET title = 'tampered' WHERE id = 1");
     }
     auto check = feedd_cli(dir, {"--db", db.string(), "db", "check"});
-    CHECK(check.status == 1);
+    CHECK(check.exit_code == 1);
     CHECK(check.out.find("search index entries_fts") != std::string::npos);
 }

@@ -10,7 +10,8 @@
 #include "store/impl.hpp"
 #include "store/schema.hpp"
 #include "store/seed_feeds.hpp"
-#include "store/temp_dir.hpp"
+#include "support/archive.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace feedd;
 using namespace feedd::store;
@@ -22,9 +23,7 @@ namespace {
 const TimePoint now = utc(2024, 8, 24, 1, 0);
 
 std::size_t count_articles(Archive& archive) {
-    ArticleQuery all;
-    all.limit = 0;
-    return archive.query(all).size();
+    return test::all_articles(archive).size();
 }
 
 void fill(const std::filesystem::path& path) {
@@ -33,12 +32,17 @@ void fill(const std::filesystem::path& path) {
     archive.commit_poll(test::china_source(), &parsed, FeedState{}, now);
 }
 
-// Stands in for a full disk: an entry with the guid "second" cannot be written.
-void refuse_entry_second(const std::filesystem::path& path) {
-    SQLite::Database db(path, SQLite::OPEN_READWRITE);
-    db.exec(
-        "CREATE TRIGGER fail_write BEFORE INSERT ON entries WHEN new.guid = 'second' "
-        "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+// An archive of cgtn-china.rss at `path` that stands in for a full disk: an entry with the guid
+// "second" cannot be written.
+Archive refusing_entry_second(const std::filesystem::path& path) {
+    fill(path);
+    {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE);
+        db.exec(
+            "CREATE TRIGGER fail_write BEFORE INSERT ON entries WHEN new.guid = 'second' "
+            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    }
+    return Archive::open(path, OpenMode::read_write);
 }
 
 ParsedFeed first_and_second() {
@@ -67,7 +71,7 @@ int user_version(const std::filesystem::path& path) {
 
 std::string error_of(const std::filesystem::path& path, OpenMode mode) {
     try {
-        Archive::open(path, mode);
+        static_cast<void>(Archive::open(path, mode));
     } catch (const StoreError& e) {
         return e.what();
     }
@@ -118,7 +122,7 @@ TEST_CASE("a file that is not an SQLite database is refused and left untouched")
     for (auto mode : {OpenMode::read_write, OpenMode::read_only}) {
         auto error = error_of(path, mode);
         CHECK(error.find("not an SQLite database") != std::string::npos);
-        CHECK(test::file_bytes(path) == bytes);
+        CHECK(test::slurp(path) == bytes);
     }
     CHECK_FALSE(std::filesystem::exists(dir / "notes.txt-wal"));
 }
@@ -127,7 +131,7 @@ TEST_CASE("a corrupt archive is refused and left untouched") {
     TempDir dir;
     auto path = dir / "feedd.db";
     fill(path);
-    auto bytes = test::file_bytes(path);
+    auto bytes = test::slurp(path);
     REQUIRE(bytes.size() > 4096);
     // Page 1 holds the schema: damage its b-tree header and cells, keep SQLite's magic.
     for (std::size_t i = 100; i < 4096; ++i) bytes[i] = static_cast<char>(0xA5);
@@ -136,7 +140,7 @@ TEST_CASE("a corrupt archive is refused and left untouched") {
         auto error = error_of(path, mode);
         CHECK(error.find("refusing") != std::string::npos);
         CHECK(error.find('\n') == std::string::npos);
-        CHECK(test::file_bytes(path) == bytes);
+        CHECK(test::slurp(path) == bytes);
     }
 }
 
@@ -147,9 +151,9 @@ TEST_CASE("another application's SQLite database is refused") {
         SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
         db.exec("CREATE TABLE notes (text TEXT); INSERT INTO notes VALUES ('mine')");
     }
-    auto bytes = test::file_bytes(path);
+    auto bytes = test::slurp(path);
     CHECK(error_of(path, OpenMode::read_write).find("not a feedd archive") != std::string::npos);
-    CHECK(test::file_bytes(path) == bytes);
+    CHECK(test::slurp(path) == bytes);
 }
 
 TEST_CASE("an archive from a newer feedd is refused") {
@@ -161,11 +165,11 @@ TEST_CASE("an archive from a newer feedd is refused") {
         db.exec("PRAGMA user_version = " + std::to_string(detail::latest_schema_version() + 1));
         db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     }
-    auto bytes = test::file_bytes(path);
+    auto bytes = test::slurp(path);
     for (auto mode : {OpenMode::read_write, OpenMode::read_only}) {
         auto error = error_of(path, mode);
         CHECK(error.find("newer than this feedd understands") != std::string::npos);
-        CHECK(test::file_bytes(path) == bytes);
+        CHECK(test::slurp(path) == bytes);
     }
 }
 
@@ -208,7 +212,7 @@ TEST_CASE("one writer at a time, readers never take the lock") {
         CHECK(Archive::is_locked(path));
         std::string error;
         try {
-            Archive::open(path, OpenMode::read_write);
+            static_cast<void>(Archive::open(path, OpenMode::read_write));
         } catch (const ArchiveBusy& e) {
             error = e.what();
         }
@@ -267,10 +271,7 @@ TEST_CASE("a reader running while the writer commits sees whole polls only") {
 
 TEST_CASE("a failed write keeps nothing of the poll") {
     TempDir dir;
-    auto path = dir / "feedd.db";
-    fill(path);
-    refuse_entry_second(path);
-    auto archive = Archive::open(path, OpenMode::read_write);
+    auto archive = refusing_entry_second(dir / "feedd.db");
     auto before_state = archive.feed_state("cgtn-china");
     auto parsed = first_and_second();
     FeedState state;
@@ -319,10 +320,7 @@ TEST_CASE("polls written together count and merge exactly as polls written one b
 
 TEST_CASE("a poll the archive refuses costs only that poll when written with others") {
     TempDir dir;
-    auto path = dir / "feedd.db";
-    fill(path);
-    refuse_entry_second(path);
-    auto archive = Archive::open(path, OpenMode::read_write);
+    auto archive = refusing_entry_second(dir / "feedd.db");
     const auto china_before = archive.feed_state("cgtn-china");
     const auto articles_before = count_articles(archive);
 
@@ -370,8 +368,8 @@ TEST_CASE("every per-feed statement is an index lookup, also without statistics"
         archive.prune(1, now + std::chrono::days(2));
         auto again = test::cgtn_china();
         archive.commit_poll(test::china_source(), &again, FeedState{}, now);
-        archive.feed_state("cgtn-china");
-        archive.article(1);
+        static_cast<void>(archive.feed_state("cgtn-china"));
+        static_cast<void>(archive.article(1));
     }
     SQLite::Database db(path, SQLite::OPEN_READWRITE);
     db.exec("DROP TABLE IF EXISTS sqlite_stat1");
@@ -410,7 +408,7 @@ TEST_CASE("the writer's WAL is checkpointed into the archive as it grows") {
             parsed.entries.push_back(entry);
         }
         writer.commit_poll(feed, &parsed, FeedState{}, now);
-        writer.feed_state("steady");  // reads between polls must not pin the WAL either
+        static_cast<void>(writer.feed_state("steady"));  // reads between polls must not pin the WAL either
     }
     CHECK(std::filesystem::file_size(path) > 2'000'000);
     auto wal = path;

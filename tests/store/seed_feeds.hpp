@@ -6,6 +6,7 @@
 #include <string>
 
 #include "feedd/model/model.hpp"
+#include "feedd/store/store.hpp"
 #include "support/fixtures.hpp"
 
 namespace feedd::test {
@@ -159,6 +160,20 @@ inline FeedSource politics_source() {
     source.category = "News/Politics";
     source.tags = {"cgtn"};
     return source;
+}
+
+// When the seed polls happened: cgtn-china.rss at seed_poll1, then cgtn-china-2.rss and
+// cgtn-politics.atom at seed_poll2.
+inline const TimePoint seed_poll1 = utc(2024, 8, 23, 6, 30);
+inline const TimePoint seed_poll2 = utc(2024, 8, 24, 1, 0);
+
+// The archive after those three polls: five articles, the seed article in both feeds and edited once.
+inline void commit_seed_polls(store::Archive& archive) {
+    archive.sync_feeds({china_source(), politics_source()});
+    auto china = cgtn_china(), china2 = cgtn_china_2(), politics = cgtn_politics();
+    archive.commit_poll(china_source(), &china, FeedState{}, seed_poll1);
+    archive.commit_poll(china_source(), &china2, FeedState{}, seed_poll2);
+    archive.commit_poll(politics_source(), &politics, FeedState{}, seed_poll2);
 }
 
 }  // namespace feedd::test

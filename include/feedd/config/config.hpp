@@ -66,8 +66,6 @@ Config parse_config(std::string_view text, const std::filesystem::path& path);
 std::optional<Duration> parse_duration(std::string_view text);
 // The shortest exact spelling parse_duration reads back: "30m", "1h30m", "500ms".
 std::string format_duration(Duration duration);
-// "16MiB", "512KiB", "1GiB" (powers of 1024), "10MB", "500kB" (powers of 1000), "1024" bytes.
-std::optional<std::int64_t> parse_size(std::string_view text);
 
 // The password of a feed, from its SecretSource (file, env, $CREDENTIALS_DIRECTORY). Throws
 // std::runtime_error naming the source (never the secret) when it cannot be read.
@@ -80,12 +78,12 @@ std::string check_feed_url(std::string_view url);
 std::string normalize_url(std::string_view url);
 // A feed name from its URL (host + path slug), made unique against `taken` with "-2", "-3", ...
 std::string derive_feed_name(std::string_view url, const std::vector<std::string>& taken);
+// `base`, or the first of "base-2", "base-3", ... that is not in `taken`.
+std::string unique_name(const std::string& base, const std::vector<std::string>& taken);
 // A name from a title ("Ars Technica" -> "ars-technica"); empty when the title has no ASCII
 // letters or digits.
 std::string slug(std::string_view text);
 
-// A TOML basic string, quoted and escaped.
-std::string toml_quote(std::string_view text);
 // One `[[feed]]` block as append_feeds writes it (ends with a newline).
 std::string format_feed(const FeedSource& feed);
 

@@ -5,20 +5,25 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "feedd/config/config.hpp"
-#include "feedd/fetch/fetch.hpp"
 #include "feedd/model/model.hpp"
 
 namespace feedd::daemon {
 
+// How one poll of one feed ended.
+enum class PollStatus { updated, not_modified, failed, gone };
+// Its word in summary lines and the log: "updated", "not-modified", "failed", "gone".
+[[nodiscard]] std::string_view to_string(PollStatus status);
+
 // What one poll of one feed did, for the summary line and the log.
 struct PollReport {
     std::string feed;
-    std::string status;  // "updated", "not-modified", "failed", "gone", "skipped"
+    PollStatus status = PollStatus::failed;  // a poll that never got a verdict did not succeed
     long http_status = 0;
-    int new_articles = 0;
+    int new_entries = 0;  // also counts entries that joined an article of another feed
     int updated_entries = 0;
     std::int64_t bytes = 0;
     Duration elapsed{0};
@@ -32,18 +37,22 @@ struct RunOptions {
     bool force = false;                             // poll --force: everything, due or not
     bool once = false;                              // poll --once
     bool progress = false;                          // live progress on a terminal
-    fetch::FetcherOptions fetcher;                  // tests map host names here
     std::function<void(const PollReport&)> on_report;
 };
 
 // `feedd poll --once`: polls what is due (or everything with `force`) and returns one report
 // per feed polled. Throws on start-up failures (config, archive, lock).
-std::vector<PollReport> poll_once(const RunOptions& options);
+[[nodiscard]] std::vector<PollReport> poll_once(const RunOptions& options);
 
 // `feedd run`: polls until SIGINT/SIGTERM; SIGHUP reloads feeds.toml. Returns the exit status.
-int run(const RunOptions& options);
+[[nodiscard]] int run(const RunOptions& options);
 
-std::string format_report(const PollReport& report);
+[[nodiscard]] std::string format_report(const PollReport& report);
+
+// How much the daemon logs on stderr, by name: "error", "warning" (or "warn"), "info", "debug".
+// Throws std::invalid_argument for another name. (run and poll_once set it again from
+// feeds.toml's log_level when they start.)
+void set_log_level(std::string_view name);
 
 }  // namespace feedd::daemon
 
@@ -61,7 +70,6 @@ struct Discovery {
 // Fetches `url`; when it is an HTML page, reads the feed links it advertises and, failing that,
 // tries the usual paths (/feed, /rss.xml, /atom.xml, /index.xml, ...). Uses the fetch settings of
 // `settings` (timeouts, private-network guard, proxy).
-Discovery discover(const std::string& url, const config::Settings& settings,
-                   const fetch::FetcherOptions& fetcher_options = {});
+[[nodiscard]] Discovery discover(const std::string& url, const config::Settings& settings);
 
 }  // namespace feedd::daemon

@@ -23,24 +23,19 @@
 #include <string_view>
 #include <vector>
 
-#include <boost/asio/io_context.hpp>
-
 #include "feedd/model/model.hpp"
+
+// The event loop the Fetcher runs on, declared rather than included so that includers of this
+// header do not compile Asio. Sound: io_context is a plain class of boost::asio (were it ever an
+// alias, this declaration would fail to compile next to Asio's, not misbehave).
+namespace boost::asio {
+class io_context;
+}
 
 namespace feedd::fetch {
 
-struct FetcherOptions {
-    // "host:port:address" entries, as curl's CURLOPT_RESOLVE: lets tests map several host
-    // names to their 127.0.0.1 server.
-    std::vector<std::string> resolve;
-    // Numeric addresses the private-network guard lets through although they are internal.
-    // Tests only: lets a loopback server stand in for a public host, so that a redirect from it
-    // to another internal address can be shown to be refused.
-    std::vector<std::string> treat_as_public;
-    // Idle connections kept for reuse (curl's default shrinks with the number of transfers
-    // running, so a burst's connections would be dropped as it ends).
-    long max_idle_connections = 128;
-};
+// Options only tests change (host name mapping); defined in src/fetch/options.hpp.
+struct FetcherOptions;
 
 // All calls on the io_context's thread; completions run there too, always from a posted step
 // (never inside fetch() or cancel_all()), so a completion may start new fetches.
@@ -48,7 +43,8 @@ class Fetcher {
   public:
     using Completion = std::function<void(FetchResult)>;
 
-    Fetcher(boost::asio::io_context& io, FetcherOptions options = {});
+    explicit Fetcher(boost::asio::io_context& io);
+    Fetcher(boost::asio::io_context& io, const FetcherOptions& options);
     // Transfers still running complete with FetchErrorKind::cancelled (posted to the io_context).
     ~Fetcher();
     Fetcher(const Fetcher&) = delete;
@@ -59,7 +55,7 @@ class Fetcher {
     // Stops every transfer; their completions report FetchErrorKind::cancelled.
     void cancel_all();
     // Fetches whose completion has not run yet.
-    std::size_t in_flight() const;
+    [[nodiscard]] std::size_t in_flight() const;
 
   private:
     class Impl;
@@ -69,12 +65,10 @@ class Fetcher {
 // The registered domain of a host (Public Suffix List): "a.b.example.co.uk" -> "example.co.uk";
 // "user.github.io" stays itself. IP addresses and unknown names come back lowercased as they are.
 // Used to share per-host limits.
-std::string registered_domain(std::string_view host);
+[[nodiscard]] std::string registered_domain(std::string_view host);
 
-// The host of a URL, lowercased ("" when the URL does not parse).
-std::string url_host(std::string_view url);
 
 // The User-Agent feedd sends by default: "feedd/VERSION (+PROJECT_URL)".
-std::string default_user_agent();
+[[nodiscard]] std::string default_user_agent();
 
 }  // namespace feedd::fetch

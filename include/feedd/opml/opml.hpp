@@ -60,7 +60,4 @@ class OpmlError : public std::runtime_error {
 
 ImportResult import_opml(std::string_view xml);
 
-// "Sat, 28 Nov 2026 19:06:44 GMT" (RFC 822, as OPML's dateCreated wants it).
-std::string format_rfc822(TimePoint time);
-
 }  // namespace feedd::opml

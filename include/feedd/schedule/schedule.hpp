@@ -39,12 +39,12 @@ struct Policy {
 // The polling interval after a successful poll: the configured interval, raised (never lowered)
 // by the feed's ttl, sy:updatePeriod, Cache-Control max-age and Expires (taken relative to
 // `now`, ignored when already past), then clamped to [min_interval, max_interval].
-Duration effective_interval(const Policy& policy, const RefreshOutcome& outcome, TimePoint now);
+[[nodiscard]] Duration effective_interval(const Policy& policy, const RefreshOutcome& outcome, TimePoint now);
 
 // The backoff before the next try after the `failures`-th consecutive failure (1 = first):
 // interval (clamped to [min_interval, max_interval]) * 2^(failures-1), up to backoff_cap, with up
 // to +10 % jitter below the cap.
-Duration backoff(const Policy& policy, int failures, double jitter);
+[[nodiscard]] Duration backoff(const Policy& policy, int failures, double jitter);
 
 // The next time a feed is due after a poll with `outcome` at `now`.
 //  - updated / not_modified: now + effective_interval, plus up to 10 % jitter so feeds with one
@@ -56,39 +56,41 @@ Duration backoff(const Policy& policy, int failures, double jitter);
 //  - other failures: now + backoff(policy, state.consecutive_failures + 1, jitter).
 // `state` is the feed's state BEFORE this outcome (its consecutive_failures does not count this
 // one yet). The result is rounded up to whole seconds (TimePoint's precision).
-TimePoint next_due(const Policy& policy, const FeedState& state, const RefreshOutcome& outcome, TimePoint now,
-                   double jitter);
+[[nodiscard]] TimePoint next_due(const Policy& policy, const FeedState& state, const RefreshOutcome& outcome,
+                                 TimePoint now, double jitter);
 
 // The next try of a feed that failed during a network outage (its failure not counted):
 // now + outage_retry * (1 + jitter).
-TimePoint outage_due(const Policy& policy, TimePoint now, double jitter);
+[[nodiscard]] TimePoint outage_due(const Policy& policy, TimePoint now, double jitter);
 
 // Spreads first polls (daemon start, import) over `window` instead of a stampede: feed `index`
 // of `count` gets now + window * (index + jitter) / count. A feed whose persisted next_poll is
 // still ahead keeps it (a restart does not poll everything at once); an overdue one is spread.
-TimePoint first_due(const FeedState& state, std::size_t index, std::size_t count, TimePoint now,
-                    Duration window, double jitter);
+[[nodiscard]] TimePoint first_due(const FeedState& state, std::size_t index, std::size_t count, TimePoint now,
+                                  Duration window, double jitter);
 
 // The feeds' due times, earliest first: the daemon arms one timer for next_time() and pops what
-// is due, instead of a global tick. Setting a feed again moves it; names are unique.
+// is due, instead of a global tick. Setting a feed again moves it; names are unique. Times are
+// Instants (milliseconds), so first polls spread over a short window keep their order.
 class DueQueue {
   public:
-    void set(const std::string& feed, TimePoint due);
+    void set(const std::string& feed, Instant due);
     void remove(const std::string& feed);
-    std::optional<TimePoint> due(const std::string& feed) const;
+    void clear();
+    [[nodiscard]] std::optional<Instant> due(const std::string& feed) const;
     // The earliest due time, if any feed is queued.
-    std::optional<TimePoint> next_time() const;
+    [[nodiscard]] std::optional<Instant> next_time() const;
     // Removes and returns the feeds due at or before `now`, earliest first (at most `limit`).
-    std::vector<std::string> pop_due(TimePoint now, std::size_t limit = SIZE_MAX);
-    std::size_t size() const { return by_feed_.size(); }
-    bool empty() const { return by_feed_.empty(); }
+    [[nodiscard]] std::vector<std::string> pop_due(Instant now, std::size_t limit = SIZE_MAX);
+    [[nodiscard]] std::size_t size() const { return by_feed_.size(); }
+    [[nodiscard]] bool empty() const { return by_feed_.empty(); }
 
   private:
-    std::set<std::pair<TimePoint, std::string>> by_time_;
-    std::map<std::string, TimePoint, std::less<>> by_feed_;
+    std::set<std::pair<Instant, std::string>> by_time_;
+    std::map<std::string, Instant, std::less<>> by_feed_;
 };
 
-// What a poll's redirects mean for the feed's URL (ARCHITECTURE.md: a permanent redirect seen on
+// What a poll's redirects mean for the feed's URL (docs/ARCHITECTURE.md: a permanent redirect seen on
 // several consecutive polls over at least a day moves the feed; a temporary one never does).
 struct RedirectRule {
     int confirmations = 3;                  // consecutive polls that saw it
@@ -103,7 +105,7 @@ bool track_redirects(FeedState& state, const std::vector<RedirectHop>& redirects
                      const RedirectRule& rule = {});
 
 // ---------------------------------------------------------------------------------------------
-// Politeness per host, keyed by registered domain (fetch::registered_domain(url_host(url)), so
+// Politeness per host, keyed by registered domain (fetch::registered_domain(url::host(url)), so
 // *.tumblr.com share a key and *.github.io sites do not).
 
 struct HostLimits {
@@ -116,6 +118,10 @@ struct HostLimits {
     std::size_t rate_limited_feeds = 2;
     Duration rate_limit_window{std::chrono::minutes(1)};
     Duration rate_limit_pause{std::chrono::minutes(10)};
+    // The longest host-wide pause, whatever Retry-After says: a server cannot stop every feed of
+    // its registered domain for longer than one feed's retry may last (the daemon passes
+    // max(backoff_cap, max_interval), the bound of next_due).
+    Duration max_pause{std::chrono::hours(24)};
 };
 
 // Decides when a request may start. Single-threaded (the io_context's thread); pure bookkeeping.
@@ -128,21 +134,19 @@ class HostGate {
     // The earliest instant a request to `host` may start: `now` when it may start at once, later
     // for the per-host gap or a host-wide pause, std::nullopt while the overall or the per-host
     // in-flight limit is reached (then wait for an on_finish).
-    std::optional<Instant> earliest_start(const std::string& host, Instant now) const;
-    bool may_start(const std::string& host, Instant now) const;
+    [[nodiscard]] std::optional<Instant> earliest_start(const std::string& host, Instant now) const;
 
     void on_start(const std::string& host, Instant now);
     // `status` is the HTTP status (0 for none); `feed` names the feed for the 429 rule.
     void on_finish(const std::string& host, Instant now, long status = 0,
                    std::optional<TimePoint> retry_after = std::nullopt, const std::string& feed = {});
 
-    // When a host-wide pause is in force, its end.
-    std::optional<Instant> paused_until(const std::string& host, Instant now) const;
-    std::size_t in_flight(const std::string& host) const;
-    std::size_t in_flight() const { return total_in_flight_; }
+    // Requests started and not yet finished, over all hosts.
+    [[nodiscard]] std::size_t in_flight() const { return total_in_flight_; }
     // Forgets idle hosts whose gap and pause are over (bounded memory over months).
     void prune(Instant now);
-    std::size_t tracked_hosts() const { return hosts_.size(); }
+    // How many hosts the gate remembers: what prune bounds.
+    [[nodiscard]] std::size_t tracked_hosts() const { return hosts_.size(); }
 
   private:
     struct Host {
@@ -180,7 +184,7 @@ class OutageDetector {
     std::optional<TimePoint> since() const { return since_; }
 
     // Whether an error is a network-level one (the kind an outage produces).
-    static bool network_level(FetchErrorKind error);
+    [[nodiscard]] static bool network_level(FetchErrorKind error);
 
   private:
     struct Recent {

@@ -63,7 +63,7 @@ struct PollWrite {
 struct PollCommit {
     IngestCounts counts;
     std::string error;  // empty when written
-    bool ok() const { return error.empty(); }
+    [[nodiscard]] bool ok() const { return error.empty(); }
 };
 
 // `feedd query`. Empty/absent members do not filter.
@@ -121,7 +121,7 @@ struct ArticleDetail {
     std::int64_t fullest_entry = 0;  // the entry that the article shows
     std::vector<EntryDetail> entries;
 
-    const EntryDetail& fullest() const;
+    [[nodiscard]] const EntryDetail& fullest() const;
 };
 
 // `feeds list`: what the archive knows of each feed.
@@ -145,10 +145,10 @@ struct PruneCounts {
 class Archive {
   public:
     // ":memory:" works for tests. Throws StoreError (ArchiveBusy when another feedd holds it).
-    static Archive open(const std::filesystem::path& path, OpenMode mode);
+    [[nodiscard]] static Archive open(const std::filesystem::path& path, OpenMode mode);
 
     // True when some process holds the single-writer lock of the archive at `path`.
-    static bool is_locked(const std::filesystem::path& path);
+    [[nodiscard]] static bool is_locked(const std::filesystem::path& path);
 
     Archive(Archive&&) noexcept;
     Archive& operator=(Archive&&) noexcept;
@@ -159,9 +159,9 @@ class Archive {
     void sync_feeds(const std::vector<FeedSource>& feeds);
 
     // Learned state of one feed; a default FeedState (with `name`) when never polled.
-    FeedState feed_state(const std::string& name);
-    std::vector<FeedState> feed_states();
-    std::vector<FeedSummary> feed_summaries();
+    [[nodiscard]] FeedState feed_state(const std::string& name);
+    [[nodiscard]] std::vector<FeedState> feed_states();
+    [[nodiscard]] std::vector<FeedSummary> feed_summaries();
 
     // Writes a feed's state outside a poll, `identity_fallback` included (e.g. `feedd feeds enable`
     // clearing what was learned). An unknown feed is a StoreError.
@@ -176,35 +176,31 @@ class Archive {
     // Several polls at once, in one transaction when all of them can be written; otherwise each
     // in its own, so that one poll the archive refuses costs only that poll. One result per poll,
     // in order; a failure is in its `error` (this does not throw for a refused write).
-    std::vector<PollCommit> commit_polls(std::span<const PollWrite> polls);
+    [[nodiscard]] std::vector<PollCommit> commit_polls(std::span<const PollWrite> polls);
 
     // Reading. `query` throws QueryError for FTS syntax errors and unknown feeds.
-    std::vector<ArticleRow> query(const ArticleQuery& query);
-    std::vector<ArticleRow> articles(const std::vector<std::int64_t>& ids);  // in the given order
-    std::optional<ArticleDetail> article(std::int64_t id);
+    [[nodiscard]] std::vector<ArticleRow> query(const ArticleQuery& query);
+    [[nodiscard]] std::vector<ArticleRow> articles(
+        const std::vector<std::int64_t>& ids);  // in the given order
+    [[nodiscard]] std::optional<ArticleDetail> article(std::int64_t id);
 
     // Maintenance.
     void backup(const std::filesystem::path& destination);  // online, consistent copy
-    std::vector<std::string> check();                       // problems found; empty when sound
+    [[nodiscard]] std::vector<std::string> check();         // problems found; empty when sound
     void vacuum();
     // Deletes a feed with its entries, and the articles no other feed holds (no tombstones: the
     // operator asked for them to go). QueryError for an unknown feed.
     PruneCounts purge_feed(const std::string& name);
     // Articles in the archive (each once, whatever the number of its feeds).
-    std::int64_t article_count();
+    [[nodiscard]] std::int64_t article_count();
     // Removes articles whose every entry is older (first seen) than its feed's keep_days, else
     // `default_keep_days` (0 keeps forever). Pruned articles leave tombstones.
     PruneCounts prune(int default_keep_days, TimePoint now);
 
-    struct Impl;
-
   private:
+    struct Impl;  // the connection and its statement cache (src/store/impl.hpp)
     explicit Archive(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
-
-// Canonical form of a link for cross-feed identity (ARCHITECTURE.md): lowercase scheme and host,
-// http/https and a leading www. alike, default port, fragment and tracking parameters dropped.
-std::string canonical_link(std::string_view url);
 
 }  // namespace feedd::store

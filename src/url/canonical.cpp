@@ -1,43 +1,25 @@
-// Canonical links (ARCHITECTURE.md "Identity and deduplication"), with uriparser doing the RFC 3986
+// Canonical links (docs/ARCHITECTURE.md "Identity and deduplication"), with uriparser doing the RFC 3986
 // work (syntax normalisation: case of scheme and host, percent-encoding, dot segments).
-#include <uriparser/Uri.h>
-
 #include <array>
 #include <string>
 
-#include "feedd/store/store.hpp"
+#include "feedd/text/text.hpp"
+#include "feedd/url/url.hpp"
+#include "url/uri.hpp"
 
-namespace feedd::store {
+namespace feedd::url {
 namespace {
 
-struct ParsedUri {
-    UriUriA uri{};
-    bool parsed = false;
-    ParsedUri(const ParsedUri&) = delete;
-    ParsedUri& operator=(const ParsedUri&) = delete;
-    explicit ParsedUri(const std::string& text) {
-        const char* error = nullptr;
-        parsed = uriParseSingleUriA(&uri, text.c_str(), &error) == URI_SUCCESS;
-    }
-    ~ParsedUri() {
-        if (parsed) uriFreeUriMembersA(&uri);
-    }
-};
+using text::to_lower;
 
 std::string range(const UriTextRangeA& r) {
     if (r.first == nullptr || r.afterLast == nullptr) return {};
     return std::string(r.first, r.afterLast);
 }
 
-std::string lower(std::string s) {
-    for (auto& c : s)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return s;
-}
-
 // Parameters that say who sent the reader, not what they read.
-bool is_tracking(std::string key) {
-    key = lower(std::move(key));
+bool is_tracking(std::string_view raw_key) {
+    const std::string key = to_lower(raw_key);
     if (key.starts_with("utm_") || key.starts_with("_hs") || key.starts_with("pk_") ||
         key.starts_with("mtm_"))
         return true;
@@ -53,24 +35,19 @@ bool is_tracking(std::string key) {
 }  // namespace
 
 std::string canonical_link(std::string_view url) {
-    std::string text(url);
-    while (!text.empty() &&
-           (text.back() == ' ' || text.back() == '\t' || text.back() == '\n' || text.back() == '\r'))
-        text.pop_back();
-    auto start = text.find_first_not_of(" \t\r\n");
-    text = start == std::string::npos ? std::string() : text.substr(start);
+    std::string text(text::trim(url, " \t\r\n"));
     if (text.empty()) return text;
 
-    ParsedUri parsed(text);
-    if (!parsed.parsed || parsed.uri.scheme.first == nullptr) return text;
-    uriNormalizeSyntaxA(&parsed.uri);
-    const auto& uri = parsed.uri;
+    detail::ParsedUri parsed(text);
+    if (!parsed.parsed() || parsed.get()->scheme.first == nullptr) return text;
+    uriNormalizeSyntaxA(parsed.get());
+    const auto& uri = *parsed.get();
 
-    auto scheme = lower(range(uri.scheme));
+    auto scheme = to_lower(range(uri.scheme));
     bool web = scheme == "http" || scheme == "https";
     if (!web) return text;  // only web links are merged across feeds; others stay as written
 
-    auto host = lower(range(uri.hostText));
+    auto host = to_lower(range(uri.hostText));
     if (uri.hostData.ip6 != nullptr || uri.hostData.ipFuture.first != nullptr) host = "[" + host + "]";
     if (host.starts_with("www.")) host = host.substr(4);
     while (!host.empty() && host.back() == '.') host.pop_back();  // "example.com." is the same host
@@ -110,4 +87,4 @@ std::string canonical_link(std::string_view url) {
     return out;
 }
 
-}  // namespace feedd::store
+}  // namespace feedd::url

@@ -1,46 +1,11 @@
 // Relative references made absolute with uriparser (RFC 3986, section 5).
-#include <uriparser/Uri.h>
-
 #include <algorithm>
 
-#include "parse/internal.hpp"
+#include "feedd/text/text.hpp"
+#include "feedd/url/url.hpp"
+#include "url/uri.hpp"
 
-namespace feedd::parse::detail {
-namespace {
-
-// One owner per UriUriA.
-class ParsedUri {
-  public:
-    ParsedUri() = default;
-    ~ParsedUri() {
-        if (parsed_) uriFreeUriMembersA(&uri_);
-    }
-    ParsedUri(const ParsedUri&) = delete;
-    ParsedUri& operator=(const ParsedUri&) = delete;
-
-    // uriparser points into the text, so the text lives as long as the parsed URI.
-    bool parse(std::string_view text) {
-        text_.assign(text);
-        const char* error = nullptr;
-        parsed_ = uriParseSingleUriA(&uri_, text_.c_str(), &error) == URI_SUCCESS;
-        return parsed_;
-    }
-    UriUriA* get() { return &uri_; }
-    void adopt() { parsed_ = true; }
-
-  private:
-    std::string text_;
-    UriUriA uri_{};
-    bool parsed_ = false;
-};
-
-std::string_view trim(std::string_view text) {
-    while (!text.empty() && static_cast<unsigned char>(text.front()) <= ' ') text.remove_prefix(1);
-    while (!text.empty() && static_cast<unsigned char>(text.back()) <= ' ') text.remove_suffix(1);
-    return text;
-}
-
-}  // namespace
+namespace feedd::url {
 
 bool has_scheme(std::string_view url) noexcept {
     if (url.empty()) return false;
@@ -55,6 +20,10 @@ bool has_scheme(std::string_view url) noexcept {
 }
 
 namespace {
+
+using detail::ParsedUri;
+
+using text::find_any;
 
 // The common relative references, resolved without a full parse: "/path" and "name/path" with
 // no dot segments, "//host/path". What these give is exactly RFC 3986's merge; anything else
@@ -98,10 +67,10 @@ bool resolve_simple(std::string_view base, std::string_view reference, std::stri
 
 }  // namespace
 
-std::string resolve_url(std::string_view base, std::string_view reference) {
-    reference = trim(reference);
+std::string resolve(std::string_view base, std::string_view reference) {
+    reference = text::trim_controls(reference);
     if (reference.empty() || has_scheme(reference)) return std::string(reference);
-    base = trim(base);
+    base = text::trim_controls(base);
     if (base.empty() || !has_scheme(base)) return std::string(reference);
     std::string out;
     if (resolve_simple(base, reference, out)) return out;
@@ -119,4 +88,4 @@ std::string resolve_url(std::string_view base, std::string_view reference) {
     return out;
 }
 
-}  // namespace feedd::parse::detail
+}  // namespace feedd::url

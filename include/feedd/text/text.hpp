@@ -1,0 +1,94 @@
+// Text as feedd handles it, std only: ASCII case and white space, UTF-8, HTML entities, HTML made
+// plain, and text made safe for a terminal or a log line. Every module that needs one of these
+// calls this one home (docs/ARCHITECTURE.md), so a fix reaches the parser and the archive alike.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace feedd::text {
+
+// ----- ASCII case (locale-independent: feed grammars are ASCII)
+constexpr char ascii_lower(char c) noexcept {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+std::string to_lower(std::string_view text);
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+// The first position of any of `chars` in `text` at or after `from`, or npos. (libstdc++'s
+// find_first_of calls memchr once per character of the text: slow for a short set.)
+constexpr std::size_t find_any(std::string_view text, std::string_view chars, std::size_t from = 0) noexcept {
+    for (std::size_t i = from; i < text.size(); ++i)
+        for (char c : chars)
+            if (text[i] == c) return i;
+    return std::string_view::npos;
+}
+
+// ----- White space
+// The ASCII white space of HTML and C's isspace: space, tab, LF, CR, FF, VT.
+inline constexpr std::string_view ascii_space = " \t\n\r\f\v";
+constexpr bool is_space(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+// `text` without leading and trailing characters of `chars`.
+std::string_view trim(std::string_view text, std::string_view chars = ascii_space) noexcept;
+// `text` without leading and trailing bytes up to ' ' (white space and C0 controls).
+std::string_view trim_controls(std::string_view text) noexcept;
+// Runs of white space (ASCII and U+00A0, the no-break space of &nbsp;) become one space; ends
+// trimmed.
+std::string collapse_space(std::string_view text);
+// The same on a string of the caller's, without a copy.
+std::string collapse_space(std::string&& text);
+inline std::string collapse_space(const char* text) {
+    return collapse_space(std::string_view(text));
+}
+
+// ----- UTF-8
+// Appends `code_point` as UTF-8; the caller passes a Unicode scalar value.
+void append_utf8(std::string& out, char32_t code_point);
+// Makes arbitrary bytes valid UTF-8 (bad sequences, overlong forms, surrogates become U+FFFD).
+std::string valid_utf8(std::string_view text);
+// True when the text holds Han, Hiragana, Katakana or Hangul: words are not separated by spaces.
+bool has_cjk(std::string_view text);
+
+// ----- HTML entities (the WHATWG HTML5 list; numeric references as browsers read them)
+// The name of a reference at the start of `text` ("&amp;" gives "amp": a letter, then letters and
+// digits, at most 39), or empty.
+std::string_view entity_name(std::string_view text) noexcept;
+// The UTF-8 value of a named character reference (name without '&' and ';'), or empty.
+std::string_view html_entity(std::string_view name) noexcept;
+// A numeric reference at the start of `text` ("&#38;", "&#x26"): appends its character to `out`
+// (C1 numbers read as windows-1252, invalid ones as U+FFFD, C0 controls other than tab and line
+// breaks dropped) and returns the bytes it used, 0 when there is none. `semicolon` says whether it
+// was closed.
+std::size_t decode_numeric_reference(std::string_view text, std::string& out, bool& semicolon);
+// Appends `html` to `out` with its character references decoded: numeric ones, named ones, and
+// the legacy names HTML accepts without ';'. A '&' that starts none stays as it is.
+void decode_html_entities(std::string_view html, std::string& out);
+
+// ----- HTML to plain text
+enum class Breaks {
+    spaces,      // one line: block elements separate words like any white space
+    paragraphs,  // one paragraph (block element) per line, empty lines dropped
+};
+// HTML as feeds carry it to plain text: tags and comments dropped (script and style with their
+// content), "a < b" kept as text, entities decoded, white space collapsed. An inline tag joins
+// ("<b>Bold</b>ness" is "Boldness"); block elements break.
+std::string html_to_text(std::string_view html, Breaks breaks = Breaks::spaces);
+// html_to_text for a string of the caller's: text without markup or entities is only collapsed.
+std::string html_to_text(std::string&& html, Breaks breaks = Breaks::spaces);
+inline std::string html_to_text(const char* html, Breaks breaks = Breaks::spaces) {
+    return html_to_text(std::string_view(html), breaks);
+}
+
+// ----- Text from outside shown to people
+// For a terminal: drops C0 and C1 control characters (ESC starts terminal escapes, U+009B is a
+// one-byte CSI) and bidirectional overrides that could disguise a line; tabs and line breaks
+// become spaces, or newlines stay when `keep_newlines`.
+std::string printable(std::string_view text, bool keep_newlines = false);
+// For one log line: line breaks, tabs and other C0 controls and DEL written as escapes ("\n",
+// "\x1b"), so that text from a feed cannot forge or split log lines.
+std::string escape_for_log(std::string_view text);
+
+}  // namespace feedd::text

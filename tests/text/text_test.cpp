@@ -1,0 +1,92 @@
+// The text toolkit: HTML made plain as the parser and the archive read it, entities, UTF-8, case,
+// white space, and text made safe for terminals and logs.
+#include <doctest/doctest.h>
+
+#include "feedd/text/text.hpp"
+
+using namespace feedd::text;
+
+namespace {
+
+std::string paragraphs(std::string_view html) {
+    return html_to_text(html, Breaks::paragraphs);
+}
+
+}  // namespace
+
+TEST_CASE("html_to_text: tags out, entities decoded, white space collapsed, a paragraph per line") {
+    CHECK(paragraphs("<p>One &amp; two</p><p>three&nbsp;four</p>") == "One & two\nthree four");
+    CHECK(paragraphs("<div>\n  <p>a <b>bold</b>\n move</p>\n\n<br/>  <p></p>end</div>") ==
+          "a bold move\nend");
+    CHECK(paragraphs("China&#39;s &#x4E2D;&lt;b&gt; &hellip;") == "China's \u4E2D<b> \u2026");
+    CHECK(paragraphs("<script>var x = '<p>';</script>Text<style>p{}</style> here") == "Text here");
+    CHECK(paragraphs("<!-- note --><img src='a.jpg' alt='x'>Caption") == "Caption");
+    CHECK(paragraphs("a &unknown; b &#99999999; c") == "a &unknown; b \uFFFD c");
+    CHECK(paragraphs("cut <a href=") == "cut");
+}
+
+TEST_CASE("html_to_text on one line: block elements are spaces, inline tags join") {
+    CHECK(html_to_text("<p>One &amp; two</p><p>three&nbsp;four</p>") == "One & two three four");
+    CHECK(html_to_text("<b>Bold</b>ness <i>and</i> a < b") == "Boldness and a < b");
+    CHECK(html_to_text("<TD>cell</TD><td>next</td>") == "cell next");
+    CHECK(paragraphs("<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>") == "a b\nc");
+    CHECK(html_to_text(std::string("  plain\n text  ")) == "plain text");
+    CHECK(html_to_text("<SCRIPT>x()</SCRIPT>seen<Style>p{}</sTyle>") == "seen");
+}
+
+TEST_CASE(
+    "entities as HTML5 reads them: the whole list, legacy names without a semicolon, windows-1252 numbers") {
+    std::string out;
+    decode_html_entities("Fa&ccaron;ade &#150; caf&eacute &copy 2024 &#x1F600; &nosuch; AT&T", out);
+    CHECK(out == "Fa\u010Dade \u2013 caf\u00E9 \u00A9 2024 \U0001F600 &nosuch; AT&T");
+    CHECK(html_entity("hellip") == "\u2026");
+    CHECK(html_entity("nosuch").empty());
+    CHECK(entity_name("&amp;rest") == "amp");
+    CHECK(entity_name("& x").empty());
+    bool semicolon = false;
+    out.clear();
+    CHECK(decode_numeric_reference("&#x26;tail", out, semicolon) == 6);
+    CHECK(out == "&");
+    CHECK(semicolon);
+    CHECK(decode_numeric_reference("&#;", out, semicolon) == 0);
+}
+
+TEST_CASE("ASCII case and white space") {
+    CHECK(to_lower("HTTP://Example.ORG/\xC3\x89") == "http://example.org/\xC3\x89");
+    CHECK(iequals("Content-Type", "content-TYPE"));
+    CHECK_FALSE(iequals("abc", "abcd"));
+    CHECK(trim("  a b \n") == "a b");
+    CHECK(trim("\"utf-8\" ", " \"") == "utf-8");
+    CHECK(trim(" \t ").empty());
+    CHECK(trim_controls("\x01 url\x7f\x1f") == "url\x7f");
+    CHECK(collapse_space("  a \t\n b\xC2\xA0" "c  ") == "a b c");
+    CHECK(collapse_space(std::string(" x  y ")) == "x y");
+}
+
+TEST_CASE("valid_utf8 replaces broken sequences") {
+    CHECK(valid_utf8("ok \xE4\xB8\xAD") == "ok \xE4\xB8\xAD");
+    CHECK(valid_utf8("bad \xFF end") == "bad \uFFFD end");
+    CHECK(valid_utf8("overlong \xC0\xAF") == "overlong \uFFFD\uFFFD");
+    CHECK(valid_utf8("cut \xE4\xB8") == "cut \uFFFD\uFFFD");
+}
+
+TEST_CASE("has_cjk tells scripts written without spaces") {
+    CHECK(has_cjk("中国"));
+    CHECK(has_cjk("ひらがな"));
+    CHECK(has_cjk("한국어"));
+    CHECK_FALSE(has_cjk("Ünïcode Ελληνικά русский"));
+}
+
+TEST_CASE("text from feeds cannot forge log lines or send terminal escapes") {
+    CHECK(escape_for_log("title\nfake: line") == "title\\nfake: line");
+    CHECK(escape_for_log("\x1b[31mred") == "\\x1b[31mred");
+    CHECK(escape_for_log("caf\xc3\xa9 \xe4\xb8\xad") == "caf\xc3\xa9 \xe4\xb8\xad");
+}
+
+TEST_CASE("printable drops terminal controls and bidirectional overrides") {
+    CHECK(printable("a\x1b[2Jb\tc") == "a[2Jb c");
+    CHECK(printable("x\xC2\x9By") == "xy");                        // C1 CSI
+    CHECK(printable("evil\xE2\x80\xAEtxt.exe") == "eviltxt.exe");  // U+202E
+    CHECK(printable("line\nnext", true) == "line\nnext");
+    CHECK(printable("line\nnext") == "line next");
+}
