@@ -13,6 +13,7 @@ const char* to_string(FeedFormat format) noexcept {
         case FeedFormat::atom03: return "atom0.3";
         case FeedFormat::atom10: return "atom1.0";
         case FeedFormat::json1x: return "json1.x";
+        case FeedFormat::cdf: return "cdf";
         case FeedFormat::unknown: break;
     }
     return "unknown";

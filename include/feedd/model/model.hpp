@@ -128,7 +128,7 @@ struct FetchResult {
 // ---------------------------------------------------------------------------------------------
 // Parse side: what a feed says.
 
-enum class FeedFormat { unknown, rss09x, rss10, rss20, atom03, atom10, json1x };
+enum class FeedFormat { unknown, rss09x, rss10, rss20, atom03, atom10, json1x, cdf };
 
 struct Enclosure {
     std::string url;

@@ -1,4 +1,5 @@
-// Bytes in, ParsedFeed out: RSS 0.9x/1.0/2.0, Atom 0.3/1.0, JSON Feed 1.x. Pure: no I/O, no clock.
+// Bytes in, ParsedFeed out: RSS 0.9x/1.0/2.0, Atom 0.3/1.0 (feeds and entry documents), JSON Feed
+// 1.x, CDF. Pure: no I/O, no clock.
 // Never throws on bad input: what it cannot read it reports in ParsedFeed::error.
 #pragma once
 
