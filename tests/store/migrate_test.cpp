@@ -12,6 +12,7 @@
 #include "store/schema.hpp"
 #include "store/seed_feeds.hpp"
 #include "store/text.hpp"
+#include "support/archive.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace feedd;
