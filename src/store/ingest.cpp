@@ -42,9 +42,8 @@ struct Candidate {
     // entry never pays for it.
     void prepare_text() {
         if (text_ready) return;
-        text = detail::html_to_text(entry->content.empty() ? entry->summary : entry->content);
-        content_hash = detail::hash_hex(collapse_space(entry->title) + '\x1f' + time_text(entry->published) +
-                                        '\x1f' + text);
+        text = detail::entry_text(entry->content, entry->summary);
+        content_hash = detail::content_hash(entry->title, time_text(entry->published), text);
         text_ready = true;
     }
 
@@ -232,12 +231,6 @@ WHERE id = :article AND published IS NULL)sql");
         }
     }
 
-    static std::string cjk_column(const std::string& title, const std::string& author,
-                                  const std::string& text) {
-        auto all = title + "\n" + author + "\n" + text;
-        return detail::has_cjk(all) ? all : std::string();
-    }
-
     // What the two full-text indexes hold of an entry. They are external-content tables kept by
     // these statements rather than by triggers (see schema_v3): a delete must name exactly the
     // values that were indexed.
@@ -328,7 +321,7 @@ INSERT INTO entries (article_id, feed_id, identity, guid, link, canonical_link, 
                      summary, content, text, cjk, published, updated, categories, image, first_seen)
 VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :content_hash, :seen_hash, :title,
         :author, :summary, :content, :text, :cjk, :published, :updated, :categories, :image, :now))sql");
-        const auto cjk = cjk_column(entry.title, entry.author, c.text);
+        const auto cjk = detail::cjk_column(entry.title, entry.author, c.text);
         insert.bind(":article_id", *article_id);
         insert.bind(":feed_id", feed_id);
         insert.bind(":identity", c.key);
@@ -418,13 +411,13 @@ DELETE FROM revisions WHERE entry_id = :entry
             trim.exec();
         }
         if (text_changed || author_changed) {
-            auto text = detail::html_to_text(merged.content.empty() ? merged.summary : merged.content);
+            auto text = detail::entry_text(merged.content, merged.summary);
             if (text.empty()) text = old_text;
             auto& update = impl.statement(R"sql(
 UPDATE entries SET title = :title, author = :author, summary = :summary, content = :content, text = :text,
                    cjk = :cjk, changed_at = CASE WHEN :text_changed THEN :now ELSE changed_at END
 WHERE id = :id)sql");
-            const auto cjk = cjk_column(merged.title, merged.author, text);
+            const auto cjk = detail::cjk_column(merged.title, merged.author, text);
             update.bind(":title", merged.title);
             update.bind(":author", merged.author);
             update.bind(":summary", merged.summary);

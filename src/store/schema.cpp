@@ -1,8 +1,16 @@
 #include "store/schema.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <SQLiteCpp/VariadicBind.h>
 
+#include <cstdint>
+#include <map>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
+
+#include "store/text.hpp"
 
 namespace feedd::store::detail {
 namespace {
@@ -209,10 +217,130 @@ DROP TRIGGER entries_fts_insert;
 DROP TRIGGER entries_fts_update;
 )sql";
 
+struct Rekey {
+    std::int64_t id = 0;
+    std::int64_t feed_id = 0;
+    std::string old_key;
+    std::string new_key;
+    bool keeps_old = false;
+};
+
+// Gives each `hash:` entry its new key unless another entry of its feed takes it: the key is
+// unique per feed, and two entries whose texts differed only in what the new reader drops now
+// hash the same. Then the older entry (lower id; an entry whose key does not change before all)
+// takes the key and the other keeps its old one, which no poll will find again: the next poll
+// matches the first and stores nothing twice. A kept old key is itself taken, so a new key equal
+// to it loses too (repeated until nothing changes).
+void assign_keys(std::vector<Rekey>& entries) {
+    std::map<std::pair<std::int64_t, std::string>, std::size_t> owner;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const auto& e = entries[i];
+        auto [slot, inserted] = owner.try_emplace({e.feed_id, e.new_key}, i);
+        if (!inserted && e.new_key == e.old_key) slot->second = i;
+    }
+    std::set<std::pair<std::int64_t, std::string>> kept;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        auto& e = entries[i];
+        if (owner.at({e.feed_id, e.new_key}) == i) continue;
+        e.keeps_old = true;
+        kept.emplace(e.feed_id, e.old_key);
+    }
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (auto& e : entries) {
+            if (e.keeps_old || !kept.contains({e.feed_id, e.new_key})) continue;
+            e.keeps_old = true;
+            kept.emplace(e.feed_id, e.old_key);
+            changed = true;
+        }
+    }
+}
+
+// Schema v4 (C++ only): the plain text, search rows and content hashes of every entry as the text module
+// reads HTML. Before it the archive had its own converter (a space at every inline tag, 40 entity
+// names, &#128;-&#159; as C1 controls); `hash:` keys made with it would no longer be found by the
+// next poll, which would then store those entries a second time.
+//
+// Everything is recomputed from the stored columns the ingest hashed: title, published, and
+// content else summary. For a `hash:` entry they are what was hashed: it is only ever found again
+// under its key by an incoming entry of the same hash, and merging that one's values into the
+// stored ones (empty values never replace stored ones) keeps title, date and text equal as the
+// former reader read them. Other entries' `content_hash` followed the incoming entry, not the
+// merged columns; it identifies nothing for them and now follows the columns.
+void recompute_text(SQLite::Database& db) {
+    // Read in batches by id and written between them: no statement reads the table it updates.
+    SQLite::Statement select(db, R"sql(
+SELECT id, feed_id, identity, title, author, published, summary, content, text, cjk, content_hash
+FROM entries WHERE id > ? ORDER BY id LIMIT 256)sql");
+    SQLite::Statement update(db, "UPDATE entries SET text = ?, cjk = ?, content_hash = ? WHERE id = ?");
+    struct Row {
+        std::int64_t id;
+        std::string text, cjk, content_hash;
+    };
+    std::vector<Rekey> hash_keyed;
+    bool indexed_changed = false;
+    std::int64_t last = 0;
+    for (;;) {
+        std::vector<Row> changed;
+        select.reset();
+        select.bind(1, last);
+        bool any = false;
+        while (select.executeStep()) {
+            any = true;
+            last = select.getColumn("id").getInt64();
+            auto title = select.getColumn("title").getString();
+            auto published = select.getColumn("published");
+            const auto stored_text = select.getColumn("text").getString();
+            auto read =
+                entry_text(select.getColumn("content").getString(), select.getColumn("summary").getString());
+            // Hashed as the next poll will hash it; but, as in the ingest, a text that reads as
+            // nothing keeps the one stored (content that is only an image kept the summary's words).
+            auto hash =
+                content_hash(title, published.isNull() ? "" : std::to_string(published.getInt64()), read);
+            auto text = read.empty() ? stored_text : std::move(read);
+            auto cjk = cjk_column(title, select.getColumn("author").getString(), text);
+            auto identity = select.getColumn("identity").getString();
+            if (identity.starts_with("hash:"))
+                hash_keyed.push_back(
+                    {last, select.getColumn("feed_id").getInt64(), identity, "hash:" + hash});
+            const bool indexed = text != stored_text || cjk != select.getColumn("cjk").getString();
+            indexed_changed = indexed_changed || indexed;
+            if (indexed || hash != select.getColumn("content_hash").getString())
+                changed.push_back({last, std::move(text), std::move(cjk), std::move(hash)});
+        }
+        if (!any) break;
+        for (const auto& row : changed) {
+            update.reset();
+            SQLite::bind(update, row.text, row.cjk, row.content_hash, row.id);
+            update.exec();
+        }
+    }
+
+    assign_keys(hash_keyed);
+    // Through a key no entry holds ("\x01…"), so that one entry's new key may be the old key of
+    // another that is re-keyed after it.
+    SQLite::Statement rekey(db, "UPDATE entries SET identity = ? WHERE id = ?");
+    for (int pass = 0; pass < 2; ++pass) {
+        for (const auto& e : hash_keyed) {
+            if (e.keeps_old || e.new_key == e.old_key) continue;
+            rekey.reset();
+            SQLite::bind(rekey, pass == 0 ? "\x01v4:" + std::to_string(e.id) : e.new_key, e.id);
+            rekey.exec();
+        }
+    }
+
+    // The indexes are external-content tables without update triggers (schema_v3): rebuilt from
+    // the new columns in one pass, which also mends an index left stale by hand edits.
+    if (indexed_changed) {
+        db.exec("INSERT INTO entries_fts(entries_fts) VALUES ('rebuild')");
+        db.exec("INSERT INTO entries_cjk(entries_cjk) VALUES ('rebuild')");
+    }
+}
+
 }  // namespace
 
-const std::vector<std::string_view>& migrations() {
-    static const std::vector<std::string_view> list{schema_v1, schema_v2, schema_v3};
+const std::vector<Migration>& migrations() {
+    static const std::vector<Migration> list{{schema_v1}, {schema_v2}, {schema_v3}, {"", recompute_text}};
     return list;
 }
 
@@ -220,7 +348,9 @@ void migrate(SQLite::Database& db, int target) {
     int version = db.execAndGet("PRAGMA user_version").getInt();
     for (; version < target; ++version) {
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
-        db.exec(std::string(migrations()[static_cast<std::size_t>(version)]));
+        const auto& step = migrations()[static_cast<std::size_t>(version)];
+        if (!step.sql.empty()) db.exec(std::string(step.sql));
+        if (step.code != nullptr) step.code(db);
         db.exec("PRAGMA user_version = " + std::to_string(version + 1));
         db.exec("PRAGMA application_id = " + std::to_string(application_id));
         transaction.commit();

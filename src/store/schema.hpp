@@ -13,8 +13,15 @@ namespace feedd::store::detail {
 // 'feed' in ASCII: marks the file as a feedd archive (PRAGMA application_id).
 inline constexpr int application_id = 0x66656564;
 
+// One step of the schema: its SQL, then (when set) work that SQL alone cannot do, such as
+// recomputing stored values with feedd's own code. Both run in the step's transaction.
+struct Migration {
+    std::string_view sql;
+    void (*code)(SQLite::Database&) = nullptr;
+};
+
 // migrations()[i] takes the schema from version i to i + 1.
-const std::vector<std::string_view>& migrations();
+const std::vector<Migration>& migrations();
 inline int latest_schema_version() {
     return static_cast<int>(migrations().size());
 }

@@ -27,4 +27,13 @@ std::string hash_hex(std::string_view data) {
     return buffer;
 }
 
+std::string content_hash(std::string_view title, std::string_view published, std::string_view text) {
+    std::string all = collapse_space(title);
+    all += '\x1f';
+    all += published;
+    all += '\x1f';
+    all += text;
+    return hash_hex(all);
+}
+
 }  // namespace feedd::store::detail
