@@ -6,7 +6,6 @@
 #include "cli/common.hpp"
 #include "feedd/daemon/daemon.hpp"
 #include "feedd/store/store.hpp"
-#include "feedd/text/text.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -59,7 +58,7 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
                                       ? now - *state.last_success > threshold
                                       : threshold.count() == 0 || state.consecutive_failures >= 3;
             if (failing_now && for_long && state.last_poll)
-                failing.push_back(summary.name + ": " + state.last_error);
+                failing.push_back(message(summary.name + ": " + state.last_error));
         }
         articles = archive.article_count();
         for (const char* suffix : {"", "-wal"}) {
@@ -86,8 +85,7 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
               << " MiB\n"
               << "feeds: " << feeds << ", last successful poll "
               << date_or_null(last_success).value_or("never") << '\n';
-    for (const auto& line : failing)
-        std::cout << "failing longer than threshold: " << text::escape_for_log(line) << '\n';
+    for (const auto& line : failing) std::cout << "failing longer than threshold: " << line << '\n';
     return exit_code;
 }
 
@@ -124,7 +122,7 @@ void add_daemon_commands(CLI::App& app, Context& context) {
         const auto reports = daemon::poll_once(options);
         int failed = 0;
         for (const auto& report : reports) {
-            std::cout << text::escape_for_log(daemon::format_report(report)) << '\n';
+            std::cout << message(daemon::format_report(report)) << '\n';
             if (report.status == daemon::PollStatus::failed) ++failed;
         }
         if (reports.empty()) std::cout << "nothing due (use --force to poll every feed)\n";
