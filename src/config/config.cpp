@@ -39,6 +39,11 @@ struct Problem {
 // Values that are shown on terminals and written into feeds.toml by commands hold no character a
 // terminal would act on (text::is_printable).
 const std::string control_characters = "contains control characters or bidirectional overrides";
+// Titles, categories and tags may hold tabs and line breaks (a multi-line TOML string): shown as
+// spaces. Every other control is refused.
+bool safe_text(const std::string& value) {
+    return text::is_printable(text::collapse_space(value));
+}
 
 const std::vector<std::string> top_level_keys{"settings", "feed"};
 const std::vector<std::string> settings_keys{
@@ -395,11 +400,11 @@ class Validator {
             add(table.source().begin, "this [[feed]] has no `url`");
         }
         if (auto v = get_string(table, "title")) {
-            if (!text::is_printable(*v)) add(*table.get("title"), "`title` " + control_characters);
+            if (!safe_text(*v)) add(*table.get("title"), "`title` " + control_characters);
             feed.title = *v;
         }
         if (auto v = get_string(table, "category")) {
-            if (!text::is_printable(*v)) add(*table.get("category"), "`category` " + control_characters);
+            if (!safe_text(*v)) add(*table.get("category"), "`category` " + control_characters);
             feed.category = normalize_category(*v);
             if (feed.category.empty() && !v->empty())
                 add(*table.get("category"), "`category` has no folder name");
@@ -416,7 +421,7 @@ class Validator {
             if (const auto* array = node->as_array()) {
                 for (const auto& tag : *array) {
                     if (const auto* text = tag.as_string(); text && !text->get().empty()) {
-                        if (!text::is_printable(text->get())) add(tag, "a tag " + control_characters);
+                        if (!safe_text(text->get())) add(tag, "a tag " + control_characters);
                         if (std::find(feed.tags.begin(), feed.tags.end(), text->get()) == feed.tags.end())
                             feed.tags.push_back(text->get());
                     } else {
@@ -424,7 +429,7 @@ class Validator {
                     }
                 }
             } else if (const auto* text = node->as_string()) {
-                if (!text::is_printable(text->get())) add(*node, "a tag " + control_characters);
+                if (!safe_text(text->get())) add(*node, "a tag " + control_characters);
                 feed.tags.push_back(text->get());  // one tag written without brackets
             } else {
                 add(*node, "`tags` must be a list of strings, such as [\"politics\", \"asia\"]");
