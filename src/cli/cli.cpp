@@ -28,20 +28,20 @@ int run_cli(int argc, char** argv) {
     } catch (const CLI::Success& e) {
         return app.exit(e);
     } catch (const CLI::ParseError& e) {
-        std::cerr << "feedd: " << e.what() << " (see 'feedd --help')\n";
+        std::cerr << "feedd: " << message(e.what()) << " (see 'feedd --help')\n";
         return 2;
     }
     try {
         return context.action ? context.action() : 2;
     } catch (const UsageError& e) {
-        std::cerr << "feedd: " << e.what() << " (see 'feedd --help')\n";
+        std::cerr << "feedd: " << message(e.what()) << " (see 'feedd --help')\n";
         return 2;
     } catch (const config::ConfigError& e) {
-        for (const auto& problem : e.problems()) std::cerr << problem << '\n';
+        for (const auto& problem : e.problems()) std::cerr << message(problem) << '\n';
         std::cerr << "feedd: " << e.problems().size() << " problem(s) in the configuration\n";
         return 1;
     } catch (const std::exception& e) {
-        std::cerr << "feedd: " << e.what() << '\n';
+        std::cerr << "feedd: " << message(e.what()) << '\n';
         return 1;
     }
 }

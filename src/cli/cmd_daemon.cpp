@@ -10,7 +10,6 @@
 #include "feedd/fetch/fetch.hpp"
 #include "feedd/schedule/schedule.hpp"
 #include "feedd/store/store.hpp"
-#include "feedd/text/text.hpp"
 #include "feedd/url/url.hpp"
 
 #include <nlohmann/json.hpp>
@@ -77,7 +76,7 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
                                       ? now - *state.last_success > threshold
                                       : threshold.count() == 0 || state.consecutive_failures >= 3;
             if (failing_now && for_long && state.last_poll)
-                failing.push_back(summary.name + ": " + state.last_error);
+                failing.push_back(message(summary.name + ": " + state.last_error));
         }
         articles = archive.article_count();
         for (const char* suffix : {"", "-wal"}) {
@@ -101,7 +100,7 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
             {{"host", host}, {"until", format_utc(paused.until)}, {"feeds", paused.feeds}});
         std::string names;
         for (const auto& name : paused.feeds) names += (names.empty() ? "" : ", ") + name;
-        paused_lines.push_back(host + " until " + format_utc(paused.until) + " (429 on " + names + ")");
+        paused_lines.push_back(message(host + " until " + format_utc(paused.until) + " (429 on " + names + ")"));
     }
     report["paused_hosts"] = paused_hosts;
     report["articles"] = articles;
@@ -115,9 +114,8 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
               << " MiB\n"
               << "feeds: " << feeds << ", last successful poll "
               << date_or_null(last_success).value_or("never") << '\n';
-    for (const auto& line : failing)
-        std::cout << "failing longer than threshold: " << text::escape_for_log(line) << '\n';
-    for (const auto& line : paused_lines) std::cout << "paused host: " << text::escape_for_log(line) << '\n';
+    for (const auto& line : failing) std::cout << "failing longer than threshold: " << line << '\n';
+    for (const auto& line : paused_lines) std::cout << "paused host: " << line << '\n';
     return exit_code;
 }
 
@@ -154,7 +152,7 @@ void add_daemon_commands(CLI::App& app, Context& context) {
         const auto reports = daemon::poll_once(options);
         int failed = 0;
         for (const auto& report : reports) {
-            std::cout << text::escape_for_log(daemon::format_report(report)) << '\n';
+            std::cout << message(daemon::format_report(report)) << '\n';
             if (report.status == daemon::PollStatus::failed) ++failed;
         }
         if (reports.empty()) std::cout << "nothing due (use --force to poll every feed)\n";

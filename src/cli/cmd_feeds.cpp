@@ -15,6 +15,7 @@
 #include "feedd/daemon/daemon.hpp"
 #include "feedd/store/store.hpp"
 #include "feedd/text/text.hpp"
+#include "feedd/url/url.hpp"
 
 namespace feedd::cli {
 
@@ -127,8 +128,8 @@ std::string describe_config(const config::Config& config, const std::optional<fs
     if (enabled != config.feeds.size()) out << " (" << enabled << " enabled)";
     if (!categories.empty()) out << " in " << plural(categories.size(), "category", "categories");
     out << "\narchive: " << (db_flag ? *db_flag : config.settings.database).string() << '\n';
-    for (const auto& warning : config.warnings) out << "warning: " << warning << '\n';
-    for (const auto& note : config.notes) out << "note: " << note << '\n';
+    for (const auto& warning : config.warnings) out << "warning: " << message(warning) << '\n';
+    for (const auto& note : config.notes) out << "note: " << message(note) << '\n';
     return out.str();
 }
 
@@ -200,19 +201,20 @@ std::string describe_import(const ImportPlan& plan, const fs::path& config_path,
     out << (dry_run ? "Would add " : "Added ") << plural(plan.added.size(), "feed", "feeds") << " to "
         << config_path.string() << (plan.added.empty() ? "\n" : ":\n");
     for (const auto& feed : plan.added) {
-        out << "  + " << feed.name << "  " << feed.url;
-        if (!feed.category.empty()) out << "  [" << feed.category << "]";
+        out << "  + " << shown(feed.name) << "  " << shown(feed.url);
+        if (!feed.category.empty()) out << "  [" << shown(feed.category) << "]";
         if (!feed.enabled) out << "  (disabled)";
         out << '\n';
     }
     if (!plan.present.empty()) {
         out << "Already present: " << plan.present.size() << '\n';
-        for (const auto& feed : plan.present) out << "  = " << feed.url << "  (as \"" << feed.name << "\")\n";
+        for (const auto& feed : plan.present)
+            out << "  = " << shown(feed.url) << "  (as \"" << shown(feed.name) << "\")\n";
     }
     if (!plan.skipped.empty()) {
         out << "Skipped: " << plan.skipped.size() << '\n';
         for (const auto& skipped : plan.skipped)
-            out << "  - " << skipped.text << ": " << skipped.reason << '\n';
+            out << "  - " << shown(skipped.text) << ": " << shown(skipped.reason) << '\n';
     }
     if (dry_run)
         out << "Dry run: " << config_path.string() << " was not changed.\n";
@@ -327,9 +329,9 @@ std::string feeds_table(const std::vector<FeedRow>& rows) {
             status += " (" + std::to_string(state.consecutive_failures) + ")";
         std::string error = state.last_error;
         if (!state.moved_to.empty()) error = "moved to " + state.moved_to;
-        cells.push_back({row.name, status, row.archived ? std::to_string(row.archived->articles) : "0",
+        cells.push_back({shown(row.name), status, row.archived ? std::to_string(row.archived->articles) : "0",
                          time_text(state.last_poll), time_text(row.enabled ? state.next_poll : std::nullopt),
-                         row.category.empty() ? "-" : row.category, row.url, error});
+                         row.category.empty() ? "-" : shown(row.category), shown(row.url), shown(error)});
     }
     std::vector<std::size_t> widths(header.size(), 0);
     for (const auto& line : cells) {
@@ -360,7 +362,7 @@ std::string feeds_json(const std::vector<FeedRow>& rows) {
         const store::FeedSummary summary = row.archived.value_or(store::FeedSummary{});
         const FeedState& state = summary.state;
         json.push_back({{"name", row.name},
-                        {"url", row.url},
+                        {"url", url::redact_userinfo(row.url)},
                         {"category", row.category},
                         {"title", text(summary.title)},
                         {"site_link", text(summary.site_link)},
@@ -372,15 +374,23 @@ std::string feeds_json(const std::vector<FeedRow>& rows) {
                         {"last_success", time(state.last_success)},
                         {"next_poll", row.enabled ? time(state.next_poll) : nlohmann::json(nullptr)},
                         {"last_status", state.last_status},
-                        {"error", text(state.last_error)},
+                        {"error", text(url::redact_userinfo_in(state.last_error))},
                         {"consecutive_failures", state.consecutive_failures},
-                        {"moved_to", text(state.moved_to)}});
+                        {"moved_to", text(url::redact_userinfo(state.moved_to))}});
     }
     // Strings from feeds and servers may hold invalid UTF-8: replace rather than throw.
     return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
 }
 
 namespace {
+
+// A URL a page advertised, quoted for a shell so that the suggested command adds that URL and
+// nothing else (a page may advertise "x; rm -rf ~" or "&" in a query).
+std::string shell_quoted(std::string_view text) {
+    std::string out = "'";
+    for (const char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
 
 // `feeds add` without --no-discover: the feed behind `url` (a web page's one advertised feed), or
 // nothing after listing the candidates when the page points to several.
@@ -391,17 +401,17 @@ std::optional<std::string> discovered_feed_url(const std::string& given, const f
     if (discovery.is_feed) return url;
     if (discovery.candidates.empty()) throw std::runtime_error(url + ": " + discovery.error);
     if (discovery.candidates.size() > 1) {
-        std::cout << url << " is a page that points to " << discovery.candidates.size()
+        std::cout << shown(url) << " is a page that points to " << discovery.candidates.size()
                   << " feeds; add the one you want:\n";
         for (const auto& link : discovery.candidates) {
-            std::cout << "  feedd feeds add " << link.url;
-            if (!link.title.empty()) std::cout << "    # " << text::escape_for_log(link.title);
+            std::cout << "  feedd feeds add " << shell_quoted(shown(link.url));
+            if (!link.title.empty()) std::cout << "    # " << shown(link.title);
             std::cout << '\n';
         }
         return std::nullopt;
     }
     url = discovery.candidates.front().url;
-    std::cout << url << " is the feed that " << given << " advertises.\n";
+    std::cout << shell_quoted(shown(url)) << " is the feed that " << shown(given) << " advertises.\n";
     return url;
 }
 
@@ -498,7 +508,8 @@ void add_feeds_add_command(CLI::App* feeds, Context& context) {
                                                   : discovered_feed_url(add_options->url, path);
         if (!url) return 1;
         const FeedSource feed = add_feed(path, *url, add_options->name, add_options->category);
-        std::cout << "Added feed \"" << feed.name << "\" (" << feed.url << ") to " << path.string() << ".\n"
+        std::cout << "Added feed \"" << shown(feed.name) << "\" (" << shown(feed.url) << ") to "
+                  << path.string() << ".\n"
                   << reload_hint();
         return 0;
     });

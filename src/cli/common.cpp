@@ -1,5 +1,8 @@
 #include "cli/common.hpp"
 
+#include "feedd/text/text.hpp"
+#include "feedd/url/url.hpp"
+
 namespace feedd::cli {
 
 std::filesystem::path config_path(const Context& context) {
@@ -13,6 +16,14 @@ config::Config load_config(const Context& context) {
 std::filesystem::path database_path(const Context& context) {
     if (context.db) return *context.db;
     return load_config(context).settings.database;
+}
+
+std::string shown(std::string_view text) {
+    return text::printable(url::redact_userinfo_in(text));
+}
+
+std::string message(std::string_view text) {
+    return text::escape_for_log(url::redact_userinfo_in(text));
 }
 
 void on_chosen(CLI::App* sub, Context& context, std::function<int()> body) {

@@ -31,6 +31,13 @@ config::Config load_config(const Context& context);
 // --db, else the config's `database`.
 std::filesystem::path database_path(const Context& context);
 
+// Text from the web, a file or the archive on its way to the terminal (docs/ARCHITECTURE.md,
+// "Errors"): `shown` for a table cell or a listing (controls dropped, text::printable), `message`
+// for one line of an error (controls escaped, text::escape_for_log); both without the credentials
+// of any URL in it (url::redact_userinfo_in).
+std::string shown(std::string_view text);
+std::string message(std::string_view text);
+
 // Registers `sub` to run `body` when chosen.
 void on_chosen(CLI::App* sub, Context& context, std::function<int()> body);
 

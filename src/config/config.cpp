@@ -17,6 +17,8 @@
 #include <toml++/toml.h>
 
 #include "config/private.hpp"
+#include "feedd/text/text.hpp"
+#include "feedd/url/url.hpp"
 
 namespace feedd::config {
 
@@ -33,6 +35,15 @@ struct Problem {
     std::uint32_t column = 0;
     std::string message;
 };
+
+// Values that are shown on terminals and written into feeds.toml by commands hold no character a
+// terminal would act on (text::is_printable).
+const std::string control_characters = "contains control characters or bidirectional overrides";
+// Titles, categories and tags may hold tabs and line breaks (a multi-line TOML string): shown as
+// spaces. Every other control is refused.
+bool safe_text(const std::string& value) {
+    return text::is_printable(text::collapse_space(value));
+}
 
 const std::vector<std::string> top_level_keys{"settings", "feed"};
 const std::vector<std::string> settings_keys{
@@ -297,8 +308,10 @@ class Validator {
                 size = number->get();
             if (!size) {
                 add(*node, "`max_body` must be a size such as \"16MiB\", \"512KiB\" or a number of bytes");
-            } else if (*size < 1024 || *size > (std::int64_t{4} << 30)) {
-                add(*node, "`max_body` must be from 1KiB to 4GiB");
+            } else if (*size < 1024 || *size > max_storable_body) {
+                // The archive stores no larger entry (model.hpp); a larger body would be fetched
+                // only to be refused.
+                add(*node, "`max_body` must be from 1KiB to 256MiB (the largest entry the archive stores)");
             } else {
                 settings.max_body = *size;
             }
@@ -381,13 +394,17 @@ class Validator {
         if (auto v = get_string(table, "url")) {
             url_at = table.get("url")->source().begin;
             if (std::string why = check_feed_url(*v); !why.empty())
-                add(url_at, "`url` \"" + *v + "\": " + why);
+                add(url_at, "`url` \"" + url::redact_userinfo(*v) + "\": " + why);
             feed.url = *v;
         } else if (!table.get("url") && !after_syntax_errors_) {
             add(table.source().begin, "this [[feed]] has no `url`");
         }
-        if (auto v = get_string(table, "title")) feed.title = *v;
+        if (auto v = get_string(table, "title")) {
+            if (!safe_text(*v)) add(*table.get("title"), "`title` " + control_characters);
+            feed.title = *v;
+        }
         if (auto v = get_string(table, "category")) {
+            if (!safe_text(*v)) add(*table.get("category"), "`category` " + control_characters);
             feed.category = normalize_category(*v);
             if (feed.category.empty() && !v->empty())
                 add(*table.get("category"), "`category` has no folder name");
@@ -404,6 +421,7 @@ class Validator {
             if (const auto* array = node->as_array()) {
                 for (const auto& tag : *array) {
                     if (const auto* text = tag.as_string(); text && !text->get().empty()) {
+                        if (!safe_text(text->get())) add(tag, "a tag " + control_characters);
                         if (std::find(feed.tags.begin(), feed.tags.end(), text->get()) == feed.tags.end())
                             feed.tags.push_back(text->get());
                     } else {
@@ -411,6 +429,7 @@ class Validator {
                     }
                 }
             } else if (const auto* text = node->as_string()) {
+                if (!safe_text(text->get())) add(*node, "a tag " + control_characters);
                 feed.tags.push_back(text->get());  // one tag written without brackets
             } else {
                 add(*node, "`tags` must be a list of strings, such as [\"politics\", \"asia\"]");
@@ -453,9 +472,7 @@ class Validator {
     static std::string check_name(const std::string& name) {
         if (name.empty()) return "is empty";
         if (name.size() > 200) return "is longer than 200 bytes";
-        for (const char c : name) {
-            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "contains a control character";
-        }
+        if (!text::is_printable(name)) return control_characters;
         if (name.front() == ' ' || name.back() == ' ') return "starts or ends with a space";
         if (name.front() == '-') return "starts with '-' (it would read as an option on the command line)";
         return {};

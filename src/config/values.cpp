@@ -128,10 +128,9 @@ std::optional<std::int64_t> parse_size(std::string_view text) {
 
 std::string check_feed_url(std::string_view url) {
     if (url.empty()) return "the URL is empty";
-    for (const char c : url) {
-        if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f)
-            return "the URL contains white space or control characters (percent-encode them)";
-    }
+    // C1 controls and bidirectional overrides too (text::is_printable): a URL is shown as written.
+    if (url.find(' ') != std::string_view::npos || !text::is_printable(url))
+        return "the URL contains white space or control characters (percent-encode them)";
     const auto parts = url::parse(url);
     if (!parts) return "not an absolute URL (expected http://... or https://...)";
     if (parts->scheme != "http" && parts->scheme != "https")

@@ -10,6 +10,7 @@
 #include "feedd/daemon/daemon.hpp"
 #include "feedd/model/model.hpp"
 #include "feedd/text/text.hpp"
+#include "feedd/url/url.hpp"
 
 namespace feedd::daemon {
 namespace {
@@ -67,7 +68,9 @@ void Log::write(LogLevel level, std::string_view message) noexcept {
             line += level_name(level);
             line += ": ";
         }
-        line += text::escape_for_log(message);
+        // The last line of defence: whatever a message quotes, the journal gets no terminal
+        // controls and no URL credentials.
+        line += text::escape_for_log(url::redact_userinfo_in(message));
         line += '\n';
         std::lock_guard lock(write_mutex);
         std::fwrite(line.data(), 1, line.size(), stderr);

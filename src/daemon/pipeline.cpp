@@ -363,6 +363,10 @@ Pipeline::Written Pipeline::finish_poll(store::Archive& archive, const PollJob& 
     }
     report.new_entries = commit.counts.new_entries;
     report.updated_entries = commit.counts.updated_entries;
+    // Entries the archive refused (too large) are this poll's news, not a failed write: the rest
+    // of the poll is kept, and the line says which entries are missing.
+    for (const auto& refused : commit.counts.refused_entries)
+        report.error += (report.error.empty() ? "" : "; ") + refused;
     if (job.hooks && !commit.counts.new_article_ids.empty()) {
         try {
             job.hooks->submit(

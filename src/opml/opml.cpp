@@ -25,12 +25,18 @@ std::string trim(std::string_view value) {
     return std::string(text::trim(value, " \t\r\n"));
 }
 
-// The value of an attribute whose name matches in any case (xmlUrl, xmlurl, XMLURL).
-std::string attribute(pugi::xml_node node, std::string_view name) {
+// The value of an attribute whose name matches in any case (xmlUrl, xmlurl, XMLURL), as written.
+std::string raw_attribute(pugi::xml_node node, std::string_view name) {
     for (const auto attr : node.attributes()) {
         if (iequals(attr.name(), name)) return trim(attr.value());
     }
     return {};
+}
+
+// The same for text (titles, folders, categories, names): controls, C1 and bidirectional
+// overrides dropped (text::printable), so none reaches feeds.toml or a terminal.
+std::string attribute(pugi::xml_node node, std::string_view name) {
+    return text::printable(raw_attribute(node, name));
 }
 
 bool has_outline_children(pugi::xml_node node) {
@@ -104,7 +110,9 @@ class Importer {
     void visit(pugi::xml_node outline, const std::string& folder, std::size_t depth) {
         std::string label = text::collapse_space(attribute(outline, "text"));  // exporters wrap long titles
         if (label.empty()) label = text::collapse_space(attribute(outline, "title"));
-        std::string url = attribute(outline, "xmlUrl");
+        // A URL is not cleaned: one with control characters is refused by the import's URL check
+        // (config::check_feed_url), with the outline named.
+        std::string url = raw_attribute(outline, "xmlUrl");
         const std::string type = to_lower(attribute(outline, "type"));
         const bool children = has_outline_children(outline);
 
@@ -183,7 +191,7 @@ class Importer {
         feed.category = category;
         feed.tags = std::move(tags);
         if (!prefix_.empty()) {
-            feed.name = trim(outline.attribute((prefix_ + ":name").c_str()).value());
+            feed.name = text::printable(trim(outline.attribute((prefix_ + ":name").c_str()).value()));
             feed.enabled =
                 std::string_view(outline.attribute((prefix_ + ":disabled").c_str()).value()) != "true";
             // feedd writes the name as `text` when a feed has no title (OPML wants some text).

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include <sqlite3.h>
+
 #include "feedd/url/url.hpp"
 #include "store/impl.hpp"
 #include "store/text.hpp"
@@ -470,7 +472,40 @@ WHERE id = :id)sql");
         return match.first;
     }
 
+    // One entry, kept or refused alone: an entry too large for the archive (over
+    // max_storable_body, or refused by SQLite as SQLITE_TOOBIG) is that entry's error, not the
+    // poll's, and is never retried as if the disk were full.
     void process(Candidate& c) {
+        const std::size_t size = c.entry->title.size() + c.entry->summary.size() + c.entry->content.size();
+        if (c.entry->summary.size() > max_storable || c.entry->content.size() > max_storable)
+            return refuse(c, size);
+        // Only an entry of this size can reach SQLite's limit; only it pays for a savepoint.
+        if (size < savepoint_from) return process_entry(c);
+        impl.db.exec("SAVEPOINT feedd_entry");
+        try {
+            process_entry(c);
+            impl.db.exec("RELEASE feedd_entry");
+        } catch (const SQLite::Exception& e) {
+            if ((e.getErrorCode() & 0xff) != SQLITE_TOOBIG) throw;
+            impl.reset_statements();
+            impl.db.exec("ROLLBACK TO feedd_entry");
+            impl.db.exec("RELEASE feedd_entry");
+            refuse(c, size);
+        }
+    }
+
+    static constexpr std::size_t max_storable = static_cast<std::size_t>(max_storable_body);
+    static constexpr std::size_t savepoint_from = std::size_t{8} << 20;
+
+    void refuse(const Candidate& c, std::size_t size) {
+        counts.refused_entries.push_back("entry " +
+                                         (c.entry->id.empty() ? c.key : c.entry->id).substr(0, 200) +
+                                         " not archived: " + std::to_string(size) +
+                                         " bytes of text, more than the archive stores in one entry (" +
+                                         std::to_string(max_storable) + ")");
+    }
+
+    void process_entry(Candidate& c) {
         if (!c.existing) c.existing = find(c.key);
         if (!c.existing) c.existing = adopt_by_link(c);
         if (!c.existing) return insert_new(c);

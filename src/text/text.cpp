@@ -87,32 +87,47 @@ void append_utf8(std::string& out, char32_t cp) {
     }
 }
 
+namespace {
+
+// One UTF-8 sequence at the start of `text`: its code point and length, or `valid` false for a
+// byte that starts none (bad or truncated sequences, overlong forms, surrogates).
+struct Decoded {
+    char32_t code = 0;
+    std::size_t length = 1;
+    bool valid = false;
+};
+
+Decoded decode_one(std::string_view text) noexcept {
+    const auto c = static_cast<unsigned char>(text[0]);
+    const std::size_t length = c < 0x80           ? 1
+                               : (c >> 5) == 0x6  ? 2
+                               : (c >> 4) == 0xE  ? 3
+                               : (c >> 3) == 0x1E ? 4
+                                                  : 0;
+    if (length == 0 || length > text.size()) return {};
+    char32_t code = length == 1 ? c : length == 2 ? (c & 0x1F) : length == 3 ? (c & 0x0F) : (c & 0x07);
+    for (std::size_t k = 1; k < length; ++k) {
+        const auto next = static_cast<unsigned char>(text[k]);
+        if ((next & 0xC0) != 0x80) return {};
+        code = (code << 6) | (next & 0x3F);
+    }
+    if ((length == 2 && code < 0x80) || (length == 3 && code < 0x800) ||
+        (length == 4 && (code < 0x10000 || code > 0x10FFFF)) || (code >= 0xD800 && code <= 0xDFFF))
+        return {};
+    return {code, length, true};
+}
+
+}  // namespace
+
 std::string valid_utf8(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     std::size_t i = 0;
     while (i < text.size()) {
-        auto c = static_cast<unsigned char>(text[i]);
-        std::size_t length = c < 0x80           ? 1
-                             : (c >> 5) == 0x6  ? 2
-                             : (c >> 4) == 0xE  ? 3
-                             : (c >> 3) == 0x1E ? 4
-                                                : 0;
-        bool ok = length > 0 && i + length <= text.size();
-        char32_t code = length == 1 ? c : length == 2 ? (c & 0x1F) : length == 3 ? (c & 0x0F) : (c & 0x07);
-        for (std::size_t k = 1; ok && k < length; ++k) {
-            auto next = static_cast<unsigned char>(text[i + k]);
-            if ((next & 0xC0) != 0x80) ok = false;
-            code = (code << 6) | (next & 0x3F);
-        }
-        // Overlong forms and surrogates are invalid too.
-        if (ok &&
-            ((length == 2 && code < 0x80) || (length == 3 && code < 0x800) ||
-             (length == 4 && (code < 0x10000 || code > 0x10FFFF)) || (code >= 0xD800 && code <= 0xDFFF)))
-            ok = false;
-        if (ok) {
-            out.append(text.substr(i, length));
-            i += length;
+        const auto one = decode_one(text.substr(i));
+        if (one.valid) {
+            out.append(text.substr(i, one.length));
+            i += one.length;
         } else {
             append_utf8(out, 0xFFFD);
             ++i;
@@ -142,53 +157,83 @@ bool has_cjk(std::string_view text) {
     return false;
 }
 
-std::string printable(std::string_view text, bool keep_newlines) {
+namespace {
+
+// The one output policy for text from the web or from a file (docs/ARCHITECTURE.md, "Errors"): a
+// character is unsafe when a terminal or a log reader would act on it instead of showing it. C0
+// controls and DEL (ESC starts escape sequences, BEL rings, CR rewrites the line), C1 controls
+// (U+0080..U+009F: U+009B is a one-character CSI for terminals that read C1), bidirectional
+// embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069), which reorder what is
+// shown, and bytes that are not UTF-8 (an 8-bit terminal reads 0x9B alone as CSI).
+bool unsafe(const Decoded& one) noexcept {
+    const char32_t c = one.code;
+    return !one.valid || c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F) || (c >= 0x202A && c <= 0x202E) ||
+           (c >= 0x2066 && c <= 0x2069);
+}
+
+// Walks `text`, copying safe characters and handing each unsafe one to `on_unsafe(out, one, byte)`.
+template <typename OnUnsafe>
+std::string sanitise(std::string_view text, OnUnsafe on_unsafe) {
     std::string out;
     out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        auto c = static_cast<unsigned char>(text[i]);
-        if (c == '\n' && keep_newlines) {
-            out += '\n';
-        } else if (c < 0x20 || c == 0x7F) {
-            if (c == '\t' || c == '\n' || c == '\r') out += ' ';
-        } else if (c == 0xC2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
-                   static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
-            ++i;  // C1 control
-        } else if (c == 0xE2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
-                   (static_cast<unsigned char>(text[i + 2]) >= 0xAA &&
-                    static_cast<unsigned char>(text[i + 2]) <= 0xAE)) {
-            i += 2;  // U+202A..U+202E embeddings and overrides
-        } else if (c == 0xE2 && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0x81 &&
-                   (static_cast<unsigned char>(text[i + 2]) >= 0xA6 &&
-                    static_cast<unsigned char>(text[i + 2]) <= 0xA9)) {
-            i += 2;  // U+2066..U+2069 isolates
-        } else {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c < 0x7F) {  // the common case, ASCII, without decoding
             out += static_cast<char>(c);
+            ++i;
+            continue;
         }
+        const auto one = decode_one(text.substr(i));
+        if (unsafe(one))
+            on_unsafe(out, one, c);
+        else
+            out.append(text.substr(i, one.length));
+        i += one.length;
     }
     return out;
 }
 
+}  // namespace
+
+std::string printable(std::string_view text, bool keep_newlines) {
+    return sanitise(text, [keep_newlines](std::string& out, const Decoded& one, unsigned char) {
+        if (!one.valid)
+            append_utf8(out, 0xFFFD);
+        else if (one.code == '\n' && keep_newlines)
+            out += '\n';
+        else if (one.code == '\t' || one.code == '\n' || one.code == '\r')
+            out += ' ';
+    });
+}
+
 std::string escape_for_log(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        const auto byte = static_cast<unsigned char>(c);
-        if (c == '\n') {
-            out += "\\n";
-        } else if (c == '\r') {
-            out += "\\r";
-        } else if (c == '\t') {
-            out += "\\t";
-        } else if (byte < 0x20 || byte == 0x7f) {
-            char buffer[8];
+    return sanitise(text, [](std::string& out, const Decoded& one, unsigned char byte) {
+        char buffer[12];
+        if (!one.valid)
             std::snprintf(buffer, sizeof buffer, "\\x%02x", byte);
-            out += buffer;
-        } else {
-            out += c;
-        }
+        else if (one.code == '\n')
+            std::snprintf(buffer, sizeof buffer, "\\n");
+        else if (one.code == '\r')
+            std::snprintf(buffer, sizeof buffer, "\\r");
+        else if (one.code == '\t')
+            std::snprintf(buffer, sizeof buffer, "\\t");
+        else if (one.code < 0x80)
+            std::snprintf(buffer, sizeof buffer, "\\x%02x", static_cast<unsigned>(one.code));
+        else
+            std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(one.code));
+        out += buffer;
+    });
+}
+
+bool is_printable(std::string_view text) noexcept {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto one = decode_one(text.substr(i));
+        if (unsafe(one)) return false;
+        i += one.length;
     }
-    return out;
+    return true;
 }
 
 }  // namespace feedd::text

@@ -77,4 +77,25 @@ std::string redact_userinfo(std::string_view url) {
     return out;
 }
 
+std::string redact_userinfo_in(std::string_view text) {
+    std::string out;
+    std::size_t copied = 0;
+    for (auto colon = text.find("://"); colon != std::string_view::npos;
+         colon = text.find("://", colon + 3)) {
+        const std::size_t begin = colon + 3;
+        // The authority ends where the path, query or fragment starts, or where the message's own
+        // text does: white space, quotes, brackets and parentheses that enclose a URL.
+        std::size_t end = begin;
+        while (end < text.size() &&
+               std::string_view("/?#\"'<>()\\ \t\r\n").find(text[end]) == std::string_view::npos)
+            ++end;
+        const auto sign = text.substr(begin, end - begin).rfind('@');
+        if (sign == std::string_view::npos) continue;
+        out.append(text.substr(copied, begin - copied));
+        copied = begin + sign + 1;
+    }
+    out.append(text.substr(copied));
+    return out;
+}
+
 }  // namespace feedd::url

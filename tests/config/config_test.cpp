@@ -179,7 +179,7 @@ TEST_CASE("a string left open is named as such, also in a file with CRLF line en
 TEST_CASE("limits are checked") {
     CHECK(has_problem(problems_of("[settings]\nconcurrency = 1001\n"), "from 1 to 1000"));
     CHECK(problems_of("[settings]\nconcurrency = 1000\nper_host = 1\n").empty());
-    CHECK(has_problem(problems_of("[settings]\nmax_body = \"100B\"\n"), "from 1KiB to 4GiB"));
+    CHECK(has_problem(problems_of("[settings]\nmax_body = \"100B\"\n"), "from 1KiB to 256MiB"));
     CHECK(has_problem(problems_of("[settings]\nkeep_days = -1\n"), "`keep_days` is -1"));
     CHECK(has_problem(problems_of("[settings]\nper_host = \"2\"\n"), "must be an integer, not a string"));
     CHECK(
@@ -194,6 +194,40 @@ TEST_CASE("limits are checked") {
     CHECK(has_problem(problems_of("[settings]\nmin_interval = \"2h\"\n"),
                       "1:1: `interval` (1h) is outside min_interval..max_interval (2h..1d)"));
     CHECK(has_problem(problems_of("[settings]\nproxy = \"proxy:3128\"\n"), "`proxy` must be a URL"));
+}
+
+TEST_CASE("max_body is bounded by what the archive can store") {
+    // SQLite refuses values over 1e9 bytes; a body the archive cannot store is not fetched.
+    CHECK(problems_of("[settings]\nmax_body = \"256MiB\"\n").empty());
+    CHECK(has_problem(problems_of("[settings]\nmax_body = \"257MiB\"\n"),
+                      "2:12: `max_body` must be from 1KiB to 256MiB"));
+    CHECK(
+        has_problem(problems_of("[settings]\nmax_body = \"4GiB\"\n"), "2:12: `max_body` must be from 1KiB"));
+    CHECK(has_problem(problems_of("[settings]\nmax_body = 1000000000\n"),
+                      "2:12: `max_body` must be from 1KiB"));
+}
+
+TEST_CASE("feed text holds no terminal controls: names, titles, categories, tags, URLs") {
+    for (const std::string bad : {"\\u001b[31m", "\\u0007", "\\u009b2J", "\\u202e"}) {
+        INFO(bad);
+        CHECK(has_problem(
+            problems_of("[[feed]]\nurl = \"https://a.example/\"\ncategory = \"News" + bad + "\"\n"),
+            "3:12: `category` contains control characters"));
+        CHECK(has_problem(problems_of("[[feed]]\nurl = \"https://a.example/\"\ntitle = \"T" + bad + "\"\n"),
+                          "3:9: `title` contains control characters"));
+        CHECK(has_problem(problems_of("[[feed]]\nurl = \"https://a.example/\"\ntags = [\"t" + bad + "\"]\n"),
+                          "3:9: a tag contains control characters"));
+        CHECK(has_problem(problems_of("[[feed]]\nurl = \"https://a.example/\"\nname = \"n" + bad + "\"\n"),
+                          "contains control characters"));
+        CHECK(has_problem(problems_of("[[feed]]\nurl = \"https://a.example/" + bad + "\"\n"),
+                          "the URL contains white space or control characters"));
+    }
+}
+
+TEST_CASE("a password in a feed URL is refused without being quoted") {
+    const auto problems = problems_of("[[feed]]\nurl = \"https://me:hunter2@a.example/feed\"\n");
+    CHECK(has_problem(problems, "2:7: `url` \"https://a.example/feed\": the URL carries credentials"));
+    for (const auto& problem : problems) CHECK(problem.find("hunter2") == std::string::npos);
 }
 
 TEST_CASE("feeds are checked") {

@@ -1,6 +1,8 @@
 // Identity and deduplication (docs/ARCHITECTURE.md), on the seed fixtures and on the feeds that break them.
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include "feedd/store/store.hpp"
 #include "store/seed_feeds.hpp"
 
@@ -499,4 +501,28 @@ TEST_CASE("purging a feed deletes its entries and the articles only it held, sha
     CHECK(seed->fullest().feed == "cgtn-politics");
     CHECK(archive.check().empty());
     CHECK_THROWS_AS(archive.purge_feed("cgtn-china"), feedd::store::QueryError);
+}
+
+TEST_CASE("an entry larger than the archive stores is that entry's error, and the rest of the poll is kept") {
+    auto archive = Archive::open(":memory:", OpenMode::read_write);
+    auto feed = source("huge");
+    ParsedFeed parsed;
+    parsed.entries = {
+        item("a", "Before", "https://example.org/a"), item("big", "Big", "https://example.org/big"),
+        item("large", "Large", "https://example.org/large"), item("c", "After", "https://example.org/c")};
+    // Over max_storable_body: refused before SQLite is asked (it refuses values over 1e9 bytes).
+    parsed.entries[1].content.assign(static_cast<std::size_t>(max_storable_body) + 1, 'x');
+    // Large but storable: written inside its own savepoint, whole.
+    parsed.entries[2].content = "<p>" + std::string(9 << 20, 'y') + "</p>";
+    const auto counts = poll(archive, feed, parsed, poll1);
+    CHECK(counts.new_entries == 3);
+    REQUIRE(counts.refused_entries.size() == 1);
+    CHECK(counts.refused_entries[0].starts_with("entry big not archived: "));
+    CHECK(counts.refused_entries[0].find("more than the archive stores") != std::string::npos);
+    std::multiset<std::string> titles;
+    for (const auto& row : archive.query(everything())) titles.insert(row.title);
+    CHECK(titles == std::multiset<std::string>{"After", "Before", "Large"});
+    CHECK(archive.feed_state("huge").etag == "\"v1\"");  // the poll's state advanced
+    const auto large = *archive.article(article_with_title(archive, "Large"));
+    CHECK(large.fullest().entry.content.size() == (9u << 20) + 7);
 }

@@ -59,7 +59,8 @@ TEST_CASE("ASCII case and white space") {
     CHECK(trim("\"utf-8\" ", " \"") == "utf-8");
     CHECK(trim(" \t ").empty());
     CHECK(trim_controls("\x01 url\x7f\x1f") == "url\x7f");
-    CHECK(collapse_space("  a \t\n b\xC2\xA0" "c  ") == "a b c");
+    CHECK(collapse_space("  a \t\n b\xC2\xA0"
+                         "c  ") == "a b c");
     CHECK(collapse_space(std::string(" x  y ")) == "x y");
 }
 
@@ -81,6 +82,39 @@ TEST_CASE("text from feeds cannot forge log lines or send terminal escapes") {
     CHECK(escape_for_log("title\nfake: line") == "title\\nfake: line");
     CHECK(escape_for_log("\x1b[31mred") == "\\x1b[31mred");
     CHECK(escape_for_log("caf\xc3\xa9 \xe4\xb8\xad") == "caf\xc3\xa9 \xe4\xb8\xad");
+}
+
+TEST_CASE("one policy: both styles neutralise C0, DEL, C1, bidirectional overrides and stray bytes") {
+    // BEL, DEL, C1 CSI (U+009B as UTF-8), U+202E, U+2066, a lone 0x9B byte.
+    const std::string hostile =
+        "a\x07"
+        "b\x7f"
+        "c\xC2\x9B"
+        "2Jd\xE2\x80\xAE"
+        "e\xE2\x81\xA6"
+        "f\x9B"
+        "g";
+    CHECK(escape_for_log(hostile) == "a\\x07b\\x7fc\\u009b2Jd\\u202ee\\u2066f\\x9bg");
+    CHECK(printable(hostile) == "abc2Jdef\xEF\xBF\xBDg");
+    for (const auto& shown : {escape_for_log(hostile), printable(hostile)}) {
+        for (const char c : shown) {
+            const auto byte = static_cast<unsigned char>(c);
+            CHECK((byte >= 0x20 && byte != 0x7F));
+        }
+        CHECK(shown.find("\xC2\x9B") == std::string::npos);
+        CHECK(shown.find("\xE2\x80\xAE") == std::string::npos);
+    }
+    CHECK_FALSE(is_printable(hostile));
+    CHECK_FALSE(
+        is_printable("News\xC2\x9B"
+                     "31m"));
+    CHECK_FALSE(is_printable("tab\there"));
+    CHECK(is_printable("News/Asia \xE4\xB8\xAD"));
+    // Text that is only foreign stays as it is.
+    CHECK(printable("\xC2\xA0"
+                    "caf\xC3\xA9 \xE4\xB8\xAD") ==
+          "\xC2\xA0"
+          "caf\xC3\xA9 \xE4\xB8\xAD");
 }
 
 TEST_CASE("printable drops terminal controls and bidirectional overrides") {

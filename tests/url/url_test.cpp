@@ -66,3 +66,13 @@ TEST_CASE("redact_userinfo keeps credentials out of messages") {
     CHECK(redact_userinfo("https://example.org/@user") == "https://example.org/@user");
     CHECK(redact_userinfo("not a url with @ sign") == "not a url with @ sign");
 }
+
+TEST_CASE("redact_userinfo_in removes the credentials of every URL in a message") {
+    CHECK(redact_userinfo_in("`url` \"https://me:secret@example.org/feed\": bad; see http://a:b@c.org") ==
+          "`url` \"https://example.org/feed\": bad; see http://c.org");
+    CHECK(redact_userinfo_in("moved to https://u:p@[::1]:8080?x=@y (seen 3 times)") ==
+          "moved to https://[::1]:8080?x=@y (seen 3 times)");
+    CHECK(redact_userinfo_in("mail me@example.org about https://example.org/@me") ==
+          "mail me@example.org about https://example.org/@me");
+    CHECK(redact_userinfo_in("") == "");
+}

@@ -62,6 +62,12 @@ struct FeedSource {
 // ---------------------------------------------------------------------------------------------
 // Fetch side: one HTTP request and what came of it.
 
+// The largest body feedd fetches and the largest text of one entry the archive stores: SQLite
+// refuses a value or a row over 1e9 bytes (SQLITE_MAX_LENGTH), and an entry's row holds its HTML
+// and its plain text, each up to the body's size (more when invalid UTF-8 becomes U+FFFD). 256 MiB
+// keeps one entry's row well under that; `max_body` in feeds.toml may not exceed it.
+inline constexpr std::int64_t max_storable_body = std::int64_t{256} << 20;
+
 struct FetchRequest {
     std::string url;
     std::string etag;           // sent as If-None-Match when not empty

@@ -48,6 +48,9 @@ struct IngestCounts {
     int unchanged_entries = 0;
     int tombstoned_entries = 0;  // entries of pruned articles seen again: ignored
     std::vector<std::int64_t> new_article_ids;
+    // Entries the archive could not store (too large for SQLite, or over max_storable_body), one
+    // line each; the rest of the poll is kept.
+    std::vector<std::string> refused_entries;
 };
 
 // One poll to write: the feed's entries (when `parsed` is not null) and its new state. The

@@ -83,12 +83,18 @@ inline std::string html_to_text(const char* html, Breaks breaks = Breaks::spaces
 }
 
 // ----- Text from outside shown to people
-// For a terminal: drops C0 and C1 control characters (ESC starts terminal escapes, U+009B is a
-// one-byte CSI) and bidirectional overrides that could disguise a line; tabs and line breaks
-// become spaces, or newlines stay when `keep_newlines`.
+// One policy, two styles, for every place text from the web or from a file reaches a terminal or
+// the journal: C0 controls, DEL, C1 controls (U+009B is a one-character CSI), bidirectional
+// embeddings, overrides and isolates, and bytes that are not UTF-8 never pass through raw.
+// For a terminal: those characters are dropped (bytes that are not UTF-8 become U+FFFD); tabs and
+// line breaks become spaces, or newlines stay when `keep_newlines`.
 std::string printable(std::string_view text, bool keep_newlines = false);
-// For one log line: line breaks, tabs and other C0 controls and DEL written as escapes ("\n",
-// "\x1b"), so that text from a feed cannot forge or split log lines.
+// For one log line or one message: those characters are written as escapes ("\n", "\x1b",
+// "\u009b", "\u202e"), so that text from a feed cannot forge or split log lines, and what was
+// there stays visible.
 std::string escape_for_log(std::string_view text);
+// True when `text` holds none of those characters, tabs and line breaks included: a value that may
+// be stored (feeds.toml) and shown as it is.
+bool is_printable(std::string_view text) noexcept;
 
 }  // namespace feedd::text

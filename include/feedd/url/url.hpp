@@ -42,5 +42,8 @@ std::string host(std::string_view url);
 // `url` with any "user:password@" removed, for messages and logs; text that is not a URL with an
 // authority comes back unchanged.
 std::string redact_userinfo(std::string_view url);
+// The same for every URL inside a message or a log line ("failed: https://me:pw@host/ ..."): the
+// last line of defence where text that may quote a URL leaves feedd (the log, the CLI's errors).
+std::string redact_userinfo_in(std::string_view text);
 
 }  // namespace feedd::url
