@@ -238,6 +238,8 @@ void Pipeline::start(const std::string& name, const std::string& host_key) {
                                                         : fetch::default_user_agent();
     request.headers = feed.headers;
     request.username = feed.username;
+    // Polled where a redirect moved it, the feed's credentials still belong to feeds.toml's URL.
+    request.credentials_origin = feed.url;
     request.ca_file = feed.ca_file;
     request.proxy = settings.proxy;
     request.timeout = settings.timeout;
