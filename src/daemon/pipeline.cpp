@@ -156,6 +156,7 @@ void Pipeline::reconfigure(config::Config config, WallTime now) {
     }
     sources_ = std::move(next);
     config_ = std::move(config);
+    gate_.set_limits(limits_for(config_.settings));
     writer_.post([this, feeds = config_.feeds](store::Archive& archive) { record_feeds(archive, feeds); });
     for (const auto& name : fresh) log_info(name + ": scheduled (new or changed in the configuration)");
     spread(fresh, now);
