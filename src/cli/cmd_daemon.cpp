@@ -1,12 +1,17 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <map>
 #include <memory>
+#include <vector>
 
 #include "cli/common.hpp"
 #include "feedd/daemon/daemon.hpp"
+#include "feedd/fetch/fetch.hpp"
+#include "feedd/schedule/schedule.hpp"
 #include "feedd/store/store.hpp"
 #include "feedd/text/text.hpp"
+#include "feedd/url/url.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -44,12 +49,25 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
     std::optional<TimePoint> last_success;
     std::int64_t articles = 0, size = 0;
     std::size_t feeds = 0;
+    // Registered domains where several feeds are waiting out a 429: the daemon pauses the whole
+    // domain then (schedule::HostGate), until the latest of their retries, each already capped.
+    struct Paused {
+        std::vector<std::string> feeds;
+        TimePoint until;
+    };
+    std::map<std::string, Paused> rate_limited;
     if (exists) {
         auto archive = store::Archive::open(database, store::OpenMode::read_only);
         for (const auto& summary : archive.feed_summaries()) {
             if (!summary.configured) continue;
             ++feeds;
             const auto& state = summary.state;
+            if (state.last_status == 429 && state.next_poll && *state.next_poll > now) {
+                const auto& url = state.moved_to.empty() ? summary.url : state.moved_to;
+                auto& paused = rate_limited[fetch::registered_domain(url::host(url))];
+                paused.feeds.push_back(summary.name);
+                paused.until = std::max(paused.until, *state.next_poll);
+            }
             if (state.last_success && (!last_success || *state.last_success > *last_success))
                 last_success = state.last_success;
             const bool failing_now = state.gone || state.consecutive_failures > 0;
@@ -75,6 +93,17 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
     report["failing_feeds"] = failing;
     report["last_successful_poll"] =
         date_or_null(last_success) ? nlohmann::json(*date_or_null(last_success)) : nlohmann::json();
+    nlohmann::json paused_hosts = nlohmann::json::array();
+    std::vector<std::string> paused_lines;
+    for (const auto& [host, paused] : rate_limited) {
+        if (paused.feeds.size() < schedule::HostLimits{}.rate_limited_feeds) continue;
+        paused_hosts.push_back(
+            {{"host", host}, {"until", format_utc(paused.until)}, {"feeds", paused.feeds}});
+        std::string names;
+        for (const auto& name : paused.feeds) names += (names.empty() ? "" : ", ") + name;
+        paused_lines.push_back(host + " until " + format_utc(paused.until) + " (429 on " + names + ")");
+    }
+    report["paused_hosts"] = paused_hosts;
     report["articles"] = articles;
     report["archive_bytes"] = size;
     if (json) {
@@ -88,6 +117,7 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
               << date_or_null(last_success).value_or("never") << '\n';
     for (const auto& line : failing)
         std::cout << "failing longer than threshold: " << text::escape_for_log(line) << '\n';
+    for (const auto& line : paused_lines) std::cout << "paused host: " << text::escape_for_log(line) << '\n';
     return exit_code;
 }
 

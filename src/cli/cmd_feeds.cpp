@@ -68,7 +68,12 @@ std::string time_text(const std::optional<TimePoint>& time) {
     return time ? format_utc(*time) : "-";
 }
 
-std::vector<store::FeedSummary> archived_feeds(const fs::path& database) {
+// What polls learned of the feeds (titles, state). Before the first poll there is no archive, and
+// the commands that show the feed list (feeds list, export-opml) show feeds.toml alone; unless
+// `must_exist` (an archive named by --db, where a missing file is more likely a typo).
+std::vector<store::FeedSummary> archived_feeds(const fs::path& database, bool must_exist = false) {
+    std::error_code error;
+    if (!must_exist && !fs::exists(database, error)) return {};
     return store::Archive::open(database, store::OpenMode::read_only).feed_summaries();
 }
 
@@ -447,12 +452,7 @@ void add_export_opml_command(CLI::App& app, Context& context) {
                                "Write to FILE (atomically) instead of standard output");
     on_chosen(export_command, context, [&context, output] {
         const config::Config config = load_config(context);
-        const fs::path database = context.db ? *context.db : config.settings.database;
-        std::error_code error;
-        // The archive adds what polls learned (titles, site links, gone feeds); before the first
-        // poll there is none, and the feed list alone is exported.
-        const auto archived =
-            fs::exists(database, error) ? archived_feeds(database) : std::vector<store::FeedSummary>{};
+        const auto archived = archived_feeds(context.db ? *context.db : config.settings.database);
         opml::ExportOptions options;
         options.created = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
         const std::string xml = opml::export_opml(export_feeds(config, archived), options);
@@ -474,8 +474,9 @@ void add_feeds_list_command(CLI::App* feeds, Context& context) {
     list->add_option("--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
     on_chosen(list, context, [&context, format] {
         const config::Config config = load_config(context);
-        const auto rows =
-            feed_rows(config, archived_feeds(context.db ? *context.db : config.settings.database));
+        const auto rows = feed_rows(
+            config,
+            archived_feeds(context.db ? *context.db : config.settings.database, context.db.has_value()));
         std::cout << (*format == "json" ? feeds_json(rows) : feeds_table(rows));
         return 0;
     });

@@ -1,4 +1,4 @@
-// `feedd parse FILE...|-`: the parser on the command line, printing the JSON of ARCHITECTURE.md.
+// `feedd parse FILE...|-`: the parser on the command line, printing the JSON of docs/ARCHITECTURE.md.
 #include <cstdio>
 #include <fstream>
 #include <iostream>

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -187,6 +188,35 @@ class Validator {
         return std::nullopt;
     }
 
+    // Why `value` cannot go into a request line or header, "" when it can. A line break would end
+    // the line and start a header of the file's choosing; other control characters (tab aside,
+    // which HTTP allows in values) are refused by servers or split by proxies.
+    static std::string request_text_problem(std::string_view value) {
+        if (value.find_first_of("\r\n") != std::string_view::npos) return "contains a line break";
+        for (const char c : value) {
+            const auto byte = static_cast<unsigned char>(c);
+            if ((byte < 0x20 && c != '\t') || byte == 0x7f) {
+                char code[8];
+                std::snprintf(code, sizeof code, "U+%04X", byte);
+                return std::string("contains a control character (") + code + ")";
+            }
+        }
+        return {};
+    }
+
+    // A string that becomes part of a request (user_agent, username, proxy): refused with its
+    // position when it holds a control character.
+    std::optional<std::string> get_request_string(const toml::table& table, std::string_view key) {
+        auto value = get_string(table, key);
+        if (!value) return std::nullopt;
+        if (std::string why = request_text_problem(*value); !why.empty()) {
+            add(*table.get(key),
+                "`" + std::string(key) + "` " + why + "; it would be sent in a request header");
+            return std::nullopt;
+        }
+        return value;
+    }
+
     std::optional<bool> get_bool(const toml::table& table, std::string_view key) {
         const auto* node = table.get(key);
         if (!node) return std::nullopt;
@@ -275,7 +305,7 @@ class Validator {
         }
         if (auto v = get_int(table, "keep_days", 0, 365 * 1000)) settings.keep_days = static_cast<int>(*v);
         if (auto v = get_bool(table, "allow_private_networks")) settings.allow_private_networks = *v;
-        if (auto v = get_string(table, "proxy")) {
+        if (auto v = get_request_string(table, "proxy")) {
             if (!v->empty() && v->find("://") == std::string::npos) {
                 add(*table.get("proxy"),
                     "`proxy` must be a URL such as \"http://proxy:3128\" or \"socks5h://host:1080\"");
@@ -283,7 +313,7 @@ class Validator {
                 settings.proxy = *v;
             }
         }
-        if (auto v = get_string(table, "user_agent")) settings.user_agent = *v;
+        if (auto v = get_request_string(table, "user_agent")) settings.user_agent = *v;
         if (auto v = get_string(table, "log_level")) {
             std::string level = *v;
             if (level == "warn") level = "warning";
@@ -361,6 +391,14 @@ class Validator {
             feed.category = normalize_category(*v);
             if (feed.category.empty() && !v->empty())
                 add(*table.get("category"), "`category` has no folder name");
+            const auto levels =
+                static_cast<std::size_t>(std::count(feed.category.begin(), feed.category.end(), '/')) + 1;
+            if (!feed.category.empty() && levels > max_folder_depth) {
+                add(*table.get("category"), "`category` has " + std::to_string(levels) +
+                                                " folder levels; at most " +
+                                                std::to_string(max_folder_depth));
+                feed.category.clear();
+            }
         }
         if (const auto* node = table.get("tags")) {
             if (const auto* array = node->as_array()) {
@@ -389,7 +427,7 @@ class Validator {
             else
                 add(*table.get("identity"), "`identity` = \"" + *v + "\"; use auto, guid, link or content");
         }
-        if (auto v = get_string(table, "user_agent")) feed.user_agent = *v;
+        if (auto v = get_request_string(table, "user_agent")) feed.user_agent = *v;
         if (const auto* node = table.get("headers")) read_headers(*node, feed);
         if (auto v = get_string(table, "ca_file")) {
             feed.ca_file = resolve_relative(folder_, *v).string();
@@ -399,7 +437,7 @@ class Validator {
                                    " does not exist");
         }
         if (auto v = get_int(table, "keep_days", 0, 365 * 1000)) feed.keep_days = static_cast<int>(*v);
-        if (auto v = get_string(table, "username")) feed.username = *v;
+        if (auto v = get_request_string(table, "username")) feed.username = *v;
         read_password(table, feed);
 
         config.feeds.push_back(std::move(feed));
@@ -458,8 +496,8 @@ class Validator {
                 add(value, "header `" + name + "` must be a string, not " + type_name(value));
                 continue;
             }
-            if (text->get().find_first_of("\r\n") != std::string::npos) {
-                add(value, "header `" + name + "` contains a line break");
+            if (std::string why = request_text_problem(text->get()); !why.empty()) {
+                add(value, "header `" + name + "` " + why);
                 continue;
             }
             feed.headers.push_back({name, text->get()});
@@ -567,8 +605,87 @@ struct Parsed {
     std::vector<Problem> syntax_errors;
 };
 
+// toml++ bounds nested arrays and inline tables (256 levels) but walks dotted keys and table
+// headers recursively: `[a.a.a…]` with 100 000 parts overflows the stack. This scan finds a key
+// of more than max_key_parts parts before toml++ sees the file. It is no TOML parser: it only
+// skips strings and comments so that dots inside them do not count, and counts the dots between
+// two of = [ ] { } , or a line break (a float or a time has one).
+std::optional<Problem> too_deep_key(std::string_view text) {
+    constexpr std::size_t max_key_parts = 128;
+    enum class State { normal, comment, basic, literal, multiline_basic, multiline_literal };
+    State state = State::normal;
+    bool escaped = false;
+    std::size_t dots = 0;
+    std::uint32_t line = 1, column = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '\n') {
+            ++line;
+            column = 0;
+        } else if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+            ++column;
+        }
+        const std::string_view rest = text.substr(i);
+        switch (state) {
+            case State::normal:
+                if (c == '#') {
+                    state = State::comment;
+                } else if (rest.starts_with(R"(""")")) {
+                    state = State::multiline_basic;
+                    i += 2, column += 2;
+                } else if (rest.starts_with("'''")) {
+                    state = State::multiline_literal;
+                    i += 2, column += 2;
+                } else if (c == '"') {
+                    state = State::basic;
+                } else if (c == '\'') {
+                    state = State::literal;
+                } else if (c == '.') {
+                    if (++dots >= max_key_parts)
+                        return Problem{line, column,
+                                       "TOML syntax error: a key of more than " +
+                                           std::to_string(max_key_parts) +
+                                           " dotted parts (feedd reads keys of at most 2)"};
+                } else if (std::string_view("=[]{},\n").find(c) != std::string_view::npos) {
+                    dots = 0;
+                }
+                break;
+            case State::comment:
+                if (c == '\n') state = State::normal, dots = 0;
+                break;
+            case State::basic:
+            case State::multiline_basic:
+                if (escaped) {
+                    escaped = false;
+                } else if (c == '\\') {
+                    escaped = true;
+                } else if (state == State::basic && (c == '"' || c == '\n')) {
+                    state = State::normal;
+                } else if (state == State::multiline_basic && rest.starts_with(R"(""")")) {
+                    state = State::normal;
+                    i += 2, column += 2;
+                }
+                break;
+            case State::literal:
+                if (c == '\'' || c == '\n') state = State::normal;
+                break;
+            case State::multiline_literal:
+                if (rest.starts_with("'''")) {
+                    state = State::normal;
+                    i += 2, column += 2;
+                }
+                break;
+        }
+    }
+    return std::nullopt;
+}
+
 Parsed parse_recovering(std::string_view text, const fs::path& path) {
     Parsed result;
+    if (auto problem = too_deep_key(text)) {
+        result.syntax_errors.push_back(std::move(*problem));
+        return result;
+    }
     std::string work(text);
     std::set<std::uint32_t> blanked;
     constexpr int max_errors = 50;

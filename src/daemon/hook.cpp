@@ -9,9 +9,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "daemon/log.hpp"
 
@@ -50,6 +53,51 @@ int millis_left(Clock::time_point deadline) {
     return left < 0 ? 0 : static_cast<int>(left);
 }
 
+// The hook's environment: what a command needs to find programs and speak the operator's
+// language, and nothing else. feedd's own environment may hold secrets (password_env variables,
+// CREDENTIALS_DIRECTORY) and systemd's sockets (NOTIFY_SOCKET), which are not the hook's business.
+std::vector<std::string> hook_environment() {
+    std::vector<std::string> out;
+    bool has_path = false;
+    for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+        const std::string_view text(*entry);
+        const std::string_view name = text.substr(0, text.find('='));
+        if (name == "PATH" || name == "HOME" || name == "LANG" || name == "LANGUAGE" || name == "TZ" ||
+            name.starts_with("LC_")) {
+            out.emplace_back(text);
+            has_path = has_path || name == "PATH";
+        }
+    }
+    if (!has_path) out.emplace_back("PATH=/usr/local/bin:/usr/bin:/bin");
+    return out;
+}
+
+// Waits for `pid` to exit until `deadline`; false when it is still running then. With a pidfd the
+// kernel wakes us; without one (pidfd_open refused, e.g. by a seccomp filter or an old kernel) we
+// look with WNOHANG at growing intervals, so the deadline holds either way.
+bool wait_until(pid_t pid, const Fd& pidfd, Clock::time_point deadline) {
+    if (pidfd.get() >= 0) {
+        pollfd p{pidfd.get(), POLLIN, 0};
+        while (true) {
+            const int ready = ::poll(&p, 1, millis_left(deadline));
+            if (ready < 0 && errno == EINTR) continue;
+            if (ready >= 0) return ready != 0;
+            break;  // poll refused the pidfd: look the other way
+        }
+    }
+    auto pause = std::chrono::milliseconds(1);
+    while (true) {
+        siginfo_t info{};
+        const int rc = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT);
+        if (rc == 0 && info.si_pid == pid) return true;
+        if (rc < 0 && errno != EINTR) return true;  // nothing to wait for: let waitpid say so
+        const int left = millis_left(deadline);
+        if (left == 0) return false;
+        ::poll(nullptr, 0, std::min<int>(left, static_cast<int>(pause.count())));
+        pause = std::min(pause * 2, std::chrono::milliseconds(50));
+    }
+}
+
 }  // namespace
 
 int run_with_input(const std::string& command, const std::string& input, std::chrono::milliseconds timeout,
@@ -64,6 +112,9 @@ int run_with_input(const std::string& command, const std::string& input, std::ch
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, read_end.get(), 0);
     posix_spawn_file_actions_adddup2(&actions, 2, 1);  // its output joins ours, in the journal
+    // Only stdin, stdout and stderr: whatever else is open here (the archive, sockets of curl and
+    // systemd, descriptors another thread opens this instant without O_CLOEXEC) stays ours.
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
     sigset_t defaults;
@@ -75,7 +126,11 @@ int run_with_input(const std::string& command, const std::string& input, std::ch
     std::string shell = "/bin/sh", dash_c = "-c", body = command;
     char* argv[] = {shell.data(), dash_c.data(), body.data(), nullptr};
     pid_t pid = -1;
-    const int rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, environ);
+    std::vector<std::string> environment = hook_environment();
+    std::vector<char*> envp;
+    for (auto& entry : environment) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+    const int rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, argv, envp.data());
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attributes);
     read_end.reset();
@@ -115,16 +170,9 @@ int run_with_input(const std::string& command, const std::string& input, std::ch
     }
     pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 
-    // pidfd lets us wait for the child with a deadline without polling waitpid in a sleep loop.
-    Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-    if (!timed_out && pidfd.get() >= 0) {
-        pollfd p{pidfd.get(), POLLIN, 0};
-        while (true) {
-            const int ready = ::poll(&p, 1, millis_left(deadline));
-            if (ready < 0 && errno == EINTR) continue;
-            timed_out = ready == 0;
-            break;
-        }
+    if (!timed_out) {
+        const Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+        timed_out = !wait_until(pid, pidfd, deadline);
     }
     if (timed_out) ::kill(-pid, SIGKILL);
     int status = 0;

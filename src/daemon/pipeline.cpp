@@ -25,6 +25,8 @@ schedule::HostLimits limits_for(const config::Settings& settings) {
     limits.concurrency = static_cast<std::size_t>(settings.concurrency);
     limits.per_host = static_cast<std::size_t>(settings.per_host);
     limits.per_host_gap = settings.per_host_gap;
+    // A host-wide pause lasts no longer than one feed's retry may (schedule::next_due's bound).
+    limits.max_pause = std::max(settings.backoff_cap, settings.max_interval);
     return limits;
 }
 

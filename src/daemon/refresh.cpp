@@ -129,7 +129,9 @@ Refresh apply_fetch(const FeedSource& source, FeedState state, const FetchResult
         return refresh;
     }
     if (!parsed || !parsed->is_feed) {
-        fail(refresh, "not a feed: " + (parsed ? parsed->error : std::string("no body")));
+        // The parser's error names its kind ("not a feed: an HTML page"): shown as it is, never
+        // prefixed again.
+        fail(refresh, parsed ? parsed->error : std::string("not a feed: no body"));
         return refresh;
     }
     // The body is a feed: validators are worth keeping only now that it was readable.

@@ -46,21 +46,54 @@ std::uint32_t v4_at(const unsigned char* bytes) noexcept {
            std::uint32_t{bytes[3]};
 }
 
+// True when the first `prefix` bits of `b` equal those of `network`.
+bool in_prefix(const unsigned char* b, const std::array<unsigned char, 16>& network, int prefix) noexcept {
+    const int whole = prefix / 8;
+    if (std::memcmp(b, network.data(), static_cast<std::size_t>(whole)) != 0) return false;
+    const int rest = prefix % 8;
+    if (rest == 0) return true;
+    const auto mask = static_cast<unsigned char>(0xff << (8 - rest));
+    return (b[whole] & mask) == (network[static_cast<std::size_t>(whole)] & mask);
+}
+
+// The IANA IPv6 Special-Purpose Address Registry, every entry that is not globally reachable,
+// plus the deprecated site-local and IPv4-compatible ranges. Prefixes that embed an IPv4 address
+// reachable through them (NAT64 64:ff9b::/96, 6to4 2002::/16, and IPv4-mapped ::ffff:0:0/96,
+// which the kernel connects to over IPv4) are judged by that address before the table is read.
 bool internal_v6(const unsigned char* b) noexcept {
-    static constexpr unsigned char zero[16] = {};
-    if (std::memcmp(b, zero, 15) == 0 && (b[15] == 0 || b[15] == 1)) return true;  // :: and ::1
-    if (std::memcmp(b, zero, 12) == 0) return true;  // IPv4-compatible (deprecated): refuse
-    static constexpr unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (std::memcmp(b, mapped, 12) == 0) return internal_v4(v4_at(b + 12));
-    static constexpr unsigned char nat64[12] = {0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
-    if (std::memcmp(b, nat64, 12) == 0) return internal_v4(v4_at(b + 12));
-    if (b[0] == 0x20 && b[1] == 0x02) return internal_v4(v4_at(b + 2));             // 6to4
-    if ((b[0] & 0xfe) == 0xfc) return true;                                         // ULA fc00::/7
-    if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) return true;                         // link-local fe80::/10
-    if (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) return true;                         // site-local (deprecated)
-    if (b[0] == 0xff) return true;                                                  // multicast
-    if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) return true;  // documentation
-    if (b[0] == 0x01 && b[1] == 0x00 && std::memcmp(b + 2, zero, 6) == 0) return true;  // discard 100::/64
+    struct Range {
+        std::array<unsigned char, 16> network;
+        int prefix;
+    };
+    static constexpr std::array<Range, 15> ranges{{
+        {{}, 128},                                                // :: unspecified
+        {{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, 128},  // ::1 loopback
+        {{}, 96},                                                 // ::/96 IPv4-compatible (deprecated)
+        {{0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0}, 96},         // ::ffff:0:0:0/96 IPv4-translated
+        {{0, 0x64, 0xff, 0x9b, 0, 1}, 48},                        // 64:ff9b:1::/48 local-use NAT64
+        {{0x01, 0x00}, 64},                                       // 100::/64 discard-only
+        {{0x01, 0x00, 0, 0, 0, 0, 0, 1}, 64},                     // 100:0:0:1::/64 dummy prefix
+        // 2001::/23 IETF protocol assignments, whole: Teredo 2001::/32, benchmarking 2001:2::/48,
+        // ORCHID. Its few global entries are anycast services and identifiers, never a feed.
+        {{0x20, 0x01, 0x00, 0x00}, 23},
+        {{0x20, 0x01, 0x0d, 0xb8}, 32},  // 2001:db8::/32 documentation
+        {{0x3f, 0xff}, 20},              // 3fff::/20 documentation
+        {{0x5f, 0x00}, 16},              // 5f00::/16 segment routing SIDs
+        {{0xfc}, 7},                     // fc00::/7 unique local
+        {{0xfe, 0x80}, 10},              // fe80::/10 link-local
+        {{0xfe, 0xc0}, 10},              // fec0::/10 site-local (deprecated)
+        {{0xff}, 8},                     // ff00::/8 multicast
+    }};
+    // IPv4 embedded in a prefix that reaches the IPv4 internet: judged by the embedded address.
+    static constexpr std::array<unsigned char, 16> nat64{0, 0x64, 0xff, 0x9b};
+    if (in_prefix(b, nat64, 96)) return internal_v4(v4_at(b + 12));
+    static constexpr std::array<unsigned char, 16> six_to_four{0x20, 0x02};
+    if (in_prefix(b, six_to_four, 16)) return internal_v4(v4_at(b + 2));
+    static constexpr std::array<unsigned char, 16> mapped{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (in_prefix(b, mapped, 96)) return internal_v4(v4_at(b + 12));  // what the kernel connects to
+    for (const auto& range : ranges) {
+        if (in_prefix(b, range.network, range.prefix)) return true;
+    }
     return false;
 }
 

@@ -9,10 +9,11 @@ struct sockaddr;
 
 namespace feedd::fetch::detail {
 
-// True for addresses a feed must not reach with allow_private_networks = false: unspecified,
-// loopback, RFC 1918 private, CGNAT (100.64/10), link-local, ULA (fc00::/7), multicast,
-// broadcast, reserved and documentation ranges, and IPv4 embedded in IPv6 (mapped, NAT64,
-// 6to4) when the embedded address is one of those.
+// True for addresses a feed must not reach with allow_private_networks = false: every entry of
+// the IANA IPv4 and IPv6 special-purpose registries that is not globally reachable (unspecified,
+// loopback, RFC 1918 private, CGNAT, link-local, ULA, Teredo and the rest of 2001::/23, local-use
+// NAT64, documentation, benchmarking, …), multicast and broadcast, and IPv4 embedded in IPv6
+// (mapped, NAT64 64:ff9b::/96, 6to4) when the embedded address is one of those.
 bool is_internal_address(const sockaddr* address) noexcept;
 
 // The same for a numeric address in text ("10.0.0.1", "::1"); false when `text` is no address.

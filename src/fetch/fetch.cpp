@@ -229,7 +229,7 @@ class Fetcher::Impl {
 
     ~Impl() {
         life_.reset();
-        // Order matters (STYLE.md): handles out of the multi, curl_multi_cleanup (its callbacks
+        // Order matters: handles out of the multi, curl_multi_cleanup (its callbacks
         // may still fire and find our socket map), then the sockets, then the easy handles and
         // the share they use.
         std::vector<Completion> orphaned;
@@ -370,7 +370,11 @@ class Fetcher::Impl {
         curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
         if (!request.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, request.ca_file.c_str());
-        if (!request.proxy.empty()) curl_easy_setopt(easy, CURLOPT_PROXY, request.proxy.c_str());
+        // Only the proxy feeds.toml names: "" makes libcurl ignore http_proxy, https_proxy and
+        // ALL_PROXY, and a NOPROXY of "" ignores NO_PROXY. Otherwise the environment would route
+        // a feed through a proxy the guard cannot see past, or a feed around the configured one.
+        curl_easy_setopt(easy, CURLOPT_PROXY, request.proxy.c_str());
+        curl_easy_setopt(easy, CURLOPT_NOPROXY, "");
         const std::string& agent = request.user_agent.empty() ? default_agent_ : request.user_agent;
         curl_easy_setopt(easy, CURLOPT_USERAGENT, agent.c_str());
         curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout.count()));
@@ -585,7 +589,8 @@ class Fetcher::Impl {
         });
     }
 
-    // Finished transfers, read outside socket_action (STYLE.md).
+    // Finished transfers, read in a posted step outside socket_action: a completion may start new
+    // fetches, and curl refuses calls made from inside its own callbacks (CURLM_RECURSIVE_API_CALL).
     void reap() {
         std::vector<std::pair<CURL*, CURLcode>> finished;
         int left = 0;

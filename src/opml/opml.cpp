@@ -73,26 +73,35 @@ std::string url_key(const std::string& url) {
 
 class Importer {
   public:
-    explicit Importer(std::string feedd_prefix) : prefix_(std::move(feedd_prefix)) {}
+    Importer(std::string feedd_prefix, std::string_view xml) : prefix_(std::move(feedd_prefix)), xml_(xml) {}
 
     ImportResult result;
 
-    void walk(pugi::xml_node parent, const std::string& folder) {
+    // Recursive, but never deeper than max_folder_depth folders and a feed: a deeper file is
+    // refused (25 000 nested outlines would otherwise overflow the stack, and build a folder path
+    // per level, in quadratic time). `depth`: the outlines around `parent`'s children.
+    void walk(pugi::xml_node parent, const std::string& folder, std::size_t depth = 0) {
         for (const auto child : parent.children()) {
             if (child.type() != pugi::node_element || !iequals(child.name(), "outline")) continue;
-            visit(child, folder);
+            if (depth > max_folder_depth) {
+                throw OpmlError("outlines nested in more than " + std::to_string(max_folder_depth) +
+                                " folder levels at " + position(xml_, child.offset_debug()) +
+                                " (feedd keeps at most " + std::to_string(max_folder_depth) + ")");
+            }
+            visit(child, folder, depth + 1);
         }
     }
 
   private:
     std::string prefix_;
+    std::string_view xml_;
     std::map<std::string, std::size_t> by_url_;
 
     void skip(const std::string& what, std::string reason) {
         result.skipped.push_back({what.empty() ? "(an outline without text)" : what, std::move(reason)});
     }
 
-    void visit(pugi::xml_node outline, const std::string& folder) {
+    void visit(pugi::xml_node outline, const std::string& folder, std::size_t depth) {
         std::string label = text::collapse_space(attribute(outline, "text"));  // exporters wrap long titles
         if (label.empty()) label = text::collapse_space(attribute(outline, "title"));
         std::string url = attribute(outline, "xmlUrl");
@@ -101,7 +110,7 @@ class Importer {
 
         if (url.empty()) {
             if (children) {
-                walk(outline, join_path(folder, label));
+                walk(outline, join_path(folder, label), depth);
             } else if (type == "link" || type == "include") {
                 skip(label.empty() ? attribute(outline, "url") : label,
                      "type \"" + type + "\" is a link to a page or another OPML file, not a feed");
@@ -128,7 +137,7 @@ class Importer {
             return;
         }
         add(outline, url, label, folder);
-        if (children) walk(outline, folder);
+        if (children) walk(outline, folder, depth);
     }
 
     void add(pugi::xml_node outline, const std::string& url, const std::string& label,
@@ -284,8 +293,12 @@ std::string export_opml(const std::vector<ExportFeed>& feeds, const ExportOption
         Folder* folder = &root;
         std::stringstream path(feed.source.category);
         std::string part;
-        while (std::getline(path, part, '/')) {
-            if (!part.empty()) folder = folder->child(part);
+        std::size_t depth = 0;
+        // Config bounds the depth; the bound is kept here too, as write_folder recurses.
+        while (std::getline(path, part, '/') && depth < max_folder_depth) {
+            if (part.empty()) continue;
+            folder = folder->child(part);
+            ++depth;
         }
         folder->items.emplace_back(&feed);
     }
@@ -340,7 +353,7 @@ ImportResult import_opml(std::string_view xml) {
         if (iequals(child.name(), "head")) head = child;
     }
     if (!body) throw OpmlError("not OPML: <opml> has no <body>");
-    Importer importer(feedd_prefix(root));
+    Importer importer(feedd_prefix(root), xml);
     if (head) importer.result.title = text::collapse_space(head.child("title").text().get());
     importer.walk(body, "");
     return std::move(importer.result);

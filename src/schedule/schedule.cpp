@@ -208,6 +208,7 @@ void HostGate::on_finish(const std::string& host, Instant now, long status,
     if (feeds.size() < limits_.rate_limited_feeds) return;
     Instant until = latest_retry && Instant{*latest_retry} > now ? Instant{*latest_retry}
                                                                  : now + limits_.rate_limit_pause;
+    until = std::min(until, now + limits_.max_pause);
     state.paused_until = state.paused_until ? std::max(*state.paused_until, until) : until;
     recent.clear();
 }

@@ -1,5 +1,5 @@
 // One poll into the archive: entry identity, deduplication, revisions, the feed's fetch state.
-// The rules are ARCHITECTURE.md's "Identity and deduplication".
+// The rules are docs/ARCHITECTURE.md's "Identity and deduplication".
 #include <algorithm>
 #include <unordered_map>
 

@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <sqlite3.h>
+
 #include "store/impl.hpp"
 #include "store/text.hpp"
 
@@ -23,10 +25,12 @@ std::string excerpt(const std::string& text, std::size_t limit) {
     return text.substr(0, cut) + "\u2026";
 }
 
-bool is_search_error(const std::string& message) {
-    return message.find("fts5") != std::string::npos || message.find("syntax error") != std::string::npos ||
-           message.find("no such column") != std::string::npos ||
-           message.find("unterminated string") != std::string::npos;
+// An error of a statement that carries the user's search expression: FTS5 reports every fault of
+// the expression as SQLITE_ERROR, whatever its words ("fts5: syntax error near", "unknown special
+// query", "unterminated string", "no such column", "expression tree is too large"), so the code
+// decides, not the message. Locks, I/O and damage have codes of their own.
+bool is_search_error(const SQLite::Exception& e) {
+    return (e.getErrorCode() & 0xff) == SQLITE_ERROR;
 }
 
 // Han, kana and Hangul runs shorter than three characters cannot use the trigram index.
@@ -100,7 +104,7 @@ enum class SearchKind { none, words, trigram, substring };
 // the answer fills its limit from them (an article outside them ranks below all inside).
 // With `newest_bound` > 0, only entries from that rowid on are ranked (see `query`).
 std::string query_sql(const ArticleQuery& q, std::size_t feed_count, SearchKind kind,
-                      std::optional<int> top_hits, std::int64_t newest_bound) {
+                      std::optional<std::int64_t> top_hits, std::int64_t newest_bound) {
     std::string sql;
     std::string cut = newest_bound > 0 ? " AND rowid >= " + std::to_string(newest_bound) : "";
     if (top_hits) cut += " ORDER BY rank LIMIT " + std::to_string(*top_hits);
@@ -165,112 +169,110 @@ std::string query_sql(const ArticleQuery& q, std::size_t feed_count, SearchKind 
 
 std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
     return impl_->call(detail::read_failed, [&] {
-        std::vector<std::int64_t> feed_ids;
-        for (const auto& name : q.feeds) {
-            auto id = impl_->feed_id(name);
-            if (!id) throw QueryError("unknown feed '" + name + "'");
-            feed_ids.push_back(*id);
-        }
-
-        auto kind = SearchKind::none;
-        std::string needle = q.search;
-        if (!q.search.empty()) {
-            kind = !detail::has_cjk(q.search)    ? SearchKind::words
-                   : has_short_cjk_run(q.search) ? SearchKind::substring
-                                                 : SearchKind::trigram;
-            if (kind == SearchKind::substring) {
-                // A phrase searched as a substring: quotes are FTS syntax, not text.
-                needle.clear();
-                for (char c : q.search)
-                    if (c != '"') needle += c;
-                needle = detail::collapse_space(needle);
+        // Every statement here that can fail on the expression (probe, select, count, snippet)
+        // reaches this one mapping.
+        try {
+            std::vector<std::int64_t> feed_ids;
+            for (const auto& name : q.feeds) {
+                auto id = impl_->feed_id(name);
+                if (!id) throw QueryError("unknown feed '" + name + "'");
+                feed_ids.push_back(*id);
             }
-        }
-        const bool ranked = kind == SearchKind::words || kind == SearchKind::trigram;
 
-        // Ranking every match of a common word is what makes a search slow (bm25 reads each
-        // match's positions). So a page of results starts from the best few hundred entries, and a
-        // search matching more than `newest_ranked` entries ranks the newest that many of them
-        // (rowids grow with time). A page left short by filters widens to every match.
-        constexpr int newest_ranked = 2000;
-        const char* fts_table = kind == SearchKind::trigram ? "entries_cjk" : "entries_fts";
-        std::optional<int> top_hits;
-        std::int64_t newest_bound = 0;  // 0: all
-        if (ranked && q.limit > 0 && !q.after_id) {
-            top_hits = std::max(200, q.limit * 4);
-            const std::string probe_sql =
-                std::string("SELECT rowid AS entry_id FROM ") + fts_table + " WHERE " + fts_table +
-                " MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET " + std::to_string(newest_ranked - 1);
-            try {
+            auto kind = SearchKind::none;
+            std::string needle = q.search;
+            if (!q.search.empty()) {
+                kind = !detail::has_cjk(q.search)    ? SearchKind::words
+                       : has_short_cjk_run(q.search) ? SearchKind::substring
+                                                     : SearchKind::trigram;
+                if (kind == SearchKind::substring) {
+                    // A phrase searched as a substring: quotes are FTS syntax, not text.
+                    needle.clear();
+                    for (char c : q.search)
+                        if (c != '"') needle += c;
+                    needle = detail::collapse_space(needle);
+                }
+            }
+            const bool ranked = kind == SearchKind::words || kind == SearchKind::trigram;
+
+            // Ranking every match of a common word is what makes a search slow (bm25 reads each
+            // match's positions). So a page of results starts from the best few hundred entries, and a
+            // search matching more than `newest_ranked` entries ranks the newest that many of them
+            // (rowids grow with time). A page left short by filters widens to every match.
+            constexpr int newest_ranked = 2000;
+            const char* fts_table = kind == SearchKind::trigram ? "entries_cjk" : "entries_fts";
+            std::optional<std::int64_t> top_hits;  // 64 bits: a --limit near INT_MAX times 4 or 8
+            std::int64_t newest_bound = 0;         // 0: all
+            if (ranked && q.limit > 0 && !q.after_id) {
+                top_hits = std::max<std::int64_t>(200, std::int64_t{q.limit} * 4);
+                const std::string probe_sql =
+                    std::string("SELECT rowid AS entry_id FROM ") + fts_table + " WHERE " + fts_table +
+                    " MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET " + std::to_string(newest_ranked - 1);
                 SQLite::Statement probe(impl_->db, probe_sql);
                 probe.bind(1, needle);
                 if (probe.executeStep()) newest_bound = probe.getColumn("entry_id").getInt64();
-            } catch (const SQLite::Exception& e) {
-                if (is_search_error(e.what()))
-                    throw QueryError("bad search '" + q.search + "': " + detail::problem(e));
-                throw;
             }
-        }
 
-        std::vector<ArticleRow> rows;
-        std::vector<std::int64_t> hit_entries;
-        for (;;) {
-            SQLite::Statement select(impl_->db, query_sql(q, feed_ids.size(), kind, top_hits, newest_bound));
-            int index = 1;
-            if (kind != SearchKind::none) select.bind(index++, needle);
-            for (auto id : feed_ids) select.bind(index++, id);
-            if (!q.category.empty()) select.bind(":category", q.category);
-            if (q.since) select.bind(":since", seconds(*q.since));
-            if (q.until) select.bind(":until", seconds(*q.until));
-            if (q.after_id) select.bind(":after", *q.after_id);
-            if (q.limit > 0) select.bind(":limit", q.limit);
-            rows.clear();
-            hit_entries.clear();
-            try {
+            std::vector<ArticleRow> rows;
+            std::vector<std::int64_t> hit_entries;
+            for (;;) {
+                SQLite::Statement select(impl_->db,
+                                         query_sql(q, feed_ids.size(), kind, top_hits, newest_bound));
+                int index = 1;
+                if (kind != SearchKind::none) select.bind(index++, needle);
+                for (auto id : feed_ids) select.bind(index++, id);
+                if (!q.category.empty()) select.bind(":category", q.category);
+                if (q.since) select.bind(":since", seconds(*q.since));
+                if (q.until) select.bind(":until", seconds(*q.until));
+                if (q.after_id) select.bind(":after", *q.after_id);
+                if (q.limit > 0) select.bind(":limit", q.limit);
+                rows.clear();
+                hit_entries.clear();
                 const int hit_entry = select.getColumnIndex("hit_entry");
                 while (select.executeStep()) {
                     rows.push_back(read_row(select));
                     hit_entries.push_back(
                         select.getColumn(hit_entry).isNull() ? 0 : select.getColumn(hit_entry).getInt64());
                 }
-            } catch (const SQLite::Exception& e) {
-                if (kind != SearchKind::none && is_search_error(e.what()))
-                    throw QueryError("bad search '" + q.search + "': " + detail::problem(e));
-                throw;
+                if (!top_hits || static_cast<std::int64_t>(rows.size()) >= q.limit) break;
+                if (newest_bound > 0) {
+                    newest_bound = 0;  // short among the newest: look at all matches
+                    continue;
+                }
+                // Short: were there more matching entries than considered?
+                SQLite::Statement count(impl_->db, std::string("SELECT count(*) AS matches FROM ") +
+                                                       fts_table + " WHERE " + fts_table + " MATCH ?");
+                count.bind(1, needle);
+                count.executeStep();
+                auto matches = count.getColumn("matches").getInt64();
+                if (matches <= *top_hits) break;
+                if (*top_hits * 8 >= matches)
+                    top_hits.reset();  // all of them
+                else
+                    top_hits = *top_hits * 8;
             }
-            if (!top_hits || static_cast<int>(rows.size()) >= q.limit) break;
-            if (newest_bound > 0) {
-                newest_bound = 0;  // short among the newest: look at all matches
-                continue;
-            }
-            // Short: were there more matching entries than considered?
-            SQLite::Statement count(impl_->db, std::string("SELECT count(*) AS matches FROM ") + fts_table +
-                                                   " WHERE " + fts_table + " MATCH ?");
-            count.bind(1, needle);
-            count.executeStep();
-            auto matches = count.getColumn("matches").getInt64();
-            if (matches <= *top_hits) break;
-            if (static_cast<std::int64_t>(*top_hits) * 8 >= matches)
-                top_hits.reset();  // all of them
-            else
-                top_hits = *top_hits * 8;
-        }
 
-        for (std::size_t i = 0; i < rows.size(); ++i) {
-            rows[i].feeds = article_feeds(*impl_, rows[i].id);
-            if (!ranked) continue;
-            const char* snippet_sql =
-                kind == SearchKind::trigram
-                    ? "SELECT snippet(entries_cjk, 0, '[', ']', '\u2026', 24) AS snippet FROM entries_cjk "
-                      "WHERE entries_cjk MATCH ? AND rowid = ?"
-                    : "SELECT snippet(entries_fts, -1, '[', ']', '\u2026', 16) AS snippet FROM entries_fts "
-                      "WHERE entries_fts MATCH ? AND rowid = ?";
-            auto& snippet = impl_->statement(snippet_sql);
-            SQLite::bind(snippet, needle, hit_entries[i]);
-            if (snippet.executeStep())
-                rows[i].snippet = detail::collapse_space(snippet.getColumn("snippet").getString());
+            for (std::size_t i = 0; i < rows.size(); ++i) {
+                rows[i].feeds = article_feeds(*impl_, rows[i].id);
+                if (!ranked) continue;
+                const char* snippet_sql = kind == SearchKind::trigram
+                                              ? "SELECT snippet(entries_cjk, 0, '[', ']', '\u2026', 24) AS "
+                                                "snippet FROM entries_cjk "
+                                                "WHERE entries_cjk MATCH ? AND rowid = ?"
+                                              : "SELECT snippet(entries_fts, -1, '[', ']', '\u2026', 16) AS "
+                                                "snippet FROM entries_fts "
+                                                "WHERE entries_fts MATCH ? AND rowid = ?";
+                auto& snippet = impl_->statement(snippet_sql);
+                SQLite::bind(snippet, needle, hit_entries[i]);
+                if (snippet.executeStep())
+                    rows[i].snippet = detail::collapse_space(snippet.getColumn("snippet").getString());
+            }
+            return rows;
+        } catch (const SQLite::Exception& e) {
+            if (!q.search.empty() && is_search_error(e))
+                throw QueryError("bad search '" + q.search + "': " + detail::problem(e));
+            throw;
         }
-        return rows;
     });
 }
 

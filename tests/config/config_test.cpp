@@ -301,3 +301,61 @@ TEST_CASE("secrets come from a file, a variable or a systemd credential") {
     CHECK_THROWS_WITH(config::resolve_secret({SecretSource::Kind::file, (dir / "nope").string()}),
                       doctest::Contains("cannot read password file"));
 }
+
+TEST_CASE("a control character in any value sent in a request is a config error with line and column") {
+    // Each value becomes a request line or header: a line break would inject headers.
+    const std::string feed = "[[feed]]\nurl = \"https://a.example/\"\n";
+    CHECK(has_problem(problems_of(feed + "user_agent = \"feedd\\r\\nX-Injected: 1\"\n"),
+                      "3:14: `user_agent` contains a line break"));
+    CHECK(has_problem(problems_of("[settings]\nuser_agent = \"a\\nb\"\n" + feed),
+                      "2:14: `user_agent` contains a line break"));
+    CHECK(has_problem(problems_of(feed + "username = \"u\\r\\nX: 1\"\npassword_env = \"P\"\n"),
+                      "3:12: `username` contains a line break"));
+    CHECK(has_problem(problems_of("[settings]\nproxy = \"http://p:3128/\\r\\nX: 1\"\n" + feed),
+                      "2:9: `proxy` contains a line break"));
+    CHECK(has_problem(problems_of(feed + "user_agent = \"a\\u0000b\"\n"), "control character (U+0000)"));
+    CHECK(has_problem(problems_of(feed + "user_agent = \"a\\u001bb\"\n"), "control character (U+001B)"));
+    CHECK(
+        has_problem(problems_of(feed + "headers = { X-A = \"a\\u007fb\" }\n"), "control character (U+007F)"));
+    CHECK(has_problem(problems_of(feed + "headers = { X-A = \"a\\rb\" }\n"), "contains a line break"));
+    CHECK(has_problem(problems_of("[[feed]]\nurl = \"https://a.example/\\r\\nX: 1\"\n"),
+                      "white space or control characters"));
+    // A tab is allowed in a header value, and a plain value loads.
+    CHECK(problems_of(feed + "user_agent = \"feedd\\tbot\"\nheaders = { X-A = \"a\\tb\" }\n").empty());
+}
+
+TEST_CASE("a category deeper than 64 folders is a config error, and deep TOML nesting is one clear error") {
+    std::string deep;
+    for (int i = 0; i < 65; ++i) deep += "f/";
+    CHECK(has_problem(problems_of("[[feed]]\nurl = \"https://a.example/\"\ncategory = \"" + deep + "\"\n"),
+                      "3:12: `category` has 65 folder levels; at most 64"));
+    std::string ok;
+    for (int i = 0; i < 64; ++i) ok += "f/";
+    CHECK(problems_of("[[feed]]\nurl = \"https://a.example/\"\ncategory = \"" + ok + "\"\n").empty());
+    // toml++ bounds nested arrays and inline tables itself (256 levels): an error, not a crash.
+    const std::string arrays = "x = " + std::string(100'000, '[') + std::string(100'000, ']') + "\n";
+    CHECK_FALSE(problems_of(arrays).empty());
+    std::string tables = "x = ";
+    for (int i = 0; i < 100'000; ++i) tables += "{a=";
+    tables += "1" + std::string(100'000, '}') + "\n";
+    CHECK_FALSE(problems_of(tables).empty());
+}
+
+TEST_CASE("a key of 200 000 dotted parts is one syntax error, not a stack overflow") {
+    std::string header = "[a";
+    for (int i = 0; i < 200'000; ++i) header += ".a";
+    CHECK(has_problem(problems_of(header + "]\n"),
+                      "1:257: TOML syntax error: a key of more than 128 dotted parts"));
+    std::string dotted = "\n\na";
+    for (int i = 0; i < 200'000; ++i) dotted += ".a";
+    CHECK(has_problem(problems_of(dotted + " = 1\n"),
+                      "3:256: TOML syntax error: a key of more than 128 dotted parts"));
+    std::string table_array = "[[feed";
+    for (int i = 0; i < 200'000; ++i) table_array += ".x";
+    CHECK(has_problem(problems_of(table_array + "]]\n"), "a key of more than 128 dotted parts"));
+    // Dots in strings, comments and values do not count.
+    std::string dots(1000, '.');
+    CHECK(problems_of("# " + dots + "\n[[feed]]\nurl = \"https://a.example/" + dots + "\"\nuser_agent = '" +
+                      dots + "'\ntitle = \"\"\"\n" + dots + "\n\"\"\"\n")
+              .empty());
+}

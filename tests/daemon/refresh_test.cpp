@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "daemon/refresh.hpp"
+#include "feedd/parse/parse.hpp"
 
 using namespace std::chrono;
 using feedd::FeedSource;
@@ -86,6 +87,22 @@ TEST_CASE("a 200 whose body is no feed is a failure and keeps the old validators
     CHECK(refresh.state.etag == "\"old\"");
     CHECK(refresh.state.consecutive_failures == 1);
     CHECK(refresh.report.error.find("an HTML page") != std::string::npos);
+}
+
+TEST_CASE("a page that is no feed: the parser's reason is shown once, with one 'not a feed: '") {
+    // Every way the parser refuses a body, through the refresh that records it.
+    for (const std::string body : {"<!DOCTYPE html><html><head><title>x</title></head><body>hi</body></html>",
+                                   "<svg/>", "{\"a\":1}", "plain text", ""}) {
+        CAPTURE(body);
+        const auto refresh =
+            apply_fetch(source(), FeedState{}, ok_result(), feedd::parse::parse_feed(body), t0);
+        CHECK(refresh.outcome.kind == RefreshOutcome::Kind::failed);
+        CHECK(refresh.report.error.rfind("not a feed: ", 0) == 0);
+        CHECK(refresh.report.error.find("not a feed: not a feed") == std::string::npos);
+        CHECK(refresh.state.last_error.find("not a feed: not a feed") == std::string::npos);
+    }
+    const auto nothing = apply_fetch(source(), FeedState{}, ok_result(), std::nullopt, t0);
+    CHECK(nothing.report.error == "not a feed: no body");
 }
 
 TEST_CASE("429 and 503 carry Retry-After to the scheduler, failures count up") {

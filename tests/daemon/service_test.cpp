@@ -4,6 +4,11 @@
 #include <algorithm>
 #include <atomic>
 #include <csignal>
+#include <ctime>
+#include <sstream>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "feedd/store/store.hpp"
 #include "support/archive.hpp"
@@ -166,6 +171,90 @@ TEST_CASE("on_new receives exactly the new articles as NDJSON") {
     lines = feedd::test::slurp(out);
     CHECK(std::count(lines.begin(), lines.end(), '\n') == 4);
     CHECK(lines.find("Chengdu hosts western development forum") != std::string::npos);
+}
+
+TEST_CASE("on_new runs with a clean environment and only stdin, stdout and stderr open") {
+    HttpServer server;
+    serve_fixture(server, "/china.xml", "cgtn-china.rss");
+    TempDir dir;
+    const auto fds = dir / "fds.txt";
+    const auto env = dir / "env.txt";
+    write_file(dir / "feeds.toml", settings() + "on_new = \"cat > /dev/null; ls -l /proc/self/fd > '" +
+                                       fds.string() + "'; env > '" + env.string() + "'\"\n" +
+                                       feed_block("china", server.url("/china.xml")) +
+                                       "username = \"reader\"\npassword_env = \"FEED_PASSWORD\"\n");
+    FeeddDaemon daemon(dir, {{"FEED_PASSWORD", "hunter2"},
+                             {"LANG", "C.UTF-8"},
+                             {"LC_TIME", "C"},
+                             {"TZ", "UTC"},
+                             {"CREDENTIALS_DIRECTORY", dir.path().string()}});
+    REQUIRE(daemon.notify.wait_for("in 1 polls"));
+    daemon.process.signal(SIGTERM);  // the hook runner finishes its queue before feedd exits
+    REQUIRE(daemon.process.wait().exit_code == 0);
+
+    // `ls -l` lists its own descriptors: 0, 1, 2 and the one it reads /proc/self/fd with.
+    std::vector<std::string> open;
+    std::istringstream listing(feedd::test::slurp(fds));
+    for (std::string line; std::getline(listing, line);) {
+        const auto arrow = line.find(" -> ");
+        if (arrow == std::string::npos) continue;
+        if (line.find("/fd", arrow) != std::string::npos && line.find("/proc/", arrow) != std::string::npos)
+            continue;
+        const auto start = line.rfind(' ', arrow - 1) + 1;
+        open.push_back(line.substr(start, arrow - start) + " " + line.substr(arrow + 4));
+    }
+    CAPTURE(feedd::test::slurp(fds));
+    REQUIRE(open.size() == 3);
+    CHECK(open[0].rfind("0 pipe:", 0) == 0);
+    CHECK(open[1] == "1 " + fds.string());
+
+    const auto environment = "\n" + feedd::test::slurp(env);
+    CAPTURE(environment);
+    CHECK(environment.find("hunter2") == std::string::npos);
+    CHECK(environment.find("FEED_PASSWORD") == std::string::npos);
+    CHECK(environment.find("NOTIFY_SOCKET") == std::string::npos);
+    CHECK(environment.find("CREDENTIALS_DIRECTORY") == std::string::npos);
+    CHECK(environment.find("\nLANG=C.UTF-8\n") != std::string::npos);
+    CHECK(environment.find("\nLC_TIME=C\n") != std::string::npos);
+    CHECK(environment.find("\nTZ=UTC\n") != std::string::npos);
+    CHECK(environment.find("PATH=") != std::string::npos);
+}
+
+TEST_CASE(
+    "a Retry-After of a year on two feeds of one host: status shows the host paused, for a day at most") {
+    HttpServer server;
+    for (const char* path : {"/a.xml", "/b.xml"}) {
+        server.route(path, [](const feedd::test::Request&) {
+            auto response = Response::with_status(429);
+            response.headers.emplace_back("Retry-After", "31536000");
+            return response;
+        });
+    }
+    TempDir dir;
+    write_file(dir / "feeds.toml", settings() + "max_interval = \"1d\"\nbackoff_cap = \"1d\"\n" +
+                                       feed_block("a", server.url("/a.xml")) +
+                                       feed_block("b", server.url("/b.xml")));
+    const std::string config = (dir / "feeds.toml").string();
+    run_feedd(dir.path(), {"--config", config, "poll", "--once"});
+    const auto now = std::chrono::system_clock::now();
+
+    const auto text = run_feedd(dir.path(), {"--config", config, "status"});
+    CAPTURE(text.out);
+    CHECK(text.out.find("paused host: 127.0.0.1 until ") != std::string::npos);
+    CHECK(text.out.find("(429 on a, b)") != std::string::npos);
+
+    const auto json =
+        nlohmann::json::parse(run_feedd(dir.path(), {"--config", config, "status", "--format", "json"}).out);
+    REQUIRE(json["paused_hosts"].size() == 1);
+    CHECK(json["paused_hosts"][0]["host"] == "127.0.0.1");
+    CHECK(json["paused_hosts"][0]["feeds"] == nlohmann::json::array({"a", "b"}));
+    // Until: within a day (max_interval), not a year.
+    const auto until = json["paused_hosts"][0]["until"].get<std::string>();
+    std::tm fields{};
+    REQUIRE(::strptime(until.c_str(), "%Y-%m-%dT%H:%M:%SZ", &fields) != nullptr);
+    const auto parsed = std::chrono::system_clock::from_time_t(::timegm(&fields));
+    CHECK(parsed > now + std::chrono::hours(23));
+    CHECK(parsed <= now + std::chrono::hours(24) + std::chrono::minutes(1));
 }
 
 TEST_CASE("status: 0 healthy while running, 1 when a feed fails past the threshold, 2 when stopped") {

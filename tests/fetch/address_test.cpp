@@ -39,3 +39,46 @@ TEST_CASE("internal IPv6 ranges are refused, also IPv4 hidden inside IPv6") {
 TEST_CASE("text that is no address is not classified") {
     CHECK_FALSE(is_internal_address("example.com"));
 }
+
+// IANA IPv4 and IPv6 Special-Purpose Address Registries: every entry that is not globally
+// reachable, each tested at its first and last address where the range is small enough to matter.
+TEST_CASE("every special-purpose range that is not globally reachable is refused") {
+    for (const char* address : {"0.255.255.255", "192.0.0.0", "192.0.0.170", "192.0.0.255", "192.0.2.1",
+                                "192.88.99.1", "198.19.255.255", "198.51.100.7", "203.0.113.200"}) {
+        CAPTURE(address);
+        CHECK(is_internal_address(address));
+    }
+    for (const char* address : {
+             "2001::1",                               // Teredo 2001::/32
+             "2001:0:4136:e378:8000:63bf:3fff:fdd2",  // a Teredo address with a public server
+             "2001:2::1",                             // benchmarking 2001:2::/48
+             "2001:1ff:ffff::1",                      // the end of 2001::/23
+             "64:ff9b:1::a00:1",                      // local-use NAT64 64:ff9b:1::/48
+             "64:ff9b:1:ffff::808:808",               // even with a public IPv4 embedded
+             "::ffff:0:808:808",                      // IPv4-translated ::ffff:0:0:0/96
+             "::ffff:0:7f00:1",                       //
+             "100::1",
+             "100:0:0:1::1",  // discard-only, dummy prefix
+             "3fff::1",
+             "3fff:fff:ffff::1",  // documentation 3fff::/20
+             "5f00::1",           // segment routing SIDs
+             "fec0::1",           // site-local (deprecated)
+             "::a00:1",           // IPv4-compatible (deprecated)
+             "64:ff9b::10.0.0.1",
+             "64:ff9b::192.168.0.1",
+             "64:ff9b::127.0.0.1",  // NAT64, private inside
+             "2002:7f00:1::1",      // 6to4 of loopback
+         }) {
+        CAPTURE(address);
+        CHECK(is_internal_address(address));
+    }
+}
+
+TEST_CASE("global neighbours of the special-purpose ranges pass, and NAT64 and 6to4 of a public IPv4 pass") {
+    for (const char* address :
+         {"2001:200::1", "2001:4860:4860::8888", "64:ff9b::8.8.8.8", "64:ff9b::5db8:d822", "2002:808:808::1",
+          "3fff:1000::1", "5eff::1", "64:ff9b:2::1"}) {
+        CAPTURE(address);
+        CHECK_FALSE(is_internal_address(address));
+    }
+}

@@ -2,8 +2,11 @@
 #include <doctest/doctest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <cstdlib>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "feedd/fetch/fetch.hpp"
@@ -304,6 +307,80 @@ TEST_CASE("the proxy setting sends requests through the proxy") {
     CHECK(result.body == "via proxy");
     REQUIRE(proxy.request_count() == 1);
     CHECK(proxy.requests().front().host == "feeds.example.invalid");
+}
+
+namespace {
+
+// Sets environment variables for one test and restores them after.
+class ScopedEnv {
+  public:
+    ScopedEnv(std::initializer_list<std::pair<const char*, std::string>> values) {
+        for (const auto& [name, value] : values) {
+            const char* old = std::getenv(name);
+            saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
+            ::setenv(name, value.c_str(), 1);
+        }
+    }
+    ~ScopedEnv() {
+        for (const auto& [name, value] : saved_) {
+            if (value)
+                ::setenv(name.c_str(), value->c_str(), 1);
+            else
+                ::unsetenv(name.c_str());
+        }
+    }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+  private:
+    std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
+};
+
+}  // namespace
+
+TEST_CASE("proxy variables in the environment are ignored: only the configured proxy is used") {
+    HttpServer proxy;                   // a proxy named in the environment, at a "public" address
+    HttpServer inside(0, "127.0.0.2");  // an internal service
+    const std::string port = std::to_string(inside.port());
+    proxy.route("http://intranet.test:" + port + "/secret",
+                [](const Request&) { return feed("via env proxy"); });
+    proxy.route("http://public.test:" + port + "/feed.xml",
+                [](const Request&) { return feed("via env proxy"); });
+    inside.route("/secret", [](const Request&) { return feed("secret"); });
+    inside.route("/feed.xml", [](const Request&) { return feed("direct"); });
+    const std::string proxy_url = proxy.url("");
+    ScopedEnv env{{"http_proxy", proxy_url},  {"HTTP_PROXY", proxy_url}, {"https_proxy", proxy_url},
+                  {"HTTPS_PROXY", proxy_url}, {"ALL_PROXY", proxy_url},  {"all_proxy", proxy_url}};
+    Harness harness(resolving({inside.resolve_entry("intranet.test"), inside.resolve_entry("public.test")},
+                              {"127.0.0.1"}));
+
+    // With the guard on, the feed's own address is checked, not the proxy's.
+    auto guarded = request_for(inside.url("/secret", "intranet.test"));
+    guarded.allow_private_networks = false;
+    const auto blocked = harness.get(guarded);
+    CHECK(blocked.error == FetchErrorKind::blocked_address);
+    CHECK(blocked.body.empty());
+
+    // With the guard off, the request goes straight to the feed.
+    const auto direct = harness.get(request_for(inside.url("/feed.xml", "public.test")));
+    CHECK(direct.ok());
+    CHECK(direct.body == "direct");
+    CHECK(proxy.request_count() == 0);
+}
+
+TEST_CASE("NO_PROXY in the environment does not route a feed around the configured proxy") {
+    HttpServer proxy;
+    HttpServer inside(0, "127.0.0.2");
+    proxy.route(inside.url("/secret", "intranet.test"), [](const Request&) { return feed("via proxy"); });
+    inside.route("/secret", [](const Request&) { return feed("secret"); });
+    ScopedEnv env{{"no_proxy", "intranet.test"}, {"NO_PROXY", "intranet.test"}};
+    Harness harness(resolving({inside.resolve_entry("intranet.test")}));
+    auto request = request_for(inside.url("/secret", "intranet.test"));
+    request.proxy = proxy.url("");
+    const auto result = harness.get(request);
+    CHECK(result.ok());
+    CHECK(result.body == "via proxy");
+    CHECK(inside.request_count() == 0);
 }
 
 TEST_CASE("404 and 410 are HTTP errors that keep their status") {

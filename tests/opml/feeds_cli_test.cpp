@@ -135,6 +135,24 @@ TEST_CASE("bad OPML leaves feeds.toml as it was") {
     CHECK(files == 1);
 }
 
+TEST_CASE("import-opml of 25 000 nested outlines: one line, exit 1, feeds.toml as it was") {
+    TempDir dir;
+    const fs::path path = dir / "feeds.toml";
+    write_file_mode(path, existing);
+    std::string xml = "<opml version=\"2.0\"><body>";
+    for (int i = 0; i < 25'000; ++i) xml += "<outline text=\"f\">";
+    xml += "<outline text=\"feed\" xmlUrl=\"https://a.example/feed\"/>";
+    for (int i = 0; i < 25'000; ++i) xml += "</outline>";
+    xml += "</body></opml>";
+    write_file_mode(dir / "deep.opml", xml);
+    const auto result =
+        feedd_run(dir.path(), {"--config", path.string(), "import-opml", (dir / "deep.opml").string()});
+    CHECK(result.status == 1);
+    CHECK(result.output.find("outlines nested in more than 64 folder levels") != std::string::npos);
+    CHECK(std::count(result.output.begin(), result.output.end(), '\n') == 1);
+    CHECK(slurp(path) == existing);
+}
+
 TEST_CASE("an import into a feeds.toml that does not load changes nothing") {
     TempDir dir;
     const fs::path path = dir / "feeds.toml";
@@ -268,6 +286,23 @@ TEST_CASE("export takes titles and site links from the archive and marks gone fe
     CHECK(feeds[0].feed_title == "LWN.net");
     CHECK(feeds[0].site_link == "https://lwn.net/");
     CHECK(feeds[1].disabled);
+}
+
+TEST_CASE("feeds list right after writing a config lists the configured feeds, with no archive yet") {
+    TempDir dir;
+    const fs::path path = dir / "feeds.toml";
+    write_file_mode(path, existing);
+    for (const char* format : {"table", "json"}) {
+        CAPTURE(format);
+        const auto listed =
+            feedd_run(dir.path(), {"--config", path.string(), "feeds", "list", "--format", format});
+        CHECK(listed.status == 0);
+        CHECK(listed.output.find("lwn") != std::string::npos);
+        CHECK(listed.output.find("no archive") == std::string::npos);
+        CHECK(listed.output.find("new") != std::string::npos);
+    }
+    // Listing created nothing.
+    CHECK_FALSE(fs::exists(config::load_config(path).settings.database));
 }
 
 TEST_CASE("the feedd binary: import-opml, export-opml, feeds add and remove") {

@@ -225,3 +225,44 @@ TEST_CASE("round trip: what is exported imports as the same feeds, names, catego
         }
     }
 }
+
+namespace {
+
+// `depth` outlines, each inside the previous; folders named f0, f1, …, the innermost a feed.
+std::string nested_opml(std::size_t depth, bool folders) {
+    std::string xml = "<opml version=\"2.0\"><body>";
+    for (std::size_t i = 0; i + 1 < depth; ++i)
+        xml += folders ? "<outline text=\"f" + std::to_string(i) + "\">"
+                       : "<outline text=\"x\" xmlUrl=\"https://a.example/" + std::to_string(i) + "\">";
+    xml += "<outline text=\"feed\" xmlUrl=\"https://a.example/feed\"/>";
+    for (std::size_t i = 0; i + 1 < depth; ++i) xml += "</outline>";
+    return xml + "</body></opml>";
+}
+
+}  // namespace
+
+TEST_CASE("deeply nested outlines are refused with one line, never a crash, in linear time") {
+    // 25 000 nested folders once overflowed the stack; so did nested feed outlines.
+    for (const bool folders : {true, false}) {
+        CAPTURE(folders);
+        CHECK_THROWS_WITH_AS(
+            opml::import_opml(nested_opml(25'000, folders)),
+            doctest::Contains("outlines nested in more than 64 folder levels at line 1, column "),
+            opml::OpmlError);
+    }
+    // 64 folders is the bound: the feed inside 64 folders is read with its whole path.
+    const auto result = opml::import_opml(nested_opml(65, true));
+    REQUIRE(result.feeds.size() == 1);
+    CHECK(std::count(result.feeds[0].category.begin(), result.feeds[0].category.end(), '/') == 63);
+    CHECK(result.feeds[0].category.ends_with("f62/f63"));
+    CHECK_THROWS_AS(opml::import_opml(nested_opml(66, true)), opml::OpmlError);
+}
+
+TEST_CASE("export keeps at most 64 folder levels of a category, however deep, and imports again") {
+    std::string category;
+    for (int i = 0; i < 100'000; ++i) category += "f/";
+    const std::string xml = opml::export_opml({exported("deep", "https://a.example/feed", category)}, {});
+    const auto result = opml::import_opml(xml);
+    REQUIRE(result.feeds.size() == 1);
+    CHECK(std::count(result.feeds[0].category.begin(), result.feeds[0].category.end(), '/') == 63);
+}

@@ -611,3 +611,18 @@ TEST_CASE("hostile: feedd parse - answers hostile input with its exit status and
     CHECK(contains(wrong_types.out, "\"entries\":[{\"id\":\"7\""));
     CHECK(wrong_types.err.empty());
 }
+
+TEST_CASE("hostile: a JSON Feed nested 1 000 000 deep is read without recursion") {
+    // nlohmann-json parses and frees nested values with a heap stack, not the call stack; this
+    // pins that down at a depth far past what any call stack holds.
+    const std::size_t depth = 1'000'000;
+    for (const std::string& nested :
+         {repeat("[", depth) + repeat("]", depth), repeat("{\"a\":", depth) + "1" + repeat("}", depth)}) {
+        const auto json = parse_feed("{" + kJsonVersion + ",\"items\":[{\"id\":\"1\",\"title\":" + nested +
+                                     "},{\"id\":\"2\",\"title\":\"after\"}]}");
+        REQUIRE(json.entries.size() == 2);
+        CHECK(json.entries[1].title == "after");
+    }
+    const auto unclosed = parse_feed(repeat("[", depth));
+    CHECK_FALSE(unclosed.is_feed);
+}

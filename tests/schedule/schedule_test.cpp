@@ -230,6 +230,23 @@ TEST_CASE(
     CHECK(gate.earliest_start("h.com", now + 2min + 5s) == now + 12min + 5s);
 }
 
+TEST_CASE("HostGate: a host-wide pause is capped at max_pause, however far Retry-After points") {
+    HostGate gate({.per_host = 4, .per_host_gap = 0ms, .max_pause = 24h});
+    const Instant now = t0;
+    for (int i = 0; i < 2; ++i) gate.on_start("h.com", now);
+    gate.on_finish("h.com", now, 429, t0 + 24h * 365, "a");
+    gate.on_finish("h.com", now + 1s, 429, t0 + 24h * 365, "b");
+    REQUIRE(gate.paused_until("h.com", now + 1s).has_value());
+    CHECK(*gate.paused_until("h.com", now + 1s) == now + 1s + 24h);
+    CHECK(gate.may_start("h.com", now + 1s + 24h));
+    // The same bound as one feed's own retry (next_due): neither outlasts the other.
+    Policy policy;
+    auto limited = failure(429);
+    limited.retry_after = t0 + 24h * 365;
+    const auto due = next_due(policy, FeedState{}, limited, t0, 0.0);
+    CHECK(due <= t0 + std::max(policy.backoff_cap, policy.max_interval));
+}
+
 TEST_CASE("HostGate: prune forgets idle hosts only") {
     HostGate gate({.per_host = 1, .per_host_gap = 1s});
     const Instant now = t0;

@@ -96,6 +96,8 @@ TEST_CASE("feedd query: mistakes are one line and exit status 2") {
                                                                   {"--since", "2024-02-30"},
                                                                   {"--search", "\"unterminated"},
                                                                   {"--search", "AND"},
+                                                                  {"--search", "*"},
+                                                                  {"--search", "x:y"},
                                                                   {"--feed", "nope"},
                                                                   {"--format", "xml"},
                                                                   {"--limit", "-1"}}) {

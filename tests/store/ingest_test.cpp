@@ -1,4 +1,4 @@
-// Identity and deduplication (ARCHITECTURE.md), on the seed fixtures and on the feeds that break them.
+// Identity and deduplication (docs/ARCHITECTURE.md), on the seed fixtures and on the feeds that break them.
 #include <doctest/doctest.h>
 
 #include "feedd/store/store.hpp"

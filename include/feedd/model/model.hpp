@@ -19,7 +19,7 @@ using Duration = std::chrono::milliseconds;
 // ---------------------------------------------------------------------------------------------
 // Configuration side: what the operator asked for.
 
-// How entries of one feed are told apart (ARCHITECTURE.md, "Identity and deduplication").
+// How entries of one feed are told apart (docs/ARCHITECTURE.md, "Identity and deduplication").
 enum class IdentityRule { automatic, guid, link, content };
 
 // Where a secret comes from; the secret itself is never written into feeds.toml or the archive.
@@ -35,6 +35,10 @@ struct HttpHeader {
     std::string value;
     bool operator==(const HttpHeader&) const = default;
 };
+
+// The deepest folder path a category may have ("a/b/c" is 3). Real readers nest a few levels;
+// the bound keeps every walk over folders (OPML import and export) shallow and linear.
+inline constexpr std::size_t max_folder_depth = 64;
 
 // One `[[feed]]` of feeds.toml. `name` is the feed's identity in the archive.
 struct FeedSource {
@@ -166,7 +170,9 @@ struct ParsedFeed {
     // HTML page points to).
     bool is_feed = true;
     bool wellformed = true;
-    std::string error;  // empty = null
+    // Empty = null. One whole line that begins with its kind ("not a feed: ", "not well-formed: "):
+    // callers show it as it is and add only context (a file, a feed), never the kind again.
+    std::string error;
     FeedFormat format = FeedFormat::unknown;
     std::string title;
     std::string link;

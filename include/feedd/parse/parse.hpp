@@ -17,7 +17,7 @@ struct ParseOptions {
 
 ParsedFeed parse_feed(std::string_view bytes, const ParseOptions& options = {});
 
-// The JSON document of `feedd parse` (ARCHITECTURE.md), on one line.
+// The JSON document of `feedd parse` (docs/ARCHITECTURE.md), on one line.
 std::string to_json(const ParsedFeed& feed);
 
 // Feed links an HTML page advertises, absolute.

@@ -90,7 +90,7 @@ class DueQueue {
     std::map<std::string, Instant, std::less<>> by_feed_;
 };
 
-// What a poll's redirects mean for the feed's URL (ARCHITECTURE.md: a permanent redirect seen on
+// What a poll's redirects mean for the feed's URL (docs/ARCHITECTURE.md: a permanent redirect seen on
 // several consecutive polls over at least a day moves the feed; a temporary one never does).
 struct RedirectRule {
     int confirmations = 3;                  // consecutive polls that saw it
@@ -118,6 +118,10 @@ struct HostLimits {
     std::size_t rate_limited_feeds = 2;
     Duration rate_limit_window{std::chrono::minutes(1)};
     Duration rate_limit_pause{std::chrono::minutes(10)};
+    // The longest host-wide pause, whatever Retry-After says: a server cannot stop every feed of
+    // its registered domain for longer than one feed's retry may last (the daemon passes
+    // max(backoff_cap, max_interval), the bound of next_due).
+    Duration max_pause{std::chrono::hours(24)};
 };
 
 // Decides when a request may start. Single-threaded (the io_context's thread); pure bookkeeping.
