@@ -291,6 +291,8 @@ std::vector<FeedRow> feed_rows(const config::Config& config,
             by_name.erase(it);
         }
         const FeedState* state = row.archived ? &row.archived->state : nullptr;
+        row.credentials_withheld =
+            state && !state->moved_to.empty() && daemon::credentials_withheld(feed, state->moved_to);
         if (!feed.enabled)
             row.status = FeedStatus::disabled;
         else if (state && state->gone)
@@ -328,7 +330,9 @@ std::string feeds_table(const std::vector<FeedRow>& rows) {
         if (row.status == FeedStatus::failing)
             status += " (" + std::to_string(state.consecutive_failures) + ")";
         std::string error = state.last_error;
-        if (!state.moved_to.empty()) error = "moved to " + state.moved_to;
+        if (!state.moved_to.empty())
+            error = "moved to " + state.moved_to +
+                    (row.credentials_withheld ? " (credentials not sent to the new origin)" : "");
         cells.push_back({shown(row.name), status, row.archived ? std::to_string(row.archived->articles) : "0",
                          time_text(state.last_poll), time_text(row.enabled ? state.next_poll : std::nullopt),
                          row.category.empty() ? "-" : shown(row.category), shown(row.url), shown(error)});
@@ -376,7 +380,8 @@ std::string feeds_json(const std::vector<FeedRow>& rows) {
                         {"last_status", state.last_status},
                         {"error", text(url::redact_userinfo_in(state.last_error))},
                         {"consecutive_failures", state.consecutive_failures},
-                        {"moved_to", text(url::redact_userinfo(state.moved_to))}});
+                        {"moved_to", text(url::redact_userinfo(state.moved_to))},
+                        {"credentials_withheld", row.credentials_withheld}});
     }
     // Strings from feeds and servers may hold invalid UTF-8: replace rather than throw.
     return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";

@@ -66,6 +66,8 @@ struct FeedRow {
     bool enabled = true;
     FeedStatus status = FeedStatus::unpolled;
     std::optional<store::FeedSummary> archived;
+    // Moved by a permanent redirect to another origin: polled there without its credentials.
+    bool credentials_withheld = false;
 };
 std::vector<FeedRow> feed_rows(const config::Config& config, const std::vector<store::FeedSummary>& archived);
 std::string feeds_table(const std::vector<FeedRow>& rows);

@@ -11,6 +11,7 @@
 #include "daemon/log.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/pipeline.hpp"
+#include "daemon/testing.hpp"
 #include "daemon/writer.hpp"
 #include "feedd/store/store.hpp"
 
@@ -107,6 +108,64 @@ std::unique_ptr<HookRunner> make_hooks(const config::Config& config) {
     return std::make_unique<HookRunner>(config.settings.on_new, config.settings.on_new_timeout);
 }
 
+// The settings a reload changed, by whether the running daemon takes them.
+struct SettingChanges {
+    std::vector<std::string> applied;
+    std::vector<std::string> need_restart;
+};
+
+// Every key of [settings]: a new one must be named here, or a reload would change it silently.
+SettingChanges compare_settings(const config::Settings& before, const config::Settings& after,
+                                bool database_from_flag) {
+    SettingChanges changes;
+    auto note = [&changes](const char* name, bool changed, bool applied) {
+        if (changed) (applied ? changes.applied : changes.need_restart).emplace_back(name);
+    };
+    // The archive is open with its lock held; --db, when given, wins over the file anyway.
+    note("database", !database_from_flag && before.database != after.database, false);
+    // Read for each poll or request as it starts.
+    note("interval", before.interval != after.interval, true);
+    note("min_interval", before.min_interval != after.min_interval, true);
+    note("max_interval", before.max_interval != after.max_interval, true);
+    note("backoff_cap", before.backoff_cap != after.backoff_cap, true);
+    note("timeout", before.timeout != after.timeout, true);
+    note("max_body", before.max_body != after.max_body, true);
+    note("allow_private_networks", before.allow_private_networks != after.allow_private_networks, true);
+    note("proxy", before.proxy != after.proxy, true);
+    note("user_agent", before.user_agent != after.user_agent, true);
+    note("keep_days", before.keep_days != after.keep_days, true);
+    note("shutdown_grace", before.shutdown_grace != after.shutdown_grace, true);
+    note("log_level", before.log_level != after.log_level, true);
+    // Set on the pipeline's host gate and hook runner by the reload.
+    note("concurrency", before.concurrency != after.concurrency, true);
+    note("per_host", before.per_host != after.per_host, true);
+    note("per_host_gap", before.per_host_gap != after.per_host_gap, true);
+    note("on_new", before.on_new != after.on_new, true);
+    note("on_new_timeout", before.on_new_timeout != after.on_new_timeout, true);
+    return changes;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
+    return out;
+}
+
+// on_new for polls fetched from now on. A runner, once made, lives until the daemon ends: polls
+// already fetched may still hand it their articles, and its queue drains with the old command.
+void apply_hook_settings(std::unique_ptr<HookRunner>& hooks, Pipeline& pipeline,
+                         const config::Settings& settings) {
+    if (settings.on_new.empty()) {
+        pipeline.set_hooks(nullptr);
+        return;
+    }
+    if (hooks)
+        hooks->reconfigure(settings.on_new, settings.on_new_timeout);
+    else
+        hooks = std::make_unique<HookRunner>(settings.on_new, settings.on_new_timeout);
+    pipeline.set_hooks(hooks.get());
+}
+
 std::string status_line(const Pipeline& pipeline) {
     const auto& totals = pipeline.totals();
     std::string line = std::to_string(pipeline.feed_count()) + " feeds, " +
@@ -144,7 +203,18 @@ std::string format_report(const PollReport& report) {
     return line;
 }
 
-std::vector<PollReport> poll_once(const RunOptions& options) {
+// One body for both poll_once overloads; `fetcher_options` is null outside tests.
+static std::vector<PollReport> poll_once_with(const RunOptions& options,
+                                              const fetch::FetcherOptions* fetcher_options);
+
+std::vector<PollReport> poll_once(const RunOptions& options) { return poll_once_with(options, nullptr); }
+
+std::vector<PollReport> poll_once(const RunOptions& options, const fetch::FetcherOptions& fetcher_options) {
+    return poll_once_with(options, &fetcher_options);
+}
+
+static std::vector<PollReport> poll_once_with(const RunOptions& options,
+                                              const fetch::FetcherOptions* fetcher_options) {
     auto opened = open_all(options);
     apply_log_level(opened.config);
 
@@ -160,7 +230,12 @@ std::vector<PollReport> poll_once(const RunOptions& options) {
     Writer writer(std::move(*opened.archive));
     opened.archive.reset();
     boost::asio::io_context io;
-    fetch::Fetcher fetcher(io);
+    std::optional<fetch::Fetcher> fetcher_holder;
+    if (fetcher_options)
+        fetcher_holder.emplace(io, *fetcher_options);
+    else
+        fetcher_holder.emplace(io);
+    auto& fetcher = *fetcher_holder;
     const auto grace = opened.config.settings.shutdown_grace;
     const auto now = WallClock::now();
     std::vector<std::string> chosen_feeds;
@@ -251,8 +326,18 @@ int run(const RunOptions& options) {
                     auto fresh = config::load_config(options.config_path);
                     for (const auto& warning : fresh.warnings) log_warning(warning);
                     apply_log_level(fresh);
+                    const auto changes = compare_settings(pipeline.config().settings, fresh.settings,
+                                                          options.database.has_value());
+                    apply_hook_settings(hooks, pipeline, fresh.settings);
                     pipeline.reconfigure(std::move(fresh), WallClock::now());
-                    log_info("reloaded: " + std::to_string(pipeline.feed_count()) + " feeds");
+                    std::string line = "reloaded: " + std::to_string(pipeline.feed_count()) + " feeds";
+                    if (!changes.applied.empty()) line += "; settings applied: " + joined(changes.applied);
+                    if (changes.need_restart.empty()) {
+                        log_info(line);
+                    } else {
+                        log_warning(line + "; changed but not applied until a restart: " +
+                                    joined(changes.need_restart) + " (systemctl restart feedd)");
+                    }
                 } catch (const config::ConfigError& e) {
                     for (const auto& problem : e.problems()) log_error(problem);
                     log_error("reload refused: the running configuration stays");

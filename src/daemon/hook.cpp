@@ -199,13 +199,28 @@ void HookRunner::submit(std::string label, std::string input) {
         log_error("on_new: " + label + ": dropped, " + std::to_string(kMaxQueued) + " runs already waiting");
         return;
     }
-    worker_.post([this, label = std::move(label), input = std::move(input)] { run_one(label, input); });
+    std::string command;
+    std::chrono::milliseconds timeout{};
+    {
+        std::lock_guard lock(mutex_);
+        command = command_;
+        timeout = timeout_;
+    }
+    worker_.post([this, command = std::move(command), timeout, label = std::move(label),
+                  input = std::move(input)] { run_one(command, timeout, label, input); });
 }
 
-void HookRunner::run_one(const std::string& label, const std::string& input) noexcept {
+void HookRunner::reconfigure(std::string command, std::chrono::milliseconds timeout) {
+    std::lock_guard lock(mutex_);
+    command_ = std::move(command);
+    timeout_ = timeout;
+}
+
+void HookRunner::run_one(const std::string& command, std::chrono::milliseconds timeout,
+                         const std::string& label, const std::string& input) noexcept {
     try {
         std::string error;
-        const int status = run_with_input(command_, input, timeout_, &error);
+        const int status = run_with_input(command, input, timeout, &error);
         if (status != 0) {
             log_error("on_new: " + label + ": " +
                       (error.empty() ? "exit status " + std::to_string(status) : error));

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <mutex>
 #include <string>
 
 #include "daemon/serial_worker.hpp"
@@ -19,12 +20,17 @@ class HookRunner {
 
     // Queues one run with `input` on its stdin; past kMaxQueued waiting runs, drops it (logged).
     void submit(std::string label, std::string input);
+    // The command and deadline for runs submitted from now on (a reload); runs already queued
+    // keep the ones they were submitted with. Safe from any thread.
+    void reconfigure(std::string command, std::chrono::milliseconds timeout);
 
     static constexpr std::size_t kMaxQueued = 256;
 
   private:
-    void run_one(const std::string& label, const std::string& input) noexcept;
+    void run_one(const std::string& command, std::chrono::milliseconds timeout, const std::string& label,
+                 const std::string& input) noexcept;
 
+    std::mutex mutex_;  // guards command_ and timeout_: submitted from the writer, set by a reload
     std::string command_;
     std::chrono::milliseconds timeout_;
     SerialWorker worker_;  // last: its thread ends before the members it uses

@@ -158,6 +158,7 @@ void Pipeline::reconfigure(config::Config config, WallTime now) {
     }
     sources_ = std::move(next);
     config_ = std::move(config);
+    gate_.set_limits(limits_for(config_.settings));
     writer_.post([this, feeds = config_.feeds](store::Archive& archive) { record_feeds(archive, feeds); });
     for (const auto& name : fresh) log_info(name + ": scheduled (new or changed in the configuration)");
     spread(fresh, now);
@@ -240,6 +241,8 @@ void Pipeline::start(const std::string& name, const std::string& host_key) {
                                                         : fetch::default_user_agent();
     request.headers = feed.headers;
     request.username = feed.username;
+    // Polled where a redirect moved it, the feed's credentials still belong to feeds.toml's URL.
+    request.credentials_origin = feed.url;
     request.ca_file = feed.ca_file;
     request.proxy = settings.proxy;
     request.timeout = settings.timeout;

@@ -44,8 +44,13 @@ class Pipeline {
     void schedule(const std::string& name, WallTime due);
     // Schedules every feed from its stored next poll; never-polled feeds are spread over a window.
     void schedule_from_state(WallTime now);
-    // Swaps in a reloaded configuration: new feeds are scheduled (spread), removed ones dropped.
+    // Swaps in a reloaded configuration: new feeds are scheduled (spread), removed ones dropped;
+    // the limits (concurrency, per_host, per_host_gap) hold for requests that start from now on,
+    // as do the request settings (user_agent, timeout, max_body, proxy, ...) and intervals.
     void reconfigure(config::Config config, WallTime now);
+    // Where polls fetched from now on hand their new articles (nullptr: nowhere). The runner must
+    // outlive the pipeline's writes: polls already fetched keep the one they started with.
+    void set_hooks(HookRunner* on_new) { on_new_ = on_new; }
     // No new fetches; in-flight ones get `grace`, then are cancelled. `done` runs when all is
     // written.
     void stop(std::chrono::milliseconds grace, std::function<void()> done);

@@ -2,9 +2,21 @@
 
 #include <algorithm>
 
+#include "feedd/fetch/fetch.hpp"
 #include "feedd/schedule/schedule.hpp"
 
 namespace feedd::daemon {
+
+bool credentials_withheld(const FeedSource& feed, std::string_view url) {
+    const bool has_credentials = !feed.username.empty() || !feed.headers.empty();
+    return has_credentials && !fetch::credentials_may_go_to(feed.url, url);
+}
+
+// Said wherever a moved feed's credentials are withheld (the log, `feeds list`).
+std::string withheld_note(const FeedSource& feed, const std::string& url) {
+    if (!credentials_withheld(feed, url)) return {};
+    return " (credentials not sent to the new origin; set url in feeds.toml to send them there)";
+}
 
 std::string effective_url(const FeedSource& source, const FeedState& state) {
     if (!state.moved_to.empty() && state.configured_url == source.url) return state.moved_to;
@@ -32,13 +44,17 @@ FeedState reconcile_with_config(const FeedSource& source, FeedState state) {
 
 namespace {
 
-// Redirect bookkeeping is the scheduler's rule; the daemon only words the notice.
-void track_redirect(FeedState& state, const FetchResult& result, TimePoint now, std::string& notice) {
+// Redirect bookkeeping is the scheduler's rule; the daemon only words the notice. The move is
+// adopted also when the new URL is another origin: the feed is then polled there without its
+// credentials (the fetcher keeps them to the configured origin), which the notice says once.
+void track_redirect(const FeedSource& source, FeedState& state, const FetchResult& result, TimePoint now,
+                    std::string& notice) {
     const auto first_seen = state.redirect_first_seen;
     const int count = state.redirect_count + 1;
     if (schedule::track_redirects(state, result.redirects, now)) {
         notice = "moved permanently to " + state.moved_to + " (seen " + std::to_string(count) +
-                 " times since " + (first_seen ? format_utc(*first_seen) : std::string("now")) + ")";
+                 " times since " + (first_seen ? format_utc(*first_seen) : std::string("now")) + ")" +
+                 withheld_note(source, state.moved_to);
     }
 }
 
@@ -85,7 +101,7 @@ Refresh apply_fetch(const FeedSource& source, FeedState state, const FetchResult
         st.last_error.clear();
         outcome.kind = RefreshOutcome::Kind::not_modified;
         report.status = PollStatus::not_modified;
-        track_redirect(st, result, now, refresh.notice);
+        track_redirect(source, st, result, now, refresh.notice);
         return refresh;
     }
     if (result.status == 410) {
@@ -101,6 +117,9 @@ Refresh apply_fetch(const FeedSource& source, FeedState state, const FetchResult
     if (!result.ok()) {
         std::string message = "HTTP " + std::to_string(result.status);
         if (!result.error_message.empty()) message = result.error_message;
+        // A moved feed refused for want of the credentials it was not given: say why.
+        if (result.status == 401 || result.status == 403)
+            message += withheld_note(source, effective_url(source, st));
         if (result.status == 429 || result.status == 503) {
             outcome.retry_after = result.retry_after;
             st.retry_after = result.retry_after;
@@ -121,7 +140,7 @@ Refresh apply_fetch(const FeedSource& source, FeedState state, const FetchResult
     st.last_success = now;
     st.consecutive_failures = 0;
     st.last_error.clear();
-    track_redirect(st, result, now, refresh.notice);
+    track_redirect(source, st, result, now, refresh.notice);
     if (!parsed->wellformed && refresh.notice.empty()) refresh.notice = "feed repaired: " + parsed->error;
     outcome.kind = RefreshOutcome::Kind::updated;
     outcome.ttl_minutes = parsed->ttl_minutes;

@@ -13,6 +13,9 @@ namespace feedd::daemon {
 // The URL to poll: the configured one, or where a confirmed permanent redirect moved it.
 [[nodiscard]] std::string effective_url(const FeedSource& source, const FeedState& state);
 
+// " (credentials not sent to the new origin; ...)" when credentials_withheld(feed, url), else "".
+[[nodiscard]] std::string withheld_note(const FeedSource& feed, const std::string& url);
+
 // Forgets what was learned at run time when the operator changed the feed's URL in feeds.toml.
 [[nodiscard]] FeedState reconcile_with_config(const FeedSource& source, FeedState state);
 

@@ -112,6 +112,13 @@ bool is_web_scheme(const std::string& scheme) {
     return scheme == "http" || scheme == "https";
 }
 
+// The credential rule (fetch.hpp): the origin's host and port, and no http once https was seen
+// (on the origin or on an earlier hop).
+bool credentials_allowed_to(const UrlParts& origin, bool seen_https, const UrlParts& target) {
+    return target.host == origin.host && target.port == origin.port &&
+           !(seen_https && target.scheme == "http");
+}
+
 std::optional<std::string> header_value(CURL* easy, const char* name) {
     curl_header* header = nullptr;
     // -1: the last request of this transfer (we follow redirects ourselves, so one response).
@@ -257,8 +264,18 @@ class Fetcher::Impl {
         if (!is_web_scheme(parts->scheme))
             return fail_now(std::move(transfer), FetchErrorKind::bad_scheme,
                             "unsupported URL scheme \"" + parts->scheme + "\" (only http and https)");
-        transfer->origin = std::move(*parts);
-        transfer->seen_https = transfer->origin.scheme == "https";
+        // Credentials belong to the origin they were configured for, which need not be this URL's
+        // (a feed polled where a permanent redirect moved it).
+        std::optional<UrlParts> origin = *parts;
+        if (!transfer->request.credentials_origin.empty())
+            origin = split_url(transfer->request.credentials_origin);
+        if (origin && is_web_scheme(origin->scheme)) {
+            transfer->seen_https = origin->scheme == "https" || parts->scheme == "https";
+            transfer->credentials_allowed = credentials_allowed_to(*origin, transfer->seen_https, *parts);
+            transfer->origin = std::move(*origin);
+        } else {
+            transfer->credentials_allowed = false;
+        }
 
         transfer->easy = take_easy();
         CURL* easy = transfer->easy.get();
@@ -628,8 +645,7 @@ class Fetcher::Impl {
             return complete(transfer, FetchErrorKind::bad_scheme,
                             "redirect to unsupported scheme \"" + parts->scheme + "\" (only http and https)");
         // Credentials go to the host they were given for, and never down to plain http.
-        if (parts->host != transfer.origin.host || parts->port != transfer.origin.port ||
-            (transfer.seen_https && parts->scheme == "http"))
+        if (!credentials_allowed_to(transfer.origin, transfer.seen_https, *parts))
             transfer.credentials_allowed = false;
         transfer.seen_https = transfer.seen_https || parts->scheme == "https";
         transfer.current_url = target;
@@ -793,6 +809,13 @@ std::string registered_domain(std::string_view host) {
     if (name.empty() || context == nullptr || is_ip_literal(name)) return name;
     const char* domain = psl_registrable_domain(context.get(), name.c_str());
     return domain != nullptr ? std::string(domain) : name;
+}
+
+bool credentials_may_go_to(std::string_view origin, std::string_view url) {
+    const auto from = split_url(origin);
+    const auto to = split_url(url);
+    if (!from || !to || !is_web_scheme(from->scheme) || !is_web_scheme(to->scheme)) return false;
+    return credentials_allowed_to(*from, from->scheme == "https", *to);
 }
 
 std::string default_user_agent() {

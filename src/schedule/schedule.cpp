@@ -157,7 +157,12 @@ bool track_redirects(FeedState& state, const std::vector<RedirectHop>& redirects
 
 // ---------------------------------------------------------------------------------------------
 
-HostGate::HostGate(HostLimits limits) : limits_(limits) {
+HostGate::HostGate(HostLimits limits) {
+    set_limits(limits);
+}
+
+void HostGate::set_limits(HostLimits limits) {
+    limits_ = limits;
     limits_.concurrency = std::max<std::size_t>(1, limits_.concurrency);
     limits_.per_host = std::max<std::size_t>(1, limits_.per_host);
 }

@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "daemon/testing.hpp"
 #include "feedd/daemon/daemon.hpp"
+#include "fetch/options.hpp"
 #include "support/http_server.hpp"
 #include "support/process.hpp"
 
@@ -46,8 +48,9 @@ std::vector<PollReport> poll(const HttpServer& server, const std::vector<std::st
     feedd::daemon::RunOptions options;
     options.config_path = dir / "feeds.toml";
     options.once = true;
-    for (const auto& host : hosts) options.fetcher.resolve.push_back(server.resolve_entry(host));
-    auto reports = feedd::daemon::poll_once(options);
+    feedd::fetch::FetcherOptions fetcher_options;
+    for (const auto& host : hosts) fetcher_options.resolve.push_back(server.resolve_entry(host));
+    auto reports = feedd::daemon::poll_once(options, fetcher_options);
     REQUIRE(reports.size() == urls.size());
     return reports;
 }

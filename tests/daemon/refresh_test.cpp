@@ -11,6 +11,7 @@ using feedd::FetchResult;
 using feedd::ParsedFeed;
 using feedd::RefreshOutcome;
 using feedd::daemon::apply_fetch;
+using feedd::daemon::Refresh;
 
 namespace {
 
@@ -180,4 +181,42 @@ TEST_CASE("a permanent redirect that stops before confirmation starts over") {
     CHECK(state.redirect_count == 0);
     state = apply_fetch(source(), state, permanent_redirect(target), feed_with_ttl(0), t0 + 27h).state;
     CHECK(state.moved_to.empty());
+}
+
+TEST_CASE("a feed with credentials moved to another origin says once that they are not sent there") {
+    auto feed = source();
+    feed.username = "alice";
+    feed.headers.push_back({"X-Api-Key", "secret"});
+    auto moved_after_a_day = [&](const std::string& target) {
+        FeedState state;
+        Refresh last;
+        for (auto at : {t0, t0 + 2h, t0 + 25h}) {
+            last = apply_fetch(feed, state, permanent_redirect(target), feed_with_ttl(0), at);
+            state = last.state;
+        }
+        REQUIRE(last.state.moved_to == target);
+        return last;
+    };
+    const std::string withheld = "credentials not sent to the new origin";
+    for (const std::string target : {"https://other.example/feed.xml", "http://example.org/feed.xml",
+                                     "https://example.org:8443/feed.xml"}) {
+        CAPTURE(target);
+        const auto moved = moved_after_a_day(target);
+        CHECK(moved.notice.find(withheld) != std::string::npos);
+        CHECK(feedd::daemon::credentials_withheld(feed, target));
+        // Later polls there say nothing new; a refusal for want of credentials says why.
+        auto again = apply_fetch(feed, moved.state, ok_result(), feed_with_ttl(0), t0 + 26h);
+        CHECK(again.notice.empty());
+        FetchResult refused;
+        refused.status = 401;
+        refused.error = FetchErrorKind::http;
+        refused.error_message = "HTTP 401";
+        again = apply_fetch(feed, moved.state, refused, std::nullopt, t0 + 27h);
+        CHECK(again.report.error.find(withheld) != std::string::npos);
+    }
+    // The same origin keeps its credentials; a feed without any has nothing to withhold.
+    const auto same_origin = moved_after_a_day("https://example.org/new.xml");
+    CHECK(same_origin.notice.find(withheld) == std::string::npos);
+    CHECK_FALSE(feedd::daemon::credentials_withheld(feed, "https://example.org/new.xml"));
+    CHECK_FALSE(feedd::daemon::credentials_withheld(source(), "https://other.example/feed.xml"));
 }

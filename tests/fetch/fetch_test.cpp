@@ -239,6 +239,46 @@ TEST_CASE("credentials and custom headers go to the original host only") {
     CHECK(result.error_message.find("hunter2") == std::string::npos);
 }
 
+TEST_CASE("credentials stay with credentials_origin even when the request starts elsewhere") {
+    HttpServer server;
+    server.route("/moved", [](const Request&) { return feed("x"); });
+    server.route("/back", [&server](const Request&) {
+        return Response::redirect(301, server.url("/moved", "home.test"));
+    });
+    Harness harness(resolving({server.resolve_entry("home.test"), server.resolve_entry("other.test")}));
+    auto with_credentials = [&](const std::string& url) {
+        auto request = request_for(url);
+        request.username = "reader";
+        request.password = "hunter2";
+        request.headers = {{"X-Token", "s3cret"}};
+        request.credentials_origin = server.url("/feed", "home.test");
+        return request;
+    };
+    // Another host from the first request on, and back to the origin through a redirect: the
+    // credentials went nowhere before, so they stay withheld (sticky, as after any foreign hop).
+    CHECK(harness.get(with_credentials(server.url("/back", "other.test"))).ok());
+    // The origin's host at another path gets them.
+    CHECK(harness.get(with_credentials(server.url("/moved", "home.test"))).ok());
+    const auto log = server.requests();
+    REQUIRE(log.size() == 3);
+    CHECK(log[0].host == "other.test");
+    CHECK_FALSE(log[0].has_header("authorization"));
+    CHECK_FALSE(log[0].has_header("x-token"));
+    CHECK_FALSE(log[1].has_header("authorization"));
+    CHECK(log[2].host == "home.test");
+    CHECK(log[2].header("x-token") == "s3cret");
+    CHECK(log[2].header("authorization").rfind("Basic ", 0) == 0);
+
+    using feedd::fetch::credentials_may_go_to;
+    CHECK(credentials_may_go_to("https://a.example/feed", "https://a.example:443/other"));
+    CHECK(credentials_may_go_to("http://a.example:8080/feed", "https://a.example:8080/feed"));
+    CHECK_FALSE(credentials_may_go_to("https://a.example/feed", "http://a.example/feed"));
+    CHECK_FALSE(credentials_may_go_to("https://a.example:8443/feed", "http://a.example:8443/feed"));
+    CHECK_FALSE(credentials_may_go_to("https://a.example/feed", "https://b.example/feed"));
+    CHECK_FALSE(credentials_may_go_to("https://a.example/feed", "https://a.example:8443/feed"));
+    CHECK_FALSE(credentials_may_go_to("https://a.example/feed", "ftp://a.example/feed"));
+}
+
 TEST_CASE("header values with line breaks are not sent (no header smuggling)") {
     HttpServer server;
     server.route("/feed.xml", [](const Request&) { return feed("x"); });

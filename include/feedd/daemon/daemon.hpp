@@ -49,6 +49,11 @@ struct RunOptions {
 
 [[nodiscard]] std::string format_report(const PollReport& report);
 
+// Whether `feed` has credentials (username and password, or headers) that are not sent to `url`
+// because it is not their origin: another host or port than the configured URL's, or http after
+// https. A feed moved there by a permanent redirect is polled without them.
+[[nodiscard]] bool credentials_withheld(const FeedSource& feed, std::string_view url);
+
 // How much the daemon logs on stderr, by name: "error", "warning" (or "warn"), "info", "debug".
 // Throws std::invalid_argument for another name. (run and poll_once set it again from
 // feeds.toml's log_level when they start.)

@@ -6,8 +6,9 @@
 //  - accepts every encoding curl was built with and caps the DECODED body at `max_body`;
 //  - follows at most `max_redirects` redirects itself, recording each hop with its status (so a
 //    caller can tell 301/308 from 302/307), only to http/https;
-//  - sends basic auth and custom headers only to the host (and port) it was asked for and never
-//    over http once a hop was https; they never appear in results or messages;
+//  - sends basic auth and custom headers only to the host (and port) of `credentials_origin` (the
+//    request's URL when empty), at every hop including the first, and never over http once that
+//    origin or a hop was https; they never appear in results or messages;
 //  - with allow_private_networks = false refuses loopback, private, link-local, ULA, CGNAT,
 //    multicast, reserved and unspecified addresses, checked on the address actually connected at
 //    every hop (also on reused connections). With a proxy, the proxy's address is not checked
@@ -67,6 +68,10 @@ class Fetcher {
 // Used to share per-host limits.
 [[nodiscard]] std::string registered_domain(std::string_view host);
 
+// Whether credentials configured for `origin` (a URL) go to `url`, by the rule every hop of a
+// fetch follows: the same host and port (the scheme's default when none is written), and not
+// http when `origin` is https. False when either is not an http(s) URL.
+[[nodiscard]] bool credentials_may_go_to(std::string_view origin, std::string_view url);
 
 // The User-Agent feedd sends by default: "feedd/VERSION (+PROJECT_URL)".
 [[nodiscard]] std::string default_user_agent();

@@ -76,6 +76,10 @@ struct FetchRequest {
     std::vector<HttpHeader> headers;  // already resolved; never logged
     std::string username;
     std::string password;  // already resolved; never logged
+    // The URL the credentials (username, password, headers) were configured for: they go only to
+    // its origin, whichever URL is fetched (a feed polled at the URL a redirect moved it to keeps
+    // its configured origin). Empty: `url` itself.
+    std::string credentials_origin;
     std::string ca_file;
     std::string proxy;
     Duration connect_timeout{std::chrono::seconds(20)};

@@ -130,6 +130,9 @@ struct HostLimits {
 class HostGate {
   public:
     explicit HostGate(HostLimits limits = {});
+    // New limits (a reload) for what starts from now on: requests in flight run on, gaps and
+    // pauses already set stay.
+    void set_limits(HostLimits limits);
 
     // The earliest instant a request to `host` may start: `now` when it may start at once, later
     // for the per-host gap or a host-wide pause, std::nullopt while the overall or the per-host
