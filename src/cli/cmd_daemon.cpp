@@ -100,13 +100,14 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
             {{"host", host}, {"until", format_utc(paused.until)}, {"feeds", paused.feeds}});
         std::string names;
         for (const auto& name : paused.feeds) names += (names.empty() ? "" : ", ") + name;
-        paused_lines.push_back(message(host + " until " + format_utc(paused.until) + " (429 on " + names + ")"));
+        paused_lines.push_back(
+            message(host + " until " + format_utc(paused.until) + " (429 on " + names + ")"));
     }
     report["paused_hosts"] = paused_hosts;
     report["articles"] = articles;
     report["archive_bytes"] = size;
     if (json) {
-        std::cout << report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+        std::cout << json_output(report) << '\n';
         return exit_code;
     }
     std::cout << "feedd: " << health << (exists ? "" : " (no archive yet)") << '\n'

@@ -384,7 +384,7 @@ std::string feeds_json(const std::vector<FeedRow>& rows) {
                         {"credentials_withheld", row.credentials_withheld}});
     }
     // Strings from feeds and servers may hold invalid UTF-8: replace rather than throw.
-    return json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+    return json_output(json, 2) + "\n";
 }
 
 namespace {

@@ -45,7 +45,7 @@ std::string failure_line(const std::string& file, const std::string& error,
             links.push_back({{"url", link.url}, {"type", link.type}, {"title", link.title}});
         line["advertised"] = std::move(links);
     }
-    return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return json_output(line);
 }
 
 int run_parse(const ParseArguments& arguments) {

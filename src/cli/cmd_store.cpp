@@ -41,7 +41,7 @@ std::string csv_cell(std::string_view raw) {
 
 // JSON output is valid UTF-8 whatever the feed held.
 std::string dump(const json& value, int indent = -1) {
-    return value.dump(indent, ' ', false, json::error_handler_t::replace);
+    return json_output(value, indent);
 }
 
 std::string join(const std::vector<std::string>& items, const char* separator) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 
 #include "feedd/config/config.hpp"
 
@@ -37,6 +38,12 @@ std::filesystem::path database_path(const Context& context);
 // of any URL in it (url::redact_userinfo_in).
 std::string shown(std::string_view text);
 std::string message(std::string_view text);
+
+// A JSON document as the commands print it (indent -1: one line): invalid UTF-8 replaced, and the
+// characters a terminal acts on that JSON itself leaves raw (C1 controls, bidirectional
+// overrides and isolates) written as \uXXXX escapes, so the data read back is the same.
+std::string json_output(const nlohmann::json& value, int indent = -1);
+std::string json_output(const nlohmann::ordered_json& value, int indent = -1);
 
 // Registers `sub` to run `body` when chosen.
 void on_chosen(CLI::App* sub, Context& context, std::function<int()> body);
