@@ -207,7 +207,9 @@ std::string format_report(const PollReport& report) {
 static std::vector<PollReport> poll_once_with(const RunOptions& options,
                                               const fetch::FetcherOptions* fetcher_options);
 
-std::vector<PollReport> poll_once(const RunOptions& options) { return poll_once_with(options, nullptr); }
+std::vector<PollReport> poll_once(const RunOptions& options) {
+    return poll_once_with(options, nullptr);
+}
 
 std::vector<PollReport> poll_once(const RunOptions& options, const fetch::FetcherOptions& fetcher_options) {
     return poll_once_with(options, &fetcher_options);
