@@ -318,8 +318,9 @@ Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job
     std::optional<ParsedFeed> parsed;
     if (result.ok()) {
         // The body is the parser's: it goes as soon as the parser holds the document.
-        parsed = parse::parse_feed(std::move(result.body), {result.final_url.empty() ? job.feed.url : result.final_url,
-                                                            result.content_type});
+        parsed = parse::parse_feed(
+            std::move(result.body),
+            {result.final_url.empty() ? job.feed.url : result.final_url, result.content_type});
     }
     auto refresh = apply_fetch(job.feed, job.state, result, std::move(parsed), now);
     auto next = schedule::next_due(job.policy, job.state, refresh.outcome, now, job.jitter);

@@ -259,7 +259,8 @@ WHERE id = :article AND published IS NULL)sql");
             "INSERT INTO entries_cjk(entries_cjk, rowid, cjk) VALUES ('delete', ?, ?)", id, values);
     }
 
-    void write_index(const char* words_sql, const char* trigrams_sql, std::int64_t id, const Indexed& values) {
+    void write_index(const char* words_sql, const char* trigrams_sql, std::int64_t id,
+                     const Indexed& values) {
         auto& words = impl.statement(words_sql);
         LargeBinds words_binds(words);
         SQLite::bind(words, id, values.title, values.author);

@@ -13,8 +13,8 @@
 #include <set>
 
 #include "store/impl.hpp"
-#include "store/testing.hpp"
 #include "store/schema.hpp"
+#include "store/testing.hpp"
 
 namespace feedd::store {
 

@@ -528,8 +528,8 @@ TEST_CASE("an entry larger than the archive stores is that entry's error, and th
     CHECK(large.fullest().entry.content.size() == (9u << 20) + 7);
 }
 
-TEST_CASE("an entry SQLite refuses as too big (SQLITE_TOOBIG) is that entry's error: the rest of the poll and the "
-          "polls written with it are kept") {
+TEST_CASE(
+    "an entry SQLite refuses (SQLITE_TOOBIG) is that entry's error, and the rest of the write is kept") {
     auto archive = Archive::open(":memory:", OpenMode::read_write);
     // SQLite refuses a value over 1e9 bytes in production; a limit of 12 MiB meets the same
     // refusal with an entry below max_storable_body (which is refused before SQLite is asked).
@@ -543,7 +543,8 @@ TEST_CASE("an entry SQLite refuses as too big (SQLITE_TOOBIG) is that entry's er
     ParsedFeed other_feed;
     other_feed.entries = {item("o", "Other", "https://example.org/o")};
     const auto huge_state = state_of(huge, poll1), other_state = state_of(other, poll1);
-    const PollWrite polls[] = {{huge, &huge_feed, huge_state, poll1}, {other, &other_feed, other_state, poll1}};
+    const PollWrite polls[] = {{huge, &huge_feed, huge_state, poll1},
+                               {other, &other_feed, other_state, poll1}};
 
     const auto results = archive.commit_polls(polls);
     // Not a failed write (the daemon retries those as a full disk, keeping nothing of the poll).

@@ -13,7 +13,9 @@ TEST_CASE("hash_hex is stable") {
 
 TEST_CASE("hashes fed piece by piece equal the hash of the whole, as stored archives hold it") {
     // The value an archive written before the incremental hasher holds for this text.
-    const std::string whole = "Title\x1f" "1700000000\x1fSome text.";
+    const std::string whole =
+        "Title\x1f"
+        "1700000000\x1fSome text.";
     CHECK(hash_hex(whole) == "0eb60f8e1896ad49966e669bde5e8824");
     for (std::size_t cut = 0; cut <= whole.size(); ++cut) {
         const std::string_view view(whole);
