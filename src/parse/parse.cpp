@@ -79,11 +79,17 @@ void mark_html_page(std::string_view text, const ParseOptions& options, ParsedFe
                       ")";
 }
 
-ParsedFeed parse_unchecked(std::string_view bytes, const ParseOptions& options) {
+// `owned`, when given, is the string `bytes` lies in, the caller's to give away: each copy of the
+// document is freed once the next one is made (converted text, text without NUL, the XML
+// document), so that a large body is not held several times over.
+ParsedFeed parse_unchecked(std::string_view bytes, const ParseOptions& options, std::string* owned) {
     ParsedFeed feed;
     detail::Problems problems;
-    const detail::Utf8Text utf8 = detail::to_utf8(bytes, options.content_type, problems);
+    detail::Utf8Text utf8 = detail::to_utf8(bytes, options.content_type, problems);
     std::string_view text = utf8.text();
+    // The string `text` lies in, when it is ours to free.
+    std::string* source = utf8.converted ? &utf8.owned : owned;
+    if (utf8.converted && owned) std::string().swap(*owned);
     // NUL is no character of XML or JSON text; pugixml would end the document at it, and the
     // JSON reader reject it. Dropped, as other forbidden control characters are.
     std::string without_nul;
@@ -99,6 +105,8 @@ ParsedFeed parse_unchecked(std::string_view bytes, const ParseOptions& options) 
         problems.add(std::to_string(count) + " NUL character" + (count > 1 ? "s" : "") + " (the first at " +
                      position_of_nul(text, nul) + ") dropped");
         text = without_nul;
+        if (source) std::string().swap(*source);
+        source = &without_nul;
     }
     std::size_t first = 0;
     while (first < text.size() && static_cast<unsigned char>(text[first]) <= ' ') ++first;
@@ -109,7 +117,7 @@ ParsedFeed parse_unchecked(std::string_view bytes, const ParseOptions& options) 
         return feed;
     }
     if (text[first] == '{' || text[first] == '[') {
-        detail::parse_json_feed(text.substr(first), options.base_url, feed, problems);
+        detail::parse_json_feed(text.substr(first), options.base_url, feed, problems, source);
     } else if (detail::looks_like_html(text)) {
         mark_html_page(text, options, feed);
         return feed;
@@ -117,10 +125,12 @@ ParsedFeed parse_unchecked(std::string_view bytes, const ParseOptions& options) 
         feed.is_feed = false;
         feed.error = "not a feed: neither XML nor JSON";
     } else {
-        detail::parse_xml_feed(text, options.base_url, feed, problems);
+        // Once the document is loaded and its reader found, `text` is freed (when it is ours): it
+        // is an HTML page only when neither held.
+        const bool released = detail::parse_xml_feed(text, options.base_url, feed, problems, source);
         const bool html_root = contains_ignoring_case(feed.error, "root element is <html>");
         const bool no_root = feed.error.ends_with("no XML element found");
-        if (!feed.is_feed &&
+        if (!released && !feed.is_feed &&
             (html_root || (no_root && contains_ignoring_case(text.substr(0, 4096), "<html")))) {
             mark_html_page(text, options, feed);
             return feed;
@@ -178,11 +188,9 @@ Json entry_json(const Entry& entry) {
                 {"enclosures", std::move(enclosures)}};
 }
 
-}  // namespace
-
-ParsedFeed parse_feed(std::string_view bytes, const ParseOptions& options) {
+ParsedFeed parse_reporting(std::string_view bytes, const ParseOptions& options, std::string* owned) {
     try {
-        ParsedFeed feed = parse_unchecked(bytes, options);
+        ParsedFeed feed = parse_unchecked(bytes, options, owned);
         // "not a feed: the root element is <...>" quotes the document too.
         feed.error = detail::cut_utf8(std::move(feed.error), detail::Problems::max_message + 64);
         return feed;
@@ -194,6 +202,17 @@ ParsedFeed parse_feed(std::string_view bytes, const ParseOptions& options) {
         feed.error = std::string("cannot parse: ") + e.what();
         return feed;
     }
+}
+
+}  // namespace
+
+ParsedFeed parse_feed(std::string_view bytes, const ParseOptions& options) {
+    return parse_reporting(bytes, options, nullptr);
+}
+
+ParsedFeed parse_feed(std::string&& bytes, const ParseOptions& options) {
+    std::string owned = std::move(bytes);
+    return parse_reporting(owned, options, &owned);
 }
 
 std::string to_json(const ParsedFeed& feed) {

@@ -14,6 +14,7 @@
 
 #include "store/impl.hpp"
 #include "store/schema.hpp"
+#include "store/testing.hpp"
 
 namespace feedd::store {
 
@@ -208,6 +209,10 @@ Archive::Archive(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Archive::Archive(Archive&&) noexcept = default;
 Archive& Archive::operator=(Archive&&) noexcept = default;
 Archive::~Archive() = default;
+
+void Testing::limit_value_length(Archive& archive, int bytes) {
+    sqlite3_limit(archive.impl_->db.getHandle(), SQLITE_LIMIT_LENGTH, bytes);
+}
 
 bool Archive::is_locked(const std::filesystem::path& path) {
     if (in_memory(path) || !std::filesystem::exists(lock_path(path))) return false;
