@@ -131,11 +131,10 @@ PassResult ingest(store::Archive& archive, const Corpus& corpus, const Options& 
     return result;
 }
 
-// The same rows into a plain table with the archive's FTS indexes and triggers, one transaction.
+// The same rows into a plain table with the archive's FTS indexes, one transaction.
 double raw_insert(const std::filesystem::path& path, const Corpus& corpus, const Options& options) {
     SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    bench::create_raw_table(db);
-    SQLite::Statement insert(db, bench::kRawInsert);
+    bench::RawTable table(db);
     double elapsed = 0;
     auto begin = Clock::now();
     db.exec("BEGIN");
@@ -148,18 +147,11 @@ double raw_insert(const std::filesystem::path& path, const Corpus& corpus, const
         auto start = Clock::now();
         for (std::size_t i = 0; i < parsed.entries.size(); ++i) {
             const auto& entry = parsed.entries[i];
-            insert.reset();
-            insert.bind(1, "feed-" + std::to_string(f));
-            insert.bind(2, entry.id);
-            insert.bind(3, entry.link);
-            insert.bind(4, entry.title);
-            insert.bind(5, entry.author);
-            insert.bind(6, entry.summary);
-            insert.bind(7, entry.content);
-            insert.bind(8, texts[i]);
-            insert.bind(9, static_cast<std::int64_t>(entry.published->time_since_epoch().count()));
-            insert.bind(10, "\n" + entry.categories[0] + "\n");
-            insert.exec();
+            const std::string feed = "feed-" + std::to_string(f);
+            const std::string categories = "\n" + entry.categories[0] + "\n";
+            table.insert({feed, entry.id, entry.link, entry.title, entry.author, entry.summary, entry.content,
+                          texts[i], static_cast<std::int64_t>(entry.published->time_since_epoch().count()),
+                          categories});
         }
         elapsed += seconds_of(Clock::now() - start);
     }
