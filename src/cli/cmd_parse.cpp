@@ -2,8 +2,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <iterator>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -19,17 +17,19 @@ struct ParseArguments {
     std::string content_type;
 };
 
+// Whole blocks at a time: an istreambuf_iterator copy went byte by byte, at a tenth of the parser's speed.
+bool read_all(std::istream& in, std::string& out) {
+    char block[1 << 16];
+    while (in.read(block, sizeof block) || in.gcount() > 0)
+        out.append(block, static_cast<std::size_t>(in.gcount()));
+    return !in.bad();
+}
+
 bool read_input(const std::string& file, std::string& out) {
-    if (file == "-") {
-        std::ostringstream buffer;
-        buffer << std::cin.rdbuf();
-        out = buffer.str();
-        return !std::cin.bad();
-    }
+    if (file == "-") return read_all(std::cin, out);
     std::ifstream in(file, std::ios::binary);
     if (!in) return false;
-    out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return !in.bad();
+    return read_all(in, out);
 }
 
 // The line of a file that is no feed: {"file": ..., "error": ...}, with the feeds an HTML page

@@ -141,3 +141,25 @@ TEST_CASE("a body given away to the parser reads as the same body lent to it") {
         CHECK(feedd::parse::to_json(parse_feed(std::string(document), options)) == lent);
     }
 }
+
+TEST_CASE(
+    "to_json escapes what JSON requires, keeps other characters and replaces bytes that are not UTF-8") {
+    feedd::ParsedFeed feed;
+    feed.is_feed = true;
+    feed.format = feedd::FeedFormat::rss20;
+    feedd::Entry entry;
+    entry.title = "q\"b\\s/\x01\x1f\t\n\r\b\f\x7f é 中";
+    entry.summary = "bad \xff byte";
+    entry.categories = {"a", "b\"c"};
+    entry.enclosures.push_back({"http://x.example/a.mp3", "", 12});
+    feed.entries.push_back(entry);
+    const auto json = feedd::parse::to_json(feed);
+    CHECK(json.find(R"("title":"q\"b\\s/\u0001\u001f\t\n\r\b\f)"
+                    "\x7f"
+                    " é 中\"") != std::string::npos);
+    CHECK(json.find("\"summary\":\"bad \xEF\xBF\xBD byte\"") != std::string::npos);
+    CHECK(json.find(R"("categories":["a","b\"c"])") != std::string::npos);
+    CHECK(json.find(R"("enclosures":[{"url":"http://x.example/a.mp3","type":null,"length":12}]})") !=
+          std::string::npos);
+    CHECK(json.ends_with("]}]}"));
+}
