@@ -7,6 +7,7 @@
 
 #include "cli/common.hpp"
 #include "feedd/parse/parse.hpp"
+#include "feedd/text/text.hpp"
 
 namespace feedd::cli {
 namespace {
@@ -54,19 +55,20 @@ int run_parse(const ParseArguments& arguments) {
     for (const auto& file : arguments.files) {
         std::string bytes;
         if (!read_input(file, bytes)) {
-            std::cerr << "feedd: " << file << ": cannot read\n";
+            std::cerr << "feedd: " << message(file) << ": cannot read\n";
             std::cout << failure_line(file, "cannot read " + file, {}) << '\n';
             status = 1;
             continue;
         }
-        const ParsedFeed feed = parse::parse_feed(bytes, options);
+        const ParsedFeed feed = parse::parse_feed(std::move(bytes), options);
         if (!feed.is_feed) {
-            std::cerr << "feedd: " << file << ": " << feed.error << '\n';
+            std::cerr << "feedd: " << message(file) << ": " << message(feed.error) << '\n';
             std::cout << failure_line(file, feed.error, feed.advertised) << '\n';
             status = 1;
             continue;
         }
-        std::cout << parse::to_json(feed) << '\n';
+        // The feed's text reaches a terminal: the output policy's JSON style, as every command's.
+        std::cout << text::escape_for_json(parse::to_json(feed)) << '\n';
     }
     std::cout.flush();
     return status;
