@@ -8,7 +8,7 @@ that GNU time measures (ru_maxrss of the feedd process alone), in MiB and as a m
 large body:
 
     python3 bench/memory/run.py --feedd build/feedd --sizes 100,200
-    python3 bench/memory/run.py --feedd /tmp/feedd-before --feedd build/feedd --sizes 100,200
+    python3 bench/memory/run.py --feedd OLD/feedd --feedd build/feedd --sizes 100,200
 
 The large item is RSS 2.0 whose <content:encoded> holds HTML in a CDATA section (paragraphs of
 words and a relative link per paragraph, as an archive of a long article would); `--escaped`
