@@ -2,7 +2,7 @@
 // to_json (the writer of `feedd parse`) on parse_feed's results.
 //   bench_parse [--mb 64] [--runs 5] [--write DIR] [--dir DIR]
 // --write also saves the corpus as files, for feedparser_bench.py to read the same bytes; --dir
-// reads the corpus from the files of DIR instead of generating it (e.g. gen_corpus.py's).
+// reads the corpus from the files of DIR instead of generating it (e.g. a generated corpus).
 #include <pugixml.hpp>
 
 #include <algorithm>

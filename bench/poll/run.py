@@ -12,10 +12,10 @@ interface (`curl --parallel --compressed`), parsing every file with pugixml's lo
 inserting every item into SQLite with the archive's FTS indexes (build/bench/poll/bench_limits).
 
     python3 bench/poll/run.py --feeds 1000 --feedd build/feedd
-    python3 bench/poll/run.py --feeds 1000 --corpus-gen ../shared/bench/gen_corpus.py
+    python3 bench/poll/run.py --feeds 1000 --corpus-gen GEN.py
 
 The corpus is this script's own (N RSS 2.0 feeds of --items items) unless --corpus-gen names a
-generator with the interface of gen_corpus.py (`N --out DIR`, `--mutate F --out DIR`).
+generator script called as `GEN.py N --out DIR` and `GEN.py --mutate F --out DIR`.
 Needs nginx, newsboat and curl (installed with apt-get when missing).
 """
 
@@ -184,8 +184,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--items", type=int, default=20, help="items per feed of this script's own corpus")
-    parser.add_argument("--corpus-gen", help="a corpus generator with gen_corpus.py's interface, e.g. "
-                        "../shared/bench/gen_corpus.py (default: this script's own corpus)")
+    parser.add_argument("--corpus-gen", help="a corpus generator called as GEN.py N --out DIR and "
+                        "GEN.py --mutate F --out DIR (default: this script's own corpus)")
     parser.add_argument("--feedd", default="build/feedd")
     parser.add_argument("--limits", default="build/bench/poll/bench_limits",
                         help="the parse and insert limits program ('' to skip the limits)")
