@@ -1,6 +1,5 @@
 // `feedd parse FILE...|-`: the parser on the command line, printing the JSON of docs/ARCHITECTURE.md.
 #include <cstdio>
-#include <fstream>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -17,21 +16,6 @@ struct ParseArguments {
     std::string base_url;
     std::string content_type;
 };
-
-// Whole blocks at a time: an istreambuf_iterator copy went byte by byte, at a tenth of the parser's speed.
-bool read_all(std::istream& in, std::string& out) {
-    char block[1 << 16];
-    while (in.read(block, sizeof block) || in.gcount() > 0)
-        out.append(block, static_cast<std::size_t>(in.gcount()));
-    return !in.bad();
-}
-
-bool read_input(const std::string& file, std::string& out) {
-    if (file == "-") return read_all(std::cin, out);
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return false;
-    return read_all(in, out);
-}
 
 // The line of a file that is no feed: {"file": ..., "error": ...}, with the feeds an HTML page
 // advertises.
@@ -54,7 +38,9 @@ int run_parse(const ParseArguments& arguments) {
     const parse::ParseOptions options{arguments.base_url, arguments.content_type};
     for (const auto& file : arguments.files) {
         std::string bytes;
-        if (!read_input(file, bytes)) {
+        try {
+            bytes = read_input(file);
+        } catch (const std::runtime_error&) {
             std::cerr << "feedd: " << message(file) << ": cannot read\n";
             std::cout << failure_line(file, "cannot read " + file, {}) << '\n';
             status = 1;
