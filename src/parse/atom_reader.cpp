@@ -103,6 +103,23 @@ void XmlReader::atom_link(const pugi::xml_node& node, const std::string& base, s
     }
 }
 
+void XmlReader::atom_feed_link(const pugi::xml_node& node, const std::string& base) {
+    std::string rel = lower(attribute(node, "rel"));
+    // A registered relation may also be written as its IANA URI (RFC 4287 4.2.7.2).
+    constexpr std::string_view iana = "http://www.iana.org/assignments/relation/";
+    if (rel.starts_with(iana)) rel.erase(0, iana.size());
+    std::string* history = rel == "prev-archive" ? &feed_.prev_archive
+                           : rel == "next"       ? &feed_.next_page
+                                                 : nullptr;
+    if (!history) {
+        atom_link(node, base, feed_.link, nullptr);
+        return;
+    }
+    std::string href = attribute(node, "href");
+    if (href.empty()) href = collapse_space_in_place(text_of(node));
+    if (!href.empty() && history->empty()) *history = resolve_url(base, href);
+}
+
 std::string XmlReader::atom_author(const pugi::xml_node& node) {
     std::string name, email;
     for (auto child = node.first_child(); child; child = child.next_sibling()) {
@@ -189,7 +206,7 @@ class AtomReader final : public XmlReader {
         else if (local == "subtitle" || local == "tagline")
             feed_.subtitle = atom_html(node);
         else if (local == "link")
-            atom_link(node, base, feed_.link, nullptr);
+            atom_feed_link(node, base);
         else if (local == "updated" || local == "modified")
             feed_.updated = date_of(node);
         else if (local == "logo")

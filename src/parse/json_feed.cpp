@@ -85,6 +85,8 @@ void parse_json_feed(std::string_view text, std::string_view base_url, ParsedFee
     feed.language = string_at(document, "language");
     const std::string feed_author = author_of(document);
     const std::string entry_base = !feed.link.empty() ? feed.link : !feed_url.empty() ? feed_url : base;
+    // JSON Feed 1.1 pages a feed with next_url (the same role as RFC 5005's rel="next").
+    feed.next_page = resolve_url(base, string_at(document, "next_url"));
     feed.image = resolve_url(entry_base, string_at(document, "icon"));
     if (feed.image.empty()) feed.image = resolve_url(entry_base, string_at(document, "favicon"));
 

@@ -277,6 +277,11 @@ void write_feed(JsonWriter& json, const ParsedFeed& feed) {
     for (int hour : feed.skip_hours) json.number(hour);
     json.end_array();
     json.key("skip_days").strings(feed.skip_days);
+    // Feed history (RFC 5005) only where the feed has it, so the usual output stays as it was.
+    if (!feed.prev_archive.empty()) json.key("prev_archive").string(feed.prev_archive);
+    if (!feed.next_page.empty()) json.key("next_page").string(feed.next_page);
+    if (feed.complete) json.key("complete").boolean(true);
+    if (feed.archive) json.key("archive").boolean(true);
     json.end_object();
 }
 

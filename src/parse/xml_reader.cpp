@@ -28,6 +28,7 @@ Ns ns_from_uri(std::string_view uri) {
         uri == "http://www.itunes.com/DTDs/Podcast-1.0.dtd")
         return Ns::itunes;
     if (uri == "http://purl.org/rss/1.0/modules/syndication/") return Ns::sy;
+    if (uri == "http://purl.org/syndication/history/1.0") return Ns::fh;
     if (uri == "http://www.w3.org/1999/xhtml") return Ns::xhtml;
     if (uri.empty()) return Ns::none;
     return Ns::other;
@@ -260,7 +261,7 @@ void XmlReader::read_module_feed_field(const pugi::xml_node& node, const Name& n
         case Ns::atom10:
         case Ns::atom03:
             if (local == "link")
-                atom_link(node, base, feed_.link, nullptr);
+                atom_feed_link(node, base);
             else if (local == "updated" && !feed_.updated)
                 feed_.updated = date_of(node);
             break;
@@ -276,6 +277,12 @@ void XmlReader::read_module_feed_field(const pugi::xml_node& node, const Name& n
             break;
         case Ns::dcterms:
             if (local == "modified" && !feed_.updated) feed_.updated = date_of(node);
+            break;
+        case Ns::fh:
+            if (local == "complete")
+                feed_.complete = true;
+            else if (local == "archive")
+                feed_.archive = true;
             break;
         case Ns::itunes:
             if (local == "image" && feed_.image.empty())

@@ -34,6 +34,7 @@ enum class Ns {
     media,
     itunes,
     sy,
+    fh,  // feed history (RFC 5005)
     xhtml,
     other
 };
@@ -164,6 +165,8 @@ class XmlReader {
     std::string atom_author(const pugi::xml_node& node);
     void atom_link(const pugi::xml_node& node, const std::string& base, std::string& link,
                    std::vector<Enclosure>* enclosures);
+    // A feed-level atom:link: the feed's own link, or one to its earlier documents (RFC 5005).
+    void atom_feed_link(const pugi::xml_node& node, const std::string& base);
     // An Atom element of an entry; `native` in an Atom feed, where Atom's values win and
     // authors add up, rather than an RSS item where they fill what RSS left empty.
     void read_atom_entry_field(const pugi::xml_node& node, const Name& name, const std::string& base,

@@ -192,6 +192,11 @@ struct ParsedFeed {
     std::vector<std::string> skip_days;
     std::vector<Entry> entries;
     std::vector<FeedLink> advertised;
+    // Earlier documents of the same feed (RFC 5005), resolved: where a backfill goes next.
+    std::string prev_archive;  // rel="prev-archive": the archive document before this one
+    std::string next_page;     // rel="next" (Atom, atom:link in RSS), next_url (JSON Feed): a paged feed
+    bool complete = false;     // fh:complete: this document holds every entry, nothing came before
+    bool archive = false;      // fh:archive: this document is an archive that will not change
 };
 
 // ---------------------------------------------------------------------------------------------
