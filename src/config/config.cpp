@@ -253,14 +253,16 @@ class Validator {
         return value->get();
     }
 
+    // `word`: a value the key takes beside durations ("auto"), named in the errors.
     std::optional<Duration> get_duration(const toml::table& table, std::string_view key, Duration low,
-                                         Duration high) {
+                                         Duration high, std::string_view word = {}) {
         const auto* node = table.get(key);
         if (!node) return std::nullopt;
+        const std::string or_word = word.empty() ? std::string() : " or \"" + std::string(word) + "\"";
         const auto* value = node->as_string();
         if (!value) {
-            std::string message =
-                "`" + std::string(key) + "` must be a duration string such as \"30s\", \"15m\" or \"1h\"";
+            std::string message = "`" + std::string(key) + "` must be a duration string such as \"30s\", " +
+                                  "\"15m\" or \"1h\"" + or_word;
             if (node->is_integer()) message += " (a bare number has no unit)";
             add(*node, message);
             return std::nullopt;
@@ -269,7 +271,8 @@ class Validator {
         if (!duration) {
             add(*node, "`" + std::string(key) + "` = \"" + value->get() +
                            "\" is not a duration; use a number and a unit: ms, s, m, h, d (\"500ms\", "
-                           "\"30m\", \"1h\")");
+                           "\"30m\", \"1h\")" +
+                           or_word);
             return std::nullopt;
         }
         if (*duration < low || *duration > high) {
@@ -279,6 +282,19 @@ class Validator {
             return std::nullopt;
         }
         return duration;
+    }
+
+    // `interval`: "auto" (true), a fixed duration (false, and `fixed` set), or absent or wrong
+    // (nullopt; wrong is reported).
+    std::optional<bool> get_interval(const toml::table& table, Duration& fixed) {
+        using namespace std::chrono_literals;
+        const auto* node = table.get("interval");
+        if (!node) return std::nullopt;
+        if (const auto* text = node->as_string(); text && text->get() == "auto") return true;
+        auto duration = get_duration(table, "interval", 1s, 366 * 24h, "auto");
+        if (!duration) return std::nullopt;
+        fixed = *duration;
+        return false;
     }
 
     void read_settings(const toml::table& table, Settings& settings) {
@@ -292,7 +308,7 @@ class Validator {
             else
                 settings.database = *v;
         }
-        if (auto v = get_duration(table, "interval", 1s, 366 * 24h)) settings.interval = *v;
+        if (auto automatic = get_interval(table, settings.interval)) settings.auto_interval = *automatic;
         if (auto v = get_duration(table, "min_interval", 1s, 366 * 24h)) settings.min_interval = *v;
         if (auto v = get_duration(table, "max_interval", 1s, 366 * 24h)) settings.max_interval = *v;
         if (auto v = get_duration(table, "backoff_cap", 1s, 366 * 24h)) settings.backoff_cap = *v;
@@ -436,9 +452,14 @@ class Validator {
             }
         }
         if (auto v = get_bool(table, "enabled")) feed.enabled = *v;
-        if (auto v = get_duration(table, "interval", 1s, 366 * 24h)) {
-            feed.interval = *v;
-            deferred_interval_checks_.emplace_back(table.get("interval"), "`interval`");
+        Duration fixed{};
+        if (auto automatic = get_interval(table, fixed)) {
+            if (*automatic) {
+                feed.auto_interval = true;
+            } else {
+                feed.interval = fixed;
+                deferred_interval_checks_.emplace_back(table.get("interval"), "`interval`");
+            }
         }
         if (auto v = get_string(table, "identity")) {
             if (auto rule = identity_rule_from_string(*v))

@@ -281,7 +281,10 @@ std::string format_feed(const FeedSource& feed) {
         line("tags", list + "]");
     }
     if (!feed.enabled) line("enabled", "false");
-    if (feed.interval) line("interval", toml_quote(format_duration(*feed.interval)));
+    if (feed.auto_interval)
+        line("interval", toml_quote("auto"));
+    else if (feed.interval)
+        line("interval", toml_quote(format_duration(*feed.interval)));
     if (feed.identity != IdentityRule::automatic) line("identity", toml_quote(to_string(feed.identity)));
     if (!feed.user_agent.empty()) line("user_agent", toml_quote(feed.user_agent));
     if (!feed.headers.empty()) {

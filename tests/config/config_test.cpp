@@ -176,6 +176,35 @@ TEST_CASE("a string left open is named as such, also in a file with CRLF line en
                                    "(its closing quote is missing)"});
 }
 
+TEST_CASE(
+    "interval = \"auto\" is the default; a feed may ask for it, or for a fixed interval, either way round") {
+    const auto automatic =
+        config::parse_config("[[feed]]\nurl = \"https://a.example/\"\n", "/etc/feedd/feeds.toml");
+    CHECK(automatic.settings.auto_interval);
+    CHECK(automatic.settings.interval == Duration{1h});  // until a feed's history is known
+    CHECK_FALSE(automatic.feeds[0].interval);
+
+    const auto mixed = config::parse_config(
+        "[settings]\ninterval = \"30m\"\n"
+        "[[feed]]\nurl = \"https://a.example/\"\ninterval = \"auto\"\n"
+        "[[feed]]\nurl = \"https://b.example/\"\n"
+        "[[feed]]\nurl = \"https://c.example/\"\ninterval = \"2h\"\n",
+        "/etc/feedd/feeds.toml");
+    CHECK_FALSE(mixed.settings.auto_interval);
+    CHECK(mixed.settings.interval == Duration{30min});
+    CHECK(mixed.feeds[0].auto_interval);
+    CHECK_FALSE(mixed.feeds[1].auto_interval);
+    CHECK_FALSE(mixed.feeds[1].interval);
+    CHECK(mixed.feeds[2].interval == Duration{2h});
+    CHECK_FALSE(mixed.feeds[2].auto_interval);
+
+    CHECK(has_problem(
+        problems_of("[settings]\ninterval = \"automatic\"\n"),
+        "2:12: `interval` = \"automatic\" is not a duration; use a number and a unit: ms, s, m, h, "
+        "d (\"500ms\", \"30m\", \"1h\") or \"auto\""));
+    CHECK(has_problem(problems_of("[[feed]]\nurl = \"https://a.example/\"\ninterval = 5\n"), "or \"auto\""));
+}
+
 TEST_CASE("limits are checked") {
     CHECK(has_problem(problems_of("[settings]\nconcurrency = 1001\n"), "from 1 to 1000"));
     CHECK(problems_of("[settings]\nconcurrency = 1000\nper_host = 1\n").empty());

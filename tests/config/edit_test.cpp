@@ -64,6 +64,7 @@ TEST_CASE("appended feeds leave the existing text as it was and read back the sa
     FeedSource plain;
     plain.name = "plain";
     plain.url = "https://plain.example/rss";
+    plain.auto_interval = true;
 
     config::append_feeds(path, {odd, plain});
     const std::string text = slurp(path);

@@ -14,8 +14,9 @@
 namespace feedd::config {
 
 struct Settings {
-    std::filesystem::path database;  // absolute once loaded (relative to the config's folder)
-    Duration interval{std::chrono::hours(1)};
+    std::filesystem::path database;            // absolute once loaded (relative to the config's folder)
+    Duration interval{std::chrono::hours(1)};  // fixed; with auto_interval, until a feed's history is known
+    bool auto_interval = true;                 // interval = "auto" (the default)
     Duration min_interval{std::chrono::minutes(15)};
     Duration max_interval{std::chrono::hours(24)};
     Duration backoff_cap{std::chrono::hours(24)};

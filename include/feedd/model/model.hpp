@@ -48,7 +48,10 @@ struct FeedSource {
     std::string category;  // one folder path, "News/Asia"
     std::vector<std::string> tags;
     bool enabled = true;
-    std::optional<Duration> interval;  // else the global one
+    std::optional<Duration> interval;  // a fixed interval, else the global setting
+    // interval = "auto" written for this feed: chosen from its own publishing
+    // (schedule::adaptive_interval) even where the global interval is fixed.
+    bool auto_interval = false;
     IdentityRule identity = IdentityRule::automatic;
     std::string user_agent;  // else the global one
     std::vector<HttpHeader> headers;
