@@ -337,10 +337,28 @@ FROM entries WHERE id > ? ORDER BY id LIMIT 256)sql");
     }
 }
 
+// Completeness: how many items each feed's document showed at its last successful poll (the
+// window the adaptive interval keeps from overflowing) and the gaps found when a poll came too
+// late. A feed's recent arrivals are read through entries_by_feed_seen (v1).
+constexpr std::string_view schema_completeness = R"sql(
+ALTER TABLE feed_state ADD COLUMN document_items INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE gaps (
+    feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    detected_at INTEGER NOT NULL,
+    seen_until INTEGER NOT NULL,      -- the newest arrival seen before the gap
+    seen_again INTEGER NOT NULL,      -- the oldest arrival of the poll that found it
+    estimated INTEGER NOT NULL,       -- items probably lost
+    pace_ms INTEGER NOT NULL DEFAULT 0  -- between the items of that poll's document
+);
+CREATE INDEX gaps_by_feed ON gaps(feed_id, detected_at);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
-    static const std::vector<Migration> list{{schema_v1}, {schema_v2}, {schema_v3}, {"", recompute_text}};
+    static const std::vector<Migration> list{
+        {schema_v1}, {schema_v2}, {schema_v3}, {"", recompute_text}, {schema_completeness}};
     return list;
 }
 

@@ -347,7 +347,7 @@ ON CONFLICT (name) DO UPDATE SET url = :url, configured_title = :title, category
 constexpr const char* state_columns =
     "f.name, s.etag, s.last_modified, s.last_poll, s.last_success, s.next_poll, s.last_status, s.last_error, "
     "s.consecutive_failures, s.configured_url, s.gone, s.moved_to, s.redirect_candidate, "
-    "s.redirect_first_seen, s.redirect_count, s.identity_fallback, s.retry_after";
+    "s.redirect_first_seen, s.redirect_count, s.identity_fallback, s.retry_after, s.document_items";
 
 FeedState read_state(const SQLite::Statement& row) {
     FeedState state;
@@ -369,6 +369,7 @@ FeedState read_state(const SQLite::Statement& row) {
     state.redirect_count = row.getColumn("redirect_count").getInt();
     state.identity_fallback = row.getColumn("identity_fallback").getInt() != 0;
     state.retry_after = time_column(row.getColumn("retry_after"));
+    state.document_items = row.getColumn("document_items").getInt();
     return state;
 }
 
@@ -422,6 +423,55 @@ void Archive::set_feed_state(const FeedState& state) {
     });
 }
 
+std::vector<EntryTimes> Archive::entry_times(const std::string& feed, TimePoint since) {
+    return impl_->call(detail::read_failed, [&] {
+        auto& select = impl_->statement(R"sql(
+SELECT e.published, e.first_seen FROM entries e JOIN feeds f ON f.id = e.feed_id
+WHERE f.name = ? AND e.first_seen >= ? ORDER BY e.first_seen)sql");
+        select.bind(1, feed);
+        select.bind(2, seconds(since));
+        std::vector<EntryTimes> out;
+        while (select.executeStep())
+            out.push_back({time_column(select.getColumn(0)), *time_column(select.getColumn(1))});
+        return out;
+    });
+}
+
+void Archive::record_gap(const std::string& feed, const GapRecord& gap) {
+    impl_->call(detail::write_failed, [&] {
+        SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
+        auto id = impl_->feed_id(feed);
+        if (!id) throw StoreError("unknown feed '" + feed + "'");
+        auto& insert = impl_->statement(R"sql(
+INSERT INTO gaps (feed_id, detected_at, seen_until, seen_again, estimated, pace_ms) VALUES (?, ?, ?, ?, ?, ?))sql");
+        SQLite::bind(insert, *id, seconds(gap.detected_at), seconds(gap.seen_until), seconds(gap.seen_again),
+                     gap.estimated, static_cast<std::int64_t>(gap.pace.count()));
+        insert.exec();
+        transaction.commit();
+    });
+}
+
+std::vector<GapRecord> Archive::gaps(const std::string& feed, TimePoint since) {
+    return impl_->call(detail::read_failed, [&] {
+        auto& select = impl_->statement(R"sql(
+SELECT g.detected_at, g.seen_until, g.seen_again, g.estimated, g.pace_ms FROM gaps g JOIN feeds f ON f.id = g.feed_id
+WHERE f.name = ? AND g.detected_at >= ? ORDER BY g.detected_at)sql");
+        select.bind(1, feed);
+        select.bind(2, seconds(since));
+        std::vector<GapRecord> out;
+        while (select.executeStep()) {
+            GapRecord gap;
+            gap.detected_at = *time_column(select.getColumn(0));
+            gap.seen_until = *time_column(select.getColumn(1));
+            gap.seen_again = *time_column(select.getColumn(2));
+            gap.estimated = select.getColumn(3).getInt64();
+            gap.pace = Duration{select.getColumn(4).getInt64()};
+            out.push_back(gap);
+        }
+        return out;
+    });
+}
+
 std::vector<FeedSummary> Archive::feed_summaries() {
     return impl_->call(detail::read_failed, [&] {
         static const std::string sql =
@@ -429,9 +479,15 @@ std::vector<FeedSummary> Archive::feed_summaries() {
             ", f.url, f.title, f.site_link, f.configured,"
             " (SELECT count(DISTINCT article_id) FROM entries e WHERE e.feed_id = f.id) AS articles,"
             " (SELECT count(*) FROM entries e WHERE e.feed_id = f.id) AS entries,"
-            " (SELECT max(first_seen) FROM entries e WHERE e.feed_id = f.id) AS newest"
+            " (SELECT max(first_seen) FROM entries e WHERE e.feed_id = f.id) AS newest,"
+            " (SELECT count(*) FROM gaps g WHERE g.feed_id = f.id AND g.detected_at >= :since) AS gaps,"
+            " (SELECT coalesce(sum(estimated), 0) FROM gaps g WHERE g.feed_id = f.id"
+            "  AND g.detected_at >= :since) AS gap_items,"
+            " (SELECT max(detected_at) FROM gaps g WHERE g.feed_id = f.id) AS last_gap"
             " FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id ORDER BY f.name";
         auto& select = impl_->statement(sql.c_str());
+        const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+        select.bind(":since", seconds(now - std::chrono::days(30)));
         std::vector<FeedSummary> out;
         while (select.executeStep()) {
             FeedSummary summary;
@@ -444,6 +500,9 @@ std::vector<FeedSummary> Archive::feed_summaries() {
             summary.articles = select.getColumn("articles").getInt64();
             summary.entries = select.getColumn("entries").getInt64();
             summary.newest = time_column(select.getColumn("newest"));
+            summary.recent_gaps = select.getColumn("gaps").getInt64();
+            summary.recent_gap_items = select.getColumn("gap_items").getInt64();
+            summary.last_gap = time_column(select.getColumn("last_gap"));
             out.push_back(std::move(summary));
         }
         return out;
@@ -457,16 +516,17 @@ void write_state(Connection& connection, std::int64_t feed_id, const FeedState& 
     auto& upsert = connection.statement(R"sql(
 INSERT INTO feed_state (feed_id, etag, last_modified, last_poll, last_success, next_poll, last_status, last_error,
                         consecutive_failures, configured_url, gone, moved_to, redirect_candidate,
-                        redirect_first_seen, redirect_count, identity_fallback, retry_after)
+                        redirect_first_seen, redirect_count, identity_fallback, retry_after, document_items)
 VALUES (:feed_id, :etag, :last_modified, :last_poll, :last_success, :next_poll, :last_status, :last_error,
         :consecutive_failures, :configured_url, :gone, :moved_to, :redirect_candidate,
-        :redirect_first_seen, :redirect_count, :identity_fallback, :retry_after)
+        :redirect_first_seen, :redirect_count, :identity_fallback, :retry_after, :document_items)
 ON CONFLICT (feed_id) DO UPDATE SET
     etag = :etag, last_modified = :last_modified, last_poll = :last_poll, last_success = :last_success,
     next_poll = :next_poll, last_status = :last_status, last_error = :last_error,
     consecutive_failures = :consecutive_failures, configured_url = :configured_url, gone = :gone,
     moved_to = :moved_to, redirect_candidate = :redirect_candidate, redirect_first_seen = :redirect_first_seen,
-    redirect_count = :redirect_count, identity_fallback = :identity_fallback, retry_after = :retry_after)sql");
+    redirect_count = :redirect_count, identity_fallback = :identity_fallback, retry_after = :retry_after,
+    document_items = :document_items)sql");
     upsert.bind(":feed_id", feed_id);
     upsert.bind(":etag", state.etag);
     upsert.bind(":last_modified", state.last_modified);
@@ -484,6 +544,7 @@ ON CONFLICT (feed_id) DO UPDATE SET
     upsert.bind(":redirect_count", state.redirect_count);
     upsert.bind(":identity_fallback", identity_fallback ? 1 : 0);
     bind_time(upsert, ":retry_after", state.retry_after);
+    upsert.bind(":document_items", state.document_items);
     upsert.exec();
 }
 

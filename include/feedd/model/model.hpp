@@ -225,6 +225,9 @@ struct FeedState {
     int redirect_count = 0;
     bool identity_fallback = false;  // auto identity fell back from guid to link
     std::optional<TimePoint> retry_after;
+    // Items in the feed's document at its last successful poll: the window a feed must not outrun
+    // between two polls (schedule::Publishing::window). 0 until then.
+    int document_items = 0;
 
     bool operator==(const FeedState&) const = default;
 };

@@ -136,8 +136,26 @@ struct FeedSummary {
     bool configured = true;  // false: no longer in feeds.toml (its articles stay)
     std::int64_t articles = 0;
     std::int64_t entries = 0;
-    std::optional<TimePoint> newest;  // newest first-seen time of its entries
+    std::optional<TimePoint> newest;    // newest first-seen time of its entries
+    std::int64_t recent_gaps = 0;       // gaps found in the last 30 days (GapRecord)
+    std::int64_t recent_gap_items = 0;  // the items they probably lost
+    std::optional<TimePoint> last_gap;  // when the latest gap was found
     FeedState state;
+};
+
+// When one entry of a feed appeared, for the adaptive interval (schedule::arrival_time).
+struct EntryTimes {
+    std::optional<TimePoint> published;
+    TimePoint first_seen{};
+};
+
+// A poll came too late and items were probably lost between two polls (schedule::Gap).
+struct GapRecord {
+    TimePoint detected_at{};
+    TimePoint seen_until{};  // the newest arrival seen before
+    TimePoint seen_again{};  // the oldest arrival of the poll that found the gap
+    std::int64_t estimated = 1;
+    Duration pace{};  // between the items of that poll's document
 };
 
 struct PruneCounts {
@@ -165,6 +183,10 @@ class Archive {
     [[nodiscard]] FeedState feed_state(const std::string& name);
     [[nodiscard]] std::vector<FeedState> feed_states();
     [[nodiscard]] std::vector<FeedSummary> feed_summaries();
+    // A feed's entries first seen since `since`, oldest first (one indexed read).
+    [[nodiscard]] std::vector<EntryTimes> entry_times(const std::string& feed, TimePoint since);
+    void record_gap(const std::string& feed, const GapRecord& gap);
+    [[nodiscard]] std::vector<GapRecord> gaps(const std::string& feed, TimePoint since);
 
     // Writes a feed's state outside a poll, `identity_fallback` included (e.g. `feedd feeds enable`
     // clearing what was learned). An unknown feed is a StoreError.
