@@ -46,6 +46,9 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
     const bool running = exists && store::Archive::is_locked(database);
     nlohmann::json report = {{"running", running}, {"archive", database.string()}};
     std::vector<std::string> failing;
+    // Feeds that keep outrunning their polls: some of their items are lost for good.
+    constexpr std::int64_t kKeepsGapping = 3;  // gaps in the last 30 days
+    std::vector<std::string> gapping;
     std::optional<TimePoint> last_success;
     std::int64_t articles = 0, size = 0;
     std::size_t feeds = 0;
@@ -78,6 +81,10 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
                                       : threshold.count() == 0 || state.consecutive_failures >= 3;
             if (failing_now && for_long && state.last_poll)
                 failing.push_back(message(summary.name + ": " + state.last_error));
+            if (summary.recent_gaps >= kKeepsGapping)
+                gapping.push_back(message(summary.name + ": " + std::to_string(summary.recent_gaps) +
+                                          " gaps in 30 days, about " +
+                                          std::to_string(summary.recent_gap_items) + " items lost"));
         }
         articles = archive.article_count();
         for (const char* suffix : {"", "-wal"}) {
@@ -86,11 +93,13 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
             if (!ignored) size += static_cast<std::int64_t>(bytes);
         }
     }
-    const int exit_code = !running ? 2 : failing.empty() ? 0 : 1;
-    const char* health = !running ? "not running" : failing.empty() ? "healthy" : "degraded";
+    const bool sound = failing.empty() && gapping.empty();
+    const int exit_code = !running ? 2 : sound ? 0 : 1;
+    const char* health = !running ? "not running" : sound ? "healthy" : "degraded";
     report["health"] = health;
     report["feeds"] = feeds;
     report["failing_feeds"] = failing;
+    report["gapping_feeds"] = gapping;
     report["last_successful_poll"] =
         date_or_null(last_success) ? nlohmann::json(*date_or_null(last_success)) : nlohmann::json();
     nlohmann::json paused_hosts = nlohmann::json::array();
@@ -117,6 +126,7 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
               << "feeds: " << feeds << ", last successful poll "
               << date_or_null(last_success).value_or("never") << '\n';
     for (const auto& line : failing) std::cout << "failing longer than threshold: " << line << '\n';
+    for (const auto& line : gapping) std::cout << "losing items (polled too late): " << line << '\n';
     for (const auto& line : paused_lines) std::cout << "paused host: " << line << '\n';
     return exit_code;
 }
@@ -166,9 +176,10 @@ void add_daemon_commands(CLI::App& app, Context& context) {
         std::string threshold = "1d";
     };
     auto status_flags = std::make_shared<StatusFlags>();
-    auto* status = app.add_subcommand(
-        "status",
-        "Report the daemon's health: exit 0 healthy, 1 degraded (feeds failing too long), 2 not running");
+    auto* status = app.add_subcommand("status",
+                                      "Report the daemon's health: exit 0 healthy, 1 degraded (feeds failing "
+                                      "too long or losing items), 2 not "
+                                      "running");
     status->add_option("--format", status_flags->format, "table or json")
         ->check(CLI::IsMember({"table", "json"}));
     status->add_option("--threshold", status_flags->threshold,

@@ -308,7 +308,7 @@ std::vector<FeedRow> feed_rows(const config::Config& config,
 }
 
 std::string feeds_table(const std::vector<FeedRow>& rows) {
-    const std::vector<std::string> header{"NAME",      "STATUS",   "ARTICLES", "LAST POLL",
+    const std::vector<std::string> header{"NAME",      "STATUS",   "ARTICLES", "GAPS", "LAST POLL",
                                           "NEXT POLL", "CATEGORY", "URL",      "ERROR"};
     std::vector<std::vector<std::string>> cells{header};
     for (const auto& row : rows) {
@@ -320,8 +320,14 @@ std::string feeds_table(const std::vector<FeedRow>& rows) {
         if (!state.moved_to.empty())
             error = "moved to " + state.moved_to +
                     (row.credentials_withheld ? " (credentials not sent to the new origin)" : "");
+        // Gaps of the last 30 days: polls that came too late, and the items they probably lost.
+        const std::int64_t gaps = row.archived ? row.archived->recent_gaps : 0;
+        const std::string gap_text =
+            gaps == 0 ? "-"
+                      : std::to_string(gaps) + " (~" + std::to_string(row.archived->recent_gap_items) + ")";
         cells.push_back({shown(row.name), status, row.archived ? std::to_string(row.archived->articles) : "0",
-                         time_text(state.last_poll), time_text(row.enabled ? state.next_poll : std::nullopt),
+                         gap_text, time_text(state.last_poll),
+                         time_text(row.enabled ? state.next_poll : std::nullopt),
                          row.category.empty() ? "-" : shown(row.category), shown(row.url), shown(error)});
     }
     std::vector<std::size_t> widths(header.size(), 0);
@@ -368,6 +374,9 @@ std::string feeds_json(const std::vector<FeedRow>& rows) {
                         {"error", text(url::redact_userinfo_in(state.last_error))},
                         {"consecutive_failures", state.consecutive_failures},
                         {"moved_to", text(url::redact_userinfo(state.moved_to))},
+                        {"gaps_30d", summary.recent_gaps},
+                        {"gap_items_30d", summary.recent_gap_items},
+                        {"last_gap", time(summary.last_gap)},
                         {"credentials_withheld", row.credentials_withheld}});
     }
     // Strings from feeds and servers may hold invalid UTF-8: replace rather than throw.

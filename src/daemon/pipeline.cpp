@@ -4,6 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <nlohmann/json.hpp>
 
+#include "daemon/completeness.hpp"
 #include "daemon/log.hpp"
 #include "daemon/refresh.hpp"
 #include "feedd/parse/parse.hpp"
@@ -302,7 +303,8 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
                 outage,
                 once_,
                 config_.settings.min_interval,
-                on_new_};
+                on_new_,
+                auto_interval(*feed, config_.settings)};
     const auto bytes = result.body.size();
     writer_.post_poll(
         [this, job = std::move(job), result = std::move(result)](store::Archive& archive) mutable {
@@ -323,7 +325,29 @@ Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job
             {result.final_url.empty() ? job.feed.url : result.final_url, result.content_type});
     }
     auto refresh = apply_fetch(job.feed, job.state, result, std::move(parsed), now);
-    auto next = schedule::next_due(job.policy, job.state, refresh.outcome, now, job.jitter);
+    // What the archive knew of the feed's publishing before this poll: the adaptive interval's
+    // input, and what a gap is judged against once the poll is written.
+    std::optional<schedule::Publishing> before;
+    std::vector<TimePoint> document;
+    auto policy = job.policy;
+    const bool answered = refresh.outcome.kind == RefreshOutcome::Kind::updated ||
+                          refresh.outcome.kind == RefreshOutcome::Kind::not_modified;
+    if (answered && (job.automatic || refresh.parsed)) try {
+            before = publishing_of(archive, job.feed.name, job.state.document_items, now);
+            auto publishing = *before;
+            if (refresh.parsed) {
+                document = document_arrivals(*refresh.parsed, now);
+                refresh.state.document_items = static_cast<int>(document.size());
+                publishing = with_document(std::move(publishing), document);
+            }
+            if (job.automatic) policy.interval = schedule::adaptive_interval(policy, publishing, now);
+        } catch (const std::exception& e) {
+            // An archive that cannot be read now still takes the poll (its write says why if it
+            // cannot): the feed keeps its fixed interval this time, and no gap is judged.
+            log_error(job.feed.name + ": reading its publishing: " + e.what());
+            before.reset();
+        }
+    auto next = schedule::next_due(policy, job.state, refresh.outcome, now, job.jitter);
     if (job.outage) {
         // Our network is down, not the feed: this failure does not count, and the feed is tried
         // again soon so that polling resumes promptly.
@@ -337,14 +361,48 @@ Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job
     const WallTime retry_at = wall_now + job.retry_on_store_failure;
     // The notice (moved, gone, repaired) is news only once the archive took the poll.
     prepared.done = [this, job = std::move(job), written = std::move(written),
-                     notice = std::move(refresh.notice),
-                     retry_at](store::Archive& archive, store::PollCommit commit) mutable {
+                     notice = std::move(refresh.notice), retry_at, before = std::move(before),
+                     document = std::move(document), policy, now,
+                     outcome = refresh.outcome](store::Archive& archive, store::PollCommit commit) mutable {
         if (commit.ok() && !notice.empty()) log_warning(job.feed.name + ": " + notice);
+        if (commit.ok() && before && !document.empty())
+            note_gap(archive, job, *before, document, commit.counts, policy, outcome, now, written);
         boost::asio::post(io_, [this, written = finish_poll(
                                           archive, job, std::move(commit), std::move(written),
                                           retry_at)]() mutable noexcept { on_written(std::move(written)); });
     };
     return prepared;
+}
+
+void Pipeline::note_gap(store::Archive& archive, const PollJob& job, schedule::Publishing before,
+                        const std::vector<TimePoint>& document, const store::IngestCounts& counts,
+                        schedule::Policy policy, const RefreshOutcome& outcome, TimePoint now,
+                        Written& written) {
+    schedule::PollWindow poll;
+    poll.arrivals = document;
+    poll.seen_before = static_cast<std::size_t>(counts.updated_entries + counts.unchanged_entries +
+                                                counts.tombstoned_entries);
+    const auto gap = schedule::detect_gap(before, poll);
+    if (!gap) return;
+    log_warning(job.feed.name + ": " + gap_notice(*gap));
+    try {
+        archive.record_gap(job.feed.name, gap_record(*gap, now));
+    } catch (const std::exception& e) {
+        // The poll itself is written; only the record of its gap is missing.
+        log_error(job.feed.name + ": recording a gap: " + e.what());
+    }
+    // Polled too late: the lost items, placed where they probably were, shorten the interval now
+    // (the archive's copy of next_poll is corrected by the next poll's write).
+    if (!job.automatic || !written.state) return;
+    const auto lost = schedule::lost_arrivals(*gap);
+    auto publishing = with_document(std::move(before), document);
+    publishing.arrivals.insert(publishing.arrivals.end(), lost.begin(), lost.end());
+    policy.interval = schedule::adaptive_interval(policy, publishing, now);
+    const auto sooner = schedule::next_due(policy, job.state, outcome, now, job.jitter);
+    if (WallTime(sooner) < written.next) {
+        written.next = WallTime(sooner);
+        written.state->next_poll = sooner;
+    }
 }
 
 Pipeline::Written Pipeline::finish_poll(store::Archive& archive, const PollJob& job, store::PollCommit commit,

@@ -91,6 +91,7 @@ class Pipeline {
         bool once = false;
         Duration retry_on_store_failure{};
         HookRunner* hooks = nullptr;
+        bool automatic = false;  // interval = "auto" (daemon/completeness.hpp)
     };
     // What a written (or refused) poll tells the event loop.
     struct Written {
@@ -105,6 +106,11 @@ class Pipeline {
     // Writer thread, once the archive took the poll or refused it: the report, hooks, retry time.
     Written finish_poll(store::Archive& archive, const PollJob& job, store::PollCommit commit,
                         Written written, WallTime retry_at);
+    // Writer thread, once a poll with a document is written: a gap found is logged, recorded and,
+    // for an automatic interval, brings the next poll forward.
+    void note_gap(store::Archive& archive, const PollJob& job, schedule::Publishing before,
+                  const std::vector<TimePoint>& document, const store::IngestCounts& counts,
+                  schedule::Policy policy, const RefreshOutcome& outcome, TimePoint now, Written& written);
     void on_written(Written written);
     void check_idle();
     const FeedSource* source(const std::string& name) const;

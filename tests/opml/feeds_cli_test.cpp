@@ -234,6 +234,8 @@ url = "https://fresh.example/rss"
     failing.state.last_status = 503;
     failing.state.last_error = "HTTP 503 Service Unavailable";
     failing.state.consecutive_failures = 3;
+    failing.recent_gaps = 2;  // polls that came too late, in the last 30 days
+    failing.recent_gap_items = 15;
     feedd::store::FeedSummary removed;
     removed.name = "old";
     removed.url = "https://old.example/rss";
@@ -250,17 +252,24 @@ url = "https://fresh.example/rss"
     CHECK_FALSE(rows[3].configured);
 
     const std::string table = cli::feeds_table(rows);
-    CHECK(table.starts_with(
-        "NAME     STATUS       ARTICLES  LAST POLL             NEXT POLL             CATEGORY  URL"));
-    CHECK(table.find("private  failing (3)  12        2026-11-28T18:00:00Z  2026-11-28T20:00:00Z  Work      "
-                     "https://intranet.example/rss  HTTP 503 Service Unavailable\n") != std::string::npos);
-    CHECK(table.find("old      removed      40        2026-11-28T18:00:00Z  -                     -         "
-                     "https://old.example/rss") != std::string::npos);
+    CHECK(
+        table.starts_with("NAME     STATUS       ARTICLES  GAPS     LAST POLL             NEXT POLL          "
+                          "   CATEGORY  URL"));
+    CHECK(
+        table.find(
+            "private  failing (3)  12        2 (~15)  2026-11-28T18:00:00Z  2026-11-28T20:00:00Z  Work      "
+            "https://intranet.example/rss  HTTP 503 Service Unavailable\n") != std::string::npos);
+    CHECK(
+        table.find(
+            "old      removed      40        -        2026-11-28T18:00:00Z  -                     -         "
+            "https://old.example/rss") != std::string::npos);
 
     const std::string json = cli::feeds_json(rows);
     CHECK(json.find("\"error\": \"HTTP 503 Service Unavailable\"") != std::string::npos);
     CHECK(json.find("\"next_poll\": \"2026-11-28T20:00:00Z\"") != std::string::npos);
     CHECK(json.find("\"articles\": 12") != std::string::npos);
+    CHECK(json.find("\"gaps_30d\": 2") != std::string::npos);
+    CHECK(json.find("\"gap_items_30d\": 15") != std::string::npos);
     for (const auto& output : {table, json}) {
         CHECK(output.find("jane") == std::string::npos);
         CHECK(output.find("INTRANET_SECRET_VARIABLE") == std::string::npos);
