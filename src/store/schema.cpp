@@ -352,6 +352,15 @@ CREATE TABLE gaps (
     pace_ms INTEGER NOT NULL DEFAULT 0  -- between the items of that poll's document
 );
 CREATE INDEX gaps_by_feed ON gaps(feed_id, detected_at);
+
+-- Polls that came too late, newest first.
+CREATE VIEW gaps_v AS
+SELECT f.name AS feed,
+       strftime('%Y-%m-%dT%H:%M:%SZ', g.detected_at, 'unixepoch') AS detected_at,
+       strftime('%Y-%m-%dT%H:%M:%SZ', g.seen_until, 'unixepoch') AS seen_until,
+       strftime('%Y-%m-%dT%H:%M:%SZ', g.seen_again, 'unixepoch') AS seen_again,
+       g.estimated
+FROM gaps g JOIN feeds f ON f.id = g.feed_id ORDER BY g.detected_at DESC;
 )sql";
 
 }  // namespace

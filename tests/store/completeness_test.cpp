@@ -2,11 +2,15 @@
 // size in the feed state, and gaps, shown per feed.
 #include <doctest/doctest.h>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include "feedd/store/store.hpp"
 #include "store/seed_feeds.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace feedd;
 using namespace feedd::store;
+using feedd::test::TempDir;
 using feedd::test::utc;
 
 namespace {
@@ -68,8 +72,9 @@ TEST_CASE("entry times come back per feed since a time, and the document's size 
     CHECK(archive.feed_state("blog").document_items == 3);
 }
 
-TEST_CASE("a gap is kept, read back since a time, and counted in the feed's summary") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+TEST_CASE("a gap is kept, read back since a time, counted in the feed's summary and shown by gaps_v") {
+    TempDir dir;
+    auto archive = Archive::open(dir / "feedd.db", OpenMode::read_write);
     archive.sync_feeds({blog()});
     const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
     GapRecord old_gap{now - std::chrono::days(40), now - std::chrono::days(41), now - std::chrono::days(40),
@@ -93,4 +98,15 @@ TEST_CASE("a gap is kept, read back since a time, and counted in the feed's summ
     CHECK(summaries[0].recent_gaps == 1);  // the last 30 days
     CHECK(summaries[0].recent_gap_items == 12);
     CHECK(summaries[0].last_gap == gap.detected_at);
+
+    // The view sqlite3 users read, newest first.
+    SQLite::Database raw(dir / "feedd.db", SQLite::OPEN_READONLY);
+    SQLite::Statement rows(raw, "SELECT feed, estimated, seen_until FROM gaps_v");
+    REQUIRE(rows.executeStep());
+    CHECK(rows.getColumn(0).getString() == "blog");
+    CHECK(rows.getColumn(1).getInt() == 12);
+    CHECK(rows.getColumn(2).getString() == format_utc(gap.seen_until));
+    REQUIRE(rows.executeStep());
+    CHECK(rows.getColumn(1).getInt() == 7);
+    CHECK_FALSE(rows.executeStep());
 }
