@@ -195,8 +195,8 @@ struct Ingest {
         auto& update = impl.statement(R"sql(
 UPDATE articles SET fullest_entry = :entry
 WHERE id = :article AND (fullest_entry IS NULL OR fullest_entry = :entry OR
-                         (SELECT length(text) + length(title) FROM entries WHERE id = fullest_entry) <
-                         (SELECT length(text) + length(title) FROM entries WHERE id = :entry)))sql");
+                         (SELECT length(feedd_unpack(text)) + length(title) FROM entries WHERE id = fullest_entry) <
+                         (SELECT length(feedd_unpack(text)) + length(title) FROM entries WHERE id = :entry)))sql");
         update.bind(":entry", entry_id);
         update.bind(":article", article_id);
         update.exec();
@@ -248,6 +248,7 @@ WHERE id = :article AND published IS NULL)sql");
             impl.statement("INSERT INTO entries_fts(rowid, title, author, text) VALUES (?, ?, ?, ?)");
         SQLite::bind(words, id, values.title, values.author, values.text);
         words.exec();
+        if (values.cjk.empty()) return;  // the trigram index holds only entries with CJK text
         auto& trigrams = impl.statement("INSERT INTO entries_cjk(rowid, cjk) VALUES (?, ?)");
         SQLite::bind(trigrams, id, values.cjk);
         trigrams.exec();
@@ -258,6 +259,7 @@ WHERE id = :article AND published IS NULL)sql");
             "INSERT INTO entries_fts(entries_fts, rowid, title, author, text) VALUES ('delete', ?, ?, ?, ?)");
         SQLite::bind(words, id, values.title, values.author, values.text);
         words.exec();
+        if (values.cjk.empty()) return;
         auto& trigrams =
             impl.statement("INSERT INTO entries_cjk(entries_cjk, rowid, cjk) VALUES ('delete', ?, ?)");
         SQLite::bind(trigrams, id, values.cjk);
@@ -334,10 +336,12 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
         insert.bind(":seen_hash", c.seen_hash);
         insert.bind(":title", entry.title);
         insert.bind(":author", entry.author);
-        insert.bind(":summary", entry.summary);
-        insert.bind(":content", entry.content);
-        insert.bind(":text", c.text);
-        insert.bind(":cjk", cjk);
+        // Packed (schema v5): the text alone, the rest against it.
+        std::string frames[4];
+        detail::bind_packed(insert, ":summary", entry.summary, c.text, frames[0]);
+        detail::bind_packed(insert, ":content", entry.content, c.text, frames[1]);
+        detail::bind_packed(insert, ":text", c.text, {}, frames[2]);
+        detail::bind_packed(insert, ":cjk", cjk, c.text, frames[3]);
         bind_time(insert, ":published", entry.published);
         bind_time(insert, ":updated", entry.updated);
         insert.bind(":categories", detail::join_lines(entry.categories));
@@ -364,8 +368,9 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
         Entry old;
         old.title = select.getColumn("title").getString();
         old.author = select.getColumn("author").getString();
-        old.summary = select.getColumn("summary").getString();
-        old.content = select.getColumn("content").getString();
+        auto old_text = detail::stored_text(select.getColumn("text"), {}, "entry", existing.id);
+        old.summary = detail::stored_text(select.getColumn("summary"), old_text, "entry", existing.id);
+        old.content = detail::stored_text(select.getColumn("content"), old_text, "entry", existing.id);
         old.link = select.getColumn("link").getString();
         old.published = detail::time_column(select.getColumn("published"));
         old.updated = detail::time_column(select.getColumn("updated"));
@@ -373,8 +378,7 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
         old.image = select.getColumn("image").getString();
         old.id = select.getColumn("guid").getString();
         auto old_canonical = select.getColumn("canonical_link").getString();
-        auto old_text = select.getColumn("text").getString();
-        auto old_cjk = select.getColumn("cjk").getString();
+        auto old_cjk = detail::stored_text(select.getColumn("cjk"), old_text, "entry", existing.id);
         select.reset();
 
         // A value is never replaced by nothing.
@@ -401,9 +405,15 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
 
         if (text_changed) {
             auto& revision = impl.statement(
-                "INSERT INTO revisions (entry_id, recorded_at, title, summary, content) VALUES (?, ?, ?, ?, "
-                "?)");
-            SQLite::bind(revision, existing.id, seconds(now), old.title, old.summary, old.content);
+                "INSERT INTO revisions (entry_id, recorded_at, title, summary, content) VALUES (?1, ?2, ?3, "
+                "?4, "
+                "?5)");
+            revision.bind(1, existing.id);
+            revision.bind(2, seconds(now));
+            revision.bind(3, old.title);
+            std::string frames[2];
+            detail::bind_packed(revision, "?4", old.summary, {}, frames[0]);
+            detail::bind_packed(revision, "?5", old.content, {}, frames[1]);
             revision.exec();
             auto& trim = impl.statement(R"sql(
 DELETE FROM revisions WHERE entry_id = :entry
@@ -422,10 +432,11 @@ WHERE id = :id)sql");
             const auto cjk = detail::cjk_column(merged.title, merged.author, text);
             update.bind(":title", merged.title);
             update.bind(":author", merged.author);
-            update.bind(":summary", merged.summary);
-            update.bind(":content", merged.content);
-            update.bind(":text", text);
-            update.bind(":cjk", cjk);
+            std::string frames[4];  // all four in this statement: three are packed against the text
+            detail::bind_packed(update, ":summary", merged.summary, text, frames[0]);
+            detail::bind_packed(update, ":content", merged.content, text, frames[1]);
+            detail::bind_packed(update, ":text", text, {}, frames[2]);
+            detail::bind_packed(update, ":cjk", cjk, text, frames[3]);
             update.bind(":text_changed", text_changed ? 1 : 0);
             update.bind(":now", seconds(now));
             update.bind(":id", existing.id);

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "store/impl.hpp"
+#include "store/pack.hpp"
 #include "store/text.hpp"
 
 namespace feedd::store {
@@ -66,9 +67,10 @@ std::vector<std::string> article_feeds(detail::Connection& impl, std::int64_t ar
 // The first columns of every query that lists articles, and their positions (read for each row of
 // a result: by position rather than by name, which costs a map search per value).
 constexpr const char* row_columns =
-    "a.id, e.title, e.link, e.author, a.published, a.first_seen, a.sort_time, e.summary, e.text";
+    "a.id, e.title, e.link, e.author, a.published, a.first_seen, a.sort_time, e.summary, e.text, e.id AS "
+    "entry";
 struct RowColumn {
-    enum : int { id, title, link, author, published, first_seen, sort_time, summary, text };
+    enum : int { id, title, link, author, published, first_seen, sort_time, summary, text, entry };
 };
 
 ArticleRow read_row(const SQLite::Statement& row) {
@@ -80,9 +82,11 @@ ArticleRow read_row(const SQLite::Statement& row) {
     out.published = time_column(row.getColumn(RowColumn::published));
     out.first_seen = TimePoint(std::chrono::seconds(row.getColumn(RowColumn::first_seen).getInt64()));
     out.date = TimePoint(std::chrono::seconds(row.getColumn(RowColumn::sort_time).getInt64()));
-    auto summary = detail::html_to_text(row.getColumn(RowColumn::summary).getString());
-    auto text =
-        detail::collapse_space(row.getColumn(RowColumn::text).getString());  // one line: paragraphs joined
+    const auto entry = row.getColumn(RowColumn::entry).getInt64();
+    const auto plain = detail::stored_text(row.getColumn(RowColumn::text), {}, "entry", entry);
+    auto summary =
+        detail::html_to_text(detail::stored_text(row.getColumn(RowColumn::summary), plain, "entry", entry));
+    auto text = detail::collapse_space(plain);  // one line: paragraphs joined
     out.summary = excerpt(summary.empty() ? text : summary, 300);
     out.snippet = excerpt(text, 200);
     return out;
@@ -111,8 +115,8 @@ std::string query_sql(const ArticleQuery& q, std::size_t feed_count, SearchKind 
     switch (kind) {
         case SearchKind::substring:
             sql =
-                "WITH hits AS (SELECT id AS entry_id, 0.0 AS score FROM entries "
-                "WHERE cjk <> '' AND instr(cjk, ?1) > 0), ";
+                "WITH hits AS (SELECT id AS entry_id, 0.0 AS score FROM entries_cjk_v "
+                "WHERE instr(cjk, ?1) > 0), ";
             break;
         case SearchKind::trigram:
             sql =
@@ -328,11 +332,13 @@ FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = ? ORDER BY 
             entry.entry.published = time_column(entries.getColumn("published"));
             entry.entry.updated = time_column(entries.getColumn("updated"));
             entry.entry.author = entries.getColumn("author").getString();
-            entry.entry.summary = entries.getColumn("summary").getString();
-            entry.entry.content = entries.getColumn("content").getString();
+            entry.text = detail::stored_text(entries.getColumn("text"), {}, "entry", entry.id);
+            entry.entry.summary =
+                detail::stored_text(entries.getColumn("summary"), entry.text, "entry", entry.id);
+            entry.entry.content =
+                detail::stored_text(entries.getColumn("content"), entry.text, "entry", entry.id);
             entry.entry.categories = detail::split_lines(entries.getColumn("categories").getString());
             entry.entry.image = entries.getColumn("image").getString();
-            entry.text = entries.getColumn("text").getString();
             entry.first_seen = TimePoint(std::chrono::seconds(entries.getColumn("first_seen").getInt64()));
             entry.changed_at = time_column(entries.getColumn("changed_at"));
             detail.entries.push_back(std::move(entry));
@@ -349,13 +355,16 @@ FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = ? ORDER BY 
                 entry.entry.enclosures.push_back(std::move(enclosure));
             }
             auto& revisions = impl_->statement(
-                "SELECT recorded_at, title, summary, content FROM revisions WHERE entry_id = ? ORDER BY id");
+                "SELECT id, recorded_at, title, summary, content FROM revisions WHERE entry_id = ? ORDER BY "
+                "id");
             revisions.bind(1, entry.id);
             while (revisions.executeStep()) {
+                const auto revision_id = revisions.getColumn("id").getInt64();
                 Revision revision{
                     TimePoint(std::chrono::seconds(revisions.getColumn("recorded_at").getInt64())),
-                    revisions.getColumn("title").getString(), revisions.getColumn("summary").getString(),
-                    revisions.getColumn("content").getString(), ""};
+                    revisions.getColumn("title").getString(),
+                    detail::stored_text(revisions.getColumn("summary"), {}, "revision", revision_id),
+                    detail::stored_text(revisions.getColumn("content"), {}, "revision", revision_id), ""};
                 revision.text =
                     detail::html_to_text(revision.content.empty() ? revision.summary : revision.content);
                 entry.revisions.push_back(std::move(revision));
@@ -448,6 +457,7 @@ std::vector<std::string> Archive::check() {
             fts_check(impl_->db);
         } else {
             SQLite::Database writer(impl_->path, SQLite::OPEN_READWRITE, 5000);
+            detail::register_functions(writer.getHandle());  // the indexes' content is a view that unpacks
             fts_check(writer);
         }
     } catch (const SQLite::Exception& e) {
@@ -473,7 +483,7 @@ PruneCounts Archive::purge_feed(const std::string& name) {
         // Articles that other feeds still hold show their fullest remaining entry.
         impl_->db.exec(R"sql(
 UPDATE articles SET fullest_entry = (SELECT e.id FROM entries e WHERE e.article_id = articles.id
-                                     ORDER BY length(e.text) DESC, e.id LIMIT 1)
+                                     ORDER BY length(feedd_unpack(e.text)) DESC, e.id LIMIT 1)
 WHERE fullest_entry IS NULL OR NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = articles.fullest_entry))sql");
         SQLite::Statement feed(impl_->db, "DELETE FROM feeds WHERE id = ?");
         feed.bind(1, *feed_id);

@@ -13,6 +13,7 @@
 #include <set>
 
 #include "store/impl.hpp"
+#include "store/pack.hpp"
 #include "store/schema.hpp"
 
 namespace feedd::store {
@@ -249,6 +250,8 @@ Archive Archive::open(const std::filesystem::path& path, OpenMode mode) {
         int flags = mode == OpenMode::read_only ? SQLite::OPEN_READONLY
                                                 : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
         SQLite::Database db(name, flags | SQLite::OPEN_NOMUTEX, 5000);
+        if (detail::register_functions(db.getHandle()) != SQLITE_OK)
+            throw StoreError("cannot open archive " + name + ": cannot register its SQL functions");
 
         // Validate before anything writes: a damaged or foreign file is refused as it is.
         int objects = 0;
@@ -490,6 +493,29 @@ bool stored_fallback(Connection& connection, std::int64_t feed_id) {
 
 std::string problem(const SQLite::Exception& e) {
     return sqlite_problem(e);
+}
+
+std::string stored_text(const SQLite::Column& column, std::string_view prefix, const char* row,
+                        std::int64_t id) {
+    if (column.getType() != SQLITE_BLOB) return column.getString();
+    try {
+        return unpack(
+            {static_cast<const char*>(column.getBlob()), static_cast<std::size_t>(column.getBytes())},
+            prefix);
+    } catch (const DamagedValue& e) {
+        throw StoreError(std::string(read_failed) + ": " + row + " " + std::to_string(id) + ": " +
+                         column.getName() + " is damaged (" + e.what() + ")");
+    }
+}
+
+void bind_packed(SQLite::Statement& statement, const char* name, const std::string& text,
+                 std::string_view prefix, std::string& frame) {
+    if (auto packed = pack(text, prefix)) {
+        frame = std::move(*packed);
+        statement.bindNoCopy(name, static_cast<const void*>(frame.data()), static_cast<int>(frame.size()));
+    } else {
+        statement.bind(name, text);
+    }
 }
 
 }  // namespace detail

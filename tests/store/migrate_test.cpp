@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "feedd/store/store.hpp"
+#include "store/pack.hpp"
 #include "store/schema.hpp"
 #include "store/seed_feeds.hpp"
 #include "store/text.hpp"
@@ -158,7 +159,10 @@ FeedSource plain_source() {
 // Everything the migration computes, in id order.
 std::vector<std::string> entry_columns(const std::filesystem::path& path) {
     SQLite::Database db(path, SQLite::OPEN_READONLY);
-    SQLite::Statement select(db, "SELECT id, identity, content_hash, text, cjk FROM entries ORDER BY id");
+    detail::register_functions(db.getHandle());  // text and cjk are packed since schema v5
+    SQLite::Statement select(db,
+                             "SELECT id, identity, content_hash, feedd_unpack(text), feedd_unpack(cjk, text) "
+                             "FROM entries ORDER BY id");
     std::vector<std::string> rows;
     while (select.executeStep())
         rows.push_back(select.getColumn(0).getString() + "|" + select.getColumn(1).getString() + "|" +
@@ -169,6 +173,7 @@ std::vector<std::string> entry_columns(const std::filesystem::path& path) {
 
 void check_search_index(const std::filesystem::path& path) {
     SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    detail::register_functions(db.getHandle());  // the indexes read their content through views that unpack
     // FTS5 compares the index with the content table and fails on any difference.
     CHECK_NOTHROW(db.exec("INSERT INTO entries_fts (entries_fts, rank) VALUES ('integrity-check', 1)"));
     CHECK_NOTHROW(db.exec("INSERT INTO entries_cjk (entries_cjk, rank) VALUES ('integrity-check', 1)"));
@@ -188,8 +193,9 @@ TEST_CASE(
     {
         SQLite::Database db(path, SQLite::OPEN_READONLY);
         CHECK(db.execAndGet("PRAGMA user_version").getInt() == detail::latest_schema_version());
-        CHECK(db.execAndGet("SELECT text FROM entries WHERE title = 'Aether notes'").getString() ==
-              "Read the report. \xC3\xA6ther \xE2\x80\x93 done");
+        detail::register_functions(db.getHandle());
+        CHECK(db.execAndGet("SELECT feedd_unpack(text) FROM entries WHERE title = 'Aether notes'")
+                  .getString() == "Read the report. \xC3\xA6ther \xE2\x80\x93 done");
         // Both "Dot" entries now read "y.": the older one takes the new key, the other keeps its
         // old one (the key is unique per feed).
         SQLite::Statement dots(db, "SELECT identity FROM entries WHERE title = 'Dot' ORDER BY id");

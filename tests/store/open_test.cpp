@@ -8,6 +8,7 @@
 
 #include "feedd/store/store.hpp"
 #include "store/impl.hpp"
+#include "store/pack.hpp"
 #include "store/schema.hpp"
 #include "store/seed_feeds.hpp"
 #include "support/archive.hpp"
@@ -88,7 +89,10 @@ TEST_CASE("a new archive file is created in WAL mode at the latest schema versio
     SQLite::Database db(path, SQLite::OPEN_READONLY);
     CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
     CHECK(db.execAndGet("PRAGMA application_id").getInt() == detail::application_id);
-    // The views documented for sqlite3 users answer.
+    // The views documented for sqlite3 users answer, with the extension that unpacks the text
+    // (`.load libfeedd_sqlite` in sqlite3).
+    CHECK_THROWS(db.execAndGet("SELECT count(*) FROM articles_v"));  // without it: no such function
+    db.loadExtension(FEEDD_SQLITE_EXTENSION_PATH, nullptr);
     CHECK(db.execAndGet("SELECT count(*) FROM articles_v").getInt() == 3);
     CHECK(db.execAndGet("SELECT feeds FROM articles_v WHERE title LIKE 'Xi chairs%'").getString() ==
           "cgtn-china");
@@ -97,6 +101,14 @@ TEST_CASE("a new archive file is created in WAL mode at the latest schema versio
     CHECK(db.execAndGet("SELECT articles FROM feeds_v WHERE name = 'cgtn-china'").getInt() == 3);
     CHECK(db.execAndGet("SELECT count(*) FROM entries_v").getInt() == 3);
     CHECK(db.execAndGet("SELECT count(*) FROM revisions_v").getInt() == 0);
+    // Its text reads as text, although the archive stores it packed.
+    CHECK(db.execAndGet("SELECT typeof(text) FROM entries WHERE title LIKE 'Xi chairs%'").getString() ==
+          "blob");
+    CHECK(db.execAndGet("SELECT instr(text, 'Xi Jinping') > 0 FROM articles_v WHERE title LIKE 'Xi chairs%'")
+              .getInt() == 1);
+    CHECK(db.execAndGet("SELECT instr(content, '<p>') > 0 FROM entries_v WHERE title LIKE 'Xi chairs%'")
+              .getInt() == 1);
+    CHECK(db.execAndGet("SELECT bytes_per_article > 0 FROM feeds_v WHERE name = 'cgtn-china'").getInt() == 1);
 }
 
 TEST_CASE("the first read-write opening creates the archive's folder") {
@@ -372,6 +384,7 @@ TEST_CASE("every per-feed statement is an index lookup, also without statistics"
         static_cast<void>(archive.article(1));
     }
     SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    detail::register_functions(db.getHandle());  // the statements call feedd_unpack
     db.exec("DROP TABLE IF EXISTS sqlite_stat1");
     auto statements = detail::prepared_sql();
     CHECK(statements.size() > 20);
@@ -397,14 +410,24 @@ TEST_CASE("the writer's WAL is checkpointed into the archive as it grows") {
     auto writer = Archive::open(path, OpenMode::read_write);
     FeedSource feed;
     feed.name = "steady";
-    // About 8 MB of entries in 200 polls: twice SQLite's automatic checkpoint threshold.
+    // About 8 MB of entries in 200 polls: twice SQLite's automatic checkpoint threshold. The text
+    // is random letters, which the archive cannot pack much (it packs repeated text to nothing).
+    std::uint32_t seed = 22;
+    auto letters = [&seed](std::size_t n) {
+        std::string out(n, ' ');
+        for (auto& c : out) {
+            seed = seed * 1664525u + 1013904223u;
+            c = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[(seed >> 8) % 62];
+        }
+        return out;
+    };
     for (int poll = 0; poll < 200; ++poll) {
         ParsedFeed parsed;
         for (int k = 0; k < 10; ++k) {
             Entry entry;
             entry.id = std::to_string(poll) + "-" + std::to_string(k);
             entry.title = "Story " + entry.id;
-            entry.content = "<p>" + std::string(2000, static_cast<char>('a' + k)) + " " + entry.id + "</p>";
+            entry.content = "<p>" + letters(5000) + " " + entry.id + "</p>";
             parsed.entries.push_back(entry);
         }
         writer.commit_poll(feed, &parsed, FeedState{}, now);
