@@ -6,6 +6,7 @@
 
 #include "store/impl.hpp"
 #include "store/pack.hpp"
+#include "store/schema.hpp"
 #include "store/text.hpp"
 
 namespace feedd::store {
@@ -504,7 +505,23 @@ void Archive::vacuum() {
         impl_->reset_statements();
         impl_->db.exec("INSERT INTO entries_fts(entries_fts) VALUES ('optimize')");
         impl_->db.exec("INSERT INTO entries_cjk(entries_cjk) VALUES ('optimize')");
+        // An archive made with smaller pages moves to the current size: SQLite changes the page
+        // size only in a VACUUM outside WAL mode. A reader holding the file keeps the old size
+        // (leaving WAL needs the file to itself); the vacuum itself goes on.
+        const bool other_size = impl_->db.execAndGet("PRAGMA page_size").getInt() != detail::page_size;
+        const bool wal = !impl_->path.empty() && impl_->path != ":memory:";
+        bool resized = false;
+        if (other_size && wal) {
+            try {
+                // Answers the mode it is in: still "wal" when another connection holds the file.
+                resized = impl_->db.execAndGet("PRAGMA journal_mode = DELETE").getString() == "delete";
+            } catch (const SQLite::Exception&) {
+                resized = false;
+            }
+        }
+        if (resized) impl_->db.exec("PRAGMA page_size = " + std::to_string(detail::page_size));
         impl_->db.exec("VACUUM");
+        if (resized) impl_->db.exec("PRAGMA journal_mode = WAL");
         impl_->db.exec("PRAGMA optimize");
         impl_->db.tryExec("PRAGMA wal_checkpoint(TRUNCATE)");
     });

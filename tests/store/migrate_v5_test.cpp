@@ -209,6 +209,11 @@ TEST_CASE("schema v5 packs a v4 archive in place: every field, search result and
     // The space the old text held is given back by vacuum.
     archive.vacuum();
     CHECK(std::filesystem::file_size(path) < size_before / 2);
+    {
+        SQLite::Database db(path, SQLite::OPEN_READONLY);
+        CHECK(db.execAndGet("PRAGMA page_size").getInt() == detail::page_size);  // moved from 8 KiB
+        CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
+    }
     CHECK(all_snippets(path) == before_snippets);
     CHECK(archive.check().empty());
 }
