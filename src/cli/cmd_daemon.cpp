@@ -21,6 +21,7 @@ daemon::RunOptions run_options(const Context& context) {
     daemon::RunOptions options;
     options.config_path = config_path(context);
     options.database = context.db;
+    options.log_level = context.log_level;
     return options;
 }
 

@@ -1,7 +1,5 @@
 #include "cli/common.hpp"
 
-#include <cstdio>
-
 #include "feedd/text/text.hpp"
 #include "feedd/url/url.hpp"
 
@@ -32,41 +30,12 @@ void on_chosen(CLI::App* sub, Context& context, std::function<int()> body) {
     sub->callback([&context, body = std::move(body)] { context.action = body; });
 }
 
-namespace {
-
-std::string escape_terminal_controls(const std::string& dumped) {
-    std::string out;
-    out.reserve(dumped.size());
-    char escape[16];
-    for (std::size_t i = 0; i < dumped.size(); ++i) {
-        const auto byte = static_cast<unsigned char>(dumped[i]);
-        const auto next = i + 1 < dumped.size() ? static_cast<unsigned char>(dumped[i + 1]) : 0;
-        const auto third = i + 2 < dumped.size() ? static_cast<unsigned char>(dumped[i + 2]) : 0;
-        if (byte == 0xC2 && next >= 0x80 && next <= 0x9F) {  // U+0080..U+009F
-            std::snprintf(escape, sizeof escape, "\\u%04X", static_cast<unsigned>(next));
-            out += escape;
-            i += 1;
-        } else if (byte == 0xE2 && ((next == 0x80 && third >= 0xAA && third <= 0xAE) ||
-                                    (next == 0x81 && third >= 0xA6 && third <= 0xA9))) {
-            const unsigned code = 0x2000u + ((next & 0x3Fu) << 6) + (third & 0x3Fu);
-            std::snprintf(escape, sizeof escape, "\\u%04X", code);
-            out += escape;
-            i += 2;
-        } else {
-            out += dumped[i];
-        }
-    }
-    return out;
-}
-
-}  // namespace
-
 std::string json_output(const nlohmann::json& value, int indent) {
-    return escape_terminal_controls(value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace));
+    return text::escape_for_json(value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 std::string json_output(const nlohmann::ordered_json& value, int indent) {
-    return escape_terminal_controls(
+    return text::escape_for_json(
         value.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
 }
 

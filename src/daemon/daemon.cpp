@@ -25,9 +25,11 @@ struct Opened {
     std::map<std::string, FeedState> states;
 };
 
-void apply_log_level(const config::Config& config) {
+// The command line's level wins over the file's, so that `--log-level debug` survives a reload.
+void apply_log_level(const config::Config& config, const RunOptions& options) {
     try {
-        Log::set_level(parse_log_level(config.settings.log_level));
+        Log::set_level(
+            parse_log_level(options.log_level.empty() ? config.settings.log_level : options.log_level));
     } catch (const std::exception& e) {
         log_warning(e.what());
     }
@@ -218,7 +220,7 @@ std::vector<PollReport> poll_once(const RunOptions& options, const fetch::Fetche
 static std::vector<PollReport> poll_once_with(const RunOptions& options,
                                               const fetch::FetcherOptions* fetcher_options) {
     auto opened = open_all(options);
-    apply_log_level(opened.config);
+    apply_log_level(opened.config, options);
 
     std::set<std::string> known;
     for (const auto& feed : opened.config.feeds) known.insert(feed.name);
@@ -295,7 +297,7 @@ static std::vector<PollReport> poll_once_with(const RunOptions& options,
 
 int run(const RunOptions& options) {
     auto opened = open_all(options);
-    apply_log_level(opened.config);
+    apply_log_level(opened.config, options);
     log_info("archive " + opened.database.string() + ", " + std::to_string(opened.config.feeds.size()) +
              " feeds from " + opened.config.path.string());
 
@@ -327,7 +329,7 @@ int run(const RunOptions& options) {
                 try {
                     auto fresh = config::load_config(options.config_path);
                     for (const auto& warning : fresh.warnings) log_warning(warning);
-                    apply_log_level(fresh);
+                    apply_log_level(fresh, options);
                     const auto changes = compare_settings(pipeline.config().settings, fresh.settings,
                                                           options.database.has_value());
                     apply_hook_settings(hooks, pipeline, fresh.settings);

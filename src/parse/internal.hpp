@@ -50,9 +50,8 @@ struct Utf8Text {
 // BOM, then the HTTP charset, then the XML declaration (RFC 3023 as feedparser applies it), then
 // UTF-8. Invalid bytes become U+FFFD and are reported.
 Utf8Text to_utf8(std::string_view bytes, std::string_view content_type, Problems& problems);
-// Offset of the first byte that is not valid UTF-8, or npos.
-std::size_t find_invalid_utf8(std::string_view text) noexcept;
 using text::append_utf8;
+using text::find_invalid_utf8;
 
 // ----- entities.cpp
 // Where a piece of text lies, for reports: its element and the document it is in.

@@ -98,22 +98,12 @@ struct Decoded {
 };
 
 Decoded decode_one(std::string_view text) noexcept {
+    const std::size_t length = utf8_sequence_length(text);
+    if (length == 0) return {};
     const auto c = static_cast<unsigned char>(text[0]);
-    const std::size_t length = c < 0x80           ? 1
-                               : (c >> 5) == 0x6  ? 2
-                               : (c >> 4) == 0xE  ? 3
-                               : (c >> 3) == 0x1E ? 4
-                                                  : 0;
-    if (length == 0 || length > text.size()) return {};
     char32_t code = length == 1 ? c : length == 2 ? (c & 0x1F) : length == 3 ? (c & 0x0F) : (c & 0x07);
-    for (std::size_t k = 1; k < length; ++k) {
-        const auto next = static_cast<unsigned char>(text[k]);
-        if ((next & 0xC0) != 0x80) return {};
-        code = (code << 6) | (next & 0x3F);
-    }
-    if ((length == 2 && code < 0x80) || (length == 3 && code < 0x800) ||
-        (length == 4 && (code < 0x10000 || code > 0x10FFFF)) || (code >= 0xD800 && code <= 0xDFFF))
-        return {};
+    for (std::size_t k = 1; k < length; ++k)
+        code = (code << 6) | (static_cast<unsigned char>(text[k]) & 0x3F);
     return {code, length, true};
 }
 
@@ -122,17 +112,12 @@ Decoded decode_one(std::string_view text) noexcept {
 std::string valid_utf8(std::string_view text) {
     std::string out;
     out.reserve(text.size());
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const auto one = decode_one(text.substr(i));
-        if (one.valid) {
-            out.append(text.substr(i, one.length));
-            i += one.length;
-        } else {
-            append_utf8(out, 0xFFFD);
-            ++i;
-        }
+    for (std::size_t bad; (bad = find_invalid_utf8(text)) != std::string_view::npos;
+         text.remove_prefix(bad + 1)) {
+        out.append(text.substr(0, bad));
+        append_utf8(out, 0xFFFD);
     }
+    out.append(text);
     return out;
 }
 
@@ -222,6 +207,20 @@ std::string escape_for_log(std::string_view text) {
             std::snprintf(buffer, sizeof buffer, "\\x%02x", static_cast<unsigned>(one.code));
         else
             std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(one.code));
+        out += buffer;
+    });
+}
+
+std::string escape_for_json(std::string_view json) {
+    return sanitise(json, [](std::string& out, const Decoded& one, unsigned char byte) {
+        if (one.valid && one.code < 0x20) {
+            out +=
+                static_cast<char>(byte);  // white space between tokens: inside strings the writer escaped it
+            return;
+        }
+        char buffer[8];
+        std::snprintf(buffer, sizeof buffer, "\\u%04X",
+                      one.valid ? static_cast<unsigned>(one.code) : 0xFFFDu);
         out += buffer;
     });
 }

@@ -112,6 +112,29 @@ TEST_CASE("a feed that fails is reported, and the poll exits 1 without losing th
     CHECK(result.out.find("cgtn-china: updated") != std::string::npos);
 }
 
+TEST_CASE("--log-level wins over feeds.toml's log_level") {
+    HttpServer server;
+    const auto feed = read_fixture("cgtn-china.rss");
+    server.route("/china.xml",
+                 [&](const feedd::test::Request&) { return Response::text(feed, "application/rss+xml"); });
+    TempDir dir;
+    std::string config = config_for(server, "/china.xml");
+    config.insert(config.find("\n") + 1, "log_level = \"debug\"\n");
+    write_file(dir / "feeds.toml", config);
+    const std::string path = (dir / "feeds.toml").string();
+    // The file's level alone: the fetch is logged at debug.
+    const auto chatty = run_feedd(dir.path(), {"--config", path, "poll", "--force"});
+    CHECK(chatty.exit_code == 0);
+    CHECK(chatty.err.find("debug: cgtn-china: fetching") != std::string::npos);
+    // The command line's level: nothing below an error, although the file says debug.
+    const auto quiet = run_feedd(dir.path(), {"--config", path, "--log-level", "error", "poll", "--force"});
+    INFO(quiet.err);
+    CHECK(quiet.exit_code == 0);
+    CHECK(quiet.out.find("cgtn-china: ") != std::string::npos);
+    CHECK(quiet.err.find("debug: ") == std::string::npos);
+    CHECK(quiet.err.find("info: ") == std::string::npos);
+}
+
 TEST_CASE("a second writer is refused while one holds the archive") {
     TempDir dir;
     write_file(dir / "feeds.toml", "[settings]\ndatabase = \"feedd.db\"\n");

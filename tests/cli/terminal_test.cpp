@@ -99,10 +99,10 @@ TEST_CASE("terminal: feeds list and status show an archive's hostile errors and 
         state.moved_to = "https://me:hunter2@b.example/feed";
         archive.set_feed_state(state);
     }
-    for (const std::vector<std::string> command : {std::vector<std::string>{"feeds", "list"},
-                                                   {"feeds", "list", "--format", "json"},
-                                                   {"status"},
-                                                   {"status", "--format", "json"}}) {
+    for (const std::vector<std::string>& command : {std::vector<std::string>{"feeds", "list"},
+                                                    {"feeds", "list", "--format", "json"},
+                                                    {"status"},
+                                                    {"status", "--format", "json"}}) {
         std::vector<std::string> args{"--config", config};
         args.insert(args.end(), command.begin(), command.end());
         const auto result = run_feedd(dir.path(), args);

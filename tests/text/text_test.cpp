@@ -124,3 +124,34 @@ TEST_CASE("printable drops terminal controls and bidirectional overrides") {
     CHECK(printable("line\nnext", true) == "line\nnext");
     CHECK(printable("line\nnext") == "line next");
 }
+
+TEST_CASE("escape_for_json: what a JSON writer leaves raw becomes \\u escapes, layout stays") {
+    // nlohmann's dump escapes C0 inside strings but writes DEL, C1 and bidi characters as they are.
+    const std::string dumped =
+        "{\n  \"t\": \"a\x7f"
+        "b\xC2\x9B"
+        "c\xE2\x80\xAE"
+        "d\xE2\x81\xA9 \xE4\xB8\xAD\"\n}";
+    CHECK(escape_for_json(dumped) == "{\n  \"t\": \"a\\u007Fb\\u009Bc\\u202Ed\\u2069 \xE4\xB8\xAD\"\n}");
+    CHECK(escape_for_json("[\"\xFF\"]") == "[\"\\uFFFD\"]");
+}
+
+TEST_CASE("one UTF-8 rule at two speeds: sequence length and the whole-document scan agree") {
+    CHECK(utf8_sequence_length("a") == 1);
+    CHECK(utf8_sequence_length("\xC3\xA9") == 2);
+    CHECK(utf8_sequence_length("\xE4\xB8\xAD") == 3);
+    CHECK(utf8_sequence_length("\xF0\x9F\x98\x80") == 4);
+    CHECK(utf8_sequence_length("\xC0\xAF") == 0);          // overlong
+    CHECK(utf8_sequence_length("\xED\xA0\x80") == 0);      // surrogate
+    CHECK(utf8_sequence_length("\xF4\x90\x80\x80") == 0);  // above U+10FFFF
+    CHECK(utf8_sequence_length("") == 0);
+    // A fault past the 32-byte blocks the scan skips, in either half of the text.
+    std::string long_text(200, 'x');
+    CHECK(find_invalid_utf8(long_text) == std::string_view::npos);
+    for (const std::size_t at : {std::size_t{3}, std::size_t{70}, std::size_t{150}, std::size_t{199}}) {
+        std::string bad = long_text;
+        bad[at] = '\xE4';
+        CHECK(find_invalid_utf8(bad) == at);
+        CHECK(valid_utf8(bad).find("\xEF\xBF\xBD") == at);
+    }
+}

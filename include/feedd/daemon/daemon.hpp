@@ -37,6 +37,7 @@ struct RunOptions {
     bool force = false;                             // poll --force: everything, due or not
     bool once = false;                              // poll --once
     bool progress = false;                          // live progress on a terminal
+    std::string log_level;  // --log-level: wins over feeds.toml's log_level, at start and on reload
     std::function<void(const PollReport&)> on_report;
 };
 
@@ -55,8 +56,8 @@ struct RunOptions {
 [[nodiscard]] bool credentials_withheld(const FeedSource& feed, std::string_view url);
 
 // How much the daemon logs on stderr, by name: "error", "warning" (or "warn"), "info", "debug".
-// Throws std::invalid_argument for another name. (run and poll_once set it again from
-// feeds.toml's log_level when they start.)
+// Throws std::invalid_argument for another name. (run and poll_once set it again when they start,
+// and run on each reload: RunOptions::log_level when given, else feeds.toml's log_level.)
 void set_log_level(std::string_view name);
 
 }  // namespace feedd::daemon

@@ -47,7 +47,13 @@ inline std::string collapse_space(const char* text) {
 // ----- UTF-8
 // Appends `code_point` as UTF-8; the caller passes a Unicode scalar value.
 void append_utf8(std::string& out, char32_t code_point);
-// Makes arbitrary bytes valid UTF-8 (bad sequences, overlong forms, surrogates become U+FFFD).
+// The length (1 to 4) of the valid UTF-8 sequence `text` starts with, or 0 when it starts none (a
+// bad or truncated sequence, an overlong form, a surrogate, a value above U+10FFFF).
+std::size_t utf8_sequence_length(std::string_view text) noexcept;
+// Offset of the first byte that is not valid UTF-8, or npos: the same rule at the speed whole
+// documents need (ASCII blocks are skipped, a DFA walks the rest).
+std::size_t find_invalid_utf8(std::string_view text) noexcept;
+// Makes arbitrary bytes valid UTF-8: each byte that starts no valid sequence becomes U+FFFD.
 std::string valid_utf8(std::string_view text);
 // True when the text holds Han, Hiragana, Katakana or Hangul: words are not separated by spaces.
 bool has_cjk(std::string_view text);
@@ -93,6 +99,9 @@ std::string printable(std::string_view text, bool keep_newlines = false);
 // "\u009b", "\u202e"), so that text from a feed cannot forge or split log lines, and what was
 // there stays visible.
 std::string escape_for_log(std::string_view text);
+// For JSON a writer produced (UTF-8, controls in strings already escaped): the other characters of
+// that policy become \uXXXX escapes, which every JSON reader reads back as the same text.
+std::string escape_for_json(std::string_view json);
 // True when `text` holds none of those characters, tabs and line breaks included: a value that may
 // be stored (feeds.toml) and shown as it is.
 bool is_printable(std::string_view text) noexcept;
