@@ -301,6 +301,9 @@ Archive Archive::open(const std::filesystem::path& path, OpenMode mode) {
             if (!memory) db.exec("PRAGMA journal_mode = WAL");
             db.exec("PRAGMA synchronous = NORMAL");
             db.exec("PRAGMA journal_size_limit = 67108864");
+            // A checkpoint every 8 MiB of WAL, as with SQLite's default of 1000 pages of 8 KiB
+            // before the pages grew to 16 KiB.
+            db.exec("PRAGMA wal_autocheckpoint = " + std::to_string((8 << 20) / detail::page_size));
             db.exec("PRAGMA cache_size = -512");
             db.exec("PRAGMA foreign_keys = ON");
             detail::migrate(db, latest);

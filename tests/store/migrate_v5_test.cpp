@@ -160,6 +160,8 @@ TEST_CASE("schema v5 packs a v4 archive in place: every field, search result and
 
     auto archive = Archive::open(path, OpenMode::read_write);
     CHECK(std::filesystem::exists(dir / "feedd.db.v4.bak"));
+    // Packed in place: the pages the plain text held are free but still in the file.
+    CHECK(std::filesystem::file_size(path) >= size_before);
     CHECK(all_snippets(path) == before_snippets);
     for (int i = 0; i < entry_count; ++i) {
         const auto e = old_entry(i);
@@ -206,9 +208,10 @@ TEST_CASE("schema v5 packs a v4 archive in place: every field, search result and
         CHECK(db.execAndGet("SELECT count(*) FROM entries_cjk_docsize").getInt() == 6);
     }
 
-    // The space the old text held is given back by vacuum.
+    // The space the old text held is given back by vacuum (a little less than it could be for so
+    // small an archive: each of its 25 tables and indexes takes at least one 16 KiB page).
     archive.vacuum();
-    CHECK(std::filesystem::file_size(path) < size_before / 2);
+    CHECK(std::filesystem::file_size(path) < size_before * 2 / 3);
     {
         SQLite::Database db(path, SQLite::OPEN_READONLY);
         CHECK(db.execAndGet("PRAGMA page_size").getInt() == detail::page_size);  // moved from 8 KiB
