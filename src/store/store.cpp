@@ -293,17 +293,16 @@ Archive Archive::open(const std::filesystem::path& path, OpenMode mode) {
                 auto backup = free_backup_name(path, version);
                 db.exec("VACUUM INTO " + quote_sql(backup.string()));
             }
-            // A new archive gets 16 KiB pages: SQLite keeps a row on one page when it fits, and
-            // packed entries (1-3 KB) left 16 % of 8 KiB pages empty, 8 % of 16 KiB ones (README's
-            // corpus: 148 MB with 8 KiB pages, 140 MB with 16 KiB, 158 MB with 4 KiB).
+            // A new archive gets 8 KiB pages: SQLite keeps a row on one page when it fits. On
+            // README's corpus, packed (v5): 158 MB with 4 KiB pages, 148 MB with 8 KiB, 140 MB with
+            // 16 KiB; but every small write (a feed's state after a 304) then puts a 16 KiB page in
+            // the WAL, and the 10 %-changed poll was slower. (Before v5, entries of 2-3 KB left half
+            // of each 4 KiB page empty.)
             if (version == 0 && objects == 0)
                 db.exec("PRAGMA page_size = " + std::to_string(detail::page_size));
             if (!memory) db.exec("PRAGMA journal_mode = WAL");
             db.exec("PRAGMA synchronous = NORMAL");
             db.exec("PRAGMA journal_size_limit = 67108864");
-            // A checkpoint every 8 MiB of WAL, as with SQLite's default of 1000 pages of 8 KiB
-            // before the pages grew to 16 KiB.
-            db.exec("PRAGMA wal_autocheckpoint = " + std::to_string((8 << 20) / detail::page_size));
             db.exec("PRAGMA cache_size = -512");
             db.exec("PRAGMA foreign_keys = ON");
             detail::migrate(db, latest);
