@@ -225,8 +225,6 @@ struct FeedState {
 struct RefreshOutcome {
     enum class Kind { updated, not_modified, failed, gone };
     Kind kind = Kind::failed;
-    int new_articles = 0;
-    int updated_entries = 0;
     long status = 0;
     FetchErrorKind error = FetchErrorKind::none;
     std::optional<TimePoint> retry_after;         // 429/503
