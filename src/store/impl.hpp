@@ -115,8 +115,8 @@ std::int64_t ensure_feed(Connection& impl, const FeedSource& feed, TimePoint now
 bool stored_fallback(Connection& impl, std::int64_t feed_id);
 std::string problem(const SQLite::Exception& e);  // SQLite's message, one line
 
-// A long text column as stored (schema v5, store/pack.hpp): TEXT as it is, a BLOB unpacked
-// against `prefix` (the entry's plain text for its summary, content and CJK column). A damaged
+// An HTML column as stored (schema v5, store/pack.hpp): TEXT as it is, a BLOB unpacked against
+// `prefix` (the entry's plain text for its summary and content, nothing for a revision's). A damaged
 // value is a StoreError naming its row: "<row> <id>: <column> is damaged (…)".
 std::string stored_text(const SQLite::Column& column, std::string_view prefix, const char* row,
                         std::int64_t id);

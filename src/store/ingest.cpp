@@ -195,8 +195,8 @@ struct Ingest {
         auto& update = impl.statement(R"sql(
 UPDATE articles SET fullest_entry = :entry
 WHERE id = :article AND (fullest_entry IS NULL OR fullest_entry = :entry OR
-                         (SELECT length(feedd_unpack(text)) + length(title) FROM entries WHERE id = fullest_entry) <
-                         (SELECT length(feedd_unpack(text)) + length(title) FROM entries WHERE id = :entry)))sql");
+                         (SELECT length(text) + length(title) FROM entries WHERE id = fullest_entry) <
+                         (SELECT length(text) + length(title) FROM entries WHERE id = :entry)))sql");
         update.bind(":entry", entry_id);
         update.bind(":article", article_id);
         update.exec();
@@ -336,12 +336,12 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
         insert.bind(":seen_hash", c.seen_hash);
         insert.bind(":title", entry.title);
         insert.bind(":author", entry.author);
-        // Packed (schema v5): the text alone, the rest against it.
-        std::string frames[4];
+        // The HTML packed against the plain text (schema v5).
+        std::string frames[2];
         detail::bind_packed(insert, ":summary", entry.summary, c.text, frames[0]);
         detail::bind_packed(insert, ":content", entry.content, c.text, frames[1]);
-        detail::bind_packed(insert, ":text", c.text, {}, frames[2]);
-        detail::bind_packed(insert, ":cjk", cjk, c.text, frames[3]);
+        insert.bind(":text", c.text);
+        insert.bind(":cjk", cjk);
         bind_time(insert, ":published", entry.published);
         bind_time(insert, ":updated", entry.updated);
         insert.bind(":categories", detail::join_lines(entry.categories));
@@ -368,7 +368,7 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
         Entry old;
         old.title = select.getColumn("title").getString();
         old.author = select.getColumn("author").getString();
-        auto old_text = detail::stored_text(select.getColumn("text"), {}, "entry", existing.id);
+        auto old_text = select.getColumn("text").getString();
         old.summary = detail::stored_text(select.getColumn("summary"), old_text, "entry", existing.id);
         old.content = detail::stored_text(select.getColumn("content"), old_text, "entry", existing.id);
         old.link = select.getColumn("link").getString();
@@ -378,7 +378,7 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
         old.image = select.getColumn("image").getString();
         old.id = select.getColumn("guid").getString();
         auto old_canonical = select.getColumn("canonical_link").getString();
-        auto old_cjk = detail::stored_text(select.getColumn("cjk"), old_text, "entry", existing.id);
+        auto old_cjk = select.getColumn("cjk").getString();
         select.reset();
 
         // A value is never replaced by nothing.
@@ -432,11 +432,11 @@ WHERE id = :id)sql");
             const auto cjk = detail::cjk_column(merged.title, merged.author, text);
             update.bind(":title", merged.title);
             update.bind(":author", merged.author);
-            std::string frames[4];  // all four in this statement: three are packed against the text
+            std::string frames[2];  // in the statement that writes the text they are packed against
             detail::bind_packed(update, ":summary", merged.summary, text, frames[0]);
             detail::bind_packed(update, ":content", merged.content, text, frames[1]);
-            detail::bind_packed(update, ":text", text, {}, frames[2]);
-            detail::bind_packed(update, ":cjk", cjk, text, frames[3]);
+            update.bind(":text", text);
+            update.bind(":cjk", cjk);
             update.bind(":text_changed", text_changed ? 1 : 0);
             update.bind(":now", seconds(now));
             update.bind(":id", existing.id);

@@ -84,7 +84,7 @@ ArticleRow read_row(const SQLite::Statement& row) {
     out.first_seen = TimePoint(std::chrono::seconds(row.getColumn(RowColumn::first_seen).getInt64()));
     out.date = TimePoint(std::chrono::seconds(row.getColumn(RowColumn::sort_time).getInt64()));
     const auto entry = row.getColumn(RowColumn::entry).getInt64();
-    const auto plain = detail::stored_text(row.getColumn(RowColumn::text), {}, "entry", entry);
+    const auto plain = row.getColumn(RowColumn::text).getString();
     auto summary =
         detail::html_to_text(detail::stored_text(row.getColumn(RowColumn::summary), plain, "entry", entry));
     auto text = detail::collapse_space(plain);  // one line: paragraphs joined
@@ -333,7 +333,7 @@ FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = ? ORDER BY 
             entry.entry.published = time_column(entries.getColumn("published"));
             entry.entry.updated = time_column(entries.getColumn("updated"));
             entry.entry.author = entries.getColumn("author").getString();
-            entry.text = detail::stored_text(entries.getColumn("text"), {}, "entry", entry.id);
+            entry.text = entries.getColumn("text").getString();
             entry.entry.summary =
                 detail::stored_text(entries.getColumn("summary"), entry.text, "entry", entry.id);
             entry.entry.content =
@@ -458,7 +458,6 @@ std::vector<std::string> Archive::check() {
             fts_check(impl_->db);
         } else {
             SQLite::Database writer(impl_->path, SQLite::OPEN_READWRITE, 5000);
-            detail::register_functions(writer.getHandle());  // the indexes' content is a view that unpacks
             fts_check(writer);
         }
     } catch (const SQLite::Exception& e) {
@@ -484,7 +483,7 @@ PruneCounts Archive::purge_feed(const std::string& name) {
         // Articles that other feeds still hold show their fullest remaining entry.
         impl_->db.exec(R"sql(
 UPDATE articles SET fullest_entry = (SELECT e.id FROM entries e WHERE e.article_id = articles.id
-                                     ORDER BY length(feedd_unpack(e.text)) DESC, e.id LIMIT 1)
+                                     ORDER BY length(e.text) DESC, e.id LIMIT 1)
 WHERE fullest_entry IS NULL OR NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = articles.fullest_entry))sql");
         SQLite::Statement feed(impl_->db, "DELETE FROM feeds WHERE id = ?");
         feed.bind(1, *feed_id);

@@ -268,15 +268,21 @@ void assign_keys(std::vector<Rekey>& entries) {
 // former reader read them. Other entries' `content_hash` followed the incoming entry, not the
 // merged columns; it identifies nothing for them and now follows the columns.
 //
-// It reads through feedd_unpack so that running it again over a packed (v5) archive reads the
-// same text and changes nothing.
+// It reads the HTML through feedd_unpack, so that running it again over a v5 archive (whose HTML
+// is packed) reads the same text and changes nothing.
 void recompute_text(SQLite::Database& db) {
     // Read in batches by id and written between them: no statement reads the table it updates.
     SQLite::Statement select(db, R"sql(
 SELECT id, feed_id, identity, title, author, published, feedd_unpack(summary, text) AS summary,
-       feedd_unpack(content, text) AS content, feedd_unpack(text) AS text, feedd_unpack(cjk, text) AS cjk, content_hash
+       feedd_unpack(content, text) AS content, text, cjk, content_hash
 FROM entries WHERE id > ? ORDER BY id LIMIT 256)sql");
-    SQLite::Statement update(db, "UPDATE entries SET text = ?, cjk = ?, content_hash = ? WHERE id = ?");
+    // HTML packed against the text (run again over a v5 archive) is packed again against the new
+    // one, in the statement that writes it: the right-hand sides read the row's old text.
+    SQLite::Statement update(db, R"sql(
+UPDATE entries SET text = ?1, cjk = ?2, content_hash = ?3,
+                   summary = feedd_pack(feedd_unpack(summary, text), ?1),
+                   content = feedd_pack(feedd_unpack(content, text), ?1)
+WHERE id = ?4)sql");
     struct Row {
         std::int64_t id;
         std::string text, cjk, content_hash;
@@ -341,52 +347,46 @@ FROM entries WHERE id > ? ORDER BY id LIMIT 256)sql");
     }
 }
 
-// Schema v5: long text packed with zstd (store/pack.hpp), each value in its own frame, so that a
-// read touches only its rows. An entry's plain text is packed alone; its summary, content and CJK
-// column are packed against that text, since most of their words are in it (the corpus of
-// README's benchmark: 78 MB packed alone, 51 MB so). The search indexes read their content
-// through views that unpack (`feedd_unpack`, registered on every connection the store opens, and
-// in the loadable extension for sqlite3); the trigram index holds only entries with CJK text.
+// Schema v5: an entry's HTML (summary, content) and a revision's are packed with zstd
+// (store/pack.hpp), each value in its own frame, so that a read touches only its rows. An entry's
+// HTML is packed with its plain text as the prefix: most of its words are in it, and the HTML then
+// costs little more than its tags. Everything a plain sqlite3 needs to read, search and delete
+// stays plain: `text` (what the word index is built on, its external content), `cjk`, titles,
+// links, dates. The views that show HTML (`*_html_v`) call `feedd_unpack`, registered on every
+// connection the store opens and in the loadable extension for sqlite3; no other view, no trigger
+// and no index calls it. The trigram index holds only entries with CJK text.
 //
-// Whoever writes `entries.text` writes summary, content and cjk again in the same statement:
-// they cannot be read against another text. Values too short to gain stay TEXT.
+// Whoever writes `entries.text` writes summary and content again in the same statement: they
+// cannot be read against another text. Values too short to gain stay TEXT.
 constexpr std::string_view schema_v5 = R"sql(
--- Idempotent (IF EXISTS, and feedd_pack leaves a packed value as it is), as every step is.
 DROP VIEW IF EXISTS articles_v;
 DROP VIEW IF EXISTS entries_v;
 DROP VIEW IF EXISTS feeds_v;
 DROP VIEW IF EXISTS revisions_v;
-DROP VIEW IF EXISTS entries_text_v;
+DROP VIEW IF EXISTS articles_html_v;
+DROP VIEW IF EXISTS entries_html_v;
+DROP VIEW IF EXISTS revisions_html_v;
 DROP VIEW IF EXISTS entries_cjk_v;
 DROP TRIGGER IF EXISTS entries_fts_delete;
-DROP TABLE IF EXISTS entries_fts;
 DROP TABLE IF EXISTS entries_cjk;
 
--- In one statement, whose right-hand sides all read the row as it was: `text` is still plain.
-UPDATE entries SET summary = feedd_pack(summary, text), content = feedd_pack(content, text),
-                   cjk = feedd_pack(cjk, text), text = feedd_pack(text);
+-- feedd_pack leaves a value that is already packed as it is.
+UPDATE entries SET summary = feedd_pack(summary, text), content = feedd_pack(content, text);
 UPDATE revisions SET summary = feedd_pack(summary), content = feedd_pack(content);
 
--- What the indexes hold, as plain text: their external content.
-CREATE VIEW entries_text_v AS
-SELECT id, title, author, feedd_unpack(text) AS text FROM entries;
-CREATE VIEW entries_cjk_v AS
-SELECT id, feedd_unpack(cjk, text) AS cjk FROM entries WHERE cjk <> '';
-
-CREATE VIRTUAL TABLE entries_fts USING fts5(
-    title, author, text, content='entries_text_v', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+-- The trigram index's external content: only the entries with CJK text.
+CREATE VIEW entries_cjk_v AS SELECT id, cjk FROM entries WHERE cjk <> '';
 CREATE VIRTUAL TABLE entries_cjk USING fts5(cjk, content='entries_cjk_v', content_rowid='id', tokenize='trigram');
-INSERT INTO entries_fts(entries_fts, rank) VALUES ('rank', 'bm25(10.0, 2.0, 1.0)');
-INSERT INTO entries_fts(entries_fts) VALUES ('rebuild');
 INSERT INTO entries_cjk(entries_cjk) VALUES ('rebuild');
 
 CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN
     INSERT INTO entries_fts(entries_fts, rowid, title, author, text)
-        VALUES ('delete', old.id, old.title, old.author, feedd_unpack(old.text));
-    INSERT INTO entries_cjk(entries_cjk, rowid, cjk)
-        SELECT 'delete', old.id, feedd_unpack(old.cjk, old.text) WHERE old.cjk <> '';
+        VALUES ('delete', old.id, old.title, old.author, old.text);
+    INSERT INTO entries_cjk(entries_cjk, rowid, cjk) SELECT 'delete', old.id, old.cjk WHERE old.cjk <> '';
 END;
 
+-- The views of schema v2 without the HTML; articles_html_v, entries_html_v and revisions_html_v
+-- add it (they need feedd's extension in sqlite3).
 CREATE VIEW articles_v AS
 SELECT a.id,
        e.title,
@@ -397,9 +397,7 @@ SELECT a.id,
        strftime('%Y-%m-%dT%H:%M:%SZ', a.first_seen, 'unixepoch') AS first_seen,
        (SELECT group_concat(name, ', ') FROM (SELECT DISTINCT f.name FROM entries x JOIN feeds f ON f.id = x.feed_id
                                               WHERE x.article_id = a.id ORDER BY f.name)) AS feeds,
-       feedd_unpack(e.summary, e.text) AS summary,
-       feedd_unpack(e.content, e.text) AS content,
-       feedd_unpack(e.text) AS text,
+       e.text,
        a.canonical_link
 FROM articles a JOIN entries e ON e.id = a.fullest_entry;
 
@@ -411,12 +409,18 @@ SELECT e.id, e.article_id, f.name AS feed, e.guid, e.title, e.link, e.author,
        strftime('%Y-%m-%dT%H:%M:%SZ', e.changed_at, 'unixepoch') AS changed_at,
        trim(e.categories, char(10)) AS categories,
        (SELECT count(*) FROM revisions r WHERE r.entry_id = e.id) AS revisions,
-       feedd_unpack(e.summary, e.text) AS summary, feedd_unpack(e.content, e.text) AS content,
-       feedd_unpack(e.text) AS text
+       e.text
 FROM entries e JOIN feeds f ON f.id = e.feed_id;
 
--- `stored_bytes`: what the feed's entries and their revisions take, packed (the search indexes and
--- the table's pages come on top: `feedd status` gives the whole archive per article).
+CREATE VIEW articles_html_v AS
+SELECT a.id, feedd_unpack(e.summary, e.text) AS summary, feedd_unpack(e.content, e.text) AS content
+FROM articles a JOIN entries e ON e.id = a.fullest_entry;
+
+CREATE VIEW entries_html_v AS
+SELECT id, feedd_unpack(summary, text) AS summary, feedd_unpack(content, text) AS content FROM entries;
+
+-- `stored_bytes`: what the feed's entries and their revisions take, as stored (the search indexes
+-- and the table's pages come on top: `feedd status` gives the whole archive per article).
 CREATE VIEW feeds_v AS
 SELECT f.id, f.name, f.url, f.category, f.title, f.site_link, f.configured,
        (SELECT count(DISTINCT article_id) FROM entries e WHERE e.feed_id = f.id) AS articles,
@@ -446,8 +450,11 @@ JOIN (SELECT f2.id AS feed_id,
 CREATE VIEW revisions_v AS
 SELECT r.id, r.entry_id, e.article_id, f.name AS feed,
        strftime('%Y-%m-%dT%H:%M:%SZ', r.recorded_at, 'unixepoch') AS recorded_at,
-       r.title, feedd_unpack(r.summary) AS summary, feedd_unpack(r.content) AS content
+       r.title
 FROM revisions r JOIN entries e ON e.id = r.entry_id JOIN feeds f ON f.id = e.feed_id;
+
+CREATE VIEW revisions_html_v AS
+SELECT id, feedd_unpack(summary) AS summary, feedd_unpack(content) AS content FROM revisions;
 )sql";
 
 }  // namespace

@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "feedd/store/store.hpp"
-#include "store/pack.hpp"
 #include "store/schema.hpp"
 #include "store/seed_feeds.hpp"
 #include "store/text.hpp"
 #include "support/archive.hpp"
+#include "support/old_archive.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace feedd;
@@ -68,52 +68,22 @@ const std::vector<OldEntry>& old_entries() {
 
 // An archive at schema v3 holding `old_entries()` with their old text, hashes and search rows.
 void write_old_archive(const std::filesystem::path& path) {
-    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    detail::migrate(db, schema_before);
-    const auto seen = std::to_string(first_seen.time_since_epoch().count());
-    for (const char* feed : {"plain", "guided"})
-        db.exec(std::string("INSERT INTO feeds (name, url, added_at) VALUES ('") + feed +
-                "', 'https://example.org/feed.xml', " + seen + ")");
-    SQLite::Statement article(db, "INSERT INTO articles (first_seen, published, sort_time) VALUES (?, ?, ?)");
-    SQLite::Statement entry(db, R"sql(
-INSERT INTO entries (article_id, feed_id, identity, seen_hash, content_hash, guid, published, first_seen, title,
-                     text, content, cjk)
-VALUES (?, (SELECT id FROM feeds WHERE name = ?), ?, 'as received', ?, ?, ?, ?, ?, ?, ?, ?))sql");
+    test::OldArchive old(path, schema_before);
+    const auto seen = first_seen.time_since_epoch().count();
+    for (const char* feed : {"plain", "guided"}) old.add_feed(feed, seen);
     for (const auto& e : old_entries()) {
-        article.reset();
-        article.bind(1, first_seen.time_since_epoch().count());
-        if (e.published) article.bind(2, *e.published);
-        article.bind(3, e.published.value_or(first_seen.time_since_epoch().count()));
-        article.exec();
-        const auto article_id = db.getLastInsertRowid();
-        const auto cjk = detail::has_cjk(e.title + e.old_text) ? e.title + "\n\n" + e.old_text : "";
-        entry.reset();
-        entry.clearBindings();
-        entry.bind(1, article_id);
-        entry.bind(2, e.feed);
-        entry.bind(3, old_key(e));
-        entry.bind(4, old_hash(e));
-        entry.bind(5, e.guid);
-        if (e.published) entry.bind(6, *e.published);
-        entry.bind(7, first_seen.time_since_epoch().count());
-        entry.bind(8, e.title);
-        entry.bind(9, e.old_text);
-        entry.bind(10, e.content);
-        entry.bind(11, cjk);
-        entry.exec();
-        const auto id = db.getLastInsertRowid();
-        db.exec("UPDATE articles SET fullest_entry = " + std::to_string(id) +
-                " WHERE id = " + std::to_string(article_id));
-        SQLite::Statement words(db,
-                                "INSERT INTO entries_fts (rowid, title, author, text) VALUES (?, ?, '', ?)");
-        words.bind(1, id);
-        words.bind(2, e.title);
-        words.bind(3, e.old_text);
-        words.exec();
-        SQLite::Statement trigrams(db, "INSERT INTO entries_cjk (rowid, cjk) VALUES (?, ?)");
-        trigrams.bind(1, id);
-        trigrams.bind(2, cjk);
-        trigrams.exec();
+        test::OldRow row;
+        row.feed = e.feed;
+        row.identity = old_key(e);
+        row.content_hash = old_hash(e);
+        row.guid = e.guid;
+        row.published = e.published;
+        row.first_seen = seen;
+        row.title = e.title;
+        row.text = e.old_text;
+        row.content = e.content;
+        row.cjk = detail::has_cjk(e.title + e.old_text) ? e.title + "\n\n" + e.old_text : "";
+        old.add_entry(row);
     }
 }
 
@@ -159,10 +129,7 @@ FeedSource plain_source() {
 // Everything the migration computes, in id order.
 std::vector<std::string> entry_columns(const std::filesystem::path& path) {
     SQLite::Database db(path, SQLite::OPEN_READONLY);
-    detail::register_functions(db.getHandle());  // text and cjk are packed since schema v5
-    SQLite::Statement select(db,
-                             "SELECT id, identity, content_hash, feedd_unpack(text), feedd_unpack(cjk, text) "
-                             "FROM entries ORDER BY id");
+    SQLite::Statement select(db, "SELECT id, identity, content_hash, text, cjk FROM entries ORDER BY id");
     std::vector<std::string> rows;
     while (select.executeStep())
         rows.push_back(select.getColumn(0).getString() + "|" + select.getColumn(1).getString() + "|" +
@@ -173,7 +140,6 @@ std::vector<std::string> entry_columns(const std::filesystem::path& path) {
 
 void check_search_index(const std::filesystem::path& path) {
     SQLite::Database db(path, SQLite::OPEN_READWRITE);
-    detail::register_functions(db.getHandle());  // the indexes read their content through views that unpack
     // FTS5 compares the index with the content table and fails on any difference.
     CHECK_NOTHROW(db.exec("INSERT INTO entries_fts (entries_fts, rank) VALUES ('integrity-check', 1)"));
     CHECK_NOTHROW(db.exec("INSERT INTO entries_cjk (entries_cjk, rank) VALUES ('integrity-check', 1)"));
@@ -193,9 +159,8 @@ TEST_CASE(
     {
         SQLite::Database db(path, SQLite::OPEN_READONLY);
         CHECK(db.execAndGet("PRAGMA user_version").getInt() == detail::latest_schema_version());
-        detail::register_functions(db.getHandle());
-        CHECK(db.execAndGet("SELECT feedd_unpack(text) FROM entries WHERE title = 'Aether notes'")
-                  .getString() == "Read the report. \xC3\xA6ther \xE2\x80\x93 done");
+        CHECK(db.execAndGet("SELECT text FROM entries WHERE title = 'Aether notes'").getString() ==
+              "Read the report. \xC3\xA6ther \xE2\x80\x93 done");
         // Both "Dot" entries now read "y.": the older one takes the new key, the other keeps its
         // old one (the key is unique per feed).
         SQLite::Statement dots(db, "SELECT identity FROM entries WHERE title = 'Dot' ORDER BY id");
