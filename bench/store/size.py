@@ -9,7 +9,10 @@ same, and the time of a poll after 10 % of the feeds changed. With --newsboat, n
 the same corpus is measured too (slow: several minutes).
 
     python3 bench/store/size.py --before OLD/feedd --after build/feedd \\
-        --gen ../shared/bench/gen_corpus.py [--feeds 1000] [--newsboat]
+        --corpus-gen GEN.py [--feeds 1000] [--newsboat] [--keep]
+
+GEN.py is the shared corpus generator, called as `GEN.py N --out DIR`, `GEN.py --urls BASE --out DIR`
+and `GEN.py --mutate F --out DIR`.
 """
 import argparse, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
 
@@ -55,10 +58,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--before", required=True)
     parser.add_argument("--after", required=True)
-    parser.add_argument("--gen", required=True, help="gen_corpus.py of the shared benchmark corpus")
+    parser.add_argument("--corpus-gen", dest="gen", required=True, help="the shared corpus generator")
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--newsboat", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="leave the work directory (archives) behind")
     args = parser.parse_args()
     from pathlib import Path
     work = Path(tempfile.mkdtemp(prefix="feedd-size-bench-"))
@@ -139,7 +143,10 @@ def main():
             os.kill(int(pidfile.read_text()), signal.SIGQUIT)
         except (OSError, ValueError):
             pass
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"work directory kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
