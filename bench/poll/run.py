@@ -1,19 +1,26 @@
 #!/usr/bin/env python3
-"""Poll benchmark: feedd against newsboat on the same generated corpus, in the same run.
+"""Poll benchmark: feedd against newsboat and against the limits, on the same corpus, in one run.
 
-A corpus of N RSS feeds is served by nginx on 127.0.0.1 (its own config and prefix, started and
-stopped here). Each reader polls it three times:
+A corpus of N feeds is served gzipped by nginx on 127.0.0.1 (its own config and prefix, started
+and stopped here). Each reader polls it three times:
   cold     empty archive / cache, every feed fetched and stored
   warm     nothing changed: every response is a 304
   changed  10 % of the feeds gained items
 and the script prints wall time, CPU time (user+sys) and peak RSS of each run, and the ratios.
+In the same run it measures the limits of a cold poll: fetching every feed with curl's multi
+interface (`curl --parallel --compressed`), parsing every file with pugixml's load_buffer and
+inserting every item into SQLite with the archive's FTS indexes (build/bench/poll/bench_limits).
 
     python3 bench/poll/run.py --feeds 1000 --feedd build/feedd
+    python3 bench/poll/run.py --feeds 1000 --corpus-gen GEN.py
 
-Needs nginx and newsboat (installed with apt-get when missing).
+The corpus is this script's own (N RSS 2.0 feeds of --items items) unless --corpus-gen names a
+generator script called as `GEN.py N --out DIR` and `GEN.py --mutate F --out DIR`.
+Needs nginx, newsboat and curl (installed with apt-get when missing).
 """
 
 import argparse
+import gzip
 import os
 import random
 import resource
@@ -106,16 +113,36 @@ events {{ worker_connections 4096; }}
 http {{
   access_log off;
   keepalive_requests 100000;
-  types {{ application/rss+xml xml; }}
+  types {{ application/rss+xml xml rss; application/atom+xml atom; application/rdf+xml rdf; }}
   server {{
     listen 127.0.0.1:{port};
     root {docroot};
     etag on;
+    gzip_static on;
   }}
 }}
 """)
     subprocess.run(["nginx", "-p", str(prefix), "-c", str(conf)], check=True)
     return prefix / "nginx.pid"
+
+
+def precompress(docroot):
+    """Writes FILE.gz beside every feed whose .gz is missing or older, for nginx's gzip_static: the
+    server then costs the same for every reader and takes no CPU from the readers on a small
+    machine (compressing on the fly would)."""
+    for path in docroot.iterdir():
+        if path.suffix == ".gz" or path.name.startswith("_") or not path.is_file():
+            continue
+        packed = path.with_name(path.name + ".gz")
+        if packed.exists() and packed.stat().st_mtime >= path.stat().st_mtime:
+            continue
+        packed.write_bytes(gzip.compress(path.read_bytes(), compresslevel=6, mtime=0))
+        stamp = path.stat()
+        os.utime(packed, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+
+
+def feed_files(docroot):
+    return sorted(p for p in docroot.iterdir() if p.suffix in (".xml", ".rss", ".atom", ".rdf"))
 
 
 def stop_nginx(pidfile):
@@ -139,24 +166,58 @@ def measure(cmd, cwd=None):
     return float(wall), float(user) + float(system), int(rss_kib) / 1024
 
 
+def median(values):
+    values = sorted(values)
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
+def fetch_limit(work, urls):
+    """curl's multi interface fetching every URL gzipped, 32 transfers at a time (feedd's
+    concurrency here), bodies thrown away: the fetch limit."""
+    config = work / "curl.conf"
+    config.write_text("".join(f'url = "{u}"\noutput = "/dev/null"\n' for u in urls))
+    return measure(["curl", "--parallel", "--parallel-max", "32", "--compressed", "-s", "-K", config])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--feeds", type=int, default=1000)
-    parser.add_argument("--items", type=int, default=20)
+    parser.add_argument("--items", type=int, default=20, help="items per feed of this script's own corpus")
+    parser.add_argument("--corpus-gen", help="a corpus generator called as GEN.py N --out DIR and "
+                        "GEN.py --mutate F --out DIR (default: this script's own corpus)")
     parser.add_argument("--feedd", default="build/feedd")
-    parser.add_argument("--threads", default="1,8,32", help="newsboat reload-threads settings to try")
+    parser.add_argument("--limits", default="build/bench/poll/bench_limits",
+                        help="the parse and insert limits program ('' to skip the limits)")
+    parser.add_argument("--threads", default="1,8,32",
+                        help="newsboat reload-threads settings to try ('' to skip newsboat)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="feedd's cold and warm polls and the limits this many times (medians)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", action="store_true", help="leave the work directory behind")
     args = parser.parse_args()
-    ensure(["nginx", "newsboat", "sqlite3"])
+    ensure(["nginx", "curl", "sqlite3"] + (["newsboat"] if args.threads else []))
     feedd = Path(args.feedd).resolve()
+    limits = Path(args.limits).resolve() if args.limits else None
     rng = random.Random(args.seed)
 
     work = Path(tempfile.mkdtemp(prefix="feedd-poll-bench-"))
     work.chmod(0o755)  # nginx workers run as an unprivileged user
     docroot = work / "www"
     docroot.mkdir()
-    corpus = generate(docroot, args.feeds, args.items, rng)
-    size = sum(f.stat().st_size for f in docroot.iterdir())
+    if args.corpus_gen:
+        generator = Path(args.corpus_gen).resolve()
+        subprocess.run([sys.executable, generator, str(args.feeds), "--out", docroot], check=True,
+                       stdout=subprocess.DEVNULL)
+        corpus = None
+        shape = "from " + args.corpus_gen
+    else:
+        corpus = generate(docroot, args.feeds, args.items, rng)
+        shape = f"x {args.items} RSS items"
+    files = feed_files(docroot)
+    size = sum(f.stat().st_size for f in files)
+    precompress(docroot)
+    packed = sum(f.with_name(f.name + ".gz").stat().st_size for f in files)
     port = free_port()
     pidfile = start_nginx(work, docroot, port)
     try:
@@ -166,8 +227,9 @@ def main():
                 break
             except OSError:
                 time.sleep(0.05)
-        urls = [f"http://127.0.0.1:{port}/feed{i}.xml" for i in range(args.feeds)]
-        print(f"corpus: {args.feeds} feeds x {args.items} items, {size / 1e6:.1f} MB, nginx on 127.0.0.1:{port}")
+        urls = [f"http://127.0.0.1:{port}/{f.name}" for f in files]
+        print(f"corpus: {len(files)} feeds {shape}, {size / 1e6:.1f} MB ({packed / 1e6:.1f} MB gzipped), "
+              f"nginx on 127.0.0.1:{port}")
 
         # feedd: all feeds share one host here, so the per-host limit is raised to the global one.
         fdir = work / "feedd"
@@ -179,9 +241,13 @@ def main():
         (fdir / "feeds.toml").write_text("\n".join(lines))
         feedd_cmd = [str(feedd), "--config", str(fdir / "feeds.toml"), "poll", "--once", "--force"]
 
+        def fresh_archive():
+            for name in ("feedd.db", "feedd.db-wal", "feedd.db-shm", "feedd.db.lock"):
+                (fdir / name).unlink(missing_ok=True)
+
         # newsboat: its own cache and URL file per setting.
         ndirs = {}
-        for threads in args.threads.split(","):
+        for threads in filter(None, args.threads.split(",")):
             nd = work / f"newsboat-{threads}"
             nd.mkdir()
             (nd / "urls").write_text("\n".join(urls) + "\n")
@@ -192,34 +258,87 @@ def main():
             return ["newsboat", "-x", "reload", "-u", str(nd / "urls"), "-c", str(nd / "cache.db"),
                     "-C", str(nd / "config")]
 
+        def repeated(run, before=None):
+            runs = []
+            for _ in range(args.repeat):
+                if before:
+                    before()
+                runs.append(run())
+            return tuple(median([r[k] for r in runs]) for k in range(3))
+
         results = {}
-        results[("feedd", "cold")] = measure(feedd_cmd)
+        limit = {}
+        limit_cpu = {}
+        limit["fetch"], limit_cpu["fetch"], _ = repeated(lambda: fetch_limit(work, urls))
+        if limits:
+            parse_runs, insert_runs, parse_cpu, insert_cpu = [], [], [], []
+            for _ in range(args.repeat):
+                out = subprocess.run([limits, docroot, "--work", work], check=True, capture_output=True,
+                                     text=True).stdout.split("\n")
+                figures = {line.split()[0]: line.split()[1:] for line in out if line.strip()}
+                parse_runs.append(float(figures["parse"][0]))
+                parse_cpu.append(float(figures["parse"][2]))
+                insert_runs.append(float(figures["insert"][0]))
+                insert_cpu.append(float(figures["insert"][2]))
+                rows = int(figures["insert"][1])
+            limit["parse"] = median(parse_runs)
+            limit["insert"] = median(insert_runs)
+            limit_cpu["parse"] = median(parse_cpu)
+            limit_cpu["insert"] = median(insert_cpu)
+        results[("feedd", "cold")] = repeated(lambda: measure(feedd_cmd), fresh_archive)
         for threads, nd in ndirs.items():
             results[(f"newsboat-{threads}", "cold")] = measure(newsboat_cmd(nd))
-        results[("feedd", "warm")] = measure(feedd_cmd)
+        results[("feedd", "warm")] = repeated(lambda: measure(feedd_cmd))
         for threads, nd in ndirs.items():
             subprocess.run(["sqlite3", str(nd / "cache.db"), "ANALYZE;"], check=True)
             results[(f"newsboat-{threads}", "warm")] = measure(newsboat_cmd(nd))
-        changed = change(docroot, corpus, 0.10, rng)
+        if args.corpus_gen:
+            out = subprocess.run([sys.executable, generator, "--mutate", "0.1", "--out", docroot], check=True,
+                                 capture_output=True, text=True).stdout.strip()
+            changed = out
+            precompress(docroot)
+        else:
+            changed = f"{change(docroot, corpus, 0.10, rng)} feeds gained 3 items each"
+            precompress(docroot)
         results[("feedd", "changed")] = measure(feedd_cmd)
         for threads, nd in ndirs.items():
             results[(f"newsboat-{threads}", "changed")] = measure(newsboat_cmd(nd))
+        archive_mb = sum(f.stat().st_size for f in fdir.glob("feedd.db*")) / 1e6
 
-        print(f"{'run':10} {'reader':14} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9}")
+        print(f"{'run':10} {'reader':14} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'ms/feed':>8}")
         for phase in ("cold", "warm", "changed"):
             for (reader, p), (wall, cpu, rss) in results.items():
                 if p == phase:
-                    print(f"{phase:10} {reader:14} {wall:8.2f} {cpu:8.2f} {rss:9.1f}")
-        print(f"(changed: {changed} feeds gained 3 items each)")
+                    print(f"{phase:10} {reader:14} {wall:8.2f} {cpu:8.2f} {rss:9.1f} {wall * 1000 / len(urls):8.2f}")
+        print(f"(changed: {changed}; feedd's archive {archive_mb:.0f} MB)")
+        if args.repeat > 1:
+            print(f"(feedd cold and warm and the limits: medians of {args.repeat} runs)")
+        total = sum(limit.values())
+        print("limits: " + ", ".join(f"{k} {v:.2f} s" for k, v in limit.items()) +
+              (f" ({rows} rows)" if limits else "") + f"; sum {total:.2f} s")
+        print("limits' CPU: " + ", ".join(f"{k} {v:.2f} s" for k, v in limit_cpu.items()) +
+              f"; sum {sum(limit_cpu.values()):.2f} s")
+        fw, fc, _ = results[("feedd", "cold")]
+        print(f"cold: feedd takes {fw / total:.2f}x the sum of the limits' wall time [aim <= 1.3], "
+              f"{fc / sum(limit_cpu.values()):.2f}x their CPU")
         for phase in ("cold", "warm", "changed"):
             fw, fc, fm = results[("feedd", phase)]
-            best = min((v for (r, p), v in results.items() if p == phase and r != "feedd"), key=lambda v: v[0])
+            others = [v for (r, p), v in results.items() if p == phase and r != "feedd"]
+            if not others:
+                continue
+            best = min(others, key=lambda v: v[0])
             print(f"{phase}: feedd is {best[0] / fw:.1f}x faster than newsboat's best setting, "
-                  f"at {fc / best[1]:.2f} of its CPU and {fm / best[2]:.2f} of its peak memory")
-        print(f"reproduce: python3 bench/poll/run.py --feeds {args.feeds} --items {args.items} --feedd {args.feedd}")
+                  f"at {fc / best[1]:.3f} of its CPU and {fm / best[2]:.2f} of its peak memory")
+        command = f"python3 bench/poll/run.py --feeds {args.feeds}"
+        command += f" --corpus-gen {args.corpus_gen}" if args.corpus_gen else f" --items {args.items}"
+        command += f" --feedd {args.feedd} --threads '{args.threads}' --repeat {args.repeat}"
+        print(f"reproduce: {command}")
     finally:
         stop_nginx(pidfile)
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep:
+            print(f"work directory kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Archive size and read latency of two feedd builds, in the same run (issue 22).
 
-The shared corpus (gen_corpus.py) is served by nginx on 127.0.0.1; each build cold-polls it into
-an archive of its own; the script prints the archive's bytes (database plus WAL after
+The shared corpus (the corpus generator, `--corpus-gen GEN.py`) is served by nginx on 127.0.0.1;
+each build cold-polls it into an archive of its own; the script prints the archive's bytes (database plus WAL after
 `PRAGMA wal_checkpoint(TRUNCATE)`), its pages, the largest tables and indexes (`dbstat`), the
 medians of `query`, `query --search` and `show` (whole processes), whether both builds print the
 same, and the time of a poll after 10 % of the feeds changed. With --newsboat, newsboat's cache of

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "feedd/store/store.hpp"
+#include "raw_table.hpp"
 
 using namespace feedd;
 using Clock = std::chrono::steady_clock;
@@ -130,24 +131,10 @@ PassResult ingest(store::Archive& archive, const Corpus& corpus, const Options& 
     return result;
 }
 
-// The same rows into a plain table with the archive's FTS indexes and triggers, one transaction.
+// The same rows into a plain table with the archive's FTS indexes, one transaction.
 double raw_insert(const std::filesystem::path& path, const Corpus& corpus, const Options& options) {
     SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
-    db.exec(R"sql(
-CREATE TABLE raw_entries (id INTEGER PRIMARY KEY, feed TEXT, guid TEXT, link TEXT, title TEXT, author TEXT,
-                          summary TEXT, content TEXT, text TEXT, cjk TEXT, published INTEGER, categories TEXT);
-CREATE VIRTUAL TABLE raw_fts USING fts5(title, author, text, content='raw_entries', content_rowid='id',
-                                        tokenize='unicode61 remove_diacritics 2');
-CREATE VIRTUAL TABLE raw_cjk USING fts5(cjk, content='raw_entries', content_rowid='id', tokenize='trigram');
-CREATE TRIGGER raw_insert AFTER INSERT ON raw_entries BEGIN
-    INSERT INTO raw_fts(rowid, title, author, text) VALUES (new.id, new.title, new.author, new.text);
-    INSERT INTO raw_cjk(rowid, cjk) VALUES (new.id, new.cjk);
-END;)sql");
-    SQLite::Statement insert(
-        db,
-        "INSERT INTO raw_entries (feed, guid, link, title, author, summary, content, text, "
-        "cjk, published, categories) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)");
+    bench::RawTable table(db);
     double elapsed = 0;
     auto begin = Clock::now();
     db.exec("BEGIN");
@@ -156,34 +143,15 @@ END;)sql");
         auto parsed = corpus.feed(f, options.per_feed, 0);
         // The plain text is computed outside the clock: raw inserts get it for free.
         std::vector<std::string> texts;
-        for (const auto& entry : parsed.entries) {
-            std::string text;
-            bool in_tag = false;
-            for (char c : entry.content) {
-                if (c == '<')
-                    in_tag = true;
-                else if (c == '>')
-                    in_tag = false;
-                else if (!in_tag)
-                    text += c;
-            }
-            texts.push_back(std::move(text));
-        }
+        for (const auto& entry : parsed.entries) texts.push_back(bench::strip_tags(entry.content));
         auto start = Clock::now();
         for (std::size_t i = 0; i < parsed.entries.size(); ++i) {
             const auto& entry = parsed.entries[i];
-            insert.reset();
-            insert.bind(1, "feed-" + std::to_string(f));
-            insert.bind(2, entry.id);
-            insert.bind(3, entry.link);
-            insert.bind(4, entry.title);
-            insert.bind(5, entry.author);
-            insert.bind(6, entry.summary);
-            insert.bind(7, entry.content);
-            insert.bind(8, texts[i]);
-            insert.bind(9, static_cast<std::int64_t>(entry.published->time_since_epoch().count()));
-            insert.bind(10, "\n" + entry.categories[0] + "\n");
-            insert.exec();
+            const std::string feed = "feed-" + std::to_string(f);
+            const std::string categories = "\n" + entry.categories[0] + "\n";
+            table.insert({feed, entry.id, entry.link, entry.title, entry.author, entry.summary, entry.content,
+                          texts[i], static_cast<std::int64_t>(entry.published->time_since_epoch().count()),
+                          categories});
         }
         elapsed += seconds_of(Clock::now() - start);
     }

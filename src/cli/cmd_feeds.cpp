@@ -52,19 +52,6 @@ bool slug_keeps_title(const std::string& title) {
     return true;
 }
 
-std::string read_input(const std::string& file) {
-    if (file == "-") {
-        std::ostringstream out;
-        out << std::cin.rdbuf();
-        return out.str();
-    }
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + file);
-    std::ostringstream out;
-    out << in.rdbuf();
-    return out.str();
-}
-
 std::string time_text(const std::optional<TimePoint>& time) {
     return time ? format_utc(*time) : "-";
 }

@@ -1,14 +1,12 @@
 // `feedd parse FILE...|-`: the parser on the command line, printing the JSON of docs/ARCHITECTURE.md.
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <iterator>
-#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/common.hpp"
 #include "feedd/parse/parse.hpp"
+#include "feedd/text/text.hpp"
 
 namespace feedd::cli {
 namespace {
@@ -18,19 +16,6 @@ struct ParseArguments {
     std::string base_url;
     std::string content_type;
 };
-
-bool read_input(const std::string& file, std::string& out) {
-    if (file == "-") {
-        std::ostringstream buffer;
-        buffer << std::cin.rdbuf();
-        out = buffer.str();
-        return !std::cin.bad();
-    }
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return false;
-    out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    return !in.bad();
-}
 
 // The line of a file that is no feed: {"file": ..., "error": ...}, with the feeds an HTML page
 // advertises.
@@ -53,20 +38,23 @@ int run_parse(const ParseArguments& arguments) {
     const parse::ParseOptions options{arguments.base_url, arguments.content_type};
     for (const auto& file : arguments.files) {
         std::string bytes;
-        if (!read_input(file, bytes)) {
-            std::cerr << "feedd: " << file << ": cannot read\n";
+        try {
+            bytes = read_input(file);
+        } catch (const std::runtime_error&) {
+            std::cerr << "feedd: " << message(file) << ": cannot read\n";
             std::cout << failure_line(file, "cannot read " + file, {}) << '\n';
             status = 1;
             continue;
         }
-        const ParsedFeed feed = parse::parse_feed(bytes, options);
+        const ParsedFeed feed = parse::parse_feed(std::move(bytes), options);
         if (!feed.is_feed) {
-            std::cerr << "feedd: " << file << ": " << feed.error << '\n';
+            std::cerr << "feedd: " << message(file) << ": " << message(feed.error) << '\n';
             std::cout << failure_line(file, feed.error, feed.advertised) << '\n';
             status = 1;
             continue;
         }
-        std::cout << parse::to_json(feed) << '\n';
+        // The feed's text reaches a terminal: the output policy's JSON style, as every command's.
+        std::cout << text::escape_for_json(parse::to_json(feed)) << '\n';
     }
     std::cout.flush();
     return status;

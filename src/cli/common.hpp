@@ -39,6 +39,9 @@ std::filesystem::path database_path(const Context& context);
 std::string shown(std::string_view text);
 std::string message(std::string_view text);
 
+// The bytes of FILE, or of standard input for "-". Throws std::runtime_error("cannot read FILE").
+std::string read_input(const std::string& file);
+
 // A JSON document as the commands print it (indent -1: one line): invalid UTF-8 replaced, and the
 // characters a terminal acts on that JSON itself leaves raw (C1 controls, bidirectional
 // overrides and isolates) written as \uXXXX escapes, so the data read back is the same.

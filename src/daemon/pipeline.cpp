@@ -317,10 +317,10 @@ Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job
     const auto now = to_seconds(wall_now);
     std::optional<ParsedFeed> parsed;
     if (result.ok()) {
+        // The body is the parser's: it goes as soon as the parser holds the document.
         parsed = parse::parse_feed(
-            result.body, {result.final_url.empty() ? job.feed.url : result.final_url, result.content_type});
-        result.body.clear();
-        result.body.shrink_to_fit();
+            std::move(result.body),
+            {result.final_url.empty() ? job.feed.url : result.final_url, result.content_type});
     }
     auto refresh = apply_fetch(job.feed, job.state, result, std::move(parsed), now);
     auto next = schedule::next_due(job.policy, job.state, refresh.outcome, now, job.jitter);

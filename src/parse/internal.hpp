@@ -108,9 +108,14 @@ inline std::string resolve_url(std::string_view base, std::string_view reference
 std::optional<TimePoint> parse_date(std::string_view text) noexcept;
 
 // ----- xml_feed.cpp, json_feed.cpp, discover.cpp
-// `text` is valid UTF-8.
-void parse_xml_feed(std::string_view text, std::string_view base_url, ParsedFeed& feed, Problems& problems);
-void parse_json_feed(std::string_view text, std::string_view base_url, ParsedFeed& feed, Problems& problems);
+// `text` is valid UTF-8. When `source` is given (the string `text` lies in, the caller's to give
+// away), it is freed once the document is loaded and its reader found, and true is returned:
+// `text` must not be read after that.
+bool parse_xml_feed(std::string_view text, std::string_view base_url, ParsedFeed& feed, Problems& problems,
+                    std::string* source = nullptr);
+// When `source` is given (as for parse_xml_feed), it is freed once the JSON is parsed.
+void parse_json_feed(std::string_view text, std::string_view base_url, ParsedFeed& feed, Problems& problems,
+                     std::string* source = nullptr);
 bool looks_like_html(std::string_view text) noexcept;
 
 }  // namespace feedd::parse::detail

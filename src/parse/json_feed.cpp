@@ -19,6 +19,13 @@ std::string text_of(const Json& value) {
     return text;
 }
 
+// The same, moved out of the document: an article's text is not copied out of it.
+std::string take_text(Json& value) {
+    std::string text = std::move(value.get_ref<std::string&>());
+    if (text.find('\0') != std::string::npos) std::erase(text, '\0');
+    return text;
+}
+
 std::string string_at(const Json& object, const char* key) {
     if (!object.is_object()) return {};
     const auto it = object.find(key);
@@ -53,13 +60,16 @@ std::string author_of(const Json& object) {
 
 }  // namespace
 
-void parse_json_feed(std::string_view text, std::string_view base_url, ParsedFeed& feed, Problems& problems) {
-    const Json document = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+void parse_json_feed(std::string_view text, std::string_view base_url, ParsedFeed& feed, Problems& problems,
+                     std::string* source) {
+    Json document = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
     if (document.is_discarded()) {
         feed.is_feed = false;
         feed.error = "not a feed: JSON that does not parse";
         return;
     }
+    // The document holds its own strings: the source goes before its text is read out.
+    if (source) std::string().swap(*source);
     const std::string version = string_at(document, "version");
     if (!document.is_object() || version.find("jsonfeed.org/version/") == std::string::npos) {
         feed.is_feed = false;
@@ -83,7 +93,7 @@ void parse_json_feed(std::string_view text, std::string_view base_url, ParsedFee
         problems.add("JSON Feed without an \"items\" array");
         return;
     }
-    for (const auto& item : *items) {
+    for (auto& item : *items) {
         if (!item.is_object()) continue;
         Entry entry;
         entry.id = id_at(item);
@@ -95,7 +105,8 @@ void parse_json_feed(std::string_view text, std::string_view base_url, ParsedFee
         entry.author = author_of(item);
         if (entry.author.empty()) entry.author = feed_author;
         entry.summary = escape_html(string_at(item, "summary"));
-        entry.content = string_at(item, "content_html");
+        if (const auto html = item.find("content_html"); html != item.end() && html->is_string())
+            entry.content = take_text(*html);
         if (entry.content.empty()) entry.content = escape_html(string_at(item, "content_text"));
         absolutize_html(entry.content, entry_base);
         if (const auto tags = item.find("tags"); tags != item.end() && tags->is_array())

@@ -61,7 +61,8 @@ bool looks_like_html(std::string_view text) noexcept {
     return true;
 }
 
-void parse_xml_feed(std::string_view text, std::string_view base_url, ParsedFeed& feed, Problems& problems) {
+bool parse_xml_feed(std::string_view text, std::string_view base_url, ParsedFeed& feed, Problems& problems,
+                    std::string* source) {
     std::string expanded;
     const EntityExpansion expansion = expand_internal_entities(text, expanded);
     if (expansion.expanded) text = expanded;
@@ -71,7 +72,7 @@ void parse_xml_feed(std::string_view text, std::string_view base_url, ParsedFeed
     if (!root) {
         feed.is_feed = false;
         feed.error = "not a feed: no XML element found";
-        return;
+        return false;
     }
     std::string_view root_name = root.name();
     if (const auto colon = root_name.find(':'); colon != std::string_view::npos)
@@ -83,12 +84,18 @@ void parse_xml_feed(std::string_view text, std::string_view base_url, ParsedFeed
     if (!reader) {
         feed.is_feed = false;
         feed.error = "not a feed: the root element is <" + std::string(root.name()) + ">";
-        return;
+        return false;
     }
+    // The document lives in its own buffer now: the source goes before the entries' text is read
+    // out, so that a large body is held twice at most (the document and the text read from it).
+    const bool released = source != nullptr;
+    if (released) std::string().swap(*source);
+    if (expansion.expanded) std::string().swap(expanded);
     reader->read(root);
     // Reported last: the references left as text say first where they are.
     if (expansion.too_large)
         problems.add("internal DTD entities would grow the document by more than 1 MiB: none expanded");
+    return released;
 }
 
 }  // namespace feedd::parse::detail

@@ -105,6 +105,43 @@ inline void bind_time(SQLite::Statement& statement, const char* name, const std:
     else
         statement.bind(name);
 }
+// Binds a value that may be an article's whole text (content, summary, plain text) without
+// SQLite's copy of it (SQLITE_STATIC): a 100 MiB article is not held twice more while its row is
+// written. `value` must stay alive and unchanged until the statement's bindings are cleared:
+// bind such values only inside a `LargeBinds` scope. Text without a NUL is bound NUL-terminated,
+// so that a reader asking SQLite for terminated text (FTS5's tokenizers) reads it where it is
+// instead of copying it once more.
+inline void bind_no_copy(SQLite::Statement& statement, const char* name, const std::string& value) {
+    if (value.find('\0') == std::string::npos)
+        statement.bindNoCopy(name, value.c_str());
+    else
+        statement.bindNoCopy(name, value);
+}
+inline void bind_no_copy(SQLite::Statement& statement, int index, const std::string& value) {
+    if (value.find('\0') == std::string::npos)
+        statement.bindNoCopy(index, value.c_str());
+    else
+        statement.bindNoCopy(index, value);
+}
+// Clears a statement's bindings when the scope ends, however it ends: a value bound with
+// bind_no_copy never stays bound past the scope of the string it points into.
+class LargeBinds {
+  public:
+    explicit LargeBinds(SQLite::Statement& statement) : statement_(statement) {}
+    LargeBinds(const LargeBinds&) = delete;
+    LargeBinds& operator=(const LargeBinds&) = delete;
+    ~LargeBinds() {
+        try {
+            statement_.clearBindings();
+        } catch (const SQLite::Exception&) {
+            // sqlite3_clear_bindings reports no error; the bindings are cleared
+        }
+    }
+
+  private:
+    SQLite::Statement& statement_;
+};
+
 inline std::int64_t seconds(TimePoint time) {
     return time.time_since_epoch().count();
 }

@@ -11,8 +11,10 @@
 
 namespace feedd::store {
 
+using detail::bind_no_copy;
 using detail::bind_time;
 using detail::collapse_space;
+using detail::LargeBinds;
 using detail::seconds;
 
 namespace {
@@ -54,18 +56,23 @@ struct Candidate {
 };
 
 // White space is collapsed, and dropped beside tags ("<p> a </p>" is "<p>a</p>"): a feed that
-// re-indents its HTML has not edited the story.
+// re-indents its HTML has not edited the story. One copy of the text, edited in place.
 std::string comparable(std::string_view html) {
     auto text = collapse_space(html);
-    std::string out;
-    out.reserve(text.size());
+    std::size_t kept = 0;  // text[0, kept) is the result so far; never ahead of the reading
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (text[i] == ' ' &&
-            ((!out.empty() && out.back() == '>') || (i + 1 < text.size() && text[i + 1] == '<')))
+            ((kept > 0 && text[kept - 1] == '>') || (i + 1 < text.size() && text[i + 1] == '<')))
             continue;
-        out += text[i];
+        text[kept++] = text[i];
     }
-    return out;
+    text.resize(kept);
+    return text;
+}
+
+// Equal as the archive compares texts; equal strings are not copied to be compared.
+bool same_text(const std::string& a, const std::string& b) {
+    return a == b || comparable(a) == comparable(b);
 }
 
 // The date an entry gives its article: published, else updated (Atom requires only the latter).
@@ -77,13 +84,11 @@ std::string time_text(const std::optional<TimePoint>& time) {
     return time ? std::to_string(seconds(*time)) : std::string();
 }
 
-// Everything the feed said about the entry: equal hashes mean nothing to do.
+// Everything the feed said about the entry: equal hashes mean nothing to do. Hashed piece by
+// piece: the entry's text is not copied for it.
 std::string seen_hash(const Entry& entry) {
-    std::string all;
-    auto add = [&all](std::string_view part) {
-        all += part;
-        all += '\x1f';
-    };
+    detail::Hasher all;
+    auto add = [&all](std::string_view part) { all.add(part).add('\x1f'); };
     add(entry.id);
     add(entry.title);
     add(entry.link);
@@ -100,7 +105,7 @@ std::string seen_hash(const Entry& entry) {
         add(enclosure.type);
         add(enclosure.length ? std::to_string(*enclosure.length) : "");
     }
-    return detail::hash_hex(all);
+    return all.hex();
 }
 
 Candidate make_candidate(const Entry& entry) {
@@ -244,25 +249,28 @@ WHERE id = :article AND published IS NULL)sql");
     };
 
     void index_entry(std::int64_t id, const Indexed& values) {
-        auto& words =
-            impl.statement("INSERT INTO entries_fts(rowid, title, author, text) VALUES (?, ?, ?, ?)");
-        SQLite::bind(words, id, values.title, values.author, values.text);
-        words.exec();
-        if (values.cjk.empty()) return;  // the trigram index holds only entries with CJK text
-        auto& trigrams = impl.statement("INSERT INTO entries_cjk(rowid, cjk) VALUES (?, ?)");
-        SQLite::bind(trigrams, id, values.cjk);
-        trigrams.exec();
+        write_index("INSERT INTO entries_fts(rowid, title, author, text) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO entries_cjk(rowid, cjk) VALUES (?, ?)", id, values);
     }
 
     void unindex_entry(std::int64_t id, const Indexed& values) {
-        auto& words = impl.statement(
-            "INSERT INTO entries_fts(entries_fts, rowid, title, author, text) VALUES ('delete', ?, ?, ?, ?)");
-        SQLite::bind(words, id, values.title, values.author, values.text);
+        write_index(
+            "INSERT INTO entries_fts(entries_fts, rowid, title, author, text) VALUES ('delete', ?, ?, ?, ?)",
+            "INSERT INTO entries_cjk(entries_cjk, rowid, cjk) VALUES ('delete', ?, ?)", id, values);
+    }
+
+    void write_index(const char* words_sql, const char* trigrams_sql, std::int64_t id,
+                     const Indexed& values) {
+        auto& words = impl.statement(words_sql);
+        LargeBinds words_binds(words);
+        SQLite::bind(words, id, values.title, values.author);
+        bind_no_copy(words, 4, values.text);
         words.exec();
-        if (values.cjk.empty()) return;
-        auto& trigrams =
-            impl.statement("INSERT INTO entries_cjk(entries_cjk, rowid, cjk) VALUES ('delete', ?, ?)");
-        SQLite::bind(trigrams, id, values.cjk);
+        if (values.cjk.empty()) return;  // the trigram index holds only entries with CJK text
+        auto& trigrams = impl.statement(trigrams_sql);
+        LargeBinds trigrams_binds(trigrams);
+        trigrams.bind(1, id);
+        bind_no_copy(trigrams, 2, values.cjk);
         trigrams.exec();
     }
 
@@ -326,6 +334,8 @@ INSERT INTO entries (article_id, feed_id, identity, guid, link, canonical_link, 
 VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :content_hash, :seen_hash, :title,
         :author, :summary, :content, :text, :cjk, :published, :updated, :categories, :image, :now))sql");
         const auto cjk = detail::cjk_column(entry.title, entry.author, c.text);
+        std::string frames[2];  // the packed HTML, bound without a copy: outlives the bindings
+        LargeBinds large(insert);
         insert.bind(":article_id", *article_id);
         insert.bind(":feed_id", feed_id);
         insert.bind(":identity", c.key);
@@ -337,11 +347,10 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
         insert.bind(":title", entry.title);
         insert.bind(":author", entry.author);
         // The HTML packed against the plain text (schema v5).
-        std::string frames[2];
         detail::bind_packed(insert, ":summary", entry.summary, c.text, frames[0]);
         detail::bind_packed(insert, ":content", entry.content, c.text, frames[1]);
-        insert.bind(":text", c.text);
-        insert.bind(":cjk", cjk);
+        bind_no_copy(insert, ":text", c.text);
+        bind_no_copy(insert, ":cjk", cjk);
         bind_time(insert, ":published", entry.published);
         bind_time(insert, ":updated", entry.updated);
         insert.bind(":categories", detail::join_lines(entry.categories));
@@ -381,15 +390,18 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
         auto old_cjk = select.getColumn("cjk").getString();
         select.reset();
 
-        // A value is never replaced by nothing.
-        auto pick = [](const std::string& incoming, const std::string& stored) {
+        // A value is never replaced by nothing. The article's text (summary, content) is referred
+        // to where it is, not copied.
+        auto pick = [](const std::string& incoming, const std::string& stored) -> const std::string& {
             return incoming.empty() ? stored : incoming;
         };
-        Entry merged = old;
+        Entry merged;
+        merged.published = old.published;
+        merged.updated = old.updated;
         merged.title = pick(in.title, old.title);
         merged.author = pick(in.author, old.author);
-        merged.summary = pick(in.summary, old.summary);
-        merged.content = pick(in.content, old.content);
+        const std::string& summary = pick(in.summary, old.summary);
+        const std::string& content = pick(in.content, old.content);
         merged.link = pick(in.link, old.link);
         merged.image = pick(in.image, old.image);
         merged.id = pick(in.id, old.id);
@@ -398,9 +410,8 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
         auto categories = in.categories.empty() ? old_categories : detail::join_lines(in.categories);
         auto canonical = c.canonical.empty() ? old_canonical : c.canonical;
 
-        bool text_changed = comparable(merged.title) != comparable(old.title) ||
-                            comparable(merged.summary) != comparable(old.summary) ||
-                            comparable(merged.content) != comparable(old.content);
+        bool text_changed = !same_text(merged.title, old.title) || !same_text(summary, old.summary) ||
+                            !same_text(content, old.content);
         bool author_changed = merged.author != old.author;
 
         if (text_changed) {
@@ -408,10 +419,9 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
                 "INSERT INTO revisions (entry_id, recorded_at, title, summary, content) VALUES (?1, ?2, ?3, "
                 "?4, "
                 "?5)");
-            revision.bind(1, existing.id);
-            revision.bind(2, seconds(now));
-            revision.bind(3, old.title);
-            std::string frames[2];
+            std::string frames[2];  // outlive the bindings (LargeBinds)
+            LargeBinds large(revision);
+            SQLite::bind(revision, existing.id, seconds(now), old.title);
             detail::bind_packed(revision, "?4", old.summary, {}, frames[0]);
             detail::bind_packed(revision, "?5", old.content, {}, frames[1]);
             revision.exec();
@@ -423,20 +433,21 @@ DELETE FROM revisions WHERE entry_id = :entry
             trim.exec();
         }
         if (text_changed || author_changed) {
-            auto text = detail::entry_text(merged.content, merged.summary);
+            auto text = detail::entry_text(content, summary);
             if (text.empty()) text = old_text;
             auto& update = impl.statement(R"sql(
 UPDATE entries SET title = :title, author = :author, summary = :summary, content = :content, text = :text,
                    cjk = :cjk, changed_at = CASE WHEN :text_changed THEN :now ELSE changed_at END
 WHERE id = :id)sql");
             const auto cjk = detail::cjk_column(merged.title, merged.author, text);
+            std::string frames[2];  // packed against `text`, in the statement that writes it
+            LargeBinds large(update);
             update.bind(":title", merged.title);
             update.bind(":author", merged.author);
-            std::string frames[2];  // in the statement that writes the text they are packed against
-            detail::bind_packed(update, ":summary", merged.summary, text, frames[0]);
-            detail::bind_packed(update, ":content", merged.content, text, frames[1]);
-            update.bind(":text", text);
-            update.bind(":cjk", cjk);
+            detail::bind_packed(update, ":summary", summary, text, frames[0]);
+            detail::bind_packed(update, ":content", content, text, frames[1]);
+            bind_no_copy(update, ":text", text);
+            bind_no_copy(update, ":cjk", cjk);
             update.bind(":text_changed", text_changed ? 1 : 0);
             update.bind(":now", seconds(now));
             update.bind(":id", existing.id);

@@ -15,6 +15,7 @@
 #include "store/impl.hpp"
 #include "store/pack.hpp"
 #include "store/schema.hpp"
+#include "store/testing.hpp"
 
 namespace feedd::store {
 
@@ -210,6 +211,10 @@ Archive::Archive(Archive&&) noexcept = default;
 Archive& Archive::operator=(Archive&&) noexcept = default;
 Archive::~Archive() = default;
 
+void Testing::limit_value_length(Archive& archive, int bytes) {
+    sqlite3_limit(archive.impl_->db.getHandle(), SQLITE_LIMIT_LENGTH, bytes);
+}
+
 bool Archive::is_locked(const std::filesystem::path& path) {
     if (in_memory(path) || !std::filesystem::exists(lock_path(path))) return false;
     try {
@@ -293,17 +298,24 @@ Archive Archive::open(const std::filesystem::path& path, OpenMode mode) {
                 auto backup = free_backup_name(path, version);
                 db.exec("VACUUM INTO " + quote_sql(backup.string()));
             }
-            // A new archive gets 8 KiB pages: SQLite keeps a row on one page when it fits. On
-            // README's corpus, packed (v5): 158 MB with 4 KiB pages, 148 MB with 8 KiB, 140 MB with
-            // 16 KiB; but every small write (a feed's state after a 304) then puts a 16 KiB page in
-            // the WAL, and the 10 %-changed poll was slower. (Before v5, entries of 2-3 KB left half
-            // of each 4 KiB page empty.)
+            // A new archive gets 4 KiB pages. Since v5 an entry's row is the plain text plus its
+            // packed HTML (3 KB on average): on README's corpus an 8 KiB page held two and left a
+            // quarter of the table empty (196 MB against 186 MB with 4 KiB pages, same run); 16 KiB
+            // and larger pages waste less (182-170 MB) but every small write (a feed's state after
+            // a 304) then puts a whole large page in the WAL. (Before v5, rows of 5 KB and more
+            // had made 8 KiB the better size.)
             if (version == 0 && objects == 0)
                 db.exec("PRAGMA page_size = " + std::to_string(detail::page_size));
             if (!memory) db.exec("PRAGMA journal_mode = WAL");
             db.exec("PRAGMA synchronous = NORMAL");
             db.exec("PRAGMA journal_size_limit = 67108864");
-            db.exec("PRAGMA cache_size = -512");
+            // The writer's page cache, chosen on a cold poll of 1 000 feeds (bench/README.md): with
+            // 512 KiB the writer re-read evicted pages 340 000 times (one pread each) and spilled
+            // pages to the WAL mid-transaction; 4 MiB reads less than a third of that, writes a
+            // quarter less and costs about 3 MiB of peak memory (the cache fills only as far as a
+            // batch needs). The checkpoint stays SQLite's (every 1000 pages): a WAL of 32 MiB
+            // saved a few percent of writes, not worth a WAL that holds the archive's last 32 MiB.
+            db.exec("PRAGMA cache_size = -4096");
             db.exec("PRAGMA foreign_keys = ON");
             detail::migrate(db, latest);
         }

@@ -2,6 +2,7 @@
 // defects 5 and 8): no command prints a character a terminal acts on (ESC, BEL, C1 CSI,
 // bidirectional overrides), and none prints the password of a URL.
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include "feedd/config/config.hpp"
 #include "feedd/store/store.hpp"
@@ -115,6 +116,31 @@ TEST_CASE("terminal: feeds list and status show an archive's hostile errors and 
     }
     const auto listed = run_feedd(dir.path(), {"--config", config, "feeds", "list"});
     CHECK(listed.out.find("moved to https://b.example/feed") != std::string::npos);
+}
+
+TEST_CASE("terminal: feedd parse writes a feed's C1 controls and bidi overrides as JSON escapes") {
+    TempDir dir;
+    // ESC and BEL are no XML characters (the parser drops them); C1 and U+202E are, and stay.
+    write_file(dir / "hostile.xml",
+               "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>"
+               "<item><guid>1</guid><title>" +
+                   hostile + "</title></item></channel></rss>");
+    const auto parsed = run_feedd(dir.path(), {"parse", (dir / "hostile.xml").string()});
+    INFO(parsed.out << parsed.err);
+    CHECK(parsed.exit_code == 0);
+    CHECK(unsafe_in(parsed.out) == "");
+    CHECK(parsed.out.find("cl\\u009B2J\\u202Eexe.txt") != std::string::npos);
+    // Read back, the JSON holds the title as the feed wrote it.
+    const auto title = nlohmann::json::parse(parsed.out)["entries"][0]["title"].get<std::string>();
+    CHECK(title.find("cl\xC2\x9B"
+                     "2J\xE2\x80\xAE"
+                     "exe.txt") != std::string::npos);
+    // A file that is no feed: its error, which quotes the document, is escaped on stderr.
+    write_file(dir / "page.xml", "<" + std::string("x\xC2\x9B") + "/>");
+    const auto refused = run_feedd(dir.path(), {"parse", (dir / "page.xml").string()});
+    CHECK(refused.exit_code == 1);
+    CHECK(unsafe_in(refused.err) == "");
+    CHECK(unsafe_in(refused.out) == "");
 }
 
 TEST_CASE("terminal: poll's report and log lines escape what a server sends, and log no password") {

@@ -108,3 +108,58 @@ TEST_CASE("nesting deeper than any stack does not crash the parser") {
                    groups + "</item></channel></rss>");
     CHECK(media.is_feed);
 }
+
+TEST_CASE("a body given away to the parser reads as the same body lent to it") {
+    // parse_feed(std::string&&) frees the body (or its converted copy) as soon as it holds the
+    // document; every path through the parser must read the same feed as from a view.
+    const std::string documents[] = {
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title><item><title>A</title>"
+        "<link>/a</link><content:encoded xmlns:content=\"http://purl.org/rss/1.0/modules/content/\">"
+        "<![CDATA[<p><a href=\"/x\">x</a></p>]]></content:encoded></item></channel></rss>",
+        "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss version=\"2.0\"><channel><title>Caf\xe9</title>"
+        "<item><title>\xe9t\xe9</title><description>&lt;p&gt;ol\xe9&lt;/p&gt;</description></item>"
+        "</channel></rss>",
+        std::string("<rss version=\"2.0\"><channel><title>N\0UL</title><item><title>A</title></item>"
+                    "</channel></rss>",
+                    92),
+        "<rss version=\"2.0\"><channel><title>Broken</title><item><title>a < b</title></item></channel>",
+        "<!DOCTYPE rss [<!ENTITY e \"expanded\">]><rss version=\"2.0\"><channel><title>&e;</title>"
+        "<item><title>A</title></item></channel></rss>",
+        "{\"version\": \"https://jsonfeed.org/version/1.1\", \"title\": \"J\", \"home_page_url\": "
+        "\"https://example.org/\", \"items\": [{\"id\": \"1\", \"content_html\": \"<p><img "
+        "src=\\\"/i.png\\\">"
+        "</p>\"}]}",
+        "<html><head><link rel=\"alternate\" type=\"application/rss+xml\" href=\"/feed\"></head></html>",
+        "<?xml version=\"1.0\"?><html><body>page</body></html>",
+        "<notafeed/>",
+        "plain text",
+    };
+    for (const auto& document : documents) {
+        CAPTURE(document);
+        const feedd::parse::ParseOptions options{"https://example.org/feed", ""};
+        const auto lent = feedd::parse::to_json(parse_feed(std::string_view(document), options));
+        CHECK(feedd::parse::to_json(parse_feed(std::string(document), options)) == lent);
+    }
+}
+
+TEST_CASE(
+    "to_json escapes what JSON requires, keeps other characters and replaces bytes that are not UTF-8") {
+    feedd::ParsedFeed feed;
+    feed.is_feed = true;
+    feed.format = feedd::FeedFormat::rss20;
+    feedd::Entry entry;
+    entry.title = "q\"b\\s/\x01\x1f\t\n\r\b\f\x7f é 中";
+    entry.summary = "bad \xff byte";
+    entry.categories = {"a", "b\"c"};
+    entry.enclosures.push_back({"http://x.example/a.mp3", "", 12});
+    feed.entries.push_back(entry);
+    const auto json = feedd::parse::to_json(feed);
+    CHECK(json.find(R"("title":"q\"b\\s/\u0001\u001f\t\n\r\b\f)"
+                    "\x7f"
+                    " é 中\"") != std::string::npos);
+    CHECK(json.find("\"summary\":\"bad \xEF\xBF\xBD byte\"") != std::string::npos);
+    CHECK(json.find(R"("categories":["a","b\"c"])") != std::string::npos);
+    CHECK(json.find(R"("enclosures":[{"url":"http://x.example/a.mp3","type":null,"length":12}]})") !=
+          std::string::npos);
+    CHECK(json.ends_with("]}]}"));
+}

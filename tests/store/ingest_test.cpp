@@ -5,6 +5,7 @@
 
 #include "feedd/store/store.hpp"
 #include "store/seed_feeds.hpp"
+#include "store/testing.hpp"
 
 using namespace feedd;
 using namespace feedd::store;
@@ -525,4 +526,38 @@ TEST_CASE("an entry larger than the archive stores is that entry's error, and th
     CHECK(archive.feed_state("huge").etag == "\"v1\"");  // the poll's state advanced
     const auto large = *archive.article(article_with_title(archive, "Large"));
     CHECK(large.fullest().entry.content.size() == (9u << 20) + 7);
+}
+
+TEST_CASE(
+    "an entry SQLite refuses (SQLITE_TOOBIG) is that entry's error, and the rest of the write is kept") {
+    auto archive = Archive::open(":memory:", OpenMode::read_write);
+    // SQLite refuses a value over 1e9 bytes in production; a limit of 12 MiB meets the same
+    // refusal with an entry below max_storable_body (which is refused before SQLite is asked).
+    Testing::limit_value_length(archive, 12 << 20);
+    const auto huge = source("huge"), other = source("other");
+    ParsedFeed huge_feed;
+    huge_feed.entries = {item("a", "Before", "https://example.org/a"),
+                         item("big", "Big", "https://example.org/big"),
+                         item("c", "After", "https://example.org/c")};
+    huge_feed.entries[1].content = "<p>" + std::string(16 << 20, 'x') + "</p>";
+    ParsedFeed other_feed;
+    other_feed.entries = {item("o", "Other", "https://example.org/o")};
+    const auto huge_state = state_of(huge, poll1), other_state = state_of(other, poll1);
+    const PollWrite polls[] = {{huge, &huge_feed, huge_state, poll1},
+                               {other, &other_feed, other_state, poll1}};
+
+    const auto results = archive.commit_polls(polls);
+    // Not a failed write (the daemon retries those as a full disk, keeping nothing of the poll).
+    REQUIRE(results.size() == 2);
+    CHECK(results[0].ok());
+    CHECK(results[1].ok());
+    CHECK(results[0].counts.new_entries == 2);
+    REQUIRE(results[0].counts.refused_entries.size() == 1);
+    CHECK(results[0].counts.refused_entries[0].starts_with("entry big not archived: "));
+    CHECK(results[1].counts.new_entries == 1);
+    std::multiset<std::string> titles;
+    for (const auto& row : archive.query(everything())) titles.insert(row.title);
+    CHECK(titles == std::multiset<std::string>{"After", "Before", "Other"});
+    CHECK(archive.feed_state("huge").etag == "\"v1\"");  // the poll's state advanced
+    CHECK(archive.check().empty());
 }

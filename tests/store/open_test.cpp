@@ -423,9 +423,9 @@ TEST_CASE("the writer's WAL is checkpointed into the archive as it grows") {
     auto writer = Archive::open(path, OpenMode::read_write);
     FeedSource feed;
     feed.name = "steady";
-    // About 10 MB of entries in 200 polls: twice SQLite's automatic checkpoint threshold. The plain
-    // text is stored as it is; the HTML packs against it to almost nothing, so the text is random
-    // letters rather than a repeated one, which the search index would hold in a few bytes.
+    // About 10 MB of entries in 200 polls: more than twice SQLite's automatic checkpoint threshold
+    // (1000 pages). The plain text is stored as it is and the HTML packs against it to almost
+    // nothing, so the text is random letters (a repeated letter would index to a few bytes).
     std::uint32_t seed = 22;
     auto letters = [&seed](std::size_t n) {
         std::string out(n, ' ');

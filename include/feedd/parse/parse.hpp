@@ -17,6 +17,13 @@ struct ParseOptions {
 };
 
 ParsedFeed parse_feed(std::string_view bytes, const ParseOptions& options = {});
+// The same for a body the caller gives away: it is freed as soon as the parser's own copy of the
+// document is loaded, so that a large body is not held three times over (body, document,
+// entries' text) while the entries are read. The result is the same.
+ParsedFeed parse_feed(std::string&& bytes, const ParseOptions& options = {});
+inline ParsedFeed parse_feed(const char* bytes, const ParseOptions& options = {}) {
+    return parse_feed(std::string_view(bytes), options);
+}
 
 // The JSON document of `feedd parse` (docs/ARCHITECTURE.md), on one line.
 std::string to_json(const ParsedFeed& feed);

@@ -201,7 +201,8 @@ class Archive {
     PruneCounts prune(int default_keep_days, TimePoint now);
 
   private:
-    struct Impl;  // the connection and its statement cache (src/store/impl.hpp)
+    friend struct Testing;  // src/store/testing.hpp, for the archive's own tests
+    struct Impl;            // the connection and its statement cache (src/store/impl.hpp)
     explicit Archive(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
