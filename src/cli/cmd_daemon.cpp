@@ -107,13 +107,16 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
     report["paused_hosts"] = paused_hosts;
     report["articles"] = articles;
     report["archive_bytes"] = size;
+    // What an article costs on disk, search indexes included: how people size a disk for years.
+    const std::int64_t per_article = articles > 0 ? size / articles : 0;
+    report["bytes_per_article"] = per_article;
     if (json) {
         std::cout << json_output(report) << '\n';
         return exit_code;
     }
     std::cout << "feedd: " << health << (exists ? "" : " (no archive yet)") << '\n'
               << "archive: " << database.string() << ", " << articles << " articles, " << size / (1024 * 1024)
-              << " MiB\n"
+              << " MiB (" << per_article << " bytes per article)\n"
               << "feeds: " << feeds << ", last successful poll "
               << date_or_null(last_success).value_or("never") << '\n';
     for (const auto& line : failing) std::cout << "failing longer than threshold: " << line << '\n';
