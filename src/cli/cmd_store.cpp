@@ -297,8 +297,9 @@ void add_query_command(CLI::App& app, Context& context) {
         q.limit = o.limit;
         const auto database = database_path(context);
         std::error_code missing;
-        if (!std::filesystem::exists(database, missing)) {
-            // A first step, not an error: the daemon has not written anything yet.
+        if (!context.db && !std::filesystem::exists(database, missing)) {
+            // A first step, not an error: the daemon has not written the config's archive yet.
+            // (An archive named with --db that is not there is a mistake, said as one.)
             std::cerr << "feedd: nothing archived yet: " << database.string() << " does not exist; "
                       << first_poll_hint() << '\n';
             print_rows({}, o.format, !o.search.empty());
