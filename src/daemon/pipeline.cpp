@@ -379,6 +379,13 @@ bool Pipeline::note_outage(const std::string& host_key, FetchErrorKind error, Wa
             break;
         }
         case schedule::OutageDetector::Change::ended:
+            if (now < next_probe_) {
+                // Over before the first probe: too short for anything to pile up. The feeds it held
+                // are due now and go as usual; spreading them over minutes would only delay them.
+                log_info("online again: the network answered within a minute");
+                held_.clear();
+                break;
+            }
             log_info(
                 "online again: the network answers; feeds held back or overdue are polled over the next "
                 "minutes");
