@@ -91,6 +91,7 @@ class Pipeline {
         bool once = false;
         Duration retry_on_store_failure{};
         HookRunner* hooks = nullptr;
+        std::size_t cost = 0;  // what it counts in pending_bytes_
     };
     // What a written (or refused) poll tells the event loop.
     struct Written {
@@ -99,6 +100,7 @@ class Pipeline {
         WallTime next;
         PollReport report;
         std::string write_error;
+        std::size_t cost = 0;
     };
     // Writer thread: parse, decide the feed's new state and next poll, ready for the archive.
     Writer::PreparedPoll prepare_poll(store::Archive& archive, PollJob job, FetchResult result);
@@ -123,8 +125,9 @@ class Pipeline {
     std::map<std::string, std::deque<std::string>> ready_;  // registered domain -> due feeds, oldest first
     schedule::HostGate gate_;
     schedule::OutageDetector outage_;
-    std::set<std::string> busy_;  // feeds fetched or being written
-    int pending_writes_ = 0;
+    std::set<std::string> busy_;     // feeds fetched or being written
+    int pending_writes_ = 0;         // results handed to the writer and not yet written
+    std::size_t pending_bytes_ = 0;  // their cost (body, at least kResultCost each)
     bool stopping_ = false;
     std::function<void()> on_stopped_;
     boost::asio::steady_timer timer_;
