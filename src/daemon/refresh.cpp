@@ -4,6 +4,7 @@
 
 #include "feedd/fetch/fetch.hpp"
 #include "feedd/schedule/schedule.hpp"
+#include "feedd/url/url.hpp"
 
 namespace feedd::daemon {
 
@@ -47,8 +48,25 @@ namespace {
 // Redirect bookkeeping is the scheduler's rule; the daemon only words the notice. The move is
 // adopted also when the new URL is another origin: the feed is then polled there without its
 // credentials (the fetcher keeps them to the configured origin), which the notice says once.
+//
+// A chain that leaves https for plain http is never adopted: polled at the http URL, a feed's every
+// request would travel in clear from its first byte, and whoever sits on the path could answer it
+// with a permanent redirect of their own and move the feed where they like. Polled at its https URL,
+// the publisher's own (authenticated) answer keeps deciding where the feed is.
+bool leaves_https(const std::vector<RedirectHop>& hops) {
+    const auto scheme = [](const std::string& u) {
+        auto parts = url::parse(u);
+        return parts ? parts->scheme : std::string();
+    };
+    return !hops.empty() && scheme(hops.front().from) == "https" && scheme(hops.back().to) == "http";
+}
+
 void track_redirect(const FeedSource& source, FeedState& state, const FetchResult& result, TimePoint now,
                     std::string& notice) {
+    if (leaves_https(result.redirects)) {
+        schedule::track_redirects(state, {}, now);  // counts as no move: any candidate starts over
+        return;
+    }
     const auto first_seen = state.redirect_first_seen;
     const int count = state.redirect_count + 1;
     if (schedule::track_redirects(state, result.redirects, now)) {

@@ -172,6 +172,33 @@ TEST_CASE("a temporary redirect in the chain never moves the feed") {
     CHECK(feedd::daemon::effective_url(source(), state) == source().url);
 }
 
+TEST_CASE("a permanent redirect from https to plain http never moves the feed") {
+    // Adopted, the move would send every later poll in clear from its first byte.
+    for (const std::string target : {"http://example.org/feed.xml", "HTTP://cdn.example.net/feed"}) {
+        FeedState state;
+        Refresh refresh;
+        for (int day = 0; day < 5; ++day) {
+            refresh =
+                apply_fetch(source(), state, permanent_redirect(target), feed_with_ttl(0), t0 + days(day));
+            state = refresh.state;
+        }
+        CHECK(state.moved_to.empty());
+        CHECK(state.redirect_candidate.empty());
+        CHECK(refresh.notice.empty());
+        CHECK(feedd::daemon::effective_url(source(), state) == source().url);
+    }
+    // The other way round is the usual move and is adopted.
+    auto plain = source();
+    plain.url = "http://example.org/feed.xml";
+    FeedState state;
+    for (auto at : {t0, t0 + 2h, t0 + 25h}) {
+        auto result = permanent_redirect("https://example.org/feed.xml");
+        result.redirects.front().from = plain.url;
+        state = apply_fetch(plain, state, result, feed_with_ttl(0), at).state;
+    }
+    CHECK(state.moved_to == "https://example.org/feed.xml");
+}
+
 TEST_CASE("a permanent redirect that stops before confirmation starts over") {
     const std::string target = "https://example.org/new.xml";
     FeedState state;

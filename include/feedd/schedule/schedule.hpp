@@ -90,6 +90,87 @@ class DueQueue {
     std::map<std::string, Instant, std::less<>> by_feed_;
 };
 
+// ---------------------------------------------------------------------------------------------
+// interval = "auto": how often a feed needs polling, from what the archive saw of it. A feed
+// shows its last N items (its window); more than N new items between two polls and some are lost
+// for good. The interval is chosen so that, judged by the feed's own history, no more than a
+// fraction of the window arrives between two polls (docs/ARCHITECTURE.md, "Adaptive polling").
+
+// A feed's recent publishing, as the archive saw it.
+struct Publishing {
+    // When its recent entries appeared (arrival_time), ascending. Older than AdaptiveRule::history
+    // does not count, so the caller may pass more.
+    std::vector<TimePoint> arrivals;
+    // How many items the feed's document showed at the last successful poll (0: not known yet).
+    std::size_t window = 0;
+};
+
+struct AdaptiveRule {
+    Duration history{std::chrono::hours(24 * 28)};  // how far back arrivals count
+    // Of the window, how much may arrive between two polls: a half leaves room for a burst that
+    // comes faster than any seen before, and for the jitter next_due adds.
+    double fill = 0.5;
+    // The result is a deadline: it is shortened by the most next_due's jitter adds (10 %), so
+    // that the jittered poll still comes before it.
+    double jitter_room = 0.1;
+    // How much earlier than on past days a feed's daily pattern may come (a morning burst at
+    // nine one day, at a quarter to the next).
+    Duration early{std::chrono::minutes(15)};
+};
+
+// When an entry appeared, for Publishing::arrivals: its publication time when that is plausible
+// (not after feedd first saw it: a date ahead of the clock says nothing about when it came),
+// else when it was first seen. Publication times give a burst its real shape even when the feed
+// was polled once during it.
+[[nodiscard]] TimePoint arrival_time(std::optional<TimePoint> published, TimePoint first_seen);
+
+// The interval of a feed whose `interval` is "auto": the longest, up to policy.max_interval, such
+// that no span of that length let more than fill × window entries through among
+//  - the span that ends now (a burst under way shortens the interval at once, and it lengthens
+//    again as the burst falls behind: a quiet feed drifts to max_interval);
+//  - the spans that start at this time of day on each day of the history, reaching `early`
+//    further ahead (a feed that publishes a burst at nine every morning is polled just after
+//    nine, and often during its burst).
+// Never below policy.min_interval. policy.interval while the window is not known. The publisher's
+// hints (ttl, Cache-Control, Expires) still apply on top: pass the result as Policy::interval to
+// next_due.
+[[nodiscard]] Duration adaptive_interval(const Policy& policy, const Publishing& publishing, TimePoint now,
+                                         const AdaptiveRule& rule = {});
+
+// Items were probably lost between two polls: this poll's document held only entries never seen
+// before, as many as the feed showed before, all of them newer than the newest seen before.
+struct Gap {
+    TimePoint after;            // the newest arrival seen before this poll
+    TimePoint before;           // the oldest arrival in this poll's document
+    std::size_t estimated = 1;  // items probably lost (at least 1)
+    Duration pace{};            // between the document's items (zero when they carry no dates)
+};
+
+// Where the lost items probably were, to add to Publishing::arrivals: `estimated` arrivals at the
+// document's pace just before it (a burst that began before the poll saw it), else spread over
+// the gap. Without them a feed that outran its window would look quieter than it is, and the
+// adaptive interval would keep arriving late.
+[[nodiscard]] std::vector<TimePoint> lost_arrivals(const Gap& gap);
+
+// What one poll saw, for detect_gap and earlier_arrivals.
+struct PollWindow {
+    std::vector<TimePoint> arrivals;  // of every item in the document (arrival_time), any order
+    std::size_t seen_before = 0;      // how many of them the archive already had
+};
+
+// nullopt when the poll overlapped what was seen before (or the feed was never polled:
+// previous.window == 0, previous.arrivals empty). The estimate is the smaller of the document's
+// own pace over the gap and the feed's average pace over its history, the gap included (a burst
+// after a quiet day must not count as a day of bursting); with a short history it is low.
+[[nodiscard]] std::optional<Gap> detect_gap(const Publishing& previous, const PollWindow& poll);
+
+// A feed's first document shows only the end of what it published: as many items again most
+// likely came before it at the same pace. Added to the arrivals of a feed polled for the first
+// time, they let the adaptive interval meet a burst that began before the part the first poll
+// saw; for a steady feed they only repeat its real past. Empty for a document of fewer than two
+// dated items.
+[[nodiscard]] std::vector<TimePoint> earlier_arrivals(const PollWindow& first);
+
 // What a poll's redirects mean for the feed's URL (docs/ARCHITECTURE.md: a permanent redirect seen on
 // several consecutive polls over at least a day moves the feed; a temporary one never does).
 struct RedirectRule {
