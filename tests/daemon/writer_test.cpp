@@ -94,8 +94,7 @@ TEST_CASE("finish runs every queued poll before the writer's thread ends") {
 }
 
 TEST_CASE(
-    "polls that arrive while the writer works join its transaction; one the archive refuses costs only "
-    "itself") {
+    "polls that arrive while the writer works share its transaction and a refused one costs only itself") {
     feedd::test::TempDir dir;
     const auto path = dir.path() / "feedd.db";
     { (void)store::Archive::open(path, store::OpenMode::read_write); }
