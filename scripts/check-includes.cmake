@@ -24,6 +24,8 @@ set(library_headers
     "^pugixml\\.hpp$" pugixml::pugixml
     "^SQLiteCpp/" SQLiteCpp
     "^sqlite3\\.h$" SQLite::SQLite3
+    "^sqlite3ext\\.h$" SQLite::SQLite3
+    "^zstd\\.h$" PkgConfig::ZSTD
     "^toml\\+\\+/" tomlplusplus::tomlplusplus
     "^nlohmann/" nlohmann_json::nlohmann_json
     "^uriparser/" uriparser::uriparser

@@ -56,6 +56,10 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
         TimePoint until;
     };
     std::map<std::string, Paused> rate_limited;
+    // The daemon notes an outage in the last_error of each feed that failed during it; the feed
+    // polled last tells whether it still lasts (a poll after the outage clears the note).
+    std::optional<TimePoint> latest_poll;
+    std::optional<std::string> offline_since;
     if (exists) {
         auto archive = store::Archive::open(database, store::OpenMode::read_only);
         for (const auto& summary : archive.feed_summaries()) {
@@ -70,6 +74,10 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
             }
             if (state.last_success && (!last_success || *state.last_success > *last_success))
                 last_success = state.last_success;
+            if (state.last_poll && (!latest_poll || *state.last_poll > *latest_poll)) {
+                latest_poll = state.last_poll;
+                offline_since = daemon::offline_since_in(state.last_error);
+            }
             const bool failing_now = state.gone || state.consecutive_failures > 0;
             // The archive keeps no "failing since" for a feed that never worked: three failed polls
             // in a row stand for "long" there.
@@ -86,11 +94,16 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
             if (!ignored) size += static_cast<std::int64_t>(bytes);
         }
     }
-    const int exit_code = !running ? 2 : failing.empty() ? 0 : 1;
-    const char* health = !running ? "not running" : failing.empty() ? "healthy" : "degraded";
+    if (!running) offline_since.reset();  // what a stopped daemon last saw is no news
+    const int exit_code = !running ? 2 : failing.empty() && !offline_since ? 0 : 1;
+    const char* health = !running          ? "not running"
+                         : offline_since   ? "offline"
+                         : failing.empty() ? "healthy"
+                                           : "degraded";
     report["health"] = health;
     report["feeds"] = feeds;
     report["failing_feeds"] = failing;
+    report["offline_since"] = offline_since ? nlohmann::json(*offline_since) : nlohmann::json();
     report["last_successful_poll"] =
         date_or_null(last_success) ? nlohmann::json(*date_or_null(last_success)) : nlohmann::json();
     nlohmann::json paused_hosts = nlohmann::json::array();
@@ -107,13 +120,17 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
     report["paused_hosts"] = paused_hosts;
     report["articles"] = articles;
     report["archive_bytes"] = size;
+    // What an article costs on disk, search indexes included: how people size a disk for years.
+    const std::int64_t per_article = articles > 0 ? size / articles : 0;
+    report["bytes_per_article"] = per_article;
     if (json) {
         std::cout << json_output(report) << '\n';
         return exit_code;
     }
-    std::cout << "feedd: " << health << (exists ? "" : " (no archive yet)") << '\n'
+    std::cout << "feedd: " << health << (offline_since ? " since " + *offline_since : std::string())
+              << (exists ? "" : " (no archive yet)") << '\n'
               << "archive: " << database.string() << ", " << articles << " articles, " << size / (1024 * 1024)
-              << " MiB\n"
+              << " MiB (" << per_article << " bytes per article)\n"
               << "feeds: " << feeds << ", last successful poll "
               << date_or_null(last_success).value_or("never") << '\n';
     for (const auto& line : failing) std::cout << "failing longer than threshold: " << line << '\n';
@@ -166,9 +183,9 @@ void add_daemon_commands(CLI::App& app, Context& context) {
         std::string threshold = "1d";
     };
     auto status_flags = std::make_shared<StatusFlags>();
-    auto* status = app.add_subcommand(
-        "status",
-        "Report the daemon's health: exit 0 healthy, 1 degraded (feeds failing too long), 2 not running");
+    auto* status = app.add_subcommand("status",
+                                      "Report the daemon's health: exit 0 healthy, 1 degraded (feeds failing "
+                                      "too long) or offline, 2 not running");
     status->add_option("--format", status_flags->format, "table or json")
         ->check(CLI::IsMember({"table", "json"}));
     status->add_option("--threshold", status_flags->threshold,

@@ -162,7 +162,8 @@ ImportPlan plan_import(const std::vector<FeedSource>& configured, const opml::Im
     return plan;
 }
 
-ImportPlan import_opml_text(const fs::path& config_path, std::string_view opml_text, bool dry_run) {
+ImportPlan import_opml_text(const fs::path& config_path, std::string_view opml_text, bool dry_run,
+                            std::string_view new_file_header) {
     const opml::ImportResult imported = opml::import_opml(opml_text);  // throws before anything is touched
     std::error_code error;
     const bool exists = fs::exists(config_path, error);
@@ -174,13 +175,63 @@ ImportPlan import_opml_text(const fs::path& config_path, std::string_view opml_t
         config::append_feeds(config_path, plan.added);
         return plan;
     }
-    std::string text =
-        "# feedd's configuration, created by `feedd import-opml`.\n"
-        "# Settings go in a [settings] table; see feeds.toml in feedd's sources.\n";
+    std::string text(new_file_header);
     for (const auto& feed : plan.added) text += "\n" + config::format_feed(feed);
     config::parse_config(text, config_path);  // throws ConfigError; nothing written
     config::write_file_atomically(config_path, text);
     return plan;
+}
+
+std::string init_template() {
+    return R"(# feedd's configuration: the feeds to archive and how to poll them, written by `feedd init`.
+# The settings below are feedd's defaults, commented out: remove a `#` to change one.
+# Durations: "500ms", "30s", "15m", "1h", "1d". Sizes: "512KiB", "16MiB".
+# After editing, `feedd check-config` checks this file; a running daemon takes it on
+# `systemctl --user reload feedd` (SIGHUP).
+
+[settings]
+# database = "feedd.db"           # unset: $XDG_DATA_HOME/feedd/feedd.db (~/.local/share/feedd/) for a
+#                                 # config in $XDG_CONFIG_HOME/feedd/, else beside this file
+# interval = "1h"                 # default per feed; a feed's ttl or Cache-Control may raise it
+# min_interval = "15m"
+# max_interval = "1d"
+# concurrency = 32                # requests in flight overall
+# per_host = 1                    # requests in flight per registered domain
+# per_host_gap = "1s"             # pause between two requests to one host
+# timeout = "60s"
+# max_body = "16MiB"
+# keep_days = 0                   # 0 keeps articles forever
+# allow_private_networks = false  # refuse feeds that resolve to loopback/private addresses
+# log_level = "info"
+# on_new = "notify-send-new-articles"   # gets new articles as NDJSON on stdin
+
+# Feeds: `feedd feeds add URL` (a page's advertised feed is found), `feedd import-opml FILE`, or
+# blocks like this one:
+# [[feed]]
+# name = "example"                # its identity in the archive; derived from the URL when absent
+# url = "https://example.org/feed.xml"
+# category = "News"
+# interval = "30m"
+)";
+}
+
+InitResult init_config(const fs::path& config_path, const std::optional<std::string>& opml_text) {
+    std::error_code error;
+    if (fs::exists(config_path, error) || fs::is_symlink(config_path, error))
+        throw std::runtime_error(config_path.string() +
+                                 " exists already; `feedd init` never writes over a configuration");
+    if (config_path.has_parent_path()) fs::create_directories(config_path.parent_path());
+    InitResult result;
+    // The OPML goes through the import, the one home of turning outlines into feeds; the template
+    // heads the file it creates. An export with no new feed leaves the file to the template below.
+    if (opml_text) result.imported = import_opml_text(config_path, *opml_text, false, init_template());
+    if (!fs::exists(config_path, error)) {
+        const std::string text = init_template();
+        config::parse_config(text, config_path);  // the template is a valid configuration
+        config::write_file_atomically(config_path, text);
+    }
+    result.config = config::load_config(config_path);
+    return result;
 }
 
 std::string describe_import(const ImportPlan& plan, const fs::path& config_path, bool dry_run) {
@@ -313,7 +364,8 @@ std::string feeds_table(const std::vector<FeedRow>& rows) {
     std::vector<std::vector<std::string>> cells{header};
     for (const auto& row : rows) {
         const FeedState state = row.archived ? row.archived->state : FeedState{};
-        std::string status(to_string(row.status));
+        // Said in words in the table; the JSON keeps the one-word status scripts match on.
+        std::string status(row.status == FeedStatus::unpolled ? "not polled yet" : to_string(row.status));
         if (row.status == FeedStatus::failing)
             status += " (" + std::to_string(state.consecutive_failures) + ")";
         std::string error = state.last_error;
@@ -438,6 +490,43 @@ void add_import_opml_command(CLI::App& app, Context& context) {
             throw std::runtime_error(import_options->file + ": " + error.what());
         }
         std::cout << describe_import(plan, path, import_options->dry_run);
+        return 0;
+    });
+}
+
+void add_init_command(CLI::App& app, Context& context) {
+    auto from_opml = std::make_shared<std::string>();
+    auto* init = app.add_subcommand(
+        "init", "Write a commented feeds.toml to $XDG_CONFIG_HOME/feedd/ (or --config), never over one");
+    init->add_option("--from-opml", *from_opml,
+                     "Start from the feeds of an OPML export of another reader ('-' for standard input)");
+    on_chosen(init, context, [&context, from_opml] {
+        fs::path path;
+        if (context.config) {
+            path = fs::absolute(*context.config);
+        } else if (auto user = config::user_config_file()) {
+            path = std::move(*user);
+        } else {
+            throw UsageError("neither $XDG_CONFIG_HOME nor $HOME is set: give the file with --config FILE");
+        }
+        std::optional<std::string> opml_text;
+        if (!from_opml->empty()) opml_text = read_input(*from_opml);
+        InitResult result;
+        try {
+            result = init_config(path, opml_text);
+        } catch (const opml::OpmlError& error) {
+            throw std::runtime_error(*from_opml + ": " + error.what());
+        }
+        std::cout << "Wrote " << path.string() << " with "
+                  << plural(result.config.feeds.size(), "feed", "feeds") << ".\n";
+        if (result.imported) {
+            // What the export held that is not a feed here; the added feeds are in the file.
+            for (const auto& skipped : result.imported->skipped)
+                std::cout << "  skipped " << shown(skipped.text) << ": " << shown(skipped.reason) << '\n';
+        }
+        std::cout << "The archive will be " << result.config.settings.database.string() << ".\n"
+                  << "Next: `feedd feeds add URL` to add feeds, `feedd poll --once` to poll them now,\n"
+                  << "or run it in the background: `systemctl --user enable --now feedd` (see the README).\n";
         return 0;
     });
 }
@@ -573,6 +662,7 @@ void add_feeds_enable_command(CLI::App* feeds, Context& context, bool enable) {
 
 void add_feeds_commands(CLI::App& app, Context& context) {
     add_check_config_command(app, context);
+    add_init_command(app, context);
     add_import_opml_command(app, context);
     add_export_opml_command(app, context);
     auto* feeds = app.add_subcommand("feeds", "List, add, remove, enable and disable feeds");

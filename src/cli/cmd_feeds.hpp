@@ -37,7 +37,21 @@ ImportPlan plan_import(const std::vector<FeedSource>& configured, const opml::Im
 // Imports `opml_text` into the configuration at `config_path` (appending; created when missing),
 // unless `dry_run`. Throws opml::OpmlError or config::ConfigError with the file unchanged.
 ImportPlan import_opml_text(const std::filesystem::path& config_path, std::string_view opml_text,
-                            bool dry_run);
+                            bool dry_run,
+                            std::string_view new_file_header =
+                                "# feedd's configuration, created by `feedd import-opml`.\n"
+                                "# Settings go in a [settings] table; see feeds.toml in feedd's sources.\n");
+
+// `feedd init`: the commented feeds.toml it writes (every setting at its default, commented out).
+std::string init_template();
+struct InitResult {
+    config::Config config;               // as written, loaded back
+    std::optional<ImportPlan> imported;  // with --from-opml
+};
+// Writes init_template() to `config_path` (its folders created), with the feeds of `opml_text`
+// when given, through import_opml_text. Throws std::runtime_error when the file exists (it is
+// never written over), opml::OpmlError for a bad export (nothing written).
+InitResult init_config(const std::filesystem::path& config_path, const std::optional<std::string>& opml_text);
 
 // The report of an import, for people.
 std::string describe_import(const ImportPlan& plan, const std::filesystem::path& config_path, bool dry_run);

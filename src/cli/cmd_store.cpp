@@ -239,6 +239,26 @@ store::Archive open_archive(const Context& context, store::OpenMode mode) {
     return store::Archive::open(database_path(context), mode);
 }
 
+std::string first_poll_hint() {
+    return "the first poll comes when the daemon starts (`feedd run`, or `systemctl --user enable --now "
+           "feedd`), or now with `feedd poll --once`";
+}
+
+// When the archive will next hear from a feed, for someone waiting for the first articles.
+std::string next_poll_hint(store::Archive& archive, bool running) {
+    std::optional<TimePoint> next;
+    for (const auto& state : archive.feed_states()) {
+        if (state.gone || !state.next_poll) continue;
+        if (!next || *state.next_poll < *next) next = state.next_poll;
+    }
+    if (!running) return "the daemon is not running: " + first_poll_hint();
+    if (!next) return "the daemon is running; its first polls are under way";
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    const auto wait = std::chrono::duration_cast<std::chrono::minutes>(*next - now).count();
+    return "the next poll is due at " + format_utc(*next) +
+           (*next <= now ? " (now)" : " (in " + std::to_string(std::max<long long>(1, wait)) + " min)");
+}
+
 // `feedd query`: articles by search, feed, category and date.
 void add_query_command(CLI::App& app, Context& context) {
     struct QueryOptions {
@@ -275,7 +295,23 @@ void add_query_command(CLI::App& app, Context& context) {
         q.after_id = o.after_id;
         if (o.limit < 0) throw UsageError("--limit must be 0 (all) or more");
         q.limit = o.limit;
-        auto archive = open_archive(context, store::OpenMode::read_only);
+        const auto database = database_path(context);
+        std::error_code missing;
+        if (!context.db && !std::filesystem::exists(database, missing)) {
+            // A first step, not an error: the daemon has not written the config's archive yet.
+            // (An archive named with --db that is not there is a mistake, said as one.)
+            std::cerr << "feedd: nothing archived yet: " << database.string() << " does not exist; "
+                      << first_poll_hint() << '\n';
+            print_rows({}, o.format, !o.search.empty());
+            return 0;
+        }
+        auto archive = store::Archive::open(database, store::OpenMode::read_only);
+        if (archive.article_count() == 0) {
+            std::cerr << "feedd: nothing archived yet in " << database.string() << "; "
+                      << next_poll_hint(archive, store::Archive::is_locked(database)) << '\n';
+            print_rows({}, o.format, !o.search.empty());
+            return 0;
+        }
         std::vector<store::ArticleRow> rows;
         try {
             rows = archive.query(q);

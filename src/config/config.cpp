@@ -95,6 +95,27 @@ fs::path resolve_relative(const fs::path& base_folder, const std::string& value)
     return p.lexically_normal();
 }
 
+// An XDG base directory: the variable when it holds an absolute path (the specification ignores a
+// relative one), else $HOME/`fallback`; nothing without either.
+std::optional<fs::path> xdg_dir(const char* variable, const char* fallback) {
+    if (const char* value = std::getenv(variable); value && *value && fs::path(value).is_absolute())
+        return fs::path(value).lexically_normal();
+    if (const char* home = std::getenv("HOME"); home && *home && fs::path(home).is_absolute())
+        return (fs::path(home) / fallback).lexically_normal();
+    return std::nullopt;
+}
+
+// The archive when feeds.toml names none. A user's own config ($XDG_CONFIG_HOME/feedd/) keeps it
+// in $XDG_DATA_HOME/feedd/, where per-user data belongs; any other config (./feeds.toml,
+// /etc/feedd/feeds.toml, --config FILE) keeps it beside itself, as before, so `make run` and the
+// system service (whose feeds.toml names /var/lib/feedd/feedd.db) are unchanged.
+fs::path default_database(const fs::path& config_path) {
+    if (const auto user = user_config_file(); user && config_path.parent_path() == user->parent_path()) {
+        if (const auto data = user_data_dir()) return *data / "feedd.db";
+    }
+    return "feedd.db";
+}
+
 const char* type_name(const toml::node& node) {
     switch (node.type()) {
         case toml::node_type::string: return "a string";
@@ -133,7 +154,8 @@ class Validator {
                     "`settings` must be a table ([settings]), not " + std::string(type_name(*settings)));
             }
         }
-        if (config.settings.database.empty()) config.settings.database = "feedd.db";
+        // Not set: beside the config file, except for a user's own config (see default_database).
+        if (config.settings.database.empty()) config.settings.database = default_database(config.path);
         config.settings.database = resolve_relative(folder_, config.settings.database.string());
 
         if (const auto* feeds = root.get("feed")) {
@@ -830,6 +852,18 @@ Config load_config(const std::filesystem::path& path) {
     return config;
 }
 
+std::optional<std::filesystem::path> user_config_file() {
+    auto dir = xdg_dir("XDG_CONFIG_HOME", ".config");
+    if (!dir) return std::nullopt;
+    return *dir / "feedd" / "feeds.toml";
+}
+
+std::optional<std::filesystem::path> user_data_dir() {
+    auto dir = xdg_dir("XDG_DATA_HOME", ".local/share");
+    if (!dir) return std::nullopt;
+    return *dir / "feedd";
+}
+
 std::filesystem::path find_config(const std::optional<std::filesystem::path>& flag) {
     std::error_code error;
     if (flag) {
@@ -843,12 +877,19 @@ std::filesystem::path find_config(const std::optional<std::filesystem::path>& fl
                                      " ($FEEDD_CONFIG) does not exist");
         return fs::absolute(variable).lexically_normal();
     }
-    for (const auto& candidate : {fs::path("feeds.toml"), fs::path("/etc/feedd/feeds.toml")}) {
+    std::vector<fs::path> candidates{"feeds.toml"};
+    if (auto user = user_config_file()) candidates.push_back(std::move(*user));
+    candidates.emplace_back("/etc/feedd/feeds.toml");
+    std::string looked;
+    for (const auto& candidate : candidates) {
         if (fs::exists(candidate, error)) return fs::absolute(candidate).lexically_normal();
+        looked += (looked.empty()                   ? ""
+                   : candidate == candidates.back() ? " and "
+                                                    : ", ") +
+                  (candidate.is_relative() ? "./" + candidate.string() : candidate.string());
     }
-    throw std::runtime_error(
-        "no configuration found: looked for ./feeds.toml and /etc/feedd/feeds.toml "
-        "(give one with --config FILE or $FEEDD_CONFIG)");
+    throw std::runtime_error("no configuration found: looked for " + looked +
+                             " (`feedd init` writes one; or give one with --config FILE or $FEEDD_CONFIG)");
 }
 
 }  // namespace feedd::config

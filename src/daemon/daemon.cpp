@@ -178,6 +178,8 @@ std::string status_line(const Pipeline& pipeline) {
         const auto wait = std::chrono::duration_cast<std::chrono::seconds>(*next - WallClock::now());
         line += ", next poll in " + std::to_string(std::max<long long>(0, wait.count())) + " s";
     }
+    if (auto since = pipeline.offline_since())
+        line += "; " + offline_note(*since) + " (one probe a minute; failures not counted)";
     // A full or read-only disk shows in `systemctl status`, not only in the log.
     if (!pipeline.write_failure().empty()) line += "; " + pipeline.write_failure();
     return line;
@@ -193,6 +195,17 @@ std::string_view to_string(PollStatus status) {
         case PollStatus::gone: return "gone";
     }
     return "failed";
+}
+
+std::string offline_note(TimePoint since) {
+    return "offline since " + format_utc(since);
+}
+
+std::optional<std::string> offline_since_in(std::string_view last_error) {
+    constexpr std::string_view prefix = "offline since ";
+    if (!last_error.starts_with(prefix)) return std::nullopt;
+    const auto date = last_error.substr(prefix.size());
+    return std::string(date.substr(0, date.find(": ")));
 }
 
 std::string format_report(const PollReport& report) {

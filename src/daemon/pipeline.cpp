@@ -22,6 +22,18 @@ constexpr std::size_t kResultCost = 4096;
 // First polls of feeds never polled before are spread over at most this long, one step apart.
 constexpr auto kSpreadStep = std::chrono::milliseconds(100);
 constexpr auto kSpreadWindow = std::chrono::minutes(10);
+// Feeds that fell due while the machine slept or was offline: prompt, but this far apart within
+// the window, so waking does not hit every host at once or hold the event loop (and its watchdog
+// pings) with a burst.
+constexpr auto kCatchUpStep = std::chrono::seconds(3);
+constexpr auto kCatchUpWindow = std::chrono::minutes(5);
+// Offline, one probe this often checks for the network.
+constexpr auto kProbeEvery = std::chrono::minutes(1);
+// The daemon looks at its clocks at least this often (a suspend shows within it after waking)...
+constexpr auto kClockCheck = std::chrono::seconds(10);
+// ...and calls a disagreement this large between them a jump: far above NTP's slewing, far below
+// a suspend worth spreading for.
+constexpr auto kClockJump = std::chrono::seconds(30);
 
 schedule::HostLimits limits_for(const config::Settings& settings) {
     schedule::HostLimits limits;
@@ -40,6 +52,16 @@ schedule::Instant to_instant(WallTime t) {
 // How long `count` first polls are spread over: a step each, within the window.
 Duration spread_window(std::size_t count) {
     return std::min<Duration>(kSpreadWindow, kSpreadStep * static_cast<long>(count));
+}
+
+Duration catch_up_window(std::size_t count) {
+    return std::min<Duration>(kCatchUpWindow, kCatchUpStep * static_cast<long>(count));
+}
+
+std::string whole_minutes(WallClock::duration duration) {
+    const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(duration).count();
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(duration).count();
+    return minutes >= 2 ? std::to_string(minutes) + " min" : std::to_string(seconds) + " s";
 }
 
 // What `on_new` gets on stdin: one JSON object per new article.
@@ -75,8 +97,9 @@ schedule::Policy policy_for(const config::Settings& settings, const FeedSource& 
 
 Pipeline::Pipeline(boost::asio::io_context& io, fetch::Fetcher& fetcher, Writer& writer,
                    config::Config config, std::map<std::string, FeedState> states, bool once,
-                   HookRunner* on_new)
+                   HookRunner* on_new, Clock& clock)
     : io_(io),
+      clock_(clock),
       fetcher_(fetcher),
       writer_(writer),
       config_(std::move(config)),
@@ -84,7 +107,9 @@ Pipeline::Pipeline(boost::asio::io_context& io, fetch::Fetcher& fetcher, Writer&
       once_(once),
       on_new_(on_new),
       gate_(limits_for(config_.settings)),
-      timer_(io),
+      last_wall_(clock_.wall()),
+      last_steady_(clock_.steady()),
+      timer_(clock_.timer(io)),
       grace_timer_(io) {
     for (const auto& feed : config_.feeds) sources_[feed.name] = &feed;
 }
@@ -123,12 +148,11 @@ void Pipeline::schedule_from_state(WallTime now) {
             fresh.push_back(name);
         }
     }
-    spread(fresh, now);
+    spread(fresh, now, spread_window(fresh.size()));
 }
 
-void Pipeline::spread(const std::vector<std::string>& names, WallTime now) {
+void Pipeline::spread(const std::vector<std::string>& names, WallTime now, Duration window) {
     // A stampede of first polls would hit every host at once after a start or an import.
-    const auto window = spread_window(names.size());
     const auto seconds = to_seconds(now);
     for (std::size_t i = 0; i < names.size(); ++i) {
         if (busy_.count(names[i])) continue;
@@ -164,7 +188,7 @@ void Pipeline::reconfigure(config::Config config, WallTime now) {
     gate_.set_limits(limits_for(config_.settings));
     writer_.post([this, feeds = config_.feeds](store::Archive& archive) { record_feeds(archive, feeds); });
     for (const auto& name : fresh) log_info(name + ": scheduled (new or changed in the configuration)");
-    spread(fresh, now);
+    spread(fresh, now, spread_window(fresh.size()));
     dispatch();
 }
 
@@ -184,22 +208,67 @@ void Pipeline::record_feeds(store::Archive& archive, std::vector<FeedSource> fee
 void Pipeline::arm_timer(WallTime when) {
     timer_at_ = when;
     if (when == WallTime::max()) {
-        timer_.cancel();
+        timer_->cancel();
         return;
     }
-    timer_.expires_after(
-        std::max(std::chrono::steady_clock::duration::zero(),
-                 std::chrono::duration_cast<std::chrono::steady_clock::duration>(when - WallClock::now())));
-    timer_.async_wait([this, when](const boost::system::error_code& error) noexcept {
-        if (error || when != timer_at_) return;
+    // Waits on the steady clock for as long as the wall clock has to go: a later clock jump is
+    // check_clock's to notice, within kClockCheck.
+    const auto wait = std::max(SteadyClock::duration::zero(),
+                               std::chrono::duration_cast<SteadyClock::duration>(when - clock_.wall()));
+    timer_->wait_until(clock_.steady() + wait, [this, when]() noexcept {
+        if (when != timer_at_) return;
         timer_at_ = WallTime::max();
         dispatch();
     });
 }
 
+void Pipeline::check_clock() {
+    const auto wall = clock_.wall();
+    const auto steady = clock_.steady();
+    const auto jump =
+        (wall - last_wall_) - std::chrono::duration_cast<WallClock::duration>(steady - last_steady_);
+    last_wall_ = wall;
+    last_steady_ = steady;
+    if (jump > kClockJump) {
+        // A suspend (the steady clock stood still) or the clock set forward: what fell due
+        // meanwhile is due now, all of it; spread it rather than fire it together.
+        log_info(
+            "the wall clock moved " + whole_minutes(jump) +
+            " further than the monotonic clock (a suspend, or the clock set forward): feeds that fell due "
+            "meanwhile are spread over the next minutes");
+        catch_up(wall);
+    } else if (jump < -kClockJump) {
+        // Set back: what was due in ten minutes is still due in ten minutes, not in an hour and ten.
+        log_info("the wall clock was set back " + whole_minutes(-jump) + ": due times move back with it");
+        const auto by = std::chrono::duration_cast<Duration>(jump);
+        due_.shift(by);
+        gate_.shift(by);
+        if (next_probe_ != WallTime{}) next_probe_ += jump;
+    }
+}
+
+void Pipeline::catch_up(WallTime now) {
+    std::vector<std::string> names;
+    for (auto& [key, ready] : ready_) names.insert(names.end(), ready.begin(), ready.end());
+    ready_.clear();
+    for (auto& name : due_.pop_due(to_instant(now))) names.push_back(std::move(name));
+    for (const auto& name : std::exchange(held_, {})) {
+        if (due_.due(name)) {
+            due_.remove(name);
+            names.push_back(name);
+        }
+    }
+    spread(names, now, catch_up_window(names.size()));
+}
+
 void Pipeline::dispatch() {
     if (stopping_) return;
-    const auto now = WallClock::now();
+    if (!once_) check_clock();
+    const auto now = clock_.wall();
+    if (outage_.in_outage() && !once_) {
+        probe(now);
+        return;
+    }
     for (const auto& name : due_.pop_due(to_instant(now))) {
         const auto* feed = source(name);
         if (!feed || busy_.count(name)) continue;
@@ -224,6 +293,28 @@ void Pipeline::dispatch() {
         it = ready.empty() ? ready_.erase(it) : std::next(it);
     }
     gate_.prune(to_instant(now));
+    if (!once_) wake = std::min(wake, now + kClockCheck);
+    if (wake != timer_at_) arm_timer(wake);
+    check_idle();
+}
+
+void Pipeline::probe(WallTime now) {
+    auto wake = now + kClockCheck;
+    if (gate_.in_flight() == 0 && !due_.empty()) {
+        if (now >= next_probe_) {
+            // The feed due soonest, due yet or not: one request a minute is no burden, and the
+            // probe may as well be a feed that is wanted.
+            const auto name = due_.pop_due(schedule::Instant::max(), 1).front();
+            const auto* feed = source(name);
+            if (feed && !busy_.count(name)) {
+                const auto state = reconcile_with_config(*feed, state_of(name));
+                log_debug(name + ": probing the network");
+                next_probe_ = now + kProbeEvery;
+                start(name, fetch::registered_domain(url::host(effective_url(*feed, state))));
+            }
+        }
+        wake = std::min(wake, std::max(now, next_probe_));
+    }
     if (wake != timer_at_) arm_timer(wake);
     check_idle();
 }
@@ -232,7 +323,7 @@ void Pipeline::start(const std::string& name, const std::string& host_key) {
     const auto& feed = *sources_.at(name);
     const auto& settings = config_.settings;
     const auto state = reconcile_with_config(feed, state_of(name));
-    gate_.on_start(host_key, to_instant(WallClock::now()));
+    gate_.on_start(host_key, to_instant(clock_.wall()));
     busy_.insert(name);
 
     FetchRequest request;
@@ -272,23 +363,71 @@ void Pipeline::start(const std::string& name, const std::string& host_key) {
 
 bool Pipeline::note_outage(const std::string& host_key, FetchErrorKind error, WallTime now) {
     switch (outage_.record(host_key, error, to_seconds(now))) {
-        case schedule::OutageDetector::Change::began:
+        case schedule::OutageDetector::Change::began: {
             log_warning(
-                "network outage: every recent fetch failed at the network level; failures do not count "
-                "against feeds");
+                offline_note(*outage_.since()) +
+                ": every fetch since the last answer failed at the network level, on more than one "
+                "host; failures do not count against feeds; one probe a minute checks for the network");
+            next_probe_ = now + kProbeEvery;
+            // Feeds waiting for a slot wait for the network instead, in due order.
+            for (auto& [key, ready] : ready_)
+                for (const auto& name : ready) due_.set(name, to_instant(now));
+            ready_.clear();
+            for (const auto& [name, failures] : std::exchange(suspects_, {})) {
+                if (busy_.count(name))
+                    forgive_on_write_[name] = failures;
+                else
+                    forgive(name, failures, *outage_.since());
+            }
             break;
+        }
         case schedule::OutageDetector::Change::ended:
-            log_info("network outage over: fetches succeed again");
+            log_info(
+                "online again: the network answers; feeds held back or overdue are polled over the next "
+                "minutes");
+            catch_up(now);
             break;
         case schedule::OutageDetector::Change::none: break;
     }
     return outage_.in_outage() && schedule::OutageDetector::network_level(error);
 }
 
+void Pipeline::forgive(const std::string& name, int failures, TimePoint since) {
+    auto found = states_.find(name);
+    if (found == states_.end() || !source(name)) return;
+    FeedState& state = found->second;
+    state.consecutive_failures = failures;
+    if (!offline_since_in(state.last_error)) state.last_error = offline_note(since) + ": " + state.last_error;
+    if (outage_.in_outage()) held_.insert(name);
+    if (!once_ && !stopping_) {
+        const double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+        const auto due = schedule::outage_due(policy_for(config_.settings, *sources_.at(name)),
+                                              to_seconds(clock_.wall()), jitter);
+        state.next_poll = due;
+        schedule(name, WallTime(due));
+    }
+    writer_.post([state](store::Archive& archive) {
+        try {
+            archive.set_feed_state(state);
+        } catch (const std::exception& e) {
+            log_warning(state.name +
+                        ": its failure during the outage stays counted in the archive: " + e.what());
+        }
+    });
+}
+
 void Pipeline::on_fetched(const std::string& name, const std::string& host_key, FetchResult result) {
-    const auto now = WallClock::now();
+    const auto now = clock_.wall();
     gate_.on_finish(host_key, to_instant(now), result.status, result.retry_after, name);
+    // Before note_outage, which forgives the suspects when this failure shows the outage.
+    if (result.error != FetchErrorKind::cancelled) {
+        if (!schedule::OutageDetector::network_level(result.error))
+            suspects_.clear();  // an answer: the failures before it were the feeds' own
+        else if (!outage_.in_outage())
+            suspects_.emplace(name, state_of(name).consecutive_failures);
+    }
     const bool outage = note_outage(host_key, result.error, now);
+    if (outage) held_.insert(name);  // not counted in the first place
     const auto* feed = source(name);
     if ((result.error == FetchErrorKind::cancelled && stopping_) || !feed) {
         // Cut short by a stop or a reload that removed the feed: nothing learned, nothing written.
@@ -305,7 +444,7 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
                 state_of(name),
                 policy_for(config_.settings, *feed),
                 std::uniform_real_distribution<double>(0.0, 1.0)(random_),
-                outage,
+                outage ? outage_.since() : std::nullopt,
                 once_,
                 config_.settings.min_interval,
                 on_new_,
@@ -319,7 +458,7 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
 }
 
 Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job, FetchResult result) {
-    const auto wall_now = WallClock::now();
+    const auto wall_now = clock_.wall();
     const auto now = to_seconds(wall_now);
     std::optional<ParsedFeed> parsed;
     if (result.ok()) {
@@ -330,10 +469,14 @@ Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job
     }
     auto refresh = apply_fetch(job.feed, job.state, result, std::move(parsed), now);
     auto next = schedule::next_due(job.policy, job.state, refresh.outcome, now, job.jitter);
-    if (job.outage) {
+    if (job.outage_since) {
         // Our network is down, not the feed: this failure does not count, and the feed is tried
-        // again soon so that polling resumes promptly.
+        // again soon so that polling resumes promptly. The note tells `feedd status` and
+        // `feeds list` why.
         refresh.state.consecutive_failures = job.state.consecutive_failures;
+        refresh.state.last_error = offline_note(*job.outage_since) + ": " + refresh.state.last_error;
+        refresh.report.error =
+            offline_note(*job.outage_since) + " (not counted against the feed): " + refresh.report.error;
         next = schedule::outage_due(job.policy, now, job.jitter);
     }
     refresh.state.next_poll = next;
@@ -400,6 +543,7 @@ void Pipeline::on_written(Written written) {
         write_failure_.clear();
     const bool gone = written.state && written.state->gone;
     if (written.state) states_[name] = std::move(*written.state);
+    auto forgiven = forgive_on_write_.extract(name);
     totals_.polls += 1;
     if (report.status == PollStatus::failed) totals_.failures += 1;
     totals_.new_entries += report.new_entries;
@@ -408,6 +552,8 @@ void Pipeline::on_written(Written written) {
     Log::write(level, format_report(report));
     if (on_report) on_report(report);
     if (!once_ && !stopping_ && source(name) && !gone) schedule(name, written.next);
+    // After its own write, which the correction must follow.
+    if (forgiven) forgive(name, forgiven.mapped(), outage_.since().value_or(to_seconds(clock_.wall())));
     dispatch();
     check_idle();  // dispatch does nothing while stopping
 }
@@ -429,7 +575,7 @@ void Pipeline::stop(std::chrono::milliseconds grace, std::function<void()> done)
     if (stopping_) return;
     stopping_ = true;
     on_stopped_ = std::move(done);
-    timer_.cancel();
+    timer_->cancel();
     timer_at_ = WallTime::max();
     due_.clear();
     ready_.clear();

@@ -15,6 +15,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "daemon/clock.hpp"
 #include "daemon/hook.hpp"
 #include "daemon/writer.hpp"
 #include "feedd/config/config.hpp"
@@ -25,9 +26,6 @@
 
 namespace feedd::daemon {
 
-using WallClock = std::chrono::system_clock;
-using WallTime = WallClock::time_point;
-
 class Pipeline {
   public:
     struct Totals {
@@ -37,8 +35,10 @@ class Pipeline {
         int updated_entries = 0;
     };
 
+    // `clock` (the system's unless a test simulates time) must outlive the pipeline.
     Pipeline(boost::asio::io_context& io, fetch::Fetcher& fetcher, Writer& writer, config::Config config,
-             std::map<std::string, FeedState> states, bool once, HookRunner* on_new = nullptr);
+             std::map<std::string, FeedState> states, bool once, HookRunner* on_new = nullptr,
+             Clock& clock = system_clock());
 
     // Queues a feed to be fetched at `due` (replacing an earlier due time).
     void schedule(const std::string& name, WallTime due);
@@ -64,12 +64,25 @@ class Pipeline {
     std::size_t feed_count() const { return sources_.size(); }
     [[nodiscard]] int failing_feeds() const;
     [[nodiscard]] std::optional<WallTime> next_due() const;
+    // Since when the network is out (docs/ARCHITECTURE.md, "Offline and back"), while it is.
+    [[nodiscard]] std::optional<TimePoint> offline_since() const { return outage_.since(); }
+    // Fetches in flight or polls waiting for the writer: the pipeline is waiting on real I/O.
+    [[nodiscard]] bool busy() const { return gate_.in_flight() > 0 || pending_writes_ > 0; }
     // Why the archive refused the latest write; "" once a write succeeds again.
     const std::string& write_failure() const { return write_failure_; }
 
   private:
     void dispatch();
-    void spread(const std::vector<std::string>& names, WallTime now);
+    // Offline: one fetch at a time, one a minute, of the feed due soonest.
+    void probe(WallTime now);
+    // Compares how far the wall and the steady clock moved since the last look: a suspend (or the
+    // clock set forward) spreads what fell due; a clock set back moves the due times back.
+    void check_clock();
+    // The feeds an outage held back and those overdue, spread over the next minutes.
+    void catch_up(WallTime now);
+    // The failures that showed an outage counted before it was seen: take them back.
+    void forgive(const std::string& name, int failures, TimePoint since);
+    void spread(const std::vector<std::string>& names, WallTime now, Duration window);
     void arm_timer(WallTime when);
     // Writer thread: the configured feeds into the archive, or kept for the next write.
     void record_feeds(store::Archive& archive, std::vector<FeedSource> feeds);
@@ -87,7 +100,7 @@ class Pipeline {
         FeedState state;  // before this poll
         schedule::Policy policy;
         double jitter = 0;
-        bool outage = false;
+        std::optional<TimePoint> outage_since;  // set when this failure is our network's
         bool once = false;
         Duration retry_on_store_failure{};
         HookRunner* hooks = nullptr;
@@ -113,6 +126,7 @@ class Pipeline {
     FeedState state_of(const std::string& name) const;
 
     boost::asio::io_context& io_;
+    Clock& clock_;
     fetch::Fetcher& fetcher_;
     Writer& writer_;
     config::Config config_;
@@ -125,12 +139,20 @@ class Pipeline {
     std::map<std::string, std::deque<std::string>> ready_;  // registered domain -> due feeds, oldest first
     schedule::HostGate gate_;
     schedule::OutageDetector outage_;
+    // Feeds whose network-level failure since the last answer counted, with their failure count
+    // before it: forgiven when those failures turn out to be an outage.
+    std::map<std::string, int> suspects_;
+    std::map<std::string, int> forgive_on_write_;  // suspects whose poll was still being written
+    std::set<std::string> held_;                   // failed during the outage, not counted
+    WallTime next_probe_{};
+    WallTime last_wall_;
+    SteadyTime last_steady_;
     std::set<std::string> busy_;     // feeds fetched or being written
     int pending_writes_ = 0;         // results handed to the writer and not yet written
     std::size_t pending_bytes_ = 0;  // their cost (body, at least kResultCost each)
     bool stopping_ = false;
     std::function<void()> on_stopped_;
-    boost::asio::steady_timer timer_;
+    std::unique_ptr<Clock::Timer> timer_;
     WallTime timer_at_ = WallTime::max();
     boost::asio::steady_timer grace_timer_;
     std::mt19937_64 random_{std::random_device{}()};

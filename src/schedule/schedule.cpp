@@ -101,6 +101,15 @@ void DueQueue::remove(const std::string& feed) {
     by_feed_.erase(it);
 }
 
+void DueQueue::shift(Duration by) {
+    std::set<std::pair<Instant, std::string>> moved;
+    for (auto& [feed, due] : by_feed_) {
+        due += by;
+        moved.emplace(due, feed);
+    }
+    by_time_ = std::move(moved);
+}
+
 void DueQueue::clear() {
     by_time_.clear();
     by_feed_.clear();
@@ -225,10 +234,16 @@ void HostGate::prune(Instant now) {
     });
 }
 
+void HostGate::shift(Duration by) {
+    for (auto& [key, host] : hosts_) {
+        if (host.last_start) *host.last_start += by;
+        for (auto& entry : host.rate_limited) entry.at += by;
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 
-OutageDetector::OutageDetector(std::size_t window, std::size_t min_hosts)
-    : window_(std::max<std::size_t>(1, window)), min_hosts_(std::max<std::size_t>(1, min_hosts)) {}
+OutageDetector::OutageDetector(std::size_t min_hosts) : min_hosts_(std::max<std::size_t>(1, min_hosts)) {}
 
 bool OutageDetector::network_level(FetchErrorKind error) {
     switch (error) {
@@ -242,26 +257,20 @@ bool OutageDetector::network_level(FetchErrorKind error) {
 
 OutageDetector::Change OutageDetector::record(const std::string& host, FetchErrorKind error, TimePoint now) {
     if (error == FetchErrorKind::cancelled) return Change::none;
-    const bool failure = network_level(error);
-    recent_.push_back({host, failure});
-    while (recent_.size() > window_) recent_.pop_front();
-
-    if (!failure) {
-        // Any answer from anywhere means the network is back.
+    if (!network_level(error)) {
+        // Any answer from anywhere means the network works.
+        failed_hosts_.clear();
+        first_failure_.reset();
         if (since_) {
             since_.reset();
             return Change::ended;
         }
         return Change::none;
     }
-    if (since_ || recent_.size() < window_) return Change::none;
-    std::set<std::string> hosts;
-    for (const auto& entry : recent_) {
-        if (!entry.network_failure) return Change::none;
-        hosts.insert(entry.host);
-    }
-    if (hosts.size() < min_hosts_) return Change::none;
-    since_ = now;
+    if (!first_failure_) first_failure_ = now;
+    failed_hosts_.insert(host);
+    if (since_ || failed_hosts_.size() < min_hosts_) return Change::none;
+    since_ = first_failure_;
     return Change::began;
 }
 

@@ -151,6 +151,16 @@ void write_state(Connection& impl, std::int64_t feed_id, const FeedState& state,
 std::int64_t ensure_feed(Connection& impl, const FeedSource& feed, TimePoint now);
 bool stored_fallback(Connection& impl, std::int64_t feed_id);
 std::string problem(const SQLite::Exception& e);  // SQLite's message, one line
+
+// An HTML column as stored (schema v5, store/pack.hpp): TEXT as it is, a BLOB unpacked against
+// `prefix` (the entry's plain text for its summary and content, nothing for a revision's). A damaged
+// value is a StoreError naming its row: "<row> <id>: <column> is damaged (…)".
+std::string stored_text(const SQLite::Column& column, std::string_view prefix, const char* row,
+                        std::int64_t id);
+// Binds `text` in its stored form; `frame` keeps the packed bytes alive until the statement runs
+// (bound without a copy).
+void bind_packed(SQLite::Statement& statement, const char* name, const std::string& text,
+                 std::string_view prefix, std::string& frame);
 // Every SQL text prepared through Connection::statement in this process, so that tests can
 // check their query plans.
 std::vector<std::string> prepared_sql();

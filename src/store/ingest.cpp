@@ -266,6 +266,7 @@ WHERE id = :article AND published IS NULL)sql");
         SQLite::bind(words, id, values.title, values.author);
         bind_no_copy(words, 4, values.text);
         words.exec();
+        if (values.cjk.empty()) return;  // the trigram index holds only entries with CJK text
         auto& trigrams = impl.statement(trigrams_sql);
         LargeBinds trigrams_binds(trigrams);
         trigrams.bind(1, id);
@@ -333,6 +334,7 @@ INSERT INTO entries (article_id, feed_id, identity, guid, link, canonical_link, 
 VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :content_hash, :seen_hash, :title,
         :author, :summary, :content, :text, :cjk, :published, :updated, :categories, :image, :now))sql");
         const auto cjk = detail::cjk_column(entry.title, entry.author, c.text);
+        std::string frames[2];  // the packed HTML, bound without a copy: outlives the bindings
         LargeBinds large(insert);
         insert.bind(":article_id", *article_id);
         insert.bind(":feed_id", feed_id);
@@ -344,8 +346,9 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
         insert.bind(":seen_hash", c.seen_hash);
         insert.bind(":title", entry.title);
         insert.bind(":author", entry.author);
-        bind_no_copy(insert, ":summary", entry.summary);
-        bind_no_copy(insert, ":content", entry.content);
+        // The HTML packed against the plain text (schema v5).
+        detail::bind_packed(insert, ":summary", entry.summary, c.text, frames[0]);
+        detail::bind_packed(insert, ":content", entry.content, c.text, frames[1]);
         bind_no_copy(insert, ":text", c.text);
         bind_no_copy(insert, ":cjk", cjk);
         bind_time(insert, ":published", entry.published);
@@ -374,8 +377,9 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
         Entry old;
         old.title = select.getColumn("title").getString();
         old.author = select.getColumn("author").getString();
-        old.summary = select.getColumn("summary").getString();
-        old.content = select.getColumn("content").getString();
+        auto old_text = select.getColumn("text").getString();
+        old.summary = detail::stored_text(select.getColumn("summary"), old_text, "entry", existing.id);
+        old.content = detail::stored_text(select.getColumn("content"), old_text, "entry", existing.id);
         old.link = select.getColumn("link").getString();
         old.published = detail::time_column(select.getColumn("published"));
         old.updated = detail::time_column(select.getColumn("updated"));
@@ -383,7 +387,6 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
         old.image = select.getColumn("image").getString();
         old.id = select.getColumn("guid").getString();
         auto old_canonical = select.getColumn("canonical_link").getString();
-        auto old_text = select.getColumn("text").getString();
         auto old_cjk = select.getColumn("cjk").getString();
         select.reset();
 
@@ -413,12 +416,14 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
 
         if (text_changed) {
             auto& revision = impl.statement(
-                "INSERT INTO revisions (entry_id, recorded_at, title, summary, content) VALUES (?, ?, ?, ?, "
-                "?)");
+                "INSERT INTO revisions (entry_id, recorded_at, title, summary, content) VALUES (?1, ?2, ?3, "
+                "?4, "
+                "?5)");
+            std::string frames[2];  // outlive the bindings (LargeBinds)
             LargeBinds large(revision);
             SQLite::bind(revision, existing.id, seconds(now), old.title);
-            bind_no_copy(revision, 4, old.summary);
-            bind_no_copy(revision, 5, old.content);
+            detail::bind_packed(revision, "?4", old.summary, {}, frames[0]);
+            detail::bind_packed(revision, "?5", old.content, {}, frames[1]);
             revision.exec();
             auto& trim = impl.statement(R"sql(
 DELETE FROM revisions WHERE entry_id = :entry
@@ -435,11 +440,12 @@ UPDATE entries SET title = :title, author = :author, summary = :summary, content
                    cjk = :cjk, changed_at = CASE WHEN :text_changed THEN :now ELSE changed_at END
 WHERE id = :id)sql");
             const auto cjk = detail::cjk_column(merged.title, merged.author, text);
+            std::string frames[2];  // packed against `text`, in the statement that writes it
             LargeBinds large(update);
             update.bind(":title", merged.title);
             update.bind(":author", merged.author);
-            bind_no_copy(update, ":summary", summary);
-            bind_no_copy(update, ":content", content);
+            detail::bind_packed(update, ":summary", summary, text, frames[0]);
+            detail::bind_packed(update, ":content", content, text, frames[1]);
             bind_no_copy(update, ":text", text);
             bind_no_copy(update, ":cjk", cjk);
             update.bind(":text_changed", text_changed ? 1 : 0);

@@ -5,6 +5,8 @@
 #include <sqlite3.h>
 
 #include "store/impl.hpp"
+#include "store/pack.hpp"
+#include "store/schema.hpp"
 #include "store/text.hpp"
 
 namespace feedd::store {
@@ -66,9 +68,10 @@ std::vector<std::string> article_feeds(detail::Connection& impl, std::int64_t ar
 // The first columns of every query that lists articles, and their positions (read for each row of
 // a result: by position rather than by name, which costs a map search per value).
 constexpr const char* row_columns =
-    "a.id, e.title, e.link, e.author, a.published, a.first_seen, a.sort_time, e.summary, e.text";
+    "a.id, e.title, e.link, e.author, a.published, a.first_seen, a.sort_time, e.summary, e.text, e.id AS "
+    "entry";
 struct RowColumn {
-    enum : int { id, title, link, author, published, first_seen, sort_time, summary, text };
+    enum : int { id, title, link, author, published, first_seen, sort_time, summary, text, entry };
 };
 
 ArticleRow read_row(const SQLite::Statement& row) {
@@ -80,9 +83,11 @@ ArticleRow read_row(const SQLite::Statement& row) {
     out.published = time_column(row.getColumn(RowColumn::published));
     out.first_seen = TimePoint(std::chrono::seconds(row.getColumn(RowColumn::first_seen).getInt64()));
     out.date = TimePoint(std::chrono::seconds(row.getColumn(RowColumn::sort_time).getInt64()));
-    auto summary = detail::html_to_text(row.getColumn(RowColumn::summary).getString());
-    auto text =
-        detail::collapse_space(row.getColumn(RowColumn::text).getString());  // one line: paragraphs joined
+    const auto entry = row.getColumn(RowColumn::entry).getInt64();
+    const auto plain = row.getColumn(RowColumn::text).getString();
+    auto summary =
+        detail::html_to_text(detail::stored_text(row.getColumn(RowColumn::summary), plain, "entry", entry));
+    auto text = detail::collapse_space(plain);  // one line: paragraphs joined
     out.summary = excerpt(summary.empty() ? text : summary, 300);
     out.snippet = excerpt(text, 200);
     return out;
@@ -111,8 +116,8 @@ std::string query_sql(const ArticleQuery& q, std::size_t feed_count, SearchKind 
     switch (kind) {
         case SearchKind::substring:
             sql =
-                "WITH hits AS (SELECT id AS entry_id, 0.0 AS score FROM entries "
-                "WHERE cjk <> '' AND instr(cjk, ?1) > 0), ";
+                "WITH hits AS (SELECT id AS entry_id, 0.0 AS score FROM entries_cjk_v "
+                "WHERE instr(cjk, ?1) > 0), ";
             break;
         case SearchKind::trigram:
             sql =
@@ -328,11 +333,13 @@ FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = ? ORDER BY 
             entry.entry.published = time_column(entries.getColumn("published"));
             entry.entry.updated = time_column(entries.getColumn("updated"));
             entry.entry.author = entries.getColumn("author").getString();
-            entry.entry.summary = entries.getColumn("summary").getString();
-            entry.entry.content = entries.getColumn("content").getString();
+            entry.text = entries.getColumn("text").getString();
+            entry.entry.summary =
+                detail::stored_text(entries.getColumn("summary"), entry.text, "entry", entry.id);
+            entry.entry.content =
+                detail::stored_text(entries.getColumn("content"), entry.text, "entry", entry.id);
             entry.entry.categories = detail::split_lines(entries.getColumn("categories").getString());
             entry.entry.image = entries.getColumn("image").getString();
-            entry.text = entries.getColumn("text").getString();
             entry.first_seen = TimePoint(std::chrono::seconds(entries.getColumn("first_seen").getInt64()));
             entry.changed_at = time_column(entries.getColumn("changed_at"));
             detail.entries.push_back(std::move(entry));
@@ -349,13 +356,16 @@ FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = ? ORDER BY 
                 entry.entry.enclosures.push_back(std::move(enclosure));
             }
             auto& revisions = impl_->statement(
-                "SELECT recorded_at, title, summary, content FROM revisions WHERE entry_id = ? ORDER BY id");
+                "SELECT id, recorded_at, title, summary, content FROM revisions WHERE entry_id = ? ORDER BY "
+                "id");
             revisions.bind(1, entry.id);
             while (revisions.executeStep()) {
+                const auto revision_id = revisions.getColumn("id").getInt64();
                 Revision revision{
                     TimePoint(std::chrono::seconds(revisions.getColumn("recorded_at").getInt64())),
-                    revisions.getColumn("title").getString(), revisions.getColumn("summary").getString(),
-                    revisions.getColumn("content").getString(), ""};
+                    revisions.getColumn("title").getString(),
+                    detail::stored_text(revisions.getColumn("summary"), {}, "revision", revision_id),
+                    detail::stored_text(revisions.getColumn("content"), {}, "revision", revision_id), ""};
                 revision.text =
                     detail::html_to_text(revision.content.empty() ? revision.summary : revision.content);
                 entry.revisions.push_back(std::move(revision));
@@ -494,7 +504,23 @@ void Archive::vacuum() {
         impl_->reset_statements();
         impl_->db.exec("INSERT INTO entries_fts(entries_fts) VALUES ('optimize')");
         impl_->db.exec("INSERT INTO entries_cjk(entries_cjk) VALUES ('optimize')");
+        // An archive made with smaller pages moves to the current size: SQLite changes the page
+        // size only in a VACUUM outside WAL mode. A reader holding the file keeps the old size
+        // (leaving WAL needs the file to itself); the vacuum itself goes on.
+        const bool other_size = impl_->db.execAndGet("PRAGMA page_size").getInt() != detail::page_size;
+        const bool wal = !impl_->path.empty() && impl_->path != ":memory:";
+        bool resized = false;
+        if (other_size && wal) {
+            try {
+                // Answers the mode it is in: still "wal" when another connection holds the file.
+                resized = impl_->db.execAndGet("PRAGMA journal_mode = DELETE").getString() == "delete";
+            } catch (const SQLite::Exception&) {
+                resized = false;
+            }
+        }
+        if (resized) impl_->db.exec("PRAGMA page_size = " + std::to_string(detail::page_size));
         impl_->db.exec("VACUUM");
+        if (resized) impl_->db.exec("PRAGMA journal_mode = WAL");
         impl_->db.exec("PRAGMA optimize");
         impl_->db.tryExec("PRAGMA wal_checkpoint(TRUNCATE)");
     });

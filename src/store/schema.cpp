@@ -267,12 +267,22 @@ void assign_keys(std::vector<Rekey>& entries) {
 // stored ones (empty values never replace stored ones) keeps title, date and text equal as the
 // former reader read them. Other entries' `content_hash` followed the incoming entry, not the
 // merged columns; it identifies nothing for them and now follows the columns.
+//
+// It reads the HTML through feedd_unpack, so that running it again over a v5 archive (whose HTML
+// is packed) reads the same text and changes nothing.
 void recompute_text(SQLite::Database& db) {
     // Read in batches by id and written between them: no statement reads the table it updates.
     SQLite::Statement select(db, R"sql(
-SELECT id, feed_id, identity, title, author, published, summary, content, text, cjk, content_hash
+SELECT id, feed_id, identity, title, author, published, feedd_unpack(summary, text) AS summary,
+       feedd_unpack(content, text) AS content, text, cjk, content_hash
 FROM entries WHERE id > ? ORDER BY id LIMIT 256)sql");
-    SQLite::Statement update(db, "UPDATE entries SET text = ?, cjk = ?, content_hash = ? WHERE id = ?");
+    // HTML packed against the text (run again over a v5 archive) is packed again against the new
+    // one, in the statement that writes it: the right-hand sides read the row's old text.
+    SQLite::Statement update(db, R"sql(
+UPDATE entries SET text = ?1, cjk = ?2, content_hash = ?3,
+                   summary = feedd_pack(feedd_unpack(summary, text), ?1),
+                   content = feedd_pack(feedd_unpack(content, text), ?1)
+WHERE id = ?4)sql");
     struct Row {
         std::int64_t id;
         std::string text, cjk, content_hash;
@@ -337,10 +347,121 @@ FROM entries WHERE id > ? ORDER BY id LIMIT 256)sql");
     }
 }
 
+// Schema v5: an entry's HTML (summary, content) and a revision's are packed with zstd
+// (store/pack.hpp), each value in its own frame, so that a read touches only its rows. An entry's
+// HTML is packed with its plain text as the prefix: most of its words are in it, and the HTML then
+// costs little more than its tags. Everything a plain sqlite3 needs to read, search and delete
+// stays plain: `text` (what the word index is built on, its external content), `cjk`, titles,
+// links, dates. The views that show HTML (`*_html_v`) call `feedd_unpack`, registered on every
+// connection the store opens and in the loadable extension for sqlite3; no other view, no trigger
+// and no index calls it. The trigram index holds only entries with CJK text.
+//
+// Whoever writes `entries.text` writes summary and content again in the same statement: they
+// cannot be read against another text. Values too short to gain stay TEXT.
+constexpr std::string_view schema_v5 = R"sql(
+DROP VIEW IF EXISTS articles_v;
+DROP VIEW IF EXISTS entries_v;
+DROP VIEW IF EXISTS feeds_v;
+DROP VIEW IF EXISTS revisions_v;
+DROP VIEW IF EXISTS articles_html_v;
+DROP VIEW IF EXISTS entries_html_v;
+DROP VIEW IF EXISTS revisions_html_v;
+DROP VIEW IF EXISTS entries_cjk_v;
+DROP TRIGGER IF EXISTS entries_fts_delete;
+DROP TABLE IF EXISTS entries_cjk;
+
+-- feedd_pack leaves a value that is already packed as it is.
+UPDATE entries SET summary = feedd_pack(summary, text), content = feedd_pack(content, text);
+UPDATE revisions SET summary = feedd_pack(summary), content = feedd_pack(content);
+
+-- The trigram index's external content: only the entries with CJK text.
+CREATE VIEW entries_cjk_v AS SELECT id, cjk FROM entries WHERE cjk <> '';
+CREATE VIRTUAL TABLE entries_cjk USING fts5(cjk, content='entries_cjk_v', content_rowid='id', tokenize='trigram');
+INSERT INTO entries_cjk(entries_cjk) VALUES ('rebuild');
+
+CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN
+    INSERT INTO entries_fts(entries_fts, rowid, title, author, text)
+        VALUES ('delete', old.id, old.title, old.author, old.text);
+    INSERT INTO entries_cjk(entries_cjk, rowid, cjk) SELECT 'delete', old.id, old.cjk WHERE old.cjk <> '';
+END;
+
+-- The views of schema v2 without the HTML; articles_html_v, entries_html_v and revisions_html_v
+-- add it (they need feedd's extension in sqlite3).
+CREATE VIEW articles_v AS
+SELECT a.id,
+       e.title,
+       e.link,
+       e.author,
+       strftime('%Y-%m-%dT%H:%M:%SZ', a.sort_time, 'unixepoch') AS date,
+       strftime('%Y-%m-%dT%H:%M:%SZ', a.published, 'unixepoch') AS published,
+       strftime('%Y-%m-%dT%H:%M:%SZ', a.first_seen, 'unixepoch') AS first_seen,
+       (SELECT group_concat(name, ', ') FROM (SELECT DISTINCT f.name FROM entries x JOIN feeds f ON f.id = x.feed_id
+                                              WHERE x.article_id = a.id ORDER BY f.name)) AS feeds,
+       e.text,
+       a.canonical_link
+FROM articles a JOIN entries e ON e.id = a.fullest_entry;
+
+CREATE VIEW entries_v AS
+SELECT e.id, e.article_id, f.name AS feed, e.guid, e.title, e.link, e.author,
+       strftime('%Y-%m-%dT%H:%M:%SZ', e.published, 'unixepoch') AS published,
+       strftime('%Y-%m-%dT%H:%M:%SZ', e.updated, 'unixepoch') AS updated,
+       strftime('%Y-%m-%dT%H:%M:%SZ', e.first_seen, 'unixepoch') AS first_seen,
+       strftime('%Y-%m-%dT%H:%M:%SZ', e.changed_at, 'unixepoch') AS changed_at,
+       trim(e.categories, char(10)) AS categories,
+       (SELECT count(*) FROM revisions r WHERE r.entry_id = e.id) AS revisions,
+       e.text
+FROM entries e JOIN feeds f ON f.id = e.feed_id;
+
+CREATE VIEW articles_html_v AS
+SELECT a.id, feedd_unpack(e.summary, e.text) AS summary, feedd_unpack(e.content, e.text) AS content
+FROM articles a JOIN entries e ON e.id = a.fullest_entry;
+
+CREATE VIEW entries_html_v AS
+SELECT id, feedd_unpack(summary, text) AS summary, feedd_unpack(content, text) AS content FROM entries;
+
+-- `stored_bytes`: what the feed's entries and their revisions take, as stored (the search indexes
+-- and the table's pages come on top: `feedd status` gives the whole archive per article).
+CREATE VIEW feeds_v AS
+SELECT f.id, f.name, f.url, f.category, f.title, f.site_link, f.configured,
+       (SELECT count(DISTINCT article_id) FROM entries e WHERE e.feed_id = f.id) AS articles,
+       (SELECT count(*) FROM entries e WHERE e.feed_id = f.id) AS entries,
+       strftime('%Y-%m-%dT%H:%M:%SZ', s.last_poll, 'unixepoch') AS last_poll,
+       strftime('%Y-%m-%dT%H:%M:%SZ', s.last_success, 'unixepoch') AS last_success,
+       strftime('%Y-%m-%dT%H:%M:%SZ', s.next_poll, 'unixepoch') AS next_poll,
+       s.last_status, s.last_error, s.consecutive_failures, s.gone, s.moved_to, s.identity_fallback,
+       b.stored_bytes,
+       b.stored_bytes / nullif((SELECT count(DISTINCT article_id) FROM entries e WHERE e.feed_id = f.id), 0)
+           AS bytes_per_article
+FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id
+JOIN (SELECT f2.id AS feed_id,
+             coalesce((SELECT sum(length(CAST(e.title AS BLOB)) + length(CAST(e.summary AS BLOB)) +
+                                  length(CAST(e.content AS BLOB)) + length(CAST(e.text AS BLOB)) +
+                                  length(CAST(e.cjk AS BLOB)) + length(e.identity) + length(e.guid) +
+                                  length(e.link) + length(e.canonical_link) + length(e.author) +
+                                  length(e.categories) + length(e.image) + length(e.seen_hash) +
+                                  length(e.content_hash))
+                       FROM entries e WHERE e.feed_id = f2.id), 0) +
+             coalesce((SELECT sum(length(CAST(r.title AS BLOB)) + length(CAST(r.summary AS BLOB)) +
+                                  length(CAST(r.content AS BLOB)))
+                       FROM revisions r JOIN entries e ON e.id = r.entry_id WHERE e.feed_id = f2.id), 0)
+                 AS stored_bytes
+      FROM feeds f2) b ON b.feed_id = f.id;
+
+CREATE VIEW revisions_v AS
+SELECT r.id, r.entry_id, e.article_id, f.name AS feed,
+       strftime('%Y-%m-%dT%H:%M:%SZ', r.recorded_at, 'unixepoch') AS recorded_at,
+       r.title
+FROM revisions r JOIN entries e ON e.id = r.entry_id JOIN feeds f ON f.id = e.feed_id;
+
+CREATE VIEW revisions_html_v AS
+SELECT id, feedd_unpack(summary) AS summary, feedd_unpack(content) AS content FROM revisions;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
-    static const std::vector<Migration> list{{schema_v1}, {schema_v2}, {schema_v3}, {"", recompute_text}};
+    static const std::vector<Migration> list{
+        {schema_v1}, {schema_v2}, {schema_v3}, {"", recompute_text}, {schema_v5}};
     return list;
 }
 

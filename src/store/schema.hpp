@@ -10,6 +10,9 @@ class Database;
 
 namespace feedd::store::detail {
 
+// The page size of a new archive, and the one `vacuum` moves an older archive to.
+inline constexpr int page_size = 4096;
+
 // 'feed' in ASCII: marks the file as a feedd archive (PRAGMA application_id).
 inline constexpr int application_id = 0x66656564;
 

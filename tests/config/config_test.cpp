@@ -258,9 +258,11 @@ TEST_CASE("a missing configuration is one line naming where feedd looked") {
     const fs::path old_cwd = fs::current_path();
     fs::current_path(dir.path());
     ::unsetenv("FEEDD_CONFIG");
+    ::setenv("XDG_CONFIG_HOME", (dir / "xdg").c_str(), 1);
     if (!fs::exists("/etc/feedd/feeds.toml")) {
-        CHECK_THROWS_WITH(config::find_config(std::nullopt),
-                          doctest::Contains("looked for ./feeds.toml and /etc/feedd/feeds.toml"));
+        const std::string looked = "looked for ./feeds.toml, " + (dir / "xdg/feedd/feeds.toml").string() +
+                                   " and /etc/feedd/feeds.toml";
+        CHECK_THROWS_WITH(config::find_config(std::nullopt), doctest::Contains(looked.c_str()));
     }
     CHECK_THROWS_WITH(config::find_config(fs::path("nowhere.toml")),
                       doctest::Contains("nowhere.toml (--config) does not exist"));
@@ -273,6 +275,12 @@ TEST_CASE("a missing configuration is one line naming where feedd looked") {
     CHECK(config::find_config(fs::path("feeds.toml")) == dir / "feeds.toml");
     ::unsetenv("FEEDD_CONFIG");
     CHECK(config::find_config(std::nullopt) == dir / "feeds.toml");
+    // The user's own comes after ./feeds.toml and before /etc/feedd/feeds.toml.
+    feedd::test::write_file_mode(dir / "xdg/feedd/feeds.toml", "");
+    CHECK(config::find_config(std::nullopt) == dir / "feeds.toml");
+    fs::remove(dir / "feeds.toml");
+    CHECK(config::find_config(std::nullopt) == dir / "xdg/feedd/feeds.toml");
+    ::unsetenv("XDG_CONFIG_HOME");
     fs::current_path(old_cwd);
     CHECK_THROWS_WITH(config::load_config(dir / "missing.toml"),
                       doctest::Contains("missing.toml does not exist"));
@@ -392,4 +400,35 @@ TEST_CASE("a key of 200 000 dotted parts is one syntax error, not a stack overfl
     CHECK(problems_of("# " + dots + "\n[[feed]]\nurl = \"https://a.example/" + dots + "\"\nuser_agent = '" +
                       dots + "'\ntitle = \"\"\"\n" + dots + "\n\"\"\"\n")
               .empty());
+}
+
+TEST_CASE("a user's own config keeps its archive in the XDG data folder unless it names one") {
+    feedd::test::TempDir dir;
+    const char* home = std::getenv("HOME");
+    const std::string old_home = home ? home : "";
+    ::setenv("HOME", (dir / "home").c_str(), 1);
+    ::unsetenv("XDG_CONFIG_HOME");
+    ::unsetenv("XDG_DATA_HOME");
+    CHECK(config::user_config_file() == dir / "home/.config/feedd/feeds.toml");
+    CHECK(config::user_data_dir() == dir / "home/.local/share/feedd");
+    // The specification ignores a relative value.
+    ::setenv("XDG_DATA_HOME", "relative", 1);
+    CHECK(config::user_data_dir() == dir / "home/.local/share/feedd");
+    ::setenv("XDG_CONFIG_HOME", (dir / "cfg").c_str(), 1);
+    ::setenv("XDG_DATA_HOME", (dir / "data").c_str(), 1);
+    CHECK(config::parse_config("", dir / "cfg/feedd/feeds.toml").settings.database ==
+          dir / "data/feedd/feedd.db");
+    // Named, it is where the file says, relative to the file's folder.
+    CHECK(config::parse_config("[settings]\ndatabase = \"x.db\"\n", dir / "cfg/feedd/feeds.toml")
+              .settings.database == dir / "cfg/feedd/x.db");
+    // Any other config (./feeds.toml, /etc/feedd/feeds.toml) keeps it beside itself, as before.
+    CHECK(config::parse_config("", dir / "elsewhere/feeds.toml").settings.database ==
+          dir / "elsewhere/feedd.db");
+    CHECK(config::parse_config("", "/etc/feedd/feeds.toml").settings.database == "/etc/feedd/feedd.db");
+    ::unsetenv("XDG_CONFIG_HOME");
+    ::unsetenv("XDG_DATA_HOME");
+    if (home)
+        ::setenv("HOME", old_home.c_str(), 1);
+    else
+        ::unsetenv("HOME");
 }

@@ -273,6 +273,10 @@ TEST_CASE("status: 0 healthy while running, 1 when a feed fails past the thresho
     const auto healthy = run_feedd(dir.path(), {"--config", config, "status", "--format", "json"});
     CHECK(healthy.exit_code == 0);
     CHECK(healthy.out.find("\"articles\":3") != std::string::npos);
+    // The archive's size per article, to size a disk by.
+    const auto report = nlohmann::json::parse(healthy.out);
+    CHECK(report["bytes_per_article"].get<std::int64_t>() == report["archive_bytes"].get<std::int64_t>() / 3);
+    CHECK(degraded.out.find(" bytes per article)") != std::string::npos);
     daemon.process.signal(SIGTERM);
     REQUIRE(daemon.process.wait().exit_code == 0);
     CHECK(run_feedd(dir.path(), {"--config", config, "status"}).exit_code == 2);

@@ -261,37 +261,62 @@ TEST_CASE("HostGate: prune forgets idle hosts only") {
     CHECK(gate.in_flight() == 1);
 }
 
-TEST_CASE("OutageDetector: all recent fetches failing at network level across hosts is an outage") {
-    OutageDetector detector(4, 3);
+TEST_CASE("OutageDetector: network-level failures on two hosts since the last answer are an outage") {
+    OutageDetector detector;
     using Change = OutageDetector::Change;
     CHECK(detector.record("a.com", FetchErrorKind::dns, t0) == Change::none);
-    CHECK(detector.record("b.com", FetchErrorKind::connect, t0) == Change::none);
-    CHECK(detector.record("c.com", FetchErrorKind::timeout, t0) == Change::none);
+    CHECK(detector.record("a.com", FetchErrorKind::connect, t0 + 1s) == Change::none);
     CHECK_FALSE(detector.in_outage());
-    CHECK(detector.record("a.com", FetchErrorKind::dns, t0 + 1s) == Change::began);
+    // Two feeds are enough: no window to fill.
+    CHECK(detector.record("b.com", FetchErrorKind::timeout, t0 + 2s) == Change::began);
     CHECK(detector.in_outage());
-    CHECK(detector.since() == t0 + 1s);
-    CHECK(detector.record("d.com", FetchErrorKind::dns, t0 + 2s) == Change::none);
-    CHECK(detector.record("e.com", FetchErrorKind::cancelled, t0 + 2s) == Change::none);
+    CHECK(detector.since() == t0);  // the first failure after the last answer
+    CHECK(detector.record("c.com", FetchErrorKind::dns, t0 + 3s) == Change::none);
+    CHECK(detector.record("e.com", FetchErrorKind::cancelled, t0 + 3s) == Change::none);
     CHECK(detector.in_outage());
     // Any answer, even an HTTP error, proves the network is back.
-    CHECK(detector.record("b.com", FetchErrorKind::http, t0 + 3s) == Change::ended);
+    CHECK(detector.record("b.com", FetchErrorKind::http, t0 + 4s) == Change::ended);
     CHECK_FALSE(detector.in_outage());
+    CHECK_FALSE(detector.since().has_value());
+    // The count starts again: one more host failing is not an outage yet.
+    CHECK(detector.record("a.com", FetchErrorKind::dns, t0 + 5s) == Change::none);
+    CHECK(detector.record("b.com", FetchErrorKind::dns, t0 + 6s) == Change::began);
+    CHECK(detector.since() == t0 + 5s);
 }
 
-TEST_CASE("OutageDetector: one dead host or a mix of errors is no outage") {
-    OutageDetector detector(4, 3);
+TEST_CASE("OutageDetector: one dead host, or failures between answers, is no outage") {
+    OutageDetector detector;
     for (int i = 0; i < 10; ++i) detector.record("dead.com", FetchErrorKind::connect, t0);
     CHECK_FALSE(detector.in_outage());
-    OutageDetector mixed(4, 2);
-    mixed.record("a.com", FetchErrorKind::dns, t0);
-    mixed.record("b.com", FetchErrorKind::none, t0);
-    mixed.record("c.com", FetchErrorKind::dns, t0);
-    mixed.record("d.com", FetchErrorKind::dns, t0);
-    CHECK_FALSE(mixed.in_outage());
-    CHECK(mixed.record("e.com", FetchErrorKind::dns, t0) ==
-          OutageDetector::Change::none);  // b.com's answer is recent
-    CHECK(mixed.record("f.com", FetchErrorKind::dns, t0) == OutageDetector::Change::began);
+    // dead.com and gone.org fail, but an answer came between them: the network works.
+    OutageDetector mixed;
+    mixed.record("dead.com", FetchErrorKind::dns, t0);
+    mixed.record("up.com", FetchErrorKind::none, t0);
+    CHECK(mixed.record("gone.org", FetchErrorKind::dns, t0) == OutageDetector::Change::none);
+    mixed.record("up.com", FetchErrorKind::http, t0);  // a 500 is an answer too
+    CHECK(mixed.record("dead.com", FetchErrorKind::dns, t0) == OutageDetector::Change::none);
+    // A stricter detector needs more hosts.
+    OutageDetector strict(3);
+    strict.record("a.com", FetchErrorKind::dns, t0);
+    CHECK(strict.record("b.com", FetchErrorKind::dns, t0) == OutageDetector::Change::none);
+    CHECK(strict.record("c.com", FetchErrorKind::dns, t0) == OutageDetector::Change::began);
+}
+
+TEST_CASE("DueQueue and HostGate shift with a clock set back, keeping order and gaps") {
+    DueQueue queue;
+    queue.set("a", t0 + 10min);
+    queue.set("b", t0 + 5min);
+    queue.shift(-1h);
+    CHECK(queue.due("a") == t0 - 50min);
+    CHECK(queue.next_time() == t0 - 55min);
+    CHECK(queue.pop_due(t0 - 55min) == std::vector<std::string>{"b"});
+
+    HostGate gate;  // 1 s between starts to one host
+    gate.on_start("a.com", t0);
+    gate.on_finish("a.com", t0);
+    CHECK(gate.earliest_start("a.com", t0 - 1h) == Instant{t0 + 1s});  // an hour's wait
+    gate.shift(-1h);
+    CHECK(gate.earliest_start("a.com", t0 - 1h) == Instant{t0 - 1h + 1s});
 }
 
 TEST_CASE("during an outage a failed feed retries soon, spread by jitter") {

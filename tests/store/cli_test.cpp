@@ -5,8 +5,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "feedd/store/store.hpp"
 #include "store/seed_feeds.hpp"
+#include "support/fixtures.hpp"
 #include "support/process.hpp"
 
 using namespace feedd;
@@ -49,7 +55,48 @@ std::filesystem::path hostile_archive(const TempDir& dir) {
     return path;
 }
 
+// The SQL of README's examples for a plain `sqlite3 -readonly var/feedd.db`: the statements on
+// that line and in the indented lines after it.
+std::vector<std::string> readme_sqlite3_statements() {
+    std::istringstream readme(test::read_fixture("../../README.md"));
+    std::vector<std::string> statements;
+    std::string line, current;
+    bool in_example = false;
+    const std::string marker = "sqlite3 -readonly var/feedd.db";
+    while (std::getline(readme, line)) {
+        if (const auto at = line.find(marker); at != std::string::npos) {
+            in_example = true;
+            line = line.substr(at + marker.size());
+        } else if (!in_example || !line.starts_with("    ")) {
+            in_example = false;
+            continue;
+        }
+        const auto first = line.find_first_not_of(" \\\"");
+        if (first == std::string::npos) continue;
+        line = line.substr(first, line.find_last_not_of(" \\\"") + 1 - first);
+        current += (current.empty() ? "" : " ") + line;
+        if (current.ends_with(';')) statements.push_back(std::exchange(current, {}));
+    }
+    return statements;
+}
+
 }  // namespace
+
+TEST_CASE("README's sqlite3 examples answer in a plain sqlite3, without feedd's extension") {
+    TempDir dir;
+    const auto db = seeded_archive(dir).string();
+    const auto statements = readme_sqlite3_statements();
+    REQUIRE(statements.size() >= 4);
+    for (const auto& sql : statements) {
+        INFO(sql);
+        test::Process sqlite3(dir.path(), {"/usr/bin/sqlite3", "-readonly", "-bail", db, sql});
+        const auto result = sqlite3.wait();
+        CHECK(result.exit_code == 0);
+        CHECK(result.err.empty());
+        // The search example finds its article; the listings list something (42 is no article here).
+        if (sql.find("= 42") == std::string::npos) CHECK_FALSE(result.out.empty());
+    }
+}
 
 TEST_CASE("feedd query lists the archive newest first, in every format") {
     TempDir dir;

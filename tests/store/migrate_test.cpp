@@ -13,6 +13,7 @@
 #include "store/seed_feeds.hpp"
 #include "store/text.hpp"
 #include "support/archive.hpp"
+#include "support/old_archive.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace feedd;
@@ -67,52 +68,22 @@ const std::vector<OldEntry>& old_entries() {
 
 // An archive at schema v3 holding `old_entries()` with their old text, hashes and search rows.
 void write_old_archive(const std::filesystem::path& path) {
-    SQLite::Database db(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    detail::migrate(db, schema_before);
-    const auto seen = std::to_string(first_seen.time_since_epoch().count());
-    for (const char* feed : {"plain", "guided"})
-        db.exec(std::string("INSERT INTO feeds (name, url, added_at) VALUES ('") + feed +
-                "', 'https://example.org/feed.xml', " + seen + ")");
-    SQLite::Statement article(db, "INSERT INTO articles (first_seen, published, sort_time) VALUES (?, ?, ?)");
-    SQLite::Statement entry(db, R"sql(
-INSERT INTO entries (article_id, feed_id, identity, seen_hash, content_hash, guid, published, first_seen, title,
-                     text, content, cjk)
-VALUES (?, (SELECT id FROM feeds WHERE name = ?), ?, 'as received', ?, ?, ?, ?, ?, ?, ?, ?))sql");
+    test::OldArchive old(path, schema_before);
+    const auto seen = first_seen.time_since_epoch().count();
+    for (const char* feed : {"plain", "guided"}) old.add_feed(feed, seen);
     for (const auto& e : old_entries()) {
-        article.reset();
-        article.bind(1, first_seen.time_since_epoch().count());
-        if (e.published) article.bind(2, *e.published);
-        article.bind(3, e.published.value_or(first_seen.time_since_epoch().count()));
-        article.exec();
-        const auto article_id = db.getLastInsertRowid();
-        const auto cjk = detail::has_cjk(e.title + e.old_text) ? e.title + "\n\n" + e.old_text : "";
-        entry.reset();
-        entry.clearBindings();
-        entry.bind(1, article_id);
-        entry.bind(2, e.feed);
-        entry.bind(3, old_key(e));
-        entry.bind(4, old_hash(e));
-        entry.bind(5, e.guid);
-        if (e.published) entry.bind(6, *e.published);
-        entry.bind(7, first_seen.time_since_epoch().count());
-        entry.bind(8, e.title);
-        entry.bind(9, e.old_text);
-        entry.bind(10, e.content);
-        entry.bind(11, cjk);
-        entry.exec();
-        const auto id = db.getLastInsertRowid();
-        db.exec("UPDATE articles SET fullest_entry = " + std::to_string(id) +
-                " WHERE id = " + std::to_string(article_id));
-        SQLite::Statement words(db,
-                                "INSERT INTO entries_fts (rowid, title, author, text) VALUES (?, ?, '', ?)");
-        words.bind(1, id);
-        words.bind(2, e.title);
-        words.bind(3, e.old_text);
-        words.exec();
-        SQLite::Statement trigrams(db, "INSERT INTO entries_cjk (rowid, cjk) VALUES (?, ?)");
-        trigrams.bind(1, id);
-        trigrams.bind(2, cjk);
-        trigrams.exec();
+        test::OldRow row;
+        row.feed = e.feed;
+        row.identity = old_key(e);
+        row.content_hash = old_hash(e);
+        row.guid = e.guid;
+        row.published = e.published;
+        row.first_seen = seen;
+        row.title = e.title;
+        row.text = e.old_text;
+        row.content = e.content;
+        row.cjk = detail::has_cjk(e.title + e.old_text) ? e.title + "\n\n" + e.old_text : "";
+        old.add_entry(row);
     }
 }
 

@@ -88,7 +88,8 @@ TEST_CASE("a new archive file is created in WAL mode at the latest schema versio
     SQLite::Database db(path, SQLite::OPEN_READONLY);
     CHECK(db.execAndGet("PRAGMA journal_mode").getString() == "wal");
     CHECK(db.execAndGet("PRAGMA application_id").getInt() == detail::application_id);
-    // The views documented for sqlite3 users answer.
+    // The views documented for sqlite3 users answer without feedd's extension (as a plain sqlite3
+    // reads them), text and search included.
     CHECK(db.execAndGet("SELECT count(*) FROM articles_v").getInt() == 3);
     CHECK(db.execAndGet("SELECT feeds FROM articles_v WHERE title LIKE 'Xi chairs%'").getString() ==
           "cgtn-china");
@@ -97,6 +98,31 @@ TEST_CASE("a new archive file is created in WAL mode at the latest schema versio
     CHECK(db.execAndGet("SELECT articles FROM feeds_v WHERE name = 'cgtn-china'").getInt() == 3);
     CHECK(db.execAndGet("SELECT count(*) FROM entries_v").getInt() == 3);
     CHECK(db.execAndGet("SELECT count(*) FROM revisions_v").getInt() == 0);
+    CHECK(db.execAndGet("SELECT bytes_per_article > 0 FROM feeds_v WHERE name = 'cgtn-china'").getInt() == 1);
+    CHECK(db.execAndGet("SELECT typeof(text) FROM entries WHERE title LIKE 'Xi chairs%'").getString() ==
+          "text");
+    CHECK(db.execAndGet("SELECT instr(text, 'Xi Jinping') > 0 FROM articles_v WHERE title LIKE 'Xi chairs%'")
+              .getInt() == 1);
+    const auto highlighted = db.execAndGet(
+                                   "SELECT highlight(entries_fts, 2, '[', ']') FROM entries_fts "
+                                   "WHERE entries_fts MATCH '\"xi jinping\"' LIMIT 1")
+                                 .getString();
+    INFO(highlighted);
+    CHECK(highlighted.find("[Xi Jinping]") != std::string::npos);
+    // The HTML is packed: its views need the extension (`.load libfeedd_sqlite` in sqlite3).
+    CHECK(db.execAndGet("SELECT typeof(content) FROM entries WHERE title LIKE 'Xi chairs%'").getString() ==
+          "blob");
+    CHECK_THROWS_WITH(db.execAndGet("SELECT count(*) FROM entries_html_v"),
+                      doctest::Contains("feedd_unpack"));
+    db.loadExtension(FEEDD_SQLITE_EXTENSION_PATH, nullptr);
+    CHECK(
+        db.execAndGet("SELECT instr(h.content, '<p>') > 0 FROM entries_html_v h JOIN entries_v e USING (id) "
+                      "WHERE e.title LIKE 'Xi chairs%'")
+            .getInt() == 1);
+    CHECK(
+        db.execAndGet("SELECT count(*) FROM articles_html_v WHERE content <> '' OR summary <> ''").getInt() ==
+        3);
+    CHECK(db.execAndGet("SELECT count(*) FROM revisions_html_v").getInt() == 0);
 }
 
 TEST_CASE("the first read-write opening creates the archive's folder") {
@@ -397,14 +423,25 @@ TEST_CASE("the writer's WAL is checkpointed into the archive as it grows") {
     auto writer = Archive::open(path, OpenMode::read_write);
     FeedSource feed;
     feed.name = "steady";
-    // About 8 MB of entries in 200 polls: twice SQLite's automatic checkpoint threshold.
+    // About 10 MB of entries in 200 polls: more than twice SQLite's automatic checkpoint threshold
+    // (1000 pages). The plain text is stored as it is and the HTML packs against it to almost
+    // nothing, so the text is random letters (a repeated letter would index to a few bytes).
+    std::uint32_t seed = 22;
+    auto letters = [&seed](std::size_t n) {
+        std::string out(n, ' ');
+        for (auto& c : out) {
+            seed = seed * 1664525u + 1013904223u;
+            c = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"[(seed >> 8) % 62];
+        }
+        return out;
+    };
     for (int poll = 0; poll < 200; ++poll) {
         ParsedFeed parsed;
         for (int k = 0; k < 10; ++k) {
             Entry entry;
             entry.id = std::to_string(poll) + "-" + std::to_string(k);
             entry.title = "Story " + entry.id;
-            entry.content = "<p>" + std::string(2000, static_cast<char>('a' + k)) + " " + entry.id + "</p>";
+            entry.content = "<p>" + letters(5000) + " " + entry.id + "</p>";
             parsed.entries.push_back(entry);
         }
         writer.commit_poll(feed, &parsed, FeedState{}, now);

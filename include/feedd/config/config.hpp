@@ -52,9 +52,17 @@ class ConfigError : public std::runtime_error {
     std::vector<std::string> problems_;
 };
 
-// --config FILE, else $FEEDD_CONFIG, else ./feeds.toml, else /etc/feedd/feeds.toml. Returns an
-// absolute path; throws std::runtime_error (one line, naming where it looked) when there is none.
+// --config FILE, else $FEEDD_CONFIG, else ./feeds.toml, else the user's own (user_config_file),
+// else /etc/feedd/feeds.toml. Returns an absolute path; throws std::runtime_error (one line,
+// naming where it looked) when there is none.
 std::filesystem::path find_config(const std::optional<std::filesystem::path>& flag);
+
+// A user's own feeds.toml: $XDG_CONFIG_HOME/feedd/feeds.toml ($HOME/.config when the variable is
+// unset, empty or relative); nothing when neither is set. Where `feedd init` writes.
+std::optional<std::filesystem::path> user_config_file();
+// Where a user's own config keeps its archive when it names none: $XDG_DATA_HOME/feedd
+// ($HOME/.local/share by default). A config anywhere else keeps it beside itself (feedd.db).
+std::optional<std::filesystem::path> user_data_dir();
 
 // Throws ConfigError (all problems at once) or std::runtime_error when the file cannot be read.
 Config load_config(const std::filesystem::path& path);

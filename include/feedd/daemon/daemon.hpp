@@ -50,6 +50,12 @@ struct RunOptions {
 
 [[nodiscard]] std::string format_report(const PollReport& report);
 
+// What a poll that failed during a network outage leaves at the head of the feed's last_error
+// ("offline since 2026-11-30T07:12:03Z"), and the date read back from such an error: how
+// `feedd status`, reading the archive, knows the daemon is offline.
+[[nodiscard]] std::string offline_note(TimePoint since);
+[[nodiscard]] std::optional<std::string> offline_since_in(std::string_view last_error);
+
 // Whether `feed` has credentials (username and password, or headers) that are not sent to `url`
 // because it is not their origin: another host or port than the configured URL's, or http after
 // https. A feed moved there by a permanent redirect is polled without them.

@@ -84,6 +84,9 @@ class DueQueue {
     [[nodiscard]] std::vector<std::string> pop_due(Instant now, std::size_t limit = SIZE_MAX);
     [[nodiscard]] std::size_t size() const { return by_feed_.size(); }
     [[nodiscard]] bool empty() const { return by_feed_.empty(); }
+    // Moves every due time by `by` (negative: earlier), keeping their order: after the wall clock
+    // was set back, what was due in ten minutes is still due in ten minutes.
+    void shift(Duration by);
 
   private:
     std::set<std::pair<Instant, std::string>> by_time_;
@@ -229,6 +232,9 @@ class HostGate {
     [[nodiscard]] std::size_t in_flight() const { return total_in_flight_; }
     // Forgets idle hosts whose gap and pause are over (bounded memory over months).
     void prune(Instant now);
+    // Moves the remembered request starts by `by`, as DueQueue::shift: a clock set back an hour
+    // does not make a host wait out an hour-long "gap". Pauses (from Retry-After dates) stay.
+    void shift(Duration by);
     // How many hosts the gate remembers: what prune bounds.
     [[nodiscard]] std::size_t tracked_hosts() const { return hosts_.size(); }
 
@@ -250,34 +256,35 @@ class HostGate {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Outage: when every recent fetch failed at the network level (DNS, connect, timeout, reset) and
-// across several hosts, the fault is ours, not the feeds': their failures should not count
-// (use outage_due instead of next_due) and polling should resume promptly when a fetch succeeds.
+// Outage: when every fetch since the last answer from anywhere failed at the network level (DNS,
+// connect, timeout, reset) on more than one host, the fault is ours, not the feeds': their
+// failures should not count (use outage_due instead of next_due) and polling should resume
+// promptly when a fetch gets an answer. No window of recent fetches: with two feeds an outage is
+// seen as surely as with two thousand (a fixed window of 8 never filled with fewer feeds).
 
 class OutageDetector {
   public:
     enum class Change { none, began, ended };
 
-    // An outage needs the last `window` fetches all failed at the network level, on at least
-    // `min_hosts` different hosts (one dead host is that host's problem, not an outage).
-    explicit OutageDetector(std::size_t window = 8, std::size_t min_hosts = 3);
+    // An outage needs network-level failures on at least `min_hosts` different hosts since the
+    // last answer (one dead host is that host's problem, not an outage).
+    explicit OutageDetector(std::size_t min_hosts = 2);
 
-    // Records a finished fetch (cancelled ones are ignored); says whether an outage began or ended.
+    // Records a finished fetch (cancelled ones are ignored); says whether an outage began or
+    // ended. Any answer (a success, an HTTP error, a feed that does not parse) proves the network
+    // works and starts the count again.
     Change record(const std::string& host, FetchErrorKind error, TimePoint now);
     bool in_outage() const { return since_.has_value(); }
+    // When the outage began: the first network-level failure after the last answer.
     std::optional<TimePoint> since() const { return since_; }
 
     // Whether an error is a network-level one (the kind an outage produces).
     [[nodiscard]] static bool network_level(FetchErrorKind error);
 
   private:
-    struct Recent {
-        std::string host;
-        bool network_failure;
-    };
-    std::size_t window_;
     std::size_t min_hosts_;
-    std::deque<Recent> recent_;
+    std::set<std::string> failed_hosts_;  // since the last answer
+    std::optional<TimePoint> first_failure_;
     std::optional<TimePoint> since_;
 };
 

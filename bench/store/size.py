@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Archive size and read latency of two feedd builds, in the same run (issue 22).
+
+The shared corpus (the corpus generator, `--corpus-gen GEN.py`) is served by nginx on 127.0.0.1;
+each build cold-polls it into an archive of its own; the script prints the archive's bytes (database plus WAL after
+`PRAGMA wal_checkpoint(TRUNCATE)`), its pages, the largest tables and indexes (`dbstat`), the
+medians of `query`, `query --search` and `show` (whole processes), whether both builds print the
+same, and the time of a poll after 10 % of the feeds changed. With --newsboat, newsboat's cache of
+the same corpus is measured too (slow: several minutes).
+
+    python3 bench/store/size.py --before OLD/feedd --after build/feedd \\
+        --corpus-gen GEN.py [--feeds 1000] [--newsboat] [--keep]
+
+GEN.py is the shared corpus generator, called as `GEN.py N --out DIR`, `GEN.py --urls BASE --out DIR`
+and `GEN.py --mutate F --out DIR`.
+"""
+import argparse, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_nginx(work, docroot, port):
+    prefix = work / "nginx"
+    (prefix / "logs").mkdir(parents=True, exist_ok=True)
+    (prefix / "nginx.conf").write_text(f"""daemon on;
+pid {prefix}/nginx.pid;
+error_log {prefix}/logs/error.log warn;
+worker_processes 1;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  types {{ application/rss+xml rss xml; application/atom+xml atom; }}
+  gzip on; gzip_types application/rss+xml application/atom+xml application/xml text/xml;
+  server {{ listen 127.0.0.1:{port}; root {docroot}; etag on; }}
+}}
+""")
+    subprocess.run(["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf")], check=True)
+    return prefix / "nginx.pid"
+
+
+def timed(cmd, cwd):
+    start = time.perf_counter()
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if result.returncode != 0:
+        print("failed:", " ".join(map(str, cmd)), result.stderr[-400:], file=sys.stderr)
+    return time.perf_counter() - start, result.stdout
+
+
+def sql(db, query):
+    return subprocess.run(["sqlite3", db, query], capture_output=True, text=True, check=True).stdout.strip()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--before", required=True)
+    parser.add_argument("--after", required=True)
+    parser.add_argument("--corpus-gen", dest="gen", required=True, help="the shared corpus generator")
+    parser.add_argument("--feeds", type=int, default=1000)
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--newsboat", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="leave the work directory (archives) behind")
+    args = parser.parse_args()
+    from pathlib import Path
+    work = Path(tempfile.mkdtemp(prefix="feedd-size-bench-"))
+    work.chmod(0o755)
+    corpus = work / "corpus"
+    subprocess.run([sys.executable, args.gen, str(args.feeds), "--out", str(corpus)], check=True,
+                   stdout=subprocess.DEVNULL)
+    corpus.chmod(0o755)
+    port = free_port()
+    pidfile = start_nginx(work, corpus, port)
+    try:
+        urls = subprocess.run([sys.executable, args.gen, "--urls", f"http://127.0.0.1:{port}", "--out", str(corpus)],
+                              check=True, capture_output=True, text=True).stdout.split()
+        lines = ["[settings]", 'database = "feedd.db"', "concurrency = 32", "per_host = 32", 'per_host_gap = "0s"',
+                 "allow_private_networks = true", 'log_level = "error"', ""]
+        for i, url in enumerate(urls):
+            lines += ["[[feed]]", f'name = "f{i}"', f'url = "{url}"', ""]
+        builds = {"before": str(Path(args.before).resolve()), "after": str(Path(args.after).resolve())}
+        dirs = {}
+        for name in builds:
+            dirs[name] = work / name
+            dirs[name].mkdir()
+            (dirs[name] / "feeds.toml").write_text("\n".join(lines))
+        poll = ["--config", "feeds.toml", "poll", "--once", "--force"]
+        result = {name: {} for name in builds}
+        for name, binary in builds.items():
+            result[name]["cold poll s"], _ = timed([binary, *poll], dirs[name])
+        for name in builds:
+            db = str(dirs[name] / "feedd.db")
+            sql(db, "PRAGMA wal_checkpoint(TRUNCATE);")
+            wal = db + "-wal"
+            result[name]["bytes"] = os.path.getsize(db) + (os.path.getsize(wal) if os.path.exists(wal) else 0)
+            result[name]["pages"] = f'{sql(db, "PRAGMA page_count;")} x {sql(db, "PRAGMA page_size;")}'
+            items = int(sql(db, "SELECT count(*) FROM entries;"))
+            result[name]["items"] = items
+            result[name]["bytes per item"] = result[name]["bytes"] // items
+            result[name]["dbstat"] = sql(db, "SELECT name, round(sum(pgsize) / 1e6, 1) || ' MB' FROM dbstat "
+                                             "GROUP BY name ORDER BY sum(pgsize) DESC LIMIT 6;").replace("\n", ", ")
+        article = sql(str(dirs["before"] / "feedd.db"), "SELECT id FROM articles ORDER BY id LIMIT 1 OFFSET "
+                                                        "(SELECT count(*) / 2 FROM articles);")
+        reads = {"query": ["query", "--limit", "50"], "search": ["query", "--search", "climate budget", "--limit", "50"],
+                 "show": ["show", article]}
+        samples = {name: {k: [] for k in reads} for name in builds}
+        outputs = {name: {} for name in builds}
+        for _ in range(args.runs):  # interleaved: both builds see the same load
+            for name, binary in builds.items():
+                for kind, cmd in reads.items():
+                    seconds, out = timed([binary, "--config", "feeds.toml", *cmd], dirs[name])
+                    samples[name][kind].append(seconds)
+                    outputs[name][kind] = "\n".join(l for l in out.splitlines() if "first seen" not in l)
+        for name in builds:
+            for kind in reads:
+                result[name][f"{kind} ms"] = round(statistics.median(samples[name][kind]) * 1000, 1)
+        same = [kind for kind in reads if outputs["before"][kind] == outputs["after"][kind]]
+        subprocess.run([sys.executable, args.gen, "--mutate", "0.1", "--out", str(corpus)], check=True,
+                       stdout=subprocess.DEVNULL)
+        for name in ("after", "before"):
+            result[name]["10% changed poll s"], _ = timed([builds[name], *poll], dirs[name])
+        for name in builds:
+            print(f"== {name}")
+            for key, value in result[name].items():
+                print(f"  {key}: {round(value, 2) if isinstance(value, float) else value}")
+        print(f"same output (first-seen times aside): {', '.join(same) or 'none'}")
+        if args.newsboat:
+            subprocess.run([sys.executable, args.gen, str(args.feeds), "--out", str(corpus)], check=True,
+                           stdout=subprocess.DEVNULL)  # back to the cold corpus
+            nb = work / "newsboat"
+            nb.mkdir()
+            (nb / "urls").write_text("\n".join(urls) + "\n")
+            (nb / "config").write_text("reload-threads 8\n")
+            timed(["newsboat", "-x", "reload", "-u", str(nb / "urls"), "-c", str(nb / "cache.db"), "-C",
+                   str(nb / "config")], nb)
+            size = os.path.getsize(nb / "cache.db")
+            print(f"newsboat cache: {size} bytes, {size // int(sql(str(nb / 'cache.db'), 'SELECT count(*) FROM rss_item;'))}"
+                  " bytes per item")
+    finally:
+        try:
+            os.kill(int(pidfile.read_text()), signal.SIGQUIT)
+        except (OSError, ValueError):
+            pass
+        if args.keep:
+            print(f"work directory kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

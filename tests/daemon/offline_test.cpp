@@ -1,0 +1,204 @@
+// A laptop's day: the network goes away and comes back, the machine sleeps, the clock is set back.
+// The real Pipeline against real loopback servers, on simulated time (simulated_clock.hpp), plus
+// the daemon itself for what `systemctl status` and `feedd status` say while offline.
+#include <doctest/doctest.h>
+
+#include <future>
+
+#include <nlohmann/json.hpp>
+
+#include "daemon/simulated_clock.hpp"
+#include "feedd/daemon/daemon.hpp"
+#include "support/fixtures.hpp"
+#include "support/http_server.hpp"
+#include "support/process.hpp"
+
+using namespace std::chrono;
+using namespace std::chrono_literals;
+using namespace feedd::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+const WallTime start = sys_days{2026y / November / 30} + 9h;
+
+std::string feed_block(const std::string& name, const std::string& url) {
+    return "\n[[feed]]\nname = \"" + name + "\"\nurl = \"" + url + "\"\n";
+}
+
+// A port nothing listens on (a server's, closed again), to be opened later for "back online".
+unsigned short closed_port() {
+    HttpServer server;
+    return server.port();
+}
+
+// The archive's feed states once the writer has done everything queued so far.
+std::map<std::string, feedd::FeedState> archived_states(SimulatedDaemon& daemon) {
+    std::promise<std::map<std::string, feedd::FeedState>> states;
+    daemon.writer.post([&states](feedd::store::Archive& archive) {
+        std::map<std::string, feedd::FeedState> out;
+        for (auto& state : archive.feed_states()) out[state.name] = state;
+        states.set_value(std::move(out));
+    });
+    return states.get_future().get();
+}
+
+}  // namespace
+
+TEST_CASE(
+    "offline: two feeds on two hosts refusing connections are an outage at once, nothing backs off, "
+    "and back online both are polled within two minutes") {
+    const auto port = std::to_string(closed_port());
+    TempDir dir;
+    SimulatedDaemon daemon(dir.path(),
+                           "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\n"
+                           "interval = \"30m\"\n" +
+                               feed_block("one", "http://127.0.0.1:" + port + "/one.xml") +
+                               feed_block("two", "http://127.0.0.2:" + port + "/two.xml"),
+                           start);
+    daemon.pipeline.schedule_from_state(start);
+    daemon.run_for(5s);
+    REQUIRE(daemon.reports_of("one").size() == 1);
+    REQUIRE(daemon.reports_of("two").size() == 1);
+    REQUIRE(daemon.pipeline.offline_since().has_value());
+    CHECK(*daemon.pipeline.offline_since() <= floor<seconds>(start + 1s));
+
+    // Half an hour offline: about one probe a minute, and no failure counted, the first round's
+    // included (the first failure was counted before the second showed the outage).
+    daemon.run_for(30min);
+    const auto probes = daemon.reports.size() - 2;
+    CHECK(probes >= 25);
+    CHECK(probes <= 31);
+    for (const auto& [name, state] : archived_states(daemon)) {
+        INFO(name << ": " << state.last_error);
+        CHECK(state.consecutive_failures == 0);
+        CHECK(state.last_error.starts_with("offline since "));
+        REQUIRE(state.next_poll.has_value());
+        CHECK(WallTime(*state.next_poll) <= daemon.clock.wall() + 2min);
+    }
+
+    // The network is back: both feeds are polled within two minutes.
+    const auto feed = read_fixture("cgtn-china.rss");
+    HttpServer first(static_cast<unsigned short>(std::stoi(port)), "127.0.0.1");
+    HttpServer second(static_cast<unsigned short>(std::stoi(port)), "127.0.0.2");
+    for (auto* server : {&first, &second}) {
+        for (const char* path : {"/one.xml", "/two.xml"})
+            server->route(path, [&](const Request&) { return Response::text(feed, "application/rss+xml"); });
+    }
+    const auto back = daemon.clock.wall();
+    daemon.run_for(2min);
+    for (const char* name : {"one", "two"}) {
+        INFO(name);
+        const auto reports = daemon.reports_of(name);
+        REQUIRE(!reports.empty());
+        CHECK(reports.back().report.status == feedd::daemon::PollStatus::updated);
+        CHECK(reports.back().at >= back);
+        CHECK(reports.back().at <= back + 2min);
+    }
+    CHECK_FALSE(daemon.pipeline.offline_since().has_value());
+    CHECK(first.requests("/one.xml").size() == 1);
+    CHECK(second.requests("/two.xml").size() == 1);
+}
+
+TEST_CASE("offline: one dead host among working ones is that feed's failure, counted and backed off") {
+    const auto port = std::to_string(closed_port());
+    HttpServer server;
+    const auto feed = read_fixture("cgtn-china.rss");
+    server.route("/up.xml", [&](const Request&) { return Response::text(feed, "application/rss+xml"); });
+    TempDir dir;
+    SimulatedDaemon daemon(dir.path(),
+                           "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\n"
+                           "interval = \"15m\"\n" +
+                               feed_block("dead", "http://127.0.0.2:" + port + "/dead.xml") +
+                               feed_block("up", server.url("/up.xml")),
+                           start);
+    daemon.pipeline.schedule_from_state(start);
+    daemon.run_for(2h);
+    CHECK_FALSE(daemon.pipeline.offline_since().has_value());
+    const auto states = archived_states(daemon);
+    // 15 min, then 30, 60: three or four failures in two hours, each counted.
+    CHECK(states.at("dead").consecutive_failures >= 3);
+    CHECK(daemon.reports_of("dead").size() <= 5);
+    CHECK(states.at("up").consecutive_failures == 0);
+}
+
+TEST_CASE("sleep: after a simulated 3-hour suspend, the feeds that fell due are spread over minutes") {
+    HttpServer server;
+    const auto feed = read_fixture("cgtn-china.rss");
+    std::string config =
+        "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\ninterval = \"1h\"\n"
+        "per_host = 10\nper_host_gap = \"0s\"\n";
+    const int count = 10;
+    for (int i = 0; i < count; ++i) {
+        const std::string path = "/f" + std::to_string(i) + ".xml";
+        server.route(path, [&](const Request&) { return Response::text(feed, "application/rss+xml"); });
+        config += feed_block("f" + std::to_string(i), server.url(path));
+    }
+    TempDir dir;
+    SimulatedDaemon daemon(dir.path(), config, start);
+    daemon.pipeline.schedule_from_state(start);
+    daemon.run_for(10min);
+    REQUIRE(daemon.reports.size() == count);
+    daemon.reports.clear();
+
+    // Asleep from 09:10 to 12:10: every feed fell due (at about 10:00) while the machine slept.
+    daemon.clock.suspend(3h);
+    const auto woke = daemon.clock.wall();
+    daemon.run_for(10min);
+    REQUIRE(daemon.reports.size() == count);
+    WallTime first = WallTime::max(), last = WallTime::min();
+    std::map<WallTime, int> per_second;
+    for (const auto& report : daemon.reports) {
+        first = std::min(first, report.at);
+        last = std::max(last, report.at);
+        per_second[floor<seconds>(report.at)] += 1;
+    }
+    // Promptly (the clocks are compared every 10 s), spread over a few seconds a feed, within 5 min.
+    CHECK(first - woke <= 15s);
+    CHECK(last - woke <= 5min + 15s);
+    CHECK(last - first >= 20s);
+    for (const auto& [second, polls] : per_second) CHECK(polls <= 2);
+}
+
+TEST_CASE("a clock set back an hour does not delay polling by an hour") {
+    HttpServer server;
+    const auto feed = read_fixture("cgtn-china.rss");
+    server.route("/a.xml", [&](const Request&) { return Response::text(feed, "application/rss+xml"); });
+    TempDir dir;
+    SimulatedDaemon daemon(dir.path(),
+                           "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\n"
+                           "interval = \"30m\"\n" +
+                               feed_block("a", server.url("/a.xml")),
+                           start);
+    daemon.pipeline.schedule_from_state(start);
+    daemon.run_for(10min);
+    REQUIRE(daemon.reports.size() == 1);
+    // Due again 30 to 33 minutes after the first poll, that is 20 to 23 minutes from here.
+    daemon.clock.set_wall(daemon.clock.wall() - 1h);
+    daemon.run_for(25min);
+    CHECK(daemon.reports.size() == 2);
+}
+
+TEST_CASE("offline: the daemon's STATUS line and `feedd status` say since when") {
+    const auto port = std::to_string(closed_port());
+    TempDir dir;
+    write_file(dir / "feeds.toml", "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\n" +
+                                       feed_block("one", "http://127.0.0.1:" + port + "/one.xml") +
+                                       feed_block("two", "http://127.0.0.2:" + port + "/two.xml"));
+    FeeddDaemon daemon(dir);
+    REQUIRE(daemon.wait_ready());
+    REQUIRE(
+        daemon.wait_until([&] { return daemon.last_status().find("offline since ") != std::string::npos; }));
+    const auto status = run_feedd(dir.path(), {"--config", (dir / "feeds.toml").string(), "status"});
+    INFO(status.out << status.err);
+    CHECK(status.exit_code == 1);
+    CHECK(status.out.find("feedd: offline since ") != std::string::npos);
+    const auto json =
+        run_feedd(dir.path(), {"--config", (dir / "feeds.toml").string(), "status", "--format", "json"});
+    const auto report = nlohmann::json::parse(json.out);
+    CHECK(report["health"] == "offline");
+    CHECK(report["offline_since"].get<std::string>().starts_with("20"));
+    // Neither feed is failing: the outage is not theirs.
+    const auto list = run_feedd(dir.path(), {"--config", (dir / "feeds.toml").string(), "feeds", "list"});
+    CHECK(list.out.find("failing") == std::string::npos);
+}
