@@ -13,9 +13,12 @@
 namespace feedd::daemon {
 namespace {
 
-// Results that may wait for the writer before no new fetch starts: bounds memory when the disk is
-// slower than the network.
-constexpr int kMaxPendingWrites = 8;
+// Bytes of results that may wait for the writer before no new fetch starts: bounds memory when the
+// disk is slower than the network. A result counts its body and at least kResultCost, so that
+// many small answers (304s, errors) wait together and share one commit, and a few large bodies
+// hold fetching back. Twice the writer's batch, so that fetches go on while a batch fills.
+constexpr std::size_t kMaxPendingBytes = std::size_t{4} << 20;
+constexpr std::size_t kResultCost = 4096;
 // First polls of feeds never polled before are spread over at most this long, one step apart.
 constexpr auto kSpreadStep = std::chrono::milliseconds(100);
 constexpr auto kSpreadWindow = std::chrono::minutes(10);
@@ -276,7 +279,7 @@ void Pipeline::dispatch() {
     auto wake = next_due().value_or(WallTime::max());
     for (auto it = ready_.begin(); it != ready_.end();) {
         auto& [key, ready] = *it;
-        while (!ready.empty() && pending_writes_ < kMaxPendingWrites) {
+        while (!ready.empty() && pending_bytes_ < kMaxPendingBytes) {
             const auto earliest = gate_.earliest_start(key, to_instant(now));
             if (!earliest) break;  // a limit on requests in flight: a completion dispatches again
             if (*earliest > to_instant(now)) {
@@ -440,7 +443,10 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
         check_idle();  // dispatch does nothing while stopping
         return;
     }
+    const auto bytes = result.body.size();
+    const auto cost = std::max(bytes, kResultCost);
     pending_writes_ += 1;
+    pending_bytes_ += cost;
     PollJob job{*feed,
                 state_of(name),
                 policy_for(config_.settings, *feed),
@@ -448,8 +454,8 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
                 outage ? outage_.since() : std::nullopt,
                 once_,
                 config_.settings.min_interval,
-                on_new_};
-    const auto bytes = result.body.size();
+                on_new_,
+                cost};
     writer_.post_poll(
         [this, job = std::move(job), result = std::move(result)](store::Archive& archive) mutable {
             return prepare_poll(archive, std::move(job), std::move(result));
@@ -482,7 +488,7 @@ Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job
     }
     refresh.state.next_poll = next;
     if (unrecorded_feeds_) record_feeds(archive, *unrecorded_feeds_);
-    Written written{job.feed.name, refresh.state, WallTime(next), std::move(refresh.report), {}};
+    Written written{job.feed.name, refresh.state, WallTime(next), std::move(refresh.report), {}, job.cost};
     Writer::PreparedPoll prepared{job.feed, std::move(refresh.parsed), refresh.state, now, nullptr};
     const WallTime retry_at = wall_now + job.retry_on_store_failure;
     // The notice (moved, gone, repaired) is news only once the archive took the poll.
@@ -534,6 +540,7 @@ Pipeline::Written Pipeline::finish_poll(store::Archive& archive, const PollJob& 
 
 void Pipeline::on_written(Written written) {
     pending_writes_ -= 1;
+    pending_bytes_ -= written.cost;
     const auto& name = written.name;
     const auto& report = written.report;
     busy_.erase(name);

@@ -104,6 +104,7 @@ class Pipeline {
         bool once = false;
         Duration retry_on_store_failure{};
         HookRunner* hooks = nullptr;
+        std::size_t cost = 0;  // what it counts in pending_bytes_
     };
     // What a written (or refused) poll tells the event loop.
     struct Written {
@@ -112,6 +113,7 @@ class Pipeline {
         WallTime next;
         PollReport report;
         std::string write_error;
+        std::size_t cost = 0;
     };
     // Writer thread: parse, decide the feed's new state and next poll, ready for the archive.
     Writer::PreparedPoll prepare_poll(store::Archive& archive, PollJob job, FetchResult result);
@@ -145,8 +147,9 @@ class Pipeline {
     WallTime next_probe_{};
     WallTime last_wall_;
     SteadyTime last_steady_;
-    std::set<std::string> busy_;  // feeds fetched or being written
-    int pending_writes_ = 0;
+    std::set<std::string> busy_;     // feeds fetched or being written
+    int pending_writes_ = 0;         // results handed to the writer and not yet written
+    std::size_t pending_bytes_ = 0;  // their cost (body, at least kResultCost each)
     bool stopping_ = false;
     std::function<void()> on_stopped_;
     std::unique_ptr<Clock::Timer> timer_;
