@@ -14,9 +14,12 @@
 namespace feedd::daemon {
 namespace {
 
-// Results that may wait for the writer before no new fetch starts: bounds memory when the disk is
-// slower than the network.
-constexpr int kMaxPendingWrites = 8;
+// Bytes of results that may wait for the writer before no new fetch starts: bounds memory when the
+// disk is slower than the network. A result counts its body and at least kResultCost, so that
+// many small answers (304s, errors) wait together and share one commit, and a few large bodies
+// hold fetching back. Twice the writer's batch, so that fetches go on while a batch fills.
+constexpr std::size_t kMaxPendingBytes = std::size_t{4} << 20;
+constexpr std::size_t kResultCost = 4096;
 // First polls of feeds never polled before are spread over at most this long, one step apart.
 constexpr auto kSpreadStep = std::chrono::milliseconds(100);
 constexpr auto kSpreadWindow = std::chrono::minutes(10);
@@ -277,7 +280,7 @@ void Pipeline::dispatch() {
     auto wake = next_due().value_or(WallTime::max());
     for (auto it = ready_.begin(); it != ready_.end();) {
         auto& [key, ready] = *it;
-        while (!ready.empty() && pending_writes_ < kMaxPendingWrites) {
+        while (!ready.empty() && pending_bytes_ < kMaxPendingBytes) {
             const auto earliest = gate_.earliest_start(key, to_instant(now));
             if (!earliest) break;  // a limit on requests in flight: a completion dispatches again
             if (*earliest > to_instant(now)) {
@@ -380,6 +383,13 @@ bool Pipeline::note_outage(const std::string& host_key, FetchErrorKind error, Wa
             break;
         }
         case schedule::OutageDetector::Change::ended:
+            if (now < next_probe_) {
+                // Over before the first probe: too short for anything to pile up. The feeds it held
+                // are due now and go as usual; spreading them over minutes would only delay them.
+                log_info("online again: the network answered within a minute");
+                held_.clear();
+                break;
+            }
             log_info(
                 "online again: the network answers; feeds held back or overdue are polled over the next "
                 "minutes");
@@ -434,7 +444,10 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
         check_idle();  // dispatch does nothing while stopping
         return;
     }
+    const auto bytes = result.body.size();
+    const auto cost = std::max(bytes, kResultCost);
     pending_writes_ += 1;
+    pending_bytes_ += cost;
     PollJob job{*feed,
                 state_of(name),
                 policy_for(config_.settings, *feed),
@@ -443,8 +456,8 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
                 once_,
                 config_.settings.min_interval,
                 on_new_,
-                auto_interval(*feed, config_.settings)};
-    const auto bytes = result.body.size();
+                auto_interval(*feed, config_.settings),
+                cost};
     writer_.post_poll(
         [this, job = std::move(job), result = std::move(result)](store::Archive& archive) mutable {
             return prepare_poll(archive, std::move(job), std::move(result));
@@ -499,7 +512,7 @@ Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job
     }
     refresh.state.next_poll = next;
     if (unrecorded_feeds_) record_feeds(archive, *unrecorded_feeds_);
-    Written written{job.feed.name, refresh.state, WallTime(next), std::move(refresh.report), {}};
+    Written written{job.feed.name, refresh.state, WallTime(next), std::move(refresh.report), {}, job.cost};
     Writer::PreparedPoll prepared{job.feed, std::move(refresh.parsed), refresh.state, now, nullptr};
     const WallTime retry_at = wall_now + job.retry_on_store_failure;
     // The notice (moved, gone, repaired) is news only once the archive took the poll.
@@ -585,6 +598,7 @@ Pipeline::Written Pipeline::finish_poll(store::Archive& archive, const PollJob& 
 
 void Pipeline::on_written(Written written) {
     pending_writes_ -= 1;
+    pending_bytes_ -= written.cost;
     const auto& name = written.name;
     const auto& report = written.report;
     busy_.erase(name);

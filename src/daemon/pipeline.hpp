@@ -105,6 +105,7 @@ class Pipeline {
         Duration retry_on_store_failure{};
         HookRunner* hooks = nullptr;
         bool automatic = false;  // interval = "auto" (daemon/completeness.hpp)
+        std::size_t cost = 0;    // what it counts in pending_bytes_
     };
     // What a written (or refused) poll tells the event loop.
     struct Written {
@@ -113,6 +114,7 @@ class Pipeline {
         WallTime next;
         PollReport report;
         std::string write_error;
+        std::size_t cost = 0;
     };
     // Writer thread: parse, decide the feed's new state and next poll, ready for the archive.
     Writer::PreparedPoll prepare_poll(store::Archive& archive, PollJob job, FetchResult result);
@@ -151,8 +153,9 @@ class Pipeline {
     WallTime next_probe_{};
     WallTime last_wall_;
     SteadyTime last_steady_;
-    std::set<std::string> busy_;  // feeds fetched or being written
-    int pending_writes_ = 0;
+    std::set<std::string> busy_;     // feeds fetched or being written
+    int pending_writes_ = 0;         // results handed to the writer and not yet written
+    std::size_t pending_bytes_ = 0;  // their cost (body, at least kResultCost each)
     bool stopping_ = false;
     std::function<void()> on_stopped_;
     std::unique_ptr<Clock::Timer> timer_;

@@ -1,5 +1,6 @@
 #include "daemon/writer.hpp"
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -8,10 +9,13 @@
 namespace feedd::daemon {
 namespace {
 
-// A batch is cut at this many polls or this many bytes of bodies, whichever comes first: enough
-// to spread a commit over many feeds, little enough to keep parsed feeds' memory small.
-constexpr std::size_t kMaxBatchPolls = 64;
-constexpr std::size_t kMaxBatchBytes = std::size_t{1} << 20;
+// A transaction is committed once it holds this many polls or this many bytes of bodies, once
+// its first poll has waited this long, or as soon as nothing more waits for the writer: while
+// results keep coming (a cold start, a burst of due feeds), many feeds share one commit; a lone
+// poll is written at once. Measured on a cold poll (docs/ARCHITECTURE.md, "Threading").
+constexpr std::size_t kMaxBatchPolls = 1024;
+constexpr std::size_t kMaxBatchBytes = std::size_t{2} << 20;
+constexpr auto kMaxBatchAge = std::chrono::seconds(1);
 
 template <typename F>
 void guarded(const char* what, F&& f) noexcept {
@@ -58,35 +62,48 @@ void Writer::finish() {
 }
 
 void Writer::loop() noexcept {
+    // Polls parsed and waiting for their commit: each is parsed as it is taken, so that its body
+    // goes at once; the batch holds parsed feeds, not bodies.
+    std::vector<PreparedPoll> batch;
+    std::size_t batch_bytes = 0;
+    auto batch_started = std::chrono::steady_clock::now();
+    auto write = [&] {
+        if (batch.empty()) return;
+        write_polls(std::move(batch));
+        batch.clear();
+        batch_bytes = 0;
+    };
     for (;;) {
-        std::deque<Item> batch;
+        Item item;
         {
             std::unique_lock lock(mutex_);
+            if (items_.empty() && !batch.empty()) {
+                // Nothing else waits: what is parsed is written now, not when the next poll comes.
+                lock.unlock();
+                write();
+                continue;
+            }
             wake_.wait(lock, [this] { return finishing_ || !items_.empty(); });
             if (items_.empty()) return;
-            // A plain job runs alone; polls queued one after another are taken together, in order.
-            std::size_t bytes = 0;
-            do {
-                bytes += items_.front().bytes;
-                batch.push_back(std::move(items_.front()));
-                items_.pop_front();
-            } while (batch.front().poll && !items_.empty() && items_.front().poll &&
-                     batch.size() < kMaxBatchPolls && bytes + items_.front().bytes <= kMaxBatchBytes);
+            item = std::move(items_.front());
+            items_.pop_front();
         }
-        if (batch.front().job)
-            guarded("writer", [&] { batch.front().job(archive_); });
-        else
-            write_polls(std::move(batch));
+        if (item.job) {
+            write();  // in order: a job after polls sees them written
+            guarded("writer", [&] { item.job(archive_); });
+            continue;
+        }
+        if (batch.empty()) batch_started = std::chrono::steady_clock::now();
+        guarded("writer", [&] { batch.push_back(item.poll(archive_)); });
+        item.poll = nullptr;  // its captured body goes now, not after the whole batch
+        batch_bytes += item.bytes;
+        if (batch.size() >= kMaxBatchPolls || batch_bytes >= kMaxBatchBytes ||
+            std::chrono::steady_clock::now() - batch_started >= kMaxBatchAge)
+            write();
     }
 }
 
-void Writer::write_polls(std::deque<Item> batch) {
-    std::vector<PreparedPoll> prepared;
-    prepared.reserve(batch.size());
-    for (auto& item : batch) {
-        guarded("writer", [&] { prepared.push_back(item.poll(archive_)); });
-        item.poll = nullptr;  // its captured body goes now, not after the whole batch
-    }
+void Writer::write_polls(std::vector<PreparedPoll> prepared) {
     std::vector<store::PollWrite> writes;
     writes.reserve(prepared.size());
     for (const auto& poll : prepared)

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "feedd/model/model.hpp"
 #include "feedd/store/store.hpp"
@@ -38,9 +39,9 @@ class Writer {
     // Jobs report through the event loop; the queue is bounded by the caller, which starts no
     // fetch while too many results wait here.
     void post(Job job);
-    // Polls waiting together are written in one transaction (`Archive::commit_polls`): a burst of
-    // fetches costs one commit per batch instead of one per feed. `bytes` (the body's size) caps
-    // how much one batch holds in memory.
+    // Polls that come while the writer is busy are written in one transaction
+    // (`Archive::commit_polls`): a burst of fetches costs one commit per batch instead of one per
+    // feed. `bytes` (the body's size) caps how much one batch holds in memory.
     void post_poll(PollJob job, std::size_t bytes);
     // Runs what is queued, then ends the thread. Idempotent.
     void finish();
@@ -52,7 +53,7 @@ class Writer {
         std::size_t bytes = 0;
     };
     void loop() noexcept;
-    void write_polls(std::deque<Item> batch);
+    void write_polls(std::vector<PreparedPoll> prepared);
 
     store::Archive archive_;
     std::mutex mutex_;

@@ -259,6 +259,7 @@ OutageDetector::Change OutageDetector::record(const std::string& host, FetchErro
     if (error == FetchErrorKind::cancelled) return Change::none;
     if (!network_level(error)) {
         // Any answer from anywhere means the network works.
+        dead_hosts_.erase(host);
         failed_hosts_.clear();
         first_failure_.reset();
         if (since_) {
@@ -267,6 +268,9 @@ OutageDetector::Change OutageDetector::record(const std::string& host, FetchErro
         }
         return Change::none;
     }
+    // During an outage every host fails: none of them is known dead because of it.
+    const bool was_dead = !since_ && !dead_hosts_.insert(host).second;
+    if (was_dead) return Change::none;
     if (!first_failure_) first_failure_ = now;
     failed_hosts_.insert(host);
     if (since_ || failed_hosts_.size() < min_hosts_) return Change::none;

@@ -1,10 +1,13 @@
 // The writer thread: polls queued together are written together, each with its own result.
 #include <doctest/doctest.h>
 
+#include <SQLiteCpp/Database.h>
+
 #include <future>
 #include <mutex>
 
 #include "daemon/writer.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace feedd;
 using feedd::daemon::Writer;
@@ -18,8 +21,11 @@ struct Seen {
     std::string error;
 };
 
-Writer::PollJob poll_of(const std::string& name, int items, std::mutex& mutex, std::vector<Seen>& seen) {
-    return [name, items, &mutex, &seen](store::Archive&) {
+Writer::PollJob poll_of(const std::string& name, int items, std::mutex& mutex, std::vector<Seen>& seen,
+                        std::function<void()> while_prepared = nullptr,
+                        std::function<void()> when_done = nullptr) {
+    return [name, items, &mutex, &seen, while_prepared, when_done](store::Archive&) {
+        if (while_prepared) while_prepared();
         Writer::PreparedPoll prepared;
         prepared.feed.name = name;
         prepared.feed.url = "https://example.org/" + name + ".xml";
@@ -36,7 +42,8 @@ Writer::PollJob poll_of(const std::string& name, int items, std::mutex& mutex, s
             parsed.entries.push_back(entry);
         }
         prepared.parsed = std::move(parsed);
-        prepared.done = [name, &mutex, &seen](store::Archive&, store::PollCommit commit) {
+        prepared.done = [name, &mutex, &seen, when_done](store::Archive&, store::PollCommit commit) {
+            if (when_done) when_done();
             std::lock_guard lock(mutex);
             seen.push_back({name, commit.ok(), commit.counts.new_articles, commit.error});
         };
@@ -84,4 +91,62 @@ TEST_CASE("finish runs every queued poll before the writer's thread ends") {
         writer.finish();  // idempotent
     }
     CHECK(seen.size() == 100);
+}
+
+TEST_CASE(
+    "polls that arrive while the writer works share its transaction and a refused one costs only itself") {
+    feedd::test::TempDir dir;
+    const auto path = dir.path() / "feedd.db";
+    { (void)store::Archive::open(path, store::OpenMode::read_write); }
+    {
+        // Stands in for a full disk: the entry "feed57-0" cannot be written.
+        SQLite::Database db(path, SQLite::OPEN_READWRITE);
+        db.exec(
+            "CREATE TRIGGER fail_write BEFORE INSERT ON entries WHEN new.guid = 'feed57-0' "
+            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END");
+    }
+    constexpr int polls = 120;  // more than one batch used to hold (64)
+    std::mutex mutex;
+    std::vector<Seen> seen;
+    std::int64_t visible_when_first_done = -1;
+    {
+        Writer writer(store::Archive::open(path, store::OpenMode::read_write));
+        // The other polls arrive while the writer parses the first, into a queue that was empty
+        // when it took the first: they share its transaction, so that its result is given only
+        // once they are written too (before, the first was committed alone).
+        writer.post_poll(poll_of(
+                             "feed0", 1, mutex, seen,
+                             [&] {
+                                 for (int i = 1; i < polls; ++i)
+                                     writer.post_poll(poll_of("feed" + std::to_string(i), 2, mutex, seen),
+                                                      1000);
+                             },
+                             [&] {
+                                 visible_when_first_done =
+                                     store::Archive::open(path, store::OpenMode::read_only).article_count();
+                             }),
+                         1000);
+        writer.finish();
+    }
+    REQUIRE(seen.size() == polls);
+    int written = 0;
+    for (int i = 0; i < polls; ++i) {
+        CAPTURE(i);
+        const auto& poll = seen[static_cast<std::size_t>(i)];
+        CHECK(poll.feed == "feed" + std::to_string(i));
+        if (i == 57) {
+            CHECK_FALSE(poll.ok);
+            CHECK(poll.error.find("disk is full") != std::string::npos);
+            continue;
+        }
+        CHECK(poll.ok);
+        CHECK(poll.new_articles == (i == 0 ? 1 : 2));
+        written += poll.new_articles;
+    }
+    // Every poll but the refused one is kept, and its state did not advance.
+    auto archive = store::Archive::open(path, store::OpenMode::read_only);
+    CHECK(archive.article_count() == written);
+    CHECK(archive.feed_state("feed57").etag.empty());
+    CHECK(archive.feed_state("feed58").etag == "\"feed58\"");
+    CHECK(visible_when_first_done == written);
 }

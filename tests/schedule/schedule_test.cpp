@@ -278,10 +278,29 @@ TEST_CASE("OutageDetector: network-level failures on two hosts since the last an
     CHECK(detector.record("b.com", FetchErrorKind::http, t0 + 4s) == Change::ended);
     CHECK_FALSE(detector.in_outage());
     CHECK_FALSE(detector.since().has_value());
-    // The count starts again: one more host failing is not an outage yet.
+    // The count starts again. a.com has failed since before the outage: a dead host, no witness.
     CHECK(detector.record("a.com", FetchErrorKind::dns, t0 + 5s) == Change::none);
-    CHECK(detector.record("b.com", FetchErrorKind::dns, t0 + 6s) == Change::began);
-    CHECK(detector.since() == t0 + 5s);
+    CHECK(detector.record("b.com", FetchErrorKind::dns, t0 + 6s) == Change::none);
+    CHECK(detector.record("c.com", FetchErrorKind::dns, t0 + 7s) == Change::began);
+    CHECK(detector.since() == t0 + 6s);
+}
+
+TEST_CASE("OutageDetector: hosts that were failing already do not make an outage by failing together") {
+    // A large feeds.toml always has dead hosts; two of them failing in a row between answers
+    // must not stop the polling of every feed.
+    OutageDetector detector;
+    using Change = OutageDetector::Change;
+    detector.record("dead1.com", FetchErrorKind::connect, t0);
+    detector.record("up.com", FetchErrorKind::none, t0 + 1s);
+    detector.record("dead2.com", FetchErrorKind::dns, t0 + 2s);
+    detector.record("up.com", FetchErrorKind::none, t0 + 3s);
+    CHECK(detector.record("dead1.com", FetchErrorKind::connect, t0 + 4s) == Change::none);
+    CHECK(detector.record("dead2.com", FetchErrorKind::dns, t0 + 5s) == Change::none);
+    CHECK_FALSE(detector.in_outage());
+    // A host that answers is alive again, and its next failure testifies.
+    detector.record("dead1.com", FetchErrorKind::none, t0 + 6s);
+    CHECK(detector.record("dead1.com", FetchErrorKind::connect, t0 + 7s) == Change::none);
+    CHECK(detector.record("up.com", FetchErrorKind::timeout, t0 + 8s) == Change::began);
 }
 
 TEST_CASE("OutageDetector: one dead host, or failures between answers, is no outage") {

@@ -267,7 +267,9 @@ class OutageDetector {
     enum class Change { none, began, ended };
 
     // An outage needs network-level failures on at least `min_hosts` different hosts since the
-    // last answer (one dead host is that host's problem, not an outage).
+    // last answer (one dead host is that host's problem, not an outage). A host whose previous
+    // fetch failed at the network level too is dead, not a witness: in a large feeds.toml some
+    // hosts are always down, and two of them failing in a row must not stop the polling of all.
     explicit OutageDetector(std::size_t min_hosts = 2);
 
     // Records a finished fetch (cancelled ones are ignored); says whether an outage began or
@@ -283,7 +285,8 @@ class OutageDetector {
 
   private:
     std::size_t min_hosts_;
-    std::set<std::string> failed_hosts_;  // since the last answer
+    std::set<std::string> failed_hosts_;  // since the last answer, hosts that answered before
+    std::set<std::string> dead_hosts_;    // whose latest fetch failed at the network level
     std::optional<TimePoint> first_failure_;
     std::optional<TimePoint> since_;
 };
