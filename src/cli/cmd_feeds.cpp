@@ -98,9 +98,13 @@ void reset_learned_state(const fs::path& database, const FeedSource& feed) {
 
 }  // namespace
 
-std::string reload_hint() {
-    return "A running daemon picks the change up on reload: run `systemctl reload feedd` or send it "
-           "SIGHUP.\n";
+std::string reload_hint(const fs::path& config_path) {
+    // A user's own feeds.toml is read by the user service (systemd/feedd-user.service).
+    std::error_code ignored;
+    const auto user = config::user_config_file();
+    const bool user_service = user && fs::equivalent(config_path, *user, ignored);
+    return std::string("A running daemon picks the change up on reload: run `systemctl ") +
+           (user_service ? "--user " : "") + "reload feedd` or send it SIGHUP.\n";
 }
 
 std::string describe_config(const config::Config& config, const std::optional<fs::path>& db_flag) {
@@ -192,7 +196,7 @@ std::string init_template() {
 [settings]
 # database = "feedd.db"           # unset: $XDG_DATA_HOME/feedd/feedd.db (~/.local/share/feedd/) for a
 #                                 # config in $XDG_CONFIG_HOME/feedd/, else beside this file
-# interval = "1h"                 # default per feed; a feed's ttl or Cache-Control may raise it
+# interval = "auto"               # the default: from each feed's publishing; or fixed, "1h"
 # min_interval = "15m"
 # max_interval = "1d"
 # concurrency = 32                # requests in flight overall
@@ -257,7 +261,7 @@ std::string describe_import(const ImportPlan& plan, const fs::path& config_path,
     if (dry_run)
         out << "Dry run: " << config_path.string() << " was not changed.\n";
     else if (!plan.added.empty())
-        out << reload_hint();
+        out << reload_hint(config_path);
     return out.str();
 }
 
@@ -600,7 +604,7 @@ void add_feeds_add_command(CLI::App* feeds, Context& context) {
         const FeedSource feed = add_feed(path, *url, add_options->name, add_options->category);
         std::cout << "Added feed \"" << shown(feed.name) << "\" (" << shown(feed.url) << ") to "
                   << path.string() << ".\n"
-                  << reload_hint();
+                  << reload_hint(path);
         return 0;
     });
 }
@@ -636,7 +640,7 @@ void add_feeds_remove_command(CLI::App* feeds, Context& context) {
         config::remove_feed(path, remove_options->name);
         std::cout << "Removed feed \"" << remove_options->name << "\" from " << path.string()
                   << (remove_options->purge ? "." + purged + "\n" : "; its articles stay in the archive.\n")
-                  << reload_hint();
+                  << reload_hint(path);
         return 0;
     });
 }
@@ -661,7 +665,7 @@ void add_feeds_enable_command(CLI::App* feeds, Context& context, bool enable) {
         if (enable) reset_learned_state(context.db ? *context.db : config.settings.database, *feed);
         const bool changed = config::set_feed_enabled(path, *name, enable);
         std::cout << "Feed \"" << *name << "\" is " << (enable ? "enabled" : "disabled")
-                  << (changed ? " in " + path.string() + ".\n" + reload_hint()
+                  << (changed ? " in " + path.string() + ".\n" + reload_hint(path)
                               : " (feeds.toml unchanged).\n");
         return 0;
     });

@@ -88,6 +88,6 @@ std::string feeds_table(const std::vector<FeedRow>& rows);
 std::string feeds_json(const std::vector<FeedRow>& rows);
 
 // What to do after feeds.toml changed, for people.
-std::string reload_hint();
+std::string reload_hint(const std::filesystem::path& config_path);
 
 }  // namespace feedd::cli

@@ -52,7 +52,7 @@ TEST_CASE(
     CHECK(init.out.find("Wrote " + config.string()) != std::string::npos);
     CHECK(init.out.find((dir / "data/feedd/feedd.db").string()) != std::string::npos);
     const std::string written = slurp_file(config);
-    CHECK(written.find("# interval = \"1h\"") != std::string::npos);
+    CHECK(written.find("# interval = \"auto\"") != std::string::npos);
 
     // Never over an existing file: a second init fails and leaves the user's edits.
     write_file(config,
@@ -64,6 +64,14 @@ TEST_CASE(
     CHECK(again.exit_code == 1);
     CHECK(again.err.find("exists already") != std::string::npos);
     CHECK(slurp_file(config) == edited);
+
+    // The user's own feeds.toml is the user service's: the hint after an edit says so.
+    const auto added =
+        run_feedd(dir.path(), {"feeds", "add", "--no-discover", "https://example.org/other.xml"}, env);
+    INFO("feeds add: " << added.out << added.err);
+    CHECK(added.exit_code == 0);
+    CHECK(added.out.find("`systemctl --user reload feedd`") != std::string::npos);
+    REQUIRE(run_feedd(dir.path(), {"feeds", "remove", "example.org-other"}, env).exit_code == 0);
 
     const auto poll = run_feedd(dir.path(), {"poll", "--once"}, env);
     INFO("poll stdout: " << poll.out << "\nstderr: " << poll.err);
@@ -85,7 +93,7 @@ TEST_CASE("feedd init --from-opml starts from another reader's export, under the
     INFO("stdout: " << init.out << "\nstderr: " << init.err);
     REQUIRE(init.exit_code == 0);
     const std::string written = slurp_file(dir / "config/feedd/feeds.toml");
-    CHECK(written.find("# interval = \"1h\"") != std::string::npos);
+    CHECK(written.find("# interval = \"auto\"") != std::string::npos);
     CHECK(written.find("[[feed]]\nname = ") != std::string::npos);
     const auto list = run_feedd(dir.path(), {"check-config"}, env);
     CHECK(list.exit_code == 0);

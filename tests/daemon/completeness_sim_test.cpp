@@ -8,6 +8,7 @@
 
 #include "daemon/simulated_clock.hpp"
 #include "support/http_server.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace std::chrono;
 using namespace std::chrono_literals;
@@ -84,7 +85,7 @@ Run simulate(const Publisher& publisher, int days) {
         feedd::store::ArticleQuery all;
         all.limit = 0;
         for (const auto& row : archive.query(all)) run.archived.insert(row.title);
-        run.gaps = archive.gaps("sim", start - std::chrono::days(1)).size();
+        run.gaps = archive.gaps("sim", floor<seconds>(start - std::chrono::days(1))).size();
         read.set_value();
     });
     read.get_future().get();
@@ -107,7 +108,8 @@ TEST_CASE("completeness: an hourly feed is archived whole with a poll every few 
     const int days = 4;
     const auto publisher = steady(days);
     const auto run = simulate(publisher, days);
-    CHECK(missed(publisher, run, start, start + std::chrono::days(days) - 1h) == 0);
+    // Items of the last day may still wait for their poll (up to max_interval): not counted.
+    CHECK(missed(publisher, run, start, start + std::chrono::days(days - 1)) == 0);
     CHECK(run.requests < static_cast<std::size_t>(days * 24 / 2));  // fixed hourly polling: 96
     CHECK(run.gaps == 0);
 }
