@@ -255,11 +255,13 @@ url = "https://fresh.example/rss"
     CHECK(table.starts_with(
         "NAME     STATUS          ARTICLES  GAPS     LAST POLL             NEXT POLL          "
         "   CATEGORY  URL"));
-    CHECK(table.find("private  failing (3)     12        2 (~15)  2026-11-28T18:00:00Z  2026-11-28T20:00:00Z  Work      "
+    CHECK(table.find("private  failing (3)     12        2 (~15)  2026-11-28T18:00:00Z  2026-11-28T20:00:00Z "
+                     " Work      "
                      "https://intranet.example/rss  HTTP 503 Service Unavailable\n") != std::string::npos);
     // A feed never polled says so in words (the widest status, so the column is that wide).
     CHECK(table.find("not polled yet  0 ") != std::string::npos);
-    CHECK(table.find("old      removed         40        -        2026-11-28T18:00:00Z  -                     -         "
+    CHECK(table.find("old      removed         40        -        2026-11-28T18:00:00Z  -                    "
+                     " -         "
                      "https://old.example/rss") != std::string::npos);
 
     const std::string json = cli::feeds_json(rows);
