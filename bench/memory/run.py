@@ -24,6 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from serve import free_port  # noqa: E402
+
 WORDS = ("archive feed news market region policy energy rail forum water climate city data "
          "report science health trade court school river harbour budget vote festival").split()
 
@@ -73,12 +76,6 @@ def write_many_feed(path, items):
 """)
     parts.append("</channel></rss>\n")
     path.write_text("".join(parts))
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def poll(feedd, work, url, max_body_mib):

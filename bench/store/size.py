@@ -14,32 +14,11 @@ the same corpus is measured too (slow: several minutes).
 GEN.py is the shared corpus generator, called as `GEN.py N --out DIR`, `GEN.py --urls BASE --out DIR`
 and `GEN.py --mutate F --out DIR`.
 """
-import argparse, os, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
+import argparse, os, shutil, statistics, subprocess, sys, tempfile, time
+from pathlib import Path
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_nginx(work, docroot, port):
-    prefix = work / "nginx"
-    (prefix / "logs").mkdir(parents=True, exist_ok=True)
-    (prefix / "nginx.conf").write_text(f"""daemon on;
-pid {prefix}/nginx.pid;
-error_log {prefix}/logs/error.log warn;
-worker_processes 1;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  types {{ application/rss+xml rss xml; application/atom+xml atom; }}
-  gzip on; gzip_types application/rss+xml application/atom+xml application/xml text/xml;
-  server {{ listen 127.0.0.1:{port}; root {docroot}; etag on; }}
-}}
-""")
-    subprocess.run(["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf")], check=True)
-    return prefix / "nginx.pid"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from serve import free_port, start_nginx, stop_nginx  # noqa: E402
 
 
 def timed(cmd, cwd):
@@ -64,7 +43,6 @@ def main():
     parser.add_argument("--newsboat", action="store_true")
     parser.add_argument("--keep", action="store_true", help="leave the work directory (archives) behind")
     args = parser.parse_args()
-    from pathlib import Path
     work = Path(tempfile.mkdtemp(prefix="feedd-size-bench-"))
     work.chmod(0o755)
     corpus = work / "corpus"
@@ -139,10 +117,7 @@ def main():
             print(f"newsboat cache: {size} bytes, {size // int(sql(str(nb / 'cache.db'), 'SELECT count(*) FROM rss_item;'))}"
                   " bytes per item")
     finally:
-        try:
-            os.kill(int(pidfile.read_text()), signal.SIGQUIT)
-        except (OSError, ValueError):
-            pass
+        stop_nginx(pidfile)
         if args.keep:
             print(f"work directory kept: {work}")
         else:
