@@ -479,25 +479,28 @@ Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job
     auto refresh = apply_fetch(job.feed, job.state, result, std::move(parsed), now);
     // What the archive knew of the feed's publishing before this poll: the adaptive interval's
     // input, and what a gap is judged against once the poll is written.
-    std::optional<schedule::Publishing> before;
-    std::vector<TimePoint> document;
+    std::optional<GapCheck> check;
     auto policy = job.policy;
     const bool answered = refresh.outcome.kind == RefreshOutcome::Kind::updated ||
                           refresh.outcome.kind == RefreshOutcome::Kind::not_modified;
     if (answered && (job.automatic || refresh.parsed)) try {
-            before = publishing_of(archive, job.feed.name, job.state.document_items, now);
-            auto publishing = *before;
+            GapCheck known{publishing_of(archive, job.feed.name, job.state.document_items, now),
+                           {},
+                           {},
+                           refresh.outcome,
+                           now};
+            known.with_poll = known.before;
             if (refresh.parsed) {
-                document = document_arrivals(*refresh.parsed, now);
-                refresh.state.document_items = static_cast<int>(document.size());
-                publishing = with_document(std::move(publishing), document);
+                known.poll.arrivals = document_arrivals(*refresh.parsed, now);
+                refresh.state.document_items = static_cast<int>(known.poll.arrivals.size());
+                known.with_poll = with_document(std::move(known.with_poll), known.poll.arrivals);
             }
-            if (job.automatic) policy.interval = schedule::adaptive_interval(policy, publishing, now);
+            if (job.automatic) policy.interval = schedule::adaptive_interval(policy, known.with_poll, now);
+            if (!known.poll.arrivals.empty()) check = std::move(known);
         } catch (const std::exception& e) {
             // An archive that cannot be read now still takes the poll (its write says why if it
             // cannot): the feed keeps its fixed interval this time, and no gap is judged.
             log_error(job.feed.name + ": reading its publishing: " + e.what());
-            before.reset();
         }
     auto next = schedule::next_due(policy, job.state, refresh.outcome, now, job.jitter);
     if (job.outage_since) {
@@ -517,12 +520,10 @@ Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job
     const WallTime retry_at = wall_now + job.retry_on_store_failure;
     // The notice (moved, gone, repaired) is news only once the archive took the poll.
     prepared.done = [this, job = std::move(job), written = std::move(written),
-                     notice = std::move(refresh.notice), retry_at, before = std::move(before),
-                     document = std::move(document), policy, now,
-                     outcome = refresh.outcome](store::Archive& archive, store::PollCommit commit) mutable {
+                     notice = std::move(refresh.notice), retry_at,
+                     check = std::move(check)](store::Archive& archive, store::PollCommit commit) mutable {
         if (commit.ok() && !notice.empty()) log_warning(job.feed.name + ": " + notice);
-        if (commit.ok() && before && !document.empty())
-            note_gap(archive, job, *before, document, commit.counts, policy, outcome, now, written);
+        if (commit.ok() && check) note_gap(archive, job, std::move(*check), commit.counts, written);
         boost::asio::post(io_, [this, written = finish_poll(
                                           archive, job, std::move(commit), std::move(written),
                                           retry_at)]() mutable noexcept { on_written(std::move(written)); });
@@ -530,19 +531,15 @@ Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job
     return prepared;
 }
 
-void Pipeline::note_gap(store::Archive& archive, const PollJob& job, schedule::Publishing before,
-                        const std::vector<TimePoint>& document, const store::IngestCounts& counts,
-                        schedule::Policy policy, const RefreshOutcome& outcome, TimePoint now,
-                        Written& written) {
-    schedule::PollWindow poll;
-    poll.arrivals = document;
-    poll.seen_before = static_cast<std::size_t>(counts.updated_entries + counts.unchanged_entries +
-                                                counts.tombstoned_entries);
-    const auto gap = schedule::detect_gap(before, poll);
+void Pipeline::note_gap(store::Archive& archive, const PollJob& job, GapCheck check,
+                        const store::IngestCounts& counts, Written& written) {
+    check.poll.seen_before = static_cast<std::size_t>(counts.updated_entries + counts.unchanged_entries +
+                                                      counts.tombstoned_entries);
+    const auto gap = schedule::detect_gap(check.before, check.poll);
     if (!gap) return;
     log_warning(job.feed.name + ": " + gap_notice(*gap));
     try {
-        archive.record_gap(job.feed.name, gap_record(*gap, now));
+        archive.record_gap(job.feed.name, gap_record(*gap, check.now));
     } catch (const std::exception& e) {
         // The poll itself is written; only the record of its gap is missing.
         log_error(job.feed.name + ": recording a gap: " + e.what());
@@ -551,10 +548,10 @@ void Pipeline::note_gap(store::Archive& archive, const PollJob& job, schedule::P
     // (the archive's copy of next_poll is corrected by the next poll's write).
     if (!job.automatic || !written.state) return;
     const auto lost = schedule::lost_arrivals(*gap);
-    auto publishing = with_document(std::move(before), document);
-    publishing.arrivals.insert(publishing.arrivals.end(), lost.begin(), lost.end());
-    policy.interval = schedule::adaptive_interval(policy, publishing, now);
-    const auto sooner = schedule::next_due(policy, job.state, outcome, now, job.jitter);
+    check.with_poll.arrivals.insert(check.with_poll.arrivals.end(), lost.begin(), lost.end());
+    auto policy = job.policy;
+    policy.interval = schedule::adaptive_interval(policy, check.with_poll, check.now);
+    const auto sooner = schedule::next_due(policy, job.state, check.outcome, check.now, job.jitter);
     if (WallTime(sooner) < written.next) {
         written.next = WallTime(sooner);
         written.state->next_poll = sooner;

@@ -121,11 +121,18 @@ class Pipeline {
     // Writer thread, once the archive took the poll or refused it: the report, hooks, retry time.
     Written finish_poll(store::Archive& archive, const PollJob& job, store::PollCommit commit,
                         Written written, WallTime retry_at);
+    // What prepare_poll read of a feed's publishing, for judging a gap once the poll is written.
+    struct GapCheck {
+        schedule::Publishing before;     // the archive's, before this poll
+        schedule::Publishing with_poll;  // with the new entries of this poll's document
+        schedule::PollWindow poll;       // the document's arrivals; seen_before from the write
+        RefreshOutcome outcome;
+        TimePoint now;
+    };
     // Writer thread, once a poll with a document is written: a gap found is logged, recorded and,
     // for an automatic interval, brings the next poll forward.
-    void note_gap(store::Archive& archive, const PollJob& job, schedule::Publishing before,
-                  const std::vector<TimePoint>& document, const store::IngestCounts& counts,
-                  schedule::Policy policy, const RefreshOutcome& outcome, TimePoint now, Written& written);
+    void note_gap(store::Archive& archive, const PollJob& job, GapCheck check,
+                  const store::IngestCounts& counts, Written& written);
     void on_written(Written written);
     void check_idle();
     const FeedSource* source(const std::string& name) const;
