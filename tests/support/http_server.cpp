@@ -394,6 +394,15 @@ struct HttpServer::Impl {
     std::thread thread_;
 };
 
+namespace {
+
+std::size_t count_for(const std::map<std::string, std::size_t>& counts, const std::string& host) {
+    auto it = counts.find(host);
+    return it == counts.end() ? 0 : it->second;
+}
+
+}  // namespace
+
 HttpServer::HttpServer(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 HttpServer::~HttpServer() = default;
@@ -451,16 +460,12 @@ std::size_t HttpServer::connection_count() const {
 
 std::size_t HttpServer::max_concurrent(const std::string& host) const {
     std::lock_guard lock(impl_->state_->mutex);
-    const auto& max_active = impl_->state_->max_active;
-    auto it = max_active.find(host);
-    return it == max_active.end() ? 0 : it->second;
+    return count_for(impl_->state_->max_active, host);
 }
 
 std::size_t HttpServer::max_open_connections(const std::string& host) const {
     std::lock_guard lock(impl_->state_->mutex);
-    const auto& max_open = impl_->state_->max_open;
-    auto it = max_open.find(host);
-    return it == max_open.end() ? 0 : it->second;
+    return count_for(impl_->state_->max_open, host);
 }
 
 std::size_t HttpServer::max_concurrent_total() const {
