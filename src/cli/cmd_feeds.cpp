@@ -203,6 +203,8 @@ std::string init_template() {
 # timeout = "60s"
 # max_body = "16MiB"
 # keep_days = 0                   # 0 keeps articles forever
+# backfill_pages = 10             # earlier pages (RFC 5005) a feed's first poll fetches; 0: none
+# backfill_bytes = "64MiB"        # at most this much of one feed's earlier pages
 # allow_private_networks = false  # refuse feeds that resolve to loopback/private addresses
 # log_level = "info"
 # on_new = "notify-send-new-articles"   # gets new articles as NDJSON on stdin
@@ -214,6 +216,7 @@ std::string init_template() {
 # url = "https://example.org/feed.xml"
 # category = "News"
 # interval = "30m"
+# backfill = "paged"              # WordPress: also fetch ?paged=2, 3, ... on its first poll
 )";
 }
 
@@ -669,6 +672,44 @@ void add_feeds_enable_command(CLI::App* feeds, Context& context, bool enable) {
     });
 }
 
+// `feeds backfill NAME [--pages N]`: the walk through a feed's history, now, in this process (the
+// daemon does it only on a feed's first poll). It writes the archive, so it needs the lock.
+void add_feeds_backfill_command(CLI::App* feeds, Context& context) {
+    struct BackfillOptions {
+        std::string name;
+        int pages = 0;  // 0: backfill_pages
+    };
+    auto options = std::make_shared<BackfillOptions>();
+    auto* sub = feeds->add_subcommand(
+        "backfill",
+        "Fetch a feed's earlier pages now (RFC 5005 prev-archive and next links; ?paged=N "
+        "with backfill = \"paged\")");
+    sub->add_option("NAME", options->name, "The feed's name")->required();
+    sub->add_option("--pages", options->pages, "At most this many earlier pages (default: backfill_pages)")
+        ->check(CLI::Range(1, 10000));
+    on_chosen(sub, context, [&context, options] {
+        const config::Config config = load_config(context);
+        if (std::none_of(config.feeds.begin(), config.feeds.end(),
+                         [&](const FeedSource& f) { return f.name == options->name; }))
+            throw UsageError("no feed named \"" + options->name + "\" in " + config.path.string());
+        daemon::RunOptions run;
+        run.config_path = config.path;
+        run.database = context.db;
+        run.log_level = context.log_level;
+        daemon::BackfillReport report;
+        try {
+            report = daemon::backfill(run, options->name,
+                                      options->pages > 0 ? std::optional<int>(options->pages) : std::nullopt);
+        } catch (const store::ArchiveBusy& busy) {
+            throw std::runtime_error(std::string(busy.what()) +
+                                     ": the daemon is running; stop it (systemctl stop feedd), run this "
+                                     "again, then start it");
+        }
+        std::cout << message(daemon::format_report(report)) << '\n';
+        return report.failed ? 1 : 0;
+    });
+}
+
 }  // namespace
 
 void add_feeds_commands(CLI::App& app, Context& context) {
@@ -676,7 +717,7 @@ void add_feeds_commands(CLI::App& app, Context& context) {
     add_init_command(app, context);
     add_import_opml_command(app, context);
     add_export_opml_command(app, context);
-    auto* feeds = app.add_subcommand("feeds", "List, add, remove, enable and disable feeds");
+    auto* feeds = app.add_subcommand("feeds", "List, add, remove, enable, disable and backfill feeds");
     feeds->require_subcommand(1);
 
     add_feeds_list_command(feeds, context);
@@ -684,6 +725,7 @@ void add_feeds_commands(CLI::App& app, Context& context) {
     add_feeds_remove_command(feeds, context);
     add_feeds_enable_command(feeds, context, true);
     add_feeds_enable_command(feeds, context, false);
+    add_feeds_backfill_command(feeds, context);
 }
 
 }  // namespace feedd::cli

@@ -47,14 +47,16 @@ bool safe_text(const std::string& value) {
 
 const std::vector<std::string> top_level_keys{"settings", "feed"};
 const std::vector<std::string> settings_keys{
-    "database", "interval",     "min_interval", "max_interval", "backoff_cap",    "concurrency",
-    "per_host", "per_host_gap", "timeout",      "max_body",     "keep_days",      "allow_private_networks",
-    "proxy",    "user_agent",   "log_level",    "on_new",       "on_new_timeout", "shutdown_grace"};
-const std::vector<std::string> feed_keys{
-    "name",       "url",           "title",        "category",
-    "tags",       "enabled",       "interval",     "identity",
-    "user_agent", "headers",       "ca_file",      "keep_days",
-    "username",   "password_file", "password_env", "password_credential"};
+    "database",       "interval",       "min_interval",   "max_interval",
+    "backoff_cap",    "concurrency",    "per_host",       "per_host_gap",
+    "timeout",        "max_body",       "keep_days",      "allow_private_networks",
+    "proxy",          "user_agent",     "log_level",      "on_new",
+    "on_new_timeout", "shutdown_grace", "backfill_pages", "backfill_bytes"};
+const std::vector<std::string> feed_keys{"name",       "url",           "title",        "category",
+                                         "tags",       "enabled",       "interval",     "identity",
+                                         "user_agent", "headers",       "ca_file",      "keep_days",
+                                         "username",   "password_file", "password_env", "password_credential",
+                                         "backfill"};
 
 // Edit distance with transpositions, for "did you mean".
 std::size_t distance(std::string_view a, std::string_view b) {
@@ -378,6 +380,19 @@ class Validator {
         if (auto v = get_string(table, "on_new")) settings.on_new = *v;
         if (auto v = get_duration(table, "on_new_timeout", 100ms, 24h)) settings.on_new_timeout = *v;
         if (auto v = get_duration(table, "shutdown_grace", 0ms, 1h)) settings.shutdown_grace = *v;
+        if (auto v = get_int(table, "backfill_pages", 0, 10000))
+            settings.backfill_pages = static_cast<int>(*v);
+        if (const auto* node = table.get("backfill_bytes")) {
+            std::optional<std::int64_t> size;
+            if (const auto* text = node->as_string())
+                size = parse_size(text->get());
+            else if (const auto* number = node->as_integer())
+                size = number->get();
+            if (!size || *size < 1024 || *size > (std::int64_t{16} << 30))
+                add(*node, "`backfill_bytes` must be a size from 1KiB to 16GiB, such as \"64MiB\"");
+            else
+                settings.backfill_bytes = *size;
+        }
 
         const auto at = [&](std::string_view key) {
             const auto* node = table.get(key);
@@ -499,6 +514,12 @@ class Validator {
                                    " does not exist");
         }
         if (auto v = get_int(table, "keep_days", 0, 365 * 1000)) feed.keep_days = static_cast<int>(*v);
+        if (auto v = get_string(table, "backfill")) {
+            if (auto mode = backfill_mode_from_string(*v))
+                feed.backfill = *mode;
+            else
+                add(*table.get("backfill"), "`backfill` = \"" + *v + "\"; use links, paged or off");
+        }
         if (auto v = get_request_string(table, "username")) feed.username = *v;
         read_password(table, feed);
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
@@ -216,6 +217,48 @@ std::string format_report(const PollReport& report) {
             std::to_string(report.elapsed.count()) + " ms";
     if (!report.error.empty()) line += ": " + report.error;
     return line;
+}
+
+std::string format_report(const BackfillReport& report) {
+    auto plural = [](std::int64_t n, const char* one, const char* many) {
+        return std::to_string(n) + " " + (n == 1 ? one : many);
+    };
+    return report.feed + ": history: " + plural(report.pages, "earlier page", "earlier pages") + ", " +
+           plural(report.new_items, "new item", "new items") + ", " + std::to_string(report.known_items) +
+           " already archived, " + plural(report.bytes, "byte", "bytes") +
+           "; stopped: " + (report.stopped.empty() ? std::string("interrupted") : report.stopped);
+}
+
+BackfillReport backfill(const RunOptions& options, const std::string& feed, std::optional<int> pages) {
+    auto opened = open_all(options);
+    apply_log_level(opened.config, options);
+    if (std::none_of(opened.config.feeds.begin(), opened.config.feeds.end(),
+                     [&](const FeedSource& f) { return f.name == feed; }))
+        throw std::runtime_error("no feed named '" + feed + "' in " + opened.config.path.string());
+    const int settings_pages = opened.config.settings.backfill_pages;
+    const int bound = pages.value_or(settings_pages > 0 ? settings_pages : 10);
+
+    Writer writer(std::move(*opened.archive));
+    opened.archive.reset();
+    boost::asio::io_context io;
+    fetch::Fetcher fetcher(io);
+    const auto grace = opened.config.settings.shutdown_grace;
+    // Once mode: nothing is scheduled; the pipeline is idle when the walk has ended and is written.
+    Pipeline pipeline(io, fetcher, writer, std::move(opened.config), std::move(opened.states), /*once=*/true);
+    BackfillReport report;
+    report.feed = feed;
+    report.failed = true;  // until the walk says how it ended
+    pipeline.on_backfill = [&report](const BackfillReport& done) { report = done; };
+    pipeline.on_idle = [&io] { io.stop(); };
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&](const boost::system::error_code& error, int) noexcept {
+        if (error) return;
+        log_info("interrupted: finishing what is in flight");
+        pipeline.stop(grace, [&io] { io.stop(); });
+    });
+    if (pipeline.backfill(feed, bound)) io.run();
+    writer.finish();
+    return report;
 }
 
 // One body for both poll_once overloads; `fetcher_options` is null outside tests.

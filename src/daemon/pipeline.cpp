@@ -175,6 +175,13 @@ void Pipeline::reconfigure(config::Config config, WallTime now) {
         if (it == next.end() || !it->second->enabled) {
             due_.remove(name);
             for (auto& [key, ready] : ready_) std::erase(ready, name);
+            // A walk waiting for its next page ends; one with a page in flight ends when it comes.
+            for (auto& [key, pages] : pages_ready_) {
+                if (std::erase(pages, name) > 0) {
+                    walks_.erase(name);
+                    busy_.erase(name);
+                }
+            }
             log_info(name +
                      ": no longer polled (removed or disabled in the configuration; its articles stay)");
         } else if (it->second->url != old->url) {
@@ -278,21 +285,26 @@ void Pipeline::dispatch() {
         if (std::find(ready.begin(), ready.end(), name) == ready.end()) ready.push_back(name);
     }
     auto wake = next_due().value_or(WallTime::max());
-    for (auto it = ready_.begin(); it != ready_.end();) {
-        auto& [key, ready] = *it;
-        while (!ready.empty() && pending_bytes_ < kMaxPendingBytes) {
-            const auto earliest = gate_.earliest_start(key, to_instant(now));
-            if (!earliest) break;  // a limit on requests in flight: a completion dispatches again
-            if (*earliest > to_instant(now)) {
-                wake = std::min(wake, WallTime(*earliest));
-                break;
+    // History pages and polls wait for the same gates: a page is one more request to its host.
+    auto drain = [&](std::map<std::string, std::deque<std::string>>& queues, auto begin) {
+        for (auto it = queues.begin(); it != queues.end();) {
+            auto& [key, ready] = *it;
+            while (!ready.empty() && pending_bytes_ < kMaxPendingBytes) {
+                const auto earliest = gate_.earliest_start(key, to_instant(now));
+                if (!earliest) break;  // a limit on requests in flight: a completion dispatches again
+                if (*earliest > to_instant(now)) {
+                    wake = std::min(wake, WallTime(*earliest));
+                    break;
+                }
+                const auto name = ready.front();
+                ready.pop_front();
+                (this->*begin)(name, key);
             }
-            const auto name = ready.front();
-            ready.pop_front();
-            start(name, key);
+            it = ready.empty() ? queues.erase(it) : std::next(it);
         }
-        it = ready.empty() ? ready_.erase(it) : std::next(it);
-    }
+    };
+    drain(pages_ready_, &Pipeline::start_page);
+    drain(ready_, &Pipeline::start);
     gate_.prune(to_instant(now));
     if (!once_) wake = std::min(wake, now + kClockCheck);
     if (wake != timer_at_) arm_timer(wake);
@@ -320,17 +332,10 @@ void Pipeline::probe(WallTime now) {
     check_idle();
 }
 
-void Pipeline::start(const std::string& name, const std::string& host_key) {
-    const auto& feed = *sources_.at(name);
+FetchRequest Pipeline::request_for(const FeedSource& feed, std::string url) const {
     const auto& settings = config_.settings;
-    const auto state = reconcile_with_config(feed, state_of(name));
-    gate_.on_start(host_key, to_instant(clock_.wall()));
-    busy_.insert(name);
-
     FetchRequest request;
-    request.url = effective_url(feed, state);
-    request.etag = state.etag;
-    request.last_modified = state.last_modified;
+    request.url = std::move(url);
     request.user_agent = !feed.user_agent.empty()       ? feed.user_agent
                          : !settings.user_agent.empty() ? settings.user_agent
                                                         : fetch::default_user_agent();
@@ -344,9 +349,20 @@ void Pipeline::start(const std::string& name, const std::string& host_key) {
     request.connect_timeout = std::min(settings.timeout, request.connect_timeout);
     request.max_body = settings.max_body;
     request.allow_private_networks = settings.allow_private_networks;
+    if (feed.password.kind != SecretSource::Kind::none)
+        request.password = config::resolve_secret(feed.password);
+    return request;
+}
+
+void Pipeline::start(const std::string& name, const std::string& host_key) {
+    const auto& feed = *sources_.at(name);
+    const auto state = reconcile_with_config(feed, state_of(name));
+    gate_.on_start(host_key, to_instant(clock_.wall()));
+    busy_.insert(name);
+
+    FetchRequest request;
     try {
-        if (feed.password.kind != SecretSource::Kind::none)
-            request.password = config::resolve_secret(feed.password);
+        request = request_for(feed, effective_url(feed, state));
     } catch (const std::exception& e) {
         FetchResult failed;
         failed.error = FetchErrorKind::other;
@@ -356,6 +372,8 @@ void Pipeline::start(const std::string& name, const std::string& host_key) {
         });
         return;
     }
+    request.etag = state.etag;
+    request.last_modified = state.last_modified;
     log_debug(name + ": fetching " + request.url);
     fetcher_.fetch(std::move(request), [this, name, host_key](FetchResult result) noexcept {
         on_fetched(name, host_key, std::move(result));
@@ -457,7 +475,8 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
                 config_.settings.min_interval,
                 on_new_,
                 auto_interval(*feed, config_.settings),
-                cost};
+                cost,
+                history_bounds(config_.settings.backfill_pages)};
     writer_.post_poll(
         [this, job = std::move(job), result = std::move(result)](store::Archive& archive) mutable {
             return prepare_poll(archive, std::move(job), std::move(result));
@@ -477,6 +496,19 @@ Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job
             {result.final_url.empty() ? job.feed.url : result.final_url, result.content_type});
     }
     auto refresh = apply_fetch(job.feed, job.state, result, std::move(parsed), now);
+    // A first poll (the feed never answered before) whose document links earlier pages: the walk
+    // through them begins once this poll is written.
+    std::optional<HistoryWalk> history;
+    if (job.history.pages > 0 && !job.state.last_success && refresh.parsed && refresh.parsed->is_feed &&
+        refresh.outcome.kind == RefreshOutcome::Kind::updated) {
+        history = HistoryWalk::after_document(
+            job.feed, result.final_url.empty() ? effective_url(job.feed, job.state) : result.final_url,
+            history_page(*refresh.parsed), job.history);
+        if (history->done()) {
+            log_debug(job.feed.name + ": history: " + history->report().stopped);
+            history.reset();
+        }
+    }
     // What the archive knew of the feed's publishing before this poll: the adaptive interval's
     // input, and what a gap is judged against once the poll is written.
     std::optional<GapCheck> check;
@@ -515,14 +547,17 @@ Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job
     }
     refresh.state.next_poll = next;
     if (unrecorded_feeds_) record_feeds(archive, *unrecorded_feeds_);
-    Written written{job.feed.name, refresh.state, WallTime(next), std::move(refresh.report), {}, job.cost};
+    Written written{job.feed.name, refresh.state, WallTime(next), std::move(refresh.report), {},
+                    job.cost,      std::nullopt};
     Writer::PreparedPoll prepared{job.feed, std::move(refresh.parsed), refresh.state, now, nullptr};
     const WallTime retry_at = wall_now + job.retry_on_store_failure;
     // The notice (moved, gone, repaired) is news only once the archive took the poll.
     prepared.done = [this, job = std::move(job), written = std::move(written),
-                     notice = std::move(refresh.notice), retry_at,
-                     check = std::move(check)](store::Archive& archive, store::PollCommit commit) mutable {
+                     notice = std::move(refresh.notice), retry_at, check = std::move(check),
+                     history = std::move(history)](store::Archive& archive,
+                                                   store::PollCommit commit) mutable {
         if (commit.ok() && !notice.empty()) log_warning(job.feed.name + ": " + notice);
+        if (commit.ok()) written.history = std::move(history);
         if (commit.ok() && check) note_gap(archive, job, std::move(*check), commit.counts, written);
         boost::asio::post(io_, [this, written = finish_poll(
                                           archive, job, std::move(commit), std::move(written),
@@ -598,7 +633,8 @@ void Pipeline::on_written(Written written) {
     pending_bytes_ -= written.cost;
     const auto& name = written.name;
     const auto& report = written.report;
-    busy_.erase(name);
+    const bool walking = written.history && !stopping_ && source(name);
+    if (!walking) busy_.erase(name);
     if (!written.write_error.empty())
         write_failure_ = std::move(written.write_error);
     else if (written.state)
@@ -613,7 +649,10 @@ void Pipeline::on_written(Written written) {
     const auto level = report.status == PollStatus::failed ? LogLevel::warning : LogLevel::info;
     Log::write(level, format_report(report));
     if (on_report) on_report(report);
-    if (!once_ && !stopping_ && source(name) && !gone) schedule(name, written.next);
+    if (walking)
+        begin_walk(name, std::move(*written.history), written.next);
+    else if (!once_ && !stopping_ && source(name) && !gone)
+        schedule(name, written.next);
     // After its own write, which the correction must follow.
     if (forgiven) forgive(name, forgiven.mapped(), outage_.since().value_or(to_seconds(clock_.wall())));
     dispatch();
@@ -629,7 +668,7 @@ void Pipeline::check_idle() {
         }
         return;
     }
-    if (!once_ || !due_.empty() || !ready_.empty()) return;
+    if (!once_ || !due_.empty() || !ready_.empty() || !pages_ready_.empty()) return;
     if (auto idle = std::exchange(on_idle, nullptr)) idle();
 }
 
@@ -641,6 +680,17 @@ void Pipeline::stop(std::chrono::milliseconds grace, std::function<void()> done)
     timer_at_ = WallTime::max();
     due_.clear();
     ready_.clear();
+    // Walks whose next page waits end here; those with a page in flight or being written end
+    // when it comes back. What they archived stays.
+    for (const auto& [key, waiting] : std::exchange(pages_ready_, {}))
+        for (const auto& name : waiting) {
+            if (auto walk = walks_.find(name); walk != walks_.end()) {
+                log_info(name + ": history: stopped by the shutdown after " +
+                         std::to_string(walk->second.walk.report().pages) + " pages");
+                walks_.erase(walk);
+            }
+            busy_.erase(name);
+        }
     if (gate_.in_flight() > 0) {
         log_info("stopping: waiting up to " + std::to_string(grace.count()) + " ms for " +
                  std::to_string(gate_.in_flight()) + " fetch(es) in flight");
@@ -649,6 +699,152 @@ void Pipeline::stop(std::chrono::milliseconds grace, std::function<void()> done)
             if (!error) fetcher_.cancel_all();
         });
     }
+    check_idle();
+}
+
+HistoryBounds Pipeline::history_bounds(int pages) const {
+    return {pages, config_.settings.backfill_bytes};
+}
+
+bool Pipeline::backfill(const std::string& name, int pages) {
+    const auto* feed = source(name);
+    if (!feed || busy_.count(name) || stopping_) return false;
+    const auto state = reconcile_with_config(*feed, state_of(name));
+    busy_.insert(name);
+    begin_walk(name, HistoryWalk(*feed, effective_url(*feed, state), history_bounds(pages)), std::nullopt);
+    dispatch();
+    return true;
+}
+
+void Pipeline::begin_walk(const std::string& name, HistoryWalk walk, std::optional<WallTime> then) {
+    log_info(name + ": history: walking its earlier pages from " + walk.next());
+    walks_.insert_or_assign(name, Walk{std::move(walk), then});
+    next_page(name);
+}
+
+void Pipeline::next_page(const std::string& name) {
+    const auto& walk = walks_.at(name).walk;
+    if (walk.done()) return end_walk(name);
+    pages_ready_[fetch::registered_domain(url::host(walk.next()))].push_back(name);
+}
+
+void Pipeline::end_walk(const std::string& name) {
+    auto found = walks_.extract(name);
+    busy_.erase(name);
+    if (!found) return;
+    const auto& report = found.mapped().walk.report();
+    Log::write(report.failed ? LogLevel::warning : LogLevel::info, format_report(report));
+    if (on_backfill) on_backfill(report);
+    const auto then = found.mapped().then;
+    if (then && !once_ && !stopping_ && source(name) && !state_of(name).gone) schedule(name, *then);
+}
+
+void Pipeline::start_page(const std::string& name, const std::string& host_key) {
+    auto found = walks_.find(name);
+    const auto* feed = source(name);
+    if (found == walks_.end() || !feed) {
+        walks_.erase(name);
+        busy_.erase(name);
+        return;
+    }
+    const auto& walk = found->second.walk;
+    gate_.on_start(host_key, to_instant(clock_.wall()));
+    FetchRequest request;
+    try {
+        request = request_for(*feed, walk.next());
+    } catch (const std::exception& e) {
+        FetchResult failed;
+        failed.error = FetchErrorKind::other;
+        failed.error_message = std::string("credentials: ") + e.what();
+        boost::asio::post(io_, [this, name, host_key, failed = std::move(failed)]() mutable noexcept {
+            on_page_fetched(name, host_key, std::move(failed), false);
+        });
+        return;
+    }
+    // Unconditional (the feed's validators belong to its document), and within what is left of
+    // the walk's byte bound.
+    const bool budget = walk.bytes_left() < request.max_body;
+    request.max_body = std::min(request.max_body, walk.bytes_left());
+    log_debug(name + ": history: fetching " + request.url);
+    fetcher_.fetch(std::move(request), [this, name, host_key, budget](FetchResult result) noexcept {
+        on_page_fetched(name, host_key, std::move(result), budget);
+    });
+}
+
+void Pipeline::on_page_fetched(const std::string& name, const std::string& host_key, FetchResult result,
+                               bool budget) {
+    gate_.on_finish(host_key, to_instant(clock_.wall()), result.status, result.retry_after, name);
+    auto found = walks_.find(name);
+    const auto* feed = source(name);
+    if ((result.error == FetchErrorKind::cancelled && stopping_) || !feed || found == walks_.end()) {
+        // Cut short by a stop or a reload that removed the feed: what the walk archived stays.
+        walks_.erase(name);
+        busy_.erase(name);
+        dispatch();
+        check_idle();
+        return;
+    }
+    auto& walk = found->second.walk;
+    if (!result.ok()) {
+        walk.fetch_failed(result, budget);
+        next_page(name);
+        dispatch();
+        check_idle();
+        return;
+    }
+    const auto bytes = result.body.size();
+    walk.fetched(result.final_url, static_cast<std::int64_t>(bytes));
+    const auto cost = std::max(bytes, kResultCost);
+    pending_writes_ += 1;
+    pending_bytes_ += cost;
+    PageJob job{*feed, state_of(name), result.final_url.empty() ? walk.next() : result.final_url, cost};
+    writer_.post_poll(
+        [this, job = std::move(job), result = std::move(result)](store::Archive&) mutable {
+            return prepare_page(std::move(job), std::move(result));
+        },
+        bytes);
+    dispatch();
+}
+
+Writer::PreparedPoll Pipeline::prepare_page(PageJob job, FetchResult result) {
+    const auto now = to_seconds(clock_.wall());
+    auto parsed = parse::parse_feed(std::move(result.body), {job.url, result.content_type});
+    auto page = history_page(parsed);
+    Writer::PreparedPoll prepared{job.feed, std::nullopt, job.state, now, nullptr, /*history=*/true};
+    if (parsed.is_feed) prepared.parsed = std::move(parsed);
+    prepared.done = [this, name = job.feed.name, page = std::move(page), cost = job.cost](
+                        store::Archive&, store::PollCommit commit) mutable {
+        const auto& counts = commit.counts;
+        page.new_items = counts.new_entries;
+        page.known_items = counts.updated_entries + counts.unchanged_entries + counts.tombstoned_entries;
+        for (const auto& refused : counts.refused_entries) log_warning(name + ": history: " + refused);
+        boost::asio::post(io_, [this, name, page = std::move(page), error = std::move(commit.error),
+                                cost]() mutable noexcept {
+            on_page_written(name, std::move(page), std::move(error), cost);
+        });
+    };
+    return prepared;
+}
+
+void Pipeline::on_page_written(const std::string& name, HistoryPage page, std::string error,
+                               std::size_t cost) {
+    pending_writes_ -= 1;
+    pending_bytes_ -= cost;
+    auto found = walks_.find(name);
+    if (found == walks_.end() || !source(name)) {
+        walks_.erase(name);
+        busy_.erase(name);
+    } else {
+        if (error.empty())
+            found->second.walk.written(page);
+        else
+            found->second.walk.write_failed(error);
+        if (stopping_)
+            end_walk(name);
+        else
+            next_page(name);
+    }
+    dispatch();
     check_idle();
 }
 

@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "daemon/clock.hpp"
+#include "daemon/history.hpp"
 #include "daemon/hook.hpp"
 #include "daemon/writer.hpp"
 #include "feedd/config/config.hpp"
@@ -55,7 +56,13 @@ class Pipeline {
     // written.
     void stop(std::chrono::milliseconds grace, std::function<void()> done);
 
+    // Walks a feed's history now (`feedd feeds backfill`), beginning with its document, at most
+    // `pages` earlier pages; false when there is no such feed or it is being polled.
+    bool backfill(const std::string& name, int pages);
+
     std::function<void(const PollReport&)> on_report;
+    // A walk through a feed's history ended (docs/ARCHITECTURE.md, "History").
+    std::function<void(const BackfillReport&)> on_backfill;
     // Once mode: called when nothing is queued, in flight or waiting for the writer.
     std::function<void()> on_idle;
 
@@ -87,6 +94,10 @@ class Pipeline {
     // Writer thread: the configured feeds into the archive, or kept for the next write.
     void record_feeds(store::Archive& archive, std::vector<FeedSource> feeds);
     void start(const std::string& name, const std::string& host_key);
+    // The request for `url` of `feed`, with the feed's options and the configured limits; its
+    // credentials go only to the origin of the feed's configured URL (fetch checks every hop).
+    // Throws when a password cannot be read.
+    FetchRequest request_for(const FeedSource& feed, std::string url) const;
     // A fetch came back (event loop): release its slot, then hand it to the writer thread.
     void on_fetched(const std::string& name, const std::string& host_key, FetchResult result);
     // Tells the outage detector about a fetch; true when this failure is our network's, not the
@@ -106,6 +117,7 @@ class Pipeline {
         HookRunner* hooks = nullptr;
         bool automatic = false;  // interval = "auto" (daemon/completeness.hpp)
         std::size_t cost = 0;    // what it counts in pending_bytes_
+        HistoryBounds history;   // a first poll's walk; pages 0: none
     };
     // What a written (or refused) poll tells the event loop.
     struct Written {
@@ -115,6 +127,7 @@ class Pipeline {
         PollReport report;
         std::string write_error;
         std::size_t cost = 0;
+        std::optional<HistoryWalk> history;  // a first poll whose document links earlier pages
     };
     // Writer thread: parse, decide the feed's new state and next poll, ready for the archive.
     Writer::PreparedPoll prepare_poll(store::Archive& archive, PollJob job, FetchResult result);
@@ -134,6 +147,30 @@ class Pipeline {
     void note_gap(store::Archive& archive, const PollJob& job, GapCheck check,
                   const store::IngestCounts& counts, Written& written);
     void on_written(Written written);
+
+    // History (docs/ARCHITECTURE.md, "History"): one walk per feed at a time; the feed stays busy
+    // (no poll of it starts) until the walk ends, and its next poll is scheduled then.
+    struct Walk {
+        HistoryWalk walk;
+        std::optional<WallTime> then;  // the feed's next poll
+    };
+    // What the writer thread needs to write one page: copies, as for a poll.
+    struct PageJob {
+        FeedSource feed;
+        FeedState state;  // not written: a page leaves the feed's state alone
+        std::string url;
+        std::size_t cost = 0;
+    };
+    HistoryBounds history_bounds(int pages) const;
+    void begin_walk(const std::string& name, HistoryWalk walk, std::optional<WallTime> then);
+    // Queues the walk's next page behind its host's gate, or ends the walk.
+    void next_page(const std::string& name);
+    void end_walk(const std::string& name);
+    void start_page(const std::string& name, const std::string& host_key);
+    void on_page_fetched(const std::string& name, const std::string& host_key, FetchResult result,
+                         bool budget);
+    Writer::PreparedPoll prepare_page(PageJob job, FetchResult result);
+    void on_page_written(const std::string& name, HistoryPage page, std::string error, std::size_t cost);
     void check_idle();
     const FeedSource* source(const std::string& name) const;
     FeedState state_of(const std::string& name) const;
@@ -150,6 +187,9 @@ class Pipeline {
 
     schedule::DueQueue due_;
     std::map<std::string, std::deque<std::string>> ready_;  // registered domain -> due feeds, oldest first
+    std::map<std::string, Walk> walks_;                     // feed -> its walk through its history
+    std::map<std::string, std::deque<std::string>>
+        pages_ready_;  // registered domain -> feeds whose next page waits
     schedule::HostGate gate_;
     schedule::OutageDetector outage_;
     // Feeds whose network-level failure since the last answer counted, with their failure count

@@ -107,7 +107,8 @@ void Writer::write_polls(std::vector<PreparedPoll> prepared) {
     std::vector<store::PollWrite> writes;
     writes.reserve(prepared.size());
     for (const auto& poll : prepared)
-        writes.push_back({poll.feed, poll.parsed ? &*poll.parsed : nullptr, poll.state, poll.now});
+        writes.push_back(
+            {poll.feed, poll.parsed ? &*poll.parsed : nullptr, poll.state, poll.now, poll.history});
     std::vector<store::PollCommit> results;
     guarded("writer", [&] { results = archive_.commit_polls(writes); });
     results.resize(prepared.size(), store::PollCommit{{}, "archive write failed: unexpected error"});

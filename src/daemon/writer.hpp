@@ -28,6 +28,7 @@ class Writer {
         FeedState state;
         TimePoint now{};
         std::function<void(store::Archive&, store::PollCommit)> done;
+        bool history = false;  // a backfill's page: entries only (store::PollWrite::history)
     };
     using PollJob = std::function<PreparedPoll(store::Archive&)>;
 

@@ -37,6 +37,22 @@ std::optional<IdentityRule> identity_rule_from_string(std::string_view text) noe
     return std::nullopt;
 }
 
+const char* to_string(BackfillMode mode) noexcept {
+    switch (mode) {
+        case BackfillMode::paged: return "paged";
+        case BackfillMode::off: return "off";
+        case BackfillMode::links: break;
+    }
+    return "links";
+}
+
+std::optional<BackfillMode> backfill_mode_from_string(std::string_view text) noexcept {
+    if (text == "links") return BackfillMode::links;
+    if (text == "paged") return BackfillMode::paged;
+    if (text == "off") return BackfillMode::off;
+    return std::nullopt;
+}
+
 const char* to_string(FetchErrorKind kind) noexcept {
     switch (kind) {
         case FetchErrorKind::none: return "none";

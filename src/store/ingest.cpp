@@ -566,11 +566,12 @@ IngestCounts ingest_poll(detail::Connection& impl, const PollWrite& poll) {
     const FeedSource& feed = poll.feed;
     const ParsedFeed* parsed = poll.parsed;
     auto feed_id = detail::ensure_feed(impl, feed, poll.now);
-    bool fallback = detail::stored_fallback(impl, feed_id);
+    const bool stored_fallback = detail::stored_fallback(impl, feed_id);
+    bool fallback = stored_fallback;
     Ingest ingest{impl, feed_id, poll.now, {}};
 
     if (parsed != nullptr && parsed->is_feed) {
-        update_feed_metadata(impl, feed_id, *parsed);
+        if (!poll.history) update_feed_metadata(impl, feed_id, *parsed);
         std::vector<Candidate> candidates;
         candidates.reserve(parsed->entries.size());
         std::unordered_map<std::string, int> guid_uses, link_uses;
@@ -614,7 +615,15 @@ IngestCounts ingest_poll(detail::Connection& impl, const PollWrite& poll) {
         for (auto& c : candidates) ingest.process(c);
     }
 
-    detail::write_state(impl, feed_id, poll.state, fallback);
+    if (!poll.history) {
+        detail::write_state(impl, feed_id, poll.state, fallback);
+    } else if (fallback != stored_fallback) {
+        // The fallback is the feed's for good, whichever page showed the broken guids: later pages
+        // and polls must key its entries the same way.
+        auto& update = impl.statement("UPDATE feed_state SET identity_fallback = 1 WHERE feed_id = ?");
+        update.bind(1, feed_id);
+        update.exec();
+    }
     return ingest.counts;
 }
 

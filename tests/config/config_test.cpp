@@ -468,3 +468,37 @@ TEST_CASE("a user's own config keeps its archive in the XDG data folder unless i
     else
         ::unsetenv("HOME");
 }
+
+TEST_CASE("history: backfill_pages, backfill_bytes and a feed's backfill are read and checked") {
+    const auto defaults = config::parse_config("[[feed]]\nurl = \"https://a.example/\"\n", "/tmp/feeds.toml");
+    CHECK(defaults.settings.backfill_pages == 10);
+    CHECK(defaults.settings.backfill_bytes == 64 * 1024 * 1024);
+    CHECK(defaults.feeds[0].backfill == feedd::BackfillMode::links);
+
+    const auto set = config::parse_config(R"([settings]
+backfill_pages = 0
+backfill_bytes = "8MiB"
+[[feed]]
+url = "https://a.example/"
+backfill = "paged"
+[[feed]]
+url = "https://b.example/"
+backfill = "off"
+)",
+                                          "/tmp/feeds.toml");
+    CHECK(set.settings.backfill_pages == 0);
+    CHECK(set.settings.backfill_bytes == 8 * 1024 * 1024);
+    CHECK(set.feeds[0].backfill == feedd::BackfillMode::paged);
+    CHECK(set.feeds[1].backfill == feedd::BackfillMode::off);
+    // Written back as it was read (feeds add, import-opml).
+    CHECK(config::format_feed(set.feeds[0]).find("backfill = \"paged\"\n") != std::string::npos);
+    CHECK(config::format_feed(defaults.feeds[0]).find("backfill") == std::string::npos);
+
+    CHECK(has_problem(problems_of("[settings]\nbackfill_pages = -1\n"),
+                      "2:18: `backfill_pages` is -1; it must be from 0 to 10000"));
+    CHECK(has_problem(problems_of("[settings]\nbackfill_bytes = \"lots\"\n"),
+                      "2:18: `backfill_bytes` must be a size from 1KiB to 16GiB"));
+    CHECK(has_problem(problems_of("[settings]\nbackfill_bytes = \"100B\"\n"), "from 1KiB to 16GiB"));
+    CHECK(has_problem(problems_of("[[feed]]\nurl = \"https://a.example/\"\nbackfill = \"wordpress\"\n"),
+                      "3:12: `backfill` = \"wordpress\"; use links, paged or off"));
+}

@@ -33,6 +33,11 @@ struct Settings {
     std::string on_new;
     Duration on_new_timeout{std::chrono::seconds(30)};
     Duration shutdown_grace{std::chrono::seconds(5)};
+    // A feed's history (docs/ARCHITECTURE.md, "History"): at most this many earlier pages on its
+    // first poll (0: none) and by default for `feedd feeds backfill`, and at most this many decoded
+    // bytes for one walk's pages.
+    int backfill_pages = 10;
+    std::int64_t backfill_bytes = std::int64_t{64} << 20;
 };
 
 struct Config {

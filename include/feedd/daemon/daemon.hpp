@@ -50,6 +50,27 @@ struct RunOptions {
 
 [[nodiscard]] std::string format_report(const PollReport& report);
 
+// What one walk through a feed's history did (docs/ARCHITECTURE.md, "History").
+struct BackfillReport {
+    std::string feed;
+    int pages = 0;           // earlier pages fetched (the feed's own document not counted)
+    int new_items = 0;       // entries the archive did not have
+    int known_items = 0;     // entries it had already
+    std::int64_t bytes = 0;  // decoded bytes of the pages fetched
+    std::string stopped;     // why the walk ended: "the earliest archive page", "page bound (10)"
+    bool failed = false;     // it ended on an error (a fetch, a page that is no feed, a write)
+};
+// "alpha: history: 2 earlier pages, 20 new items, 0 already archived, 5120 bytes; stopped: the
+// earliest archive page"
+[[nodiscard]] std::string format_report(const BackfillReport& report);
+
+// `feedd feeds backfill NAME [--pages N]`: walks the feed's history now, from its document, through
+// the same fetch path and limits as polls, and writes what it finds; the feed's own state (its
+// validators, next poll) is left as it is. `pages` defaults to `backfill_pages` (10 when that is 0).
+// Throws on start-up failures (config, archive, lock; store::ArchiveBusy while the daemon runs).
+[[nodiscard]] BackfillReport backfill(const RunOptions& options, const std::string& feed,
+                                      std::optional<int> pages);
+
 // What a poll that failed during a network outage leaves at the head of the feed's last_error
 // ("offline since 2026-11-30T07:12:03Z"), and the date read back from such an error: how
 // `feedd status`, reading the archive, knows the daemon is offline.

@@ -22,6 +22,11 @@ using Duration = std::chrono::milliseconds;
 // How entries of one feed are told apart (docs/ARCHITECTURE.md, "Identity and deduplication").
 enum class IdentityRule { automatic, guid, link, content };
 
+// How far a backfill reaches beyond a feed's document (docs/ARCHITECTURE.md, "History"): RFC
+// 5005's prev-archive and next links (the default), WordPress's ?paged=2,3,... (only when the
+// operator asks: a site that ignores the parameter serves its front page again), or nowhere.
+enum class BackfillMode { links, paged, off };
+
 // Where a secret comes from; the secret itself is never written into feeds.toml or the archive.
 struct SecretSource {
     enum class Kind { none, file, env, credential };
@@ -59,6 +64,7 @@ struct FeedSource {
     std::string username;
     SecretSource password;
     std::optional<int> keep_days;  // else the global one; 0 keeps forever
+    BackfillMode backfill = BackfillMode::links;
     bool operator==(const FeedSource&) const = default;
 };
 
@@ -250,6 +256,8 @@ const char* to_string(FeedFormat format) noexcept;
 const char* to_string(IdentityRule rule) noexcept;
 const char* to_string(FetchErrorKind kind) noexcept;
 std::optional<IdentityRule> identity_rule_from_string(std::string_view text) noexcept;
+const char* to_string(BackfillMode mode) noexcept;  // "links", "paged", "off"
+std::optional<BackfillMode> backfill_mode_from_string(std::string_view text) noexcept;
 
 // "2024-08-23T06:05:10Z"
 std::string format_utc(TimePoint t);

@@ -60,6 +60,9 @@ struct PollWrite {
     const ParsedFeed* parsed;
     const FeedState& state;
     TimePoint now;
+    // An earlier page of the feed's history (a backfill): its entries only. The feed's state and
+    // metadata (title, link, ...) stay as its own document left them; `state` is not written.
+    bool history = false;
 };
 
 // What writing one poll did: its counts, or why nothing of it was kept.
