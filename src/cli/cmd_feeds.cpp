@@ -100,9 +100,7 @@ void reset_learned_state(const fs::path& database, const FeedSource& feed) {
 
 std::string reload_hint(const fs::path& config_path) {
     // A user's own feeds.toml is read by the user service (systemd/feedd-user.service).
-    std::error_code ignored;
-    const auto user = config::user_config_file();
-    const bool user_service = user && fs::equivalent(config_path, *user, ignored);
+    const bool user_service = config::is_user_config(config_path);
     return std::string("A running daemon picks the change up on reload: run `systemctl ") +
            (user_service ? "--user " : "") + "reload feedd` or send it SIGHUP.\n";
 }

@@ -111,7 +111,7 @@ std::optional<fs::path> xdg_dir(const char* variable, const char* fallback) {
 // /etc/feedd/feeds.toml, --config FILE) keeps it beside itself, as before, so `make run` and the
 // system service (whose feeds.toml names /var/lib/feedd/feedd.db) are unchanged.
 fs::path default_database(const fs::path& config_path) {
-    if (const auto user = user_config_file(); user && config_path.parent_path() == user->parent_path()) {
+    if (is_user_config(config_path)) {
         if (const auto data = user_data_dir()) return *data / "feedd.db";
     }
     return "feedd.db";
@@ -879,6 +879,15 @@ std::optional<std::filesystem::path> user_config_file() {
     auto dir = xdg_dir("XDG_CONFIG_HOME", ".config");
     if (!dir) return std::nullopt;
     return *dir / "feedd" / "feeds.toml";
+}
+
+bool is_user_config(const fs::path& config_path) {
+    const auto user = user_config_file();
+    if (!user) return false;
+    const auto folder = config_path.lexically_normal().parent_path();
+    if (folder == user->parent_path()) return true;
+    std::error_code ignored;  // a folder that does not exist is not the user's
+    return fs::equivalent(folder, user->parent_path(), ignored);
 }
 
 std::optional<std::filesystem::path> user_data_dir() {

@@ -173,7 +173,7 @@ std::string status_line(const Pipeline& pipeline) {
     const auto& totals = pipeline.totals();
     std::string line = std::to_string(pipeline.feed_count()) + " feeds, " +
                        std::to_string(pipeline.failing_feeds()) + " failing, " +
-                       std::to_string(totals.new_entries) + " new articles in " +
+                       std::to_string(totals.new_entries) + " new entries in " +
                        std::to_string(totals.polls) + " polls since start";
     if (auto next = pipeline.next_due()) {
         const auto wait = std::chrono::duration_cast<std::chrono::seconds>(*next - WallClock::now());
@@ -390,7 +390,7 @@ int run(const RunOptions& options) {
     io.run();
     writer.finish();
     log_info("stopped: " + std::to_string(pipeline.totals().polls) + " polls, " +
-             std::to_string(pipeline.totals().new_entries) + " new articles");
+             std::to_string(pipeline.totals().new_entries) + " new entries");
     return 0;
 }
 

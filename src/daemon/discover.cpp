@@ -3,6 +3,7 @@
 #include "daemon/pipeline.hpp"
 #include "feedd/daemon/daemon.hpp"
 #include "feedd/parse/parse.hpp"
+#include "feedd/url/url.hpp"
 
 namespace feedd::daemon {
 namespace {
@@ -40,13 +41,6 @@ std::vector<FetchResult> fetch_all(const std::vector<std::string>& urls, const c
     return results;
 }
 
-std::string origin_of(const std::string& url) {
-    const auto scheme_end = url.find("://");
-    if (scheme_end == std::string::npos) return url;
-    const auto path = url.find_first_of("/?#", scheme_end + 3);
-    return path == std::string::npos ? url : url.substr(0, path);
-}
-
 }  // namespace
 
 Discovery discover(const std::string& url, const config::Settings& settings) {
@@ -69,7 +63,7 @@ Discovery discover(const std::string& url, const config::Settings& settings) {
     if (!discovery.candidates.empty()) return discovery;
 
     std::vector<std::string> guesses;
-    for (const char* path : kUsualPaths) guesses.push_back(origin_of(final_url) + path);
+    for (const char* path : kUsualPaths) guesses.push_back(url::resolve(final_url, path));
     const auto results = fetch_all(guesses, settings);
     for (std::size_t i = 0; i < guesses.size(); ++i) {
         if (!results[i].ok()) continue;

@@ -454,6 +454,13 @@ TEST_CASE("a user's own config keeps its archive in the XDG data folder unless i
     CHECK(config::parse_config("", dir / "elsewhere/feeds.toml").settings.database ==
           dir / "elsewhere/feedd.db");
     CHECK(config::parse_config("", "/etc/feedd/feeds.toml").settings.database == "/etc/feedd/feedd.db");
+    // The same folder reached through a symbolic link (a dotfiles checkout) is still the user's.
+    std::filesystem::create_directories(dir / "cfg/feedd");
+    std::filesystem::create_directory_symlink(dir / "cfg/feedd", dir / "dotfiles");
+    CHECK(config::is_user_config(dir / "dotfiles/feeds.toml"));
+    CHECK(config::parse_config("", dir / "dotfiles/feeds.toml").settings.database ==
+          dir / "data/feedd/feedd.db");
+    CHECK_FALSE(config::is_user_config(dir / "elsewhere/feeds.toml"));
     ::unsetenv("XDG_CONFIG_HOME");
     ::unsetenv("XDG_DATA_HOME");
     if (home)

@@ -51,7 +51,7 @@ TEST_CASE("the daemon says READY, reports STATUS after polls, and STOPPING on SI
     REQUIRE(daemon.notify.wait_for("READY=1"));
     const auto status = daemon.notify.wait_for("in 1 polls");
     REQUIRE(status);
-    CHECK(status->find("STATUS=1 feeds, 0 failing, 3 new articles") == 0);
+    CHECK(status->find("STATUS=1 feeds, 0 failing, 3 new entries") == 0);
     // WatchdogSec=200ms: pings keep coming from the event loop while it turns.
     REQUIRE(daemon.notify.wait_for("WATCHDOG=1"));
     REQUIRE(daemon.notify.wait_for("WATCHDOG=1"));

@@ -139,7 +139,7 @@ class NotifyListener {
                     ++state_.pings;
                 }
                 long feeds = 0, failing = 0, fresh = 0, polls = 0;
-                if (std::sscanf(line.c_str(), "STATUS=%ld feeds, %ld failing, %ld new articles in %ld polls",
+                if (std::sscanf(line.c_str(), "STATUS=%ld feeds, %ld failing, %ld new entries in %ld polls",
                                 &feeds, &failing, &fresh, &polls) == 4) {
                     state_.failing = failing;
                     state_.new_articles = fresh;

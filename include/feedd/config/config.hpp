@@ -61,6 +61,9 @@ std::filesystem::path find_config(const std::optional<std::filesystem::path>& fl
 // A user's own feeds.toml: $XDG_CONFIG_HOME/feedd/feeds.toml ($HOME/.config when the variable is
 // unset, empty or relative); nothing when neither is set. Where `feedd init` writes.
 std::optional<std::filesystem::path> user_config_file();
+// True when `config_path` lies in the user's own config folder (user_config_file's, symbolic links
+// resolved): such a config keeps its archive under user_data_dir and is read by the user service.
+bool is_user_config(const std::filesystem::path& config_path);
 // Where a user's own config keeps its archive when it names none: $XDG_DATA_HOME/feedd
 // ($HOME/.local/share by default). A config anywhere else keeps it beside itself (feedd.db).
 std::optional<std::filesystem::path> user_data_dir();
