@@ -307,6 +307,20 @@ int main(int argc, char** argv) {
         search_figures(location, corpus, options, figures.median, figures.p99);
         return figures;
     };
+    const auto sqlite = measure(path, "SQLite");
+    if (!options.postgres.empty()) {
+        const auto pg = measure(options.postgres, "PostgreSQL");
+        std::printf("-- PostgreSQL / SQLite\n");
+        if (options.archive.empty()) {
+            std::printf("new articles %.2fx  [aim >= 0.5x], duplicates %.2fx, 10 %% changed %.2fx\n",
+                        pg.fresh / sqlite.fresh, pg.again / sqlite.again, pg.changed / sqlite.changed);
+            std::printf("new articles by quarter:");
+            for (std::size_t q = 0; q < pg.quarters.size(); ++q)
+                std::printf(" %.2fx", pg.quarters[q] / sqlite.quarters[q]);
+            std::printf("\n");
+        }
+        std::printf("search median %.2fx, p99 %.2fx\n", pg.median / sqlite.median, pg.p99 / sqlite.p99);
+    }
     if (options.keep)
         std::printf("archive kept: %s\n", path.c_str());
     else if (options.archive.empty())
