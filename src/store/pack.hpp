@@ -19,7 +19,7 @@ class DamagedValue : public std::runtime_error {
     using std::runtime_error::runtime_error;
 };
 
-// The zstd frame of `text` (level 3, with a checksum), or nothing when it would not be smaller.
+// The zstd frame of `text` (zstd's fast level -1, with a checksum), or nothing when it would not be smaller.
 // With a `prefix`, the frame refers back into it: an entry's summary and content are packed
 // against its plain text, which holds most of their words (an entry's HTML then costs little more
 // than its tags). The same prefix must be given to `unpack`.

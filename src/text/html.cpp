@@ -50,6 +50,12 @@ char* finish(const char* read, std::size_t size, char* const begin, Breaks break
     char* write = begin;
     bool space = false, paragraph = false;
     for (std::size_t i = 0; i < size; ++i) {
+        if (write != begin && !space && !paragraph) {
+            // Inside a word (most bytes): copied until a byte that may be white space or a break.
+            while (i<size&& static_cast<unsigned char>(read[i])> ' ' && read[i] != '\xC2')
+                *write++ = read[i++];
+            if (i == size) break;
+        }
         const char c = read[i];
         if (c == kBreak) {
             (breaks == Breaks::paragraphs ? paragraph : space) = true;

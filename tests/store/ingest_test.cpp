@@ -1,12 +1,15 @@
 // Identity and deduplication (docs/ARCHITECTURE.md), on the seed fixtures and on the feeds that break them.
 #include <doctest/doctest.h>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include <set>
 
 #include "feedd/store/store.hpp"
 #include "store/seed_feeds.hpp"
 #include "store/stores.hpp"
 #include "store/testing.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace feedd;
 using namespace feedd::store;
@@ -165,6 +168,57 @@ STORE_TEST_CASE("the fetch state is written with the poll and read back") {
     CHECK(counts.new_entries == 0);
     CHECK(archive.feed_state("cgtn-china") == failed);
     CHECK(archive.feed_states().size() == 1);
+}
+
+TEST_CASE(
+    "a poll that changes nothing of a feed's state writes nothing, a 304 writes what feeds list shows") {
+    test::TempDir dir;
+    const auto path = dir.path() / "feedd.db";
+    auto archive = Archive::open(path, OpenMode::read_write);
+    auto china = test::china_source();
+    FeedState state = state_of(china, poll1);
+    state.last_modified = "Fri, 23 Aug 2024 06:05:10 GMT";
+    state.next_poll = poll2;
+    state.configured_url = china.url;
+    state.document_items = 20;
+    auto parsed = test::cgtn_china();
+    archive.commit_poll(china, &parsed, state, poll1);
+    state.identity_fallback = archive.feed_state("cgtn-china").identity_fallback;
+
+    // Another process reading the archive (`feedd feeds list`) sees a write as a new data_version.
+    SQLite::Database reader(path, SQLite::OPEN_READONLY);
+    auto version = [&reader] { return reader.execAndGet("PRAGMA data_version").getInt64(); };
+    const auto before = version();
+
+    // The same poll recorded again (the writer retries a failed batch poll by poll) writes nothing:
+    // the row is rewritten with the bytes it holds, and SQLite writes a page only when they change.
+    archive.commit_poll(china, nullptr, state, poll1);
+    CHECK(version() == before);
+    CHECK(archive.feed_state("cgtn-china") == state);
+
+    // A 304: checked now, due later, the validators and the rest as they were. The clock is what a
+    // user sees of it (`feedd feeds list`: last poll, next poll, status), so it is written.
+    FeedState not_modified = state;
+    not_modified.last_poll = poll2;
+    not_modified.last_success = poll2;
+    not_modified.next_poll = poll3;
+    not_modified.last_status = 304;
+    archive.commit_poll(china, nullptr, not_modified, poll2);
+    CHECK(version() != before);
+    CHECK(archive.feed_state("cgtn-china") == not_modified);
+    const auto summaries = archive.feed_summaries();
+    REQUIRE(summaries.size() == 1);
+    CHECK(summaries[0].state.last_poll == poll2);
+    CHECK(summaries[0].state.next_poll == poll3);
+    CHECK(summaries[0].state.last_status == 304);
+
+    // Anything else that changed is written too.
+    FeedState moved = not_modified;
+    moved.etag = "\"v2\"";
+    moved.redirect_candidate = "https://example.org/new.xml";
+    moved.redirect_count = 1;
+    archive.commit_poll(china, nullptr, moved, poll2);
+    CHECK(archive.feed_state("cgtn-china") == moved);
 }
 
 STORE_TEST_CASE("an entry seen again with only white space or dates changed makes no revision") {
