@@ -2,6 +2,11 @@
 // SQLite inserts of the same rows (one transaction, same FTS indexes), then search latency.
 //
 //   build/bench/store/bench_store [--feeds 2000] [--per-feed 100] [--dir /tmp] [--queries 100]
+//                                 [--postgres postgresql://…]
+//
+// With --postgres (an empty database), the same ingest and searches run on a PostgreSQL archive
+// too, in the same run, and the figures are given as ratios PostgreSQL / SQLite. Ingest of new
+// articles is also given per quarter of the feeds: whether the rate holds as the archive grows.
 //
 // The corpus is generated (deterministic): words drawn from a Zipf-distributed vocabulary, about
 // 3 KB of HTML text per article. Only the store calls are timed, not the generation.
@@ -32,6 +37,7 @@ struct Options {
     std::filesystem::path dir = std::filesystem::temp_directory_path();
     std::filesystem::path archive;  // search an existing archive (built with --keep) only
     bool keep = false;              // leave the archive behind
+    std::string postgres;           // also measure a PostgreSQL archive in this (empty) database
 };
 
 class Corpus {
@@ -107,6 +113,7 @@ double seconds_of(Clock::duration d) {
 struct PassResult {
     double seconds = 0;
     long long new_articles = 0, unchanged = 0, updated = 0;
+    std::vector<double> quarter_seconds = std::vector<double>(4, 0.0);  // by quarter of the feeds
 };
 
 PassResult ingest(store::Archive& archive, const Corpus& corpus, const Options& options, int version) {
@@ -123,7 +130,10 @@ PassResult ingest(store::Archive& archive, const Corpus& corpus, const Options& 
         state.last_status = 200;
         auto start = Clock::now();
         auto counts = archive.commit_poll(source, &parsed, state, now);
-        result.seconds += seconds_of(Clock::now() - start);
+        const double took = seconds_of(Clock::now() - start);
+        result.seconds += took;
+        result.quarter_seconds[static_cast<std::size_t>(std::min(3, f * 4 / std::max(1, options.feeds)))] +=
+            took;
         result.new_articles += counts.new_articles;
         result.unchanged += counts.unchanged_entries;
         result.updated += counts.updated_entries;
@@ -166,69 +176,9 @@ double median(std::vector<double> values) {
     return values.empty() ? 0 : values[values.size() / 2];
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each result as soon as it is measured
-    Options options;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        std::string flag = argv[i];
-        std::string value = argv[i + 1];
-        if (flag == "--feeds") {
-            options.feeds = std::stoi(value);
-        } else if (flag == "--per-feed") {
-            options.per_feed = std::stoi(value);
-        } else if (flag == "--queries") {
-            options.queries = std::stoi(value);
-        } else if (flag == "--dir") {
-            options.dir = value;
-        } else if (flag == "--archive") {
-            options.archive = value;
-        } else if (flag == "--keep") {
-            options.keep = value == "yes";
-        } else {
-            std::fprintf(
-                stderr,
-                "usage: bench_store [--feeds N] [--per-feed N] [--queries N] [--dir DIR] [--keep yes] "
-                "[--archive PATH]\n");
-            return 2;
-        }
-    }
-    auto work = options.dir / ("feedd-store-bench-" + std::to_string(::getpid()));
-    const long long total = static_cast<long long>(options.feeds) * options.per_feed;
-    Corpus corpus(30000);
-    auto path = options.archive.empty() ? work / "archive.db" : options.archive;
-    if (options.archive.empty()) {
-        std::filesystem::create_directories(work);
-        std::printf("corpus: %d feeds x %d articles = %lld articles, ~3 KB of text each\n", options.feeds,
-                    options.per_feed, total);
-
-        double raw = raw_insert(work / "raw.db", corpus, options);
-        double raw_rate = total / raw;
-        std::printf("%-34s %10.0f articles/s  (%.1f s)\n", "raw inserts, one transaction:", raw_rate, raw);
-        std::filesystem::remove(work / "raw.db");
-        std::filesystem::remove(work / "raw.db-wal");
-        std::filesystem::remove(work / "raw.db-shm");
-
-        {
-            auto archive = store::Archive::open(path, store::OpenMode::read_write);
-            auto fresh = ingest(archive, corpus, options, 0);
-            std::printf("%-34s %10.0f articles/s  (%.1f s, %lld new)  %.2fx raw  [aim >= 0.5x]\n",
-                        "archive, new articles:", total / fresh.seconds, fresh.seconds, fresh.new_articles,
-                        (total / fresh.seconds) / raw_rate);
-            auto again = ingest(archive, corpus, options, 0);
-            std::printf("%-34s %10.0f articles/s  (%.1f s, %lld unchanged)  %.2fx raw  [aim >= 2x]\n",
-                        "archive, all duplicates:", total / again.seconds, again.seconds, again.unchanged,
-                        (total / again.seconds) / raw_rate);
-            auto changed = ingest(archive, corpus, options, 1);
-            std::printf("%-34s %10.0f articles/s  (%.1f s, %lld updated, %lld unchanged)  %.2fx raw\n",
-                        "archive, 10 % changed:", total / changed.seconds, changed.seconds, changed.updated,
-                        changed.unchanged, (total / changed.seconds) / raw_rate);
-        }
-        std::printf("archive size: %.0f MB\n", static_cast<double>(std::filesystem::file_size(path)) / 1e6);
-    }
-
-    // Searches as `feedd query --search` runs them: open read-only, query 50, close.
+// Searches as `feedd query --search` runs them: open read-only, query 50, close.
+void search_figures(const std::filesystem::path& path, const Corpus& corpus, const Options& options,
+                    double& median_ms, double& p99_ms) {
     std::vector<std::string> queries;
     std::mt19937_64 random(7);
     for (int i = 0; static_cast<int>(queries.size()) < options.queries; ++i) {
@@ -257,14 +207,120 @@ int main(int argc, char** argv) {
         query_only.push_back(seconds_of(done - opened) * 1000);
         by_kind[i % 4].push_back(query_only.back());
     }
+    auto sorted = query_only;
+    std::sort(sorted.begin(), sorted.end());
+    median_ms = median(query_only);
+    p99_ms = sorted.empty() ? 0 : sorted[std::min(sorted.size() - 1, sorted.size() * 99 / 100)];
     std::printf(
-        "search: %zu queries, median %.2f ms (%.2f ms with opening the archive), max %.2f ms, "
-        "%.1f hits/query  [aim median < 20 ms]\n",
-        queries.size(), median(query_only), median(with_open),
+        "search: %zu queries, median %.2f ms (%.2f ms with opening the archive), p99 %.2f ms, max %.2f ms, "
+        "%.1f hits/query  [aim median < 50 ms]\n",
+        queries.size(), median(query_only), median(with_open), p99_ms,
         *std::max_element(query_only.begin(), query_only.end()),
         static_cast<double>(hits) / static_cast<double>(queries.size()));
     std::printf("  medians: common word %.2f ms, rarer word %.2f ms, two words %.2f ms, phrase %.2f ms\n",
                 median(by_kind[0]), median(by_kind[1]), median(by_kind[2]), median(by_kind[3]));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each result as soon as it is measured
+    Options options;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        std::string flag = argv[i];
+        std::string value = argv[i + 1];
+        if (flag == "--feeds") {
+            options.feeds = std::stoi(value);
+        } else if (flag == "--per-feed") {
+            options.per_feed = std::stoi(value);
+        } else if (flag == "--queries") {
+            options.queries = std::stoi(value);
+        } else if (flag == "--dir") {
+            options.dir = value;
+        } else if (flag == "--archive") {
+            options.archive = value;
+        } else if (flag == "--keep") {
+            options.keep = value == "yes";
+        } else if (flag == "--postgres") {
+            options.postgres = value;
+        } else {
+            std::fprintf(
+                stderr,
+                "usage: bench_store [--feeds N] [--per-feed N] [--queries N] [--dir DIR] [--keep yes] "
+                "[--archive PATH] [--postgres URL]\n");
+            return 2;
+        }
+    }
+    auto work = options.dir / ("feedd-store-bench-" + std::to_string(::getpid()));
+    const long long total = static_cast<long long>(options.feeds) * options.per_feed;
+    Corpus corpus(30000);
+    auto path = options.archive.empty() ? work / "archive.db" : options.archive;
+    double raw_rate = 0;  // raw SQLite inserts of the same rows, the yardstick of both stores
+    if (options.archive.empty()) {
+        std::filesystem::create_directories(work);
+        std::printf("corpus: %d feeds x %d articles = %lld articles, ~3 KB of text each\n", options.feeds,
+                    options.per_feed, total);
+
+        double raw = raw_insert(work / "raw.db", corpus, options);
+        raw_rate = total / raw;
+        std::printf("%-34s %10.0f articles/s  (%.1f s)\n", "raw inserts, one transaction:", raw_rate, raw);
+        std::filesystem::remove(work / "raw.db");
+        std::filesystem::remove(work / "raw.db-wal");
+        std::filesystem::remove(work / "raw.db-shm");
+    }
+    struct Figures {
+        double fresh = 0, again = 0, changed = 0, median = 0, p99 = 0;
+        std::vector<double> quarters;
+    };
+    const double quarter_articles = static_cast<double>(total) / 4;
+    // One store: ingest (unless an archive was given), then the searches.
+    auto measure = [&](const std::filesystem::path& location, const char* label) {
+        Figures figures;
+        std::printf("-- %s\n", label);
+        if (options.archive.empty()) {
+            auto archive = store::Archive::open(location, store::OpenMode::read_write);
+            auto fresh = ingest(archive, corpus, options, 0);
+            figures.fresh = total / fresh.seconds;
+            std::printf("%-34s %10.0f articles/s  (%.1f s, %lld new)  %.2fx raw  [aim >= 0.5x]\n",
+                        "archive, new articles:", figures.fresh, fresh.seconds, fresh.new_articles,
+                        figures.fresh / raw_rate);
+            std::printf("%-34s", "  by quarter of the feeds:");
+            for (double q : fresh.quarter_seconds) {
+                figures.quarters.push_back(quarter_articles / q);
+                std::printf(" %8.0f", quarter_articles / q);
+            }
+            std::printf(" articles/s\n");
+            auto again = ingest(archive, corpus, options, 0);
+            figures.again = total / again.seconds;
+            std::printf("%-34s %10.0f articles/s  (%.1f s, %lld unchanged)  %.2fx raw  [aim >= 2x]\n",
+                        "archive, all duplicates:", figures.again, again.seconds, again.unchanged,
+                        figures.again / raw_rate);
+            auto changed = ingest(archive, corpus, options, 1);
+            figures.changed = total / changed.seconds;
+            std::printf("%-34s %10.0f articles/s  (%.1f s, %lld updated, %lld unchanged)  %.2fx raw\n",
+                        "archive, 10 % changed:", figures.changed, changed.seconds, changed.updated,
+                        changed.unchanged, figures.changed / raw_rate);
+            if (!is_database_url(location.native()))
+                std::printf("archive size: %.0f MB\n",
+                            static_cast<double>(std::filesystem::file_size(location)) / 1e6);
+        }
+        search_figures(location, corpus, options, figures.median, figures.p99);
+        return figures;
+    };
+    const auto sqlite = measure(path, "SQLite");
+    if (!options.postgres.empty()) {
+        const auto pg = measure(options.postgres, "PostgreSQL");
+        std::printf("-- PostgreSQL / SQLite\n");
+        if (options.archive.empty()) {
+            std::printf("new articles %.2fx  [aim >= 0.5x], duplicates %.2fx, 10 %% changed %.2fx\n",
+                        pg.fresh / sqlite.fresh, pg.again / sqlite.again, pg.changed / sqlite.changed);
+            std::printf("new articles by quarter:");
+            for (std::size_t q = 0; q < pg.quarters.size(); ++q)
+                std::printf(" %.2fx", pg.quarters[q] / sqlite.quarters[q]);
+            std::printf("\n");
+        }
+        std::printf("search median %.2fx, p99 %.2fx\n", pg.median / sqlite.median, pg.p99 / sqlite.p99);
+    }
     if (options.keep)
         std::printf("archive kept: %s\n", path.c_str());
     else if (options.archive.empty())

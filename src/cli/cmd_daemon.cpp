@@ -42,9 +42,9 @@ std::optional<std::string> date_or_null(const std::optional<TimePoint>& t) {
 // `feedd status`: for people and monitors. Reads the archive only; "running" is the writer lock.
 int print_status(const std::filesystem::path& database, Duration threshold, bool json) {
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    const bool exists = std::filesystem::exists(database);
+    const bool exists = is_database_url(database.native()) || std::filesystem::exists(database);
     const bool running = exists && store::Archive::is_locked(database);
-    nlohmann::json report = {{"running", running}, {"archive", database.string()}};
+    nlohmann::json report = {{"running", running}, {"archive", store::shown_location(database.native())}};
     std::vector<std::string> failing;
     // Feeds that keep outrunning their polls: some of their items are lost for good.
     constexpr std::int64_t kKeepsGapping = 3;  // gaps in the last 30 days
@@ -138,8 +138,8 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
     }
     std::cout << "feedd: " << health << (offline_since ? " since " + *offline_since : std::string())
               << (exists ? "" : " (no archive yet)") << '\n'
-              << "archive: " << database.string() << ", " << articles << " articles, " << size / (1024 * 1024)
-              << " MiB (" << per_article << " bytes per article)\n"
+              << "archive: " << store::shown_location(database.native()) << ", " << articles << " articles, "
+              << size / (1024 * 1024) << " MiB (" << per_article << " bytes per article)\n"
               << "feeds: " << feeds << ", last successful poll "
               << date_or_null(last_success).value_or("never") << '\n';
     for (const auto& line : failing) std::cout << "failing longer than threshold: " << line << '\n';

@@ -61,7 +61,7 @@ std::string time_text(const std::optional<TimePoint>& time) {
 // `must_exist` (an archive named by --db, where a missing file is more likely a typo).
 std::vector<store::FeedSummary> archived_feeds(const fs::path& database, bool must_exist = false) {
     std::error_code error;
-    if (!must_exist && !fs::exists(database, error)) return {};
+    if (!must_exist && !is_database_url(database.native()) && !fs::exists(database, error)) return {};
     return store::Archive::open(database, store::OpenMode::read_only).feed_summaries();
 }
 
@@ -69,7 +69,7 @@ std::vector<store::FeedSummary> archived_feeds(const fs::path& database, bool mu
 // which otherwise wins over feeds.toml. Writing the archive is refused while the daemon holds it.
 void reset_learned_state(const fs::path& database, const FeedSource& feed) {
     std::error_code error;
-    if (!fs::exists(database, error)) return;
+    if (!is_database_url(database.native()) && !fs::exists(database, error)) return;
     FeedState state = store::Archive::open(database, store::OpenMode::read_only).feed_state(feed.name);
     if (!state.gone && state.moved_to.empty() && state.redirect_candidate.empty() &&
         state.consecutive_failures == 0)
@@ -116,7 +116,8 @@ std::string describe_config(const config::Config& config, const std::optional<fs
     out << config.path.string() << ": OK, " << plural(config.feeds.size(), "feed", "feeds");
     if (enabled != config.feeds.size()) out << " (" << enabled << " enabled)";
     if (!categories.empty()) out << " in " << plural(categories.size(), "category", "categories");
-    out << "\narchive: " << (db_flag ? *db_flag : config.settings.database).string() << '\n';
+    out << "\narchive: " << store::shown_location((db_flag ? *db_flag : config.settings.database).native())
+        << '\n';
     for (const auto& warning : config.warnings) out << "warning: " << message(warning) << '\n';
     for (const auto& note : config.notes) out << "note: " << message(note) << '\n';
     return out.str();
@@ -626,7 +627,7 @@ void add_feeds_remove_command(CLI::App* feeds, Context& context) {
             // The archive first: if the daemon holds it, nothing changes anywhere.
             const auto database = database_path(context);
             store::PruneCounts counts;
-            if (fs::exists(database)) {
+            if (is_database_url(database.native()) || fs::exists(database)) {
                 auto archive = store::Archive::open(database, store::OpenMode::read_write);
                 try {
                     counts = archive.purge_feed(remove_options->name);

@@ -297,7 +297,8 @@ void add_query_command(CLI::App& app, Context& context) {
         q.limit = o.limit;
         const auto database = database_path(context);
         std::error_code missing;
-        if (!context.db && !std::filesystem::exists(database, missing)) {
+        if (!context.db && !is_database_url(database.native()) &&
+            !std::filesystem::exists(database, missing)) {
             // A first step, not an error: the daemon has not written the config's archive yet.
             // (An archive named with --db that is not there is a mistake, said as one.)
             std::cerr << "feedd: nothing archived yet: " << database.string() << " does not exist; "
@@ -307,7 +308,7 @@ void add_query_command(CLI::App& app, Context& context) {
         }
         auto archive = store::Archive::open(database, store::OpenMode::read_only);
         if (archive.article_count() == 0) {
-            std::cerr << "feedd: nothing archived yet in " << database.string() << "; "
+            std::cerr << "feedd: nothing archived yet in " << store::shown_location(database.native()) << "; "
                       << next_poll_hint(archive, store::Archive::is_locked(database)) << '\n';
             print_rows({}, o.format, !o.search.empty());
             return 0;
@@ -386,6 +387,11 @@ void add_db_vacuum_command(CLI::App* db, Context& context) {
         db->add_subcommand("vacuum", "Compact the archive and its search index (stop the daemon first)");
     on_chosen(vacuum, context, [&context] {
         auto path = database_path(context);
+        if (is_database_url(path.native())) {
+            store::Archive::open(path, store::OpenMode::read_write).vacuum();
+            std::cout << "vacuumed " << store::shown_location(path.native()) << " (VACUUM ANALYZE)\n";
+            return 0;
+        }
         if (!std::filesystem::exists(path)) throw store::StoreError("no archive at " + path.string());
         auto before = std::filesystem::file_size(path);
         auto archive = store::Archive::open(path, store::OpenMode::read_write);
@@ -407,7 +413,8 @@ void add_db_prune_command(CLI::App* db, Context& context) {
         int days = keep_days->has_value() ? **keep_days : load_config(context).settings.keep_days;
         if (days < 0) throw UsageError("--keep-days must be 0 (forever) or more");
         auto path = database_path(context);
-        if (!std::filesystem::exists(path)) throw store::StoreError("no archive at " + path.string());
+        if (!is_database_url(path.native()) && !std::filesystem::exists(path))
+            throw store::StoreError("no archive at " + path.string());
         auto archive = store::Archive::open(path, store::OpenMode::read_write);
         auto counts = archive.prune(days, now_seconds());
         std::cout << "pruned " << counts.articles << " article(s), " << counts.entries << " entr"

@@ -1,6 +1,7 @@
 // Reading and validating feeds.toml. Every problem is collected with its position, so that one
 // run of `feedd check-config` shows all of them.
 #include "feedd/config/config.hpp"
+#include "feedd/model/location.hpp"
 
 #include <sys/stat.h>
 
@@ -158,7 +159,8 @@ class Validator {
         }
         // Not set: beside the config file, except for a user's own config (see default_database).
         if (config.settings.database.empty()) config.settings.database = default_database(config.path);
-        config.settings.database = resolve_relative(folder_, config.settings.database.string());
+        if (!is_database_url(config.settings.database.native()))
+            config.settings.database = resolve_relative(folder_, config.settings.database.string());
 
         if (const auto* feeds = root.get("feed")) {
             if (const auto* array = feeds->as_array()) {

@@ -42,7 +42,8 @@ Opened open_all(const RunOptions& options) {
     opened.config = config::load_config(options.config_path);
     for (const auto& warning : opened.config.warnings) log_warning(warning);
     opened.database = options.database.value_or(opened.config.settings.database);
-    if (opened.database != ":memory:" && opened.database.has_parent_path()) {
+    if (opened.database != ":memory:" && !is_database_url(opened.database.native()) &&
+        opened.database.has_parent_path()) {
         std::filesystem::create_directories(opened.database.parent_path());
     }
     opened.archive.emplace(store::Archive::open(opened.database, store::OpenMode::read_write));
@@ -50,7 +51,7 @@ Opened open_all(const RunOptions& options) {
         opened.archive->sync_feeds(opened.config.feeds);
     } catch (const store::StoreError& e) {
         // A full or read-only disk: say which archive refused.
-        throw store::StoreError(opened.database.string() + ": " + e.what());
+        throw store::StoreError(store::shown_location(opened.database.native()) + ": " + e.what());
     }
     for (auto& state : opened.archive->feed_states()) opened.states[state.name] = std::move(state);
     return opened;
@@ -354,8 +355,8 @@ static std::vector<PollReport> poll_once_with(const RunOptions& options,
 int run(const RunOptions& options) {
     auto opened = open_all(options);
     apply_log_level(opened.config, options);
-    log_info("archive " + opened.database.string() + ", " + std::to_string(opened.config.feeds.size()) +
-             " feeds from " + opened.config.path.string());
+    log_info("archive " + store::shown_location(opened.database.native()) + ", " +
+             std::to_string(opened.config.feeds.size()) + " feeds from " + opened.config.path.string());
 
     auto hooks = make_hooks(opened.config);
     Writer writer(std::move(*opened.archive));

@@ -1,4 +1,4 @@
-// The archive's private parts, shared by its translation units.
+// The SQLite store's private parts, shared by its translation units.
 #pragma once
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -11,6 +11,8 @@
 #include <unordered_map>
 
 #include "feedd/store/store.hpp"
+#include "store/backend.hpp"
+#include "store/rules.hpp"
 
 namespace feedd::store {
 
@@ -32,10 +34,10 @@ class FileLock {
 
 namespace detail {
 
-// The archive's connection and what belongs to it. `Archive::Impl` is this type under the name the
-// public header forward-declares privately; the translation units of the store pass it around as
-// a `Connection&`.
-class Connection {
+// The SQLite store: the archive's connection and what belongs to it, behind the `Backend` seam
+// (backend.hpp). Its public calls are defined in store.cpp (opening, feeds), ingest.cpp and
+// query.cpp; the translation units pass it around as a `Connection&`.
+class Connection final : public Backend {
   public:
     std::filesystem::path path;
     OpenMode mode = OpenMode::read_only;
@@ -47,7 +49,26 @@ class Connection {
         : path(std::move(p)), mode(m), lock(std::move(l)), db(std::move(d)) {}
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
-    ~Connection();
+    ~Connection() override;
+
+    void sync_feeds(const std::vector<FeedSource>& feeds) override;
+    FeedState feed_state(const std::string& name) override;
+    std::vector<FeedState> feed_states() override;
+    std::vector<FeedSummary> feed_summaries() override;
+    std::vector<EntryTimes> entry_times(const std::string& feed, TimePoint since) override;
+    void record_gap(const std::string& feed, const GapRecord& gap) override;
+    std::vector<GapRecord> gaps(const std::string& feed, TimePoint since) override;
+    void set_feed_state(const FeedState& state) override;
+    std::vector<PollCommit> commit_polls(std::span<const PollWrite> polls) override;
+    std::vector<ArticleRow> query(const ArticleQuery& query) override;
+    std::vector<ArticleRow> articles(const std::vector<std::int64_t>& ids) override;
+    std::optional<ArticleDetail> article(std::int64_t id) override;
+    void backup(const std::filesystem::path& destination) override;
+    std::vector<std::string> check() override;
+    void vacuum() override;
+    PruneCounts purge_feed(const std::string& name) override;
+    std::int64_t article_count() override;
+    PruneCounts prune(int default_keep_days, TimePoint now) override;
 
     // Resets the cached statements when a call ends, however it ends.
     class StatementScope {
@@ -89,10 +110,6 @@ class Connection {
     // Prepared statements by their SQL text's address (the SQL lives in string literals).
     std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> statements_;
 };
-
-// What `call` says before SQLite's message.
-inline constexpr std::string_view read_failed = "archive read failed";
-inline constexpr std::string_view write_failed = "archive write failed";
 
 inline std::optional<TimePoint> time_column(const SQLite::Column& column) {
     if (column.isNull()) return std::nullopt;
@@ -142,11 +159,6 @@ class LargeBinds {
     SQLite::Statement& statement_;
 };
 
-inline std::int64_t seconds(TimePoint time) {
-    return time.time_since_epoch().count();
-}
-std::string join_lines(const std::vector<std::string>& items);  // "\na\nb\n"; "" when empty
-std::vector<std::string> split_lines(const std::string& text);
 void write_state(Connection& impl, std::int64_t feed_id, const FeedState& state, bool identity_fallback);
 std::int64_t ensure_feed(Connection& impl, const FeedSource& feed, TimePoint now);
 bool stored_fallback(Connection& impl, std::int64_t feed_id);
@@ -165,9 +177,5 @@ void bind_packed(SQLite::Statement& statement, const char* name, const std::stri
 // check their query plans.
 std::vector<std::string> prepared_sql();
 }  // namespace detail
-
-struct Archive::Impl : detail::Connection {
-    using Connection::Connection;
-};
 
 }  // namespace feedd::store

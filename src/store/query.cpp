@@ -6,6 +6,7 @@
 
 #include "store/impl.hpp"
 #include "store/pack.hpp"
+#include "store/rules.hpp"
 #include "store/schema.hpp"
 #include "store/text.hpp"
 
@@ -16,16 +17,6 @@ using detail::seconds;
 using detail::time_column;
 
 namespace {
-
-// Cuts at a character boundary near `limit` bytes, with an ellipsis when something was cut.
-std::string excerpt(const std::string& text, std::size_t limit) {
-    if (text.size() <= limit) return text;
-    std::size_t cut = limit;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-    auto space = text.rfind(' ', cut);
-    if (space != std::string::npos && space > limit / 2) cut = space;
-    return text.substr(0, cut) + "\u2026";
-}
 
 // An error of a statement that carries the user's search expression: FTS5 reports every fault of
 // the expression as SQLITE_ERROR, whatever its words ("fts5: syntax error near", "unknown special
@@ -85,21 +76,12 @@ ArticleRow read_row(const SQLite::Statement& row) {
     out.date = TimePoint(std::chrono::seconds(row.getColumn(RowColumn::sort_time).getInt64()));
     const auto entry = row.getColumn(RowColumn::entry).getInt64();
     const auto plain = row.getColumn(RowColumn::text).getString();
-    auto summary =
-        detail::html_to_text(detail::stored_text(row.getColumn(RowColumn::summary), plain, "entry", entry));
-    auto text = detail::collapse_space(plain);  // one line: paragraphs joined
-    out.summary = excerpt(summary.empty() ? text : summary, 300);
-    out.snippet = excerpt(text, 200);
+    detail::fill_row_text(out, detail::stored_text(row.getColumn(RowColumn::summary), plain, "entry", entry),
+                          plain);
     return out;
 }
 
 }  // namespace
-
-const EntryDetail& ArticleDetail::fullest() const {
-    for (const auto& entry : entries)
-        if (entry.id == fullest_entry) return entry;
-    return entries.at(0);
-}
 
 namespace {
 
@@ -172,14 +154,14 @@ std::string query_sql(const ArticleQuery& q, std::size_t feed_count, SearchKind 
 
 }  // namespace
 
-std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
-    return impl_->call(detail::read_failed, [&] {
+std::vector<ArticleRow> detail::Connection::query(const ArticleQuery& q) {
+    return this->call(detail::read_failed, [&] {
         // Every statement here that can fail on the expression (probe, select, count, snippet)
         // reaches this one mapping.
         try {
             std::vector<std::int64_t> feed_ids;
             for (const auto& name : q.feeds) {
-                auto id = impl_->feed_id(name);
+                auto id = this->feed_id(name);
                 if (!id) throw QueryError("unknown feed '" + name + "'");
                 feed_ids.push_back(*id);
             }
@@ -213,7 +195,7 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
                 const std::string probe_sql =
                     std::string("SELECT rowid AS entry_id FROM ") + fts_table + " WHERE " + fts_table +
                     " MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET " + std::to_string(newest_ranked - 1);
-                SQLite::Statement probe(impl_->db, probe_sql);
+                SQLite::Statement probe(this->db, probe_sql);
                 probe.bind(1, needle);
                 if (probe.executeStep()) newest_bound = probe.getColumn("entry_id").getInt64();
             }
@@ -221,7 +203,7 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
             std::vector<ArticleRow> rows;
             std::vector<std::int64_t> hit_entries;
             for (;;) {
-                SQLite::Statement select(impl_->db,
+                SQLite::Statement select(this->db,
                                          query_sql(q, feed_ids.size(), kind, top_hits, newest_bound));
                 int index = 1;
                 if (kind != SearchKind::none) select.bind(index++, needle);
@@ -245,8 +227,8 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
                     continue;
                 }
                 // Short: were there more matching entries than considered?
-                SQLite::Statement count(impl_->db, std::string("SELECT count(*) AS matches FROM ") +
-                                                       fts_table + " WHERE " + fts_table + " MATCH ?");
+                SQLite::Statement count(this->db, std::string("SELECT count(*) AS matches FROM ") +
+                                                      fts_table + " WHERE " + fts_table + " MATCH ?");
                 count.bind(1, needle);
                 count.executeStep();
                 auto matches = count.getColumn("matches").getInt64();
@@ -258,7 +240,7 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
             }
 
             for (std::size_t i = 0; i < rows.size(); ++i) {
-                rows[i].feeds = article_feeds(*impl_, rows[i].id);
+                rows[i].feeds = article_feeds(*this, rows[i].id);
                 if (!ranked) continue;
                 const char* snippet_sql = kind == SearchKind::trigram
                                               ? "SELECT snippet(entries_cjk, 0, '[', ']', '\u2026', 24) AS "
@@ -267,7 +249,7 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
                                               : "SELECT snippet(entries_fts, -1, '[', ']', '\u2026', 16) AS "
                                                 "snippet FROM entries_fts "
                                                 "WHERE entries_fts MATCH ? AND rowid = ?";
-                auto& snippet = impl_->statement(snippet_sql);
+                auto& snippet = this->statement(snippet_sql);
                 SQLite::bind(snippet, needle, hit_entries[i]);
                 if (snippet.executeStep())
                     rows[i].snippet = detail::collapse_space(snippet.getColumn("snippet").getString());
@@ -281,27 +263,27 @@ std::vector<ArticleRow> Archive::query(const ArticleQuery& q) {
     });
 }
 
-std::vector<ArticleRow> Archive::articles(const std::vector<std::int64_t>& ids) {
-    return impl_->call(detail::read_failed, [&] {
+std::vector<ArticleRow> detail::Connection::articles(const std::vector<std::int64_t>& ids) {
+    return this->call(detail::read_failed, [&] {
         std::vector<ArticleRow> rows;
         static const std::string sql =
             std::string("SELECT ") + row_columns +
             " FROM articles a JOIN entries e ON e.id = a.fullest_entry WHERE a.id = ?";
         for (auto id : ids) {
-            auto& select = impl_->statement(sql.c_str());
+            auto& select = this->statement(sql.c_str());
             select.bind(1, id);
             if (!select.executeStep()) continue;
             rows.push_back(read_row(select));
             select.reset();
-            rows.back().feeds = article_feeds(*impl_, id);
+            rows.back().feeds = article_feeds(*this, id);
         }
         return rows;
     });
 }
 
-std::optional<ArticleDetail> Archive::article(std::int64_t id) {
-    return impl_->call(detail::read_failed, [&]() -> std::optional<ArticleDetail> {
-        auto& select = impl_->statement(
+std::optional<ArticleDetail> detail::Connection::article(std::int64_t id) {
+    return this->call(detail::read_failed, [&]() -> std::optional<ArticleDetail> {
+        auto& select = this->statement(
             "SELECT coalesce(canonical_link, '') AS canonical_link, first_seen, sort_time, fullest_entry "
             "FROM articles WHERE id = ?");
         select.bind(1, id);
@@ -314,9 +296,9 @@ std::optional<ArticleDetail> Archive::article(std::int64_t id) {
         const auto fullest = select.getColumn("fullest_entry");
         detail.fullest_entry = fullest.isNull() ? 0 : fullest.getInt64();
         select.reset();
-        detail.feeds = article_feeds(*impl_, id);
+        detail.feeds = article_feeds(*this, id);
 
-        auto& entries = impl_->statement(R"sql(
+        auto& entries = this->statement(R"sql(
 SELECT e.id, f.name AS feed, e.guid, e.identity, e.title, e.link, e.published, e.updated, e.author, e.summary, e.content,
        e.categories, e.image, e.text, e.first_seen, e.changed_at
 FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = ? ORDER BY e.id)sql");
@@ -345,7 +327,7 @@ FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = ? ORDER BY 
             detail.entries.push_back(std::move(entry));
         }
         for (auto& entry : detail.entries) {
-            auto& enclosures = impl_->statement(
+            auto& enclosures = this->statement(
                 "SELECT url, type, length FROM enclosures WHERE entry_id = ? ORDER BY position");
             enclosures.bind(1, entry.id);
             while (enclosures.executeStep()) {
@@ -355,7 +337,7 @@ FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = ? ORDER BY 
                     enclosure.length = length.getInt64();
                 entry.entry.enclosures.push_back(std::move(enclosure));
             }
-            auto& revisions = impl_->statement(
+            auto& revisions = this->statement(
                 "SELECT id, recorded_at, title, summary, content FROM revisions WHERE entry_id = ? ORDER BY "
                 "id");
             revisions.bind(1, entry.id);
@@ -378,13 +360,13 @@ FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = ? ORDER BY 
 // ---------------------------------------------------------------------------------------------
 // Maintenance
 
-void Archive::backup(const std::filesystem::path& destination) {
+void detail::Connection::backup(const std::filesystem::path& destination) {
     const std::string failed = "backup to " + destination.string() + " failed";
-    impl_->call(failed, [&] {
-        impl_->reset_statements();
+    this->call(failed, [&] {
+        this->reset_statements();
         std::error_code error;
         if (std::filesystem::exists(destination, error) &&
-            std::filesystem::equivalent(destination, impl_->path, error))
+            std::filesystem::equivalent(destination, this->path, error))
             throw StoreError("refusing to back up the archive onto itself");
         auto temporary = destination;
         temporary += ".partial";
@@ -392,13 +374,13 @@ void Archive::backup(const std::filesystem::path& destination) {
         try {
             // One read transaction: a consistent copy even while the daemon writes.
             // query_only guards readers against writes; VACUUM INTO writes only the new file.
-            impl_->db.exec("PRAGMA query_only = OFF");
-            SQLite::Statement vacuum(impl_->db, "VACUUM INTO ?");
+            this->db.exec("PRAGMA query_only = OFF");
+            SQLite::Statement vacuum(this->db, "VACUUM INTO ?");
             vacuum.bind(1, temporary.string());
             vacuum.exec();
-            if (impl_->mode == OpenMode::read_only) impl_->db.exec("PRAGMA query_only = ON");
+            if (this->mode == OpenMode::read_only) this->db.exec("PRAGMA query_only = ON");
         } catch (const SQLite::Exception&) {
-            if (impl_->mode == OpenMode::read_only) impl_->db.tryExec("PRAGMA query_only = ON");
+            if (this->mode == OpenMode::read_only) this->db.tryExec("PRAGMA query_only = ON");
             std::filesystem::remove(temporary, error);
             throw;
         }
@@ -410,21 +392,21 @@ void Archive::backup(const std::filesystem::path& destination) {
     });
 }
 
-std::vector<std::string> Archive::check() {
-    detail::Connection::StatementScope scope(*impl_);
+std::vector<std::string> detail::Connection::check() {
+    detail::Connection::StatementScope scope(*this);
     std::vector<std::string> problems;
     try {
-        SQLite::Statement integrity(impl_->db, "PRAGMA integrity_check");
+        SQLite::Statement integrity(this->db, "PRAGMA integrity_check");
         while (integrity.executeStep()) {
             auto line = integrity.getColumn("integrity_check").getString();
             if (line != "ok") problems.push_back("integrity: " + line);
         }
-        SQLite::Statement keys(impl_->db, "PRAGMA foreign_key_check");
+        SQLite::Statement keys(this->db, "PRAGMA foreign_key_check");
         while (keys.executeStep())
             problems.push_back("foreign key: row " + keys.getColumn("rowid").getString() + " of " +
                                keys.getColumn("table").getString() + " points to a missing " +
                                keys.getColumn("parent").getString());
-        auto orphans = impl_->db
+        auto orphans = this->db
                            .execAndGet(
                                "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM entries e "
                                "WHERE e.article_id = a.id) "
@@ -454,10 +436,10 @@ std::vector<std::string> Archive::check() {
         }
     };  // the transaction rolls back in its destructor
     try {
-        if (impl_->mode == OpenMode::read_write || impl_->path.empty() || impl_->path == ":memory:") {
-            fts_check(impl_->db);
+        if (this->mode == OpenMode::read_write || this->path.empty() || this->path == ":memory:") {
+            fts_check(this->db);
         } else {
-            SQLite::Database writer(impl_->path, SQLite::OPEN_READWRITE, 5000);
+            SQLite::Database writer(this->path, SQLite::OPEN_READWRITE, 5000);
             fts_check(writer);
         }
     } catch (const SQLite::Exception& e) {
@@ -466,26 +448,26 @@ std::vector<std::string> Archive::check() {
     return problems;
 }
 
-PruneCounts Archive::purge_feed(const std::string& name) {
-    if (impl_->mode != OpenMode::read_write) throw StoreError("purge needs the archive open for writing");
-    return impl_->call("purging feed '" + name + "'", [&] {
-        impl_->reset_statements();
-        SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-        const auto feed_id = impl_->feed_id(name);
+PruneCounts detail::Connection::purge_feed(const std::string& name) {
+    if (this->mode != OpenMode::read_write) throw StoreError("purge needs the archive open for writing");
+    return this->call("purging feed '" + name + "'", [&] {
+        this->reset_statements();
+        SQLite::Transaction transaction(this->db, SQLite::TransactionBehavior::IMMEDIATE);
+        const auto feed_id = this->feed_id(name);
         if (!feed_id) throw QueryError("no feed named '" + name + "' in the archive");
         PruneCounts counts;
-        SQLite::Statement entries(impl_->db, "DELETE FROM entries WHERE feed_id = ?");
+        SQLite::Statement entries(this->db, "DELETE FROM entries WHERE feed_id = ?");
         entries.bind(1, *feed_id);
         counts.entries = entries.exec();
-        counts.articles = impl_->db.exec(
+        counts.articles = this->db.exec(
             "DELETE FROM articles WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE e.article_id = "
             "articles.id)");
         // Articles that other feeds still hold show their fullest remaining entry.
-        impl_->db.exec(R"sql(
+        this->db.exec(R"sql(
 UPDATE articles SET fullest_entry = (SELECT e.id FROM entries e WHERE e.article_id = articles.id
                                      ORDER BY length(e.text) DESC, e.id LIMIT 1)
 WHERE fullest_entry IS NULL OR NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = articles.fullest_entry))sql");
-        SQLite::Statement feed(impl_->db, "DELETE FROM feeds WHERE id = ?");
+        SQLite::Statement feed(this->db, "DELETE FROM feeds WHERE id = ?");
         feed.bind(1, *feed_id);
         feed.exec();
         transaction.commit();
@@ -493,46 +475,46 @@ WHERE fullest_entry IS NULL OR NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = 
     });
 }
 
-std::int64_t Archive::article_count() {
-    return impl_->call("counting articles",
-                       [&] { return impl_->db.execAndGet("SELECT count(*) FROM articles").getInt64(); });
+std::int64_t detail::Connection::article_count() {
+    return this->call("counting articles",
+                      [&] { return this->db.execAndGet("SELECT count(*) FROM articles").getInt64(); });
 }
 
-void Archive::vacuum() {
-    if (impl_->mode != OpenMode::read_write) throw StoreError("vacuum needs the archive open for writing");
-    impl_->call("vacuum failed", [&] {
-        impl_->reset_statements();
-        impl_->db.exec("INSERT INTO entries_fts(entries_fts) VALUES ('optimize')");
-        impl_->db.exec("INSERT INTO entries_cjk(entries_cjk) VALUES ('optimize')");
+void detail::Connection::vacuum() {
+    if (this->mode != OpenMode::read_write) throw StoreError("vacuum needs the archive open for writing");
+    this->call("vacuum failed", [&] {
+        this->reset_statements();
+        this->db.exec("INSERT INTO entries_fts(entries_fts) VALUES ('optimize')");
+        this->db.exec("INSERT INTO entries_cjk(entries_cjk) VALUES ('optimize')");
         // An archive made with smaller pages moves to the current size: SQLite changes the page
         // size only in a VACUUM outside WAL mode. A reader holding the file keeps the old size
         // (leaving WAL needs the file to itself); the vacuum itself goes on.
-        const bool other_size = impl_->db.execAndGet("PRAGMA page_size").getInt() != detail::page_size;
-        const bool wal = !impl_->path.empty() && impl_->path != ":memory:";
+        const bool other_size = this->db.execAndGet("PRAGMA page_size").getInt() != detail::page_size;
+        const bool wal = !this->path.empty() && this->path != ":memory:";
         bool resized = false;
         if (other_size && wal) {
             try {
                 // Answers the mode it is in: still "wal" when another connection holds the file.
-                resized = impl_->db.execAndGet("PRAGMA journal_mode = DELETE").getString() == "delete";
+                resized = this->db.execAndGet("PRAGMA journal_mode = DELETE").getString() == "delete";
             } catch (const SQLite::Exception&) {
                 resized = false;
             }
         }
-        if (resized) impl_->db.exec("PRAGMA page_size = " + std::to_string(detail::page_size));
-        impl_->db.exec("VACUUM");
-        if (resized) impl_->db.exec("PRAGMA journal_mode = WAL");
-        impl_->db.exec("PRAGMA optimize");
-        impl_->db.tryExec("PRAGMA wal_checkpoint(TRUNCATE)");
+        if (resized) this->db.exec("PRAGMA page_size = " + std::to_string(detail::page_size));
+        this->db.exec("VACUUM");
+        if (resized) this->db.exec("PRAGMA journal_mode = WAL");
+        this->db.exec("PRAGMA optimize");
+        this->db.tryExec("PRAGMA wal_checkpoint(TRUNCATE)");
     });
 }
 
-PruneCounts Archive::prune(int default_keep_days, TimePoint now) {
-    return impl_->call("pruning failed", [&] {
-        SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-        impl_->db.exec("CREATE TEMP TABLE IF NOT EXISTS prune_ids (id INTEGER PRIMARY KEY)");
-        impl_->db.exec("DELETE FROM prune_ids");
+PruneCounts detail::Connection::prune(int default_keep_days, TimePoint now) {
+    return this->call("pruning failed", [&] {
+        SQLite::Transaction transaction(this->db, SQLite::TransactionBehavior::IMMEDIATE);
+        this->db.exec("CREATE TEMP TABLE IF NOT EXISTS prune_ids (id INTEGER PRIMARY KEY)");
+        this->db.exec("DELETE FROM prune_ids");
         // Pruned when every entry is older than its own feed's keep_days (0 keeps forever).
-        SQLite::Statement select(impl_->db, R"sql(
+        SQLite::Statement select(this->db, R"sql(
 INSERT INTO prune_ids (id)
 SELECT a.id FROM articles a WHERE NOT EXISTS (
     SELECT 1 FROM entries e JOIN feeds f ON f.id = e.feed_id
@@ -541,14 +523,13 @@ SELECT a.id FROM articles a WHERE NOT EXISTS (
         SQLite::bind(select, default_keep_days, seconds(now));
         select.exec();
         PruneCounts counts;
-        counts.articles = impl_->db.execAndGet("SELECT count(*) FROM prune_ids").getInt64();
+        counts.articles = this->db.execAndGet("SELECT count(*) FROM prune_ids").getInt64();
         if (counts.articles == 0) return counts;
         counts.entries =
-            impl_->db
-                .execAndGet("SELECT count(*) FROM entries WHERE article_id IN (SELECT id FROM prune_ids)")
+            this->db.execAndGet("SELECT count(*) FROM entries WHERE article_id IN (SELECT id FROM prune_ids)")
                 .getInt64();
         // Every key the entry could be found again by: its own, its guid, its specific link.
-        SQLite::Statement tomb(impl_->db, R"sql(
+        SQLite::Statement tomb(this->db, R"sql(
 INSERT OR IGNORE INTO tombstones (feed_id, identity, pruned_at)
 SELECT feed_id, identity, ?1 FROM entries WHERE article_id IN (SELECT id FROM prune_ids)
 UNION SELECT feed_id, 'guid:' || guid, ?1 FROM entries WHERE guid <> '' AND article_id IN (SELECT id FROM prune_ids)
@@ -556,13 +537,13 @@ UNION SELECT e.feed_id, 'link:' || e.canonical_link, ?1 FROM entries e JOIN arti
       WHERE a.canonical_link IS NOT NULL AND e.canonical_link <> '' AND a.id IN (SELECT id FROM prune_ids))sql");
         tomb.bind(1, seconds(now));
         tomb.exec();
-        SQLite::Statement links(impl_->db, R"sql(
+        SQLite::Statement links(this->db, R"sql(
 INSERT OR IGNORE INTO tombstone_links (canonical_link, pruned_at)
 SELECT canonical_link, ?1 FROM articles WHERE canonical_link IS NOT NULL AND id IN (SELECT id FROM prune_ids))sql");
         links.bind(1, seconds(now));
         links.exec();
-        impl_->db.exec("DELETE FROM articles WHERE id IN (SELECT id FROM prune_ids)");
-        impl_->db.exec("DELETE FROM prune_ids");
+        this->db.exec("DELETE FROM articles WHERE id IN (SELECT id FROM prune_ids)");
+        this->db.exec("DELETE FROM prune_ids");
         transaction.commit();
         return counts;
     });

@@ -182,40 +182,12 @@ std::string detail::Connection::failure(std::string_view context, const SQLite::
     return std::string(context) + ": " + sqlite_problem(e, db);
 }
 
-namespace detail {
-std::string join_lines(const std::vector<std::string>& items) {
-    if (items.empty()) return {};
-    std::string out = "\n";
-    for (const auto& item : items) {
-        for (char c : item) out += (c == '\n' || c == '\r') ? ' ' : c;
-        out += '\n';
-    }
-    return out;
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-    std::vector<std::string> out;
-    std::size_t begin = 0;
-    while (begin < text.size()) {
-        auto end = text.find('\n', begin);
-        if (end == std::string::npos) end = text.size();
-        if (end > begin) out.push_back(text.substr(begin, end - begin));
-        begin = end + 1;
-    }
-    return out;
-}
-}  // namespace detail
-
-Archive::Archive(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Archive::Archive(Archive&&) noexcept = default;
-Archive& Archive::operator=(Archive&&) noexcept = default;
-Archive::~Archive() = default;
-
 void Testing::limit_value_length(Archive& archive, int bytes) {
-    sqlite3_limit(archive.impl_->db.getHandle(), SQLITE_LIMIT_LENGTH, bytes);
+    if (auto* sqlite = dynamic_cast<detail::Connection*>(archive.impl_->backend.get()))
+        sqlite3_limit(sqlite->db.getHandle(), SQLITE_LIMIT_LENGTH, bytes);
 }
 
-bool Archive::is_locked(const std::filesystem::path& path) {
+bool detail::sqlite_locked(const std::filesystem::path& path) {
     if (in_memory(path) || !std::filesystem::exists(lock_path(path))) return false;
     try {
         FileLock probe(lock_path(path));
@@ -227,7 +199,7 @@ bool Archive::is_locked(const std::filesystem::path& path) {
     }
 }
 
-Archive Archive::open(const std::filesystem::path& path, OpenMode mode) {
+std::unique_ptr<detail::Backend> detail::open_sqlite(const std::filesystem::path& path, OpenMode mode) {
     const bool memory = in_memory(path);
     const std::string name = memory ? ":memory:" : path.string();
     const int latest = detail::latest_schema_version();
@@ -320,7 +292,7 @@ Archive Archive::open(const std::filesystem::path& path, OpenMode mode) {
             detail::migrate(db, latest);
         }
         db.exec("PRAGMA foreign_keys = ON");
-        return Archive(std::make_unique<Impl>(path, mode, std::move(lock), std::move(db)));
+        return std::make_unique<detail::Connection>(path, mode, std::move(lock), std::move(db));
     } catch (const SQLite::Exception& e) {
         throw StoreError("cannot open archive " + name + ": " + sqlite_problem(e));
     }
@@ -383,22 +355,22 @@ FeedState read_state(const SQLite::Statement& row) {
 
 }  // namespace
 
-void Archive::sync_feeds(const std::vector<FeedSource>& feeds) {
-    impl_->call(detail::write_failed, [&] {
-        SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-        impl_->db.exec("UPDATE feeds SET configured = 0");
+void detail::Connection::sync_feeds(const std::vector<FeedSource>& feeds) {
+    this->call(detail::write_failed, [&] {
+        SQLite::Transaction transaction(this->db, SQLite::TransactionBehavior::IMMEDIATE);
+        this->db.exec("UPDATE feeds SET configured = 0");
         auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-        for (const auto& feed : feeds) upsert_feed(*impl_, feed, now);
+        for (const auto& feed : feeds) upsert_feed(*this, feed, now);
         transaction.commit();
     });
 }
 
-FeedState Archive::feed_state(const std::string& name) {
-    return impl_->call(detail::read_failed, [&] {
+FeedState detail::Connection::feed_state(const std::string& name) {
+    return this->call(detail::read_failed, [&] {
         static const std::string sql =
             std::string("SELECT ") + state_columns +
             " FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id WHERE f.name = ?";
-        auto& select = impl_->statement(sql.c_str());
+        auto& select = this->statement(sql.c_str());
         select.bind(1, name);
         if (!select.executeStep()) {
             FeedState state;
@@ -409,31 +381,31 @@ FeedState Archive::feed_state(const std::string& name) {
     });
 }
 
-std::vector<FeedState> Archive::feed_states() {
-    return impl_->call(detail::read_failed, [&] {
+std::vector<FeedState> detail::Connection::feed_states() {
+    return this->call(detail::read_failed, [&] {
         static const std::string sql =
             std::string("SELECT ") + state_columns +
             " FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id ORDER BY f.name";
-        auto& select = impl_->statement(sql.c_str());
+        auto& select = this->statement(sql.c_str());
         std::vector<FeedState> states;
         while (select.executeStep()) states.push_back(read_state(select));
         return states;
     });
 }
 
-void Archive::set_feed_state(const FeedState& state) {
-    impl_->call(detail::write_failed, [&] {
-        SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-        auto id = impl_->feed_id(state.name);
+void detail::Connection::set_feed_state(const FeedState& state) {
+    this->call(detail::write_failed, [&] {
+        SQLite::Transaction transaction(this->db, SQLite::TransactionBehavior::IMMEDIATE);
+        auto id = this->feed_id(state.name);
         if (!id) throw StoreError("unknown feed '" + state.name + "'");
-        detail::write_state(*impl_, *id, state, state.identity_fallback);
+        detail::write_state(*this, *id, state, state.identity_fallback);
         transaction.commit();
     });
 }
 
-std::vector<EntryTimes> Archive::entry_times(const std::string& feed, TimePoint since) {
-    return impl_->call(detail::read_failed, [&] {
-        auto& select = impl_->statement(R"sql(
+std::vector<EntryTimes> detail::Connection::entry_times(const std::string& feed, TimePoint since) {
+    return this->call(detail::read_failed, [&] {
+        auto& select = this->statement(R"sql(
 SELECT e.published, e.first_seen FROM entries e JOIN feeds f ON f.id = e.feed_id
 WHERE f.name = ? AND e.first_seen >= ? ORDER BY e.first_seen)sql");
         select.bind(1, feed);
@@ -445,12 +417,12 @@ WHERE f.name = ? AND e.first_seen >= ? ORDER BY e.first_seen)sql");
     });
 }
 
-void Archive::record_gap(const std::string& feed, const GapRecord& gap) {
-    impl_->call(detail::write_failed, [&] {
-        SQLite::Transaction transaction(impl_->db, SQLite::TransactionBehavior::IMMEDIATE);
-        auto id = impl_->feed_id(feed);
+void detail::Connection::record_gap(const std::string& feed, const GapRecord& gap) {
+    this->call(detail::write_failed, [&] {
+        SQLite::Transaction transaction(this->db, SQLite::TransactionBehavior::IMMEDIATE);
+        auto id = this->feed_id(feed);
         if (!id) throw StoreError("unknown feed '" + feed + "'");
-        auto& insert = impl_->statement(R"sql(
+        auto& insert = this->statement(R"sql(
 INSERT INTO gaps (feed_id, detected_at, seen_until, seen_again, estimated, pace_ms) VALUES (?, ?, ?, ?, ?, ?))sql");
         SQLite::bind(insert, *id, seconds(gap.detected_at), seconds(gap.seen_until), seconds(gap.seen_again),
                      gap.estimated, static_cast<std::int64_t>(gap.pace.count()));
@@ -459,9 +431,9 @@ INSERT INTO gaps (feed_id, detected_at, seen_until, seen_again, estimated, pace_
     });
 }
 
-std::vector<GapRecord> Archive::gaps(const std::string& feed, TimePoint since) {
-    return impl_->call(detail::read_failed, [&] {
-        auto& select = impl_->statement(R"sql(
+std::vector<GapRecord> detail::Connection::gaps(const std::string& feed, TimePoint since) {
+    return this->call(detail::read_failed, [&] {
+        auto& select = this->statement(R"sql(
 SELECT g.detected_at, g.seen_until, g.seen_again, g.estimated, g.pace_ms FROM gaps g JOIN feeds f ON f.id = g.feed_id
 WHERE f.name = ? AND g.detected_at >= ? ORDER BY g.detected_at)sql");
         select.bind(1, feed);
@@ -480,8 +452,8 @@ WHERE f.name = ? AND g.detected_at >= ? ORDER BY g.detected_at)sql");
     });
 }
 
-std::vector<FeedSummary> Archive::feed_summaries() {
-    return impl_->call(detail::read_failed, [&] {
+std::vector<FeedSummary> detail::Connection::feed_summaries() {
+    return this->call(detail::read_failed, [&] {
         static const std::string sql =
             std::string("SELECT ") + state_columns +
             ", f.url, f.title, f.site_link, f.configured,"
@@ -493,7 +465,7 @@ std::vector<FeedSummary> Archive::feed_summaries() {
             "  AND g.detected_at >= :since) AS gap_items,"
             " (SELECT max(detected_at) FROM gaps g WHERE g.feed_id = f.id) AS last_gap"
             " FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id ORDER BY f.name";
-        auto& select = impl_->statement(sql.c_str());
+        auto& select = this->statement(sql.c_str());
         const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
         select.bind(":since", seconds(now - std::chrono::days(30)));
         std::vector<FeedSummary> out;

@@ -6,6 +6,7 @@
 
 #include "feedd/store/store.hpp"
 #include "store/seed_feeds.hpp"
+#include "store/stores.hpp"
 #include "support/temp_dir.hpp"
 
 using namespace feedd;
@@ -47,8 +48,9 @@ FeedState polled(TimePoint now, int items) {
 
 }  // namespace
 
-TEST_CASE("entry times come back per feed since a time, and the document's size is kept in the state") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("entry times come back per feed since a time, and the document's size is kept in the state") {
+    Store store;
+    auto archive = store.open();
     archive.sync_feeds({blog()});
     const TimePoint day1 = utc(2026, 11, 1, 9, 0);
     const TimePoint day2 = utc(2026, 11, 2, 9, 0);

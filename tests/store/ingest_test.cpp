@@ -7,6 +7,7 @@
 
 #include "feedd/store/store.hpp"
 #include "store/seed_feeds.hpp"
+#include "store/stores.hpp"
 #include "store/testing.hpp"
 #include "support/temp_dir.hpp"
 
@@ -84,8 +85,9 @@ FeedSource source(std::string name, IdentityRule rule = IdentityRule::automatic)
 
 }  // namespace
 
-TEST_CASE("seed scenario: two polls of the China feed, then the Politics feed") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("seed scenario: two polls of the China feed, then the Politics feed") {
+    Store store;
+    auto archive = store.open();
     auto china = test::china_source();
     auto politics = test::politics_source();
     archive.sync_feeds({china, politics});
@@ -137,8 +139,9 @@ TEST_CASE("seed scenario: two polls of the China feed, then the Politics feed") 
     CHECK(archive.check().empty());
 }
 
-TEST_CASE("the fetch state is written with the poll and read back") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("the fetch state is written with the poll and read back") {
+    Store store;
+    auto archive = store.open();
     auto china = test::china_source();
     CHECK(archive.feed_state("cgtn-china") == named("cgtn-china"));
     FeedState state = state_of(china, poll1);
@@ -165,6 +168,35 @@ TEST_CASE("the fetch state is written with the poll and read back") {
     CHECK(counts.new_entries == 0);
     CHECK(archive.feed_state("cgtn-china") == failed);
     CHECK(archive.feed_states().size() == 1);
+}
+
+STORE_TEST_CASE("a page of a feed's history adds its entries and leaves the feed's state and title alone") {
+    Store store;
+    auto archive = store.open();
+    auto china = test::china_source();
+    FeedState state = state_of(china, poll1);
+    state.etag = "\"document\"";
+    auto document = test::cgtn_china();
+    archive.commit_poll(china, &document, state, poll1);
+    const auto before = archive.feed_state("cgtn-china");
+    const auto articles = article_count(archive);
+
+    // An earlier page: other items, its own title, and the state its fetch would have left.
+    auto page = test::cgtn_politics();
+    page.title = "Archive page 2";
+    FeedState page_state = before;
+    page_state.etag = "\"page\"";
+    page_state.last_poll = poll2;
+    const store::PollWrite write{china, &page, page_state, poll2, true};
+    auto results = archive.commit_polls(std::span(&write, 1));
+    REQUIRE(results.size() == 1);
+    REQUIRE(results[0].ok());
+    CHECK(results[0].counts.new_entries > 0);
+    CHECK(article_count(archive) > articles);
+    CHECK(archive.feed_state("cgtn-china") == before);  // the document's validators stay
+    auto summaries = archive.feed_summaries();
+    REQUIRE(summaries.size() == 1);
+    CHECK(summaries[0].title == document.title);
 }
 
 TEST_CASE(
@@ -218,8 +250,9 @@ TEST_CASE(
     CHECK(archive.feed_state("cgtn-china") == moved);
 }
 
-TEST_CASE("an entry seen again with only white space or dates changed makes no revision") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("an entry seen again with only white space or dates changed makes no revision") {
+    Store store;
+    auto archive = store.open();
     auto feed = source("blog");
     ParsedFeed parsed;
     parsed.entries = {item("a", "Title", "https://example.org/a", "<p>One  two</p>")};
@@ -235,8 +268,9 @@ TEST_CASE("an entry seen again with only white space or dates changed makes no r
     CHECK(article.entries[0].entry.categories == std::vector<std::string>{"New"});
 }
 
-TEST_CASE("a value is never replaced by nothing") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("a value is never replaced by nothing") {
+    Store store;
+    auto archive = store.open();
     auto feed = source("blog");
     ParsedFeed parsed;
     parsed.entries = {item("a", "Title", "https://example.org/a", "Summary")};
@@ -261,8 +295,9 @@ TEST_CASE("a value is never replaced by nothing") {
     CHECK(entry.revisions.empty());
 }
 
-TEST_CASE("revisions are capped at 20 per entry, the newest kept") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("revisions are capped at 20 per entry, the newest kept") {
+    Store store;
+    auto archive = store.open();
     auto feed = source("blog");
     ParsedFeed parsed;
     for (int version = 0; version <= 25; ++version) {
@@ -277,8 +312,9 @@ TEST_CASE("revisions are capped at 20 per entry, the newest kept") {
     CHECK(article_count(archive) == 1);
 }
 
-TEST_CASE("entry identity: guid, else canonical link, else a hash of title, date and text") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("entry identity: guid, else canonical link, else a hash of title, date and text") {
+    Store store;
+    auto archive = store.open();
     auto feed = source("mixed");
     ParsedFeed parsed;
     // Enough entries with guids that the few without stay under the 5 % fallback threshold.
@@ -309,8 +345,9 @@ TEST_CASE("entry identity: guid, else canonical link, else a hash of title, date
     CHECK(g0.entries[0].identity == "guid:g0");
 }
 
-TEST_CASE("per-feed identity rule: link and content") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("per-feed identity rule: link and content") {
+    Store store;
+    auto archive = store.open();
     SUBCASE("link: a new guid on a known link is the same entry") {
         auto feed = source("by-link", IdentityRule::link);
         ParsedFeed parsed;
@@ -339,8 +376,9 @@ TEST_CASE("per-feed identity rule: link and content") {
     }
 }
 
-TEST_CASE("a guid that changes on every fetch: the feed falls back to links and says so") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("a guid that changes on every fetch: the feed falls back to links and says so") {
+    Store store;
+    auto archive = store.open();
     auto feed = source("unstable");
     ParsedFeed parsed;
     for (int i = 0; i < 10; ++i)
@@ -368,8 +406,9 @@ TEST_CASE("a guid that changes on every fetch: the feed falls back to links and 
     CHECK_THROWS_AS(archive.set_feed_state(named("nobody")), StoreError);
 }
 
-TEST_CASE("guids shared by all items: the feed falls back to links") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("guids shared by all items: the feed falls back to links") {
+    Store store;
+    auto archive = store.open();
     auto feed = source("shared-guid");
     ParsedFeed parsed;
     for (int i = 0; i < 5; ++i)
@@ -382,8 +421,9 @@ TEST_CASE("guids shared by all items: the feed falls back to links") {
     CHECK(article_count(archive) == 5);
 }
 
-TEST_CASE("blank guids over 5 % of a poll: the feed falls back to links") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("blank guids over 5 % of a poll: the feed falls back to links") {
+    Store store;
+    auto archive = store.open();
     auto feed = source("blank");
     ParsedFeed parsed;
     for (int i = 0; i < 4; ++i)
@@ -393,8 +433,9 @@ TEST_CASE("blank guids over 5 % of a poll: the feed falls back to links") {
     CHECK(archive.feed_state("blank").identity_fallback);
 }
 
-TEST_CASE("a live-blog link shared by many entries merges nothing") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("a live-blog link shared by many entries merges nothing") {
+    Store store;
+    auto archive = store.open();
     auto live = source("live");
     auto other = source("other");
     const std::string blog = "https://example.org/live-blog";
@@ -419,8 +460,9 @@ TEST_CASE("a live-blog link shared by many entries merges nothing") {
     for (const auto& row : archive.query(everything())) CHECK(row.feeds.size() == 1);
 }
 
-TEST_CASE("a link that turns out not to be specific stops merging") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("a link that turns out not to be specific stops merging") {
+    Store store;
+    auto archive = store.open();
     auto a = source("a");
     auto b = source("b");
     auto c = source("c");
@@ -438,8 +480,9 @@ TEST_CASE("a link that turns out not to be specific stops merging") {
     CHECK(article_count(archive) == 3);
 }
 
-TEST_CASE("entries of several feeds with one canonical link are one article, each keeps its text") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("entries of several feeds with one canonical link are one article, each keeps its text") {
+    Store store;
+    auto archive = store.open();
     ParsedFeed a;
     a.entries = {item("1", "Story", "https://www.example.org/story?utm_source=a", "Short.")};
     ParsedFeed b;
@@ -455,8 +498,9 @@ TEST_CASE("entries of several feeds with one canonical link are one article, eac
     CHECK(entry_of(article, "a").entry.summary == "Short.");
 }
 
-TEST_CASE("ordering: newest first by published date, first-seen when missing or in the future") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("ordering: newest first by published date, first-seen when missing or in the future") {
+    Store store;
+    auto archive = store.open();
     ParsedFeed parsed;
     parsed.entries = {item("old", "Old", "https://example.org/old"),
                       item("none", "Undated", "https://example.org/u"),
@@ -475,8 +519,9 @@ TEST_CASE("ordering: newest first by published date, first-seen when missing or 
     CHECK(titles == std::vector<std::string>{"Future", "Undated", "Middle", "Old"});
 }
 
-TEST_CASE("retention prunes by first-seen time and leaves tombstones") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("retention prunes by first-seen time and leaves tombstones") {
+    Store store;
+    auto archive = store.open();
     auto keep_forever = source("forever");
     keep_forever.keep_days = 0;
     auto short_lived = source("short");
@@ -511,8 +556,9 @@ TEST_CASE("retention prunes by first-seen time and leaves tombstones") {
     CHECK(archive.check().empty());
 }
 
-TEST_CASE("feeds no longer configured keep their articles") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("feeds no longer configured keep their articles") {
+    Store store;
+    auto archive = store.open();
     auto china = test::china_source();
     archive.sync_feeds({china});
     poll(archive, china, test::cgtn_china(), poll1);
@@ -525,8 +571,9 @@ TEST_CASE("feeds no longer configured keep their articles") {
     CHECK(summaries[0].title == "CGTN - China");
 }
 
-TEST_CASE("the new articles of a commit come back as rows for the on_new hook") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("the new articles of a commit come back as rows for the on_new hook") {
+    Store store;
+    auto archive = store.open();
     auto china = test::china_source();
     auto counts = poll(archive, china, test::cgtn_china(), poll1);
     auto rows = archive.articles(counts.new_article_ids);
@@ -536,8 +583,9 @@ TEST_CASE("the new articles of a commit come back as rows for the on_new hook") 
     CHECK(rows[1].link.find("utm_source=rss") != std::string::npos);  // the link as the feed gave it
 }
 
-TEST_CASE("purging a feed deletes its entries and the articles only it held, shared articles stay") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("purging a feed deletes its entries and the articles only it held, shared articles stay") {
+    Store store;
+    auto archive = store.open();
     auto china = test::china_source();
     auto politics = test::politics_source();
     archive.sync_feeds({china, politics});
@@ -558,8 +606,10 @@ TEST_CASE("purging a feed deletes its entries and the articles only it held, sha
     CHECK_THROWS_AS(archive.purge_feed("cgtn-china"), feedd::store::QueryError);
 }
 
-TEST_CASE("an entry larger than the archive stores is that entry's error, and the rest of the poll is kept") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE(
+    "an entry larger than the archive stores is that entry's error, and the rest of the poll is kept") {
+    Store store;
+    auto archive = store.open();
     auto feed = source("huge");
     ParsedFeed parsed;
     parsed.entries = {

@@ -8,6 +8,7 @@
 #include "feedd/parse/parse.hpp"
 #include "feedd/store/store.hpp"
 #include "store/seed_feeds.hpp"
+#include "store/stores.hpp"
 
 using namespace feedd;
 using namespace feedd::store;
@@ -61,7 +62,8 @@ FeedState state(TimePoint now) {
 
 }  // namespace
 
-TEST_CASE("entries archived under the previous parser's ids are matched by their link after an upgrade") {
+STORE_TEST_CASE(
+    "entries archived under the previous parser's ids are matched by their link after an upgrade") {
     for (const int count : {1, 3, 40}) {
         CAPTURE(count);
         const ParsedFeed now = parse::parse_feed(journal_feed(count));
@@ -69,7 +71,8 @@ TEST_CASE("entries archived under the previous parser's ids are matched by their
         const ParsedFeed before = with_previous_ids(now);
         REQUIRE(before.entries[0].id != now.entries[0].id);  // the upgrade changed every id
 
-        auto archive = Archive::open(":memory:", OpenMode::read_write);
+        Store store;
+        auto archive = store.open();
         const auto t1 = utc(2024, 8, 22, 6, 0), t2 = utc(2024, 8, 22, 7, 0), t3 = utc(2024, 8, 22, 8, 0);
         CHECK(archive.commit_poll(journal(), &before, state(t1), t1).new_articles == count);
         const auto upgraded = archive.commit_poll(journal(), &now, state(t2), t2);

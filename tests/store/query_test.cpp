@@ -5,6 +5,7 @@
 
 #include "feedd/store/store.hpp"
 #include "store/seed_feeds.hpp"
+#include "store/stores.hpp"
 
 using namespace feedd;
 using namespace feedd::store;
@@ -14,8 +15,9 @@ namespace {
 
 const TimePoint poll1 = test::seed_poll1;
 
-Archive seeded() {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+template <class Store>
+Archive seeded(const Store& store) {
+    auto archive = store.open();
     test::commit_seed_polls(archive);
     return archive;
 }
@@ -43,8 +45,9 @@ std::string query_error(Archive& archive, const ArticleQuery& query) {
 
 }  // namespace
 
-TEST_CASE("search finds words in title, author and text, ranked, with highlighted snippets") {
-    auto archive = seeded();
+STORE_TEST_CASE("search finds words in title, author and text, ranked, with highlighted snippets") {
+    Store store;
+    auto archive = seeded(store);
     auto rows = archive.query(search("chongqing"));
     // The rail story says Chongqing in its title; the seed article only in an image caption.
     REQUIRE(rows.size() == 1);
@@ -62,8 +65,9 @@ TEST_CASE("search finds words in title, author and text, ranked, with highlighte
     CHECK(archive.query(search("chéngdu")).size() == 1);
 }
 
-TEST_CASE("search ranks a title match above a passing mention") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("search ranks a title match above a passing mention") {
+    Store store;
+    auto archive = store.open();
     FeedSource feed;
     feed.name = "f";
     ParsedFeed parsed;
@@ -81,8 +85,9 @@ TEST_CASE("search ranks a title match above a passing mention") {
           std::vector<std::string>{"Tea harvest begins", "Weather report"});
 }
 
-TEST_CASE("a Chinese or Japanese phrase finds its article") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("a Chinese or Japanese phrase finds its article") {
+    Store store;
+    auto archive = store.open();
     FeedSource feed;
     feed.name = "xinhua";
     ParsedFeed parsed;
@@ -117,8 +122,9 @@ TEST_CASE("a Chinese or Japanese phrase finds its article") {
     CHECK(archive.query(search("western")).size() == 1);
 }
 
-TEST_CASE("the search index follows edits and retention") {
-    auto archive = seeded();
+STORE_TEST_CASE("the search index follows edits and retention") {
+    Store store;
+    auto archive = seeded(store);
     // cgtn-china-2 edited the seed article: its new words are found, through the China entry.
     CHECK(archive.query(search("\"released after it\"")).size() == 1);
     auto politics_only = archive.query(search("\"chaired the meeting\""));
@@ -129,8 +135,9 @@ TEST_CASE("the search index follows edits and retention") {
     CHECK(archive.check().empty());
 }
 
-TEST_CASE("an FTS syntax error is a QueryError, in one line") {
-    auto archive = seeded();
+STORE_TEST_CASE("an FTS syntax error is a QueryError, in one line") {
+    Store store;
+    auto archive = seeded(store);
     for (const char* bad : {"\"unterminated", "AND", "western NOT", "title:(", "nosuchcolumn:word"}) {
         auto error = query_error(archive, search(bad));
         CAPTURE(bad);
@@ -139,8 +146,9 @@ TEST_CASE("an FTS syntax error is a QueryError, in one line") {
     }
 }
 
-TEST_CASE("every FTS5 expression error is a QueryError, whatever SQLite's words") {
-    auto archive = seeded();
+STORE_TEST_CASE("every FTS5 expression error is a QueryError, whatever SQLite's words") {
+    Store store;
+    auto archive = seeded(store);
     const std::string deep = std::string(300, '(') + "x" + std::string(300, ')');
     for (const std::string& bad : std::vector<std::string>{"*", "*western", "^", "-", "+", ")", "a OR", ":",
                                                            "x:y", "NEAR(", "{a}", "@", deep}) {
@@ -154,8 +162,9 @@ TEST_CASE("every FTS5 expression error is a QueryError, whatever SQLite's words"
     }
 }
 
-TEST_CASE("a --limit near INT_MAX is no overflow: a search returns every match") {
-    auto archive = seeded();
+STORE_TEST_CASE("a --limit near INT_MAX is no overflow: a search returns every match") {
+    Store store;
+    auto archive = seeded(store);
     ArticleQuery query = search("western");
     query.limit = std::numeric_limits<int>::max();
     ArticleQuery all = search("western");
@@ -164,8 +173,9 @@ TEST_CASE("a --limit near INT_MAX is no overflow: a search returns every match")
     CHECK_FALSE(archive.query(all).empty());
 }
 
-TEST_CASE("filters: feed, category, date range, limit") {
-    auto archive = seeded();
+STORE_TEST_CASE("filters: feed, category, date range, limit") {
+    Store store;
+    auto archive = seeded(store);
     ArticleQuery by_feed;
     by_feed.feeds = {"cgtn-politics"};
     CHECK(titles(archive.query(by_feed)) ==
@@ -200,8 +210,9 @@ TEST_CASE("filters: feed, category, date range, limit") {
     CHECK(newest[0].date == utc(2024, 8, 24));
 }
 
-TEST_CASE("after_id is a cursor: only newer ids, oldest first") {
-    auto archive = seeded();
+STORE_TEST_CASE("after_id is a cursor: only newer ids, oldest first") {
+    Store store;
+    auto archive = seeded(store);
     ArticleQuery all;
     all.limit = 0;
     all.after_id = 0;
@@ -216,8 +227,9 @@ TEST_CASE("after_id is a cursor: only newer ids, oldest first") {
     CHECK(page[0].id == rows[3].id);
 }
 
-TEST_CASE("show: an article with its entries, enclosures and revisions") {
-    auto archive = seeded();
+STORE_TEST_CASE("show: an article with its entries, enclosures and revisions") {
+    Store store;
+    auto archive = seeded(store);
     auto energy_id = archive.query(search("hydro")).at(0).id;
     auto energy = *archive.article(energy_id);
     REQUIRE(energy.entries.size() == 1);
@@ -227,8 +239,9 @@ TEST_CASE("show: an article with its entries, enclosures and revisions") {
     CHECK_FALSE(archive.article(9999).has_value());
 }
 
-TEST_CASE("a filtered search still finds weak matches behind many strong ones") {
-    auto archive = Archive::open(":memory:", OpenMode::read_write);
+STORE_TEST_CASE("a filtered search still finds weak matches behind many strong ones") {
+    Store store;
+    auto archive = store.open();
     FeedSource strong;
     strong.name = "strong";
     FeedSource weak;

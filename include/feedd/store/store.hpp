@@ -1,5 +1,6 @@
-// The SQLite archive: schema, migrations, identity, revisions, feed state, queries, maintenance.
-// The only module that speaks SQL; its interface carries no SQLite type.
+// The archive: schema, migrations, identity, revisions, feed state, queries, maintenance, in an
+// SQLite file (the embedded default) or a PostgreSQL database (a `postgresql://` location).
+// The only module that speaks SQL; its interface carries no database type.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "feedd/model/location.hpp"
 #include "feedd/model/model.hpp"
 
 namespace feedd::store {
@@ -34,6 +36,12 @@ class QueryError : public StoreError {
   public:
     using StoreError::StoreError;
 };
+
+// True when `location` names a PostgreSQL database (a libpq URI, `postgresql://…` or
+// `postgres://…`); anything else is the path of an SQLite file.
+[[nodiscard]] bool is_server_location(std::string_view location);
+// The location as messages show it: a URI's password replaced by ***.
+[[nodiscard]] std::string shown_location(std::string_view location);
 
 enum class OpenMode {
     read_write,  // creates the archive, migrates it and takes the single-writer lock
@@ -168,7 +176,8 @@ struct PruneCounts {
 
 class Archive {
   public:
-    // ":memory:" works for tests. Throws StoreError (ArchiveBusy when another feedd holds it).
+    // An SQLite file (":memory:" works for tests) or a PostgreSQL URI (is_server_location).
+    // Throws StoreError (ArchiveBusy when another feedd holds it).
     [[nodiscard]] static Archive open(const std::filesystem::path& path, OpenMode mode);
 
     // True when some process holds the single-writer lock of the archive at `path`.

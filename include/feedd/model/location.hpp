@@ -1,0 +1,15 @@
+// Where the archive is: the `database` setting names a PostgreSQL database when it is a libpq URI
+// (`postgresql://…` or `postgres://…`); anything else is the path of an SQLite file. Config (no
+// relative-path resolution), CLI and daemon (no file checks) and store (which backend) read it
+// through this one test.
+#pragma once
+
+#include <string_view>
+
+namespace feedd {
+
+inline bool is_database_url(std::string_view location) noexcept {
+    return location.starts_with("postgresql://") || location.starts_with("postgres://");
+}
+
+}  // namespace feedd

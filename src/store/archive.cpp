@@ -1,0 +1,106 @@
+// `Archive`: the store chosen by the location, and each call handed to it (backend.hpp).
+#include <regex>
+
+#include "store/backend.hpp"
+
+namespace feedd::store {
+
+bool is_server_location(std::string_view location) {
+    return is_database_url(location);
+}
+
+std::string shown_location(std::string_view location) {
+    if (!is_server_location(location)) return std::string(location);
+    // postgresql://user:password@host/... : the password goes, the rest stays readable.
+    static const std::regex userinfo_password(R"(^(postgres(ql)?://[^:/@?#]*):[^@/?#]*@)");
+    static const std::regex query_password(R"(([?&]password=)[^&#]*)", std::regex::icase);
+    auto shown = std::regex_replace(std::string(location), userinfo_password, "$1:***@");
+    return std::regex_replace(shown, query_password, "$1***");
+}
+
+Archive::Archive(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Archive::Archive(Archive&&) noexcept = default;
+Archive& Archive::operator=(Archive&&) noexcept = default;
+Archive::~Archive() = default;
+
+Archive Archive::open(const std::filesystem::path& path, OpenMode mode) {
+    auto impl = std::make_unique<Impl>();
+    impl->backend = is_server_location(path.native()) ? detail::open_postgres(path.native(), mode)
+                                                      : detail::open_sqlite(path, mode);
+    return Archive(std::move(impl));
+}
+
+bool Archive::is_locked(const std::filesystem::path& path) {
+    return is_server_location(path.native()) ? detail::postgres_locked(path.native())
+                                             : detail::sqlite_locked(path);
+}
+
+void Archive::sync_feeds(const std::vector<FeedSource>& feeds) {
+    impl_->backend->sync_feeds(feeds);
+}
+FeedState Archive::feed_state(const std::string& name) {
+    return impl_->backend->feed_state(name);
+}
+std::vector<FeedState> Archive::feed_states() {
+    return impl_->backend->feed_states();
+}
+std::vector<FeedSummary> Archive::feed_summaries() {
+    return impl_->backend->feed_summaries();
+}
+std::vector<EntryTimes> Archive::entry_times(const std::string& feed, TimePoint since) {
+    return impl_->backend->entry_times(feed, since);
+}
+void Archive::record_gap(const std::string& feed, const GapRecord& gap) {
+    impl_->backend->record_gap(feed, gap);
+}
+std::vector<GapRecord> Archive::gaps(const std::string& feed, TimePoint since) {
+    return impl_->backend->gaps(feed, since);
+}
+void Archive::set_feed_state(const FeedState& state) {
+    impl_->backend->set_feed_state(state);
+}
+std::vector<PollCommit> Archive::commit_polls(std::span<const PollWrite> polls) {
+    return impl_->backend->commit_polls(polls);
+}
+IngestCounts Archive::commit_poll(const FeedSource& feed, const ParsedFeed* parsed, const FeedState& state,
+                                  TimePoint now) {
+    const PollWrite poll{feed, parsed, state, now};
+    auto result = std::move(impl_->backend->commit_polls({&poll, 1}).front());
+    if (!result.ok()) throw StoreError(result.error);
+    return std::move(result.counts);
+}
+std::vector<ArticleRow> Archive::query(const ArticleQuery& query) {
+    return impl_->backend->query(query);
+}
+std::vector<ArticleRow> Archive::articles(const std::vector<std::int64_t>& ids) {
+    return impl_->backend->articles(ids);
+}
+std::optional<ArticleDetail> Archive::article(std::int64_t id) {
+    return impl_->backend->article(id);
+}
+void Archive::backup(const std::filesystem::path& destination) {
+    impl_->backend->backup(destination);
+}
+std::vector<std::string> Archive::check() {
+    return impl_->backend->check();
+}
+void Archive::vacuum() {
+    impl_->backend->vacuum();
+}
+PruneCounts Archive::purge_feed(const std::string& name) {
+    return impl_->backend->purge_feed(name);
+}
+std::int64_t Archive::article_count() {
+    return impl_->backend->article_count();
+}
+PruneCounts Archive::prune(int default_keep_days, TimePoint now) {
+    return impl_->backend->prune(default_keep_days, now);
+}
+
+const EntryDetail& ArticleDetail::fullest() const {
+    for (const auto& entry : entries)
+        if (entry.id == fullest_entry) return entry;
+    return entries.at(0);
+}
+
+}  // namespace feedd::store

@@ -1,0 +1,53 @@
+// The seam between `Archive` and the database it keeps: one implementation per store (SQLite in
+// store.cpp/ingest.cpp/query.cpp/schema.cpp, PostgreSQL in postgres*.cpp), chosen by
+// `Archive::open` from the location. One virtual call per public call of `Archive`, none per row:
+// what both stores share per entry (identity, merging, revisions) is the template of rules.hpp.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "feedd/store/store.hpp"
+
+namespace feedd::store::detail {
+
+class Backend {
+  public:
+    Backend() = default;
+    Backend(const Backend&) = delete;
+    Backend& operator=(const Backend&) = delete;
+    virtual ~Backend() = default;
+
+    virtual void sync_feeds(const std::vector<FeedSource>& feeds) = 0;
+    virtual FeedState feed_state(const std::string& name) = 0;
+    virtual std::vector<FeedState> feed_states() = 0;
+    virtual std::vector<FeedSummary> feed_summaries() = 0;
+    virtual std::vector<EntryTimes> entry_times(const std::string& feed, TimePoint since) = 0;
+    virtual void record_gap(const std::string& feed, const GapRecord& gap) = 0;
+    virtual std::vector<GapRecord> gaps(const std::string& feed, TimePoint since) = 0;
+    virtual void set_feed_state(const FeedState& state) = 0;
+    virtual std::vector<PollCommit> commit_polls(std::span<const PollWrite> polls) = 0;
+    virtual std::vector<ArticleRow> query(const ArticleQuery& query) = 0;
+    virtual std::vector<ArticleRow> articles(const std::vector<std::int64_t>& ids) = 0;
+    virtual std::optional<ArticleDetail> article(std::int64_t id) = 0;
+    virtual void backup(const std::filesystem::path& destination) = 0;
+    virtual std::vector<std::string> check() = 0;
+    virtual void vacuum() = 0;
+    virtual PruneCounts purge_feed(const std::string& name) = 0;
+    virtual std::int64_t article_count() = 0;
+    virtual PruneCounts prune(int default_keep_days, TimePoint now) = 0;
+};
+
+std::unique_ptr<Backend> open_sqlite(const std::filesystem::path& path, OpenMode mode);
+bool sqlite_locked(const std::filesystem::path& path);
+std::unique_ptr<Backend> open_postgres(const std::string& uri, OpenMode mode);
+bool postgres_locked(const std::string& uri);
+
+}  // namespace feedd::store::detail
+
+namespace feedd::store {
+struct Archive::Impl {
+    std::unique_ptr<detail::Backend> backend;
+};
+}  // namespace feedd::store

@@ -1,0 +1,1098 @@
+// The PostgreSQL archive: the same contract as the SQLite one (store.hpp), behind the Backend seam.
+// The rules that are not SQL (identity, merging, revisions, rows) are rules.hpp's, shared.
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+
+#include "store/backend.hpp"
+#include "store/pg.hpp"
+#include "store/postgres_schema.hpp"
+#include "store/rules.hpp"
+#include "store/search.hpp"
+#include "store/text.hpp"
+
+namespace feedd::store {
+
+namespace pg {
+
+namespace {
+
+std::string first_line(const char* message) {
+    std::string text = message ? message : "";
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    auto newline = text.find('\n');
+    return newline == std::string::npos ? text : text.substr(0, newline);
+}
+
+bool loopback(const std::string& host) {
+    return host.empty() || host.front() == '/' || host.front() == '@' || host == "localhost" ||
+           host.starts_with("127.") || host == "::1";
+}
+
+}  // namespace
+
+Session::Session(const std::string& uri, const std::string& shown) {
+    // TCP to another machine uses TLS with verification unless the URI says otherwise.
+    bool add_sslmode = false;
+    char* parse_error = nullptr;
+    if (PQconninfoOption* options = PQconninfoParse(uri.c_str(), &parse_error)) {
+        std::string host, sslmode;
+        for (auto* o = options; o->keyword != nullptr; ++o) {
+            if (o->val == nullptr) continue;
+            if (std::strcmp(o->keyword, "host") == 0) host = o->val;
+            if (std::strcmp(o->keyword, "hostaddr") == 0 && host.empty()) host = o->val;
+            if (std::strcmp(o->keyword, "sslmode") == 0) sslmode = o->val;
+        }
+        PQconninfoFree(options);
+        add_sslmode = sslmode.empty() && std::getenv("PGSSLMODE") == nullptr && !loopback(host) &&
+                      host.find(',') == std::string::npos;
+    } else {
+        std::string why = first_line(parse_error);
+        PQfreemem(parse_error);
+        throw Error("08001", "cannot read the PostgreSQL location " + shown + ": " + why);
+    }
+    const char* keywords[] = {"dbname", add_sslmode ? "sslmode" : nullptr, nullptr};
+    const char* values[] = {uri.c_str(), add_sslmode ? "verify-full" : nullptr, nullptr};
+    conn_.reset(PQconnectdbParams(keywords, values, 1));
+    if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK)
+        throw Error("08001", "cannot connect to " + shown + ": " +
+                                 (conn_ ? first_line(PQerrorMessage(conn_.get())) : "out of memory"));
+    // Notices (e.g. "text-search query contains only stop words") are not the user's business.
+    PQsetNoticeProcessor(
+        conn_.get(), [](void*, const char*) {}, nullptr);
+}
+
+Result Session::check(PGresult* raw) const {
+    Result result(raw);
+    if (raw == nullptr) throw Error("08006", first_line(PQerrorMessage(conn_.get())));
+    const auto status = PQresultStatus(raw);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
+    const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
+    throw Error(state ? state : "XX000", first_line(PQresultErrorMessage(raw)));
+}
+
+Result Session::exec(const char* sql, const Params& params) {
+    auto [slot, fresh] = prepared_.try_emplace(sql);
+    if (fresh) {
+        slot->second = "s" + std::to_string(prepared_.size());
+        try {
+            check(PQprepare(conn_.get(), slot->second.c_str(), sql, 0, nullptr));
+        } catch (...) {
+            prepared_.erase(slot);
+            throw;
+        }
+    }
+    return check(PQexecPrepared(conn_.get(), slot->second.c_str(), params.size(), params.values(), nullptr,
+                                nullptr, 0));
+}
+
+Result Session::run(const std::string& sql, const Params& params) {
+    if (params.size() == 0) return check(PQexec(conn_.get(), sql.c_str()));
+    return check(
+        PQexecParams(conn_.get(), sql.c_str(), params.size(), nullptr, params.values(), nullptr, nullptr, 0));
+}
+
+}  // namespace pg
+
+namespace detail {
+
+namespace {
+
+using pg::Params;
+using pg::Result;
+
+// "syntax_error" and its kin: a search the user can fix.
+bool is_search_error(const pg::Error& e) {
+    return e.state().starts_with("42") || e.state() == "22023";
+}
+
+constexpr const char* state_columns =
+    "f.name, s.etag, s.last_modified, s.last_poll, s.last_success, s.next_poll, s.last_status, s.last_error, "
+    "s.consecutive_failures, s.configured_url, s.gone, s.moved_to, s.redirect_candidate, "
+    "s.redirect_first_seen, s.redirect_count, s.identity_fallback, s.retry_after, s.document_items";
+enum StateColumn : int {
+    name_c,
+    etag_c,
+    last_modified_c,
+    last_poll_c,
+    last_success_c,
+    next_poll_c,
+    last_status_c,
+    last_error_c,
+    failures_c,
+    configured_url_c,
+    gone_c,
+    moved_to_c,
+    redirect_candidate_c,
+    redirect_first_seen_c,
+    redirect_count_c,
+    identity_fallback_c,
+    retry_after_c,
+    document_items_c,
+    state_column_count
+};
+
+FeedState read_state(const Result& r, int row) {
+    FeedState state;
+    state.name = r.text(row, name_c);
+    if (r.null(row, etag_c)) return state;  // never polled
+    state.etag = r.text(row, etag_c);
+    state.last_modified = r.text(row, last_modified_c);
+    state.last_poll = r.time(row, last_poll_c);
+    state.last_success = r.time(row, last_success_c);
+    state.next_poll = r.time(row, next_poll_c);
+    state.last_status = static_cast<long>(r.integer(row, last_status_c));
+    state.last_error = r.text(row, last_error_c);
+    state.consecutive_failures = static_cast<int>(r.integer(row, failures_c));
+    state.configured_url = r.text(row, configured_url_c);
+    state.gone = r.integer(row, gone_c) != 0;
+    state.moved_to = r.text(row, moved_to_c);
+    state.redirect_candidate = r.text(row, redirect_candidate_c);
+    state.redirect_first_seen = r.time(row, redirect_first_seen_c);
+    state.redirect_count = static_cast<int>(r.integer(row, redirect_count_c));
+    state.identity_fallback = r.integer(row, identity_fallback_c) != 0;
+    state.retry_after = r.time(row, retry_after_c);
+    state.document_items = static_cast<int>(r.integer(row, document_items_c));
+    return state;
+}
+
+// The first columns of every query that lists articles.
+constexpr const char* row_columns =
+    "a.id, e.title, e.link, e.author, a.published, a.first_seen, a.sort_time, e.summary, e.text";
+ArticleRow read_row(const Result& r, int row) {
+    ArticleRow out;
+    out.id = r.integer(row, 0);
+    out.title = r.text(row, 1);
+    out.link = r.text(row, 2);
+    out.author = r.text(row, 3);
+    out.published = r.time(row, 4);
+    out.first_seen = *r.time(row, 5);
+    out.date = *r.time(row, 6);
+    fill_row_text(out, r.text(row, 7), r.text(row, 8));
+    return out;
+}
+
+// A LIKE pattern that matches `text` anywhere, its wildcards taken literally.
+std::string contains_pattern(const std::string& text) {
+    std::string out = "%";
+    for (char c : text) {
+        if (c == '%' || c == '_' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "%";
+}
+
+// The hit with [ ] around it and some characters either side (the trigram search's snippet).
+std::string substring_snippet(const std::string& text, const std::string& needle) {
+    const auto at = text.find(needle);
+    if (at == std::string::npos || needle.empty()) return excerpt(text, 200);
+    auto back = [&](std::size_t from, int chars) {
+        while (from > 0 && chars > 0) {
+            --from;
+            while (from > 0 && (static_cast<unsigned char>(text[from]) & 0xC0) == 0x80) --from;
+            --chars;
+        }
+        return from;
+    };
+    auto forward = [&](std::size_t from, int chars) {
+        while (from < text.size() && chars > 0) {
+            ++from;
+            while (from < text.size() && (static_cast<unsigned char>(text[from]) & 0xC0) == 0x80) ++from;
+            --chars;
+        }
+        return from;
+    };
+    const auto begin = back(at, 24);
+    const auto end = forward(at + needle.size(), 24);
+    return (begin > 0 ? "\u2026" : "") + text.substr(begin, at - begin) + "[" + needle + "]" +
+           text.substr(at + needle.size(), end - at - needle.size()) + (end < text.size() ? "\u2026" : "");
+}
+
+class PostgresStore;
+
+// The PostgreSQL statements of the ingest for one feed (what rules.hpp's `EntryIngest` asks).
+struct PostgresIngest {
+    pg::Session& db;
+    std::int64_t feed_id;
+
+    static Existing existing(const Result& r, int row) {
+        return {r.integer(row, 0), r.integer(row, 1), r.text(row, 2)};
+    }
+    std::optional<Existing> find(const std::string& key) {
+        auto r = db.exec("SELECT id, article_id, seen_hash FROM entries WHERE feed_id = $1 AND identity = $2",
+                         Params::of(feed_id, key));
+        if (r.rows() == 0) return std::nullopt;
+        return existing(r, 0);
+    }
+    LinkMatch by_link(const std::string& canonical) {
+        auto r = db.exec(
+            "SELECT id, article_id, seen_hash, guid FROM entries WHERE feed_id = $1 AND canonical_link = $2 "
+            "ORDER BY id LIMIT 2",
+            Params::of(feed_id, canonical));
+        LinkMatch match;
+        match.count = r.rows();
+        if (match.count > 0) {
+            match.first = existing(r, 0);
+            match.guid = r.text(0, 3);
+        }
+        return match;
+    }
+    void unlink(const std::string& canonical) {
+        db.exec(R"sql(
+UPDATE articles SET canonical_link = NULL
+WHERE canonical_link = $1
+  AND id IN (SELECT article_id FROM entries WHERE feed_id = $2 AND canonical_link = $1))sql",
+                Params::of(canonical, feed_id));
+    }
+    bool tombstoned(const std::string& key) {
+        return db.exec("SELECT 1 FROM tombstones WHERE feed_id = $1 AND identity = $2",
+                       Params::of(feed_id, key))
+                   .rows() > 0;
+    }
+    bool link_tombstoned(const std::string& canonical) {
+        return db.exec("SELECT 1 FROM tombstone_links WHERE canonical_link = $1", Params::of(canonical))
+                   .rows() > 0;
+    }
+    std::optional<std::int64_t> article_by_link(const std::string& canonical) {
+        auto r = db.exec(R"sql(
+SELECT a.id FROM articles a WHERE a.canonical_link = $1
+  AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.article_id = a.id AND e.feed_id = $2)
+ORDER BY a.id LIMIT 1)sql",
+                         Params::of(canonical, feed_id));
+        if (r.rows() == 0) return std::nullopt;
+        return r.integer(0, 0);
+    }
+    std::int64_t insert_article(const std::string* link, TimePoint now, const std::optional<TimePoint>& date,
+                                TimePoint sort_time) {
+        return db
+            .exec(
+                "INSERT INTO articles (canonical_link, first_seen, published, sort_time) VALUES ($1, $2, $3, "
+                "$4) "
+                "RETURNING id",
+                Params::of(link, now, date, sort_time))
+            .integer(0, 0);
+    }
+    void adopt_date(std::int64_t article_id, TimePoint published) {
+        db.exec(R"sql(
+UPDATE articles SET published = $1::bigint,
+                    sort_time = CASE WHEN $1::bigint <= first_seen THEN $1::bigint ELSE sort_time END
+WHERE id = $2 AND published IS NULL)sql",
+                Params::of(published, article_id));
+    }
+    void update_fullest(std::int64_t article_id, std::int64_t entry_id) {
+        db.exec(R"sql(
+UPDATE articles SET fullest_entry = $1::bigint
+WHERE id = $2 AND (fullest_entry IS NULL OR fullest_entry = $1::bigint OR
+                   (SELECT length(text) + length(title) FROM entries WHERE id = fullest_entry) <
+                   (SELECT length(text) + length(title) FROM entries WHERE id = $1::bigint)))sql",
+                Params::of(entry_id, article_id));
+    }
+    void write_enclosures(std::int64_t entry_id, const std::vector<Enclosure>& enclosures) {
+        db.exec("DELETE FROM enclosures WHERE entry_id = $1", Params::of(entry_id));
+        int position = 0;
+        for (const auto& enclosure : enclosures) {
+            if (enclosure.url.empty()) continue;
+            Params params;
+            params.add(entry_id).add(position++).add(enclosure.url).add(enclosure.type);
+            if (enclosure.length)
+                params.add(static_cast<std::int64_t>(*enclosure.length));
+            else
+                params.null();
+            db.exec(
+                "INSERT INTO enclosures (entry_id, position, url, type, length) VALUES ($1, $2, $3, $4, $5)",
+                params);
+        }
+    }
+    std::int64_t insert_entry(std::int64_t article_id, const Candidate& c, const std::string& cjk,
+                              TimePoint now) {
+        const Entry& entry = *c.entry;
+        const auto categories = join_lines(entry.categories);
+        Params params;
+        params.add(article_id).add(feed_id).add(c.key).add(entry.id).add(entry.link).add(c.canonical);
+        params.add(c.content_hash).add(c.seen_hash).add(entry.title).add(entry.author).add(entry.summary);
+        params.add(entry.content).add(c.text).add(cjk).add(entry.published).add(entry.updated);
+        params.add(categories).add(entry.image).add(now);
+        return db
+            .exec(R"sql(
+INSERT INTO entries (article_id, feed_id, identity, guid, link, canonical_link, content_hash, seen_hash, title, author,
+                     summary, content, text, cjk, published, updated, categories, image, first_seen)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id)sql",
+                  params)
+            .integer(0, 0);
+    }
+    StoredEntry read_entry(std::int64_t id) {
+        auto r = db.exec(
+            "SELECT title, author, summary, content, link, published, updated, categories, image, guid, "
+            "canonical_link, text, cjk FROM entries WHERE id = $1",
+            Params::of(id));
+        StoredEntry old;
+        old.entry.title = r.text(0, 0);
+        old.entry.author = r.text(0, 1);
+        old.entry.summary = r.text(0, 2);
+        old.entry.content = r.text(0, 3);
+        old.entry.link = r.text(0, 4);
+        old.entry.published = r.time(0, 5);
+        old.entry.updated = r.time(0, 6);
+        old.categories = r.text(0, 7);
+        old.entry.image = r.text(0, 8);
+        old.entry.id = r.text(0, 9);
+        old.canonical = r.text(0, 10);
+        old.text = r.text(0, 11);
+        old.cjk = r.text(0, 12);
+        return old;
+    }
+    void add_revision(std::int64_t entry_id, TimePoint now, const Entry& old) {
+        db.exec(
+            "INSERT INTO revisions (entry_id, recorded_at, title, summary, content) VALUES ($1, $2, $3, $4, "
+            "$5)",
+            Params::of(entry_id, now, old.title, old.summary, old.content));
+        db.exec(R"sql(
+DELETE FROM revisions WHERE entry_id = $1
+  AND id NOT IN (SELECT id FROM revisions WHERE entry_id = $1 ORDER BY id DESC LIMIT $2))sql",
+                Params::of(entry_id, max_revisions));
+    }
+    // The search columns follow by themselves (`search` is generated, the trigram index is on `cjk`).
+    void update_text(std::int64_t entry_id, const TextUpdate& u, TimePoint now) {
+        db.exec(R"sql(
+UPDATE entries SET title = $1, author = $2, summary = $3, content = $4, text = $5, cjk = $6,
+                   changed_at = CASE WHEN $7::boolean THEN $8::bigint ELSE changed_at END
+WHERE id = $9)sql",
+                Params::of(u.title, u.author, u.summary, u.content, u.text, u.cjk, u.text_changed, now,
+                           entry_id));
+    }
+    void update_meta(std::int64_t entry_id, const MetaUpdate& m) {
+        db.exec(R"sql(
+UPDATE entries SET guid = $1, link = $2, canonical_link = $3, published = $4, updated = $5, categories = $6,
+                   image = $7, seen_hash = $8, content_hash = $9
+WHERE id = $10)sql",
+                Params::of(m.guid, m.link, m.canonical, m.published, m.updated, m.categories, m.image,
+                           m.seen_hash, m.content_hash, entry_id));
+    }
+    void rekey(std::int64_t entry_id, const std::string& key) {
+        db.exec("UPDATE entries SET identity = $1 WHERE id = $2", Params::of(key, entry_id));
+    }
+    // PostgreSQL takes values up to 1 GB: max_storable_body, checked before, is the limit.
+    template <class Work>
+    bool guard(std::size_t, Work work) {
+        work();
+        return true;
+    }
+};
+
+class PostgresStore final : public Backend {
+  public:
+    PostgresStore(const std::string& uri, OpenMode mode)
+        : shown_(shown_location(uri)), mode_(mode), db_(uri, shown_) {}
+
+    void open();
+
+    // One public call: a PostgreSQL failure becomes a StoreError "<context>: <message>"; the
+    // store's own errors (StoreError, QueryError) pass through.
+    template <class Work>
+    decltype(auto) call(std::string_view context, Work&& work) {
+        try {
+            return std::forward<Work>(work)();
+        } catch (const pg::Error& e) {
+            throw StoreError(failure(context, e));
+        }
+    }
+    std::string failure(std::string_view context, const pg::Error& e) const {
+        return std::string(context) + ": " + e.what();
+    }
+
+    void sync_feeds(const std::vector<FeedSource>& feeds) override {
+        call(write_failed, [&] {
+            pg::Transaction transaction(db_);
+            db_.exec("UPDATE feeds SET configured = 0");
+            const auto now =
+                std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+            for (const auto& feed : feeds) upsert_feed(feed, now);
+            transaction.commit();
+        });
+    }
+
+    FeedState feed_state(const std::string& name) override {
+        return call(read_failed, [&] {
+            static const std::string sql =
+                std::string("SELECT ") + state_columns +
+                " FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id WHERE f.name = $1";
+            auto r = db_.exec(sql.c_str(), Params::of(name));
+            if (r.rows() == 0) {
+                FeedState state;
+                state.name = name;
+                return state;
+            }
+            return read_state(r, 0);
+        });
+    }
+
+    std::vector<FeedState> feed_states() override {
+        return call(read_failed, [&] {
+            static const std::string sql =
+                std::string("SELECT ") + state_columns +
+                " FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id ORDER BY f.name";
+            auto r = db_.exec(sql.c_str());
+            std::vector<FeedState> out;
+            for (int i = 0; i < r.rows(); ++i) out.push_back(read_state(r, i));
+            return out;
+        });
+    }
+
+    std::vector<FeedSummary> feed_summaries() override {
+        return call(read_failed, [&] {
+            static const std::string sql =
+                std::string("SELECT ") + state_columns +
+                ", f.url, f.title, f.site_link, f.configured,"
+                " (SELECT count(DISTINCT article_id) FROM entries e WHERE e.feed_id = f.id),"
+                " (SELECT count(*) FROM entries e WHERE e.feed_id = f.id),"
+                " (SELECT max(first_seen) FROM entries e WHERE e.feed_id = f.id),"
+                " (SELECT count(*) FROM gaps g WHERE g.feed_id = f.id AND g.detected_at >= $1),"
+                " (SELECT coalesce(sum(estimated), 0) FROM gaps g WHERE g.feed_id = f.id AND g.detected_at "
+                ">= $1),"
+                " (SELECT max(detected_at) FROM gaps g WHERE g.feed_id = f.id)"
+                " FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id ORDER BY f.name";
+            const auto now =
+                std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+            auto r = db_.exec(sql.c_str(), Params::of(TimePoint(now - std::chrono::days(30))));
+            std::vector<FeedSummary> out;
+            const int c = state_column_count;
+            for (int i = 0; i < r.rows(); ++i) {
+                FeedSummary summary;
+                summary.state = read_state(r, i);
+                summary.name = summary.state.name;
+                summary.url = r.text(i, c);
+                summary.title = r.text(i, c + 1);
+                summary.site_link = r.text(i, c + 2);
+                summary.configured = r.integer(i, c + 3) != 0;
+                summary.articles = r.integer(i, c + 4);
+                summary.entries = r.integer(i, c + 5);
+                summary.newest = r.time(i, c + 6);
+                summary.recent_gaps = r.integer(i, c + 7);
+                summary.recent_gap_items = r.integer(i, c + 8);
+                summary.last_gap = r.time(i, c + 9);
+                out.push_back(std::move(summary));
+            }
+            return out;
+        });
+    }
+
+    std::vector<EntryTimes> entry_times(const std::string& feed, TimePoint since) override {
+        return call(read_failed, [&] {
+            auto r = db_.exec(R"sql(
+SELECT e.published, e.first_seen FROM entries e JOIN feeds f ON f.id = e.feed_id
+WHERE f.name = $1 AND e.first_seen >= $2 ORDER BY e.first_seen)sql",
+                              Params::of(feed, since));
+            std::vector<EntryTimes> out;
+            for (int i = 0; i < r.rows(); ++i) out.push_back({r.time(i, 0), *r.time(i, 1)});
+            return out;
+        });
+    }
+
+    void record_gap(const std::string& feed, const GapRecord& gap) override {
+        call(write_failed, [&] {
+            pg::Transaction transaction(db_);
+            auto id = feed_id(feed);
+            if (!id) throw StoreError("unknown feed '" + feed + "'");
+            db_.exec(
+                "INSERT INTO gaps (feed_id, detected_at, seen_until, seen_again, estimated, pace_ms) "
+                "VALUES ($1, $2, $3, $4, $5, $6)",
+                Params::of(*id, gap.detected_at, gap.seen_until, gap.seen_again, gap.estimated,
+                           static_cast<std::int64_t>(gap.pace.count())));
+            transaction.commit();
+        });
+    }
+
+    std::vector<GapRecord> gaps(const std::string& feed, TimePoint since) override {
+        return call(read_failed, [&] {
+            auto r = db_.exec(R"sql(
+SELECT g.detected_at, g.seen_until, g.seen_again, g.estimated, g.pace_ms FROM gaps g JOIN feeds f ON f.id = g.feed_id
+WHERE f.name = $1 AND g.detected_at >= $2 ORDER BY g.detected_at)sql",
+                              Params::of(feed, since));
+            std::vector<GapRecord> out;
+            for (int i = 0; i < r.rows(); ++i) {
+                GapRecord gap;
+                gap.detected_at = *r.time(i, 0);
+                gap.seen_until = *r.time(i, 1);
+                gap.seen_again = *r.time(i, 2);
+                gap.estimated = r.integer(i, 3);
+                gap.pace = Duration{r.integer(i, 4)};
+                out.push_back(gap);
+            }
+            return out;
+        });
+    }
+
+    void set_feed_state(const FeedState& state) override {
+        call(write_failed, [&] {
+            pg::Transaction transaction(db_);
+            auto id = feed_id(state.name);
+            if (!id) throw StoreError("unknown feed '" + state.name + "'");
+            write_state(*id, state, state.identity_fallback);
+            transaction.commit();
+        });
+    }
+
+    std::vector<PollCommit> commit_polls(std::span<const PollWrite> polls) override;
+    std::vector<ArticleRow> query(const ArticleQuery& query) override;
+    std::vector<ArticleRow> articles(const std::vector<std::int64_t>& ids) override;
+    std::optional<ArticleDetail> article(std::int64_t id) override;
+
+    void backup(const std::filesystem::path& destination) override {
+        throw StoreError("a PostgreSQL archive is backed up by PostgreSQL: pg_dump --format=custom --file=" +
+                         destination.string() + " '" + shown_ + "'");
+    }
+
+    std::vector<std::string> check() override;
+
+    void vacuum() override {
+        if (mode_ != OpenMode::read_write) throw StoreError("vacuum needs the archive open for writing");
+        call("vacuum failed", [&] {
+            db_.command(
+                "VACUUM (ANALYZE) feeds, feed_state, articles, entries, enclosures, revisions, tombstones, "
+                "tombstone_links, gaps");
+        });
+    }
+
+    PruneCounts purge_feed(const std::string& name) override;
+    std::int64_t article_count() override {
+        return call("counting articles",
+                    [&] { return db_.exec("SELECT count(*) FROM articles").integer(0, 0); });
+    }
+    PruneCounts prune(int default_keep_days, TimePoint now) override;
+
+  private:
+    std::optional<std::int64_t> feed_id(const std::string& name) {
+        auto r = db_.exec("SELECT id FROM feeds WHERE name = $1", Params::of(name));
+        if (r.rows() == 0) return std::nullopt;
+        return r.integer(0, 0);
+    }
+
+    void upsert_feed(const FeedSource& feed, TimePoint now) {
+        const auto tags = join_lines(feed.tags);
+        const std::string identity = to_string(feed.identity);
+        Params params;
+        params.add(feed.name).add(feed.url).add(feed.title).add(feed.category).add(tags).add(identity);
+        if (feed.keep_days)
+            params.add(*feed.keep_days);
+        else
+            params.null();
+        params.add(now);
+        db_.exec(R"sql(
+INSERT INTO feeds (name, url, configured_title, category, tags, identity, keep_days, configured, added_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)
+ON CONFLICT (name) DO UPDATE SET url = $2, configured_title = $3, category = $4, tags = $5, identity = $6,
+                                 keep_days = $7, configured = 1)sql",
+                 params);
+    }
+
+    std::int64_t ensure_feed(const FeedSource& feed, TimePoint now) {
+        if (auto id = feed_id(feed.name)) return *id;
+        upsert_feed(feed, now);
+        return *feed_id(feed.name);
+    }
+
+    void write_state(std::int64_t id, const FeedState& s, bool identity_fallback) {
+        Params p;
+        p.add(id).add(s.etag).add(s.last_modified).add(s.last_poll).add(s.last_success).add(s.next_poll);
+        p.add(static_cast<std::int64_t>(s.last_status)).add(s.last_error).add(s.consecutive_failures);
+        p.add(s.configured_url)
+            .add(s.gone)
+            .add(s.moved_to)
+            .add(s.redirect_candidate)
+            .add(s.redirect_first_seen);
+        p.add(s.redirect_count).add(identity_fallback).add(s.retry_after).add(s.document_items);
+        db_.exec(R"sql(
+INSERT INTO feed_state (feed_id, etag, last_modified, last_poll, last_success, next_poll, last_status, last_error,
+                        consecutive_failures, configured_url, gone, moved_to, redirect_candidate,
+                        redirect_first_seen, redirect_count, identity_fallback, retry_after, document_items)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+ON CONFLICT (feed_id) DO UPDATE SET
+    etag = $2, last_modified = $3, last_poll = $4, last_success = $5, next_poll = $6, last_status = $7,
+    last_error = $8, consecutive_failures = $9, configured_url = $10, gone = $11, moved_to = $12,
+    redirect_candidate = $13, redirect_first_seen = $14, redirect_count = $15, identity_fallback = $16,
+    retry_after = $17, document_items = $18)sql",
+                 p);
+    }
+
+    bool stored_fallback(std::int64_t id) {
+        auto r = db_.exec("SELECT identity_fallback FROM feed_state WHERE feed_id = $1", Params::of(id));
+        return r.rows() > 0 && r.integer(0, 0) != 0;
+    }
+
+    void update_feed_metadata(std::int64_t id, const ParsedFeed& parsed) {
+        const std::string format = parsed.format == FeedFormat::unknown ? "" : to_string(parsed.format);
+        db_.exec(R"sql(
+UPDATE feeds SET title = coalesce(nullif($2, ''), title), site_link = coalesce(nullif($3, ''), site_link),
+                 subtitle = coalesce(nullif($4, ''), subtitle), language = coalesce(nullif($5, ''), language),
+                 image = coalesce(nullif($6, ''), image), format = coalesce(nullif($7, ''), format)
+WHERE id = $1)sql",
+                 Params::of(id, parsed.title, parsed.link, parsed.subtitle, parsed.language, parsed.image,
+                            format));
+    }
+
+    IngestCounts ingest_poll(const PollWrite& poll) {
+        const auto id = ensure_feed(poll.feed, poll.now);
+        const bool stored = stored_fallback(id);
+        bool fallback = stored;
+        IngestCounts counts;
+        if (poll.parsed != nullptr && poll.parsed->is_feed) {
+            if (!poll.history) update_feed_metadata(id, *poll.parsed);
+            PostgresIngest sql{db_, id};
+            counts = ingest_entries(sql, poll.feed, *poll.parsed, fallback, poll.now);
+        }
+        // A page of the feed's history (PollWrite::history) writes its entries only; the guid
+        // fallback it showed is the feed's for good, as on SQLite.
+        if (!poll.history)
+            write_state(id, poll.state, fallback);
+        else if (fallback != stored)
+            db_.exec("UPDATE feed_state SET identity_fallback = 1 WHERE feed_id = $1", Params::of(id));
+        return counts;
+    }
+
+    std::vector<std::string> article_feeds(std::int64_t article_id) {
+        auto r = db_.exec(
+            "SELECT DISTINCT f.name FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = $1 "
+            "ORDER BY f.name",
+            Params::of(article_id));
+        std::vector<std::string> feeds;
+        for (int i = 0; i < r.rows(); ++i) feeds.push_back(r.text(i, 0));
+        return feeds;
+    }
+
+    std::string shown_;
+    OpenMode mode_;
+    pg::Session db_;
+};
+
+void PostgresStore::open() {
+    const int latest = static_cast<int>(pg_migrations().size());
+    try {
+        if (mode_ == OpenMode::read_write) {
+            auto lock =
+                db_.exec("SELECT pg_try_advisory_lock($1, $2)", Params::of(pg_lock_class, pg_writer_lock));
+            if (lock.text(0, 0) != "t")
+                throw ArchiveBusy("another feedd holds the archive (advisory lock in " + shown_ + ")");
+        }
+        // Read before anything is written: a foreign database and a newer archive stay untouched.
+        auto probe = db_.exec(
+            "SELECT to_regclass('feedd_schema') IS NOT NULL, "
+            "to_regclass('entries') IS NOT NULL OR to_regclass('feeds') IS NOT NULL");
+        const bool tracked = probe.text(0, 0) == "t";
+        const bool tables = probe.text(0, 1) == "t";
+        if (!tracked && tables)
+            throw StoreError("refusing " + shown_ +
+                             ": a PostgreSQL database but not a feedd archive (left untouched)");
+        auto version_of = [&] {
+            return static_cast<int>(
+                db_.exec("SELECT coalesce(max(version), 0) FROM feedd_schema").integer(0, 0));
+        };
+        int version = tracked ? version_of() : 0;
+        auto newer = [&](int v) {
+            return StoreError("archive " + shown_ + " has schema version " + std::to_string(v) +
+                              ", newer than this feedd understands (" + std::to_string(latest) +
+                              "): upgrade feedd");
+        };
+        if (version > latest) throw newer(version);
+        if (mode_ == OpenMode::read_only) {
+            if (version == 0)
+                throw StoreError("no archive at " + shown_ + " (the daemon creates it on its first run)");
+            if (version < latest)
+                throw StoreError("archive " + shown_ + " has the older schema version " +
+                                 std::to_string(version) +
+                                 ": open it once read-write (e.g. start the daemon) to upgrade it");
+            db_.command("SET default_transaction_read_only = on");
+            return;
+        }
+        // Each step in its own transaction, under a transaction-level advisory lock: a second feedd
+        // starting at the same time waits, then finds the steps done.
+        for (;;) {
+            pg::Transaction transaction(db_);
+            db_.exec("SELECT pg_advisory_xact_lock($1, $2)", Params::of(pg_lock_class, pg_migration_lock));
+            db_.command(
+                "CREATE TABLE IF NOT EXISTS feedd_schema (version integer PRIMARY KEY, "
+                "applied_at timestamptz NOT NULL DEFAULT now())");
+            version = version_of();
+            if (version > latest) throw newer(version);
+            if (version == latest) {
+                transaction.commit();
+                break;
+            }
+            db_.run(std::string(pg_migrations()[static_cast<std::size_t>(version)]));
+            db_.exec("INSERT INTO feedd_schema (version) VALUES ($1)", Params::of(version + 1));
+            transaction.commit();
+        }
+    } catch (const pg::Error& e) {
+        throw StoreError("cannot open archive " + shown_ + ": " + e.what());
+    }
+}
+
+std::vector<PollCommit> PostgresStore::commit_polls(std::span<const PollWrite> polls) {
+    std::vector<PollCommit> results(polls.size());
+    auto write_together = [&](std::size_t first, std::size_t count) {
+        pg::Transaction transaction(db_);
+        for (std::size_t i = first; i < first + count; ++i) results[i].counts = ingest_poll(polls[i]);
+        transaction.commit();
+    };
+    if (polls.size() > 1) {
+        try {
+            write_together(0, polls.size());
+            return results;
+        } catch (const pg::Error&) {
+            results.assign(polls.size(), PollCommit{});
+        }
+    }
+    for (std::size_t i = 0; i < polls.size(); ++i) {
+        try {
+            write_together(i, 1);
+        } catch (const pg::Error& e) {
+            results[i].counts = {};
+            results[i].error = failure(write_failed, e);
+        }
+    }
+    return results;
+}
+
+std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
+    return call(read_failed, [&] {
+        std::vector<std::int64_t> feed_ids;
+        for (const auto& name : q.feeds) {
+            auto id = feed_id(name);
+            if (!id) throw QueryError("unknown feed '" + name + "'");
+            feed_ids.push_back(*id);
+        }
+        enum class Kind { none, words, substring } kind = Kind::none;
+        std::string needle;
+        if (!q.search.empty()) {
+            if (has_cjk(q.search)) {
+                // Scripts without spaces: the search as a substring (quotes are syntax, not text).
+                kind = Kind::substring;
+                for (char c : q.search)
+                    if (c != '"') needle += c;
+                needle = collapse_space(needle);
+            } else {
+                kind = Kind::words;
+                needle = tsquery_text(q.search);
+            }
+        }
+
+        // The statement's shape follows the filters given; every value is a parameter.
+        Params params;
+        int n = 0;
+        auto next = [&n] { return "$" + std::to_string(++n); };
+        std::string sql;
+        if (kind == Kind::words) {
+            const auto query = next();
+            params.add(needle);
+            sql =
+                "WITH hits AS (SELECT e.id AS entry_id, e.article_id, ts_rank(e.search, q) AS score "
+                "FROM entries e, to_tsquery('feedd_search'::regconfig, " +
+                query + ") q WHERE e.search @@ q), ";
+        } else if (kind == Kind::substring) {
+            const auto pattern = next();
+            params.add(contains_pattern(needle));
+            sql =
+                "WITH hits AS (SELECT e.id AS entry_id, e.article_id, 0::real AS score FROM entries e "
+                "WHERE e.cjk <> '' AND e.cjk LIKE " +
+                pattern + "), ";
+        }
+        if (kind != Kind::none) {
+            // Each article ranks by its best-matching entry.
+            sql +=
+                "best AS (SELECT DISTINCT ON (article_id) article_id, entry_id, score FROM hits "
+                "ORDER BY article_id, score DESC, entry_id) ";
+            sql += std::string("SELECT ") + row_columns +
+                   ", best.entry_id FROM best JOIN articles a ON a.id = best.article_id "
+                   "JOIN entries e ON e.id = a.fullest_entry WHERE true";
+        } else {
+            sql = std::string("SELECT ") + row_columns +
+                  ", NULL FROM articles a JOIN entries e ON e.id = a.fullest_entry WHERE true";
+        }
+        std::string id_list;
+        if (!feed_ids.empty()) {
+            id_list = "{";
+            for (std::size_t i = 0; i < feed_ids.size(); ++i)
+                id_list += (i ? "," : "") + std::to_string(feed_ids[i]);
+            id_list += "}";
+            sql += " AND EXISTS (SELECT 1 FROM entries x WHERE x.article_id = a.id AND x.feed_id = ANY(" +
+                   next() + "::bigint[]))";
+            params.add(id_list);
+        }
+        if (!q.category.empty()) {
+            const auto c = next() + "::text";
+            params.add(q.category);
+            sql +=
+                " AND EXISTS (SELECT 1 FROM entries x JOIN feeds f ON f.id = x.feed_id WHERE x.article_id = "
+                "a.id"
+                " AND (f.category = " +
+                c + " OR left(f.category, length(" + c + ") + 1) = " + c + " || '/'" +
+                " OR strpos(f.tags, E'\\n' || " + c + " || E'\\n') > 0" +
+                " OR strpos(x.categories, E'\\n' || " + c + " || E'\\n') > 0))";
+        }
+        if (q.since) {
+            sql += " AND a.sort_time >= " + next() + "::bigint";
+            params.add(*q.since);
+        }
+        if (q.until) {
+            sql += " AND a.sort_time < " + next() + "::bigint";
+            params.add(*q.until);
+        }
+        if (q.after_id) {
+            sql += " AND a.id > " + next() + "::bigint";
+            params.add(*q.after_id);
+        }
+        if (q.after_id)
+            sql += " ORDER BY a.id ASC";
+        else if (kind != Kind::none)
+            sql += " ORDER BY best.score DESC, a.sort_time DESC, a.id DESC";
+        else
+            sql += " ORDER BY a.sort_time DESC, a.id DESC";
+        if (q.limit > 0) {
+            sql += " LIMIT " + next() + "::bigint";
+            params.add(static_cast<std::int64_t>(q.limit));
+        }
+
+        Result r;
+        try {
+            r = db_.run(sql, params);
+        } catch (const pg::Error& e) {
+            if (kind == Kind::words && is_search_error(e))
+                throw QueryError("bad search '" + q.search + "': " + e.what());
+            throw;
+        }
+        std::vector<ArticleRow> rows;
+        for (int i = 0; i < r.rows(); ++i) {
+            rows.push_back(read_row(r, i));
+            auto& row = rows.back();
+            row.feeds = article_feeds(row.id);
+            if (kind == Kind::none) continue;
+            const auto hit = r.integer(i, 9);
+            if (kind == Kind::words) {
+                auto snippet = db_.exec(
+                    "SELECT ts_headline('feedd_search'::regconfig, title || E'\\n' || text, "
+                    "to_tsquery('feedd_search'::regconfig, $1), "
+                    "'StartSel=[, StopSel=], MaxWords=16, MinWords=8, ShortWord=0, HighlightAll=false, "
+                    "MaxFragments=1, FragmentDelimiter=\u2026') FROM entries WHERE id = $2",
+                    Params::of(needle, hit));
+                if (snippet.rows() > 0) row.snippet = collapse_space(snippet.text(0, 0));
+            } else {
+                auto text = db_.exec("SELECT cjk FROM entries WHERE id = $1", Params::of(hit));
+                if (text.rows() > 0) row.snippet = substring_snippet(collapse_space(text.text(0, 0)), needle);
+            }
+        }
+        return rows;
+    });
+}
+
+std::vector<ArticleRow> PostgresStore::articles(const std::vector<std::int64_t>& ids) {
+    return call(read_failed, [&] {
+        static const std::string sql =
+            std::string("SELECT ") + row_columns +
+            " FROM articles a JOIN entries e ON e.id = a.fullest_entry WHERE a.id = $1";
+        std::vector<ArticleRow> rows;
+        for (auto id : ids) {
+            auto r = db_.exec(sql.c_str(), Params::of(id));
+            if (r.rows() == 0) continue;
+            rows.push_back(read_row(r, 0));
+            rows.back().feeds = article_feeds(id);
+        }
+        return rows;
+    });
+}
+
+std::optional<ArticleDetail> PostgresStore::article(std::int64_t id) {
+    return call(read_failed, [&]() -> std::optional<ArticleDetail> {
+        auto a = db_.exec(
+            "SELECT coalesce(canonical_link, ''), first_seen, sort_time, fullest_entry FROM articles WHERE "
+            "id = $1",
+            Params::of(id));
+        if (a.rows() == 0) return std::nullopt;
+        ArticleDetail detail;
+        detail.id = id;
+        detail.canonical_link = a.text(0, 0);
+        detail.first_seen = *a.time(0, 1);
+        detail.date = *a.time(0, 2);
+        detail.fullest_entry = a.integer(0, 3);
+        detail.feeds = article_feeds(id);
+        auto e = db_.exec(R"sql(
+SELECT e.id, f.name, e.guid, e.identity, e.title, e.link, e.published, e.updated, e.author, e.summary, e.content,
+       e.categories, e.image, e.text, e.first_seen, e.changed_at
+FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = $1 ORDER BY e.id)sql",
+                          Params::of(id));
+        for (int i = 0; i < e.rows(); ++i) {
+            EntryDetail entry;
+            entry.id = e.integer(i, 0);
+            entry.feed = e.text(i, 1);
+            entry.guid = e.text(i, 2);
+            entry.identity = e.text(i, 3);
+            entry.entry.id = entry.guid;
+            entry.entry.title = e.text(i, 4);
+            entry.entry.link = e.text(i, 5);
+            entry.entry.published = e.time(i, 6);
+            entry.entry.updated = e.time(i, 7);
+            entry.entry.author = e.text(i, 8);
+            entry.entry.summary = e.text(i, 9);
+            entry.entry.content = e.text(i, 10);
+            entry.entry.categories = split_lines(e.text(i, 11));
+            entry.entry.image = e.text(i, 12);
+            entry.text = e.text(i, 13);
+            entry.first_seen = *e.time(i, 14);
+            entry.changed_at = e.time(i, 15);
+            auto enclosures =
+                db_.exec("SELECT url, type, length FROM enclosures WHERE entry_id = $1 ORDER BY position",
+                         Params::of(entry.id));
+            for (int k = 0; k < enclosures.rows(); ++k) {
+                Enclosure enclosure{enclosures.text(k, 0), enclosures.text(k, 1), {}};
+                if (!enclosures.null(k, 2)) enclosure.length = enclosures.integer(k, 2);
+                entry.entry.enclosures.push_back(std::move(enclosure));
+            }
+            auto revisions = db_.exec(
+                "SELECT recorded_at, title, summary, content FROM revisions WHERE entry_id = $1 ORDER BY id",
+                Params::of(entry.id));
+            for (int k = 0; k < revisions.rows(); ++k) {
+                Revision revision{*revisions.time(k, 0), revisions.text(k, 1), revisions.text(k, 2),
+                                  revisions.text(k, 3), ""};
+                revision.text = html_to_text(revision.content.empty() ? revision.summary : revision.content);
+                entry.revisions.push_back(std::move(revision));
+            }
+            detail.entries.push_back(std::move(entry));
+        }
+        return detail;
+    });
+}
+
+std::vector<std::string> PostgresStore::check() {
+    std::vector<std::string> problems;
+    try {
+        auto orphans = db_.exec(
+                              "SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM entries e "
+                              "WHERE e.article_id = a.id) "
+                              "OR NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = a.fullest_entry AND "
+                              "e.article_id = a.id)")
+                           .integer(0, 0);
+        if (orphans > 0) problems.push_back(std::to_string(orphans) + " article(s) without their entries");
+        // The search column is generated; one that differs from its expression means a damaged row.
+        auto stale = db_.exec(
+                            "SELECT count(*) FROM entries WHERE search IS DISTINCT FROM "
+                            "(setweight(to_tsvector('feedd_search'::regconfig, title), 'A') || "
+                            "setweight(to_tsvector('feedd_search'::regconfig, author), 'B') || "
+                            "setweight(to_tsvector('feedd_search'::regconfig, left(text, 500000)), 'C'))")
+                         .integer(0, 0);
+        if (stale > 0)
+            problems.push_back("search index: " + std::to_string(stale) + " entr(ies) indexed stale");
+        // B-tree structure, when the amcheck extension is installed (CREATE EXTENSION amcheck).
+        if (db_.exec("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'").rows() > 0) {
+            auto indexes = db_.exec(R"sql(
+SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
+JOIN pg_class t ON t.oid = i.indrelid
+WHERE am.amname = 'btree' AND t.relname IN ('feeds', 'feed_state', 'articles', 'entries', 'enclosures', 'revisions',
+                                            'tombstones', 'tombstone_links', 'gaps')
+  AND t.relnamespace = current_schema()::regnamespace ORDER BY 1)sql");
+            for (int i = 0; i < indexes.rows(); ++i) {
+                const auto name = indexes.text(i, 0);
+                try {
+                    db_.exec("SELECT bt_index_check(to_regclass($1), true)", Params::of(name));
+                } catch (const pg::Error& e) {
+                    problems.push_back("index " + name + ": " + e.what());
+                }
+            }
+        }
+    } catch (const pg::Error& e) {
+        problems.push_back(std::string("integrity: ") + e.what());
+    }
+    return problems;
+}
+
+PruneCounts PostgresStore::purge_feed(const std::string& name) {
+    if (mode_ != OpenMode::read_write) throw StoreError("purge needs the archive open for writing");
+    return call("purging feed '" + name + "'", [&] {
+        pg::Transaction transaction(db_);
+        const auto id = feed_id(name);
+        if (!id) throw QueryError("no feed named '" + name + "' in the archive");
+        PruneCounts counts;
+        counts.entries = db_.exec("DELETE FROM entries WHERE feed_id = $1", Params::of(*id)).affected();
+        counts.articles = db_.exec(
+                                 "DELETE FROM articles WHERE NOT EXISTS (SELECT 1 FROM entries e WHERE "
+                                 "e.article_id = articles.id)")
+                              .affected();
+        db_.exec(R"sql(
+UPDATE articles SET fullest_entry = (SELECT e.id FROM entries e WHERE e.article_id = articles.id
+                                     ORDER BY length(e.text) DESC, e.id LIMIT 1)
+WHERE fullest_entry IS NULL OR NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = articles.fullest_entry))sql");
+        db_.exec("DELETE FROM feeds WHERE id = $1", Params::of(*id));
+        transaction.commit();
+        return counts;
+    });
+}
+
+PruneCounts PostgresStore::prune(int default_keep_days, TimePoint now) {
+    return call("pruning failed", [&] {
+        pg::Transaction transaction(db_);
+        db_.command("CREATE TEMP TABLE IF NOT EXISTS prune_ids (id bigint PRIMARY KEY)");
+        db_.command("DELETE FROM prune_ids");
+        // Pruned when every entry is older than its own feed's keep_days (0 keeps forever).
+        db_.exec(R"sql(
+INSERT INTO prune_ids (id)
+SELECT a.id FROM articles a WHERE NOT EXISTS (
+    SELECT 1 FROM entries e JOIN feeds f ON f.id = e.feed_id
+    WHERE e.article_id = a.id
+      AND (coalesce(f.keep_days, $1::integer) <= 0
+           OR e.first_seen >= $2::bigint - coalesce(f.keep_days, $1::integer)::bigint * 86400)))sql",
+                 Params::of(default_keep_days, now));
+        PruneCounts counts;
+        counts.articles = db_.exec("SELECT count(*) FROM prune_ids").integer(0, 0);
+        if (counts.articles == 0) {
+            transaction.commit();
+            return counts;
+        }
+        counts.entries =
+            db_.exec("SELECT count(*) FROM entries WHERE article_id IN (SELECT id FROM prune_ids)")
+                .integer(0, 0);
+        // Every key the entry could be found again by: its own, its guid, its specific link.
+        db_.exec(R"sql(
+INSERT INTO tombstones (feed_id, identity, pruned_at)
+SELECT feed_id, identity, $1::bigint FROM entries WHERE article_id IN (SELECT id FROM prune_ids)
+UNION SELECT feed_id, 'guid:' || guid, $1::bigint FROM entries WHERE guid <> '' AND article_id IN (SELECT id FROM prune_ids)
+UNION SELECT e.feed_id, 'link:' || e.canonical_link, $1::bigint FROM entries e JOIN articles a ON a.id = e.article_id
+      WHERE a.canonical_link IS NOT NULL AND e.canonical_link <> '' AND a.id IN (SELECT id FROM prune_ids)
+ON CONFLICT DO NOTHING)sql",
+                 Params::of(now));
+        db_.exec(R"sql(
+INSERT INTO tombstone_links (canonical_link, pruned_at)
+SELECT DISTINCT canonical_link, $1::bigint FROM articles WHERE canonical_link IS NOT NULL AND id IN (SELECT id FROM prune_ids)
+ON CONFLICT DO NOTHING)sql",
+                 Params::of(now));
+        db_.command("DELETE FROM articles WHERE id IN (SELECT id FROM prune_ids)");
+        db_.command("DELETE FROM prune_ids");
+        transaction.commit();
+        return counts;
+    });
+}
+
+}  // namespace
+
+std::unique_ptr<Backend> open_postgres(const std::string& uri, OpenMode mode) {
+    std::unique_ptr<PostgresStore> store;
+    try {
+        store = std::make_unique<PostgresStore>(uri, mode);
+    } catch (const pg::Error& e) {
+        throw StoreError(e.what());
+    }
+    store->open();
+    return store;
+}
+
+bool postgres_locked(const std::string& uri) {
+    try {
+        pg::Session session(uri, shown_location(uri));
+        auto r = session.exec(R"sql(
+SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2
+                                      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())))sql",
+                              Params::of(pg_lock_class, pg_writer_lock));
+        return r.text(0, 0) == "t";
+    } catch (const pg::Error&) {
+        return false;  // cannot even connect: nobody holds it through this location
+    }
+}
+
+}  // namespace detail
+}  // namespace feedd::store

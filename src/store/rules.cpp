@@ -1,0 +1,132 @@
+// The archive's rules that do not depend on the database (rules.hpp).
+#include "store/rules.hpp"
+
+#include "feedd/url/url.hpp"
+
+namespace feedd::store::detail {
+
+namespace {
+
+// White space is collapsed, and dropped beside tags ("<p> a </p>" is "<p>a</p>"): a feed that
+// re-indents its HTML has not edited the story. One copy of the text, edited in place.
+std::string comparable(std::string_view html) {
+    auto text = collapse_space(html);
+    std::size_t kept = 0;  // text[0, kept) is the result so far; never ahead of the reading
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == ' ' &&
+            ((kept > 0 && text[kept - 1] == '>') || (i + 1 < text.size() && text[i + 1] == '<')))
+            continue;
+        text[kept++] = text[i];
+    }
+    text.resize(kept);
+    return text;
+}
+
+}  // namespace
+
+// Equal strings are not copied to be compared.
+bool same_text(const std::string& a, const std::string& b) {
+    return a == b || comparable(a) == comparable(b);
+}
+
+std::string time_text(const std::optional<TimePoint>& time) {
+    return time ? std::to_string(seconds(*time)) : std::string();
+}
+
+// Hashed piece by piece: the entry's text is not copied for it.
+std::string seen_hash(const Entry& entry) {
+    Hasher all;
+    auto add = [&all](std::string_view part) { all.add(part).add('\x1f'); };
+    add(entry.id);
+    add(entry.title);
+    add(entry.link);
+    add(time_text(entry.published));
+    add(time_text(entry.updated));
+    add(entry.author);
+    add(entry.summary);
+    add(entry.content);
+    for (const auto& category : entry.categories) add(category);
+    add("\x1e");
+    add(entry.image);
+    for (const auto& enclosure : entry.enclosures) {
+        add(enclosure.url);
+        add(enclosure.type);
+        add(enclosure.length ? std::to_string(*enclosure.length) : "");
+    }
+    return all.hex();
+}
+
+Candidate make_candidate(const Entry& entry) {
+    Candidate candidate;
+    candidate.entry = &entry;
+    candidate.canonical = url::canonical_link(entry.link);
+    candidate.seen_hash = seen_hash(entry);
+    return candidate;
+}
+
+std::string identity_key(Candidate& c, IdentityRule rule, bool fallback) {
+    const auto& guid = c.entry->id;
+    bool guid_ok = !guid.empty() && !c.guid_repeated;
+    bool link_ok = !c.canonical.empty() && !c.link_repeated;
+    enum class Kind { guid, link, hash } kind;
+    switch (rule) {
+        case IdentityRule::content: kind = Kind::hash; break;
+        case IdentityRule::guid:  // forced: trusted even when repeated
+            kind = !guid.empty() ? Kind::guid : !c.canonical.empty() ? Kind::link : Kind::hash;
+            break;
+        case IdentityRule::link:
+            kind = !c.canonical.empty() ? Kind::link : !guid.empty() ? Kind::guid : Kind::hash;
+            break;
+        case IdentityRule::automatic:
+        default:
+            if (fallback)
+                kind = link_ok ? Kind::link : guid_ok ? Kind::guid : Kind::hash;
+            else
+                kind = guid_ok ? Kind::guid : link_ok ? Kind::link : Kind::hash;
+    }
+    if (kind == Kind::guid) return "guid:" + guid;
+    if (kind == Kind::link) return "link:" + c.canonical;
+    c.prepare_text();
+    return "hash:" + c.content_hash;
+}
+
+// Cuts at a character boundary near `limit` bytes, with an ellipsis when something was cut.
+std::string excerpt(const std::string& text, std::size_t limit) {
+    if (text.size() <= limit) return text;
+    std::size_t cut = limit;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    auto space = text.rfind(' ', cut);
+    if (space != std::string::npos && space > limit / 2) cut = space;
+    return text.substr(0, cut) + "\u2026";
+}
+
+void fill_row_text(ArticleRow& row, const std::string& summary_html, const std::string& plain) {
+    auto summary = html_to_text(summary_html);
+    auto text = collapse_space(plain);  // one line: paragraphs joined
+    row.summary = excerpt(summary.empty() ? text : summary, 300);
+    row.snippet = excerpt(text, 200);
+}
+
+std::string join_lines(const std::vector<std::string>& items) {
+    if (items.empty()) return {};
+    std::string out = "\n";
+    for (const auto& item : items) {
+        for (char c : item) out += (c == '\n' || c == '\r') ? ' ' : c;
+        out += '\n';
+    }
+    return out;
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t begin = 0;
+    while (begin < text.size()) {
+        auto end = text.find('\n', begin);
+        if (end == std::string::npos) end = text.size();
+        if (end > begin) out.push_back(text.substr(begin, end - begin));
+        begin = end + 1;
+    }
+    return out;
+}
+
+}  // namespace feedd::store::detail

@@ -1,0 +1,195 @@
+// What is the PostgreSQL store's own: opening (the writer's advisory lock, migrations tracked in
+// the database, a newer or foreign database left untouched), its views, passwords kept out of
+// messages, and maintenance. The behaviour both stores share is tested on both (STORE_TEST_CASE).
+#include <doctest/doctest.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <algorithm>
+#include <future>
+#include <string>
+#include <vector>
+
+#include "feedd/store/store.hpp"
+#include "store/pack.hpp"
+#include "store/seed_feeds.hpp"
+#include "support/postgres.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace feedd;
+using namespace feedd::store;
+using feedd::test::PostgresDatabase;
+
+namespace {
+
+// One statement on the test's database, as psql would run it; the rows' first columns.
+std::vector<std::string> psql(const PostgresDatabase& db, const std::string& sql) {
+    std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(db.uri().c_str()), PQfinish);
+    REQUIRE(PQstatus(conn.get()) == CONNECTION_OK);
+    std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn.get(), sql.c_str()), PQclear);
+    const auto status = PQresultStatus(result.get());
+    INFO(sql << ": " << PQresultErrorMessage(result.get()));
+    REQUIRE((status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK));
+    std::vector<std::string> rows;
+    for (int i = 0; i < PQntuples(result.get()); ++i) rows.emplace_back(PQgetvalue(result.get(), i, 0));
+    return rows;
+}
+
+std::string open_error(const std::string& location, OpenMode mode) {
+    try {
+        static_cast<void>(Archive::open(location, mode));
+    } catch (const StoreError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("a postgresql:// or postgres:// location selects PostgreSQL, anything else is an SQLite file") {
+    CHECK(is_server_location("postgresql://feedd@/feedd?host=/run/postgresql"));
+    CHECK(is_server_location("postgres://feedd@db.example.org/feedd"));
+    CHECK_FALSE(is_server_location("var/feedd.db"));
+    CHECK_FALSE(is_server_location("/srv/postgresql/feedd.db"));
+    CHECK_FALSE(is_server_location(":memory:"));
+
+    PostgresDatabase db;
+    auto uri = db.uri();
+    uri.replace(0, std::string("postgresql").size(), "postgres");
+    auto archive = Archive::open(uri, OpenMode::read_write);
+    CHECK(archive.article_count() == 0);
+    CHECK(psql(db, "SELECT max(version) FROM feedd_schema") == std::vector<std::string>{"1"});
+}
+
+TEST_CASE("PostgreSQL: one writer at a time through an advisory lock, readers take none") {
+    PostgresDatabase db;
+    {
+        auto writer = Archive::open(db.uri(), OpenMode::read_write);
+        CHECK(Archive::is_locked(db.uri()));
+        CHECK_THROWS_AS(static_cast<void>(Archive::open(db.uri(), OpenMode::read_write)), ArchiveBusy);
+        auto reader = Archive::open(db.uri(), OpenMode::read_only);
+        CHECK(reader.article_count() == 0);
+    }
+    CHECK_FALSE(Archive::is_locked(db.uri()));  // the session ended: the lock went with it
+    CHECK_NOTHROW(static_cast<void>(Archive::open(db.uri(), OpenMode::read_write)));
+}
+
+TEST_CASE("PostgreSQL: two feedd starting at once migrate once, one of them writes") {
+    PostgresDatabase db;
+    auto start = [&] {
+        try {
+            auto archive = Archive::open(db.uri(), OpenMode::read_write);
+            return std::string("opened");
+        } catch (const ArchiveBusy&) {
+            return std::string("busy");
+        }
+    };
+    auto a = std::async(std::launch::async, start);
+    auto b = std::async(std::launch::async, start);
+    std::vector<std::string> outcomes{a.get(), b.get()};
+    std::sort(outcomes.begin(), outcomes.end());
+    // Either both opened one after the other, or the second found the first holding the archive.
+    CHECK((outcomes == std::vector<std::string>{"busy", "opened"} ||
+           outcomes == std::vector<std::string>{"opened", "opened"}));
+    CHECK(psql(db, "SELECT count(*) FROM feedd_schema") == std::vector<std::string>{"1"});
+}
+
+TEST_CASE("PostgreSQL: an archive of a newer feedd is refused and left untouched") {
+    PostgresDatabase db;
+    static_cast<void>(Archive::open(db.uri(), OpenMode::read_write));
+    psql(db, "INSERT INTO feedd_schema (version) VALUES (99)");
+    for (auto mode : {OpenMode::read_write, OpenMode::read_only}) {
+        const auto error = open_error(db.uri(), mode);
+        CHECK(error.find("schema version 99, newer than this feedd understands") != std::string::npos);
+    }
+    CHECK(psql(db, "SELECT string_agg(version::text, ',' ORDER BY version) FROM feedd_schema") ==
+          std::vector<std::string>{"1,99"});
+}
+
+TEST_CASE("PostgreSQL: another application's database is refused and left untouched") {
+    PostgresDatabase db;
+    psql(db, "CREATE TABLE feeds (id serial PRIMARY KEY, what text)");
+    CHECK(open_error(db.uri(), OpenMode::read_write).find("not a feedd archive (left untouched)") !=
+          std::string::npos);
+    CHECK(psql(db, "SELECT to_regclass('feedd_schema') IS NULL") == std::vector<std::string>{"t"});
+}
+
+TEST_CASE("PostgreSQL: read-only opening never creates the archive") {
+    PostgresDatabase db;
+    CHECK(open_error(db.uri(), OpenMode::read_only).find("no archive at") != std::string::npos);
+    CHECK(psql(db, "SELECT count(*) FROM pg_class WHERE relname IN ('feedd_schema', 'entries')") ==
+          std::vector<std::string>{"0"});
+    static_cast<void>(Archive::open(db.uri(), OpenMode::read_write));
+    auto reader = Archive::open(db.uri(), OpenMode::read_only);
+    FeedSource feed;
+    feed.name = "f";
+    CHECK_THROWS_AS(reader.sync_feeds({feed}), StoreError);  // a read-only session writes nothing
+}
+
+TEST_CASE("PostgreSQL: a password never shows in a message") {
+    CHECK(shown_location("postgresql://feedd:s3cret@db.example.org/feedd") ==
+          "postgresql://feedd:***@db.example.org/feedd");
+    CHECK(shown_location("postgres://db.example.org/feedd?user=feedd&password=s3cret&sslmode=require") ==
+          "postgres://db.example.org/feedd?user=feedd&password=***&sslmode=require");
+    CHECK(shown_location("var/feedd.db") == "var/feedd.db");
+
+    PostgresDatabase db;
+    const auto dir = test::PostgresServer::instance().dir().string();
+    for (const auto& uri : {"postgresql://feedd_test:s3cret@/no_such_database?host=" + dir,
+                            "postgresql:///no_such_database?user=feedd_test&password=s3cret&host=" + dir}) {
+        const auto error = open_error(uri, OpenMode::read_write);
+        CAPTURE(error);
+        CHECK(error.find("no_such_database") != std::string::npos);
+        CHECK(error.find("s3cret") == std::string::npos);
+        CHECK(error.find('\n') == std::string::npos);
+    }
+}
+
+TEST_CASE("PostgreSQL: the views for psql users have the columns of the SQLite archive's views") {
+    test::TempDir dir;
+    static_cast<void>(Archive::open(dir / "feedd.db", OpenMode::read_write));
+    SQLite::Database sqlite((dir / "feedd.db").string(), SQLite::OPEN_READONLY);
+    detail::register_functions(sqlite.getHandle());  // the *_html_v views call feedd_unpack
+    PostgresDatabase db;
+    auto archive = Archive::open(db.uri(), OpenMode::read_write);
+    test::commit_seed_polls(archive);
+    for (const char* view : {"articles_v", "entries_v", "feeds_v", "revisions_v", "gaps_v", "articles_html_v",
+                             "entries_html_v", "revisions_html_v"}) {
+        CAPTURE(view);
+        std::vector<std::string> sqlite_columns;
+        SQLite::Statement columns(sqlite, std::string("SELECT name FROM pragma_table_info('") + view + "')");
+        while (columns.executeStep()) sqlite_columns.push_back(columns.getColumn(0).getString());
+        CHECK(
+            psql(db, std::string("SELECT column_name FROM information_schema.columns WHERE table_name = '") +
+                         view + "' ORDER BY ordinal_position") == sqlite_columns);
+    }
+    // They read as on SQLite: dates in ISO 8601 UTC, one row per article.
+    CHECK(psql(db, "SELECT date FROM articles_v WHERE title LIKE 'Xi chairs%'") ==
+          std::vector<std::string>{"2024-08-23T05:52:31Z"});
+    CHECK(psql(db, "SELECT count(*) FROM articles_v") ==
+          std::vector<std::string>{std::to_string(archive.article_count())});
+}
+
+TEST_CASE("PostgreSQL: db backup names pg_dump, vacuum analyzes, check verifies the indexes with amcheck") {
+    PostgresDatabase db;
+    auto archive = Archive::open(db.uri(), OpenMode::read_write);
+    test::commit_seed_polls(archive);
+    try {
+        archive.backup("/tmp/feedd-backup.db");
+        FAIL("backup wrote something");
+    } catch (const StoreError& e) {
+        CHECK(std::string(e.what()).find("pg_dump") != std::string::npos);
+    }
+    CHECK_FALSE(std::filesystem::exists("/tmp/feedd-backup.db"));
+    archive.vacuum();
+    CHECK(psql(db,
+               "SELECT last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL FROM pg_stat_user_tables "
+               "WHERE relname = 'entries'") == std::vector<std::string>{"t"});
+    psql(db, "CREATE EXTENSION amcheck");
+    CHECK(archive.check().empty());
+    // A row whose article lost its entries is a problem check names.
+    psql(db, "INSERT INTO articles (first_seen, sort_time) VALUES (0, 0)");
+    const auto problems = archive.check();
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0] == "1 article(s) without their entries");
+}
