@@ -170,6 +170,17 @@ void apply_hook_settings(std::unique_ptr<HookRunner>& hooks, Pipeline& pipeline,
     pipeline.set_hooks(hooks.get());
 }
 
+// A one-off run (poll --once, feeds backfill) stopped by SIGINT or SIGTERM finishes what is in
+// flight within `grace`, then leaves the loop.
+void finish_on_interrupt(boost::asio::signal_set& signals, boost::asio::io_context& io, Pipeline& pipeline,
+                         Duration grace) {
+    signals.async_wait([&io, &pipeline, grace](const boost::system::error_code& error, int) noexcept {
+        if (error) return;
+        log_info("interrupted: finishing what is in flight");
+        pipeline.stop(grace, [&io] { io.stop(); });
+    });
+}
+
 std::string status_line(const Pipeline& pipeline) {
     const auto& totals = pipeline.totals();
     std::string line = std::to_string(pipeline.feed_count()) + " feeds, " +
@@ -252,11 +263,7 @@ BackfillReport backfill(const RunOptions& options, const std::string& feed, std:
     pipeline.on_backfill = [&report](const BackfillReport& done) { report = done; };
     pipeline.on_idle = [&io] { io.stop(); };
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](const boost::system::error_code& error, int) noexcept {
-        if (error) return;
-        log_info("interrupted: finishing what is in flight");
-        pipeline.stop(grace, [&io] { io.stop(); });
-    });
+    finish_on_interrupt(signals, io, pipeline, grace);
     if (pipeline.backfill(feed, bound)) io.run();
     writer.finish();
     return report;
@@ -342,11 +349,7 @@ static std::vector<PollReport> poll_once_with(const RunOptions& options,
     }
     pipeline.on_idle = [&io] { io.stop(); };
     boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](const boost::system::error_code& error, int) noexcept {
-        if (error) return;
-        log_info("interrupted: finishing what is in flight");
-        pipeline.stop(grace, [&io] { io.stop(); });
-    });
+    finish_on_interrupt(signals, io, pipeline, grace);
     io.run();
     writer.finish();
     return reports;
