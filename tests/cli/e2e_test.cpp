@@ -1,6 +1,10 @@
 // The walking skeleton end to end: feeds.toml -> poll over HTTP -> parse -> store -> query.
 #include <doctest/doctest.h>
 
+#include <csignal>
+#include <future>
+#include <mutex>
+
 #include "feedd/store/store.hpp"
 #include "support/archive.hpp"
 #include "support/fixtures.hpp"
@@ -143,4 +147,55 @@ TEST_CASE("a second writer is refused while one holds the archive") {
     CHECK(result.exit_code == 1);
     CHECK(result.err.find("feedd") != std::string::npos);
     CHECK(result.err.find('\n') == result.err.size() - 1);  // one line
+}
+
+TEST_CASE("poll --once interrupted by SIGINT keeps what was written and stops within shutdown_grace") {
+    HttpServer server;
+    std::promise<void> quick;
+    auto quick_arrived = quick.get_future();
+    std::once_flag quick_once;
+    server.route("/quick.xml", [&](const Request&) {
+        std::call_once(quick_once, [&] { quick.set_value(); });
+        return Response::text(
+            "<rss version=\"2.0\"><channel><title>quick</title><item><title>Quick item</title>"
+            "<guid>q1</guid></item></channel></rss>",
+            "application/rss+xml");
+    });
+    std::promise<void> stalled;
+    auto stalled_arrived = stalled.get_future();
+    std::once_flag once;
+    server.route("/stalled.xml", [&](const Request&) {
+        std::call_once(once, [&] { stalled.set_value(); });
+        Response response;
+        response.fault = Response::Fault::stall_before_headers;  // answers nothing until feedd gives up
+        return response;
+    });
+    TempDir dir;
+    write_file(dir / "feeds.toml",
+               "[settings]\n"
+               "database = \"feedd.db\"\n"
+               "allow_private_networks = true  # the test server is on 127.0.0.1\n"
+               "per_host_gap = \"0s\"\n"
+               "shutdown_grace = \"1s\"\n"
+               "timeout = \"5m\"\n"
+               "\n"
+               "[[feed]]\nname = \"quick\"\nurl = \"" +
+                   server.url("/quick.xml") +
+                   "\"\n"
+                   "\n"
+                   "[[feed]]\nname = \"stalled\"\nurl = \"" +
+                   server.url("/stalled.xml") + "\"\n");
+    Process poll(dir.path(), {feedd_binary(), "--config", (dir / "feeds.toml").string(), "poll", "--once"});
+    // Both fetches are in flight (or the quick one done) before the interrupt.
+    REQUIRE(stalled_arrived.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    REQUIRE(quick_arrived.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    poll.signal(SIGINT);
+    // The interrupt is handled: in-flight work gets the 1 s grace, then the stalled fetch is cut
+    // (without the handler the signal goes unseen and the poll waits for curl to give up).
+    const auto result = poll.wait_for(std::chrono::seconds(60));
+    REQUIRE(result);
+    INFO("stderr: " << result->err);
+    CHECK(result->exit_code < 128);
+    CHECK(result->err.find("interrupted: finishing what is in flight") != std::string::npos);
+    CHECK(archived_titles(dir / "feedd.db").count("Quick item") == 1);
 }
