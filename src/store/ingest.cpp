@@ -397,26 +397,9 @@ std::vector<PollCommit> detail::Connection::commit_polls(std::span<const PollWri
             this->db.tryExec("PRAGMA optimize");
         }
     };
-    if (polls.size() > 1) {
-        // One transaction for all: a commit (WAL frames, FTS5 segment, checkpoint) per batch
-        // rather than per feed is most of the cost of a burst of polls.
-        try {
-            write_together(0, polls.size());
-            return results;
-        } catch (const SQLite::Exception&) {
-            // Rolled back whole: one transaction per poll tells which of them fails, and keeps
-            // the others.
-            results.assign(polls.size(), PollCommit{});
-        }
-    }
-    for (std::size_t i = 0; i < polls.size(); ++i) {
-        try {
-            write_together(i, 1);
-        } catch (const SQLite::Exception& e) {
-            results[i].counts = {};
-            results[i].error = this->failure(detail::write_failed, e);
-        }
-    }
+    detail::commit_together_else_each<SQLite::Exception>(
+        results, write_together,
+        [this](const SQLite::Exception& e) { return this->failure(detail::write_failed, e); });
     return results;
 }
 

@@ -733,22 +733,8 @@ std::vector<PollCommit> PostgresStore::commit_polls(std::span<const PollWrite> p
         for (std::size_t i = first; i < first + count; ++i) results[i].counts = ingest_poll(polls[i]);
         transaction.commit();
     };
-    if (polls.size() > 1) {
-        try {
-            write_together(0, polls.size());
-            return results;
-        } catch (const pg::Error&) {
-            results.assign(polls.size(), PollCommit{});
-        }
-    }
-    for (std::size_t i = 0; i < polls.size(); ++i) {
-        try {
-            write_together(i, 1);
-        } catch (const pg::Error& e) {
-            results[i].counts = {};
-            results[i].error = failure(write_failed, e);
-        }
-    }
+    commit_together_else_each<pg::Error>(results, write_together,
+                                         [this](const pg::Error& e) { return failure(write_failed, e); });
     return results;
 }
 

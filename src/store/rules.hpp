@@ -341,4 +341,30 @@ IngestCounts ingest_entries(Sql& sql, const FeedSource& feed, const ParsedFeed& 
     return std::move(ingest.counts);
 }
 
+// The batch rule of `commit_polls`, the same on both stores: all polls in one transaction (one
+// commit per batch rather than per feed is most of the cost of a burst of polls); when that fails
+// it rolled back whole, and one transaction per poll tells which poll fails and keeps the others.
+// `write_together(first, count)` writes polls [first, first + count) into `results` in one
+// transaction and throws `Failure` when one of them fails; `describe` makes the poll's error line.
+template <class Failure, class Write, class Describe>
+void commit_together_else_each(std::vector<PollCommit>& results, Write&& write_together,
+                               Describe&& describe) {
+    if (results.size() > 1) {
+        try {
+            write_together(std::size_t{0}, results.size());
+            return;
+        } catch (const Failure&) {
+            results.assign(results.size(), PollCommit{});
+        }
+    }
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        try {
+            write_together(i, std::size_t{1});
+        } catch (const Failure& e) {
+            results[i].counts = {};
+            results[i].error = describe(e);
+        }
+    }
+}
+
 }  // namespace feedd::store::detail
