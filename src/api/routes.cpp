@@ -1,5 +1,8 @@
 // Every route feedd serves, in one table: a method and a path pattern to a handler.
+#include <algorithm>
+
 #include "api/json.hpp"
+#include "api/miniflux.hpp"
 #include "feedd/api/api.hpp"
 
 namespace feedd::api {
@@ -27,6 +30,24 @@ Response me(const Request&, Context& context) {
 
 }  // namespace
 
+std::vector<opml::ExportFeed> export_feeds(const config::Config& config,
+                                           const std::vector<store::FeedSummary>& archived) {
+    std::vector<opml::ExportFeed> feeds;
+    for (const auto& source : config.feeds) {
+        opml::ExportFeed feed;
+        feed.source = source;
+        const auto summary = std::find_if(archived.begin(), archived.end(),
+                                          [&](const store::FeedSummary& s) { return s.name == source.name; });
+        if (summary != archived.end()) {
+            feed.feed_title = summary->title;
+            feed.site_link = summary->site_link;
+        }
+        feed.disabled = !source.enabled || (summary != archived.end() && summary->state.gone);
+        feeds.push_back(std::move(feed));
+    }
+    return feeds;
+}
+
 Router routes(HealthCheck health) {
     Router router;
     // Like `feedd status --format json`; no authentication, so that a monitor needs no secret.
@@ -42,6 +63,7 @@ Router routes(HealthCheck health) {
         },
         Router::Access::open);
     router.add("GET", "/v1/me", me);
+    add_miniflux_routes(router);
     return router;
 }
 

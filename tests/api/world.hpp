@@ -34,8 +34,10 @@ token_file = ["bob.token"]
 
 class ApiWorld {
   public:
-    // `toml`: the whole feeds.toml but for [settings] database; [http] must be in it.
-    explicit ApiWorld(const std::string& toml) {
+    using Seed = std::function<void(store::Archive&, const config::Config&)>;
+    // `toml`: the whole feeds.toml but for [settings] database; [http] must be in it. `seed`
+    // writes into the archive before the server starts.
+    explicit ApiWorld(const std::string& toml, const Seed& seed = {}) {
         for (const auto& [file, secret] :
              {std::pair{"alice.pass", "alice-secret\n"}, std::pair{"alice.token", "alice-token"},
               std::pair{"bob.token", "bob-token"}}) {
@@ -46,6 +48,7 @@ class ApiWorld {
         config = config::load_config(dir / "feeds.toml");
         auto archive = store::Archive::open(config.settings.database, store::OpenMode::read_write);
         archive.sync_feeds(config.feeds);
+        if (seed) seed(archive, config);
         writer = std::make_unique<daemon::Writer>(std::move(archive));
         api::ServerOptions options;
         options.database = config.settings.database;

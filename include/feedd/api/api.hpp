@@ -18,6 +18,7 @@
 
 #include "feedd/config/config.hpp"
 #include "feedd/model/model.hpp"
+#include "feedd/opml/opml.hpp"
 #include "feedd/store/store.hpp"
 
 namespace boost::asio {
@@ -102,6 +103,11 @@ using HealthCheck = std::function<std::pair<int, std::string>(store::Archive&)>;
 
 // Every route feedd serves. `health` answers /healthz.
 [[nodiscard]] Router routes(HealthCheck health);
+
+// The feeds of an OPML export: the configuration's, with what the archive saw of them (their own
+// titles and links, gone). `feedd export-opml` and GET /v1/export.
+[[nodiscard]] std::vector<opml::ExportFeed> export_feeds(const config::Config& config,
+                                                         const std::vector<store::FeedSummary>& archived);
 
 // A user with the secrets read (at start and on reload).
 struct Credentials {
