@@ -30,8 +30,7 @@ void apply_global_log_level(const Context& context) {
 
 // `feedd status`: for people and monitors. Reads the archive only; "running" is the writer lock.
 int print_status(const std::filesystem::path& database, Duration threshold, bool json) {
-    const bool running = (is_database_url(database.native()) || std::filesystem::exists(database)) &&
-                         store::Archive::is_locked(database);
+    const bool running = store::Archive::exists(database) && store::Archive::is_locked(database);
     const auto health = daemon::assess_health(database, threshold, running);
     if (json) {
         std::cout << daemon::health_json(health) << '\n';

@@ -76,7 +76,7 @@ Health assess_health(const std::filesystem::path& database, Duration threshold, 
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     Health health;
     health.archive = store::shown_location(database.native());
-    health.exists = archive || is_database_url(database.native()) || std::filesystem::exists(database);
+    health.exists = archive || store::Archive::exists(database);
     health.running = running;
     std::optional<TimePoint> latest_poll;
     if (health.exists) {
