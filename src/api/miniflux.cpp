@@ -20,9 +20,6 @@ using nlohmann::json;
 std::string iso(TimePoint t) {
     return format_utc(t);
 }
-json iso_or_null(const std::optional<TimePoint>& t) {
-    return t ? json(format_utc(*t)) : json();
-}
 
 // Categories are the folder paths of feeds.toml, "All" for feeds without one; numbered in the
 // order of their titles, so that the numbers stay while the set of folders does.
