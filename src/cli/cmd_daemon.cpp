@@ -42,7 +42,7 @@ std::optional<std::string> date_or_null(const std::optional<TimePoint>& t) {
 // `feedd status`: for people and monitors. Reads the archive only; "running" is the writer lock.
 int print_status(const std::filesystem::path& database, Duration threshold, bool json) {
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    const bool exists = is_database_url(database.native()) || std::filesystem::exists(database);
+    const bool exists = archive_exists(database);
     const bool running = exists && store::Archive::is_locked(database);
     nlohmann::json report = {{"running", running}, {"archive", store::shown_location(database.native())}};
     std::vector<std::string> failing;
@@ -95,11 +95,7 @@ int print_status(const std::filesystem::path& database, Duration threshold, bool
                                           std::to_string(summary.recent_gap_items) + " items lost"));
         }
         articles = archive.article_count();
-        for (const char* suffix : {"", "-wal"}) {
-            std::error_code ignored;
-            const auto bytes = std::filesystem::file_size(database.string() + suffix, ignored);
-            if (!ignored) size += static_cast<std::int64_t>(bytes);
-        }
+        size = archive.stored_bytes();
     }
     if (!running) offline_since.reset();  // what a stopped daemon last saw is no news
     const bool sound = failing.empty() && gapping.empty();

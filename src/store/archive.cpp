@@ -35,6 +35,12 @@ bool Archive::is_locked(const std::filesystem::path& path) {
                                              : detail::sqlite_locked(path);
 }
 
+bool Archive::exists(const std::filesystem::path& path) {
+    if (is_server_location(path.native())) return detail::postgres_exists(path.native());
+    std::error_code error;
+    return path == ":memory:" || std::filesystem::exists(path, error);
+}
+
 void Archive::sync_feeds(const std::vector<FeedSource>& feeds) {
     impl_->backend->sync_feeds(feeds);
 }
@@ -92,6 +98,10 @@ PruneCounts Archive::purge_feed(const std::string& name) {
 }
 std::int64_t Archive::article_count() {
     return impl_->backend->article_count();
+}
+
+std::int64_t Archive::stored_bytes() {
+    return impl_->backend->stored_bytes();
 }
 PruneCounts Archive::prune(int default_keep_days, TimePoint now) {
     return impl_->backend->prune(default_keep_days, now);

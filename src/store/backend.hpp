@@ -36,6 +36,7 @@ class Backend {
     virtual void vacuum() = 0;
     virtual PruneCounts purge_feed(const std::string& name) = 0;
     virtual std::int64_t article_count() = 0;
+    virtual std::int64_t stored_bytes() = 0;
     virtual PruneCounts prune(int default_keep_days, TimePoint now) = 0;
 };
 
@@ -43,6 +44,7 @@ std::unique_ptr<Backend> open_sqlite(const std::filesystem::path& path, OpenMode
 bool sqlite_locked(const std::filesystem::path& path);
 std::unique_ptr<Backend> open_postgres(const std::string& uri, OpenMode mode);
 bool postgres_locked(const std::string& uri);
+bool postgres_exists(const std::string& uri);
 
 }  // namespace feedd::store::detail
 

@@ -34,6 +34,26 @@ TEST_CASE("a postgresql:// database: poll, query, show, feeds list and status") 
                    server.url("/china.xml") + "\"\n");
     const std::string config = (dir / "feeds.toml").string();
 
+    // Before the first run the database holds no archive: the commands that read it say so, as
+    // they do for an SQLite file that is not there yet, and create nothing.
+    auto listed_before = run_feedd(dir.path(), {"--config", config, "feeds", "list"});
+    INFO("stderr: " << listed_before.err);
+    CHECK(listed_before.exit_code == 0);
+    CHECK(listed_before.out.find("cgtn-china") != std::string::npos);
+    auto opml_before = run_feedd(dir.path(), {"--config", config, "export-opml"});
+    CHECK(opml_before.exit_code == 0);
+    CHECK(opml_before.out.find("china.xml") != std::string::npos);
+    auto query_before = run_feedd(dir.path(), {"--config", config, "query"});
+    CHECK(query_before.exit_code == 0);
+    CHECK(query_before.err.find("nothing archived yet") != std::string::npos);
+    auto status_before = run_feedd(dir.path(), {"--config", config, "status", "--format", "json"});
+    CHECK(nlohmann::json::parse(status_before.out)["archive_bytes"] == 0);
+    {
+        // Still no feedd schema: the read-only commands wrote nothing.
+        auto archive_made = run_feedd(dir.path(), {"--db", db.uri(), "db", "check"});
+        CHECK(archive_made.exit_code != 0);
+    }
+
     auto first = run_feedd(dir.path(), {"--config", config, "poll", "--once"});
     INFO("stderr: " << first.err);
     REQUIRE(first.exit_code == 0);
@@ -82,6 +102,8 @@ TEST_CASE("a postgresql:// database: poll, query, show, feeds list and status") 
     CHECK(report["articles"] == 3);
     CHECK(report["running"] == false);
     CHECK(report["archive"] == db.uri());
+    // The archive's tables and indexes: at least the pages of its tables, far from nothing.
+    CHECK(report["archive_bytes"].get<std::int64_t>() > 100000);
 
     auto check = run_feedd(dir.path(), {"--config", config, "db", "check"});
     CHECK(check.exit_code == 0);
