@@ -3,7 +3,6 @@
 #include <fstream>
 #include <iostream>
 
-#include "feedd/store/store.hpp"
 #include "feedd/text/text.hpp"
 #include "feedd/url/url.hpp"
 
@@ -20,10 +19,6 @@ config::Config load_config(const Context& context) {
 std::filesystem::path database_path(const Context& context) {
     if (context.db) return *context.db;
     return load_config(context).settings.database;
-}
-
-bool archive_exists(const std::filesystem::path& location) {
-    return store::Archive::exists(location);
 }
 
 std::string shown(std::string_view text) {

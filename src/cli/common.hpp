@@ -31,9 +31,6 @@ std::filesystem::path config_path(const Context& context);
 config::Config load_config(const Context& context);
 // --db, else the config's `database`.
 std::filesystem::path database_path(const Context& context);
-// Whether the archive at `location` was made yet (the daemon's first run makes it): a file, or
-// feedd's schema in a PostgreSQL database (a server that cannot be reached is a StoreError).
-bool archive_exists(const std::filesystem::path& location);
 
 // Text from the web, a file or the archive on its way to the terminal (docs/ARCHITECTURE.md,
 // "Errors"): `shown` for a table cell or a listing (controls dropped, text::printable), `message`

@@ -1305,15 +1305,6 @@ std::unique_ptr<Backend> open_postgres(const std::string& uri, OpenMode mode) {
     return store;
 }
 
-bool postgres_exists(const std::string& uri) {
-    try {
-        pg::Session session(uri, shown_location(uri));
-        return session.exec("SELECT to_regclass('feedd_schema') IS NOT NULL").text(0, 0) == "t";
-    } catch (const pg::Error& e) {
-        throw StoreError(e.what());
-    }
-}
-
 bool postgres_locked(const std::string& uri) {
     try {
         pg::Session session(uri, shown_location(uri));
@@ -1324,6 +1315,15 @@ SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 
         return r.text(0, 0) == "t";
     } catch (const pg::Error&) {
         return false;  // cannot even connect: nobody holds it through this location
+    }
+}
+
+bool postgres_exists(const std::string& uri) {
+    try {
+        pg::Session session(uri, shown_location(uri));
+        return session.exec("SELECT to_regclass('feedd_schema') IS NOT NULL").text(0, 0) == "t";
+    } catch (const pg::Error& error) {
+        throw StoreError(error.what());
     }
 }
 
