@@ -67,6 +67,7 @@ void assess(store::Archive& archive, Duration threshold, TimePoint now, Health& 
             health.paused_hosts.push_back(std::move(paused));
     }
     health.articles = archive.article_count();
+    health.archive_bytes = archive.stored_bytes();
 }
 
 }  // namespace
@@ -85,11 +86,6 @@ Health assess_health(const std::filesystem::path& database, Duration threshold, 
         } else {
             auto opened = store::Archive::open(database, store::OpenMode::read_only);
             assess(opened, threshold, now, health, latest_poll);
-        }
-        for (const char* suffix : {"", "-wal"}) {
-            std::error_code ignored;
-            const auto bytes = std::filesystem::file_size(database.string() + suffix, ignored);
-            if (!ignored) health.archive_bytes += static_cast<std::int64_t>(bytes);
         }
     }
     if (!running) health.offline_since.reset();  // what a stopped daemon last saw is no news

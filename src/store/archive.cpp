@@ -94,6 +94,10 @@ PruneCounts Archive::purge_feed(const std::string& name) {
 std::int64_t Archive::article_count() {
     return impl_->backend->article_count();
 }
+
+std::int64_t Archive::stored_bytes() {
+    return impl_->backend->stored_bytes();
+}
 PruneCounts Archive::prune(int default_keep_days, TimePoint now) {
     return impl_->backend->prune(default_keep_days, now);
 }

@@ -36,6 +36,7 @@ class Backend {
     virtual void vacuum() = 0;
     virtual PruneCounts purge_feed(const std::string& name) = 0;
     virtual std::int64_t article_count() = 0;
+    virtual std::int64_t stored_bytes() = 0;
     virtual PruneCounts prune(int default_keep_days, TimePoint now) = 0;
     // Reading state (reading.cpp for SQLite, postgres_reading.cpp for PostgreSQL).
     virtual EntryPage reader_entries(const EntryFilter& filter) = 0;

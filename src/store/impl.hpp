@@ -68,6 +68,7 @@ class Connection final : public Backend {
     void vacuum() override;
     PruneCounts purge_feed(const std::string& name) override;
     std::int64_t article_count() override;
+    std::int64_t stored_bytes() override;
     PruneCounts prune(int default_keep_days, TimePoint now) override;
     EntryPage reader_entries(const EntryFilter& filter) override;
     std::vector<ReadCounts> read_counts(const std::string& user) override;

@@ -27,6 +27,9 @@ struct SqliteIngest {
     detail::Connection& impl;
     std::int64_t feed_id;
 
+    // Each lookup is a call into SQLite in this process: nothing to gain by reading ahead.
+    void look_ahead(const std::vector<detail::Candidate>&) {}
+
     std::optional<Existing> find(const std::string& key) {
         auto& select = impl.statement(
             "SELECT id, article_id, seen_hash FROM entries WHERE feed_id = ? AND identity = ?");

@@ -143,6 +143,22 @@ class Params {
     std::vector<std::unique_ptr<std::string>> owned_;
 };
 
+// A list as an array parameter in PostgreSQL's text form ({"a","b"}), for `= ANY($1::text[])` and
+// `unnest`: one statement for a poll's lookups rather than one per entry.
+inline std::string array_literal(const std::vector<const std::string*>& items) {
+    std::string out = "{";
+    for (const auto* item : items) {
+        if (out.size() > 1) out += ',';
+        out += '"';
+        for (char c : *item) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    return out + "}";
+}
+
 // One connection and its prepared statements.
 class Session {
   public:
@@ -157,17 +173,32 @@ class Session {
     void command(const char* sql) { run(sql); }
     PGconn* handle() const { return conn_.get(); }
 
+    // A prepared statement whose result nobody reads (a write), sent now and run in order before
+    // the next `exec`/`run`, which waits for both in one round trip (libpq's pipeline mode). Its
+    // failure is thrown by that next call. Parameters are copied into libpq's buffer here.
+    void defer(const char* sql, const Params& params = {});
+    // Waits for whatever was deferred; throws its first failure.
+    void flush();
+
   private:
     Result check(PGresult* result) const;
+    // The name of `sql`'s prepared statement; in pipeline mode a new one is prepared in the pipeline.
+    const std::string& statement(const char* sql, bool pipelined);
+    void send(const char* sql, const Params& params);
+    Result finish();  // sync, read every result of the pipeline, return the last
     std::unique_ptr<PGconn, ConnectionFinish> conn_;
     std::unordered_map<const char*, std::string> prepared_;
+    int named_ = 0;  // statements named so far (a failed prepare's name is not used again)
+    // What the pipeline holds, in order: a statement to prepare (its SQL) or one to run (nullptr).
+    std::vector<const char*> pipeline_;
 };
 
 // BEGIN … COMMIT; rolled back when it ends uncommitted (an exception on the way).
 class Transaction {
   public:
+    // BEGIN goes with the transaction's first statement (one round trip fewer).
     explicit Transaction(Session& session, const char* begin = "BEGIN") : session_(session) {
-        session_.command(begin);
+        session_.defer(begin);
     }
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <unordered_set>
 
 #include "store/backend.hpp"
 #include "store/pg.hpp"
@@ -72,22 +73,94 @@ Result Session::check(PGresult* raw) const {
     throw Error(state ? state : "XX000", first_line(PQresultErrorMessage(raw)));
 }
 
-Result Session::exec(const char* sql, const Params& params) {
+const std::string& Session::statement(const char* sql, bool pipelined) {
     auto [slot, fresh] = prepared_.try_emplace(sql);
-    if (fresh) {
-        slot->second = "s" + std::to_string(prepared_.size());
-        try {
-            check(PQprepare(conn_.get(), slot->second.c_str(), sql, 0, nullptr));
-        } catch (...) {
+    if (!fresh) return slot->second;
+    slot->second = "s" + std::to_string(++named_);
+    if (pipelined) {
+        if (PQsendPrepare(conn_.get(), slot->second.c_str(), sql, 0, nullptr) != 1) {
             prepared_.erase(slot);
-            throw;
+            throw Error("08006", first_line(PQerrorMessage(conn_.get())));
         }
+        pipeline_.push_back(sql);  // its result says whether the name exists
+        return slot->second;
     }
-    return check(PQexecPrepared(conn_.get(), slot->second.c_str(), params.size(), params.values(), nullptr,
-                                nullptr, 0));
+    try {
+        check(PQprepare(conn_.get(), slot->second.c_str(), sql, 0, nullptr));
+    } catch (...) {
+        prepared_.erase(slot);
+        throw;
+    }
+    return slot->second;
+}
+
+void Session::send(const char* sql, const Params& params) {
+    if (PQpipelineStatus(conn_.get()) == PQ_PIPELINE_OFF && PQenterPipelineMode(conn_.get()) != 1)
+        throw Error("08006", first_line(PQerrorMessage(conn_.get())));
+    const auto& name = statement(sql, true);
+    if (PQsendQueryPrepared(conn_.get(), name.c_str(), params.size(), params.values(), nullptr, nullptr, 0) !=
+        1)
+        throw Error("08006", first_line(PQerrorMessage(conn_.get())));
+    pipeline_.push_back(nullptr);
+}
+
+Result Session::finish() {
+    if (PQpipelineSync(conn_.get()) != 1) throw Error("08006", first_line(PQerrorMessage(conn_.get())));
+    Result last;
+    std::optional<Error> failure;
+    for (const char* prepare : pipeline_) {
+        // One result per command, then a NULL; after a failure the rest say "aborted".
+        PGresult* raw = PQgetResult(conn_.get());
+        const auto status = raw ? PQresultStatus(raw) : PGRES_FATAL_ERROR;
+        if (status == PGRES_FATAL_ERROR && !failure) {
+            const char* state = raw ? PQresultErrorField(raw, PG_DIAG_SQLSTATE) : nullptr;
+            failure.emplace(state ? state : "08006",
+                            first_line(raw ? PQresultErrorMessage(raw) : PQerrorMessage(conn_.get())));
+        }
+        if (prepare != nullptr && status != PGRES_COMMAND_OK) prepared_.erase(prepare);
+        Result result(raw);
+        if (raw != nullptr)
+            while (PGresult* rest = PQgetResult(conn_.get())) PQclear(rest);
+        if (prepare == nullptr) last = std::move(result);
+    }
+    pipeline_.clear();
+    PQclear(PQgetResult(conn_.get()));  // PGRES_PIPELINE_SYNC
+    if (PQexitPipelineMode(conn_.get()) != 1 && !failure)
+        failure.emplace("08006", first_line(PQerrorMessage(conn_.get())));
+    if (failure) throw *failure;
+    return last;
+}
+
+void Session::defer(const char* sql, const Params& params) {
+    send(sql, params);
+    // The server answers every statement; unread answers past its socket buffer would stall it
+    // while we still send. A few hundred stay far below that.
+    if (pipeline_.size() >= 512) finish();
+}
+
+void Session::flush() {
+    if (!pipeline_.empty()) finish();
+}
+
+Result Session::exec(const char* sql, const Params& params) {
+    if (!pipeline_.empty()) {
+        send(sql, params);
+        return finish();
+    }
+    const auto& name = statement(sql, false);
+    return check(
+        PQexecPrepared(conn_.get(), name.c_str(), params.size(), params.values(), nullptr, nullptr, 0));
 }
 
 Result Session::run(const std::string& sql, const Params& params) {
+    if (!pipeline_.empty()) {
+        // Rides along with what was deferred (one statement: the extended protocol takes no more).
+        if (PQsendQueryParams(conn_.get(), sql.c_str(), params.size(), nullptr, params.values(), nullptr,
+                              nullptr, 0) != 1)
+            throw Error("08006", first_line(PQerrorMessage(conn_.get())));
+        pipeline_.push_back(nullptr);
+        return finish();
+    }
     if (params.size() == 0) return check(PQexec(conn_.get(), sql.c_str()));
     return check(
         PQexecParams(conn_.get(), sql.c_str(), params.size(), nullptr, params.values(), nullptr, nullptr, 0));
@@ -212,20 +285,123 @@ std::string substring_snippet(const std::string& text, const std::string& needle
 class PostgresStore;
 
 // The PostgreSQL statements of the ingest for one feed (what rules.hpp's `EntryIngest` asks).
+//
+// Every statement to the server is a round trip, so a poll costs a fixed few of them rather than
+// several per entry: `look_ahead` reads what the poll's lookups will ask (entries by key and by
+// link, tombstones, articles by link) in one statement and takes ids for its new articles and
+// entries from their sequences; the lookups answer from that, and the writes, which need no answer
+// now that ids are known, are deferred (libpq's pipeline) and go with the next statement that
+// waits, at the latest the COMMIT. A write drops what it could change from the read-ahead; a lookup
+// of something not read ahead (or dropped) asks the server, which has run the writes before it.
 struct PostgresIngest {
+    PostgresIngest(pg::Session& session, std::int64_t feed) : db(session), feed_id(feed) {}
     pg::Session& db;
     std::int64_t feed_id;
 
-    static Existing existing(const Result& r, int row) {
-        return {r.integer(row, 0), r.integer(row, 1), r.text(row, 2)};
+    std::unordered_map<std::string, std::optional<Existing>> found;  // by key
+    std::unordered_map<std::int64_t, std::string> key_of;            // entry id → key in `found`
+    std::unordered_map<std::string, LinkMatch> links;                // by canonical link
+    std::unordered_map<std::string, bool> tombstones, link_tombstones;
+    std::unordered_map<std::string, std::optional<std::int64_t>> other_articles;  // article_by_link
+    std::vector<std::int64_t> article_ids, entry_ids;  // taken for new rows, ascending
+    std::size_t next_article = 0, next_entry = 0;
+
+    // id, article id and seen hash from column `first` on.
+    static Existing existing(const Result& r, int row, int first = 0) {
+        return {r.integer(row, first), r.integer(row, first + 1), r.text(row, first + 2)};
     }
+
+    void look_ahead(const std::vector<Candidate>& candidates) {
+        std::vector<const std::string*> keys, canonicals;
+        std::unordered_set<std::string_view> asked_keys, asked_links;
+        for (const auto& c : candidates) {
+            if (!found.contains(c.key) && asked_keys.insert(c.key).second) keys.push_back(&c.key);
+            if (!c.canonical.empty() && !links.contains(c.canonical) &&
+                asked_links.insert(c.canonical).second)
+                canonicals.push_back(&c.canonical);
+        }
+        if (keys.empty() && canonicals.empty()) return;
+        // Rows: kind, position in its list (1-based), id, article id, seen hash, guid. New rows
+        // get ids for every key not found (an upper bound: some join an article, some are
+        // tombstoned; the ids they leave unused are gaps, as a failed insert's).
+        auto r = db.exec(R"sql(
+WITH k AS (SELECT key, n FROM unnest($2::text[]) WITH ORDINALITY AS k(key, n)),
+     l AS (SELECT link, n FROM unnest($3::text[]) WITH ORDINALITY AS l(link, n)),
+     e AS (SELECT k.n, e.id, e.article_id, e.seen_hash FROM k JOIN entries e ON e.feed_id = $1 AND e.identity = k.key)
+SELECT 'k', n, id, article_id, seen_hash, '' FROM e
+UNION ALL
+SELECT 'l', l.n, x.id, x.article_id, x.seen_hash, x.guid FROM l CROSS JOIN LATERAL (
+    SELECT id, article_id, seen_hash, guid FROM entries WHERE feed_id = $1 AND canonical_link = l.link
+    ORDER BY id LIMIT 2) x
+UNION ALL
+SELECT 't', k.n, 0, 0, '', '' FROM k JOIN tombstones t ON t.feed_id = $1 AND t.identity = k.key
+UNION ALL
+SELECT 'u', l.n, 0, 0, '', '' FROM l JOIN tombstone_links t ON t.canonical_link = l.link
+UNION ALL
+SELECT 'a', l.n, a.id, 0, '', '' FROM l CROSS JOIN LATERAL (
+    SELECT a.id FROM articles a WHERE a.canonical_link = l.link
+      AND NOT EXISTS (SELECT 1 FROM entries x WHERE x.article_id = a.id AND x.feed_id = $1)
+    ORDER BY a.id LIMIT 1) a
+UNION ALL
+SELECT 'r', 0, nextval(pg_get_serial_sequence('articles', 'id')), nextval(pg_get_serial_sequence('entries', 'id')),
+       '', ''
+FROM generate_series(1, cardinality($2::text[]) - (SELECT count(DISTINCT n) FROM e)))sql",
+                         Params::of(feed_id, pg::array_literal(keys), pg::array_literal(canonicals)));
+        for (const auto* key : keys) {
+            found.emplace(*key, std::nullopt);
+            tombstones.emplace(*key, false);
+        }
+        for (const auto* link : canonicals) {
+            links.emplace(*link, LinkMatch{});
+            link_tombstones.emplace(*link, false);
+            other_articles.emplace(*link, std::nullopt);
+        }
+        for (int i = 0; i < r.rows(); ++i) {
+            const auto kind = r.text(i, 0);
+            const auto n = static_cast<std::size_t>(r.integer(i, 1)) - 1;
+            if (kind == "k") {
+                found[*keys[n]] = existing(r, i, 2);
+                key_of[r.integer(i, 2)] = *keys[n];
+            } else if (kind == "l") {
+                auto& match = links[*canonicals[n]];
+                if (match.count == 0 || r.integer(i, 2) < match.first.id) {
+                    match.first = existing(r, i, 2);
+                    match.guid = r.text(i, 5);
+                }
+                ++match.count;
+            } else if (kind == "t") {
+                tombstones[*keys[n]] = true;
+            } else if (kind == "u") {
+                link_tombstones[*canonicals[n]] = true;
+            } else if (kind == "a") {
+                other_articles[*canonicals[n]] = r.integer(i, 2);
+            } else if (kind == "r") {
+                article_ids.push_back(r.integer(i, 2));
+                entry_ids.push_back(r.integer(i, 3));
+            }
+        }
+        std::sort(article_ids.begin() + static_cast<std::ptrdiff_t>(next_article), article_ids.end());
+        std::sort(entry_ids.begin() + static_cast<std::ptrdiff_t>(next_entry), entry_ids.end());
+    }
+
+    // What a write to an entry could change: its key's answer and every link answer.
+    void forget_entry(std::int64_t entry_id) {
+        if (auto at = key_of.find(entry_id); at != key_of.end()) {
+            found.erase(at->second);
+            key_of.erase(at);
+        }
+        links.clear();
+    }
+
     std::optional<Existing> find(const std::string& key) {
+        if (auto at = found.find(key); at != found.end()) return at->second;
         auto r = db.exec("SELECT id, article_id, seen_hash FROM entries WHERE feed_id = $1 AND identity = $2",
                          Params::of(feed_id, key));
         if (r.rows() == 0) return std::nullopt;
         return existing(r, 0);
     }
     LinkMatch by_link(const std::string& canonical) {
+        if (auto at = links.find(canonical); at != links.end()) return at->second;
         auto r = db.exec(
             "SELECT id, article_id, seen_hash, guid FROM entries WHERE feed_id = $1 AND canonical_link = $2 "
             "ORDER BY id LIMIT 2",
@@ -239,22 +415,26 @@ struct PostgresIngest {
         return match;
     }
     void unlink(const std::string& canonical) {
-        db.exec(R"sql(
+        other_articles.erase(canonical);
+        db.defer(R"sql(
 UPDATE articles SET canonical_link = NULL
 WHERE canonical_link = $1
   AND id IN (SELECT article_id FROM entries WHERE feed_id = $2 AND canonical_link = $1))sql",
-                Params::of(canonical, feed_id));
+                 Params::of(canonical, feed_id));
     }
     bool tombstoned(const std::string& key) {
+        if (auto at = tombstones.find(key); at != tombstones.end()) return at->second;
         return db.exec("SELECT 1 FROM tombstones WHERE feed_id = $1 AND identity = $2",
                        Params::of(feed_id, key))
                    .rows() > 0;
     }
     bool link_tombstoned(const std::string& canonical) {
+        if (auto at = link_tombstones.find(canonical); at != link_tombstones.end()) return at->second;
         return db.exec("SELECT 1 FROM tombstone_links WHERE canonical_link = $1", Params::of(canonical))
                    .rows() > 0;
     }
     std::optional<std::int64_t> article_by_link(const std::string& canonical) {
+        if (auto at = other_articles.find(canonical); at != other_articles.end()) return at->second;
         auto r = db.exec(R"sql(
 SELECT a.id FROM articles a WHERE a.canonical_link = $1
   AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.article_id = a.id AND e.feed_id = $2)
@@ -265,6 +445,16 @@ ORDER BY a.id LIMIT 1)sql",
     }
     std::int64_t insert_article(const std::string* link, TimePoint now, const std::optional<TimePoint>& date,
                                 TimePoint sort_time) {
+        if (link != nullptr) other_articles.erase(*link);
+        if (next_article < article_ids.size()) {
+            const auto id = article_ids[next_article++];
+            db.defer(
+                "INSERT INTO articles (id, canonical_link, first_seen, published, sort_time) VALUES ($1, $2, "
+                "$3, "
+                "$4, $5)",
+                Params::of(id, link, now, date, sort_time));
+            return id;
+        }
         return db
             .exec(
                 "INSERT INTO articles (canonical_link, first_seen, published, sort_time) VALUES ($1, $2, $3, "
@@ -274,22 +464,22 @@ ORDER BY a.id LIMIT 1)sql",
             .integer(0, 0);
     }
     void adopt_date(std::int64_t article_id, TimePoint published) {
-        db.exec(R"sql(
+        db.defer(R"sql(
 UPDATE articles SET published = $1::bigint,
                     sort_time = CASE WHEN $1::bigint <= first_seen THEN $1::bigint ELSE sort_time END
 WHERE id = $2 AND published IS NULL)sql",
-                Params::of(published, article_id));
+                 Params::of(published, article_id));
     }
     void update_fullest(std::int64_t article_id, std::int64_t entry_id) {
-        db.exec(R"sql(
+        db.defer(R"sql(
 UPDATE articles SET fullest_entry = $1::bigint
 WHERE id = $2 AND (fullest_entry IS NULL OR fullest_entry = $1::bigint OR
                    (SELECT length(text) + length(title) FROM entries WHERE id = fullest_entry) <
                    (SELECT length(text) + length(title) FROM entries WHERE id = $1::bigint)))sql",
-                Params::of(entry_id, article_id));
+                 Params::of(entry_id, article_id));
     }
     void write_enclosures(std::int64_t entry_id, const std::vector<Enclosure>& enclosures) {
-        db.exec("DELETE FROM enclosures WHERE entry_id = $1", Params::of(entry_id));
+        db.defer("DELETE FROM enclosures WHERE entry_id = $1", Params::of(entry_id));
         int position = 0;
         for (const auto& enclosure : enclosures) {
             if (enclosure.url.empty()) continue;
@@ -299,7 +489,7 @@ WHERE id = $2 AND (fullest_entry IS NULL OR fullest_entry = $1::bigint OR
                 params.add(static_cast<std::int64_t>(*enclosure.length));
             else
                 params.null();
-            db.exec(
+            db.defer(
                 "INSERT INTO enclosures (entry_id, position, url, type, length) VALUES ($1, $2, $3, $4, $5)",
                 params);
         }
@@ -313,13 +503,28 @@ WHERE id = $2 AND (fullest_entry IS NULL OR fullest_entry = $1::bigint OR
         params.add(c.content_hash).add(c.seen_hash).add(entry.title).add(entry.author).add(entry.summary);
         params.add(entry.content).add(c.text).add(cjk).add(entry.published).add(entry.updated);
         params.add(categories).add(entry.image).add(now);
-        return db
-            .exec(R"sql(
+        std::int64_t id = 0;
+        if (next_entry < entry_ids.size()) {
+            id = entry_ids[next_entry++];
+            params.add(id);
+            db.defer(R"sql(
+INSERT INTO entries (article_id, feed_id, identity, guid, link, canonical_link, content_hash, seen_hash, title, author,
+                     summary, content, text, cjk, published, updated, categories, image, first_seen, id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20))sql",
+                     params);
+        } else {
+            id = db.exec(R"sql(
 INSERT INTO entries (article_id, feed_id, identity, guid, link, canonical_link, content_hash, seen_hash, title, author,
                      summary, content, text, cjk, published, updated, categories, image, first_seen)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) RETURNING id)sql",
-                  params)
-            .integer(0, 0);
+                         params)
+                     .integer(0, 0);
+        }
+        found[c.key] = Existing{id, article_id, c.seen_hash};
+        key_of[id] = c.key;
+        links.erase(c.canonical);
+        other_articles.erase(c.canonical);
+        return id;
     }
     StoredEntry read_entry(std::int64_t id) {
         auto r = db.exec(
@@ -343,34 +548,37 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
         return old;
     }
     void add_revision(std::int64_t entry_id, TimePoint now, const Entry& old) {
-        db.exec(
+        db.defer(
             "INSERT INTO revisions (entry_id, recorded_at, title, summary, content) VALUES ($1, $2, $3, $4, "
             "$5)",
             Params::of(entry_id, now, old.title, old.summary, old.content));
-        db.exec(R"sql(
+        db.defer(R"sql(
 DELETE FROM revisions WHERE entry_id = $1
   AND id NOT IN (SELECT id FROM revisions WHERE entry_id = $1 ORDER BY id DESC LIMIT $2))sql",
-                Params::of(entry_id, max_revisions));
+                 Params::of(entry_id, max_revisions));
     }
     // The search columns follow by themselves (`search` is generated, the trigram index is on `cjk`).
     void update_text(std::int64_t entry_id, const TextUpdate& u, TimePoint now) {
-        db.exec(R"sql(
+        db.defer(R"sql(
 UPDATE entries SET title = $1, author = $2, summary = $3, content = $4, text = $5, cjk = $6,
                    changed_at = CASE WHEN $7::boolean THEN $8::bigint ELSE changed_at END
 WHERE id = $9)sql",
-                Params::of(u.title, u.author, u.summary, u.content, u.text, u.cjk, u.text_changed, now,
-                           entry_id));
+                 Params::of(u.title, u.author, u.summary, u.content, u.text, u.cjk, u.text_changed, now,
+                            entry_id));
     }
     void update_meta(std::int64_t entry_id, const MetaUpdate& m) {
-        db.exec(R"sql(
+        forget_entry(entry_id);
+        db.defer(R"sql(
 UPDATE entries SET guid = $1, link = $2, canonical_link = $3, published = $4, updated = $5, categories = $6,
                    image = $7, seen_hash = $8, content_hash = $9
 WHERE id = $10)sql",
-                Params::of(m.guid, m.link, m.canonical, m.published, m.updated, m.categories, m.image,
-                           m.seen_hash, m.content_hash, entry_id));
+                 Params::of(m.guid, m.link, m.canonical, m.published, m.updated, m.categories, m.image,
+                            m.seen_hash, m.content_hash, entry_id));
     }
     void rekey(std::int64_t entry_id, const std::string& key) {
-        db.exec("UPDATE entries SET identity = $1 WHERE id = $2", Params::of(key, entry_id));
+        forget_entry(entry_id);
+        found.erase(key);
+        db.defer("UPDATE entries SET identity = $1 WHERE id = $2", Params::of(key, entry_id));
     }
     // PostgreSQL takes values up to 1 GB: max_storable_body, checked before, is the limit.
     template <class Work>
@@ -576,6 +784,17 @@ WHERE f.name = $1 AND g.detected_at >= $2 ORDER BY g.detected_at)sql",
         return call("counting articles",
                     [&] { return db_.exec("SELECT count(*) FROM articles").integer(0, 0); });
     }
+    // Tables with their indexes and TOAST, every one in the archive's schema (the database may
+    // hold other things: pg_database_size would count them).
+    std::int64_t stored_bytes() override {
+        return call(read_failed, [&] {
+            return db_
+                .exec(
+                    "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c "
+                    "WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind IN ('r', 'm')")
+                .integer(0, 0);
+        });
+    }
     PruneCounts prune(int default_keep_days, TimePoint now) override;
 
   private:
@@ -603,12 +822,6 @@ ON CONFLICT (name) DO UPDATE SET url = $2, configured_title = $3, category = $4,
                  params);
     }
 
-    std::int64_t ensure_feed(const FeedSource& feed, TimePoint now) {
-        if (auto id = feed_id(feed.name)) return *id;
-        upsert_feed(feed, now);
-        return *feed_id(feed.name);
-    }
-
     void write_state(std::int64_t id, const FeedState& s, bool identity_fallback) {
         Params p;
         p.add(id).add(s.etag).add(s.last_modified).add(s.last_poll).add(s.last_success).add(s.next_poll);
@@ -619,7 +832,7 @@ ON CONFLICT (name) DO UPDATE SET url = $2, configured_title = $3, category = $4,
             .add(s.redirect_candidate)
             .add(s.redirect_first_seen);
         p.add(s.redirect_count).add(identity_fallback).add(s.retry_after).add(s.document_items);
-        db_.exec(R"sql(
+        db_.defer(R"sql(
 INSERT INTO feed_state (feed_id, etag, last_modified, last_poll, last_success, next_poll, last_status, last_error,
                         consecutive_failures, configured_url, gone, moved_to, redirect_candidate,
                         redirect_first_seen, redirect_count, identity_fallback, retry_after, document_items)
@@ -629,28 +842,32 @@ ON CONFLICT (feed_id) DO UPDATE SET
     last_error = $8, consecutive_failures = $9, configured_url = $10, gone = $11, moved_to = $12,
     redirect_candidate = $13, redirect_first_seen = $14, redirect_count = $15, identity_fallback = $16,
     retry_after = $17, document_items = $18)sql",
-                 p);
-    }
-
-    bool stored_fallback(std::int64_t id) {
-        auto r = db_.exec("SELECT identity_fallback FROM feed_state WHERE feed_id = $1", Params::of(id));
-        return r.rows() > 0 && r.integer(0, 0) != 0;
+                  p);
     }
 
     void update_feed_metadata(std::int64_t id, const ParsedFeed& parsed) {
         const std::string format = parsed.format == FeedFormat::unknown ? "" : to_string(parsed.format);
-        db_.exec(R"sql(
+        db_.defer(R"sql(
 UPDATE feeds SET title = coalesce(nullif($2, ''), title), site_link = coalesce(nullif($3, ''), site_link),
                  subtitle = coalesce(nullif($4, ''), subtitle), language = coalesce(nullif($5, ''), language),
                  image = coalesce(nullif($6, ''), image), format = coalesce(nullif($7, ''), format)
 WHERE id = $1)sql",
-                 Params::of(id, parsed.title, parsed.link, parsed.subtitle, parsed.language, parsed.image,
-                            format));
+                  Params::of(id, parsed.title, parsed.link, parsed.subtitle, parsed.language, parsed.image,
+                             format));
     }
 
     IngestCounts ingest_poll(const PollWrite& poll) {
-        const auto id = ensure_feed(poll.feed, poll.now);
-        const bool stored = stored_fallback(id);
+        const char* feed_sql =
+            "SELECT f.id, coalesce(s.identity_fallback, 0) FROM feeds f LEFT JOIN feed_state s ON s.feed_id "
+            "= f.id "
+            "WHERE f.name = $1";
+        auto feed = db_.exec(feed_sql, Params::of(poll.feed.name));
+        if (feed.rows() == 0) {
+            upsert_feed(poll.feed, poll.now);
+            feed = db_.exec(feed_sql, Params::of(poll.feed.name));
+        }
+        const auto id = feed.integer(0, 0);
+        const bool stored = feed.integer(0, 1) != 0;
         bool fallback = stored;
         IngestCounts counts;
         if (poll.parsed != nullptr && poll.parsed->is_feed) {
@@ -663,7 +880,7 @@ WHERE id = $1)sql",
         if (!poll.history)
             write_state(id, poll.state, fallback);
         else if (fallback != stored)
-            db_.exec("UPDATE feed_state SET identity_fallback = 1 WHERE feed_id = $1", Params::of(id));
+            db_.defer("UPDATE feed_state SET identity_fallback = 1 WHERE feed_id = $1", Params::of(id));
         return counts;
     }
 
@@ -779,109 +996,130 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
             }
         }
 
-        // The statement's shape follows the filters given; every value is a parameter.
-        Params params;
-        int n = 0;
-        auto next = [&n] { return "$" + std::to_string(++n); };
-        std::string sql;
-        if (kind == Kind::words) {
-            const auto query = next();
-            params.add(needle);
+        // Ranking every match of a common word is what makes a search slow (ts_rank reads each
+        // match's tsvector), so, as on SQLite, a page of results ranks the newest `newest_ranked`
+        // matching entries (ids grow with time); a page left short (filters) ranks every match.
+        constexpr int newest_ranked = 2000;
+        const bool may_bound = kind == Kind::words && q.limit > 0 && !q.after_id;
+        auto page = [&](bool bounded) {
+            // The statement's shape follows the filters given; every value is a parameter.
+            Params params;
+            int n = 0;
+            auto next = [&n] { return "$" + std::to_string(++n); };
+            std::string sql;
+            if (kind == Kind::words) {
+                const auto query = next();
+                params.add(needle);
+                // The tsquery as a constant of the statement (not a joined function): the planner sees
+                // the words and weighs the GIN index against their frequency.
+                const auto tsquery = "to_tsquery('feedd_search'::regconfig, " + query + ")";
+                const std::string matches =
+                    bounded ? "(SELECT id, article_id, search FROM entries WHERE search @@ " + tsquery +
+                                  " ORDER BY id DESC LIMIT " + std::to_string(newest_ranked) + ")"
+                            : "(SELECT id, article_id, search FROM entries WHERE search @@ " + tsquery + ")";
+                sql = "WITH hits AS (SELECT e.id AS entry_id, e.article_id, ts_rank(e.search, " + tsquery +
+                      ") AS score FROM " + matches + " e), ";
+            } else if (kind == Kind::substring) {
+                const auto pattern = next();
+                params.add(contains_pattern(needle));
+                sql =
+                    "WITH hits AS (SELECT e.id AS entry_id, e.article_id, 0::real AS score FROM entries e "
+                    "WHERE e.cjk <> '' AND e.cjk LIKE " +
+                    pattern + "), ";
+            }
+            if (kind != Kind::none) {
+                // Each article ranks by its best-matching entry.
+                sql +=
+                    "best AS (SELECT DISTINCT ON (article_id) article_id, entry_id, score FROM hits "
+                    "ORDER BY article_id, score DESC, entry_id) ";
+                sql +=
+                    std::string("SELECT ") + row_columns +
+                    ", best.entry_id AS hit, best.score FROM best JOIN articles a ON a.id = best.article_id "
+                    "JOIN entries e ON e.id = a.fullest_entry WHERE true";
+            } else {
+                sql += std::string("SELECT ") + row_columns +
+                       ", NULL::bigint AS hit, 0::real AS score FROM articles a JOIN entries e ON e.id = "
+                       "a.fullest_entry WHERE true";
+            }
+            std::string id_list;
+            if (!feed_ids.empty()) {
+                id_list = "{";
+                for (std::size_t i = 0; i < feed_ids.size(); ++i)
+                    id_list += (i ? "," : "") + std::to_string(feed_ids[i]);
+                id_list += "}";
+                sql += " AND EXISTS (SELECT 1 FROM entries x WHERE x.article_id = a.id AND x.feed_id = ANY(" +
+                       next() + "::bigint[]))";
+                params.add(id_list);
+            }
+            if (!q.category.empty()) {
+                const auto c = next() + "::text";
+                params.add(q.category);
+                sql +=
+                    " AND EXISTS (SELECT 1 FROM entries x JOIN feeds f ON f.id = x.feed_id WHERE "
+                    "x.article_id = "
+                    "a.id"
+                    " AND (f.category = " +
+                    c + " OR left(f.category, length(" + c + ") + 1) = " + c + " || '/'" +
+                    " OR strpos(f.tags, E'\\n' || " + c + " || E'\\n') > 0" +
+                    " OR strpos(x.categories, E'\\n' || " + c + " || E'\\n') > 0))";
+            }
+            if (q.since) {
+                sql += " AND a.sort_time >= " + next() + "::bigint";
+                params.add(*q.since);
+            }
+            if (q.until) {
+                sql += " AND a.sort_time < " + next() + "::bigint";
+                params.add(*q.until);
+            }
+            if (q.after_id) {
+                sql += " AND a.id > " + next() + "::bigint";
+                params.add(*q.after_id);
+            }
+            const char* order = q.after_id           ? " ORDER BY id ASC"
+                                : kind != Kind::none ? " ORDER BY score DESC, sort_time DESC, id DESC"
+                                                     : " ORDER BY sort_time DESC, id DESC";
+            sql = "SELECT * FROM (" + sql + ") r" + order;
+            if (q.limit > 0) {
+                sql += " LIMIT " + next() + "::bigint";
+                params.add(static_cast<std::int64_t>(q.limit));
+            }
+            // The feeds of each row and its snippet, in the same statement, for the page's rows only.
+            std::string snippet = "''";
+            if (kind == Kind::words)
+                snippet =
+                    "ts_headline('feedd_search'::regconfig, h.title || E'\\n' || h.text, "
+                    "to_tsquery('feedd_search'::regconfig, $1), "
+                    "'StartSel=[, StopSel=], MaxWords=16, MinWords=8, ShortWord=0, HighlightAll=false, "
+                    "MaxFragments=1, FragmentDelimiter=\u2026')";
+            else if (kind == Kind::substring)
+                snippet = "h.cjk";
             sql =
-                "WITH hits AS (SELECT e.id AS entry_id, e.article_id, ts_rank(e.search, q) AS score "
-                "FROM entries e, to_tsquery('feedd_search'::regconfig, " +
-                query + ") q WHERE e.search @@ q), ";
-        } else if (kind == Kind::substring) {
-            const auto pattern = next();
-            params.add(contains_pattern(needle));
-            sql =
-                "WITH hits AS (SELECT e.id AS entry_id, e.article_id, 0::real AS score FROM entries e "
-                "WHERE e.cjk <> '' AND e.cjk LIKE " +
-                pattern + "), ";
-        }
-        if (kind != Kind::none) {
-            // Each article ranks by its best-matching entry.
-            sql +=
-                "best AS (SELECT DISTINCT ON (article_id) article_id, entry_id, score FROM hits "
-                "ORDER BY article_id, score DESC, entry_id) ";
-            sql += std::string("SELECT ") + row_columns +
-                   ", best.entry_id FROM best JOIN articles a ON a.id = best.article_id "
-                   "JOIN entries e ON e.id = a.fullest_entry WHERE true";
-        } else {
-            sql = std::string("SELECT ") + row_columns +
-                  ", NULL FROM articles a JOIN entries e ON e.id = a.fullest_entry WHERE true";
-        }
-        std::string id_list;
-        if (!feed_ids.empty()) {
-            id_list = "{";
-            for (std::size_t i = 0; i < feed_ids.size(); ++i)
-                id_list += (i ? "," : "") + std::to_string(feed_ids[i]);
-            id_list += "}";
-            sql += " AND EXISTS (SELECT 1 FROM entries x WHERE x.article_id = a.id AND x.feed_id = ANY(" +
-                   next() + "::bigint[]))";
-            params.add(id_list);
-        }
-        if (!q.category.empty()) {
-            const auto c = next() + "::text";
-            params.add(q.category);
-            sql +=
-                " AND EXISTS (SELECT 1 FROM entries x JOIN feeds f ON f.id = x.feed_id WHERE x.article_id = "
-                "a.id"
-                " AND (f.category = " +
-                c + " OR left(f.category, length(" + c + ") + 1) = " + c + " || '/'" +
-                " OR strpos(f.tags, E'\\n' || " + c + " || E'\\n') > 0" +
-                " OR strpos(x.categories, E'\\n' || " + c + " || E'\\n') > 0))";
-        }
-        if (q.since) {
-            sql += " AND a.sort_time >= " + next() + "::bigint";
-            params.add(*q.since);
-        }
-        if (q.until) {
-            sql += " AND a.sort_time < " + next() + "::bigint";
-            params.add(*q.until);
-        }
-        if (q.after_id) {
-            sql += " AND a.id > " + next() + "::bigint";
-            params.add(*q.after_id);
-        }
-        if (q.after_id)
-            sql += " ORDER BY a.id ASC";
-        else if (kind != Kind::none)
-            sql += " ORDER BY best.score DESC, a.sort_time DESC, a.id DESC";
-        else
-            sql += " ORDER BY a.sort_time DESC, a.id DESC";
-        if (q.limit > 0) {
-            sql += " LIMIT " + next() + "::bigint";
-            params.add(static_cast<std::int64_t>(q.limit));
-        }
+                std::string(
+                    "SELECT p.id, p.title, p.link, p.author, p.published, p.first_seen, p.sort_time, ") +
+                "p.summary, p.text, p.hit, (SELECT string_agg(DISTINCT f.name, E'\\n' ORDER BY f.name) FROM "
+                "entries x JOIN feeds f ON f.id = x.feed_id WHERE x.article_id = p.id), " +
+                (kind == Kind::none ? std::string("''") : snippet) + " FROM (" + sql +
+                ") p LEFT JOIN entries h ON h.id = p.hit" + order;
 
-        Result r;
-        try {
-            r = db_.run(sql, params);
-        } catch (const pg::Error& e) {
-            if (kind == Kind::words && is_search_error(e))
-                throw QueryError("bad search '" + q.search + "': " + e.what());
-            throw;
-        }
+            try {
+                return db_.run(sql, params);
+            } catch (const pg::Error& e) {
+                if (kind == Kind::words && is_search_error(e))
+                    throw QueryError("bad search '" + q.search + "': " + e.what());
+                throw;
+            }
+        };
+        Result r = page(may_bound);
+        if (may_bound && r.rows() < q.limit) r = page(false);
         std::vector<ArticleRow> rows;
         for (int i = 0; i < r.rows(); ++i) {
             rows.push_back(read_row(r, i));
             auto& row = rows.back();
-            row.feeds = article_feeds(row.id);
-            if (kind == Kind::none) continue;
-            const auto hit = r.integer(i, 9);
-            if (kind == Kind::words) {
-                auto snippet = db_.exec(
-                    "SELECT ts_headline('feedd_search'::regconfig, title || E'\\n' || text, "
-                    "to_tsquery('feedd_search'::regconfig, $1), "
-                    "'StartSel=[, StopSel=], MaxWords=16, MinWords=8, ShortWord=0, HighlightAll=false, "
-                    "MaxFragments=1, FragmentDelimiter=\u2026') FROM entries WHERE id = $2",
-                    Params::of(needle, hit));
-                if (snippet.rows() > 0) row.snippet = collapse_space(snippet.text(0, 0));
-            } else {
-                auto text = db_.exec("SELECT cjk FROM entries WHERE id = $1", Params::of(hit));
-                if (text.rows() > 0) row.snippet = substring_snippet(collapse_space(text.text(0, 0)), needle);
-            }
+            row.feeds = split_lines(r.text(i, 10));  // names hold no line breaks (config.cpp)
+            if (kind == Kind::words)
+                row.snippet = collapse_space(r.text(i, 11));
+            else if (kind == Kind::substring)
+                row.snippet = substring_snippet(collapse_space(r.text(i, 11)), needle);
         }
         return rows;
     });

@@ -480,6 +480,17 @@ std::int64_t detail::Connection::article_count() {
                       [&] { return this->db.execAndGet("SELECT count(*) FROM articles").getInt64(); });
 }
 
+std::int64_t detail::Connection::stored_bytes() {
+    std::int64_t size = 0;
+    if (this->path == ":memory:") return size;
+    for (const char* suffix : {"", "-wal"}) {
+        std::error_code ignored;
+        const auto bytes = std::filesystem::file_size(this->path.string() + suffix, ignored);
+        if (!ignored) size += static_cast<std::int64_t>(bytes);
+    }
+    return size;
+}
+
 void detail::Connection::vacuum() {
     if (this->mode != OpenMode::read_write) throw StoreError("vacuum needs the archive open for writing");
     this->call("vacuum failed", [&] {

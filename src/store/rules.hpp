@@ -130,6 +130,8 @@ struct MetaUpdate {
 };
 
 // What a store provides (`Sql`), each for the feed it was made for:
+//   void look_ahead(const std::vector<Candidate>&);  // the poll's keys are known: a store that pays
+//                                                    // a round trip per statement reads ahead here
 //   std::optional<Existing> find(const std::string& key);
 //   LinkMatch by_link(const std::string& canonical);
 //   void unlink(const std::string& canonical);  // the link merges nothing from now on
@@ -314,8 +316,9 @@ IngestCounts ingest_entries(Sql& sql, const FeedSource& feed, const ParsedFeed& 
     }
 
     const IdentityRule rule = feed.identity;
+    for (auto& c : candidates) c.key = identity_key(c, rule, fallback);
+    sql.look_ahead(candidates);
     for (auto& c : candidates) {
-        c.key = identity_key(c, rule, fallback);
         c.existing = sql.find(c.key);
         // A guid we do not know on a link we know, whose old guid left the feed: the feed changed
         // the guid, not the story.
@@ -332,10 +335,9 @@ IngestCounts ingest_entries(Sql& sql, const FeedSource& feed, const ParsedFeed& 
     if (rule == IdentityRule::automatic && !fallback && total > 0 &&
         (blank + repeated + changed) * 100 > 5 * total) {
         fallback = true;
-        for (auto& c : candidates) {
-            c.key = identity_key(c, rule, fallback);
-            c.existing = sql.find(c.key);
-        }
+        for (auto& c : candidates) c.key = identity_key(c, rule, fallback);
+        sql.look_ahead(candidates);
+        for (auto& c : candidates) c.existing = sql.find(c.key);
     }
     for (auto& c : candidates) ingest.process(c);
     return std::move(ingest.counts);

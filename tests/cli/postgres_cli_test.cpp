@@ -71,6 +71,8 @@ TEST_CASE("a postgresql:// database: poll, query, show, feeds list and status") 
     CHECK(report["articles"] == 3);
     CHECK(report["running"] == false);
     CHECK(report["archive"] == db.uri());
+    // The archive's tables and indexes: at least the pages of its tables, far from nothing.
+    CHECK(report["archive_bytes"].get<std::int64_t>() > 100000);
 
     auto check = run_feedd(dir.path(), {"--config", config, "db", "check"});
     CHECK(check.exit_code == 0);
@@ -111,6 +113,7 @@ TEST_CASE("before the first run on a postgresql:// database, the reading command
     const auto report = nlohmann::json::parse(status.out);
     CHECK(report["articles"] == 0);
     CHECK(report["running"] == false);
+    CHECK(report["archive_bytes"] == 0);
 
     // Still no schema: a reading command never creates the archive.
     auto again = run_feedd(dir.path(), {"--config", config, "feeds", "list"});

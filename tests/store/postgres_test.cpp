@@ -193,3 +193,44 @@ TEST_CASE("PostgreSQL: db backup names pg_dump, vacuum analyzes, check verifies 
     REQUIRE(problems.size() == 1);
     CHECK(problems[0] == "1 article(s) without their entries");
 }
+
+// The writes of a poll travel with its next statement (pipeline): a write the server refuses
+// still fails that poll alone, with the server's reason, and the other polls of the batch stay.
+TEST_CASE("PostgreSQL: a write the database refuses fails its poll alone, with the reason") {
+    PostgresDatabase db;
+    auto archive = Archive::open(db.uri(), OpenMode::read_write);
+    psql(db, R"sql(
+CREATE FUNCTION refuse_politics() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.title LIKE 'Border areas%' THEN RAISE EXCEPTION 'no border stories here'; END IF;
+    RETURN NEW;
+END $$)sql");
+    psql(db,
+         "CREATE TRIGGER refuse BEFORE INSERT ON entries FOR EACH ROW EXECUTE FUNCTION refuse_politics()");
+    const auto china = test::china_source(), politics = test::politics_source();
+    const auto china_feed = test::cgtn_china(), politics_feed = test::cgtn_politics();
+    const TimePoint now = test::utc(2024, 8, 23, 7);
+    FeedState china_state, politics_state;
+    china_state.name = china.name;
+    china_state.etag = "\"c1\"";
+    politics_state.name = politics.name;
+    politics_state.etag = "\"p1\"";
+    const PollWrite polls[] = {{politics, &politics_feed, politics_state, now},
+                               {china, &china_feed, china_state, now}};
+    const auto results = archive.commit_polls(polls);
+    REQUIRE(results.size() == 2);
+    CHECK_FALSE(results[0].ok());
+    CHECK(results[0].error.find("no border stories here") != std::string::npos);
+    CHECK(results[0].error.find('\n') == std::string::npos);
+    CHECK(results[1].ok());
+    CHECK(results[1].counts.new_entries == 3);
+    CHECK(archive.feed_state("cgtn-china").etag == "\"c1\"");
+    CHECK(archive.feed_state("cgtn-politics").etag.empty());  // nothing of the refused poll
+    CHECK(psql(db, "SELECT count(*) FROM entries") == std::vector<std::string>{"3"});
+    // The session is usable after the failure: the next poll of the same feed is written.
+    auto without_border = politics_feed;
+    without_border.entries.pop_back();
+    const auto retried = archive.commit_poll(politics, &without_border, politics_state, now);
+    CHECK(retried.new_entries == 1);
+    CHECK(archive.feed_state("cgtn-politics").etag == "\"p1\"");
+}

@@ -278,3 +278,42 @@ STORE_TEST_CASE("a filtered search still finds weak matches behind many strong o
     query.limit = 0;
     CHECK(archive.query(query).size() == 2003);
 }
+
+STORE_TEST_CASE("a filtered search finds old matches behind more than 2 000 newer ones") {
+    // Both stores rank only the newest 2 000 matches for a page; a page the filters leave short
+    // looks at every match.
+    Store store;
+    auto archive = store.open();
+    FeedSource old_feed;
+    old_feed.name = "old";
+    ParsedFeed first;
+    for (int i = 0; i < 3; ++i) {
+        Entry entry;
+        entry.id = std::to_string(i);
+        entry.title = "Tea harvest " + std::to_string(i);
+        entry.link = "https://old.example/" + entry.id;
+        first.entries.push_back(entry);
+    }
+    archive.commit_poll(old_feed, &first, FeedState{}, poll1);
+    FeedSource new_feed;
+    new_feed.name = "new";
+    ParsedFeed many;
+    for (int i = 0; i < 2100; ++i) {
+        Entry entry;
+        entry.id = std::to_string(i);
+        entry.title = "Tea tea tea " + std::to_string(i);
+        entry.link = "https://new.example/" + entry.id;
+        many.entries.push_back(entry);
+    }
+    archive.commit_poll(new_feed, &many, FeedState{}, poll1);
+
+    auto query = search("tea");
+    query.feeds = {"old"};
+    query.limit = 10;
+    const auto rows = archive.query(query);
+    REQUIRE(rows.size() == 3);
+    for (const auto& row : rows) CHECK(row.title.starts_with("Tea harvest"));
+    query.feeds.clear();
+    query.limit = 0;
+    CHECK(archive.query(query).size() == 2103);
+}

@@ -233,6 +233,9 @@ class Archive {
     PruneCounts purge_feed(const std::string& name);
     // Articles in the archive (each once, whatever the number of its feeds).
     [[nodiscard]] std::int64_t article_count();
+    // What the archive takes on disk, search indexes included: the SQLite file and its WAL, or the
+    // PostgreSQL tables and indexes of the archive's schema.
+    [[nodiscard]] std::int64_t stored_bytes();
     // Removes articles whose every entry is older (first seen) than its feed's keep_days, else
     // `default_keep_days` (0 keeps forever). Pruned articles leave tombstones.
     PruneCounts prune(int default_keep_days, TimePoint now);
