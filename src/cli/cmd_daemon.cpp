@@ -42,7 +42,7 @@ std::optional<std::string> date_or_null(const std::optional<TimePoint>& t) {
 // `feedd status`: for people and monitors. Reads the archive only; "running" is the writer lock.
 int print_status(const std::filesystem::path& database, Duration threshold, bool json) {
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    const bool exists = is_database_url(database.native()) || std::filesystem::exists(database);
+    const bool exists = store::Archive::exists(database);
     const bool running = exists && store::Archive::is_locked(database);
     nlohmann::json report = {{"running", running}, {"archive", store::shown_location(database.native())}};
     std::vector<std::string> failing;

@@ -60,16 +60,14 @@ std::string time_text(const std::optional<TimePoint>& time) {
 // the commands that show the feed list (feeds list, export-opml) show feeds.toml alone; unless
 // `must_exist` (an archive named by --db, where a missing file is more likely a typo).
 std::vector<store::FeedSummary> archived_feeds(const fs::path& database, bool must_exist = false) {
-    std::error_code error;
-    if (!must_exist && !is_database_url(database.native()) && !fs::exists(database, error)) return {};
+    if (!must_exist && !store::Archive::exists(database)) return {};
     return store::Archive::open(database, store::OpenMode::read_only).feed_summaries();
 }
 
 // `feeds enable` also forgets what the daemon learned (410 gone, a permanent redirect, failures),
 // which otherwise wins over feeds.toml. Writing the archive is refused while the daemon holds it.
 void reset_learned_state(const fs::path& database, const FeedSource& feed) {
-    std::error_code error;
-    if (!is_database_url(database.native()) && !fs::exists(database, error)) return;
+    if (!store::Archive::exists(database)) return;
     FeedState state = store::Archive::open(database, store::OpenMode::read_only).feed_state(feed.name);
     if (!state.gone && state.moved_to.empty() && state.redirect_candidate.empty() &&
         state.consecutive_failures == 0)
@@ -627,7 +625,7 @@ void add_feeds_remove_command(CLI::App* feeds, Context& context) {
             // The archive first: if the daemon holds it, nothing changes anywhere.
             const auto database = database_path(context);
             store::PruneCounts counts;
-            if (is_database_url(database.native()) || fs::exists(database)) {
+            if (store::Archive::exists(database)) {
                 auto archive = store::Archive::open(database, store::OpenMode::read_write);
                 try {
                     counts = archive.purge_feed(remove_options->name);

@@ -264,12 +264,11 @@ void add_query_command(CLI::App& app, Context& context) {
         if (o.limit < 0) throw UsageError("--limit must be 0 (all) or more");
         q.limit = o.limit;
         const auto database = database_path(context);
-        std::error_code missing;
-        if (!context.db && !is_database_url(database.native()) &&
-            !std::filesystem::exists(database, missing)) {
+        if (!context.db && !store::Archive::exists(database)) {
             // A first step, not an error: the daemon has not written the config's archive yet.
             // (An archive named with --db that is not there is a mistake, said as one.)
-            std::cerr << "feedd: nothing archived yet: " << database.string() << " does not exist; "
+            std::cerr << "feedd: nothing archived yet: " << store::shown_location(database.native())
+                      << (is_database_url(database.native()) ? " holds no archive; " : " does not exist; ")
                       << first_poll_hint() << '\n';
             print_rows({}, o.format, !o.search.empty());
             return 0;
@@ -381,8 +380,8 @@ void add_db_prune_command(CLI::App* db, Context& context) {
         int days = keep_days->has_value() ? **keep_days : load_config(context).settings.keep_days;
         if (days < 0) throw UsageError("--keep-days must be 0 (forever) or more");
         auto path = database_path(context);
-        if (!is_database_url(path.native()) && !std::filesystem::exists(path))
-            throw store::StoreError("no archive at " + path.string());
+        if (!store::Archive::exists(path))
+            throw store::StoreError("no archive at " + store::shown_location(path.native()));
         auto archive = store::Archive::open(path, store::OpenMode::read_write);
         auto counts = archive.prune(days, now_seconds());
         std::cout << "pruned " << counts.articles << " article(s), " << counts.entries << " entr"

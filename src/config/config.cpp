@@ -18,6 +18,7 @@
 #include <toml++/toml.h>
 
 #include "config/private.hpp"
+#include "feedd/parse/parse.hpp"
 #include "feedd/text/text.hpp"
 #include "feedd/url/url.hpp"
 
@@ -46,7 +47,8 @@ bool safe_text(const std::string& value) {
     return text::is_printable(text::collapse_space(value));
 }
 
-const std::vector<std::string> top_level_keys{"settings", "feed"};
+const std::vector<std::string> top_level_keys{"settings", "feed", "site"};
+const std::vector<std::string> site_keys{"host", "content", "remove"};
 const std::vector<std::string> settings_keys{
     "database",       "interval",       "min_interval",   "max_interval",
     "backoff_cap",    "concurrency",    "per_host",       "per_host_gap",
@@ -178,6 +180,21 @@ class Validator {
         }
         check_feed_intervals(config.settings);
         name_feeds(config);
+
+        if (const auto* sites = root.get("site")) {
+            if (const auto* array = sites->as_array()) {
+                for (const auto& element : *array) {
+                    if (const auto* table = element.as_table()) {
+                        read_site(*table, config);
+                    } else {
+                        add(element,
+                            "each site must be a table ([[site]]), not " + std::string(type_name(element)));
+                    }
+                }
+            } else {
+                add(*sites, "`site` must be written as [[site]] blocks (an array of tables)");
+            }
+        }
     }
 
   private:
@@ -426,6 +443,50 @@ class Validator {
                           format_duration(settings.min_interval) + ".." +
                           format_duration(settings.max_interval) + ")");
         }
+    }
+
+    // [[site]]: host = "example.com", content = "//article", remove = ["//aside"]. Each XPath is
+    // compiled here, so that a typo is a config error and not a silent fallback on every page.
+    void read_site(const toml::table& table, Config& config) {
+        for (auto&& [key, node] : table)
+            if (!contains(site_keys, key.str())) unknown_key(key, node, "[[site]]", site_keys);
+        SiteRule rule;
+        if (auto host = get_string(table, "host")) {
+            rule.host = text::to_lower(text::trim(*host));
+            if (rule.host.empty() || rule.host.find_first_of("/: \t") != std::string::npos)
+                add(*table.get("host"),
+                    "`host` must be a host name such as \"example.com\" (no scheme, port or path)");
+        } else if (!table.get("host")) {
+            add(table, "a [[site]] needs a `host`");
+        }
+        auto check_xpath = [&](const toml::node& node, const std::string& expression, std::string_view key) {
+            if (const auto why = parse::xpath_error(expression); !why.empty())
+                add(node, "`" + std::string(key) + "` is no XPath expression: " + why);
+        };
+        if (auto content = get_string(table, "content")) {
+            rule.content = *content;
+            check_xpath(*table.get("content"), rule.content, "content");
+        }
+        if (const auto* node = table.get("remove")) {
+            if (const auto* array = node->as_array()) {
+                for (const auto& item : *array) {
+                    if (const auto* expression = item.as_string()) {
+                        check_xpath(item, expression->get(), "remove");
+                        rule.remove.push_back(expression->get());
+                    } else {
+                        add(item, "`remove` holds XPath strings, not " + std::string(type_name(item)));
+                    }
+                }
+            } else {
+                add(*node, "`remove` must be a list of XPath strings");
+            }
+        }
+        if (!table.get("content") && !table.get("remove") && table.get("host"))
+            add(table, "a [[site]] needs `content` or `remove`");
+        for (const auto& other : config.sites)
+            if (!rule.host.empty() && other.host == rule.host)
+                add(table, "a second [[site]] for " + rule.host + " (the first one applies)");
+        config.sites.push_back(std::move(rule));
     }
 
     void read_feed(const toml::table& table, Config& config) {

@@ -43,6 +43,10 @@ std::vector<FetchResult> fetch_all(const std::vector<std::string>& urls, const c
 
 }  // namespace
 
+FetchResult fetch_page(const std::string& url, const config::Settings& settings) {
+    return fetch_all({url}, settings).front();
+}
+
 Discovery discover(const std::string& url, const config::Settings& settings) {
     Discovery discovery;
     auto first = fetch_all({url}, settings).front();

@@ -1,17 +1,10 @@
 // Feed links an HTML page advertises, read with gumbo (an HTML5 parser: real pages are not XML).
-#include <gumbo.h>
-
-#include <memory>
-
 #include "feedd/parse/parse.hpp"
+#include "parse/html_page.hpp"
 #include "parse/internal.hpp"
 
 namespace feedd::parse {
 namespace {
-
-struct GumboOutputDeleter {
-    void operator()(GumboOutput* output) const { gumbo_destroy_output(&kGumboDefaultOptions, output); }
-};
 
 using text::to_lower;
 
@@ -59,50 +52,6 @@ void visit(const GumboElement& element, std::string& base, std::vector<FeedLink>
     }
 }
 
-bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
-bool is_alpha(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-// The part of the page gumbo reads. Like other HTML5 parsers, gumbo scans the stack of open
-// elements for each tag and the attributes of a tag for each attribute: 100 000 nested <div>
-// or one tag with 50 000 attributes take it seconds, a 16 MiB page of them hours. Feed links
-// sit near the top, so the page is read up to a point no real head needs: 1 MiB, 4 096 tags,
-// or a tag with more than 64 attributes. A light scan, not a parser: it only decides the cut.
-std::string_view bounded_page(std::string_view html) {
-    constexpr std::size_t max_bytes = 1 << 20, max_tags = 4096, max_attributes = 64;
-    html = html.substr(0, max_bytes);
-    std::size_t tags = 0;
-    std::size_t i = 0;
-    while ((i = html.find('<', i)) != std::string_view::npos) {
-        if (i + 1 >= html.size() || !is_alpha(html[i + 1])) {
-            ++i;  // end tags, comments and text cost gumbo nothing per element
-            continue;
-        }
-        if (++tags > max_tags) return html.substr(0, i);
-        std::size_t attributes = 0;
-        char quote = '\0';
-        std::size_t k = i + 1;
-        for (; k < html.size(); ++k) {
-            const char c = html[k];
-            if (quote) {
-                if (c == quote) quote = '\0';
-            } else if (c == '"' || c == '\'') {
-                quote = c;
-            } else if (c == '>') {
-                break;
-            } else if (is_space(c) && !is_space(html[k - 1]) && ++attributes > max_attributes) {
-                return html.substr(0, i);
-            }
-        }
-        i = k;
-    }
-    return html;
-}
-
 // Document order, without recursion: a page may nest deeper than the stack allows.
 void walk(const GumboNode* root, std::string& base, std::vector<FeedLink>& links) {
     std::vector<const GumboNode*> stack{root};
@@ -121,9 +70,9 @@ void walk(const GumboNode* root, std::string& base, std::vector<FeedLink>& links
 
 std::vector<FeedLink> discover_feed_links(std::string_view html, std::string_view base_url) {
     std::vector<FeedLink> links;
-    const std::string_view page = bounded_page(html);
-    std::unique_ptr<GumboOutput, GumboOutputDeleter> output(
-        gumbo_parse_with_options(&kGumboDefaultOptions, page.data(), page.size()));
+    // Feed links sit near the top: no real head needs more than this.
+    constexpr detail::PageLimits head{1 << 20, 4096, 64, 1 << 20};
+    const auto output = detail::parse_html(detail::bounded_page(html, head));
     if (!output) return links;
     std::string base(base_url);
     walk(output->root, base, links);

@@ -5,12 +5,8 @@
 
 namespace feedd::store {
 
-bool is_server_location(std::string_view location) {
-    return is_database_url(location);
-}
-
 std::string shown_location(std::string_view location) {
-    if (!is_server_location(location)) return std::string(location);
+    if (!is_database_url(location)) return std::string(location);
     // postgresql://user:password@host/... : the password goes, the rest stays readable.
     static const std::regex userinfo_password(R"(^(postgres(ql)?://[^:/@?#]*):[^@/?#]*@)");
     static const std::regex query_password(R"(([?&]password=)[^&#]*)", std::regex::icase);
@@ -25,14 +21,19 @@ Archive::~Archive() = default;
 
 Archive Archive::open(const std::filesystem::path& path, OpenMode mode) {
     auto impl = std::make_unique<Impl>();
-    impl->backend = is_server_location(path.native()) ? detail::open_postgres(path.native(), mode)
-                                                      : detail::open_sqlite(path, mode);
+    impl->backend = is_database_url(path.native()) ? detail::open_postgres(path.native(), mode)
+                                                   : detail::open_sqlite(path, mode);
     return Archive(std::move(impl));
 }
 
+bool Archive::exists(const std::filesystem::path& path) {
+    return is_database_url(path.native()) ? detail::postgres_exists(path.native())
+                                          : std::filesystem::exists(path);
+}
+
 bool Archive::is_locked(const std::filesystem::path& path) {
-    return is_server_location(path.native()) ? detail::postgres_locked(path.native())
-                                             : detail::sqlite_locked(path);
+    return is_database_url(path.native()) ? detail::postgres_locked(path.native())
+                                          : detail::sqlite_locked(path);
 }
 
 void Archive::sync_feeds(const std::vector<FeedSource>& feeds) {

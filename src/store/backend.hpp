@@ -43,6 +43,7 @@ std::unique_ptr<Backend> open_sqlite(const std::filesystem::path& path, OpenMode
 bool sqlite_locked(const std::filesystem::path& path);
 std::unique_ptr<Backend> open_postgres(const std::string& uri, OpenMode mode);
 bool postgres_locked(const std::string& uri);
+bool postgres_exists(const std::string& uri);
 
 }  // namespace feedd::store::detail
 

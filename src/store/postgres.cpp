@@ -1080,5 +1080,14 @@ SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 
     }
 }
 
+bool postgres_exists(const std::string& uri) {
+    try {
+        pg::Session session(uri, shown_location(uri));
+        return session.exec("SELECT to_regclass('feedd_schema') IS NOT NULL").text(0, 0) == "t";
+    } catch (const pg::Error& error) {
+        throw StoreError(error.what());
+    }
+}
+
 }  // namespace detail
 }  // namespace feedd::store

@@ -18,17 +18,8 @@ namespace {
 const char* kSeedTitle = "Xi chairs CPC leadership meeting on developing China's western region";
 
 std::string config_for(const HttpServer& server, const std::string& path) {
-    return "[settings]\n"
-           "database = \"var/feedd.db\"\n"
-           "allow_private_networks = true  # the test server is on 127.0.0.1\n"
-           "per_host_gap = \"0s\"\n"
-           "\n"
-           "[[feed]]\n"
-           "name = \"cgtn-china\"\n"
-           "url = \"" +
-           server.url(path) + "\"\n";
+    return one_feed_config("var/feedd.db", "cgtn-china", server.url(path));
 }
-
 }  // namespace
 
 TEST_CASE("poll --once twice archives the seed article exactly once, with its link, date and body") {

@@ -3,6 +3,7 @@
 
 #include "feedd/store/store.hpp"
 #include "support/archive.hpp"
+#include "support/fixtures.hpp"
 #include "support/http_server.hpp"
 #include "support/process.hpp"
 
@@ -22,16 +23,7 @@ TEST_CASE(
     server.route("/big.xml",
                  [&](const feedd::test::Request&) { return Response::text(feed, "application/rss+xml"); });
     TempDir dir;
-    write_file(dir / "feeds.toml",
-               "[settings]\n"
-               "database = \"var/feedd.db\"\n"
-               "allow_private_networks = true  # the test server is on 127.0.0.1\n"
-               "per_host_gap = \"0s\"\n"
-               "\n"
-               "[[feed]]\n"
-               "name = \"big\"\n"
-               "url = \"" +
-                   server.url("/big.xml") + "\"\n");
+    write_file(dir / "feeds.toml", one_feed_config("var/feedd.db", "big", server.url("/big.xml")));
     const std::string config = (dir / "feeds.toml").string();
 
     const auto poll = run_feedd(dir.path(), {"--config", config, "poll", "--once"});

@@ -20,18 +20,7 @@ TEST_CASE("a postgresql:// database: poll, query, show, feeds list and status") 
     server.route("/china.xml", [&](const Request&) { return Response::text(feed, "application/rss+xml"); });
     PostgresDatabase db;
     TempDir dir;
-    write_file(dir / "feeds.toml",
-               "[settings]\n"
-               "database = \"" +
-                   db.uri() +
-                   "\"\n"
-                   "allow_private_networks = true  # the test server is on 127.0.0.1\n"
-                   "per_host_gap = \"0s\"\n"
-                   "\n"
-                   "[[feed]]\n"
-                   "name = \"cgtn-china\"\n"
-                   "url = \"" +
-                   server.url("/china.xml") + "\"\n");
+    write_file(dir / "feeds.toml", one_feed_config(db.uri(), "cgtn-china", server.url("/china.xml")));
     const std::string config = (dir / "feeds.toml").string();
 
     auto first = run_feedd(dir.path(), {"--config", config, "poll", "--once"});
@@ -88,4 +77,56 @@ TEST_CASE("a postgresql:// database: poll, query, show, feeds list and status") 
     auto backup = run_feedd(dir.path(), {"--config", config, "db", "backup", (dir / "copy.db").string()});
     CHECK(backup.exit_code != 0);
     CHECK(backup.err.find("pg_dump") != std::string::npos);
+}
+
+TEST_CASE("before the first run on a postgresql:// database, the reading commands show feeds.toml") {
+    // The database exists (an administrator created it) but feedd has not written its schema:
+    // that is "nothing archived yet", as a missing SQLite file is, and nothing gets created.
+    PostgresDatabase db;
+    TempDir dir;
+    write_file(dir / "feeds.toml", one_feed_config(db.uri(), "cgtn-china", "https://news.example/china.xml"));
+    const std::string config = (dir / "feeds.toml").string();
+
+    auto feeds = run_feedd(dir.path(), {"--config", config, "feeds", "list"});
+    INFO("stderr: " << feeds.err);
+    REQUIRE(feeds.exit_code == 0);
+    CHECK(feeds.out.find("cgtn-china") != std::string::npos);
+
+    auto opml = run_feedd(dir.path(), {"--config", config, "export-opml"});
+    INFO("stderr: " << opml.err);
+    REQUIRE(opml.exit_code == 0);
+    CHECK(opml.out.find("https://news.example/china.xml") != std::string::npos);
+
+    auto query = run_feedd(dir.path(), {"--config", config, "query"});
+    CHECK(query.exit_code == 0);
+    CHECK(query.err.find("nothing archived yet: " + db.uri() + " holds no archive") != std::string::npos);
+
+    auto prune = run_feedd(dir.path(), {"--config", config, "db", "prune", "--keep-days", "30"});
+    INFO("prune stderr: " << prune.err);
+    CHECK(prune.exit_code == 1);
+    CHECK(prune.err.find("no archive at postgresql://") != std::string::npos);
+
+    auto status = run_feedd(dir.path(), {"--config", config, "status", "--format", "json"});
+    INFO("stderr: " << status.err);
+    const auto report = nlohmann::json::parse(status.out);
+    CHECK(report["articles"] == 0);
+    CHECK(report["running"] == false);
+
+    // Still no schema: a reading command never creates the archive.
+    auto again = run_feedd(dir.path(), {"--config", config, "feeds", "list"});
+    CHECK(again.exit_code == 0);
+    auto still = run_feedd(dir.path(), {"--config", config, "query"});
+    CHECK(still.err.find("holds no archive") != std::string::npos);
+}
+
+TEST_CASE("a postgresql:// database that cannot be reached is a one-line error, not an empty list") {
+    TempDir dir;
+    // A socket folder where no server listens.
+    const std::string uri = "postgresql://feedd@/feedd?host=" + dir.path().string();
+    write_file(dir / "feeds.toml", one_feed_config(uri, "cgtn-china", "https://news.example/china.xml"));
+    const std::string config = (dir / "feeds.toml").string();
+    auto feeds = run_feedd(dir.path(), {"--config", config, "feeds", "list"});
+    CHECK(feeds.exit_code == 1);
+    CHECK(feeds.err.find("cannot connect to") != std::string::npos);
+    CHECK(std::count(feeds.err.begin(), feeds.err.end(), '\n') == 1);
 }

@@ -502,3 +502,45 @@ backfill = "off"
     CHECK(has_problem(problems_of("[[feed]]\nurl = \"https://a.example/\"\nbackfill = \"wordpress\"\n"),
                       "3:12: `backfill` = \"wordpress\"; use links, paged or off"));
 }
+
+TEST_CASE("[[site]] rules are read, and a rule that cannot work is an error at its line") {
+    const auto cfg = config::parse_config(R"(
+[[site]]
+host = "News.Example"
+content = "//article"
+remove = ["//aside", "//*[@class='share']"]
+)",
+                                          "/tmp/feeds.toml");
+    REQUIRE(cfg.sites.size() == 1);
+    CHECK(cfg.sites[0] == feedd::SiteRule{"news.example", "//article", {"//aside", "//*[@class='share']"}});
+
+    std::vector<std::string> problems;
+    try {
+        config::parse_config(R"([[site]]
+host = "https://news.example/"
+content = "//div["
+[[site]]
+host = "blog.example"
+remove = "//aside"
+[[site]]
+content = "//main"
+colour = "red"
+)",
+                             "/tmp/feeds.toml");
+        FAIL("bad [[site]] rules loaded");
+    } catch (const config::ConfigError& error) {
+        problems = error.problems();
+    }
+    const std::vector<std::string> expected{
+        "/tmp/feeds.toml:2:8: `host` must be a host name such as \"example.com\"",
+        "/tmp/feeds.toml:3:11: `content` is no XPath expression: ",
+        "/tmp/feeds.toml:6:10: `remove` must be a list of XPath strings",
+        "/tmp/feeds.toml:7:1: a [[site]] needs a `host`",
+        "/tmp/feeds.toml:9:1: unknown key `colour` in [[site]]",
+    };
+    REQUIRE(problems.size() == expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        CAPTURE(problems[i]);
+        CHECK(problems[i].starts_with(expected[i]));
+    }
+}

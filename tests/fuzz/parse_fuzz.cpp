@@ -1,5 +1,5 @@
 // libFuzzer target: any bytes, any declared content type, must parse without a crash, a hang or a
-// sanitizer report, and always serialise to valid JSON.
+// sanitizer report, and always serialise to valid JSON; read as an article page, likewise.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -16,5 +16,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto feed = feedd::parse::parse_feed(bytes, options);
     (void)feedd::parse::to_json(feed);
     (void)feedd::parse::discover_feed_links(bytes, options.base_url);
+    // The same bytes as an article page: the extractor reads what servers send as HTML.
+    const auto page = feedd::parse::extract_article(
+        bytes, {options.base_url, options.content_type, {{"example.org", "//article", {"//aside"}}}});
+    if (page.html.find("<script") != std::string::npos) __builtin_trap();  // never copied, whatever the page
     return 0;
 }

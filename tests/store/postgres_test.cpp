@@ -47,11 +47,11 @@ std::string open_error(const std::string& location, OpenMode mode) {
 }  // namespace
 
 TEST_CASE("a postgresql:// or postgres:// location selects PostgreSQL, anything else is an SQLite file") {
-    CHECK(is_server_location("postgresql://feedd@/feedd?host=/run/postgresql"));
-    CHECK(is_server_location("postgres://feedd@db.example.org/feedd"));
-    CHECK_FALSE(is_server_location("var/feedd.db"));
-    CHECK_FALSE(is_server_location("/srv/postgresql/feedd.db"));
-    CHECK_FALSE(is_server_location(":memory:"));
+    CHECK(is_database_url("postgresql://feedd@/feedd?host=/run/postgresql"));
+    CHECK(is_database_url("postgres://feedd@db.example.org/feedd"));
+    CHECK_FALSE(is_database_url("var/feedd.db"));
+    CHECK_FALSE(is_database_url("/srv/postgresql/feedd.db"));
+    CHECK_FALSE(is_database_url(":memory:"));
 
     PostgresDatabase db;
     auto uri = db.uri();

@@ -21,4 +21,25 @@ inline std::string read_fixture(const std::string& relative) {
     return out.str();
 }
 
+// The feeds.toml of most end-to-end tests: one feed on the test's own server, which listens on
+// 127.0.0.1 (so private networks are allowed) and answers at once (so no gap between requests).
+// `extra_settings` are more `key = value` lines of [settings].
+inline std::string one_feed_config(const std::string& database, const std::string& name,
+                                   const std::string& url, const std::string& extra_settings = "") {
+    return "[settings]\n"
+           "database = \"" +
+           database +
+           "\"\n"
+           "allow_private_networks = true  # the test server is on 127.0.0.1\n"
+           "per_host_gap = \"0s\"\n" +
+           extra_settings +
+           "\n"
+           "[[feed]]\n"
+           "name = \"" +
+           name +
+           "\"\n"
+           "url = \"" +
+           url + "\"\n";
+}
+
 }  // namespace feedd::test

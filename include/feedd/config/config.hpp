@@ -44,6 +44,7 @@ struct Config {
     std::filesystem::path path;  // the file it came from, absolute
     Settings settings;
     std::vector<FeedSource> feeds;      // in file order; names unique, derived from the URL when absent
+    std::vector<SiteRule> sites;        // [[site]]: where the article is on a site's pages
     std::vector<std::string> warnings;  // one line each, e.g. a password file readable by others
     std::vector<std::string> notes;     // harmless findings check-config shows, the daemon need not log
 };

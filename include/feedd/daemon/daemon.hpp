@@ -105,4 +105,8 @@ struct Discovery {
 // `settings` (timeouts, private-network guard, proxy).
 [[nodiscard]] Discovery discover(const std::string& url, const config::Settings& settings);
 
+// Fetches one page as polls fetch (user agent, timeouts, body cap, proxy, private-network guard
+// at every hop): for `feedd extract URL`. Failures are in the result, as for any fetch.
+[[nodiscard]] FetchResult fetch_page(const std::string& url, const config::Settings& settings);
+
 }  // namespace feedd::daemon

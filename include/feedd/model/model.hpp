@@ -180,6 +180,15 @@ struct FeedLink {
     bool operator==(const FeedLink&) const = default;
 };
 
+// How to find the article on the pages of one site, where the extraction heuristic fails
+// (`[[site]]` in feeds.toml): XPath 1.0 over the page as HTML5 parses it (element names lower case).
+struct SiteRule {
+    std::string host;                 // the page's host, or a domain it is under ("example.com")
+    std::string content;              // the main content: every node it selects, in order
+    std::vector<std::string> remove;  // dropped before anything else (share bars, asides, ...)
+    bool operator==(const SiteRule&) const = default;
+};
+
 struct ParsedFeed {
     // false: the bytes are no feed at all (`error` says why; `advertised` lists the feeds an
     // HTML page points to).

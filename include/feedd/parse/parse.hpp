@@ -31,4 +31,31 @@ std::string to_json(const ParsedFeed& feed);
 // Feed links an HTML page advertises, absolute.
 std::vector<FeedLink> discover_feed_links(std::string_view html, std::string_view base_url);
 
+// ----- The article a feed links to: its main content, without the site around it.
+
+// Why an XPath expression cannot be used ("" when it can): for config checks.
+std::string xpath_error(const std::string& expression);
+
+struct ExtractedPage {
+    std::string title;  // og:title, else the page's <title>, else its first <h1>
+    std::string html;   // the main content: HTML, URLs absolute, not sanitised yet
+    std::string text;   // its plain text, one paragraph per line
+    std::size_t words = 0;
+    std::string method;    // "heuristic", or "site rule HOST"
+    std::string encoding;  // what the page was read as
+    std::string warning;   // e.g. a site rule that selected nothing (then the heuristic ran)
+};
+
+struct PageOptions {
+    std::string url;           // where the page is (after redirects): resolves relative URLs
+    std::string content_type;  // the HTTP Content-Type; else <meta charset>, else UTF-8
+    std::vector<SiteRule> rules;
+};
+
+// Readability-style extraction: paragraphs score their containers (length, commas, class and id
+// hints), link-heavy blocks lose, the best container and its kin are the article; navigation,
+// comments, share bars and ads are dropped. Never throws on a bad page: what it cannot read
+// gives an empty result.
+ExtractedPage extract_article(std::string_view bytes, const PageOptions& options);
+
 }  // namespace feedd::parse

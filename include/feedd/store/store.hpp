@@ -37,9 +37,6 @@ class QueryError : public StoreError {
     using StoreError::StoreError;
 };
 
-// True when `location` names a PostgreSQL database (a libpq URI, `postgresql://…` or
-// `postgres://…`); anything else is the path of an SQLite file.
-[[nodiscard]] bool is_server_location(std::string_view location);
 // The location as messages show it: a URI's password replaced by ***.
 [[nodiscard]] std::string shown_location(std::string_view location);
 
@@ -182,6 +179,11 @@ class Archive {
 
     // True when some process holds the single-writer lock of the archive at `path`.
     [[nodiscard]] static bool is_locked(const std::filesystem::path& path);
+
+    // True when there is an archive at `path` to read: the SQLite file exists, or the PostgreSQL
+    // database holds feedd's schema. Before the daemon's first run there is none, and commands
+    // that read say so instead of failing. A server that cannot be reached is a StoreError.
+    [[nodiscard]] static bool exists(const std::filesystem::path& path);
 
     Archive(Archive&&) noexcept;
     Archive& operator=(Archive&&) noexcept;
