@@ -310,23 +310,22 @@ TEST_CASE("a tree the parser itself would not build again is read until it is st
     CHECK(sanitize(out, base) == out);
 }
 
-TEST_CASE("deeply nested content is written without recursion") {
+TEST_CASE("content nested deeper than a reader needs is served as its plain text, without gumbo's cost") {
     std::string deep;
-    for (int i = 0; i < 5000; ++i) deep += "<div>";
+    for (int i = 0; i < 500; ++i) deep += "<div>";
     deep += "x";
-    const auto out = clean(deep);
+    auto out = clean(deep);
     CHECK(out.starts_with("<div><div>"));
     CHECK(out.find('x') != std::string::npos);
     CHECK(sanitize(out, base) == out);
-}
-
-TEST_CASE("what a frame holds is dropped: the parser reads it as raw text, not markup") {
-    const auto out =
-        clean("<iframe src=\"https://www.youtube.com/embed/x\">&lt;b&gt; <p>fallback</p></iframe>after");
-    CHECK(out ==
-          "<iframe src=\"https://www.youtube.com/embed/x\" sandbox=\"allow-scripts allow-same-origin "
-          "allow-presentation allow-popups\" referrerpolicy=\"strict-origin-when-cross-origin\" "
-          "loading=\"lazy\">"
-          "</iframe>after");
+    // 50 000 nested elements took gumbo a minute: past 512 open elements the text is served.
+    deep.clear();
+    for (int i = 0; i < 50000; ++i) deep += "<div>";
+    deep += "first <script>alert(1)</script><p>second &amp; last";
+    out = clean(deep);
+    CHECK(out == "<p>first</p><p>second &amp; last</p>");
     CHECK(sanitize(out, base) == out);
+    std::string attributes = "<p";
+    for (int i = 0; i < 100; ++i) attributes += " a" + std::to_string(i) + "=1";
+    CHECK(clean(attributes + ">text</p>") == "<p>text</p>");
 }
