@@ -265,24 +265,6 @@ std::string describe_import(const ImportPlan& plan, const fs::path& config_path,
     return out.str();
 }
 
-std::vector<opml::ExportFeed> export_feeds(const config::Config& config,
-                                           const std::vector<store::FeedSummary>& archived) {
-    std::vector<opml::ExportFeed> feeds;
-    for (const auto& source : config.feeds) {
-        opml::ExportFeed feed;
-        feed.source = source;
-        const auto summary = std::find_if(archived.begin(), archived.end(),
-                                          [&](const store::FeedSummary& s) { return s.name == source.name; });
-        if (summary != archived.end()) {
-            feed.feed_title = summary->title;
-            feed.site_link = summary->site_link;
-        }
-        feed.disabled = !source.enabled || (summary != archived.end() && summary->state.gone);
-        feeds.push_back(std::move(feed));
-    }
-    return feeds;
-}
-
 FeedSource add_feed(const fs::path& config_path, const std::string& url, const std::string& name,
                     const std::string& category) {
     if (std::string why = config::check_feed_url(url); !why.empty()) throw UsageError(url + ": " + why);

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "feedd/api/api.hpp"
 #include "feedd/config/config.hpp"
 #include "feedd/model/model.hpp"
 #include "feedd/opml/opml.hpp"
@@ -57,9 +58,8 @@ InitResult init_config(const std::filesystem::path& config_path, const std::opti
 std::string describe_import(const ImportPlan& plan, const std::filesystem::path& config_path, bool dry_run);
 
 // The configured feeds with what the archive knows of them: the feed's own title and site link;
-// gone feeds are marked disabled.
-std::vector<opml::ExportFeed> export_feeds(const config::Config& config,
-                                           const std::vector<store::FeedSummary>& archived);
+// gone feeds are marked disabled. One function for export-opml and the API's /v1/export.
+using api::export_feeds;
 
 // `feeds add`: validates, derives a name when none is given, appends. Throws UsageError for a bad
 // URL or name, std::runtime_error when the URL or name is configured already.

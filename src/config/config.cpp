@@ -3,6 +3,7 @@
 #include "feedd/config/config.hpp"
 #include "feedd/model/location.hpp"
 
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include <toml++/toml.h>
 
@@ -47,8 +49,13 @@ bool safe_text(const std::string& value) {
     return text::is_printable(text::collapse_space(value));
 }
 
-const std::vector<std::string> top_level_keys{"settings", "feed", "site"};
+const std::vector<std::string> top_level_keys{"settings", "feed", "site", "http", "user"};
 const std::vector<std::string> site_keys{"host", "content", "remove"};
+const std::vector<std::string> http_keys{"listen", "max_connections", "request_timeout", "max_header",
+                                         "max_body"};
+const std::vector<std::string> user_keys{
+    "name",       "password_file", "password_env",    "password_credential",
+    "token_file", "token_env",     "token_credential"};
 const std::vector<std::string> settings_keys{
     "database",       "interval",       "min_interval",   "max_interval",
     "backoff_cap",    "concurrency",    "per_host",       "per_host_gap",
@@ -164,37 +171,21 @@ class Validator {
         if (!is_database_url(config.settings.database.native()))
             config.settings.database = resolve_relative(folder_, config.settings.database.string());
 
-        if (const auto* feeds = root.get("feed")) {
-            if (const auto* array = feeds->as_array()) {
-                for (const auto& element : *array) {
-                    if (const auto* table = element.as_table()) {
-                        read_feed(*table, config);
-                    } else {
-                        add(element,
-                            "each feed must be a table ([[feed]]), not " + std::string(type_name(element)));
-                    }
-                }
-            } else {
-                add(*feeds, "`feed` must be written as [[feed]] blocks (an array of tables)");
-            }
-        }
+        each_table(root, "feed", [&](const toml::table& table) { read_feed(table, config); });
         check_feed_intervals(config.settings);
         name_feeds(config);
 
-        if (const auto* sites = root.get("site")) {
-            if (const auto* array = sites->as_array()) {
-                for (const auto& element : *array) {
-                    if (const auto* table = element.as_table()) {
-                        read_site(*table, config);
-                    } else {
-                        add(element,
-                            "each site must be a table ([[site]]), not " + std::string(type_name(element)));
-                    }
-                }
-            } else {
-                add(*sites, "`site` must be written as [[site]] blocks (an array of tables)");
-            }
+        each_table(root, "site", [&](const toml::table& table) { read_site(table, config); });
+        if (const auto* http = root.get("http")) {
+            if (const auto* table = http->as_table())
+                read_http(*table, config.http);
+            else
+                add(*http, "`http` must be a table ([http]), not " + std::string(type_name(*http)));
         }
+        each_table(root, "user", [&](const toml::table& table) { read_user(table, config); });
+        if (!config.http.listen.empty() && config.users.empty())
+            warnings.push_back("[http] listens on " + config.http.listen +
+                               " but there is no [[user]]: every endpoint but /healthz answers 401");
     }
 
   private:
@@ -205,6 +196,25 @@ class Validator {
     std::vector<toml::source_position> name_positions_;
     std::vector<toml::source_position> url_positions_;
     std::vector<std::pair<const toml::node*, std::string>> deferred_interval_checks_;
+
+    // [[name]] blocks: each table to `read`, anything else an error at its place.
+    template <class Read>
+    void each_table(const toml::table& root, const std::string& name, Read&& read) {
+        const auto* node = root.get(name);
+        if (!node) return;
+        const auto* array = node->as_array();
+        if (!array) {
+            add(*node, "`" + name + "` must be written as [[" + name + "]] blocks (an array of tables)");
+            return;
+        }
+        for (const auto& element : *array) {
+            if (const auto* table = element.as_table())
+                read(*table);
+            else
+                add(element,
+                    "each " + name + " must be a table ([[" + name + "]]), not " + type_name(element));
+        }
+    }
 
     void add(const toml::source_position& at, std::string message) {
         problems.push_back({at.line, at.column, std::move(message)});
@@ -592,6 +602,149 @@ class Validator {
         url_positions_.push_back(url_at);
     }
 
+    // "HOST:PORT" with an IP address (IPv6 in brackets), or an absolute unix socket path.
+    static std::string check_listen(const std::string& listen) {
+        if (listen.starts_with('/')) {
+            // sockaddr_un holds 108 bytes with the terminating zero.
+            if (listen.size() > 107) return "is a unix socket path longer than 107 bytes";
+            return {};
+        }
+        const auto colon = listen.rfind(':');
+        if (colon == std::string::npos || colon == 0)
+            return "must be an address and a port such as \"127.0.0.1:8080\" or \"[::1]:8080\", or an "
+                   "absolute unix socket path";
+        std::string host = listen.substr(0, colon);
+        const std::string port = listen.substr(colon + 1);
+        const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
+        if (bracketed) host = host.substr(1, host.size() - 2);
+        unsigned char address[sizeof(in6_addr)];
+        const bool ip = bracketed ? inet_pton(AF_INET6, host.c_str(), address) == 1
+                                  : inet_pton(AF_INET, host.c_str(), address) == 1;
+        if (!ip)
+            return "must start with an IP address (\"127.0.0.1\", \"[::1]\"), not \"" + host +
+                   "\"; a host name would be resolved behind your back";
+        const bool digits =
+            !port.empty() && port.size() <= 5 &&
+            std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+        if (!digits || std::stoi(port) > 65535)
+            return "has port \"" + port + "\"; it must be from 0 (any free port) to 65535";
+        return {};
+    }
+
+    void read_http(const toml::table& table, Http& http) {
+        using namespace std::chrono_literals;
+        for (auto&& [key, node] : table) {
+            if (!contains(http_keys, key.str())) unknown_key(key, node, "[http]", http_keys);
+        }
+        if (auto v = get_string(table, "listen")) {
+            if (std::string why = check_listen(*v); !why.empty())
+                add(*table.get("listen"), "`listen` \"" + *v + "\" " + why);
+            else
+                http.listen = *v;
+        }
+        if (auto v = get_int(table, "max_connections", 1, 100000))
+            http.max_connections = static_cast<int>(*v);
+        if (auto v = get_duration(table, "request_timeout", 100ms, 1h)) http.request_timeout = *v;
+        for (const auto& [key, low, high, target] :
+             {std::tuple{"max_header", std::int64_t{1024}, std::int64_t{1} << 20, &http.max_header},
+              std::tuple{"max_body", std::int64_t{1024}, std::int64_t{64} << 20, &http.max_body}}) {
+            const auto* node = table.get(key);
+            if (!node) continue;
+            std::optional<std::int64_t> size;
+            if (const auto* text = node->as_string())
+                size = parse_size(text->get());
+            else if (const auto* number = node->as_integer())
+                size = number->get();
+            if (!size || *size < low || *size > high)
+                add(*node, "`" + std::string(key) + "` must be a size from " + std::to_string(low / 1024) +
+                               "KiB to " + std::to_string(high >> 20) + "MiB, such as \"64KiB\"");
+            else
+                *target = *size;
+        }
+    }
+
+    void read_user(const toml::table& table, Config& config) {
+        for (auto&& [key, node] : table) {
+            if (!contains(user_keys, key.str())) unknown_key(key, node, "[[user]]", user_keys);
+        }
+        User user;
+        if (auto v = get_string(table, "name")) {
+            const auto* node = table.get("name");
+            if (std::string why = check_name(*v); !why.empty()) {
+                add(*node, "user name \"" + *v + "\" " + why);
+            } else if (v->find(':') != std::string::npos) {
+                add(*node, "user name \"" + *v + "\" contains ':' (basic authentication splits there)");
+            } else if (std::any_of(config.users.begin(), config.users.end(),
+                                   [&](const User& other) { return other.name == *v; })) {
+                add(*node, "duplicate user name \"" + *v + "\"");
+            } else {
+                user.name = *v;
+            }
+        } else if (!table.get("name") && !after_syntax_errors_) {
+            add(table.source().begin, "this [[user]] has no `name`");
+        }
+        const std::string label = user.name.empty() ? std::string("[[user]]") : "user \"" + user.name + "\"";
+        auto passwords = read_secrets(table, "password", label, /*several=*/false);
+        if (!passwords.empty()) user.password = passwords.front();
+        user.tokens = read_secrets(table, "token", label, /*several=*/true);
+        if (user.password.kind == SecretSource::Kind::none && user.tokens.empty() && !user.name.empty())
+            add(table.source().begin, label +
+                                          " has neither a password nor a token: give `password_file`, "
+                                          "`password_env`, `password_credential` or a `token_…` key");
+        config.users.push_back(std::move(user));
+    }
+
+    // `<prefix>_file`, `<prefix>_env`, `<prefix>_credential`: a string each, or with `several` a
+    // list of strings too; at most one source in all without `several`.
+    std::vector<SecretSource> read_secrets(const toml::table& table, const std::string& prefix,
+                                           const std::string& label, bool several) {
+        std::vector<SecretSource> sources;
+        const toml::node* first = nullptr;
+        for (const auto& [suffix, kind] :
+             {std::pair{"_file", SecretSource::Kind::file}, std::pair{"_env", SecretSource::Kind::env},
+              std::pair{"_credential", SecretSource::Kind::credential}}) {
+            const std::string key = prefix + suffix;
+            const auto* node = table.get(key);
+            if (!node) continue;
+            std::vector<const toml::node*> values;
+            if (const auto* array = node->as_array(); array && several) {
+                for (const auto& element : *array) values.push_back(&element);
+            } else {
+                values.push_back(node);
+            }
+            for (const auto* value_node : values) {
+                const auto* text = value_node->as_string();
+                if (!text) {
+                    add(*value_node, "`" + key + "` must be a string" +
+                                         (several ? " or a list of strings" : "") + ", not " +
+                                         type_name(*value_node));
+                    continue;
+                }
+                const std::string& value = text->get();
+                if (value.empty()) {
+                    add(*value_node, "`" + key + "` is empty");
+                    continue;
+                }
+                if (!first) first = value_node;
+                SecretSource source{kind, value};
+                if (kind == SecretSource::Kind::file) {
+                    source.reference = resolve_relative(folder_, value).string();
+                    check_secret_file(source.reference, label, key);
+                } else if (kind == SecretSource::Kind::credential && value.find('/') != std::string::npos) {
+                    add(*value_node,
+                        "`" + key + "` is a credential name (LoadCredential=NAME:...), not a path");
+                }
+                sources.push_back(std::move(source));
+            }
+        }
+        if (!several && sources.size() > 1) {
+            add(*first, "give only one of `" + prefix + "_file`, `" + prefix + "_env` and `" + prefix +
+                            "_credential`");
+            sources.resize(1);
+        }
+        return sources;
+    }
+
     static std::string display_name(const FeedSource& feed) {
         return feed.name.empty() ? feed.url : feed.name;
     }
@@ -666,7 +819,8 @@ class Validator {
             feed.password.reference = *value;
             if (kind == SecretSource::Kind::file) {
                 feed.password.reference = resolve_relative(folder_, *value).string();
-                check_secret_file(feed.password.reference, display_name(feed));
+                check_secret_file(feed.password.reference, "feed \"" + display_name(feed) + "\"",
+                                  "password_file");
             } else if (kind == SecretSource::Kind::credential && value->find('/') != std::string::npos) {
                 add(*node,
                     "`password_credential` is a credential name (LoadCredential=NAME:...), not a path");
@@ -680,15 +834,16 @@ class Validator {
         }
     }
 
-    void check_secret_file(const std::string& path, const std::string& feed) {
+    // `owner`: "feed \"NAME\"" or "user \"NAME\""; `key`: password_file, token_file.
+    void check_secret_file(const std::string& path, const std::string& owner, const std::string& key) {
         struct stat info {};
         if (::stat(path.c_str(), &info) != 0) {
-            warnings.push_back("feed \"" + feed + "\": password_file " + path +
-                               " cannot be read: " + std::strerror(errno));
+            warnings.push_back(owner + ": " + key + " " + path + " cannot be read: " + std::strerror(errno));
             return;
         }
         if (info.st_mode & S_IROTH) {
-            warnings.push_back("password file " + path + " is readable by other users; chmod o-r " + path);
+            const std::string what = key == "token_file" ? "token file " : "password file ";
+            warnings.push_back(what + path + " is readable by other users; chmod o-r " + path);
         }
     }
 

@@ -14,6 +14,7 @@
 #include "daemon/pipeline.hpp"
 #include "daemon/testing.hpp"
 #include "daemon/writer.hpp"
+#include "feedd/api/api.hpp"
 #include "feedd/store/store.hpp"
 
 namespace feedd::daemon {
@@ -179,6 +180,34 @@ void finish_on_interrupt(boost::asio::signal_set& signals, boost::asio::io_conte
         log_info("interrupted: finishing what is in flight");
         pipeline.stop(grace, [&io] { io.stop(); });
     });
+}
+
+// The HTTP API when [http] listens: on this event loop, its reads on a thread of its own, its
+// writes through the writer.
+std::unique_ptr<api::Server> start_api(boost::asio::io_context& io, const config::Config& config,
+                                       const std::filesystem::path& database, Writer& writer) {
+    if (config.http.listen.empty()) return nullptr;
+    api::ServerOptions options;
+    options.database = database;
+    options.post_write = [&writer](std::function<void(store::Archive&)> job) { writer.post(std::move(job)); };
+    options.log = [](int level, const std::string& line) {
+        if (level == 0)
+            log_error(line);
+        else if (level == 1)
+            log_warning(line);
+        else
+            log_info(line);
+    };
+    // The daemon answers for itself: it runs (it holds the archive's lock).
+    auto health = [database](store::Archive& archive) {
+        const auto health = assess_health(database, std::chrono::hours(24), /*running=*/true, &archive);
+        return std::pair{health.exit_code == 0 ? 200 : 503, health_json(health)};
+    };
+    auto server =
+        std::make_unique<api::Server>(io, config, api::routes(std::move(health)), std::move(options));
+    log_info("http: listening on " + server->endpoint() + " (" + std::to_string(config.users.size()) +
+             (config.users.size() == 1 ? " user)" : " users)"));
+    return server;
 }
 
 std::string status_line(const Pipeline& pipeline) {
@@ -366,6 +395,7 @@ int run(const RunOptions& options) {
     opened.archive.reset();
     boost::asio::io_context io;
     fetch::Fetcher fetcher(io);
+    auto api_server = start_api(io, opened.config, opened.database, writer);
     Pipeline pipeline(io, fetcher, writer, std::move(opened.config), std::move(opened.states), /*once=*/false,
                       hooks.get());
     pipeline.schedule_from_state(WallClock::now());
@@ -390,8 +420,12 @@ int run(const RunOptions& options) {
                     auto fresh = config::load_config(options.config_path);
                     for (const auto& warning : fresh.warnings) log_warning(warning);
                     apply_log_level(fresh, options);
-                    const auto changes = compare_settings(pipeline.config().settings, fresh.settings,
-                                                          options.database.has_value());
+                    auto changes = compare_settings(pipeline.config().settings, fresh.settings,
+                                                    options.database.has_value());
+                    // Users and their secrets are read first: a secret that cannot be read
+                    // refuses the whole reload.
+                    if (api_server) api_server->reconfigure(fresh);
+                    if (fresh.http != pipeline.config().http) changes.need_restart.emplace_back("[http]");
                     apply_hook_settings(hooks, pipeline, fresh.settings);
                     pipeline.reconfigure(std::move(fresh), WallClock::now());
                     std::string line = "reloaded: " + std::to_string(pipeline.feed_count()) + " feeds";
@@ -434,6 +468,8 @@ int run(const RunOptions& options) {
     notify::ready();
     status_timer.start(std::chrono::seconds(30));
     io.run();
+    // The API's reader may wait on the writer: it ends first.
+    if (api_server) api_server->stop();
     writer.finish();
     log_info("stopped: " + std::to_string(pipeline.totals().polls.value()) + " polls, " +
              std::to_string(pipeline.totals().new_entries.value()) + " new entries");

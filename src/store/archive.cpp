@@ -104,4 +104,20 @@ const EntryDetail& ArticleDetail::fullest() const {
     return entries.at(0);
 }
 
+EntryPage Archive::reader_entries(const EntryFilter& filter) {
+    return impl_->backend->reader_entries(filter);
+}
+std::vector<ReadCounts> Archive::read_counts(const std::string& user) {
+    return impl_->backend->read_counts(user);
+}
+void Archive::set_read(const std::string& user, const std::vector<std::int64_t>& entry_ids, bool read) {
+    impl_->backend->set_read(user, entry_ids, read);
+}
+void Archive::set_starred(const std::string& user, std::int64_t entry_id, bool starred) {
+    impl_->backend->set_starred(user, entry_id, starred);
+}
+void Archive::mark_feed_read(const std::string& user, const std::string& feed) {
+    impl_->backend->mark_feed_read(user, feed);
+}
+
 }  // namespace feedd::store

@@ -37,6 +37,12 @@ class Backend {
     virtual PruneCounts purge_feed(const std::string& name) = 0;
     virtual std::int64_t article_count() = 0;
     virtual PruneCounts prune(int default_keep_days, TimePoint now) = 0;
+    // Reading state (reading.cpp for SQLite, postgres_reading.cpp for PostgreSQL).
+    virtual EntryPage reader_entries(const EntryFilter& filter) = 0;
+    virtual std::vector<ReadCounts> read_counts(const std::string& user) = 0;
+    virtual void set_read(const std::string& user, const std::vector<std::int64_t>& entry_ids, bool read) = 0;
+    virtual void set_starred(const std::string& user, std::int64_t entry_id, bool starred) = 0;
+    virtual void mark_feed_read(const std::string& user, const std::string& feed) = 0;
 };
 
 std::unique_ptr<Backend> open_sqlite(const std::filesystem::path& path, OpenMode mode);

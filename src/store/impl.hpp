@@ -69,6 +69,11 @@ class Connection final : public Backend {
     PruneCounts purge_feed(const std::string& name) override;
     std::int64_t article_count() override;
     PruneCounts prune(int default_keep_days, TimePoint now) override;
+    EntryPage reader_entries(const EntryFilter& filter) override;
+    std::vector<ReadCounts> read_counts(const std::string& user) override;
+    void set_read(const std::string& user, const std::vector<std::int64_t>& entry_ids, bool read) override;
+    void set_starred(const std::string& user, std::int64_t entry_id, bool starred) override;
+    void mark_feed_read(const std::string& user, const std::string& feed) override;
 
     // Resets the cached statements when a call ends, however it ends.
     class StatementScope {

@@ -6,6 +6,7 @@
 
 #include "store/backend.hpp"
 #include "store/pg.hpp"
+#include "store/postgres_reading.hpp"
 #include "store/postgres_schema.hpp"
 #include "store/rules.hpp"
 #include "store/search.hpp"
@@ -398,6 +399,23 @@ class PostgresStore final : public Backend {
     }
     std::string failure(std::string_view context, const pg::Error& e) const {
         return std::string(context) + ": " + e.what();
+    }
+
+    // Reading state: postgres_reading.cpp.
+    EntryPage reader_entries(const EntryFilter& filter) override {
+        return call(read_failed, [&] { return pg_reading::entries(db_, filter); });
+    }
+    std::vector<ReadCounts> read_counts(const std::string& user) override {
+        return call(read_failed, [&] { return pg_reading::counts(db_, user); });
+    }
+    void set_read(const std::string& user, const std::vector<std::int64_t>& entry_ids, bool read) override {
+        call(write_failed, [&] { pg_reading::set_read(db_, user, entry_ids, read); });
+    }
+    void set_starred(const std::string& user, std::int64_t entry_id, bool starred) override {
+        call(write_failed, [&] { pg_reading::set_starred(db_, user, entry_id, starred); });
+    }
+    void mark_feed_read(const std::string& user, const std::string& feed) override {
+        call(write_failed, [&] { pg_reading::mark_feed_read(db_, user, feed); });
     }
 
     void sync_feeds(const std::vector<FeedSource>& feeds) override {

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "store/reading_schema.hpp"
+
 namespace feedd::store::detail {
 
 // Advisory lock keys (two int4: classid, objid in pg_locks): 'feed' and what it guards.
@@ -218,7 +220,7 @@ CREATE VIEW revisions_html_v AS SELECT id, summary, content FROM revisions;
 
 // pg_migrations()[i] takes the schema from version i to i + 1, each in its own transaction.
 inline const std::vector<std::string_view>& pg_migrations() {
-    static const std::vector<std::string_view> list{pg_schema_v1};
+    static const std::vector<std::string_view> list{pg_schema_v1, reading_schema_postgres};
     return list;
 }
 

@@ -40,9 +40,33 @@ struct Settings {
     std::int64_t backfill_bytes = std::int64_t{64} << 20;
 };
 
+// [http]: the reader API of `feedd run` (docs/ARCHITECTURE.md, "HTTP API"). Off unless `listen`.
+struct Http {
+    // "127.0.0.1:8080", "[::1]:8080" (an IP address and a port) or an absolute unix socket path;
+    // empty: no listener.
+    std::string listen;
+    int max_connections = 64;  // more at once are answered 503
+    // A request must arrive whole within this (else 408 and the connection closes), and an idle
+    // keep-alive connection is closed after it.
+    Duration request_timeout{std::chrono::seconds(30)};
+    std::int64_t max_header = 16 * 1024;  // request line and headers; more: 431
+    std::int64_t max_body = 1024 * 1024;  // request body; more: 413
+    bool operator==(const Http&) const = default;
+};
+
+// A [[user]] of the HTTP API: a login (basic authentication with the password) and API tokens
+// (X-Auth-Token), each from a SecretSource like a feed's password.
+struct User {
+    std::string name;
+    SecretSource password;  // kind none: no password login
+    std::vector<SecretSource> tokens;
+};
+
 struct Config {
     std::filesystem::path path;  // the file it came from, absolute
     Settings settings;
+    Http http;
+    std::vector<User> users;            // names unique
     std::vector<FeedSource> feeds;      // in file order; names unique, derived from the URL when absent
     std::vector<SiteRule> sites;        // [[site]]: where the article is on a site's pages
     std::vector<std::string> warnings;  // one line each, e.g. a password file readable by others
@@ -85,8 +109,9 @@ std::optional<Duration> parse_duration(std::string_view text);
 // The shortest exact spelling parse_duration reads back: "30m", "1h30m", "500ms".
 std::string format_duration(Duration duration);
 
-// The password of a feed, from its SecretSource (file, env, $CREDENTIALS_DIRECTORY). Throws
-// std::runtime_error naming the source (never the secret) when it cannot be read.
+// A secret (a feed's password, a user's password or token), from its SecretSource (file, env,
+// $CREDENTIALS_DIRECTORY). Throws std::runtime_error naming the source (never the secret) when it cannot be
+// read.
 std::string resolve_secret(const SecretSource& source);
 
 // Empty when `url` is an absolute http(s) URL feedd can poll; else why not (one phrase).

@@ -11,6 +11,10 @@
 #include "feedd/config/config.hpp"
 #include "feedd/model/model.hpp"
 
+namespace feedd::store {
+class Archive;
+}
+
 namespace feedd::daemon {
 
 // How one poll of one feed ended.
@@ -76,6 +80,36 @@ struct BackfillReport {
 // `feedd status`, reading the archive, knows the daemon is offline.
 [[nodiscard]] std::string offline_note(TimePoint since);
 [[nodiscard]] std::optional<std::string> offline_since_in(std::string_view last_error);
+
+// `feedd status` and the API's /healthz: the daemon's health as the archive shows it.
+struct PausedHost {
+    std::string host;  // registered domain
+    TimePoint until{};
+    std::vector<std::string> feeds;
+};
+struct Health {
+    bool running = false;
+    bool exists = false;  // the archive exists
+    std::string archive;  // shown_location
+    std::string word;     // "healthy", "degraded", "offline", "not running"
+    int exit_code = 2;    // 0 healthy, 1 degraded or offline, 2 not running
+    std::size_t feeds = 0;
+    std::vector<std::string> failing;  // "name: last error", escaped for one line
+    std::vector<std::string> gapping;  // "name: N gaps in 30 days, about M items lost"
+    std::optional<std::string> offline_since;
+    std::optional<TimePoint> last_success;
+    std::vector<PausedHost> paused_hosts;
+    std::int64_t articles = 0;
+    std::int64_t archive_bytes = 0;
+    std::int64_t bytes_per_article = 0;
+};
+// Reads the archive at `database` (through `archive` when given, the caller's open connection;
+// else it opens one read-only when it exists). `running`: whether the daemon runs, which a caller
+// outside it learns from the archive's lock. A feed failing longer than `threshold` degrades health.
+[[nodiscard]] Health assess_health(const std::filesystem::path& database, Duration threshold, bool running,
+                                   store::Archive* archive = nullptr);
+// The one-line JSON document of `feedd status --format json`.
+[[nodiscard]] std::string health_json(const Health& health);
 
 // Whether `feed` has credentials (username and password, or headers) that are not sent to `url`
 // because it is not their origin: another host or port than the configured URL's, or http after

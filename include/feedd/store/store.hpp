@@ -15,6 +15,7 @@
 
 #include "feedd/model/location.hpp"
 #include "feedd/model/model.hpp"
+#include "feedd/store/reading.hpp"
 
 namespace feedd::store {
 
@@ -235,6 +236,18 @@ class Archive {
     // Removes articles whose every entry is older (first seen) than its feed's keep_days, else
     // `default_keep_days` (0 keeps forever). Pruned articles leave tombstones.
     PruneCounts prune(int default_keep_days, TimePoint now);
+
+    // Reading state, per user (reading.hpp). Reads see every configured feed's entries; an entry
+    // is read when its article was marked read or unread, else when its feed was marked read up
+    // to it (mark_feed_read), else unread.
+    [[nodiscard]] EntryPage reader_entries(const EntryFilter& filter);
+    [[nodiscard]] std::vector<ReadCounts> read_counts(const std::string& user);  // configured feeds
+    // Marks the articles of these entries read or unread; unknown ids are ignored.
+    void set_read(const std::string& user, const std::vector<std::int64_t>& entry_ids, bool read);
+    void set_starred(const std::string& user, std::int64_t entry_id, bool starred);
+    // Every entry of the feed archived so far is read (one row, whatever the feed's size); entries
+    // that come later are unread. QueryError for an unknown feed.
+    void mark_feed_read(const std::string& user, const std::string& feed);
 
   private:
     friend struct Testing;  // src/store/testing.hpp, for the archive's own tests

@@ -1,0 +1,16 @@
+// Reading a request target: the path and the query, percent-decoded.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "feedd/api/api.hpp"
+
+namespace feedd::api {
+
+// %XX decoded (uriparser); with `plus_is_space`, '+' is a space as in a form's query.
+[[nodiscard]] std::string percent_decode(std::string_view text, bool plus_is_space);
+// Sets request.path and request.query from `target` ("/v1/entries?status=unread&limit=10").
+void split_target(std::string_view target, Request& request);
+
+}  // namespace feedd::api

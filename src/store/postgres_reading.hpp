@@ -1,0 +1,17 @@
+// Reading state on PostgreSQL: the SQL of reading_sql.hpp, numbered for libpq. Called by
+// PostgresStore (postgres.cpp) inside its `call`, which turns pg::Error into StoreError.
+#pragma once
+
+#include "feedd/store/reading.hpp"
+#include "store/pg.hpp"
+
+namespace feedd::store::detail::pg_reading {
+
+EntryPage entries(pg::Session& db, const EntryFilter& filter);
+std::vector<ReadCounts> counts(pg::Session& db, const std::string& user);
+void set_read(pg::Session& db, const std::string& user, const std::vector<std::int64_t>& entry_ids,
+              bool read);
+void set_starred(pg::Session& db, const std::string& user, std::int64_t entry_id, bool starred);
+void mark_feed_read(pg::Session& db, const std::string& user, const std::string& feed);
+
+}  // namespace feedd::store::detail::pg_reading

@@ -1,0 +1,62 @@
+// The tables of reading state (reading_sql.hpp), SQLite's schema v6 and PostgreSQL's v2 (IF NOT EXISTS:
+// a migration may run again over an archive that has them, see migrate_test). Keyed by
+// the user's name (feeds.toml [[user]] name). The foreign keys end a user's state with the feed or
+// article it is about (retention, purge); the indexes on those keys keep such deletes from
+// scanning the tables.
+#pragma once
+
+#include <string_view>
+
+namespace feedd::store::detail {
+
+inline constexpr std::string_view reading_schema_sqlite = R"sql(
+-- Per user and feed: the feed's entries up to this id are read ("mark all as read").
+CREATE TABLE IF NOT EXISTS read_marks (
+    user_name TEXT NOT NULL,
+    feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    up_to INTEGER NOT NULL,
+    PRIMARY KEY (user_name, feed_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS read_marks_by_feed ON read_marks(feed_id);
+-- Per user and article: read (1) or unread (0) whatever the watermarks say.
+CREATE TABLE IF NOT EXISTS read_flags (
+    user_name TEXT NOT NULL,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    is_read INTEGER NOT NULL,
+    PRIMARY KEY (user_name, article_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS read_flags_by_article ON read_flags(article_id);
+CREATE TABLE IF NOT EXISTS stars (
+    user_name TEXT NOT NULL,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    starred_at INTEGER NOT NULL,
+    PRIMARY KEY (user_name, article_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS stars_by_article ON stars(article_id);
+)sql";
+
+inline constexpr std::string_view reading_schema_postgres = R"sql(
+CREATE TABLE IF NOT EXISTS read_marks (
+    user_name text NOT NULL,
+    feed_id bigint NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    up_to bigint NOT NULL,
+    PRIMARY KEY (user_name, feed_id)
+);
+CREATE INDEX IF NOT EXISTS read_marks_by_feed ON read_marks(feed_id);
+CREATE TABLE IF NOT EXISTS read_flags (
+    user_name text NOT NULL,
+    article_id bigint NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    is_read integer NOT NULL,
+    PRIMARY KEY (user_name, article_id)
+);
+CREATE INDEX IF NOT EXISTS read_flags_by_article ON read_flags(article_id);
+CREATE TABLE IF NOT EXISTS stars (
+    user_name text NOT NULL,
+    article_id bigint NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    starred_at bigint NOT NULL,
+    PRIMARY KEY (user_name, article_id)
+);
+CREATE INDEX IF NOT EXISTS stars_by_article ON stars(article_id);
+)sql";
+
+}  // namespace feedd::store::detail

@@ -1,0 +1,119 @@
+// The SQL of reading state, one text for both stores: named parameters (:user) as SQLite binds
+// them; the PostgreSQL store numbers them (`positional`). Each entry's state:
+//   its article's flag (read_flags) when there is one, else read when its feed's watermark
+//   (read_marks.up_to) reaches its id, else unread.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "feedd/store/reading.hpp"
+
+namespace feedd::store::reading_sql {
+
+inline constexpr const char* is_read =
+    "CASE WHEN x.is_read IS NOT NULL THEN x.is_read WHEN e.id <= coalesce(w.up_to, 0) THEN 1 ELSE 0 END";
+inline constexpr const char* state_joins =
+    " LEFT JOIN read_marks w ON w.user_name = :user AND w.feed_id = e.feed_id"
+    " LEFT JOIN read_flags x ON x.user_name = :user AND x.article_id = e.article_id"
+    " LEFT JOIN stars s ON s.user_name = :user AND s.article_id = e.article_id";
+inline constexpr const char* entry_date = "coalesce(e.published, e.first_seen)";
+
+inline constexpr const char* entry_columns =
+    "SELECT e.id, e.article_id, f.name AS feed, e.identity, e.guid, e.title, e.link, e.author, e.published, "
+    "e.updated, e.text, e.summary, e.content, e.categories, e.image, e.first_seen, e.changed_at, "
+    "coalesce(e.published, e.first_seen) AS entry_date, "
+    "CASE WHEN x.is_read IS NOT NULL THEN x.is_read WHEN e.id <= coalesce(w.up_to, 0) THEN 1 ELSE 0 END AS "
+    "is_read, "
+    "CASE WHEN s.article_id IS NULL THEN 0 ELSE 1 END AS starred ";
+
+struct Shape {
+    std::string from_where;  // "FROM … WHERE …", for the count and the page
+};
+
+// `feed_ids`, `ids`, `articles`: comma-separated numbers (the caller's, never text from outside).
+inline Shape entries_where(const EntryFilter& filter, const std::string& feed_ids, const std::string& ids,
+                           const std::string& articles) {
+    std::string sql = "FROM entries e JOIN feeds f ON f.id = e.feed_id";
+    sql += state_joins;
+    sql += " WHERE f.configured = 1";
+    if (filter.read) sql += std::string(" AND (") + is_read + ") = " + (*filter.read ? "1" : "0");
+    if (filter.starred)
+        sql += *filter.starred ? " AND s.article_id IS NOT NULL" : " AND s.article_id IS NULL";
+    if (!feed_ids.empty()) sql += " AND e.feed_id IN (" + feed_ids + ")";
+    if (!ids.empty()) sql += " AND e.id IN (" + ids + ")";
+    if (filter.by_articles) sql += " AND e.article_id IN (" + articles + ")";
+    if (filter.before) sql += std::string(" AND ") + entry_date + " < :before";
+    if (filter.after) sql += std::string(" AND ") + entry_date + " > :after";
+    if (filter.before_id) sql += " AND e.id < :before_id";
+    if (filter.after_id) sql += " AND e.id > :after_id";
+    return {sql};
+}
+
+inline std::string order_limit(const EntryFilter& filter) {
+    const std::string direction = filter.descending ? " DESC" : " ASC";
+    std::string sql = " ORDER BY ";
+    if (filter.order == EntryFilter::Order::date) sql += std::string(entry_date) + direction + ", ";
+    sql += "e.id" + direction;
+    if (filter.limit > 0) sql += " LIMIT " + std::to_string(filter.limit);
+    if (filter.offset > 0)
+        sql +=
+            (filter.limit > 0 ? "" : " LIMIT -1") + std::string(" OFFSET ") + std::to_string(filter.offset);
+    return sql;
+}
+
+inline constexpr const char* counts =
+    "SELECT f.name, f.id, coalesce(sum(r.is_read), 0) AS read_count, count(r.id) - coalesce(sum(r.is_read), "
+    "0) AS "
+    "unread_count FROM feeds f LEFT JOIN (SELECT e.id, e.feed_id, "
+    "CASE WHEN x.is_read IS NOT NULL THEN x.is_read WHEN e.id <= coalesce(w.up_to, 0) THEN 1 ELSE 0 END AS "
+    "is_read "
+    "FROM entries e"
+    " LEFT JOIN read_marks w ON w.user_name = :user AND w.feed_id = e.feed_id"
+    " LEFT JOIN read_flags x ON x.user_name = :user AND x.article_id = e.article_id"
+    ") r ON r.feed_id = f.id WHERE f.configured = 1 GROUP BY f.id, f.name ORDER BY f.name";
+
+inline constexpr const char* set_read =
+    "INSERT INTO read_flags (user_name, article_id, is_read) SELECT :user, article_id, CAST(:read AS "
+    "integer) FROM entries "
+    "WHERE id = :entry ON CONFLICT (user_name, article_id) DO UPDATE SET is_read = excluded.is_read";
+inline constexpr const char* star =
+    "INSERT INTO stars (user_name, article_id, starred_at) SELECT :user, article_id, CAST(:now AS bigint) "
+    "FROM entries "
+    "WHERE id = :entry ON CONFLICT (user_name, article_id) DO NOTHING";
+inline constexpr const char* unstar =
+    "DELETE FROM stars WHERE user_name = :user AND article_id = (SELECT article_id FROM entries WHERE id = "
+    ":entry)";
+inline constexpr const char* mark_feed =
+    "INSERT INTO read_marks (user_name, feed_id, up_to) SELECT :user, CAST(:feed AS bigint), "
+    "coalesce(max(id), 0) FROM entries "
+    "WHERE feed_id = :feed ON CONFLICT (user_name, feed_id) DO UPDATE SET up_to = excluded.up_to";
+// After mark_feed: the feed's articles marked unread by hand are read now like the rest.
+inline constexpr const char* drop_unread_flags =
+    "DELETE FROM read_flags WHERE user_name = :user AND is_read = 0 AND article_id IN "
+    "(SELECT article_id FROM entries WHERE feed_id = :feed)";
+
+// `sql` with each :name replaced by $N, N its place in `names` (PostgreSQL's placeholders).
+inline std::string positional(const std::string& sql, const std::vector<std::string>& names) {
+    std::string out;
+    for (std::size_t i = 0; i < sql.size();) {
+        bool replaced = false;
+        if (sql[i] == ':') {
+            for (std::size_t n = 0; n < names.size() && !replaced; ++n) {
+                const auto& name = names[n];
+                const auto end = i + 1 + name.size();
+                if (sql.compare(i + 1, name.size(), name) == 0 &&
+                    (end >= sql.size() ||
+                     !(std::isalnum(static_cast<unsigned char>(sql[end])) || sql[end] == '_'))) {
+                    out += "$" + std::to_string(n + 1);
+                    i = end;
+                    replaced = true;
+                }
+            }
+        }
+        if (!replaced) out += sql[i++];
+    }
+    return out;
+}
+
+}  // namespace feedd::store::reading_sql

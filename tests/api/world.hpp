@@ -1,0 +1,90 @@
+// An API server as the daemon runs it: on an io_context of its own thread, with a real archive,
+// the daemon's writer thread and the real health check, configured from feeds.toml text.
+#pragma once
+
+#include <sys/stat.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <future>
+#include <memory>
+#include <thread>
+
+#include "daemon/writer.hpp"
+#include "feedd/api/api.hpp"
+#include "feedd/config/config.hpp"
+#include "feedd/daemon/daemon.hpp"
+#include "feedd/store/store.hpp"
+#include "support/temp_dir.hpp"
+
+namespace feedd::test {
+
+// Two users: alice (password "alice-secret", token "alice-token") and bob (token "bob-token").
+inline const std::string two_users = R"(
+[[user]]
+name = "alice"
+password_file = "alice.pass"
+token_file = "alice.token"
+
+[[user]]
+name = "bob"
+token_file = ["bob.token"]
+)";
+
+class ApiWorld {
+  public:
+    using Seed = std::function<void(store::Archive&, const config::Config&)>;
+    // `toml`: the whole feeds.toml but for [settings] database; [http] must be in it. `seed`
+    // writes into the archive before the server starts.
+    explicit ApiWorld(const std::string& toml, const Seed& seed = {}) {
+        for (const auto& [file, secret] :
+             {std::pair{"alice.pass", "alice-secret\n"}, std::pair{"alice.token", "alice-token"},
+              std::pair{"bob.token", "bob-token"}}) {
+            write_file(dir / file, secret);
+            ::chmod((dir / file).c_str(), 0600);
+        }
+        write_file(dir / "feeds.toml", "[settings]\ndatabase = \"feedd.db\"\n" + toml);
+        config = config::load_config(dir / "feeds.toml");
+        auto archive = store::Archive::open(config.settings.database, store::OpenMode::read_write);
+        archive.sync_feeds(config.feeds);
+        if (seed) seed(archive, config);
+        writer = std::make_unique<daemon::Writer>(std::move(archive));
+        api::ServerOptions options;
+        options.database = config.settings.database;
+        options.post_write = [this](std::function<void(store::Archive&)> job) {
+            writer->post(std::move(job));
+        };
+        const auto database = config.settings.database;
+        auto health = [database](store::Archive& reader) {
+            const auto health = daemon::assess_health(database, std::chrono::hours(24), true, &reader);
+            return std::pair{health.exit_code == 0 ? 200 : 503, daemon::health_json(health)};
+        };
+        server = std::make_unique<api::Server>(io, config, api::routes(health), std::move(options));
+        endpoint = server->endpoint();
+        thread = std::thread([this] { io.run(); });
+    }
+    ~ApiWorld() {
+        std::promise<void> stopped;
+        boost::asio::post(io, [&] {
+            server->stop();
+            work.reset();
+            stopped.set_value();
+        });
+        stopped.get_future().wait();
+        thread.join();
+        writer->finish();
+    }
+
+    TempDir dir;
+    config::Config config;
+    boost::asio::io_context io;
+    boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work =
+        boost::asio::make_work_guard(io);
+    std::unique_ptr<daemon::Writer> writer;
+    std::unique_ptr<api::Server> server;
+    std::string endpoint;
+    std::thread thread;
+};
+
+}  // namespace feedd::test
