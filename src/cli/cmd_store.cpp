@@ -2,12 +2,10 @@
 // Feed text is foreign input: it is made safe for where it lands (terminal, CSV, JSON).
 #include <unistd.h>
 
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "cli/common.hpp"
 #include "feedd/store/store.hpp"
@@ -69,40 +67,10 @@ TimePoint now_seconds() {
     return std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
 }
 
-// "2024-08-23", "2024-08-23T06:05:10Z", "2024-08-23 06:05", or a span back from now: "7d", "12h",
-// "30m", "2w".
+// `--since` and `--until`: the forms of model's parse_when, or a usage error.
 TimePoint parse_when(const std::string& text, const char* option) {
-    auto fail = [&]() -> TimePoint {
-        throw UsageError(
-            std::string("bad date '") + text + "' for " + option +
-            ": use YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] or a span back from now like 7d, 12h, 2w");
-    };
-    if (text.size() >= 2 && text.find_first_not_of("0123456789") == text.size() - 1) {
-        long long amount = 0;
-        auto [end, error] = std::from_chars(text.data(), text.data() + text.size() - 1, amount);
-        if (error != std::errc() || amount < 0 || amount > 100000) return fail();
-        std::chrono::seconds unit;
-        switch (text.back()) {
-            case 's': unit = std::chrono::seconds(1); break;
-            case 'm': unit = std::chrono::minutes(1); break;
-            case 'h': unit = std::chrono::hours(1); break;
-            case 'd': unit = std::chrono::days(1); break;
-            case 'w': unit = std::chrono::weeks(1); break;
-            default: return fail();
-        }
-        return now_seconds() - unit * amount;
-    }
-    static const std::regex form(R"((\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?Z?)?)");
-    std::smatch match;
-    if (!std::regex_match(text, match, form)) return fail();
-    auto number = [&match](int index) { return match[index].matched ? std::stoi(match[index].str()) : 0; };
-    int year = number(1), month = number(2), day = number(3), hour = number(4), minute = number(5),
-        second = number(6);
-    using namespace std::chrono;
-    year_month_day date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
-                        std::chrono::day(static_cast<unsigned>(day))};
-    if (!date.ok() || hour > 23 || minute > 59 || second > 59 || year < 1970) return fail();
-    return sys_days(date) + hours(hour) + minutes(minute) + seconds(second);
+    if (auto when = feedd::parse_when(text, now_seconds())) return *when;
+    throw UsageError(std::string("bad date '") + text + "' for " + option + ": use " + when_forms);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -214,8 +214,8 @@ std::string status_line(const Pipeline& pipeline) {
     const auto& totals = pipeline.totals();
     std::string line = std::to_string(pipeline.feed_count()) + " feeds, " +
                        std::to_string(pipeline.failing_feeds()) + " failing, " +
-                       std::to_string(totals.new_entries) + " new entries in " +
-                       std::to_string(totals.polls) + " polls since start";
+                       std::to_string(totals.new_entries.value()) + " new entries in " +
+                       std::to_string(totals.polls.value()) + " polls since start";
     if (auto next = pipeline.next_due()) {
         const auto wait = std::chrono::duration_cast<std::chrono::seconds>(*next - WallClock::now());
         line += ", next poll in " + std::to_string(std::max<long long>(0, wait.count())) + " s";
@@ -471,8 +471,8 @@ int run(const RunOptions& options) {
     // The API's reader may wait on the writer: it ends first.
     if (api_server) api_server->stop();
     writer.finish();
-    log_info("stopped: " + std::to_string(pipeline.totals().polls) + " polls, " +
-             std::to_string(pipeline.totals().new_entries) + " new entries");
+    log_info("stopped: " + std::to_string(pipeline.totals().polls.value()) + " polls, " +
+             std::to_string(pipeline.totals().new_entries.value()) + " new entries");
     return 0;
 }
 

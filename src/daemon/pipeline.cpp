@@ -464,8 +464,7 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
     }
     const auto bytes = result.body.size();
     const auto cost = std::max(bytes, kResultCost);
-    pending_writes_ += 1;
-    pending_bytes_ += cost;
+    note_pending(1, cost);
     PollJob job{*feed,
                 state_of(name),
                 policy_for(config_.settings, *feed),
@@ -629,8 +628,7 @@ Pipeline::Written Pipeline::finish_poll(store::Archive& archive, const PollJob& 
 }
 
 void Pipeline::on_written(Written written) {
-    pending_writes_ -= 1;
-    pending_bytes_ -= written.cost;
+    note_pending(-1, written.cost);
     const auto& name = written.name;
     const auto& report = written.report;
     const bool walking = written.history && !stopping_ && source(name);
@@ -642,10 +640,14 @@ void Pipeline::on_written(Written written) {
     const bool gone = written.state && written.state->gone;
     if (written.state) states_[name] = std::move(*written.state);
     auto forgiven = forgive_on_write_.extract(name);
-    totals_.polls += 1;
-    if (report.status == PollStatus::failed) totals_.failures += 1;
-    totals_.new_entries += report.new_entries;
-    totals_.updated_entries += report.updated_entries;
+    totals_.polls.add();
+    if (report.status == PollStatus::failed) totals_.failures.add();
+    totals_.new_entries.add(report.new_entries);
+    totals_.updated_entries.add(report.updated_entries);
+    totals_.by_status[static_cast<std::size_t>(report.status)].add();
+    totals_.bytes.add(report.bytes);
+    if (report.http_status != 0 || report.elapsed > Duration::zero())
+        totals_.fetch_seconds.observe(std::chrono::duration<double>(report.elapsed).count());
     const auto level = report.status == PollStatus::failed ? LogLevel::warning : LogLevel::info;
     Log::write(level, format_report(report));
     if (on_report) on_report(report);
@@ -657,6 +659,16 @@ void Pipeline::on_written(Written written) {
     if (forgiven) forgive(name, forgiven.mapped(), outage_.since().value_or(to_seconds(clock_.wall())));
     dispatch();
     check_idle();  // dispatch does nothing while stopping
+}
+
+void Pipeline::note_pending(int polls, std::size_t cost) {
+    pending_writes_ += polls;
+    if (polls > 0)
+        pending_bytes_ += cost;
+    else
+        pending_bytes_ -= cost;
+    totals_.backlog_polls.set(pending_writes_);
+    totals_.backlog_bytes.set(static_cast<std::int64_t>(pending_bytes_));
 }
 
 void Pipeline::check_idle() {
@@ -795,8 +807,7 @@ void Pipeline::on_page_fetched(const std::string& name, const std::string& host_
     const auto bytes = result.body.size();
     walk.fetched(result.final_url, static_cast<std::int64_t>(bytes));
     const auto cost = std::max(bytes, kResultCost);
-    pending_writes_ += 1;
-    pending_bytes_ += cost;
+    note_pending(1, cost);
     PageJob job{*feed, state_of(name), result.final_url.empty() ? walk.next() : result.final_url, cost};
     writer_.post_poll(
         [this, job = std::move(job), result = std::move(result)](store::Archive&) mutable {
@@ -828,8 +839,7 @@ Writer::PreparedPoll Pipeline::prepare_page(PageJob job, FetchResult result) {
 
 void Pipeline::on_page_written(const std::string& name, HistoryPage page, std::string error,
                                std::size_t cost) {
-    pending_writes_ -= 1;
-    pending_bytes_ -= cost;
+    note_pending(-1, cost);
     auto found = walks_.find(name);
     if (found == walks_.end() || !source(name)) {
         walks_.erase(name);

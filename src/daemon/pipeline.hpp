@@ -2,6 +2,7 @@
 // limits, and what happens to each result. Runs on the io_context thread only.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -22,6 +23,7 @@
 #include "feedd/config/config.hpp"
 #include "feedd/daemon/daemon.hpp"
 #include "feedd/fetch/fetch.hpp"
+#include "feedd/metrics/metrics.hpp"
 #include "feedd/model/model.hpp"
 #include "feedd/schedule/schedule.hpp"
 
@@ -29,11 +31,20 @@ namespace feedd::daemon {
 
 class Pipeline {
   public:
+    // What the pipeline did since the daemon started: the STATUS= line and the stop line read it
+    // on the event loop, /metrics from the API's thread (docs/ARCHITECTURE.md, "Metrics"). Only the
+    // event loop updates it; relaxed atomics make the reads from elsewhere safe and the updates an
+    // uncontended add.
     struct Totals {
-        int polls = 0;
-        int failures = 0;
-        int new_entries = 0;
-        int updated_entries = 0;
+        metrics::Counter polls;
+        metrics::Counter failures;
+        metrics::Counter new_entries;
+        metrics::Counter updated_entries;
+        std::array<metrics::Counter, 4> by_status;  // polls by PollStatus
+        metrics::Counter bytes;                     // fetched, on the wire
+        metrics::Histogram fetch_seconds{{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}};
+        metrics::Gauge backlog_polls;  // results handed to the writer and not yet written
+        metrics::Gauge backlog_bytes;  // their cost (body, at least kResultCost each)
     };
 
     // `clock` (the system's unless a test simulates time) must outlive the pipeline.
@@ -172,6 +183,8 @@ class Pipeline {
     Writer::PreparedPoll prepare_page(PageJob job, FetchResult result);
     void on_page_written(const std::string& name, HistoryPage page, std::string error, std::size_t cost);
     void check_idle();
+    // Results handed to the writer (`polls` 1) or written (-1), with their cost.
+    void note_pending(int polls, std::size_t cost);
     const FeedSource* source(const std::string& name) const;
     FeedState state_of(const std::string& name) const;
 

@@ -1,6 +1,8 @@
 #include "feedd/model/model.hpp"
 
+#include <charconv>
 #include <cstdio>
+#include <regex>
 #include <string_view>
 
 namespace feedd {
@@ -83,6 +85,35 @@ std::string format_utc(TimePoint t) {
                   static_cast<long>(hms.hours().count()), static_cast<long>(hms.minutes().count()),
                   static_cast<long>(hms.seconds().count()));
     return buffer;
+}
+
+std::optional<TimePoint> parse_when(std::string_view text, TimePoint now) {
+    if (text.size() >= 2 && text.find_first_not_of("0123456789") == text.size() - 1) {
+        long long amount = 0;
+        auto [end, error] = std::from_chars(text.data(), text.data() + text.size() - 1, amount);
+        if (error != std::errc() || amount < 0 || amount > 100000) return std::nullopt;
+        std::chrono::seconds unit;
+        switch (text.back()) {
+            case 's': unit = std::chrono::seconds(1); break;
+            case 'm': unit = std::chrono::minutes(1); break;
+            case 'h': unit = std::chrono::hours(1); break;
+            case 'd': unit = std::chrono::days(1); break;
+            case 'w': unit = std::chrono::weeks(1); break;
+            default: return std::nullopt;
+        }
+        return now - unit * amount;
+    }
+    static const std::regex form(R"((\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?Z?)?)");
+    std::match_results<std::string_view::const_iterator> match;
+    if (!std::regex_match(text.begin(), text.end(), match, form)) return std::nullopt;
+    auto number = [&match](int index) { return match[index].matched ? std::stoi(match[index].str()) : 0; };
+    int year = number(1), month = number(2), day = number(3), hour = number(4), minute = number(5),
+        second = number(6);
+    using namespace std::chrono;
+    year_month_day date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
+                        std::chrono::day(static_cast<unsigned>(day))};
+    if (!date.ok() || hour > 23 || minute > 59 || second > 59 || year < 1970) return std::nullopt;
+    return sys_days(date) + hours(hour) + minutes(minute) + seconds(second);
 }
 
 }  // namespace feedd

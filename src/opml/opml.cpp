@@ -210,18 +210,7 @@ std::string feedd_prefix(pugi::xml_node root) {
     return {};
 }
 
-// Strings that cannot appear in XML 1.0 (control characters other than tab and line breaks) are
-// dropped rather than written as character references no parser accepts.
-std::string xml_safe(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (const char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 0x20 && c != '\t' && c != '\n' && c != '\r') continue;
-        out += c;
-    }
-    return out;
-}
+using text::xml_safe;
 
 struct Folder {
     std::string name;

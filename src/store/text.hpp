@@ -17,21 +17,9 @@ inline std::string html_to_text(std::string_view html) {
 using text::collapse_space;
 using text::has_cjk;
 
-// 128-bit non-cryptographic hash as 32 hex digits; stable across versions (it is stored).
-std::string hash_hex(std::string_view data);
-
-// hash_hex of pieces fed one after another, equal to hash_hex of their concatenation: an entry's
-// hashes cover its whole text without a copy of it (a 100 MiB article is not concatenated again).
-class Hasher {
-  public:
-    Hasher& add(std::string_view data) noexcept;
-    Hasher& add(char c) noexcept { return add(std::string_view(&c, 1)); }
-    std::string hex() const;
-
-  private:
-    std::uint64_t a_ = 14695981039346656037ULL, b_ = 0x9E3779B97F4A7C15ULL;
-    std::uint64_t size_ = 0;
-};
+// The archive's hashes are feedd_text's (stable across versions: they are stored).
+using text::hash_hex;
+using text::Hasher;
 
 // An entry's plain text (`entries.text`): of its content, else of its summary.
 inline std::string entry_text(const std::string& content, const std::string& summary) {

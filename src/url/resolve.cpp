@@ -7,16 +7,48 @@
 
 namespace feedd::url {
 
-bool has_scheme(std::string_view url) noexcept {
-    if (url.empty()) return false;
+namespace {
+
+// The length of the scheme `url` starts with (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ),
+// then ':'), or 0.
+std::size_t scheme_length(std::string_view url) noexcept {
+    if (url.empty()) return 0;
     auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
-    if (!alpha(url[0])) return false;
+    if (!alpha(url[0])) return 0;
     for (std::size_t i = 1; i < url.size() && i < 40; ++i) {
         const char c = url[i];
-        if (c == ':') return true;
-        if (!(alpha(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.')) return false;
+        if (c == ':') return i;
+        if (!(alpha(c) || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.')) return 0;
     }
-    return false;
+    return 0;
+}
+
+}  // namespace
+
+bool has_scheme(std::string_view url) noexcept {
+    return scheme_length(url) > 0;
+}
+
+std::string scheme(std::string_view url) {
+    return text::to_lower(url.substr(0, scheme_length(url)));
+}
+
+std::string encode_unsafe(std::string_view url) {
+    static constexpr char hex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(url.size());
+    for (char c : url) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte <= 0x20 || byte >= 0x7F ||
+            std::string_view("\"<>\\^`{|}").find(c) != std::string_view::npos) {
+            out += '%';
+            out += hex[byte >> 4];
+            out += hex[byte & 0xF];
+        } else {
+            out += c;
+        }
+    }
+    return out;
 }
 
 namespace {

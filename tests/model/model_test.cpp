@@ -16,3 +16,19 @@ TEST_CASE("enum names follow the contract") {
     CHECK(feedd::identity_rule_from_string("link") == feedd::IdentityRule::link);
     CHECK_FALSE(feedd::identity_rule_from_string("url").has_value());
 }
+
+TEST_CASE("parse_when reads dates, date-times and spans back from now, and nothing else") {
+    using namespace std::chrono;
+    const feedd::TimePoint now = sys_days{2024y / August / 23} + 6h;
+    CHECK(feedd::parse_when("2024-08-01", now) == sys_days{2024y / August / 1});
+    CHECK(feedd::parse_when("2024-08-01T06:05:10Z", now) == sys_days{2024y / August / 1} + 6h + 5min + 10s);
+    CHECK(feedd::parse_when("2024-08-01 06:05", now) == sys_days{2024y / August / 1} + 6h + 5min);
+    CHECK(feedd::parse_when("7d", now) == now - days(7));
+    CHECK(feedd::parse_when("12h", now) == now - hours(12));
+    CHECK(feedd::parse_when("2w", now) == now - weeks(2));
+    CHECK_FALSE(feedd::parse_when("2024-02-30", now));
+    CHECK_FALSE(feedd::parse_when("yesterday", now));
+    CHECK_FALSE(feedd::parse_when("7y", now));
+    CHECK_FALSE(feedd::parse_when("", now));
+    CHECK_FALSE(feedd::parse_when("2024-08-01T25:00", now));
+}

@@ -155,3 +155,11 @@ TEST_CASE("one UTF-8 rule at two speeds: sequence length and the whole-document 
         CHECK(valid_utf8(bad).find("\xEF\xBF\xBD") == at);
     }
 }
+
+TEST_CASE("xml_safe drops what XML 1.0 cannot hold and keeps everything else") {
+    CHECK(feedd::text::xml_safe("a\x01"
+                                "b\x0B\tc\r\n\xEF\xBF\xBE"
+                                "d\xEF\xBF\xBF"
+                                "e\xEF\xBF\xBD") == "ab\tc\r\nde\xEF\xBF\xBD");
+    CHECK(feedd::text::xml_safe("caf\xC3\xA9") == "caf\xC3\xA9");
+}

@@ -60,6 +60,24 @@ TEST_CASE("relative references resolve against the base (RFC 3986)") {
     CHECK_FALSE(has_scheme("/path:x"));
 }
 
+TEST_CASE("scheme names the scheme a URL starts with, lower-cased, or nothing for a relative one") {
+    CHECK(scheme("HTTPS://example.org/") == "https");
+    CHECK(scheme("JaVaScRiPt:alert(1)") == "javascript");
+    CHECK(scheme("data:image/png;base64,AAAA") == "data");
+    CHECK(scheme("/path:x") == "");
+    CHECK(scheme("img/a.png") == "");
+    CHECK(scheme("1http://x") == "");
+    CHECK(scheme("") == "");
+}
+
+TEST_CASE("encode_unsafe percent-encodes what a URL may not hold, as a browser sends it") {
+    CHECK(encode_unsafe("/images/my photo.jpg") == "/images/my%20photo.jpg");
+    CHECK(encode_unsafe("caf\xC3\xA9?q=\"x\"&a=<b>") == "caf%C3%A9?q=%22x%22&a=%3Cb%3E");
+    CHECK(encode_unsafe("https://x.example/a%20b?c=d#e") == "https://x.example/a%20b?c=d#e");
+    CHECK(resolve("https://x.example/dir/", encode_unsafe("my photo.jpg")) ==
+          "https://x.example/dir/my%20photo.jpg");
+}
+
 TEST_CASE("redact_userinfo keeps credentials out of messages") {
     CHECK(redact_userinfo("https://me:secret@example.org/feed?a=b@c") == "https://example.org/feed?a=b@c");
     CHECK(redact_userinfo("http://token@[::1]:80/") == "http://[::1]:80/");

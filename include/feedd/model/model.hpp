@@ -271,4 +271,12 @@ std::optional<BackfillMode> backfill_mode_from_string(std::string_view text) noe
 // "2024-08-23T06:05:10Z"
 std::string format_utc(TimePoint t);
 
+// A time as `feedd query --since` and the feeds of saved queries (`?since=`) take it, UTC: a date
+// "2024-08-23", a date and time "2024-08-23T06:05[:10][Z]" (or with a space), or a span back from
+// `now` ("30m", "12h", "7d", "2w", "90s"). nullopt when it is none of these.
+std::optional<TimePoint> parse_when(std::string_view text, TimePoint now);
+// What parse_when accepts, for error messages.
+inline constexpr const char* when_forms =
+    "YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS][Z] or a span back from now like 7d, 12h, 2w";
+
 }  // namespace feedd

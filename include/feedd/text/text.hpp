@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -105,5 +106,28 @@ std::string escape_for_json(std::string_view json);
 // True when `text` holds none of those characters, tabs and line breaks included: a value that may
 // be stored (feeds.toml) and shown as it is.
 bool is_printable(std::string_view text) noexcept;
+
+// ----- XML
+// `text` without what XML 1.0 cannot hold even as a character reference (C0 controls other than
+// tab and line breaks, U+FFFE, U+FFFF): for text from the web written into an XML document.
+std::string xml_safe(std::string_view text);
+
+// ----- Hashing
+// 128-bit non-cryptographic hash as 32 hex digits; stable across versions (the archive stores it:
+// entry keys, content hashes). Also what a served document's ETag is made of.
+std::string hash_hex(std::string_view data);
+
+// hash_hex of pieces fed one after another, equal to hash_hex of their concatenation: an entry's
+// hashes cover its whole text without a copy of it (a 100 MiB article is not concatenated again).
+class Hasher {
+  public:
+    Hasher& add(std::string_view data) noexcept;
+    Hasher& add(char c) noexcept { return add(std::string_view(&c, 1)); }
+    std::string hex() const;
+
+  private:
+    std::uint64_t a_ = 14695981039346656037ULL, b_ = 0x9E3779B97F4A7C15ULL;
+    std::uint64_t size_ = 0;
+};
 
 }  // namespace feedd::text

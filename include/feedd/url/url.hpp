@@ -25,6 +25,14 @@ std::optional<Parts> parse(std::string_view url);
 
 // True when `url` starts with a scheme ("https:", "mailto:").
 bool has_scheme(std::string_view url) noexcept;
+// The scheme `url` starts with, lower-cased and without its ':' ("https", "javascript"); empty when
+// it starts with none (a relative reference).
+std::string scheme(std::string_view url);
+
+// `url` with the bytes RFC 3986 does not allow in a URL percent-encoded as a browser sends them
+// (controls, space, '"', '<', '>', '\\', '^', '`', '{', '|', '}', DEL and every non-ASCII byte);
+// '%' and the reserved characters stay as written.
+std::string encode_unsafe(std::string_view url);
 
 // `reference` made absolute against `base` (RFC 3986, section 5); unchanged when it cannot be.
 // Leading and trailing white space and controls are dropped from both.
