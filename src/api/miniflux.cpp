@@ -9,6 +9,7 @@
 
 #include "api/json.hpp"
 #include "api/miniflux.hpp"
+#include "feedd/html/html.hpp"
 #include "feedd/opml/opml.hpp"
 #include "feedd/text/text.hpp"
 
@@ -120,8 +121,10 @@ int reading_time(const std::string& text) {
 json entry_object(const store::ReaderEntry& row, const FeedSource& feed, const FeedIndex& index,
                   const Categories& categories, const User& user) {
     const auto feed_json = feed_object(feed, index, categories, user);
-    // The one place where archived HTML leaves through the API: the sanitiser goes here.
-    const std::string& content = row.entry.content.empty() ? row.entry.summary : row.entry.content;
+    // The one place where archived HTML leaves through the API: the archive keeps what the
+    // publisher sent, a reader gets it sanitised, relative URLs resolved against the entry's link.
+    const std::string content =
+        html::sanitize(row.entry.content.empty() ? row.entry.summary : row.entry.content, row.entry.link);
     json enclosures = json::array();
     std::int64_t position = 0;
     for (const auto& enclosure : row.entry.enclosures) {

@@ -38,6 +38,12 @@ feedd::ParsedFeed document(const std::string& name, int count) {
         entry.link = "https://" + name + ".example/" + std::to_string(i);
         entry.author = "Reporter " + std::to_string(i);
         entry.content = "<p>The " + name + " story number " + std::to_string(i) + " about zeppelins.</p>";
+        // What a hostile publisher sends: the archive keeps it, a reader must not run it.
+        if (i == 2)
+            entry.content =
+                "<p>The " + name +
+                " story number 2 about zeppelins.<img src=\"pics/z.png\" "
+                "onerror=\"alert(1)\"><script>alert(2)</script><a href=\"javascript:alert(3)\">more</a></p>";
         entry.published = feedd::TimePoint(std::chrono::seconds(1'790'000'000 + i * 3600));
         if (i == 1) entry.enclosures.push_back({"https://" + name + ".example/1.mp3", "audio/mpeg", 1234});
         parsed.entries.push_back(std::move(entry));
@@ -108,6 +114,11 @@ TEST_CASE("miniflux: feeds, categories and entries come with Miniflux's field na
     CHECK(entry["user_id"] == 1);
     CHECK(entry["published_at"] == "2026-09-21T17:13:20Z");
     CHECK(entry["content"] == "<p>The alpha story number 3 about zeppelins.</p>");
+    const auto hostile = page["entries"][1]["content"].get<std::string>();
+    INFO(hostile);
+    CHECK(hostile.find("https://alpha.example/pics/z.png") != std::string::npos);
+    for (const char* gone : {"onerror", "<script", "alert", "javascript:"})
+        CHECK_MESSAGE(hostile.find(gone) == std::string::npos, gone);
     CHECK(entry["reading_time"].is_number_integer());
     CHECK(entry["feed"]["title"] == "Alpha News");
     CHECK(entry["tags"].is_array());
