@@ -6,9 +6,9 @@
 #include "feedd/parse/parse.hpp"
 #include "support/fixtures.hpp"
 
+using feedd::SiteRule;
 using feedd::parse::extract_article;
 using feedd::parse::PageOptions;
-using feedd::SiteRule;
 
 namespace {
 
