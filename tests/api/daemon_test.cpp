@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "api/client.hpp"
+#include "api/running.hpp"
 #include "support/http_server.hpp"
 #include "support/process.hpp"
 
@@ -19,26 +20,6 @@ std::string rss(int items) {
         out += "<item><title>Item " + std::to_string(i) + "</title><link>http://example.org/" +
                std::to_string(i) + "</link><guid>item-" + std::to_string(i) + "</guid></item>";
     return out + "</channel></rss>";
-}
-
-// The number of polls the daemon's STATUS= line counts so far.
-int polls_of(const std::string& status) {
-    std::smatch match;
-    return std::regex_search(status, match, std::regex(R"(in (\d+) polls since start)")) ? std::stoi(match[1])
-                                                                                         : 0;
-}
-
-// "127.0.0.1:PORT" from the daemon's "http: listening on ..." line, once it is logged.
-std::string endpoint_of(FeeddDaemon& daemon) {
-    std::string endpoint;
-    daemon.wait_until([&] {
-        std::smatch match;
-        const auto log = daemon.log();
-        if (!std::regex_search(log, match, std::regex(R"(http: listening on (\S+))"))) return false;
-        endpoint = match[1];
-        return true;
-    });
-    return endpoint;
 }
 
 }  // namespace

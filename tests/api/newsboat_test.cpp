@@ -8,6 +8,7 @@
 #include <map>
 #include <regex>
 
+#include "api/running.hpp"
 #include "support/http_server.hpp"
 #include "support/process.hpp"
 
@@ -23,24 +24,6 @@ std::string rss(int items) {
                std::to_string(i) + "</link><guid>story-" + std::to_string(i) +
                "</guid><description>&lt;p&gt;Story " + std::to_string(i) + "&lt;/p&gt;</description></item>";
     return out + "</channel></rss>";
-}
-
-int polls_of(const std::string& status) {
-    std::smatch match;
-    return std::regex_search(status, match, std::regex(R"(in (\d+) polls since start)")) ? std::stoi(match[1])
-                                                                                         : 0;
-}
-
-std::string endpoint_of(FeeddDaemon& daemon) {
-    std::string endpoint;
-    daemon.wait_until([&] {
-        std::smatch match;
-        const auto log = daemon.log();
-        if (!std::regex_search(log, match, std::regex(R"(http: listening on (\S+))"))) return false;
-        endpoint = match[1];
-        return true;
-    });
-    return endpoint;
 }
 
 }  // namespace
