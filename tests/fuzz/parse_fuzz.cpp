@@ -19,6 +19,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The same bytes as an article page: the extractor reads what servers send as HTML.
     const auto page = feedd::parse::extract_article(
         bytes, {options.base_url, options.content_type, {{"example.org", "//article", {"//aside"}}}});
-    if (page.html.find("<script") != std::string::npos) __builtin_trap();  // never copied, whatever the page
+    // A script element is never copied, whatever the page (an unknown <scriptx> may be: it runs nothing).
+    for (auto at = page.html.find("<script"); at != std::string::npos;
+         at = page.html.find("<script", at + 1)) {
+        const char next = at + 7 < page.html.size() ? page.html[at + 7] : '>';
+        if (next == '>' || next == ' ' || next == '/' || next == '\t' || next == '\n') __builtin_trap();
+    }
     return 0;
 }
