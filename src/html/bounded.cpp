@@ -22,16 +22,23 @@ char lower(char c) {
 // end tag (p, li, td, ...): counting them as open would take 500 unclosed <p> of an old page for
 // 500 levels of nesting.
 bool opens_no_level(std::string_view name) {
-    static constexpr std::string_view names[] = {"area",  "base",  "br",   "col",    "embed",    "hr",
-                                                 "img",   "input", "link", "meta",   "param",    "source",
-                                                 "track", "wbr",   "p",    "li",     "dt",       "dd",
-                                                 "tr",    "td",    "th",   "option", "optgroup", "colgroup"};
-    for (auto n : names)
+    static constexpr std::string_view closed_by_next[] = {"p",  "li", "dt",     "dd",       "tr",
+                                                          "td", "th", "option", "optgroup", "colgroup"};
+    if (is_void_element(name)) return true;
+    for (auto n : closed_by_next)
         if (name == n) return true;
     return false;
 }
 
 }  // namespace
+
+bool is_void_element(std::string_view name) noexcept {
+    static constexpr std::string_view names[] = {"area",  "base", "br",   "col",   "embed",  "hr",    "img",
+                                                 "input", "link", "meta", "param", "source", "track", "wbr"};
+    for (auto n : names)
+        if (name == n) return true;
+    return false;
+}
 
 std::string_view bounded_page(std::string_view html, const PageLimits& limits) {
     html = html.substr(0, limits.max_bytes);

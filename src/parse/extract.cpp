@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "feedd/html/html.hpp"
 #include "feedd/parse/parse.hpp"
 #include "parse/html_page.hpp"
 #include "parse/internal.hpp"
@@ -386,12 +387,6 @@ void reveal_lazy_images(Node content) {
     });
 }
 
-bool is_void(std::string_view name) {
-    static constexpr std::string_view names[] = {"area",  "base", "br",   "col",   "embed",  "hr",    "img",
-                                                 "input", "link", "meta", "param", "source", "track", "wbr"};
-    return std::find(std::begin(names), std::end(names), name) != std::end(names);
-}
-
 std::string escape_attribute(std::string_view value) {
     std::string out;
     out.reserve(value.size());
@@ -455,7 +450,7 @@ void write_html(Node node, std::string_view base, std::string& out) {
             out += '"';
         }
         out += '>';
-        if (is_void(name)) continue;
+        if (html::is_void_element(name)) continue;
         write_html(child, base, out);
         out += "</";
         out += name;
