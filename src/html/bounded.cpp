@@ -2,6 +2,7 @@
 #include <string_view>
 
 #include "feedd/html/html.hpp"
+#include "feedd/text/text.hpp"
 
 namespace feedd::html {
 namespace {
@@ -12,10 +13,6 @@ bool is_space(char c) {
 
 bool is_alpha(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
 // Tags that never hold others (void elements) or that the next of their kind closes without an
@@ -54,7 +51,7 @@ std::string_view bounded_page(std::string_view html, const PageLimits& limits) {
         std::size_t k = i + (closing ? 2 : 1);
         std::size_t length = 0;
         for (; k < html.size() && !is_space(html[k]) && html[k] != '>' && html[k] != '/'; ++k)
-            if (length < sizeof name) name[length++] = lower(html[k]);
+            if (length < sizeof name) name[length++] = text::ascii_lower(html[k]);
         const bool counted = length < sizeof name && !opens_no_level(std::string_view(name, length));
         if (closing) {
             if (counted && depth > 0) --depth;
