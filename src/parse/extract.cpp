@@ -28,7 +28,7 @@ using Node = pugi::xml_node;
 // rest of the page is not read (see PageLimits), and the tree copied into pugixml never nests
 // deeper than kMaxDepth (deeper elements give their children to the one at that depth), so that
 // the recursive steps below stay far from the stack's end.
-constexpr detail::PageLimits kPageLimits{8u << 20, 100000, 64, 2048};
+constexpr html::PageLimits kPageLimits{8u << 20, 100000, 64, 2048};
 constexpr int kMaxDepth = 200;
 
 bool is_name_start(char c) {
@@ -612,7 +612,7 @@ ExtractedPage extract_article(std::string_view bytes, const PageOptions& options
     detail::Problems problems;
     const auto utf8 = detail::to_utf8(bytes, content_type, problems);
     page.encoding = utf8.encoding;
-    const auto gumbo = detail::parse_html(detail::bounded_page(utf8.text(), kPageLimits));
+    const auto gumbo = detail::parse_html(html::bounded_page(utf8.text(), kPageLimits));
     if (!gumbo) return page;
 
     pugi::xml_document document;
