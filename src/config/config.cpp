@@ -495,7 +495,7 @@ class Validator {
             add(table, "a [[site]] needs `content` or `remove`");
         for (const auto& other : config.sites)
             if (!rule.host.empty() && other.host == rule.host)
-                add(table, "a second [[site]] for " + rule.host + " (the first one applies)");
+                add(table, "a second [[site]] for " + rule.host + " (one rule per host)");
         config.sites.push_back(std::move(rule));
     }
 
