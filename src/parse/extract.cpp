@@ -606,11 +606,8 @@ std::string xpath_error(const std::string& expression) {
 
 ExtractedPage extract_article(std::string_view bytes, const PageOptions& options) {
     ExtractedPage page;
-    std::string content_type = options.content_type;
-    if (detail::meta_charset(bytes).empty() == false && content_type.find("charset=") == std::string::npos)
-        content_type = "text/html; charset=" + detail::meta_charset(bytes);
     detail::Problems problems;
-    const auto utf8 = detail::to_utf8(bytes, content_type, problems);
+    const auto utf8 = detail::page_to_utf8(bytes, options.content_type, problems);
     page.encoding = utf8.encoding;
     const auto gumbo = detail::parse_html(html::bounded_page(utf8.text(), kPageLimits));
     if (!gumbo) return page;
