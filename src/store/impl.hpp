@@ -94,6 +94,8 @@ class Connection final : public Backend {
     // and then no WAL checkpoint can pass it (the WAL grows without bound).
     void reset_statements() noexcept;
     std::optional<std::int64_t> feed_id(const std::string& name);
+    // An entry's enclosures in their order in the feed.
+    std::vector<Enclosure> enclosures(std::int64_t entry_id);
 
     // "<context>: <SQLite's message>", with the system's reason (errno) when a file operation
     // failed: "disk I/O error" alone does not tell a full disk from a read-only or a failing one.

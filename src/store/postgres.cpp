@@ -170,6 +170,24 @@ Result Session::run(const std::string& sql, const Params& params) {
 
 namespace detail {
 
+std::optional<std::int64_t> pg_feed_id(pg::Session& db, const std::string& name) {
+    auto r = db.exec("SELECT id FROM feeds WHERE name = $1", pg::Params::of(name));
+    if (r.rows() == 0) return std::nullopt;
+    return r.integer(0, 0);
+}
+
+std::vector<Enclosure> pg_enclosures(pg::Session& db, std::int64_t entry_id) {
+    auto r = db.exec("SELECT url, type, length FROM enclosures WHERE entry_id = $1 ORDER BY position",
+                     pg::Params::of(entry_id));
+    std::vector<Enclosure> out;
+    for (int i = 0; i < r.rows(); ++i) {
+        Enclosure enclosure{r.text(i, 0), r.text(i, 1), {}};
+        if (!r.null(i, 2)) enclosure.length = r.integer(i, 2);
+        out.push_back(std::move(enclosure));
+    }
+    return out;
+}
+
 namespace {
 
 using pg::Params;
@@ -798,11 +816,7 @@ WHERE f.name = $1 AND g.detected_at >= $2 ORDER BY g.detected_at)sql",
     PruneCounts prune(int default_keep_days, TimePoint now) override;
 
   private:
-    std::optional<std::int64_t> feed_id(const std::string& name) {
-        auto r = db_.exec("SELECT id FROM feeds WHERE name = $1", Params::of(name));
-        if (r.rows() == 0) return std::nullopt;
-        return r.integer(0, 0);
-    }
+    std::optional<std::int64_t> feed_id(const std::string& name) { return pg_feed_id(db_, name); }
 
     void upsert_feed(const FeedSource& feed, TimePoint now) {
         const auto tags = join_lines(feed.tags);
@@ -1179,14 +1193,7 @@ FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = $1 ORDER BY
             entry.text = e.text(i, 13);
             entry.first_seen = *e.time(i, 14);
             entry.changed_at = e.time(i, 15);
-            auto enclosures =
-                db_.exec("SELECT url, type, length FROM enclosures WHERE entry_id = $1 ORDER BY position",
-                         Params::of(entry.id));
-            for (int k = 0; k < enclosures.rows(); ++k) {
-                Enclosure enclosure{enclosures.text(k, 0), enclosures.text(k, 1), {}};
-                if (!enclosures.null(k, 2)) enclosure.length = enclosures.integer(k, 2);
-                entry.entry.enclosures.push_back(std::move(enclosure));
-            }
+            entry.entry.enclosures = pg_enclosures(db_, entry.id);
             auto revisions = db_.exec(
                 "SELECT recorded_at, title, summary, content FROM revisions WHERE entry_id = $1 ORDER BY id",
                 Params::of(entry.id));

@@ -7,18 +7,6 @@
 namespace feedd::store::detail::pg_reading {
 namespace {
 
-std::string join_ids(const std::vector<std::int64_t>& ids) {
-    std::string out;
-    for (const auto id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
-    return out;
-}
-
-std::optional<std::int64_t> feed_id(pg::Session& db, const std::string& name) {
-    auto r = db.exec("SELECT id FROM feeds WHERE name = $1", pg::Params::of(name));
-    if (r.rows() == 0) return std::nullopt;
-    return r.integer(0, 0);
-}
-
 std::int64_t seconds(TimePoint t) {
     return static_cast<std::int64_t>(t.time_since_epoch().count());
 }
@@ -29,11 +17,10 @@ EntryPage entries(pg::Session& db, const EntryFilter& filter) {
     EntryPage page;
     std::vector<std::int64_t> feed_ids;
     for (const auto& name : filter.feeds)
-        if (auto id = feed_id(db, name)) feed_ids.push_back(*id);
+        if (auto id = pg_feed_id(db, name)) feed_ids.push_back(*id);
     if ((!filter.feeds.empty() && feed_ids.empty()) || (filter.by_articles && filter.articles.empty()))
         return page;
-    const auto shape = reading_sql::entries_where(filter, join_ids(feed_ids), join_ids(filter.ids),
-                                                  join_ids(filter.articles));
+    const auto shape = reading_sql::entries_where(filter, feed_ids);
     std::vector<std::string> names{"user"};
     pg::Params params;
     params.add(filter.user);
@@ -45,12 +32,9 @@ EntryPage entries(pg::Session& db, const EntryFilter& filter) {
     auto count = db.run(reading_sql::positional("SELECT count(*) " + shape.from_where, names), params);
     page.total = count.integer(0, 0);
     if (page.total == 0) return page;
-    // LIMIT -1 is SQLite's "no limit"; PostgreSQL says LIMIT ALL.
-    auto order = reading_sql::order_limit(filter);
-    if (const auto at = order.find("LIMIT -1"); at != std::string::npos) order.replace(at, 8, "LIMIT ALL");
-    auto r = db.run(
-        reading_sql::positional(std::string(reading_sql::entry_columns) + shape.from_where + order, names),
-        params);
+    const auto order = reading_sql::order_limit(filter, "LIMIT ALL");
+    auto r =
+        db.run(reading_sql::positional(reading_sql::entry_columns + shape.from_where + order, names), params);
     const int id = r.column("id"), article_id = r.column("article_id"), feed = r.column("feed"),
               identity = r.column("identity"), guid = r.column("guid"), title = r.column("title"),
               link = r.column("link"), author = r.column("author"), published = r.column("published"),
@@ -81,15 +65,7 @@ EntryPage entries(pg::Session& db, const EntryFilter& filter) {
         row.starred = r.integer(i, starred) != 0;
         page.entries.push_back(std::move(row));
     }
-    for (auto& row : page.entries) {
-        auto e = db.exec("SELECT url, type, length FROM enclosures WHERE entry_id = $1 ORDER BY position",
-                         pg::Params::of(row.id));
-        for (int i = 0; i < e.rows(); ++i) {
-            Enclosure enclosure{e.text(i, 0), e.text(i, 1), {}};
-            if (!e.null(i, 2)) enclosure.length = e.integer(i, 2);
-            row.entry.enclosures.push_back(std::move(enclosure));
-        }
-    }
+    for (auto& row : page.entries) row.entry.enclosures = pg_enclosures(db, row.id);
     return page;
 }
 
@@ -124,7 +100,7 @@ void set_starred(pg::Session& db, const std::string& user, std::int64_t entry_id
 void mark_feed_read(pg::Session& db, const std::string& user, const std::string& feed) {
     static const std::string mark = reading_sql::positional(reading_sql::mark_feed, {"user", "feed"});
     static const std::string drop = reading_sql::positional(reading_sql::drop_unread_flags, {"user", "feed"});
-    const auto id = feed_id(db, feed);
+    const auto id = pg_feed_id(db, feed);
     if (!id) throw QueryError("unknown feed '" + feed + "'");
     pg::Transaction transaction(db);
     db.exec(mark.c_str(), pg::Params::of(user, *id));

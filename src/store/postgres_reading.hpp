@@ -5,6 +5,15 @@
 #include "feedd/store/reading.hpp"
 #include "store/pg.hpp"
 
+namespace feedd::store::detail {
+
+// Lookups PostgresStore (postgres.cpp, where they live) and the reading state both make.
+std::optional<std::int64_t> pg_feed_id(pg::Session& db, const std::string& name);
+// An entry's enclosures in their order in the feed.
+std::vector<Enclosure> pg_enclosures(pg::Session& db, std::int64_t entry_id);
+
+}  // namespace feedd::store::detail
+
 namespace feedd::store::detail::pg_reading {
 
 EntryPage entries(pg::Session& db, const EntryFilter& filter);

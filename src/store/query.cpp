@@ -327,16 +327,7 @@ FROM entries e JOIN feeds f ON f.id = e.feed_id WHERE e.article_id = ? ORDER BY 
             detail.entries.push_back(std::move(entry));
         }
         for (auto& entry : detail.entries) {
-            auto& enclosures = this->statement(
-                "SELECT url, type, length FROM enclosures WHERE entry_id = ? ORDER BY position");
-            enclosures.bind(1, entry.id);
-            while (enclosures.executeStep()) {
-                Enclosure enclosure{
-                    enclosures.getColumn("url").getString(), enclosures.getColumn("type").getString(), {}};
-                if (const auto length = enclosures.getColumn("length"); !length.isNull())
-                    enclosure.length = length.getInt64();
-                entry.entry.enclosures.push_back(std::move(enclosure));
-            }
+            entry.entry.enclosures = this->enclosures(entry.id);
             auto& revisions = this->statement(
                 "SELECT id, recorded_at, title, summary, content FROM revisions WHERE entry_id = ? ORDER BY "
                 "id");

@@ -7,16 +7,6 @@
 
 namespace feedd::store {
 
-namespace {
-
-std::string join_ids(const std::vector<std::int64_t>& ids) {
-    std::string out;
-    for (const auto id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
-    return out;
-}
-
-}  // namespace
-
 EntryPage detail::Connection::reader_entries(const EntryFilter& filter) {
     return this->call(detail::read_failed, [&] {
         EntryPage page;
@@ -26,8 +16,7 @@ EntryPage detail::Connection::reader_entries(const EntryFilter& filter) {
         }
         if ((!filter.feeds.empty() && feed_ids.empty()) || (filter.by_articles && filter.articles.empty()))
             return page;
-        const auto shape = reading_sql::entries_where(filter, join_ids(feed_ids), join_ids(filter.ids),
-                                                      join_ids(filter.articles));
+        const auto shape = reading_sql::entries_where(filter, feed_ids);
         auto bind = [&](SQLite::Statement& statement) {
             statement.bind(":user", filter.user);
             if (filter.before)
@@ -44,8 +33,8 @@ EntryPage detail::Connection::reader_entries(const EntryFilter& filter) {
         page.total = count.getColumn(0).getInt64();
         if (page.total == 0) return page;
 
-        SQLite::Statement select(this->db, std::string(reading_sql::entry_columns) + shape.from_where +
-                                               reading_sql::order_limit(filter));
+        SQLite::Statement select(this->db, reading_sql::entry_columns + shape.from_where +
+                                               reading_sql::order_limit(filter, "LIMIT -1"));
         bind(select);
         while (select.executeStep()) {
             ReaderEntry row;
@@ -71,19 +60,7 @@ EntryPage detail::Connection::reader_entries(const EntryFilter& filter) {
             row.starred = select.getColumn("starred").getInt() != 0;
             page.entries.push_back(std::move(row));
         }
-        for (auto& row : page.entries) {
-            auto& enclosures = this->statement(
-                "SELECT url, type, length FROM enclosures WHERE entry_id = ? ORDER BY position");
-            enclosures.bind(1, row.id);
-            while (enclosures.executeStep()) {
-                Enclosure enclosure{
-                    enclosures.getColumn("url").getString(), enclosures.getColumn("type").getString(), {}};
-                if (const auto length = enclosures.getColumn("length"); !length.isNull())
-                    enclosure.length = length.getInt64();
-                row.entry.enclosures.push_back(std::move(enclosure));
-            }
-            enclosures.reset();
-        }
+        for (auto& row : page.entries) row.entry.enclosures = this->enclosures(row.id);
         return page;
     });
 }
@@ -91,7 +68,7 @@ EntryPage detail::Connection::reader_entries(const EntryFilter& filter) {
 std::vector<ReadCounts> detail::Connection::read_counts(const std::string& user) {
     return this->call(detail::read_failed, [&] {
         std::vector<ReadCounts> counts;
-        auto& select = this->statement(reading_sql::counts);
+        auto& select = this->statement(reading_sql::counts.c_str());
         select.bind(":user", user);
         while (select.executeStep()) {
             counts.push_back({select.getColumn("name").getString(), select.getColumn("id").getInt64(),

@@ -4,6 +4,8 @@
 //   (read_marks.up_to) reaches its id, else unread.
 #pragma once
 
+#include <cctype>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,36 +15,45 @@ namespace feedd::store::reading_sql {
 
 inline constexpr const char* is_read =
     "CASE WHEN x.is_read IS NOT NULL THEN x.is_read WHEN e.id <= coalesce(w.up_to, 0) THEN 1 ELSE 0 END";
-inline constexpr const char* state_joins =
+// The joins `is_read` reads (w, x), then the stars (s).
+inline constexpr const char* read_joins =
     " LEFT JOIN read_marks w ON w.user_name = :user AND w.feed_id = e.feed_id"
-    " LEFT JOIN read_flags x ON x.user_name = :user AND x.article_id = e.article_id"
+    " LEFT JOIN read_flags x ON x.user_name = :user AND x.article_id = e.article_id";
+inline constexpr const char* star_join =
     " LEFT JOIN stars s ON s.user_name = :user AND s.article_id = e.article_id";
 inline constexpr const char* entry_date = "coalesce(e.published, e.first_seen)";
 
-inline constexpr const char* entry_columns =
-    "SELECT e.id, e.article_id, f.name AS feed, e.identity, e.guid, e.title, e.link, e.author, e.published, "
-    "e.updated, e.text, e.summary, e.content, e.categories, e.image, e.first_seen, e.changed_at, "
-    "coalesce(e.published, e.first_seen) AS entry_date, "
-    "CASE WHEN x.is_read IS NOT NULL THEN x.is_read WHEN e.id <= coalesce(w.up_to, 0) THEN 1 ELSE 0 END AS "
-    "is_read, "
+inline const std::string entry_columns =
+    std::string(
+        "SELECT e.id, e.article_id, f.name AS feed, e.identity, e.guid, e.title, e.link, e.author, "
+        "e.published, e.updated, e.text, e.summary, e.content, e.categories, e.image, e.first_seen, "
+        "e.changed_at, ") +
+    entry_date + " AS entry_date, " + is_read + " AS is_read, " +
     "CASE WHEN s.article_id IS NULL THEN 0 ELSE 1 END AS starred ";
 
 struct Shape {
     std::string from_where;  // "FROM … WHERE …", for the count and the page
 };
 
-// `feed_ids`, `ids`, `articles`: comma-separated numbers (the caller's, never text from outside).
-inline Shape entries_where(const EntryFilter& filter, const std::string& feed_ids, const std::string& ids,
-                           const std::string& articles) {
+// "1,2,3": the ids entries_where puts into its IN lists (numbers, never text from outside).
+inline std::string join_ids(const std::vector<std::int64_t>& ids) {
+    std::string out;
+    for (const auto id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
+    return out;
+}
+
+// `feed_ids`: the ids of filter.feeds (those that exist).
+inline Shape entries_where(const EntryFilter& filter, const std::vector<std::int64_t>& feed_ids) {
     std::string sql = "FROM entries e JOIN feeds f ON f.id = e.feed_id";
-    sql += state_joins;
+    sql += read_joins;
+    sql += star_join;
     sql += " WHERE f.configured = 1";
     if (filter.read) sql += std::string(" AND (") + is_read + ") = " + (*filter.read ? "1" : "0");
     if (filter.starred)
         sql += *filter.starred ? " AND s.article_id IS NOT NULL" : " AND s.article_id IS NULL";
-    if (!feed_ids.empty()) sql += " AND e.feed_id IN (" + feed_ids + ")";
-    if (!ids.empty()) sql += " AND e.id IN (" + ids + ")";
-    if (filter.by_articles) sql += " AND e.article_id IN (" + articles + ")";
+    if (!feed_ids.empty()) sql += " AND e.feed_id IN (" + join_ids(feed_ids) + ")";
+    if (!filter.ids.empty()) sql += " AND e.id IN (" + join_ids(filter.ids) + ")";
+    if (filter.by_articles) sql += " AND e.article_id IN (" + join_ids(filter.articles) + ")";
     if (filter.before) sql += std::string(" AND ") + entry_date + " < :before";
     if (filter.after) sql += std::string(" AND ") + entry_date + " > :after";
     if (filter.before_id) sql += " AND e.id < :before_id";
@@ -50,27 +61,25 @@ inline Shape entries_where(const EntryFilter& filter, const std::string& feed_id
     return {sql};
 }
 
-inline std::string order_limit(const EntryFilter& filter) {
+// `no_limit`: the LIMIT an OFFSET alone needs, SQLite's "LIMIT -1" or PostgreSQL's "LIMIT ALL".
+inline std::string order_limit(const EntryFilter& filter, const char* no_limit) {
     const std::string direction = filter.descending ? " DESC" : " ASC";
     std::string sql = " ORDER BY ";
     if (filter.order == EntryFilter::Order::date) sql += std::string(entry_date) + direction + ", ";
     sql += "e.id" + direction;
     if (filter.limit > 0) sql += " LIMIT " + std::to_string(filter.limit);
     if (filter.offset > 0)
-        sql +=
-            (filter.limit > 0 ? "" : " LIMIT -1") + std::string(" OFFSET ") + std::to_string(filter.offset);
+        sql += (filter.limit > 0 ? std::string() : std::string(" ") + no_limit) + " OFFSET " +
+               std::to_string(filter.offset);
     return sql;
 }
 
-inline constexpr const char* counts =
-    "SELECT f.name, f.id, coalesce(sum(r.is_read), 0) AS read_count, count(r.id) - coalesce(sum(r.is_read), "
-    "0) AS "
-    "unread_count FROM feeds f LEFT JOIN (SELECT e.id, e.feed_id, "
-    "CASE WHEN x.is_read IS NOT NULL THEN x.is_read WHEN e.id <= coalesce(w.up_to, 0) THEN 1 ELSE 0 END AS "
-    "is_read "
-    "FROM entries e"
-    " LEFT JOIN read_marks w ON w.user_name = :user AND w.feed_id = e.feed_id"
-    " LEFT JOIN read_flags x ON x.user_name = :user AND x.article_id = e.article_id"
+inline const std::string counts =
+    std::string(
+        "SELECT f.name, f.id, coalesce(sum(r.is_read), 0) AS read_count, "
+        "count(r.id) - coalesce(sum(r.is_read), 0) AS unread_count "
+        "FROM feeds f LEFT JOIN (SELECT e.id, e.feed_id, ") +
+    is_read + " AS is_read FROM entries e" + read_joins +
     ") r ON r.feed_id = f.id WHERE f.configured = 1 GROUP BY f.id, f.name ORDER BY f.name";
 
 inline constexpr const char* set_read =

@@ -178,6 +178,19 @@ std::optional<std::int64_t> detail::Connection::feed_id(const std::string& name)
     return id;
 }
 
+std::vector<Enclosure> detail::Connection::enclosures(std::int64_t entry_id) {
+    auto& select = statement("SELECT url, type, length FROM enclosures WHERE entry_id = ? ORDER BY position");
+    select.bind(1, entry_id);
+    std::vector<Enclosure> out;
+    while (select.executeStep()) {
+        Enclosure enclosure{select.getColumn("url").getString(), select.getColumn("type").getString(), {}};
+        if (const auto length = select.getColumn("length"); !length.isNull())
+            enclosure.length = length.getInt64();
+        out.push_back(std::move(enclosure));
+    }
+    return out;
+}
+
 std::string detail::Connection::failure(std::string_view context, const SQLite::Exception& e) const {
     return std::string(context) + ": " + sqlite_problem(e, db);
 }
