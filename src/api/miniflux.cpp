@@ -108,14 +108,7 @@ json feed_object(const FeedSource& feed, const FeedIndex& index, const Categorie
 
 // Reading time in minutes at 265 words a minute, as Miniflux counts it for Latin scripts.
 int reading_time(const std::string& text) {
-    std::size_t words = 0;
-    bool in_word = false;
-    for (const char c : text) {
-        const bool space = text::is_space(c);
-        if (!space && !in_word) ++words;
-        in_word = !space;
-    }
-    return static_cast<int>((words + 264) / 265);
+    return static_cast<int>((text::count_words(text) + 264) / 265);
 }
 
 json entry_object(const store::ReaderEntry& row, const FeedSource& feed, const FeedIndex& index,
