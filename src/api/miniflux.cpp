@@ -273,6 +273,13 @@ std::optional<store::ReaderEntry> one_entry(Context& context, std::int64_t id) {
     return std::move(page.entries.front());
 }
 
+// What a write answers: Miniflux's 204, no body.
+Response no_content() {
+    Response response;
+    response.status = 204;
+    return response;
+}
+
 template <class Body>
 Handler guarded(Body body) {
     return [body](const Request& request, Context& context) -> Response {
@@ -326,9 +333,7 @@ void add_miniflux_routes(Router& router) {
             const auto user = context.user->name;
             const auto feed = it->second;
             context.write([user, feed](store::Archive& archive) { archive.mark_feed_read(user, feed); });
-            Response response;
-            response.status = 204;
-            return response;
+            return no_content();
         }));
     router.add("POST", "/v1/feeds", [](const Request&, Context&) {
         return json_error(403,
@@ -376,9 +381,7 @@ void add_miniflux_routes(Router& router) {
                    context.write([user, entry_ids, read](store::Archive& archive) {
                        archive.set_read(user, entry_ids, read);
                    });
-                   Response response;
-                   response.status = 204;
-                   return response;
+                   return no_content();
                }));
     router.add("PUT", "/v1/entries/{id}/bookmark", guarded([](const Request& request, Context& context) {
                    const auto id = path_id(request, "id");
@@ -389,9 +392,7 @@ void add_miniflux_routes(Router& router) {
                    context.write([user, id, starred](store::Archive& archive) {
                        archive.set_starred(user, id, starred);
                    });
-                   Response response;
-                   response.status = 204;
-                   return response;
+                   return no_content();
                }));
     router.add("GET", "/v1/export", guarded([](const Request&, Context& context) {
                    Response response;
