@@ -111,9 +111,8 @@ int reading_time(const std::string& text) {
     return static_cast<int>((text::count_words(text) + 264) / 265);
 }
 
-json entry_object(const store::ReaderEntry& row, const FeedSource& feed, const FeedIndex& index,
-                  const Categories& categories, const User& user) {
-    const auto feed_json = feed_object(feed, index, categories, user);
+// `feed_json`: feed_object of the entry's feed.
+json entry_object(const store::ReaderEntry& row, const json& feed_json, const User& user) {
     // The one place where archived HTML leaves through the API: the archive keeps what the
     // publisher sent, a reader gets it sanitised, relative URLs resolved against the entry's link.
     const std::string content =
@@ -131,7 +130,7 @@ json entry_object(const store::ReaderEntry& row, const FeedSource& feed, const F
     }
     return {{"id", row.id},
             {"user_id", user.id},
-            {"feed_id", feed_json["id"]},
+            {"feed_id", feed_json.at("id")},
             {"status", row.read ? "read" : "unread"},
             {"hash", row.identity},
             {"title", row.entry.title},
@@ -256,9 +255,15 @@ Response entries_of(const Request& request, Context& context, std::optional<std:
     }
     const auto page = context.archive.reader_entries(filter);
     json entries = json::array();
+    std::map<std::string, json> feeds;  // each feed's object built once, however many entries it has
     for (const auto& row : page.entries) {
-        if (const auto* feed = configured(context.config, row.feed))
-            entries.push_back(entry_object(row, *feed, index, categories, user));
+        auto feed_json = feeds.find(row.feed);
+        if (feed_json == feeds.end()) {
+            const auto* feed = configured(context.config, row.feed);
+            if (!feed) continue;
+            feed_json = feeds.emplace(row.feed, feed_object(*feed, index, categories, user)).first;
+        }
+        entries.push_back(entry_object(row, feed_json->second, user));
     }
     return json_response({{"total", page.total}, {"entries", entries}});
 }
@@ -357,7 +362,8 @@ void add_miniflux_routes(Router& router) {
             const FeedSource* feed = row ? configured(context.config, row->feed) : nullptr;
             if (!feed) return json_error(404, "entry not found");
             FeedIndex index(context.archive, *context.user);
-            return json_response(entry_object(*row, *feed, index, Categories(context.config), *context.user));
+            return json_response(entry_object(
+                *row, feed_object(*feed, index, Categories(context.config), *context.user), *context.user));
         }));
     router.add("PUT", "/v1/entries", guarded([](const Request& request, Context& context) {
                    const auto body = json::parse(request.body, nullptr, false);
