@@ -10,6 +10,7 @@ all pages; readability's import and file reading are outside the timing, as feed
 Needs python3-readability (Debian's package of readability-lxml): scripts/install-deps python3-readability."""
 import argparse
 import collections
+import json
 import os
 import re
 import statistics
@@ -70,7 +71,6 @@ def main():
     out = os.path.join(work, "feedd")
     run = subprocess.run([args.bench, corpus, "--runs", str(args.runs), "--out", out], check=True,
                          capture_output=True, text=True)
-    import json
     feedd = json.loads(run.stdout)
 
     texts = {}

@@ -30,7 +30,9 @@ void apply_global_log_level(const Context& context) {
 
 // `feedd status`: for people and monitors. Reads the archive only; "running" is the writer lock.
 int print_status(const std::filesystem::path& database, Duration threshold, bool json) {
-    const bool running = store::Archive::exists(database) && store::Archive::is_locked(database);
+    // The writer's lock is held only on an archive that exists: no separate look for it (on
+    // PostgreSQL each look is a connection).
+    const bool running = store::Archive::is_locked(database);
     const auto health = daemon::assess_health(database, threshold, running);
     if (json) {
         std::cout << daemon::health_json(health) << '\n';

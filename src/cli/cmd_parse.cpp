@@ -90,7 +90,8 @@ int run_extract(const ExtractArguments& arguments, Context& context) {
         settings = config.settings;
         rules = config.sites;
     }
-    const bool remote = arguments.source.starts_with("http://") || arguments.source.starts_with("https://");
+    const std::string scheme = url::scheme(arguments.source);
+    const bool remote = scheme == "http" || scheme == "https";
     parse::PageOptions options;
     std::string bytes;
     if (remote) {

@@ -495,7 +495,7 @@ class Validator {
             add(table, "a [[site]] needs `content` or `remove`");
         for (const auto& other : config.sites)
             if (!rule.host.empty() && other.host == rule.host)
-                add(table, "a second [[site]] for " + rule.host + " (the first one applies)");
+                add(table, "a second [[site]] for " + rule.host + " (one rule per host)");
         config.sites.push_back(std::move(rule));
     }
 
@@ -802,35 +802,17 @@ class Validator {
     }
 
     void read_password(const toml::table& table, FeedSource& feed) {
-        int sources = 0;
-        const toml::node* first = nullptr;
-        for (const auto& [key, kind] : {std::pair{"password_file", SecretSource::Kind::file},
-                                        std::pair{"password_env", SecretSource::Kind::env},
-                                        std::pair{"password_credential", SecretSource::Kind::credential}}) {
-            auto value = get_string(table, key);
-            if (!value) continue;
-            const auto* node = table.get(key);
-            if (value->empty()) {
-                add(*node, "`" + std::string(key) + "` is empty");
-                continue;
+        const auto passwords = read_secrets(table, "password", "feed \"" + display_name(feed) + "\"",
+                                            /*several=*/false);
+        if (passwords.empty()) return;
+        feed.password = passwords.front();
+        if (feed.username.empty()) {
+            for (const char* key : {"password_file", "password_env", "password_credential"}) {
+                if (const auto* node = table.get(key)) {
+                    add(*node, "a password needs a `username` (HTTP basic authentication)");
+                    break;
+                }
             }
-            if (++sources == 1) first = node;
-            feed.password.kind = kind;
-            feed.password.reference = *value;
-            if (kind == SecretSource::Kind::file) {
-                feed.password.reference = resolve_relative(folder_, *value).string();
-                check_secret_file(feed.password.reference, "feed \"" + display_name(feed) + "\"",
-                                  "password_file");
-            } else if (kind == SecretSource::Kind::credential && value->find('/') != std::string::npos) {
-                add(*node,
-                    "`password_credential` is a credential name (LoadCredential=NAME:...), not a path");
-            }
-        }
-        if (sources > 1) {
-            add(*first, "give only one of `password_file`, `password_env` and `password_credential`");
-        }
-        if (sources > 0 && feed.username.empty()) {
-            add(*first, "a password needs a `username` (HTTP basic authentication)");
         }
     }
 

@@ -641,7 +641,6 @@ void Pipeline::on_written(Written written) {
     if (written.state) states_[name] = std::move(*written.state);
     auto forgiven = forgive_on_write_.extract(name);
     totals_.polls.add();
-    if (report.status == PollStatus::failed) totals_.failures.add();
     totals_.new_entries.add(report.new_entries);
     totals_.updated_entries.add(report.updated_entries);
     totals_.by_status[static_cast<std::size_t>(report.status)].add();

@@ -37,10 +37,9 @@ class Pipeline {
     // uncontended add.
     struct Totals {
         metrics::Counter polls;
-        metrics::Counter failures;
         metrics::Counter new_entries;
         metrics::Counter updated_entries;
-        std::array<metrics::Counter, 4> by_status;  // polls by PollStatus
+        std::array<metrics::Counter, 4> by_status;  // polls by PollStatus (failures among them)
         metrics::Counter bytes;                     // fetched, on the wire
         metrics::Histogram fetch_seconds{{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60}};
         metrics::Gauge backlog_polls;  // results handed to the writer and not yet written

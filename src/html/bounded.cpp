@@ -2,6 +2,7 @@
 #include <string_view>
 
 #include "feedd/html/html.hpp"
+#include "feedd/text/text.hpp"
 
 namespace feedd::html {
 namespace {
@@ -14,24 +15,27 @@ bool is_alpha(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-char lower(char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
 // Tags that never hold others (void elements) or that the next of their kind closes without an
 // end tag (p, li, td, ...): counting them as open would take 500 unclosed <p> of an old page for
 // 500 levels of nesting.
 bool opens_no_level(std::string_view name) {
-    static constexpr std::string_view names[] = {"area",  "base",  "br",   "col",    "embed",    "hr",
-                                                 "img",   "input", "link", "meta",   "param",    "source",
-                                                 "track", "wbr",   "p",    "li",     "dt",       "dd",
-                                                 "tr",    "td",    "th",   "option", "optgroup", "colgroup"};
-    for (auto n : names)
+    static constexpr std::string_view closed_by_next[] = {"p",  "li", "dt",     "dd",       "tr",
+                                                          "td", "th", "option", "optgroup", "colgroup"};
+    if (is_void_element(name)) return true;
+    for (auto n : closed_by_next)
         if (name == n) return true;
     return false;
 }
 
 }  // namespace
+
+bool is_void_element(std::string_view name) noexcept {
+    static constexpr std::string_view names[] = {"area",  "base", "br",   "col",   "embed",  "hr",    "img",
+                                                 "input", "link", "meta", "param", "source", "track", "wbr"};
+    for (auto n : names)
+        if (name == n) return true;
+    return false;
+}
 
 std::string_view bounded_page(std::string_view html, const PageLimits& limits) {
     html = html.substr(0, limits.max_bytes);
@@ -47,7 +51,7 @@ std::string_view bounded_page(std::string_view html, const PageLimits& limits) {
         std::size_t k = i + (closing ? 2 : 1);
         std::size_t length = 0;
         for (; k < html.size() && !is_space(html[k]) && html[k] != '>' && html[k] != '/'; ++k)
-            if (length < sizeof name) name[length++] = lower(html[k]);
+            if (length < sizeof name) name[length++] = text::ascii_lower(html[k]);
         const bool counted = length < sizeof name && !opens_no_level(std::string_view(name, length));
         if (closing) {
             if (counted && depth > 0) --depth;

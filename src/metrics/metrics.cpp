@@ -23,6 +23,23 @@ void check_name(std::string_view name, bool metric) {
                                     std::string(name) + "'");
 }
 
+// Backslash and line feed escaped, and the double quote when `quote` (label values).
+std::string escaped(std::string_view text, bool quote) {
+    std::string out;
+    out.reserve(text.size());
+    for (char c : text) {
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else if (quote && c == '"')
+            out += "\\\"";
+        else
+            out += c;
+    }
+    return out;
+}
+
 void append_labels(std::string& out, const Labels& labels) {
     if (labels.empty()) return;
     out += '{';
@@ -42,33 +59,11 @@ void append_labels(std::string& out, const Labels& labels) {
 }  // namespace
 
 std::string escape_label_value(std::string_view value) {
-    std::string out;
-    out.reserve(value.size());
-    for (char c : value) {
-        if (c == '\\')
-            out += "\\\\";
-        else if (c == '\n')
-            out += "\\n";
-        else if (c == '"')
-            out += "\\\"";
-        else
-            out += c;
-    }
-    return out;
+    return escaped(value, true);
 }
 
 std::string escape_help(std::string_view help) {
-    std::string out;
-    out.reserve(help.size());
-    for (char c : help) {
-        if (c == '\\')
-            out += "\\\\";
-        else if (c == '\n')
-            out += "\\n";
-        else
-            out += c;
-    }
-    return out;
+    return escaped(help, false);
 }
 
 std::string format_value(double value) {

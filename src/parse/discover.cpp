@@ -1,4 +1,5 @@
 // Feed links an HTML page advertises, read with gumbo (an HTML5 parser: real pages are not XML).
+#include "feedd/html/html.hpp"
 #include "feedd/parse/parse.hpp"
 #include "parse/html_page.hpp"
 #include "parse/internal.hpp"
@@ -71,8 +72,8 @@ void walk(const GumboNode* root, std::string& base, std::vector<FeedLink>& links
 std::vector<FeedLink> discover_feed_links(std::string_view html, std::string_view base_url) {
     std::vector<FeedLink> links;
     // Feed links sit near the top: no real head needs more than this.
-    constexpr detail::PageLimits head{1 << 20, 4096, 64, 1 << 20};
-    const auto output = detail::parse_html(detail::bounded_page(html, head));
+    constexpr html::PageLimits head{1 << 20, 4096, 64, 1 << 20};
+    const auto output = detail::parse_html(html::bounded_page(html, head));
     if (!output) return links;
     std::string base(base_url);
     walk(output->root, base, links);

@@ -29,6 +29,29 @@ std::string http_charset(std::string_view content_type) {
     return std::string(trim(value));
 }
 
+// The charset an HTML page declares in <meta> within its first 1 024 bytes, lowercased; "" when none.
+std::string meta_charset(std::string_view html) {
+    const std::string head = to_lower(html.substr(0, 1024));
+    std::size_t at = 0;
+    while ((at = head.find("<meta", at)) != std::string::npos) {
+        const auto end = head.find('>', at);
+        const std::string_view tag =
+            std::string_view(head).substr(at, end == std::string::npos ? end : end - at);
+        at += 5;
+        const auto charset = tag.find("charset");
+        if (charset == std::string_view::npos) continue;
+        std::string_view value = tag.substr(charset + 7);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '=')) value.remove_prefix(1);
+        while (!value.empty() && (value.front() == '"' || value.front() == '\'')) value.remove_prefix(1);
+        std::size_t length = 0;
+        while (length < value.size() && value[length] != '"' && value[length] != '\'' &&
+               value[length] != ';' && value[length] != ' ' && value[length] != '/' && value[length] != '>')
+            ++length;
+        if (length > 0 && length < 40) return std::string(value.substr(0, length));
+    }
+    return {};
+}
+
 // encoding="..." of an ASCII-compatible XML declaration, lowercased.
 std::string declared_charset(std::string_view text) {
     std::size_t start = 0;
@@ -213,28 +236,6 @@ bool wide_pair(std::string_view bytes, std::size_t zero) {
 
 }  // namespace
 
-std::string meta_charset(std::string_view html) {
-    const std::string head = to_lower(html.substr(0, 1024));
-    std::size_t at = 0;
-    while ((at = head.find("<meta", at)) != std::string::npos) {
-        const auto end = head.find('>', at);
-        const std::string_view tag =
-            std::string_view(head).substr(at, end == std::string::npos ? end : end - at);
-        at += 5;
-        const auto charset = tag.find("charset");
-        if (charset == std::string_view::npos) continue;
-        std::string_view value = tag.substr(charset + 7);
-        while (!value.empty() && (value.front() == ' ' || value.front() == '=')) value.remove_prefix(1);
-        while (!value.empty() && (value.front() == '"' || value.front() == '\'')) value.remove_prefix(1);
-        std::size_t length = 0;
-        while (length < value.size() && value[length] != '"' && value[length] != '\'' &&
-               value[length] != ';' && value[length] != ' ' && value[length] != '/' && value[length] != '>')
-            ++length;
-        if (length > 0 && length < 40) return std::string(value.substr(0, length));
-    }
-    return {};
-}
-
 Utf8Text to_utf8(std::string_view bytes, std::string_view content_type, Problems& problems) {
     Utf8Text result;
     auto starts = [&](std::string_view prefix) { return bytes.substr(0, prefix.size()) == prefix; };
@@ -335,6 +336,14 @@ Utf8Text to_utf8(std::string_view bytes, std::string_view content_type, Problems
     }
     result.converted = true;
     return result;
+}
+
+Utf8Text page_to_utf8(std::string_view bytes, std::string_view content_type, Problems& problems) {
+    if (http_charset(content_type).empty()) {
+        if (const auto declared = meta_charset(bytes); !declared.empty())
+            return to_utf8(bytes, "text/html; charset=" + declared, problems);
+    }
+    return to_utf8(bytes, content_type, problems);
 }
 
 }  // namespace feedd::parse::detail

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "feedd/html/html.hpp"
 #include "feedd/parse/parse.hpp"
 #include "parse/html_page.hpp"
 #include "parse/internal.hpp"
@@ -27,7 +28,7 @@ using Node = pugi::xml_node;
 // rest of the page is not read (see PageLimits), and the tree copied into pugixml never nests
 // deeper than kMaxDepth (deeper elements give their children to the one at that depth), so that
 // the recursive steps below stay far from the stack's end.
-constexpr detail::PageLimits kPageLimits{8u << 20, 100000, 64, 2048};
+constexpr html::PageLimits kPageLimits{8u << 20, 100000, 64, 2048};
 constexpr int kMaxDepth = 200;
 
 bool is_name_start(char c) {
@@ -386,12 +387,6 @@ void reveal_lazy_images(Node content) {
     });
 }
 
-bool is_void(std::string_view name) {
-    static constexpr std::string_view names[] = {"area",  "base", "br",   "col",   "embed",  "hr",    "img",
-                                                 "input", "link", "meta", "param", "source", "track", "wbr"};
-    return std::find(std::begin(names), std::end(names), name) != std::end(names);
-}
-
 std::string escape_attribute(std::string_view value) {
     std::string out;
     out.reserve(value.size());
@@ -455,7 +450,7 @@ void write_html(Node node, std::string_view base, std::string& out) {
             out += '"';
         }
         out += '>';
-        if (is_void(name)) continue;
+        if (html::is_void_element(name)) continue;
         write_html(child, base, out);
         out += "</";
         out += name;
@@ -600,13 +595,10 @@ std::string xpath_error(const std::string& expression) {
 
 ExtractedPage extract_article(std::string_view bytes, const PageOptions& options) {
     ExtractedPage page;
-    std::string content_type = options.content_type;
-    if (detail::meta_charset(bytes).empty() == false && content_type.find("charset=") == std::string::npos)
-        content_type = "text/html; charset=" + detail::meta_charset(bytes);
     detail::Problems problems;
-    const auto utf8 = detail::to_utf8(bytes, content_type, problems);
+    const auto utf8 = detail::page_to_utf8(bytes, options.content_type, problems);
     page.encoding = utf8.encoding;
-    const auto gumbo = detail::parse_html(detail::bounded_page(utf8.text(), kPageLimits));
+    const auto gumbo = detail::parse_html(html::bounded_page(utf8.text(), kPageLimits));
     if (!gumbo) return page;
 
     pugi::xml_document document;

@@ -4,26 +4,19 @@
 
 #include <gumbo.h>
 
-#include <cstddef>
 #include <memory>
 #include <string_view>
 
-#include "feedd/html/html.hpp"
-
 namespace feedd::parse::detail {
 
-// How much of a page gumbo is given: the scan lives with the sanitiser, which bounds what it reads
-// the same way.
-using html::bounded_page;
-using html::PageLimits;
-
-// The one owner of a gumbo parse.
+// The owner of a gumbo parse for discovery and extraction (the sanitiser in html has its own: a
+// public header may not name gumbo's types). What gumbo is given of a page is html::bounded_page's.
 struct GumboOutputDeleter {
     void operator()(GumboOutput* output) const { gumbo_destroy_output(&kGumboDefaultOptions, output); }
 };
 using GumboDocument = std::unique_ptr<GumboOutput, GumboOutputDeleter>;
 
-// Parses `page` (UTF-8, already bounded).
+// Parses `page` (UTF-8, already cut by html::bounded_page).
 GumboDocument parse_html(std::string_view page);
 
 }  // namespace feedd::parse::detail

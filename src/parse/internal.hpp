@@ -50,9 +50,10 @@ struct Utf8Text {
 // BOM, then the HTTP charset, then the XML declaration (RFC 3023 as feedparser applies it), then
 // UTF-8. Invalid bytes become U+FFFD and are reported.
 Utf8Text to_utf8(std::string_view bytes, std::string_view content_type, Problems& problems);
-// The charset an HTML page declares in its first 1 024 bytes (<meta charset> or
-// <meta http-equiv="Content-Type" content="...; charset=...">), lowercased; "" when none.
-std::string meta_charset(std::string_view html);
+// The same for an HTML page: the charset it declares in its first 1 024 bytes (<meta charset> or
+// <meta http-equiv="Content-Type" content="...; charset=...">) stands where a feed's XML
+// declaration does, after the HTTP charset.
+Utf8Text page_to_utf8(std::string_view bytes, std::string_view content_type, Problems& problems);
 using text::append_utf8;
 using text::find_invalid_utf8;
 

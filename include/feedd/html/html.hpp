@@ -43,4 +43,8 @@ struct PageLimits {
 // reads no page that it would cut).
 [[nodiscard]] std::string_view bounded_page(std::string_view html, const PageLimits& limits);
 
+// True for an HTML void element (br, img, meta, ...: no content, no end tag), `name` in lower case.
+// For writers of HTML: an end tag after one reads as a second, empty element.
+[[nodiscard]] bool is_void_element(std::string_view name) noexcept;
+
 }  // namespace feedd::html
