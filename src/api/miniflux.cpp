@@ -108,19 +108,11 @@ json feed_object(const FeedSource& feed, const FeedIndex& index, const Categorie
 
 // Reading time in minutes at 265 words a minute, as Miniflux counts it for Latin scripts.
 int reading_time(const std::string& text) {
-    std::size_t words = 0;
-    bool in_word = false;
-    for (const char c : text) {
-        const bool space = text::is_space(c);
-        if (!space && !in_word) ++words;
-        in_word = !space;
-    }
-    return static_cast<int>((words + 264) / 265);
+    return static_cast<int>((text::count_words(text) + 264) / 265);
 }
 
-json entry_object(const store::ReaderEntry& row, const FeedSource& feed, const FeedIndex& index,
-                  const Categories& categories, const User& user) {
-    const auto feed_json = feed_object(feed, index, categories, user);
+// `feed_json`: feed_object of the entry's feed.
+json entry_object(const store::ReaderEntry& row, const json& feed_json, const User& user) {
     // The one place where archived HTML leaves through the API: the archive keeps what the
     // publisher sent, a reader gets it sanitised, relative URLs resolved against the entry's link.
     const std::string content =
@@ -138,7 +130,7 @@ json entry_object(const store::ReaderEntry& row, const FeedSource& feed, const F
     }
     return {{"id", row.id},
             {"user_id", user.id},
-            {"feed_id", feed_json["id"]},
+            {"feed_id", feed_json.at("id")},
             {"status", row.read ? "read" : "unread"},
             {"hash", row.identity},
             {"title", row.entry.title},
@@ -263,9 +255,15 @@ Response entries_of(const Request& request, Context& context, std::optional<std:
     }
     const auto page = context.archive.reader_entries(filter);
     json entries = json::array();
+    std::map<std::string, json> feeds;  // each feed's object built once, however many entries it has
     for (const auto& row : page.entries) {
-        if (const auto* feed = configured(context.config, row.feed))
-            entries.push_back(entry_object(row, *feed, index, categories, user));
+        auto feed_json = feeds.find(row.feed);
+        if (feed_json == feeds.end()) {
+            const auto* feed = configured(context.config, row.feed);
+            if (!feed) continue;
+            feed_json = feeds.emplace(row.feed, feed_object(*feed, index, categories, user)).first;
+        }
+        entries.push_back(entry_object(row, feed_json->second, user));
     }
     return json_response({{"total", page.total}, {"entries", entries}});
 }
@@ -278,6 +276,13 @@ std::optional<store::ReaderEntry> one_entry(Context& context, std::int64_t id) {
     auto page = context.archive.reader_entries(filter);
     if (page.entries.empty()) return std::nullopt;
     return std::move(page.entries.front());
+}
+
+// What a write answers: Miniflux's 204, no body.
+Response no_content() {
+    Response response;
+    response.status = 204;
+    return response;
 }
 
 template <class Body>
@@ -333,9 +338,7 @@ void add_miniflux_routes(Router& router) {
             const auto user = context.user->name;
             const auto feed = it->second;
             context.write([user, feed](store::Archive& archive) { archive.mark_feed_read(user, feed); });
-            Response response;
-            response.status = 204;
-            return response;
+            return no_content();
         }));
     router.add("POST", "/v1/feeds", [](const Request&, Context&) {
         return json_error(403,
@@ -359,7 +362,8 @@ void add_miniflux_routes(Router& router) {
             const FeedSource* feed = row ? configured(context.config, row->feed) : nullptr;
             if (!feed) return json_error(404, "entry not found");
             FeedIndex index(context.archive, *context.user);
-            return json_response(entry_object(*row, *feed, index, Categories(context.config), *context.user));
+            return json_response(entry_object(
+                *row, feed_object(*feed, index, Categories(context.config), *context.user), *context.user));
         }));
     router.add("PUT", "/v1/entries", guarded([](const Request& request, Context& context) {
                    const auto body = json::parse(request.body, nullptr, false);
@@ -383,9 +387,7 @@ void add_miniflux_routes(Router& router) {
                    context.write([user, entry_ids, read](store::Archive& archive) {
                        archive.set_read(user, entry_ids, read);
                    });
-                   Response response;
-                   response.status = 204;
-                   return response;
+                   return no_content();
                }));
     router.add("PUT", "/v1/entries/{id}/bookmark", guarded([](const Request& request, Context& context) {
                    const auto id = path_id(request, "id");
@@ -396,9 +398,7 @@ void add_miniflux_routes(Router& router) {
                    context.write([user, id, starred](store::Archive& archive) {
                        archive.set_starred(user, id, starred);
                    });
-                   Response response;
-                   response.status = 204;
-                   return response;
+                   return no_content();
                }));
     router.add("GET", "/v1/export", guarded([](const Request&, Context& context) {
                    Response response;

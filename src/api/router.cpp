@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/json.hpp"
 #include "api/request.hpp"
 #include "feedd/api/api.hpp"
 #include "feedd/text/text.hpp"
@@ -38,10 +39,9 @@ std::optional<std::string> Request::header(std::string_view name) const {
 }
 
 Response json_error(int status, std::string_view message) {
-    Response response;
-    response.status = status;
-    response.body = nlohmann::json{{"error_message", message}}.dump();
-    return response;
+    // Through json_response: a message that quotes bytes of the request which are not UTF-8 is
+    // still an answer, not an exception of the JSON writer.
+    return json_response({{"error_message", message}}, status);
 }
 
 void Router::add(std::string method, std::string pattern, Handler handler, Access access) {

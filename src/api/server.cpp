@@ -19,6 +19,7 @@
 #include "api/auth.hpp"
 #include "api/request.hpp"
 #include "feedd/api/api.hpp"
+#include "feedd/text/text.hpp"
 
 namespace feedd::api {
 namespace {
@@ -211,8 +212,9 @@ class Session : public Connection, public std::enable_shared_from_this<Session<P
         request.target = std::string(message.target());
         split_target(request.target, request);
         for (const auto& field : message)
-            request.headers.emplace_back(text_lower({field.name_string().data(), field.name_string().size()}),
-                                         std::string(field.value()));
+            request.headers.emplace_back(
+                text::to_lower({field.name_string().data(), field.name_string().size()}),
+                std::string(field.value()));
         request.body = std::move(message.body());
         request.remote = remote_;
         const bool keep_alive = message.keep_alive();
@@ -220,12 +222,6 @@ class Session : public Connection, public std::enable_shared_from_this<Session<P
                           [self = this->shared_from_this(), keep_alive](Response response) {
                               self->answer(std::move(response), !keep_alive);
                           });
-    }
-
-    static std::string text_lower(std::string_view name) {
-        std::string out(name);
-        for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        return out;
     }
 
     void answer(Response response, bool then_close) {

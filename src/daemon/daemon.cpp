@@ -198,11 +198,7 @@ std::unique_ptr<api::Server> start_api(boost::asio::io_context& io, const config
         else
             log_info(line);
     };
-    // The daemon answers for itself: it runs (it holds the archive's lock).
-    auto health = [database](store::Archive& archive) {
-        const auto health = assess_health(database, std::chrono::hours(24), /*running=*/true, &archive);
-        return std::pair{health.exit_code == 0 ? 200 : 503, health_json(health)};
-    };
+    auto health = [database](store::Archive& archive) { return running_health(database, archive); };
     auto server =
         std::make_unique<api::Server>(io, config, api::routes(std::move(health)), std::move(options));
     log_info("http: listening on " + server->endpoint() + " (" + std::to_string(config.users.size()) +

@@ -100,6 +100,12 @@ Health assess_health(const std::filesystem::path& database, Duration threshold, 
     return health;
 }
 
+std::pair<int, std::string> running_health(const std::filesystem::path& database, store::Archive& archive) {
+    // The daemon answers for itself: it runs (it holds the archive's lock).
+    const auto health = assess_health(database, std::chrono::hours(24), /*running=*/true, &archive);
+    return {health.exit_code == 0 ? 200 : 503, health_json(health)};
+}
+
 std::string health_json(const Health& health) {
     nlohmann::json report = {{"running", health.running}, {"archive", health.archive}};
     report["health"] = health.word;

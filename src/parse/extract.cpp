@@ -582,17 +582,6 @@ void extract_by_score(Node body, Node content) {
     }
 }
 
-std::size_t count_words(std::string_view text) {
-    std::size_t words = 0;
-    bool in_word = false;
-    for (char c : text) {
-        const bool blank = c == ' ' || c == '\n' || c == '\t';
-        if (!blank && !in_word) ++words;
-        in_word = !blank;
-    }
-    return words;
-}
-
 }  // namespace
 
 std::string xpath_error(const std::string& expression) {
@@ -641,7 +630,7 @@ ExtractedPage extract_article(std::string_view bytes, const PageOptions& options
     reveal_lazy_images(content);
     write_html(content, base, page.html);
     page.text = text::html_to_text(page.html, text::Breaks::paragraphs);
-    page.words = count_words(page.text);
+    page.words = text::count_words(page.text);
     return page;
 }
 

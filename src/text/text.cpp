@@ -71,6 +71,17 @@ std::string collapse_space(std::string&& text) {
     return std::move(text);
 }
 
+std::size_t count_words(std::string_view text) noexcept {
+    std::size_t words = 0;
+    bool in_word = false;
+    for (const char c : text) {
+        const bool space = is_space(c);
+        if (!space && !in_word) ++words;
+        in_word = !space;
+    }
+    return words;
+}
+
 void append_utf8(std::string& out, char32_t cp) {
     if (cp < 0x80) {
         out.push_back(static_cast<char>(cp));

@@ -6,27 +6,17 @@
 
 #include "api/client.hpp"
 #include "api/running.hpp"
+#include "support/fixtures.hpp"
 #include "support/http_server.hpp"
 #include "support/process.hpp"
 
 using namespace feedd::test;
 using nlohmann::json;
 
-namespace {
-
-std::string rss(int items) {
-    std::string out = "<rss version=\"2.0\"><channel><title>Loop</title><link>http://example.org/</link>";
-    for (int i = 1; i <= items; ++i)
-        out += "<item><title>Item " + std::to_string(i) + "</title><link>http://example.org/" +
-               std::to_string(i) + "</link><guid>item-" + std::to_string(i) + "</guid></item>";
-    return out + "</channel></rss>";
-}
-
-}  // namespace
-
 TEST_CASE("feedd run answers /healthz while it polls, and a slow client holds neither it nor the polls") {
     HttpServer feeds;
-    feeds.route("/feed.xml", [](const Request&) { return Response::text(rss(2), "application/rss+xml"); });
+    feeds.route("/feed.xml",
+                [](const Request&) { return Response::text(numbered_rss(2), "application/rss+xml"); });
     TempDir dir;
     write_file(dir / "bob.token", "bob-token");
     write_file(dir / "feeds.toml",

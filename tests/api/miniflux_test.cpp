@@ -152,6 +152,8 @@ TEST_CASE("miniflux: /v1/entries filters by status, starred, category, search, l
     CHECK(get(world, "/v1/entries?search=nothingatall", alice)["total"] == 0);
     CHECK(get(world, "/v1/entries?limit=many", alice, 400)["error_message"].is_string());
     CHECK(get(world, "/v1/entries?status=sideways", alice, 400)["error_message"].is_string());
+    // A value that is not UTF-8 is named in the error with U+FFFD: still a 400, not the JSON writer's 500.
+    CHECK(get(world, "/v1/entries?status=%FF", alice, 400)["error_message"] == "invalid status: \uFFFD");
 
     const auto put = fetch(world.endpoint, "PUT", "/v1/entries", alice,
                            json{{"entry_ids", {ids[0], ids[1]}}, {"status", "read"}}.dump());

@@ -9,28 +9,16 @@
 #include <regex>
 
 #include "api/running.hpp"
+#include "support/fixtures.hpp"
 #include "support/http_server.hpp"
 #include "support/process.hpp"
 
 using namespace feedd::test;
 
-namespace {
-
-std::string rss(int items) {
-    std::string out =
-        "<rss version=\"2.0\"><channel><title>Loop News</title><link>http://loop.example/</link>";
-    for (int i = 1; i <= items; ++i)
-        out += "<item><title>Loop story " + std::to_string(i) + "</title><link>http://loop.example/story/" +
-               std::to_string(i) + "</link><guid>story-" + std::to_string(i) +
-               "</guid><description>&lt;p&gt;Story " + std::to_string(i) + "&lt;/p&gt;</description></item>";
-    return out + "</channel></rss>";
-}
-
-}  // namespace
-
 TEST_CASE("newsboat reloads through the Miniflux API and its cache holds the archived articles") {
     HttpServer feeds;
-    feeds.route("/feed.xml", [](const Request&) { return Response::text(rss(3), "application/rss+xml"); });
+    feeds.route("/feed.xml",
+                [](const Request&) { return Response::text(numbered_rss(3), "application/rss+xml"); });
     TempDir dir;
     write_file(dir / "alice.pass", "alice-secret\n");
     ::chmod((dir / "alice.pass").c_str(), 0600);

@@ -56,10 +56,7 @@ class ApiWorld {
             writer->post(std::move(job));
         };
         const auto database = config.settings.database;
-        auto health = [database](store::Archive& reader) {
-            const auto health = daemon::assess_health(database, std::chrono::hours(24), true, &reader);
-            return std::pair{health.exit_code == 0 ? 200 : 503, daemon::health_json(health)};
-        };
+        auto health = [database](store::Archive& reader) { return daemon::running_health(database, reader); };
         server = std::make_unique<api::Server>(io, config, api::routes(health), std::move(options));
         endpoint = server->endpoint();
         thread = std::thread([this] { io.run(); });

@@ -42,4 +42,16 @@ inline std::string one_feed_config(const std::string& database, const std::strin
            url + "\"\n";
 }
 
+// An RSS 2.0 feed of `items` items, numbered from 1: channel "Loop News" (http://loop.example/),
+// item N titled "Loop story N" at http://loop.example/story/N, guid "story-N", an HTML description.
+inline std::string numbered_rss(int items) {
+    std::string out =
+        "<rss version=\"2.0\"><channel><title>Loop News</title><link>http://loop.example/</link>";
+    for (int i = 1; i <= items; ++i)
+        out += "<item><title>Loop story " + std::to_string(i) + "</title><link>http://loop.example/story/" +
+               std::to_string(i) + "</link><guid>story-" + std::to_string(i) +
+               "</guid><description>&lt;p&gt;Story " + std::to_string(i) + "&lt;/p&gt;</description></item>";
+    return out + "</channel></rss>";
+}
+
 }  // namespace feedd::test

@@ -62,6 +62,11 @@ TEST_CASE("ASCII case and white space") {
     CHECK(collapse_space("  a \t\n b\xC2\xA0"
                          "c  ") == "a b c");
     CHECK(collapse_space(std::string(" x  y ")) == "x y");
+    CHECK(count_words("") == 0);
+    CHECK(count_words(" \t\n ") == 0);
+    CHECK(count_words("one") == 1);
+    CHECK(count_words("  two\twords\r\n") == 2);
+    CHECK(count_words("a\fb\vc d-e") == 4);
 }
 
 TEST_CASE("valid_utf8 replaces broken sequences") {

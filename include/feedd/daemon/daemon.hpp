@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "feedd/config/config.hpp"
@@ -110,6 +111,10 @@ struct Health {
                                    store::Archive* archive = nullptr);
 // The one-line JSON document of `feedd status --format json`.
 [[nodiscard]] std::string health_json(const Health& health);
+// /healthz of the running daemon (api::HealthCheck), read through the API reader's connection
+// `archive`: 200 when healthy, else 503, and health_json's document.
+[[nodiscard]] std::pair<int, std::string> running_health(const std::filesystem::path& database,
+                                                         store::Archive& archive);
 
 // Whether `feed` has credentials (username and password, or headers) that are not sent to `url`
 // because it is not their origin: another host or port than the configured URL's, or http after

@@ -44,6 +44,9 @@ std::string collapse_space(std::string&& text);
 inline std::string collapse_space(const char* text) {
     return collapse_space(std::string_view(text));
 }
+// The number of runs of characters other than ASCII white space: words, for a text whose script
+// separates them with spaces (an extracted page's length, an entry's reading time).
+std::size_t count_words(std::string_view text) noexcept;
 
 // ----- UTF-8
 // Appends `code_point` as UTF-8; the caller passes a Unicode scalar value.
