@@ -3,12 +3,12 @@
 // their reading state from the archive. Miniflux's entry is feedd's entry (one feed's version of
 // an article); the state is the article's, so an article read in one feed is read in all.
 #include <algorithm>
-#include <charconv>
 #include <map>
 #include <set>
 
 #include "api/json.hpp"
 #include "api/miniflux.hpp"
+#include "api/params.hpp"
 #include "feedd/html/html.hpp"
 #include "feedd/opml/opml.hpp"
 #include "feedd/text/text.hpp"
@@ -149,33 +149,6 @@ json entry_object(const store::ReaderEntry& row, const json& feed_json, const Us
             {"tags", row.entry.categories}};
 }
 
-std::optional<std::int64_t> number(const std::string& text) {
-    std::int64_t value = 0;
-    const auto* end = text.data() + text.size();
-    const auto [at, error] = std::from_chars(text.data(), end, value);
-    if (error != std::errc() || at != end) return std::nullopt;
-    return value;
-}
-
-// A query parameter that must be a number: an error Response when it is not.
-struct BadRequest {
-    Response response;
-};
-std::optional<std::int64_t> number_param(const Request& request, std::string_view name) {
-    const auto value = request.query_value(name);
-    if (!value || value->empty()) return std::nullopt;
-    auto parsed = number(*value);
-    if (!parsed) throw BadRequest{json_error(400, "invalid value for " + std::string(name) + ": " + *value)};
-    return parsed;
-}
-
-std::int64_t path_id(const Request& request, const std::string& name) {
-    const auto it = request.params.find(name);
-    auto parsed = it == request.params.end() ? std::nullopt : number(it->second);
-    if (!parsed || *parsed <= 0) throw BadRequest{json_error(400, "invalid " + name)};
-    return *parsed;
-}
-
 Response entries_of(const Request& request, Context& context, std::optional<std::int64_t> feed_id) {
     const auto& user = *context.user;
     FeedIndex index(context.archive, user);
@@ -283,17 +256,6 @@ Response no_content() {
     Response response;
     response.status = 204;
     return response;
-}
-
-template <class Body>
-Handler guarded(Body body) {
-    return [body](const Request& request, Context& context) -> Response {
-        try {
-            return body(request, context);
-        } catch (const BadRequest& bad) {
-            return bad.response;
-        }
-    };
 }
 
 }  // namespace
