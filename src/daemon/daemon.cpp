@@ -12,6 +12,7 @@
 #include "daemon/log.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/pipeline.hpp"
+#include "daemon/scrape.hpp"
 #include "daemon/testing.hpp"
 #include "daemon/writer.hpp"
 #include "feedd/api/api.hpp"
@@ -185,7 +186,8 @@ void finish_on_interrupt(boost::asio::signal_set& signals, boost::asio::io_conte
 // The HTTP API when [http] listens: on this event loop, its reads on a thread of its own, its
 // writes through the writer.
 std::unique_ptr<api::Server> start_api(boost::asio::io_context& io, const config::Config& config,
-                                       const std::filesystem::path& database, Writer& writer) {
+                                       const std::filesystem::path& database, Writer& writer,
+                                       const Pipeline::Totals& totals) {
     if (config.http.listen.empty()) return nullptr;
     api::ServerOptions options;
     options.database = database;
@@ -199,8 +201,13 @@ std::unique_ptr<api::Server> start_api(boost::asio::io_context& io, const config
             log_info(line);
     };
     auto health = [database](store::Archive& archive) { return running_health(database, archive); };
-    auto server =
-        std::make_unique<api::Server>(io, config, api::routes(std::move(health)), std::move(options));
+    // Read on the API's thread at each scrape; the pipeline (and its totals) outlives the server.
+    auto figures = [database, &totals](metrics::Exposition& out, store::Archive& archive) {
+        write_metrics(out, totals,
+                      assess_health(database, std::chrono::hours(24), /*running=*/true, &archive));
+    };
+    auto server = std::make_unique<api::Server>(
+        io, config, api::routes(std::move(health), std::move(figures)), std::move(options));
     log_info("http: listening on " + server->endpoint() + " (" + std::to_string(config.users.size()) +
              (config.users.size() == 1 ? " user)" : " users)"));
     return server;
@@ -391,9 +398,10 @@ int run(const RunOptions& options) {
     opened.archive.reset();
     boost::asio::io_context io;
     fetch::Fetcher fetcher(io);
-    auto api_server = start_api(io, opened.config, opened.database, writer);
     Pipeline pipeline(io, fetcher, writer, std::move(opened.config), std::move(opened.states), /*once=*/false,
                       hooks.get());
+    // After the pipeline, so that it stops (and no scrape reads the totals) before they go.
+    auto api_server = start_api(io, pipeline.config(), opened.database, writer, pipeline.totals());
     pipeline.schedule_from_state(WallClock::now());
     // Every poll updates STATUS: cheap (one datagram, nothing without NOTIFY_SOCKET) and it lets
     // `systemctl status` and tests follow the daemon without polling its log.

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -95,6 +96,9 @@ struct Health {
     std::string word;     // "healthy", "degraded", "offline", "not running"
     int exit_code = 2;    // 0 healthy, 1 degraded or offline, 2 not running
     std::size_t feeds = 0;
+    // Configured feeds by state: "ok", "failing" (the last poll failed), "gone" (410 or given up),
+    // "new" (never polled).
+    std::map<std::string, std::int64_t> feeds_by_state{{"ok", 0}, {"failing", 0}, {"gone", 0}, {"new", 0}};
     std::vector<std::string> failing;  // "name: last error", escaped for one line
     std::vector<std::string> gapping;  // "name: N gaps in 30 days, about M items lost"
     std::optional<std::string> offline_since;
