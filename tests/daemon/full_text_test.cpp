@@ -302,7 +302,7 @@ TEST_CASE("full text: robots.txt that disallows the path means no page fetch, an
 }
 
 TEST_CASE(
-    "full text: robots.txt answering 503 keeps every page of the site unfetched for now; 404 allows all") {
+    "full text: robots.txt answering 503 keeps every page of the site unfetched for now, a 404 allows all") {
     HttpServer server;
     server.route("/feed.xml", [&](const Request&) {
         return Response::text(teaser_feed({server.url("/news/bridge")}), "application/rss+xml");

@@ -53,7 +53,7 @@ PageFetch fetched(std::int64_t article, TimePoint at, const std::string& text) {
 
 }  // namespace
 
-STORE_TEST_CASE("store:pages: an article's page is asked for once, claimed once per lease, and archived") {
+STORE_TEST_CASE("pages: an article's page is asked for once, claimed once per lease, and archived") {
     Store store;
     auto archive = store.open();
     const auto t0 = utc(2026, 3, 1, 10);
