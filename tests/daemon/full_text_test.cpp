@@ -317,7 +317,8 @@ TEST_CASE(
     INFO("stderr: " << poll.err);
     REQUIRE(poll.exit_code == 0);
     CHECK(server.requests("/news/bridge").empty());
-    CHECK(has(poll.err, "could not be read (HTTP 503)"));
+    CHECK(has(poll.err, "robots.txt could not be read (HTTP 503"));
+    CHECK(has(poll.err, "not fetched: " + server.url("/robots.txt") + " could not be read"));
     // Once robots.txt is gone (404), everything may be fetched.
     server.route("/robots.txt", [](const Request&) { return Response::with_status(404); });
     CHECK(feedd({"fetch-page", "1"}).exit_code == 0);
