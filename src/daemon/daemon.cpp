@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <set>
 
+#include "daemon/full_text.hpp"
 #include "daemon/log.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/pipeline.hpp"
@@ -17,6 +18,8 @@
 #include "daemon/writer.hpp"
 #include "feedd/api/api.hpp"
 #include "feedd/store/store.hpp"
+#include "feedd/text/text.hpp"
+#include "feedd/url/url.hpp"
 
 namespace feedd::daemon {
 namespace {
@@ -299,6 +302,40 @@ BackfillReport backfill(const RunOptions& options, const std::string& feed, std:
     if (pipeline.backfill(feed, bound)) io.run();
     writer.finish();
     return report;
+}
+
+FetchedPage fetch_article_page(const RunOptions& options, std::int64_t article_id) {
+    auto opened = open_all(options);
+    apply_log_level(opened.config, options);
+    auto& archive = *opened.archive;
+    const auto article = archive.article(article_id);
+    if (!article || article->entries.empty())
+        throw std::invalid_argument("no article " + std::to_string(article_id) + " in the archive");
+    store::PageTask task;
+    task.article_id = article_id;
+    task.url = article->page ? article->page->url : article->fullest().entry.link;
+    if (article->page) {
+        task.failures = article->page->failures;
+        if (article->page->fetched_at) task.text_hash = text::hash_hex(article->page->text);
+    }
+    const auto scheme = url::scheme(task.url);
+    if (scheme != "http" && scheme != "https")
+        throw std::invalid_argument("article " + std::to_string(article_id) +
+                                    " has no http(s) link to fetch");
+    const auto now = std::chrono::floor<std::chrono::seconds>(WallClock::now());
+    archive.request_pages({{article_id, task.url}}, now);
+    const auto& settings = opened.config.settings;
+    if (const auto robots_at = robots_url(task.url); !robots_at.empty()) {
+        const auto robots = robots_from(fetch_page(robots_at, settings), settings, now);
+        if (auto why = robots_refusal(robots, task.url); !why.empty()) {
+            const auto refused = page_refused(task, why, settings, now);
+            archive.record_page(refused.fetch);
+            return {refused.line, true, {}, {}, 0};
+        }
+    }
+    auto outcome = page_outcome(task, fetch_page(task.url, settings), settings, opened.config.sites, now);
+    if (archive.record_page(outcome.fetch)) outcome.line += "; the earlier text is kept as a revision";
+    return {outcome.line, outcome.failed, outcome.fetch.title, outcome.fetch.text, outcome.words};
 }
 
 // One body for both poll_once overloads; `fetcher_options` is null outside tests.
