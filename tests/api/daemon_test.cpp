@@ -16,19 +16,28 @@
 using namespace feedd::test;
 using nlohmann::json;
 
+namespace {
+
+// feeds.toml for `feedd run` with [http] on a free port of 127.0.0.1, the user bob with the token
+// "bob-token", and the feed "loop" at `feed_url`; `settings` and `http` are more lines of those tables.
+void write_api_config(const TempDir& dir, const std::string& feed_url, const std::string& settings = "",
+                      const std::string& http = "") {
+    write_file(dir / "bob.token", "bob-token");
+    write_file(dir / "feeds.toml", "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\n" +
+                                       settings + "\n[http]\nlisten = \"127.0.0.1:0\"\n" + http +
+                                       "\n[[user]]\nname = \"bob\"\ntoken_file = \"bob.token\"\n" +
+                                       feed_block("loop", feed_url));
+}
+
+}  // namespace
+
 TEST_CASE("feedd run answers /healthz while it polls, and a slow client holds neither it nor the polls") {
     HttpServer feeds;
     feeds.route("/feed.xml",
                 [](const Request&) { return Response::text(numbered_rss(2), "application/rss+xml"); });
     TempDir dir;
-    write_file(dir / "bob.token", "bob-token");
-    write_file(dir / "feeds.toml",
-               "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\n"
-               "interval = \"1s\"\nmin_interval = \"1s\"\n\n"
-               "[http]\nlisten = \"127.0.0.1:0\"\nrequest_timeout = \"2s\"\n\n"
-               "[[user]]\nname = \"bob\"\ntoken_file = \"bob.token\"\n\n"
-               "[[feed]]\nname = \"loop\"\nurl = \"" +
-                   feeds.url("/feed.xml") + "\"\n");
+    write_api_config(dir, feeds.url("/feed.xml"), "interval = \"1s\"\nmin_interval = \"1s\"\n",
+                     "request_timeout = \"2s\"\n");
     FeeddDaemon daemon(dir);
     REQUIRE(daemon.wait_ready());
     const auto endpoint = endpoint_of(daemon);
@@ -77,13 +86,7 @@ TEST_CASE(
     feeds.route("/feed.xml",
                 [](const Request&) { return Response::text(numbered_rss(3), "application/rss+xml"); });
     TempDir dir;
-    write_file(dir / "bob.token", "bob-token");
-    write_file(dir / "feeds.toml",
-               "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\n\n"
-               "[http]\nlisten = \"127.0.0.1:0\"\n\n"
-               "[[user]]\nname = \"bob\"\ntoken_file = \"bob.token\"\n\n"
-               "[[feed]]\nname = \"loop\"\nurl = \"" +
-                   feeds.url("/feed.xml") + "\"\n");
+    write_api_config(dir, feeds.url("/feed.xml"));
     FeeddDaemon daemon(dir);
     REQUIRE(daemon.wait_ready());
     const auto endpoint = endpoint_of(daemon);

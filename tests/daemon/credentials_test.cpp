@@ -12,10 +12,11 @@ using namespace feedd::test;
 
 namespace {
 
-std::string feed_block(const std::string& name, const std::string& url) {
-    return "\n[[feed]]\nname = \"" + name + "\"\nurl = \"" + url +
-           "\"\nusername = \"alice\"\npassword_env = \"FEED_PASSWORD\"\n"
-           "headers = { \"X-Api-Key\" = \"key-of-alice\" }\n";
+// A feed with alice's credentials: a password and a header.
+std::string feed_with_credentials(const std::string& name, const std::string& url) {
+    return feed_block(name, url,
+                      "username = \"alice\"\npassword_env = \"FEED_PASSWORD\"\n"
+                      "headers = { \"X-Api-Key\" = \"key-of-alice\" }\n");
 }
 
 // The archive as after three permanent redirects over a day: each feed polled at `moved_to`.
@@ -42,8 +43,8 @@ TEST_CASE("credentials and headers never reach the origin a feed was moved to, o
     other.route("/feed.xml", serve);
     TempDir dir;
     write_file(dir / "feeds.toml", "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\n" +
-                                       feed_block("elsewhere", configured.url("/feed.xml")) +
-                                       feed_block("same-origin", configured.url("/old.xml")));
+                                       feed_with_credentials("elsewhere", configured.url("/feed.xml")) +
+                                       feed_with_credentials("same-origin", configured.url("/old.xml")));
     adopt(dir / "feeds.toml",
           {{"elsewhere", other.url("/feed.xml")}, {"same-origin", configured.url("/moved.xml")}});
 

@@ -39,23 +39,6 @@ Handler html(std::string body) {
         [body = std::move(body)](const Request&) { return Response::text(body, "text/html; charset=utf-8"); };
 }
 
-std::string config_with(const std::string& settings, const std::string& feeds) {
-    return "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\nper_host_gap = \"0s\"\n" +
-           settings + feeds;
-}
-
-std::string feed_block(const std::string& name, const std::string& url, const std::string& extra = "") {
-    return "\n[[feed]]\nname = \"" + name + "\"\nurl = \"" + url + "\"\n" + extra;
-}
-
-struct Cli {
-    TempDir& dir;
-    ProcessResult operator()(std::vector<std::string> args) {
-        args.insert(args.begin(), {"--config", (dir / "feeds.toml").string()});
-        return run_feedd(dir.path(), std::move(args));
-    }
-};
-
 bool has(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
 }
@@ -96,7 +79,7 @@ TEST_CASE(
     TempDir dir;
     write_file(dir / "feeds.toml",
                config_with("", feed_block("teasers", server.url("/feed.xml"), "full_text = \"auto\"\n")));
-    Cli feedd{dir};
+    FeeddCli feedd{dir};
 
     const auto poll = feedd({"poll", "--once"});
     INFO("stderr: " << poll.err);
@@ -149,7 +132,7 @@ TEST_CASE("full text: the same article through two feeds is fetched once, off fe
                config_with("full_text = \"always\"\n",
                            feed_block("a", server.url("/a.xml")) + feed_block("b", server.url("/b.xml")) +
                                feed_block("c", server.url("/c.xml"), "full_text = \"off\"\n")));
-    Cli feedd{dir};
+    FeeddCli feedd{dir};
     const auto poll = feedd({"poll", "--once"});
     INFO("stderr: " << poll.err);
     REQUIRE(poll.exit_code == 0);
@@ -172,7 +155,7 @@ TEST_CASE(
     TempDir dir;
     write_file(dir / "feeds.toml",
                config_with("full_text = \"always\"\n", feed_block("teasers", server.url("/feed.xml"))));
-    Cli feedd{dir};
+    FeeddCli feedd{dir};
     const auto first = feedd({"poll", "--once"});
     INFO("stderr: " << first.err);
     REQUIRE(first.exit_code == 0);
@@ -216,7 +199,7 @@ TEST_CASE("full text: a page that changed gives a revision (feedd fetch-page)") 
     TempDir dir;
     write_file(dir / "feeds.toml",
                config_with("full_text = \"always\"\n", feed_block("teasers", server.url("/feed.xml"))));
-    Cli feedd{dir};
+    FeeddCli feedd{dir};
     REQUIRE(feedd({"poll", "--once"}).exit_code == 0);
     {
         std::lock_guard lock(mutex);
@@ -255,7 +238,7 @@ TEST_CASE("full text: a page on a private address is refused by the guard, recor
     server.route("/news/bridge", html(story_page(first_story)));
     TempDir dir;
     write_file(dir / "feeds.toml", config_with("", feed_block("teasers", server.url("/feed.xml"))));
-    Cli feedd{dir};
+    FeeddCli feedd{dir};
     REQUIRE(feedd({"poll", "--once"}).exit_code == 0);
     // The guard on: the page's address (127.0.0.1) is refused before a byte is sent.
     write_file(dir / "feeds.toml", "[settings]\ndatabase = \"feedd.db\"\nfull_text = \"always\"\n" +
@@ -284,7 +267,7 @@ TEST_CASE("full text: robots.txt that disallows the path means no page fetch, an
     TempDir dir;
     write_file(dir / "feeds.toml",
                config_with("full_text = \"always\"\n", feed_block("teasers", server.url("/feed.xml"))));
-    Cli feedd{dir};
+    FeeddCli feedd{dir};
     const auto poll = feedd({"poll", "--once"});
     INFO("stderr: " << poll.err);
     REQUIRE(poll.exit_code == 0);
@@ -312,7 +295,7 @@ TEST_CASE(
     TempDir dir;
     write_file(dir / "feeds.toml",
                config_with("full_text = \"always\"\n", feed_block("teasers", server.url("/feed.xml"))));
-    Cli feedd{dir};
+    FeeddCli feedd{dir};
     const auto poll = feedd({"poll", "--once"});
     INFO("stderr: " << poll.err);
     REQUIRE(poll.exit_code == 0);

@@ -11,6 +11,7 @@
 
 #include "feedd/store/store.hpp"
 #include "support/archive.hpp"
+#include "support/fixtures.hpp"
 #include "support/http_server.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -51,24 +52,6 @@ Handler serve(std::string body, std::string etag) {
     };
 }
 
-std::string config_with(const std::string& settings, const std::string& feeds) {
-    return "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\nper_host_gap = \"0s\"\n" +
-           settings + feeds;
-}
-
-std::string feed_block(const std::string& name, const std::string& url, const std::string& extra = "") {
-    return "\n[[feed]]\nname = \"" + name + "\"\nurl = \"" + url + "\"\n" + extra;
-}
-
-struct Cli {
-    TempDir& dir;
-    ProcessResult operator()(std::vector<std::string> args,
-                             const std::map<std::string, std::string>& env = {}) {
-        args.insert(args.begin(), {"--config", (dir / "feeds.toml").string()});
-        return run_feedd(dir.path(), std::move(args), env);
-    }
-};
-
 std::multiset<std::string> titles(const TempDir& dir) {
     return archived_titles(dir / "feedd.db");
 }
@@ -100,7 +83,7 @@ TEST_CASE("history: a first poll walks an archive chain of three pages, archivin
     ArchiveChain chain;
     TempDir dir;
     write_file(dir / "feeds.toml", config_with("", feed_block("chain", chain.server.url("/feed.xml"))));
-    Cli feedd{dir};
+    FeeddCli feedd{dir};
 
     const auto first = feedd({"poll", "--once"});
     INFO("stderr: " << first.err);
@@ -140,7 +123,7 @@ TEST_CASE("history: the page bound and the byte bound stop the walk") {
     SUBCASE("backfill_pages = 1: one earlier page") {
         write_file(dir / "feeds.toml",
                    config_with("backfill_pages = 1\n", feed_block("chain", chain.server.url("/feed.xml"))));
-        const auto poll = Cli{dir}({"poll", "--once"});
+        const auto poll = FeeddCli{dir}({"poll", "--once"});
         INFO("stderr: " << poll.err);
         REQUIRE(poll.exit_code == 0);
         CHECK(titles(dir) == items(4, 9));
@@ -151,7 +134,7 @@ TEST_CASE("history: the page bound and the byte bound stop the walk") {
     SUBCASE("backfill_pages = 0: none") {
         write_file(dir / "feeds.toml",
                    config_with("backfill_pages = 0\n", feed_block("chain", chain.server.url("/feed.xml"))));
-        REQUIRE(Cli{dir}({"poll", "--once"}).exit_code == 0);
+        REQUIRE(FeeddCli{dir}({"poll", "--once"}).exit_code == 0);
         CHECK(titles(dir) == items(7, 9));
         CHECK(chain.fetched("/archive/2.xml") == 0);
     }
@@ -161,7 +144,7 @@ TEST_CASE("history: the page bound and the byte bound stop the walk") {
             serve(atom_page(4, 6, "<subtitle>" + std::string(2000, 'x') + "</subtitle>"), "\"a2\""));
         write_file(dir / "feeds.toml", config_with("backfill_bytes = \"1KiB\"\n",
                                                    feed_block("chain", chain.server.url("/feed.xml"))));
-        const auto poll = Cli{dir}({"poll", "--once"});
+        const auto poll = FeeddCli{dir}({"poll", "--once"});
         INFO("stderr: " << poll.err);
         REQUIRE(poll.exit_code == 0);
         CHECK(titles(dir) == items(7, 9));
@@ -176,7 +159,7 @@ TEST_CASE("history: a complete feed has no history to fetch") {
     server.route("/old.xml", serve(atom_page(1, 3, ""), "\"o\""));
     TempDir dir;
     write_file(dir / "feeds.toml", config_with("", feed_block("complete", server.url("/feed.xml"))));
-    const auto poll = Cli{dir}({"--log-level", "debug", "poll", "--once"});
+    const auto poll = FeeddCli{dir}({"--log-level", "debug", "poll", "--once"});
     INFO("stderr: " << poll.err);
     REQUIRE(poll.exit_code == 0);
     CHECK(titles(dir) == items(7, 9));
@@ -194,7 +177,7 @@ TEST_CASE("history: a paged feed whose next page leads back to its first page st
                  serve(atom_page(1, 3, rel_link("next", server.url("/paged.xml") + "#top")), "\"p3\""));
     TempDir dir;
     write_file(dir / "feeds.toml", config_with("", feed_block("paged", server.url("/paged.xml"))));
-    const auto poll = Cli{dir}({"poll", "--once"});
+    const auto poll = FeeddCli{dir}({"poll", "--once"});
     INFO("stderr: " << poll.err);
     REQUIRE(poll.exit_code == 0);
     CHECK(titles(dir) == items(1, 9));
@@ -212,7 +195,7 @@ TEST_CASE("history: a paged feed's page that brings nothing new ends the walk") 
     server.route("/paged-3.xml", serve(atom_page(1, 3, ""), "\"p3\""));
     TempDir dir;
     write_file(dir / "feeds.toml", config_with("", feed_block("paged", server.url("/paged.xml"))));
-    const auto poll = Cli{dir}({"poll", "--once"});
+    const auto poll = FeeddCli{dir}({"poll", "--once"});
     INFO("stderr: " << poll.err);
     REQUIRE(poll.exit_code == 0);
     CHECK(titles(dir) == items(7, 9));
@@ -234,7 +217,7 @@ TEST_CASE("history: credentials go to an earlier page on the feed's origin, neve
                config_with("", feed_block("private", configured.url("/feed.xml"),
                                           "username = \"alice\"\npassword_env = \"FEED_PASSWORD\"\n"
                                           "headers = { \"X-Api-Key\" = \"key-of-alice\" }\n")));
-    const auto poll = Cli{dir}({"poll", "--once"}, {{"FEED_PASSWORD", "hunter2"}});
+    const auto poll = FeeddCli{dir}({"poll", "--once"}, {{"FEED_PASSWORD", "hunter2"}});
     INFO("stderr: " << poll.err);
     REQUIRE(poll.exit_code == 0);
     CHECK(titles(dir) == items(1, 9));
@@ -266,7 +249,7 @@ TEST_CASE("history: WordPress's ?paged=N only for a feed whose operator asked fo
     write_file(dir / "feeds.toml",
                config_with("", feed_block("asked", server.url("/asked/feed/"), "backfill = \"paged\"\n") +
                                    feed_block("plain", server.url("/plain/feed/"))));
-    const auto poll = Cli{dir}({"poll", "--once"});
+    const auto poll = FeeddCli{dir}({"poll", "--once"});
     INFO("stderr: " << poll.err);
     REQUIRE(poll.exit_code == 0);
 
@@ -292,7 +275,7 @@ TEST_CASE("history: a server that ignores ?paged=N serves its first page again, 
     TempDir dir;
     write_file(dir / "feeds.toml",
                config_with("", feed_block("ignores", server.url("/feed/"), "backfill = \"paged\"\n")));
-    const auto poll = Cli{dir}({"poll", "--once"});
+    const auto poll = FeeddCli{dir}({"poll", "--once"});
     INFO("stderr: " << poll.err);
     REQUIRE(poll.exit_code == 0);
     CHECK(server.requests("/feed/").size() == 2);
@@ -306,7 +289,7 @@ TEST_CASE("history: `feedd feeds backfill` walks now, prints a summary, and exit
     // The first poll took no history; the operator asks for it later.
     write_file(dir / "feeds.toml",
                config_with("backfill_pages = 0\n", feed_block("chain", chain.server.url("/feed.xml"))));
-    Cli feedd{dir};
+    FeeddCli feedd{dir};
     REQUIRE(feedd({"poll", "--once"}).exit_code == 0);
     REQUIRE(titles(dir) == items(7, 9));
 

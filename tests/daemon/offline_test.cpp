@@ -22,10 +22,6 @@ namespace {
 
 const WallTime start = sys_days{2026y / November / 30} + 9h;
 
-std::string feed_block(const std::string& name, const std::string& url) {
-    return "\n[[feed]]\nname = \"" + name + "\"\nurl = \"" + url + "\"\n";
-}
-
 // A port nothing listens on (a server's, closed again), to be opened later for "back online".
 unsigned short closed_port() {
     HttpServer server;

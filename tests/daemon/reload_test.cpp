@@ -23,10 +23,6 @@ std::string settings(const std::string& extra = {}) {
            extra;
 }
 
-std::string feed_block(const std::string& name, const std::string& url) {
-    return "\n[[feed]]\nname = \"" + name + "\"\nurl = \"" + url + "\"\n";
-}
-
 void serve_fixture(HttpServer& server, const std::string& path, const std::string& fixture) {
     server.route(path, [body = read_fixture(fixture)](const Request&) {
         return Response::text(body, "application/rss+xml");

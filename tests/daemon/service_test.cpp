@@ -30,10 +30,6 @@ std::string settings() {
            "min_interval = \"1s\"\n";
 }
 
-std::string feed_block(const std::string& name, const std::string& url) {
-    return "\n[[feed]]\nname = \"" + name + "\"\nurl = \"" + url + "\"\n";
-}
-
 void serve_fixture(HttpServer& server, const std::string& path, const std::string& fixture) {
     server.route(path, [body = read_fixture(fixture)](const feedd::test::Request&) {
         return Response::text(body, "application/rss+xml");

@@ -42,6 +42,19 @@ inline std::string one_feed_config(const std::string& database, const std::strin
            url + "\"\n";
 }
 
+// A [[feed]] block of feeds.toml; `extra` is more `key = value` lines of it.
+inline std::string feed_block(const std::string& name, const std::string& url,
+                              const std::string& extra = "") {
+    return "\n[[feed]]\nname = \"" + name + "\"\nurl = \"" + url + "\"\n" + extra;
+}
+
+// [settings] for a database "feedd.db" beside feeds.toml and feeds on the test's own server (as in
+// one_feed_config), then `settings` (more lines of it) and `feeds` (feed_block's).
+inline std::string config_with(const std::string& settings, const std::string& feeds) {
+    return "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\nper_host_gap = \"0s\"\n" +
+           settings + feeds;
+}
+
 // An RSS 2.0 feed of `items` items, numbered from 1: channel "Loop News" (http://loop.example/),
 // item N titled "Loop story N" at http://loop.example/story/N, guid "story-N", an HTML description.
 inline std::string numbered_rss(int items) {

@@ -138,6 +138,16 @@ inline ProcessResult run_feedd(const std::filesystem::path& dir, std::vector<std
     return process.wait();
 }
 
+// `feedd --config DIR/feeds.toml ARGS...` run in the test's folder, as a user types it.
+struct FeeddCli {
+    const TempDir& dir;
+    ProcessResult operator()(std::vector<std::string> args,
+                             const std::map<std::string, std::string>& env = {}) const {
+        args.insert(args.begin(), {"--config", (dir / "feeds.toml").string()});
+        return run_feedd(dir.path(), std::move(args), env);
+    }
+};
+
 // `feedd --config CONFIG run` as systemd runs it: with a NOTIFY_SOCKET of its own (notify.sock in
 // `dir`) and whatever else `env` sets (WATCHDOG_USEC, say). Killed with SIGKILL when it is still
 // running at the end of the test.
