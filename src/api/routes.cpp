@@ -1,6 +1,7 @@
 // Every route feedd serves, in one table: a method and a path pattern to a handler.
 #include <algorithm>
 
+#include "api/greader.hpp"
 #include "api/json.hpp"
 #include "api/miniflux.hpp"
 #include "feedd/api/api.hpp"
@@ -64,6 +65,7 @@ Router routes(HealthCheck health) {
         Router::Access::open);
     router.add("GET", "/v1/me", me);
     add_miniflux_routes(router);
+    add_greader_routes(router);
     return router;
 }
 

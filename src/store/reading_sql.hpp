@@ -25,7 +25,8 @@ inline constexpr const char* entry_date = "coalesce(e.published, e.first_seen)";
 
 inline const std::string entry_columns =
     std::string(
-        "SELECT e.id, e.article_id, f.name AS feed, e.identity, e.guid, e.title, e.link, e.author, "
+        "SELECT e.id, e.article_id, e.feed_id, f.name AS feed, e.identity, e.guid, e.title, e.link, "
+        "e.author, "
         "e.published, e.updated, e.text, e.summary, e.content, e.categories, e.image, e.first_seen, "
         "e.changed_at, ") +
     entry_date + " AS entry_date, " + is_read + " AS is_read, " +
@@ -58,6 +59,8 @@ inline Shape entries_where(const EntryFilter& filter, const std::vector<std::int
     if (filter.after) sql += std::string(" AND ") + entry_date + " > :after";
     if (filter.before_id) sql += " AND e.id < :before_id";
     if (filter.after_id) sql += " AND e.id > :after_id";
+    if (filter.seen_from) sql += " AND e.first_seen >= :seen_from";
+    if (filter.seen_to) sql += " AND e.first_seen <= :seen_to";
     return {sql};
 }
 
@@ -93,14 +96,18 @@ inline constexpr const char* star =
 inline constexpr const char* unstar =
     "DELETE FROM stars WHERE user_name = :user AND article_id = (SELECT article_id FROM entries WHERE id = "
     ":entry)";
+// The watermark moves to the feed's newest entry first seen until :until (ids grow with arrival,
+// so that is every entry seen by then), and never back.
 inline constexpr const char* mark_feed =
     "INSERT INTO read_marks (user_name, feed_id, up_to) SELECT :user, CAST(:feed AS bigint), "
     "coalesce(max(id), 0) FROM entries "
-    "WHERE feed_id = :feed ON CONFLICT (user_name, feed_id) DO UPDATE SET up_to = excluded.up_to";
+    "WHERE feed_id = :feed AND first_seen <= CAST(:until AS bigint) ON CONFLICT (user_name, feed_id) DO "
+    "UPDATE "
+    "SET up_to = CASE WHEN excluded.up_to > read_marks.up_to THEN excluded.up_to ELSE read_marks.up_to END";
 // After mark_feed: the feed's articles marked unread by hand are read now like the rest.
 inline constexpr const char* drop_unread_flags =
     "DELETE FROM read_flags WHERE user_name = :user AND is_read = 0 AND article_id IN "
-    "(SELECT article_id FROM entries WHERE feed_id = :feed)";
+    "(SELECT article_id FROM entries WHERE feed_id = :feed AND first_seen <= CAST(:until AS bigint))";
 
 // `sql` with each :name replaced by $N, N its place in `names` (PostgreSQL's placeholders).
 inline std::string positional(const std::string& sql, const std::vector<std::string>& names) {
