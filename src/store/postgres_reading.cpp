@@ -23,21 +23,27 @@ EntryPage entries(pg::Session& db, const EntryFilter& filter) {
     if ((!filter.feeds.empty() && feed_ids.empty()) || (filter.by_articles && filter.articles.empty()))
         return page;
     const auto shape = reading_sql::entries_where(filter, feed_ids);
-    std::vector<std::string> names{"user"};
-    pg::Params params;
-    params.add(filter.user);
-    if (filter.before) names.push_back("before"), params.add(seconds(*filter.before));
-    if (filter.after) names.push_back("after"), params.add(seconds(*filter.after));
-    if (filter.before_id) names.push_back("before_id"), params.add(*filter.before_id);
-    if (filter.after_id) names.push_back("after_id"), params.add(*filter.after_id);
-    if (filter.seen_from) names.push_back("seen_from"), params.add(seconds(*filter.seen_from));
-    if (filter.seen_to) names.push_back("seen_to"), params.add(seconds(*filter.seen_to));
-
+    // The parameters in their order ($1, $2, ...): the user's name only where the SQL reads it.
+    auto bind = [&](bool user, std::vector<std::string>& names, pg::Params& params) {
+        if (user) names.push_back("user"), params.add(filter.user);
+        if (filter.before) names.push_back("before"), params.add(seconds(*filter.before));
+        if (filter.after) names.push_back("after"), params.add(seconds(*filter.after));
+        if (filter.before_id) names.push_back("before_id"), params.add(*filter.before_id);
+        if (filter.after_id) names.push_back("after_id"), params.add(*filter.after_id);
+        if (filter.seen_from) names.push_back("seen_from"), params.add(seconds(*filter.seen_from));
+        if (filter.seen_to) names.push_back("seen_to"), params.add(seconds(*filter.seen_to));
+    };
     if (filter.count_total) {
-        auto count = db.run(reading_sql::positional("SELECT count(*) " + shape.from_where, names), params);
+        std::vector<std::string> names;
+        pg::Params params;
+        bind(shape.count_binds_user, names, params);
+        auto count = db.run(reading_sql::positional("SELECT count(*) " + shape.count_from_where, names), params);
         page.total = count.integer(0, 0);
         if (page.total == 0) return page;
     }
+    std::vector<std::string> names;
+    pg::Params params;
+    bind(true, names, params);
     const auto order = reading_sql::order_limit(filter, "LIMIT ALL");
     auto r =
         db.run(reading_sql::positional(reading_sql::entry_columns + shape.from_where + order, names), params);

@@ -19,8 +19,8 @@ EntryPage detail::Connection::reader_entries(const EntryFilter& filter) {
         if ((!filter.feeds.empty() && feed_ids.empty()) || (filter.by_articles && filter.articles.empty()))
             return page;
         const auto shape = reading_sql::entries_where(filter, feed_ids);
-        auto bind = [&](SQLite::Statement& statement) {
-            statement.bind(":user", filter.user);
+        auto bind = [&](SQLite::Statement& statement, bool user) {
+            if (user) statement.bind(":user", filter.user);
             if (filter.before)
                 statement.bind(":before",
                                static_cast<std::int64_t>(filter.before->time_since_epoch().count()));
@@ -36,8 +36,8 @@ EntryPage detail::Connection::reader_entries(const EntryFilter& filter) {
                                static_cast<std::int64_t>(filter.seen_to->time_since_epoch().count()));
         };
         if (filter.count_total) {
-            SQLite::Statement count(this->db, "SELECT count(*) " + shape.from_where);
-            bind(count);
+            SQLite::Statement count(this->db, "SELECT count(*) " + shape.count_from_where);
+            bind(count, shape.count_binds_user);
             count.executeStep();
             page.total = count.getColumn(0).getInt64();
             if (page.total == 0) return page;
@@ -45,7 +45,7 @@ EntryPage detail::Connection::reader_entries(const EntryFilter& filter) {
 
         SQLite::Statement select(this->db, reading_sql::entry_columns + shape.from_where +
                                                reading_sql::order_limit(filter, "LIMIT -1"));
-        bind(select);
+        bind(select, true);
         while (select.executeStep()) {
             ReaderEntry row;
             row.id = select.getColumn("id").getInt64();

@@ -33,7 +33,12 @@ inline const std::string entry_columns =
     "CASE WHEN s.article_id IS NULL THEN 0 ELSE 1 END AS starred ";
 
 struct Shape {
-    std::string from_where;  // "FROM … WHERE …", for the count and the page
+    std::string from_where;  // "FROM … WHERE …" of the page
+    // Of the count: the same entries, without the joins nothing in it reads. The state and star
+    // joins are on unique keys, so they never change how many entries match, and each costs a
+    // lookup per entry of the archive.
+    std::string count_from_where;
+    bool count_binds_user = false;  // whether count_from_where has :user (a state or star filter)
 };
 
 // "1,2,3": the ids entries_where puts into its IN lists (numbers, never text from outside).
@@ -45,10 +50,7 @@ inline std::string join_ids(const std::vector<std::int64_t>& ids) {
 
 // `feed_ids`: the ids of filter.feeds (those that exist).
 inline Shape entries_where(const EntryFilter& filter, const std::vector<std::int64_t>& feed_ids) {
-    std::string sql = "FROM entries e JOIN feeds f ON f.id = e.feed_id";
-    sql += read_joins;
-    sql += star_join;
-    sql += " WHERE f.configured = 1";
+    std::string sql;
     if (filter.read) sql += std::string(" AND (") + is_read + ") = " + (*filter.read ? "1" : "0");
     if (filter.starred)
         sql += *filter.starred ? " AND s.article_id IS NOT NULL" : " AND s.article_id IS NULL";
@@ -61,7 +63,13 @@ inline Shape entries_where(const EntryFilter& filter, const std::vector<std::int
     if (filter.after_id) sql += " AND e.id > :after_id";
     if (filter.seen_from) sql += " AND e.first_seen >= :seen_from";
     if (filter.seen_to) sql += " AND e.first_seen <= :seen_to";
-    return {sql};
+    const std::string joins = std::string(read_joins) + star_join;
+    const std::string count_joins =
+        std::string(filter.read ? read_joins : "") + (filter.starred ? star_join : "");
+    return {"FROM entries e JOIN feeds f ON f.id = e.feed_id" + joins + " WHERE f.configured = 1" + sql,
+            "FROM entries e" + count_joins + " WHERE e.feed_id IN (SELECT id FROM feeds WHERE configured = 1)" +
+                sql,
+            filter.read || filter.starred};
 }
 
 // `no_limit`: the LIMIT an OFFSET alone needs, SQLite's "LIMIT -1" or PostgreSQL's "LIMIT ALL".
