@@ -191,7 +191,13 @@ TEST_CASE("schema v5 packs a v4 archive in place: every field, search result and
     // (the text and the word index stay as they were).
     archive.vacuum();
     CHECK(std::filesystem::file_size(path) < size_migrated);
-    CHECK(std::filesystem::file_size(path) < size_before * 4 / 5);
+    // Later versions add to the file what v5 is not about (v7: the index of entries by date).
+    const auto later_bytes = static_cast<std::uintmax_t>(
+        SQLite::Database(path, SQLite::OPEN_READONLY)
+            .execAndGet("SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name = 'entries_by_date'")
+            .getInt64());
+    CHECK(later_bytes > 0);
+    CHECK(std::filesystem::file_size(path) - later_bytes < size_before * 4 / 5);
     {
         SQLite::Database db(path, SQLite::OPEN_READONLY);
         CHECK(db.execAndGet("PRAGMA page_size").getInt() == detail::page_size);  // moved from 8 KiB
