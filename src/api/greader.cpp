@@ -144,7 +144,7 @@ struct Feeds {
     };
     std::vector<Feed> list;
 
-    Feeds(Context& context, store::SummaryDetail detail = store::SummaryDetail::listing) {
+    explicit Feeds(Context& context, store::SummaryDetail detail = store::SummaryDetail::listing) {
         std::map<std::string, store::FeedSummary> archived;
         for (auto& summary : context.archive.feed_summaries(detail))
             if (summary.configured) archived.emplace(summary.name, std::move(summary));

@@ -37,7 +37,8 @@ EntryPage entries(pg::Session& db, const EntryFilter& filter) {
         std::vector<std::string> names;
         pg::Params params;
         bind(shape.count_binds_user, names, params);
-        auto count = db.run(reading_sql::positional("SELECT count(*) " + shape.count_from_where, names), params);
+        auto count =
+            db.run(reading_sql::positional("SELECT count(*) " + shape.count_from_where, names), params);
         page.total = count.integer(0, 0);
         if (page.total == 0) return page;
     }

@@ -67,8 +67,8 @@ inline Shape entries_where(const EntryFilter& filter, const std::vector<std::int
     const std::string count_joins =
         std::string(filter.read ? read_joins : "") + (filter.starred ? star_join : "");
     return {"FROM entries e JOIN feeds f ON f.id = e.feed_id" + joins + " WHERE f.configured = 1" + sql,
-            "FROM entries e" + count_joins + " WHERE e.feed_id IN (SELECT id FROM feeds WHERE configured = 1)" +
-                sql,
+            "FROM entries e" + count_joins +
+                " WHERE e.feed_id IN (SELECT id FROM feeds WHERE configured = 1)" + sql,
             filter.read || filter.starred};
 }
 

@@ -499,9 +499,12 @@ void schema_v5_step(SQLite::Database& db) {
 }  // namespace
 
 const std::vector<Migration>& migrations() {
-    static const std::vector<Migration> list{{schema_v1},          {schema_v2},
-                                             {schema_v3},          {"", recompute_text},
-                                             {"", schema_v5_step}, {reading_schema_sqlite},
+    static const std::vector<Migration> list{{schema_v1},
+                                             {schema_v2},
+                                             {schema_v3},
+                                             {"", recompute_text},
+                                             {"", schema_v5_step},
+                                             {reading_schema_sqlite},
                                              {entries_by_date_sqlite}};
     return list;
 }
