@@ -48,7 +48,9 @@ Authenticator::Authenticator(std::vector<Credentials> users) : users_(std::move(
 }
 
 std::optional<User> Authenticator::authorization(std::string_view value) const {
-    constexpr std::string_view basic = "basic ", google = "googlelogin ";
+    constexpr std::string_view basic = "basic ", google = "googlelogin ", bearer = "bearer ";
+    if (value.size() > bearer.size() && text::iequals(value.substr(0, bearer.size()), bearer))
+        return token(text::trim(value.substr(bearer.size())));
     if (value.size() > google.size() && text::iequals(value.substr(0, google.size()), google)) {
         auto rest = text::trim(value.substr(google.size()));
         constexpr std::string_view auth = "auth=";

@@ -27,8 +27,9 @@ namespace feedd::api {
 class Authenticator {
   public:
     explicit Authenticator(std::vector<Credentials> users);
-    // The user named by an "Authorization: ..." value: "Basic ..." whose password matches, or
-    // "GoogleLogin auth=..." holding a ClientLogin session or an API token.
+    // The user an Authorization header names: "Basic ..." whose password matches, "Bearer TOKEN"
+    // (the form Prometheus and most HTTP tools send a token in), or "GoogleLogin auth=..."
+    // holding a ClientLogin session or an API token.
     [[nodiscard]] std::optional<User> authorization(std::string_view value) const;
     // The user with this name and password (ClientLogin's Email and Passwd).
     [[nodiscard]] std::optional<User> login(std::string_view name, std::string_view password) const;

@@ -65,7 +65,8 @@ Response json_error(int status, std::string_view message) {
 void Router::add(std::string method, std::string pattern, Handler handler, Access access, Refusal refusal) {
     std::vector<std::string> segments;
     for (auto& segment : split_path(pattern)) segments.push_back(std::move(segment.text));
-    routes_.push_back({std::move(method), std::move(segments), std::move(handler), access, refusal});
+    routes_.push_back(
+        {std::move(method), std::move(pattern), std::move(segments), std::move(handler), access, refusal});
 }
 
 std::optional<Router::Match> Router::match(std::string_view method, std::string_view path) const {
@@ -89,8 +90,10 @@ std::optional<Router::Match> Router::match(std::string_view method, std::string_
         }
         if (!same) continue;
         if (route.method == method)
-            return Match{&route.handler, route.access, route.refusal, std::move(params)};
-        if (!found) found = Match{};  // the path is known, the method is not
+            return Match{&route.handler, route.access, route.refusal, std::move(params), route.pattern};
+        if (!found)
+            found = Match{
+                nullptr, Access::user, nullptr, {}, route.pattern};  // the path is known, not the method
     }
     return found;
 }

@@ -59,7 +59,7 @@ CREATE TABLE IF NOT EXISTS stars (
 CREATE INDEX IF NOT EXISTS stars_by_article ON stars(article_id);
 )sql";
 
-// SQLite v7, PostgreSQL v3: entries in the order readers list them by default (Miniflux's
+// SQLite v8, PostgreSQL v4: entries in the order readers list them by default (Miniflux's
 // published_at, `reading_sql::entry_date`), so that a page of the newest is read from the index and
 // not sorted out of every entry.
 inline constexpr std::string_view entries_by_date_sqlite =

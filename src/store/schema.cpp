@@ -1,4 +1,5 @@
 #include "store/schema.hpp"
+#include "store/pages_sql.hpp"
 #include "store/reading_schema.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -505,6 +506,7 @@ const std::vector<Migration>& migrations() {
                                              {"", recompute_text},
                                              {"", schema_v5_step},
                                              {reading_schema_sqlite},
+                                             {pages_sql::schema_sqlite},
                                              {entries_by_date_sqlite}};
     return list;
 }
