@@ -33,8 +33,8 @@ set(library_headers
     "^gumbo\\.h$" PkgConfig::GUMBO
     "^systemd/" PkgConfig::SYSTEMD
     "^CLI/" CLI11::CLI11
-    # Linked by no module: only the tests' HTTP server uses them.
-    "^openssl/" OpenSSL::SSL
+    "^openssl/" OpenSSL::Crypto
+    # Linked by no module: only the tests' HTTP server uses it.
     "^zlib\\.h$" ZLIB::ZLIB
     "^doctest/" doctest::doctest)
 

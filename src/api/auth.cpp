@@ -1,6 +1,10 @@
 #include "api/auth.hpp"
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <boost/beast/core/detail/base64.hpp>
+#include <stdexcept>
 
 #include "feedd/text/text.hpp"
 
@@ -16,12 +20,47 @@ bool equal_constant_time(std::string_view a, std::string_view b) noexcept {
     return difference == 0;
 }
 
-std::optional<User> Authenticator::basic(std::string_view authorization) const {
-    constexpr std::string_view scheme = "basic ";
-    if (authorization.size() <= scheme.size() ||
-        !text::iequals(authorization.substr(0, scheme.size()), scheme))
+std::string hmac_hex(std::string_view key, std::string_view message) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    if (!HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+              reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &size))
+        throw std::runtime_error("HMAC-SHA-256 failed");
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned int i = 0; i < size; ++i) {
+        out += hex[digest[i] >> 4];
+        out += hex[digest[i] & 0xF];
+    }
+    return out;
+}
+
+std::string edit_token(std::string_view session) {
+    return hmac_hex(session, "feedd google reader edit token");
+}
+
+Authenticator::Authenticator(std::vector<Credentials> users) : users_(std::move(users)) {
+    for (const auto& user : users_)
+        sessions_.push_back(user.password.empty()
+                                ? std::string()
+                                : user.name + "/" +
+                                      hmac_hex(user.password, "feedd google reader session " + user.name));
+}
+
+std::optional<User> Authenticator::authorization(std::string_view value) const {
+    constexpr std::string_view basic = "basic ", google = "googlelogin ", bearer = "bearer ";
+    if (value.size() > bearer.size() && text::iequals(value.substr(0, bearer.size()), bearer))
+        return token(text::trim(value.substr(bearer.size())));
+    if (value.size() > google.size() && text::iequals(value.substr(0, google.size()), google)) {
+        auto rest = text::trim(value.substr(google.size()));
+        constexpr std::string_view auth = "auth=";
+        if (rest.size() <= auth.size() || !text::iequals(rest.substr(0, auth.size()), auth))
+            return std::nullopt;
+        return session(text::trim(rest.substr(auth.size())));
+    }
+    if (value.size() <= basic.size() || !text::iequals(value.substr(0, basic.size()), basic))
         return std::nullopt;
-    const auto encoded = text::trim(authorization.substr(scheme.size()));
+    const auto encoded = text::trim(value.substr(basic.size()));
     namespace base64 = boost::beast::detail::base64;
     std::string decoded(base64::decoded_size(encoded.size()), '\0');
     const auto [written, read] = base64::decode(decoded.data(), encoded.data(), encoded.size());
@@ -29,14 +68,17 @@ std::optional<User> Authenticator::basic(std::string_view authorization) const {
     decoded.resize(written);
     const auto colon = decoded.find(':');
     if (colon == std::string::npos) return std::nullopt;
-    const std::string_view name = std::string_view(decoded).substr(0, colon);
-    const std::string_view password = std::string_view(decoded).substr(colon + 1);
+    return login(std::string_view(decoded).substr(0, colon), std::string_view(decoded).substr(colon + 1));
+}
+
+std::optional<User> Authenticator::login(std::string_view name, std::string_view password) const {
     // Every user's password is compared, so that the time does not tell which names exist.
     std::optional<User> found;
     for (std::size_t i = 0; i < users_.size(); ++i) {
         const auto& user = users_[i];
         const bool match = !user.password.empty() && equal_constant_time(password, user.password);
-        if (match && user.name == name) found = User{user.name, static_cast<std::int64_t>(i + 1)};
+        if (match && user.name == name)
+            found = User{user.name, static_cast<std::int64_t>(i + 1), sessions_[i]};
     }
     return found;
 }
@@ -47,15 +89,18 @@ std::optional<User> Authenticator::token(std::string_view token) const {
     for (std::size_t i = 0; i < users_.size(); ++i)
         for (const auto& candidate : users_[i].tokens)
             if (equal_constant_time(token, candidate))
-                found = User{users_[i].name, static_cast<std::int64_t>(i + 1)};
+                found = User{users_[i].name, static_cast<std::int64_t>(i + 1), std::string(token)};
     return found;
 }
 
-std::optional<User> Authenticator::authorization(std::string_view value) const {
-    constexpr std::string_view bearer = "bearer ";
-    if (value.size() > bearer.size() && text::iequals(value.substr(0, bearer.size()), bearer))
-        return token(text::trim(value.substr(bearer.size())));
-    return basic(value);
+std::optional<User> Authenticator::session(std::string_view value) const {
+    // A GoogleLogin value is a ClientLogin session or an API token; every one of both is compared.
+    auto found = token(value);
+    if (value.empty()) return found;
+    for (std::size_t i = 0; i < users_.size(); ++i)
+        if (!sessions_[i].empty() && equal_constant_time(value, sessions_[i]))
+            found = User{users_[i].name, static_cast<std::int64_t>(i + 1), sessions_[i]};
+    return found;
 }
 
 std::optional<Throttle::Clock::duration> Throttle::closed(const std::string& address, Clock::time_point now) {

@@ -17,19 +17,31 @@ namespace feedd::api {
 // Equal without an early exit: the time taken does not tell how much of a guess was right.
 [[nodiscard]] bool equal_constant_time(std::string_view a, std::string_view b) noexcept;
 
+// A keyed hash (HMAC-SHA-256, OpenSSL) as 64 hex digits.
+[[nodiscard]] std::string hmac_hex(std::string_view key, std::string_view message);
+
+// The Google Reader write token (T) of a session (User::session): what /reader/api/0/token
+// answers and what edits must send back. Derived, so that it needs no state and survives restarts.
+[[nodiscard]] std::string edit_token(std::string_view session);
+
 class Authenticator {
   public:
-    explicit Authenticator(std::vector<Credentials> users) : users_(std::move(users)) {}
-    // The user named by an "Authorization: Basic ..." value whose password matches.
-    [[nodiscard]] std::optional<User> basic(std::string_view authorization) const;
+    explicit Authenticator(std::vector<Credentials> users);
+    // The user an Authorization header names: "Basic ..." whose password matches, "Bearer TOKEN"
+    // (the form Prometheus and most HTTP tools send a token in), or "GoogleLogin auth=..."
+    // holding a ClientLogin session or an API token.
+    [[nodiscard]] std::optional<User> authorization(std::string_view value) const;
+    // The user with this name and password (ClientLogin's Email and Passwd).
+    [[nodiscard]] std::optional<User> login(std::string_view name, std::string_view password) const;
     // The user holding this API token.
     [[nodiscard]] std::optional<User> token(std::string_view token) const;
-    // The user an Authorization header names: "Basic ..." (basic), or "Bearer TOKEN" (token), the
-    // form Prometheus and most HTTP tools send a token in.
-    [[nodiscard]] std::optional<User> authorization(std::string_view value) const;
 
   private:
+    std::optional<User> session(std::string_view value) const;
     std::vector<Credentials> users_;
+    // Each user's ClientLogin session ("name/<hmac of the password>"), empty without a password:
+    // a client keeps it instead of the password, and a new password ends it.
+    std::vector<std::string> sessions_;
 };
 
 // Repeated failures from one address are slowed down: after `free_failures` failures, each

@@ -46,18 +46,17 @@ struct Categories {
     }
 };
 
-// What a handler knows about the configured feeds: the archive's ids and counts.
+// What a handler knows about the configured feeds: the archive's ids and state. The listing
+// detail: no per-feed counts, which would scan every entry on each request.
 struct FeedIndex {
-    std::map<std::string, store::ReadCounts> by_name;
     std::map<std::int64_t, std::string> by_id;
     std::map<std::string, store::FeedSummary> summaries;
-    FeedIndex(store::Archive& archive, const User& user) {
-        for (auto& counts : archive.read_counts(user.name)) {
-            by_id[counts.feed_id] = counts.feed;
-            by_name[counts.feed] = counts;
+    explicit FeedIndex(store::Archive& archive) {
+        for (auto& summary : archive.feed_summaries(store::SummaryDetail::listing)) {
+            if (!summary.configured) continue;
+            by_id[summary.id] = summary.name;
+            summaries[summary.name] = std::move(summary);
         }
-        for (auto& summary : archive.feed_summaries())
-            if (summary.configured) summaries[summary.name] = std::move(summary);
     }
 };
 
@@ -69,13 +68,12 @@ const FeedSource* configured(const config::Config& config, const std::string& na
 
 json feed_object(const FeedSource& feed, const FeedIndex& index, const Categories& categories,
                  const User& user) {
-    const auto counts = index.by_name.find(feed.name);
     const auto summary = index.summaries.find(feed.name);
     const store::FeedSummary* s = summary == index.summaries.end() ? nullptr : &summary->second;
     std::string title = feed.title;
     if (title.empty() && s) title = s->title;
     if (title.empty()) title = feed.name;
-    return {{"id", counts == index.by_name.end() ? 0 : counts->second.feed_id},
+    return {{"id", s ? s->id : 0},
             {"user_id", user.id},
             {"title", title},
             {"site_url", s ? s->site_link : std::string()},
@@ -158,7 +156,7 @@ json entry_object(const store::ReaderEntry& row, const json& feed_json, const Us
 
 Response entries_of(const Request& request, Context& context, std::optional<std::int64_t> feed_id) {
     const auto& user = *context.user;
-    FeedIndex index(context.archive, user);
+    FeedIndex index(context.archive);
     const Categories categories(context.config);
     store::EntryFilter filter;
     filter.user = user.name;
@@ -269,11 +267,11 @@ Response no_content() {
 
 void add_miniflux_routes(Router& router) {
     router.add("GET", "/v1/feeds", guarded([](const Request&, Context& context) {
-                   FeedIndex index(context.archive, *context.user);
+                   FeedIndex index(context.archive);
                    const Categories categories(context.config);
                    json feeds = json::array();
                    for (const auto& feed : context.config.feeds)
-                       if (index.by_name.count(feed.name))
+                       if (index.summaries.count(feed.name))
                            feeds.push_back(feed_object(feed, index, categories, *context.user));
                    return json_response(feeds);
                }));
@@ -288,7 +286,7 @@ void add_miniflux_routes(Router& router) {
                }));
     router.add("GET", "/v1/feeds/{id}", guarded([](const Request& request, Context& context) {
                    const auto id = path_id(request, "id");
-                   FeedIndex index(context.archive, *context.user);
+                   FeedIndex index(context.archive);
                    const auto it = index.by_id.find(id);
                    const FeedSource* feed =
                        it == index.by_id.end() ? nullptr : configured(context.config, it->second);
@@ -301,7 +299,7 @@ void add_miniflux_routes(Router& router) {
     router.add(
         "PUT", "/v1/feeds/{id}/mark-all-as-read", guarded([](const Request& request, Context& context) {
             const auto id = path_id(request, "id");
-            FeedIndex index(context.archive, *context.user);
+            FeedIndex index(context.archive);
             const auto it = index.by_id.find(id);
             if (it == index.by_id.end()) return json_error(404, "feed not found");
             const auto user = context.user->name;
@@ -329,7 +327,7 @@ void add_miniflux_routes(Router& router) {
                    auto row = one_entry(context, id);
                    const FeedSource* feed = row ? configured(context.config, row->feed) : nullptr;
                    if (!feed) return json_error(404, "entry not found");
-                   FeedIndex index(context.archive, *context.user);
+                   FeedIndex index(context.archive);
                    return json_response(entry_object(
                        *row, feed_object(*feed, index, Categories(context.config), *context.user),
                        *context.user, context.archive.page(row->article_id)));

@@ -1,6 +1,7 @@
 // Every route feedd serves, in one table: a method and a path pattern to a handler.
 #include <algorithm>
 
+#include "api/greader.hpp"
 #include "api/json.hpp"
 #include "api/miniflux.hpp"
 #include "api/saved_queries.hpp"
@@ -78,6 +79,7 @@ Router routes(HealthCheck health, MetricsSource metrics) {
     });
     router.add("GET", "/v1/me", me);
     add_miniflux_routes(router);
+    add_greader_routes(router);
     add_saved_query_routes(router);
     return router;
 }

@@ -218,6 +218,11 @@ class Session : public Connection, public std::enable_shared_from_this<Session<P
                 text::to_lower({field.name_string().data(), field.name_string().size()}),
                 std::string(field.value()));
         request.body = std::move(message.body());
+        // A form's fields, as Google Reader clients post them (curl's default type when none is set).
+        const auto type = text::to_lower(std::string(message[http::field::content_type]));
+        if (type.starts_with("application/x-www-form-urlencoded") ||
+            (type.empty() && message.method() == http::verb::post))
+            request.form = split_fields(request.body);
         request.remote = remote_;
         const bool keep_alive = message.keep_alive();
         server_->dispatch(std::move(request),
@@ -303,7 +308,7 @@ void Server::Impl::dispatch(Request request, std::function<void(Response)> reply
     if (!match) return reply(json_error(404, "not found"));
     if (!match->handler) return reply(json_error(405, "method not allowed"));
     std::optional<User> user;
-    if (match->access == Router::Access::user) {
+    if (match->access != Router::Access::open) {
         const auto now = Throttle::Clock::now();
         if (auto wait = throttle.closed(request.remote, now)) {
             auto response = json_error(429, "too many failed logins from this address; try again later");
@@ -312,14 +317,23 @@ void Server::Impl::dispatch(Request request, std::function<void(Response)> reply
             return reply(std::move(response));
         }
         std::optional<User> caller;
-        const auto token = request.header("x-auth-token");
-        const auto authorization = request.header("authorization");
-        if (token)
-            caller = auth->token(*token);
-        else if (authorization)
-            caller = auth->authorization(*authorization);
+        bool offered = false;  // some credentials came: a failure counts against the address
+        if (match->access == Router::Access::login) {
+            const auto name = request.field("Email"), password = request.field("Passwd");
+            offered = name || password;
+            if (name && password) caller = auth->login(*name, *password);
+        } else {
+            const auto token = request.header("x-auth-token");
+            const auto authorization = request.header("authorization");
+            offered = token || authorization;
+            if (token)
+                caller = auth->token(*token);
+            else if (authorization)
+                caller = auth->authorization(*authorization);
+        }
         if (!caller) {
-            if (token || authorization) throttle.failed(request.remote, now);
+            if (offered) throttle.failed(request.remote, now);
+            if (match->refusal) return reply(match->refusal());
             auto response = json_error(401, "access unauthorized");
             response.headers.emplace_back("WWW-Authenticate", "Basic realm=\"feedd\"");
             return reply(std::move(response));

@@ -45,8 +45,8 @@ FeedState Archive::feed_state(const std::string& name) {
 std::vector<FeedState> Archive::feed_states() {
     return impl_->backend->feed_states();
 }
-std::vector<FeedSummary> Archive::feed_summaries() {
-    return impl_->backend->feed_summaries();
+std::vector<FeedSummary> Archive::feed_summaries(SummaryDetail detail) {
+    return impl_->backend->feed_summaries(detail);
 }
 std::vector<EntryTimes> Archive::entry_times(const std::string& feed, TimePoint since) {
     return impl_->backend->entry_times(feed, since);
@@ -122,8 +122,9 @@ void Archive::set_read(const std::string& user, const std::vector<std::int64_t>&
 void Archive::set_starred(const std::string& user, std::int64_t entry_id, bool starred) {
     impl_->backend->set_starred(user, entry_id, starred);
 }
-void Archive::mark_feed_read(const std::string& user, const std::string& feed) {
-    impl_->backend->mark_feed_read(user, feed);
+void Archive::mark_feed_read(const std::string& user, const std::string& feed,
+                             std::optional<TimePoint> seen_until) {
+    impl_->backend->mark_feed_read(user, feed, seen_until);
 }
 
 void Archive::request_pages(const std::vector<PageRequest>& requests, TimePoint now) {

@@ -22,7 +22,7 @@ class Backend {
     virtual void sync_feeds(const std::vector<FeedSource>& feeds) = 0;
     virtual FeedState feed_state(const std::string& name) = 0;
     virtual std::vector<FeedState> feed_states() = 0;
-    virtual std::vector<FeedSummary> feed_summaries() = 0;
+    virtual std::vector<FeedSummary> feed_summaries(SummaryDetail detail) = 0;
     virtual std::vector<EntryTimes> entry_times(const std::string& feed, TimePoint since) = 0;
     virtual void record_gap(const std::string& feed, const GapRecord& gap) = 0;
     virtual std::vector<GapRecord> gaps(const std::string& feed, TimePoint since) = 0;
@@ -49,7 +49,8 @@ class Backend {
     virtual std::vector<ReadCounts> read_counts(const std::string& user) = 0;
     virtual void set_read(const std::string& user, const std::vector<std::int64_t>& entry_ids, bool read) = 0;
     virtual void set_starred(const std::string& user, std::int64_t entry_id, bool starred) = 0;
-    virtual void mark_feed_read(const std::string& user, const std::string& feed) = 0;
+    virtual void mark_feed_read(const std::string& user, const std::string& feed,
+                                std::optional<TimePoint> seen_until) = 0;
 };
 
 std::unique_ptr<Backend> open_sqlite(const std::filesystem::path& path, OpenMode mode);

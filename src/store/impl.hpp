@@ -54,7 +54,7 @@ class Connection final : public Backend {
     void sync_feeds(const std::vector<FeedSource>& feeds) override;
     FeedState feed_state(const std::string& name) override;
     std::vector<FeedState> feed_states() override;
-    std::vector<FeedSummary> feed_summaries() override;
+    std::vector<FeedSummary> feed_summaries(SummaryDetail detail) override;
     std::vector<EntryTimes> entry_times(const std::string& feed, TimePoint since) override;
     void record_gap(const std::string& feed, const GapRecord& gap) override;
     std::vector<GapRecord> gaps(const std::string& feed, TimePoint since) override;
@@ -74,7 +74,8 @@ class Connection final : public Backend {
     std::vector<ReadCounts> read_counts(const std::string& user) override;
     void set_read(const std::string& user, const std::vector<std::int64_t>& entry_ids, bool read) override;
     void set_starred(const std::string& user, std::int64_t entry_id, bool starred) override;
-    void mark_feed_read(const std::string& user, const std::string& feed) override;
+    void mark_feed_read(const std::string& user, const std::string& feed,
+                        std::optional<TimePoint> seen_until) override;
     void request_pages(const std::vector<PageRequest>& requests, TimePoint now) override;
     std::vector<PageTask> claim_pages(TimePoint now, TimePoint lease_until, int limit) override;
     std::optional<TimePoint> next_page_due() override;

@@ -658,8 +658,9 @@ class PostgresStore final : public Backend {
     void set_starred(const std::string& user, std::int64_t entry_id, bool starred) override {
         call(write_failed, [&] { pg_reading::set_starred(db_, user, entry_id, starred); });
     }
-    void mark_feed_read(const std::string& user, const std::string& feed) override {
-        call(write_failed, [&] { pg_reading::mark_feed_read(db_, user, feed); });
+    void mark_feed_read(const std::string& user, const std::string& feed,
+                        std::optional<TimePoint> seen_until) override {
+        call(write_failed, [&] { pg_reading::mark_feed_read(db_, user, feed, seen_until); });
     }
 
     void sync_feeds(const std::vector<FeedSource>& feeds) override {
@@ -700,22 +701,28 @@ class PostgresStore final : public Backend {
         });
     }
 
-    std::vector<FeedSummary> feed_summaries() override {
+    std::vector<FeedSummary> feed_summaries(SummaryDetail detail) override {
         return call(read_failed, [&] {
-            static const std::string sql =
-                std::string("SELECT ") + state_columns +
-                ", f.url, f.title, f.site_link, f.configured,"
-                " (SELECT count(DISTINCT article_id) FROM entries e WHERE e.feed_id = f.id),"
+            static const std::string head =
+                std::string("SELECT ") + state_columns + ", f.url, f.title, f.site_link, f.configured, f.id";
+            static const std::string tail =
+                " FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id ORDER BY f.name";
+            static const std::string full =
+                head +
+                ", (SELECT count(DISTINCT article_id) FROM entries e WHERE e.feed_id = f.id),"
                 " (SELECT count(*) FROM entries e WHERE e.feed_id = f.id),"
                 " (SELECT max(first_seen) FROM entries e WHERE e.feed_id = f.id),"
                 " (SELECT count(*) FROM gaps g WHERE g.feed_id = f.id AND g.detected_at >= $1),"
                 " (SELECT coalesce(sum(estimated), 0) FROM gaps g WHERE g.feed_id = f.id AND g.detected_at "
                 ">= $1),"
-                " (SELECT max(detected_at) FROM gaps g WHERE g.feed_id = f.id)"
-                " FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id ORDER BY f.name";
+                " (SELECT max(detected_at) FROM gaps g WHERE g.feed_id = f.id)" +
+                tail;
+            static const std::string listing = head + tail;
+            const bool counted = detail == SummaryDetail::full;
             const auto now =
                 std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-            auto r = db_.exec(sql.c_str(), Params::of(TimePoint(now - std::chrono::days(30))));
+            auto r = counted ? db_.exec(full.c_str(), Params::of(TimePoint(now - std::chrono::days(30))))
+                             : db_.exec(listing.c_str());
             std::vector<FeedSummary> out;
             const int c = state_column_count;
             for (int i = 0; i < r.rows(); ++i) {
@@ -726,12 +733,15 @@ class PostgresStore final : public Backend {
                 summary.title = r.text(i, c + 1);
                 summary.site_link = r.text(i, c + 2);
                 summary.configured = r.integer(i, c + 3) != 0;
-                summary.articles = r.integer(i, c + 4);
-                summary.entries = r.integer(i, c + 5);
-                summary.newest = r.time(i, c + 6);
-                summary.recent_gaps = r.integer(i, c + 7);
-                summary.recent_gap_items = r.integer(i, c + 8);
-                summary.last_gap = r.time(i, c + 9);
+                summary.id = r.integer(i, c + 4);
+                if (counted) {
+                    summary.articles = r.integer(i, c + 5);
+                    summary.entries = r.integer(i, c + 6);
+                    summary.newest = r.time(i, c + 7);
+                    summary.recent_gaps = r.integer(i, c + 8);
+                    summary.recent_gap_items = r.integer(i, c + 9);
+                    summary.last_gap = r.time(i, c + 10);
+                }
                 out.push_back(std::move(summary));
             }
             return out;

@@ -1,5 +1,7 @@
 #include "store/postgres_reading.hpp"
 
+#include <limits>
+
 #include "feedd/store/store.hpp"
 #include "store/reading_sql.hpp"
 #include "store/rules.hpp"
@@ -21,31 +23,43 @@ EntryPage entries(pg::Session& db, const EntryFilter& filter) {
     if ((!filter.feeds.empty() && feed_ids.empty()) || (filter.by_articles && filter.articles.empty()))
         return page;
     const auto shape = reading_sql::entries_where(filter, feed_ids);
-    std::vector<std::string> names{"user"};
+    // The parameters in their order ($1, $2, ...): the user's name only where the SQL reads it.
+    auto bind = [&](bool user, std::vector<std::string>& names, pg::Params& params) {
+        if (user) names.push_back("user"), params.add(filter.user);
+        if (filter.before) names.push_back("before"), params.add(seconds(*filter.before));
+        if (filter.after) names.push_back("after"), params.add(seconds(*filter.after));
+        if (filter.before_id) names.push_back("before_id"), params.add(*filter.before_id);
+        if (filter.after_id) names.push_back("after_id"), params.add(*filter.after_id);
+        if (filter.seen_from) names.push_back("seen_from"), params.add(seconds(*filter.seen_from));
+        if (filter.seen_to) names.push_back("seen_to"), params.add(seconds(*filter.seen_to));
+    };
+    if (filter.count_total) {
+        std::vector<std::string> names;
+        pg::Params params;
+        bind(shape.count_binds_user, names, params);
+        auto count =
+            db.run(reading_sql::positional("SELECT count(*) " + shape.count_from_where, names), params);
+        page.total = count.integer(0, 0);
+        if (page.total == 0) return page;
+    }
+    std::vector<std::string> names;
     pg::Params params;
-    params.add(filter.user);
-    if (filter.before) names.push_back("before"), params.add(seconds(*filter.before));
-    if (filter.after) names.push_back("after"), params.add(seconds(*filter.after));
-    if (filter.before_id) names.push_back("before_id"), params.add(*filter.before_id);
-    if (filter.after_id) names.push_back("after_id"), params.add(*filter.after_id);
-
-    auto count = db.run(reading_sql::positional("SELECT count(*) " + shape.from_where, names), params);
-    page.total = count.integer(0, 0);
-    if (page.total == 0) return page;
+    bind(true, names, params);
     const auto order = reading_sql::order_limit(filter, "LIMIT ALL");
     auto r =
         db.run(reading_sql::positional(reading_sql::entry_columns + shape.from_where + order, names), params);
-    const int id = r.column("id"), article_id = r.column("article_id"), feed = r.column("feed"),
-              identity = r.column("identity"), guid = r.column("guid"), title = r.column("title"),
-              link = r.column("link"), author = r.column("author"), published = r.column("published"),
-              updated = r.column("updated"), summary = r.column("summary"), content = r.column("content"),
-              categories = r.column("categories"), image = r.column("image"),
+    const int id = r.column("id"), article_id = r.column("article_id"), feed_id = r.column("feed_id"),
+              feed = r.column("feed"), identity = r.column("identity"), guid = r.column("guid"),
+              title = r.column("title"), link = r.column("link"), author = r.column("author"),
+              published = r.column("published"), updated = r.column("updated"), summary = r.column("summary"),
+              content = r.column("content"), categories = r.column("categories"), image = r.column("image"),
               first_seen = r.column("first_seen"), changed_at = r.column("changed_at"),
               date = r.column("entry_date"), read = r.column("is_read"), starred = r.column("starred");
     for (int i = 0; i < r.rows(); ++i) {
         ReaderEntry row;
         row.id = r.integer(i, id);
         row.article_id = r.integer(i, article_id);
+        row.feed_id = r.integer(i, feed_id);
         row.feed = r.text(i, feed);
         row.identity = r.text(i, identity);
         row.entry.id = r.text(i, guid);
@@ -97,14 +111,18 @@ void set_starred(pg::Session& db, const std::string& user, std::int64_t entry_id
     }
 }
 
-void mark_feed_read(pg::Session& db, const std::string& user, const std::string& feed) {
-    static const std::string mark = reading_sql::positional(reading_sql::mark_feed, {"user", "feed"});
-    static const std::string drop = reading_sql::positional(reading_sql::drop_unread_flags, {"user", "feed"});
+void mark_feed_read(pg::Session& db, const std::string& user, const std::string& feed,
+                    std::optional<TimePoint> seen_until) {
+    static const std::string mark =
+        reading_sql::positional(reading_sql::mark_feed, {"user", "feed", "until"});
+    static const std::string drop =
+        reading_sql::positional(reading_sql::drop_unread_flags, {"user", "feed", "until"});
     const auto id = pg_feed_id(db, feed);
     if (!id) throw QueryError("unknown feed '" + feed + "'");
+    const std::int64_t until = seen_until ? seconds(*seen_until) : std::numeric_limits<std::int64_t>::max();
     pg::Transaction transaction(db);
-    db.exec(mark.c_str(), pg::Params::of(user, *id));
-    db.exec(drop.c_str(), pg::Params::of(user, *id));
+    db.exec(mark.c_str(), pg::Params::of(user, *id, until));
+    db.exec(drop.c_str(), pg::Params::of(user, *id, until));
     transaction.commit();
 }
 

@@ -21,6 +21,7 @@ std::vector<ReadCounts> counts(pg::Session& db, const std::string& user);
 void set_read(pg::Session& db, const std::string& user, const std::vector<std::int64_t>& entry_ids,
               bool read);
 void set_starred(pg::Session& db, const std::string& user, std::int64_t entry_id, bool starred);
-void mark_feed_read(pg::Session& db, const std::string& user, const std::string& feed);
+void mark_feed_read(pg::Session& db, const std::string& user, const std::string& feed,
+                    std::optional<TimePoint> seen_until);
 
 }  // namespace feedd::store::detail::pg_reading

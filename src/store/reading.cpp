@@ -2,6 +2,8 @@
 // (read_marks: the feed's entries up to an id are read) and exceptions per article (read_flags:
 // read or unread whatever the watermark says), and stars. "All unread" costs no row; "mark all
 // as read" costs one row and the deletion of that feed's unread exceptions.
+#include <limits>
+
 #include "store/impl.hpp"
 #include "store/reading_sql.hpp"
 
@@ -17,8 +19,8 @@ EntryPage detail::Connection::reader_entries(const EntryFilter& filter) {
         if ((!filter.feeds.empty() && feed_ids.empty()) || (filter.by_articles && filter.articles.empty()))
             return page;
         const auto shape = reading_sql::entries_where(filter, feed_ids);
-        auto bind = [&](SQLite::Statement& statement) {
-            statement.bind(":user", filter.user);
+        auto bind = [&](SQLite::Statement& statement, bool user) {
+            if (user) statement.bind(":user", filter.user);
             if (filter.before)
                 statement.bind(":before",
                                static_cast<std::int64_t>(filter.before->time_since_epoch().count()));
@@ -26,20 +28,29 @@ EntryPage detail::Connection::reader_entries(const EntryFilter& filter) {
                 statement.bind(":after", static_cast<std::int64_t>(filter.after->time_since_epoch().count()));
             if (filter.before_id) statement.bind(":before_id", *filter.before_id);
             if (filter.after_id) statement.bind(":after_id", *filter.after_id);
+            if (filter.seen_from)
+                statement.bind(":seen_from",
+                               static_cast<std::int64_t>(filter.seen_from->time_since_epoch().count()));
+            if (filter.seen_to)
+                statement.bind(":seen_to",
+                               static_cast<std::int64_t>(filter.seen_to->time_since_epoch().count()));
         };
-        SQLite::Statement count(this->db, "SELECT count(*) " + shape.from_where);
-        bind(count);
-        count.executeStep();
-        page.total = count.getColumn(0).getInt64();
-        if (page.total == 0) return page;
+        if (filter.count_total) {
+            SQLite::Statement count(this->db, "SELECT count(*) " + shape.count_from_where);
+            bind(count, shape.count_binds_user);
+            count.executeStep();
+            page.total = count.getColumn(0).getInt64();
+            if (page.total == 0) return page;
+        }
 
         SQLite::Statement select(this->db, reading_sql::entry_columns + shape.from_where +
                                                reading_sql::order_limit(filter, "LIMIT -1"));
-        bind(select);
+        bind(select, true);
         while (select.executeStep()) {
             ReaderEntry row;
             row.id = select.getColumn("id").getInt64();
             row.article_id = select.getColumn("article_id").getInt64();
+            row.feed_id = select.getColumn("feed_id").getInt64();
             row.feed = select.getColumn("feed").getString();
             row.identity = select.getColumn("identity").getString();
             row.entry.id = select.getColumn("guid").getString();
@@ -109,7 +120,8 @@ void detail::Connection::set_starred(const std::string& user, std::int64_t entry
     });
 }
 
-void detail::Connection::mark_feed_read(const std::string& user, const std::string& feed) {
+void detail::Connection::mark_feed_read(const std::string& user, const std::string& feed,
+                                        std::optional<TimePoint> seen_until) {
     this->call(detail::write_failed, [&] {
         const auto id = this->feed_id(feed);
         if (!id) throw QueryError("unknown feed '" + feed + "'");
@@ -118,6 +130,9 @@ void detail::Connection::mark_feed_read(const std::string& user, const std::stri
             auto& statement = this->statement(sql);
             statement.bind(":user", user);
             statement.bind(":feed", *id);
+            statement.bind(":until", seen_until
+                                         ? static_cast<std::int64_t>(seen_until->time_since_epoch().count())
+                                         : std::numeric_limits<std::int64_t>::max());
             statement.exec();
             statement.reset();
         }

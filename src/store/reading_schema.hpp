@@ -59,4 +59,12 @@ CREATE TABLE IF NOT EXISTS stars (
 CREATE INDEX IF NOT EXISTS stars_by_article ON stars(article_id);
 )sql";
 
+// SQLite v8, PostgreSQL v4: entries in the order readers list them by default (Miniflux's
+// published_at, `reading_sql::entry_date`), so that a page of the newest is read from the index and
+// not sorted out of every entry.
+inline constexpr std::string_view entries_by_date_sqlite =
+    "CREATE INDEX IF NOT EXISTS entries_by_date ON entries(coalesce(published, first_seen), id);";
+inline constexpr std::string_view entries_by_date_postgres =
+    "CREATE INDEX IF NOT EXISTS entries_by_date ON entries((coalesce(published, first_seen)), id);";
+
 }  // namespace feedd::store::detail

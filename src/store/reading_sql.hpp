@@ -25,14 +25,20 @@ inline constexpr const char* entry_date = "coalesce(e.published, e.first_seen)";
 
 inline const std::string entry_columns =
     std::string(
-        "SELECT e.id, e.article_id, f.name AS feed, e.identity, e.guid, e.title, e.link, e.author, "
+        "SELECT e.id, e.article_id, e.feed_id, f.name AS feed, e.identity, e.guid, e.title, e.link, "
+        "e.author, "
         "e.published, e.updated, e.text, e.summary, e.content, e.categories, e.image, e.first_seen, "
         "e.changed_at, ") +
     entry_date + " AS entry_date, " + is_read + " AS is_read, " +
     "CASE WHEN s.article_id IS NULL THEN 0 ELSE 1 END AS starred ";
 
 struct Shape {
-    std::string from_where;  // "FROM … WHERE …", for the count and the page
+    std::string from_where;  // "FROM … WHERE …" of the page
+    // Of the count: the same entries, without the joins nothing in it reads. The state and star
+    // joins are on unique keys, so they never change how many entries match, and each costs a
+    // lookup per entry of the archive.
+    std::string count_from_where;
+    bool count_binds_user = false;  // whether count_from_where has :user (a state or star filter)
 };
 
 // "1,2,3": the ids entries_where puts into its IN lists (numbers, never text from outside).
@@ -44,10 +50,7 @@ inline std::string join_ids(const std::vector<std::int64_t>& ids) {
 
 // `feed_ids`: the ids of filter.feeds (those that exist).
 inline Shape entries_where(const EntryFilter& filter, const std::vector<std::int64_t>& feed_ids) {
-    std::string sql = "FROM entries e JOIN feeds f ON f.id = e.feed_id";
-    sql += read_joins;
-    sql += star_join;
-    sql += " WHERE f.configured = 1";
+    std::string sql;
     if (filter.read) sql += std::string(" AND (") + is_read + ") = " + (*filter.read ? "1" : "0");
     if (filter.starred)
         sql += *filter.starred ? " AND s.article_id IS NOT NULL" : " AND s.article_id IS NULL";
@@ -58,7 +61,15 @@ inline Shape entries_where(const EntryFilter& filter, const std::vector<std::int
     if (filter.after) sql += std::string(" AND ") + entry_date + " > :after";
     if (filter.before_id) sql += " AND e.id < :before_id";
     if (filter.after_id) sql += " AND e.id > :after_id";
-    return {sql};
+    if (filter.seen_from) sql += " AND e.first_seen >= :seen_from";
+    if (filter.seen_to) sql += " AND e.first_seen <= :seen_to";
+    const std::string joins = std::string(read_joins) + star_join;
+    const std::string count_joins =
+        std::string(filter.read ? read_joins : "") + (filter.starred ? star_join : "");
+    return {"FROM entries e JOIN feeds f ON f.id = e.feed_id" + joins + " WHERE f.configured = 1" + sql,
+            "FROM entries e" + count_joins +
+                " WHERE e.feed_id IN (SELECT id FROM feeds WHERE configured = 1)" + sql,
+            filter.read || filter.starred};
 }
 
 // `no_limit`: the LIMIT an OFFSET alone needs, SQLite's "LIMIT -1" or PostgreSQL's "LIMIT ALL".
@@ -93,14 +104,18 @@ inline constexpr const char* star =
 inline constexpr const char* unstar =
     "DELETE FROM stars WHERE user_name = :user AND article_id = (SELECT article_id FROM entries WHERE id = "
     ":entry)";
+// The watermark moves to the feed's newest entry first seen until :until (ids grow with arrival,
+// so that is every entry seen by then), and never back.
 inline constexpr const char* mark_feed =
     "INSERT INTO read_marks (user_name, feed_id, up_to) SELECT :user, CAST(:feed AS bigint), "
     "coalesce(max(id), 0) FROM entries "
-    "WHERE feed_id = :feed ON CONFLICT (user_name, feed_id) DO UPDATE SET up_to = excluded.up_to";
+    "WHERE feed_id = :feed AND first_seen <= CAST(:until AS bigint) ON CONFLICT (user_name, feed_id) DO "
+    "UPDATE "
+    "SET up_to = CASE WHEN excluded.up_to > read_marks.up_to THEN excluded.up_to ELSE read_marks.up_to END";
 // After mark_feed: the feed's articles marked unread by hand are read now like the rest.
 inline constexpr const char* drop_unread_flags =
     "DELETE FROM read_flags WHERE user_name = :user AND is_read = 0 AND article_id IN "
-    "(SELECT article_id FROM entries WHERE feed_id = :feed)";
+    "(SELECT article_id FROM entries WHERE feed_id = :feed AND first_seen <= CAST(:until AS bigint))";
 
 // `sql` with each :name replaced by $N, N its place in `names` (PostgreSQL's placeholders).
 inline std::string positional(const std::string& sql, const std::vector<std::string>& names) {

@@ -506,7 +506,8 @@ const std::vector<Migration>& migrations() {
                                              {"", recompute_text},
                                              {"", schema_v5_step},
                                              {reading_schema_sqlite},
-                                             {pages_sql::schema_sqlite}};
+                                             {pages_sql::schema_sqlite},
+                                             {entries_by_date_sqlite}};
     return list;
 }
 

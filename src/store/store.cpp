@@ -465,22 +465,30 @@ WHERE f.name = ? AND g.detected_at >= ? ORDER BY g.detected_at)sql");
     });
 }
 
-std::vector<FeedSummary> detail::Connection::feed_summaries() {
+std::vector<FeedSummary> detail::Connection::feed_summaries(SummaryDetail detail) {
     return this->call(detail::read_failed, [&] {
-        static const std::string sql =
-            std::string("SELECT ") + state_columns +
-            ", f.url, f.title, f.site_link, f.configured,"
-            " (SELECT count(DISTINCT article_id) FROM entries e WHERE e.feed_id = f.id) AS articles,"
+        static const std::string head =
+            std::string("SELECT ") + state_columns + ", f.url, f.title, f.site_link, f.configured, f.id";
+        static const std::string tail =
+            " FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id ORDER BY f.name";
+        static const std::string full =
+            head +
+            ", (SELECT count(DISTINCT article_id) FROM entries e WHERE e.feed_id = f.id) AS articles,"
             " (SELECT count(*) FROM entries e WHERE e.feed_id = f.id) AS entries,"
             " (SELECT max(first_seen) FROM entries e WHERE e.feed_id = f.id) AS newest,"
             " (SELECT count(*) FROM gaps g WHERE g.feed_id = f.id AND g.detected_at >= :since) AS gaps,"
             " (SELECT coalesce(sum(estimated), 0) FROM gaps g WHERE g.feed_id = f.id"
             "  AND g.detected_at >= :since) AS gap_items,"
-            " (SELECT max(detected_at) FROM gaps g WHERE g.feed_id = f.id) AS last_gap"
-            " FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id ORDER BY f.name";
-        auto& select = this->statement(sql.c_str());
-        const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-        select.bind(":since", seconds(now - std::chrono::days(30)));
+            " (SELECT max(detected_at) FROM gaps g WHERE g.feed_id = f.id) AS last_gap" +
+            tail;
+        static const std::string listing = head + tail;
+        const bool counted = detail == SummaryDetail::full;
+        auto& select = this->statement(counted ? full.c_str() : listing.c_str());
+        if (counted) {
+            const auto now =
+                std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+            select.bind(":since", seconds(now - std::chrono::days(30)));
+        }
         std::vector<FeedSummary> out;
         while (select.executeStep()) {
             FeedSummary summary;
@@ -490,12 +498,15 @@ std::vector<FeedSummary> detail::Connection::feed_summaries() {
             summary.title = select.getColumn("title").getString();
             summary.site_link = select.getColumn("site_link").getString();
             summary.configured = select.getColumn("configured").getInt() != 0;
-            summary.articles = select.getColumn("articles").getInt64();
-            summary.entries = select.getColumn("entries").getInt64();
-            summary.newest = time_column(select.getColumn("newest"));
-            summary.recent_gaps = select.getColumn("gaps").getInt64();
-            summary.recent_gap_items = select.getColumn("gap_items").getInt64();
-            summary.last_gap = time_column(select.getColumn("last_gap"));
+            summary.id = select.getColumn("id").getInt64();
+            if (counted) {
+                summary.articles = select.getColumn("articles").getInt64();
+                summary.entries = select.getColumn("entries").getInt64();
+                summary.newest = time_column(select.getColumn("newest"));
+                summary.recent_gaps = select.getColumn("gaps").getInt64();
+                summary.recent_gap_items = select.getColumn("gap_items").getInt64();
+                summary.last_gap = time_column(select.getColumn("last_gap"));
+            }
             out.push_back(std::move(summary));
         }
         return out;

@@ -219,3 +219,50 @@ STORE_TEST_CASE("an article in two feeds is read in both once read in one") {
     CHECK(unread(archive, "alice", "alpha") == 0);
     CHECK(unread(archive, "alice", "beta") == 0);
 }
+
+STORE_TEST_CASE("mark all as read up to a time leaves what came later unread, and never moves back") {
+    Store store;
+    auto archive = store.open();
+    archive.sync_feeds({feed("alpha")});
+    const auto now = utc(2026, 11, 30, 8, 0);
+    poll(archive, "alpha", document("alpha", 3, now - std::chrono::days(1)), now);
+    poll(archive, "alpha", document("alpha", 5, now - std::chrono::days(1)), now + std::chrono::hours(2));
+    // A client that had seen what came until an hour after the first poll: alpha 1-3 read.
+    archive.mark_feed_read("alice", "alpha", now + std::chrono::hours(1));
+    CHECK(unread(archive, "alice", "alpha") == 2);
+    archive.mark_feed_read("alice", "alpha");
+    CHECK(unread(archive, "alice", "alpha") == 0);
+    // An older time afterwards does not unread what the newer mark read.
+    archive.mark_feed_read("alice", "alpha", now);
+    CHECK(unread(archive, "alice", "alpha") == 0);
+}
+
+STORE_TEST_CASE("a page by first-seen time, without its total, names each entry's feed id") {
+    Store store;
+    auto archive = store.open();
+    archive.sync_feeds({feed("alpha"), feed("beta")});
+    const auto now = utc(2026, 11, 30, 8, 0);
+    poll(archive, "alpha", document("alpha", 2, now - std::chrono::days(1)), now);
+    poll(archive, "beta", document("beta", 2, now - std::chrono::days(1)), now + std::chrono::hours(3));
+    auto filter = of("alice");
+    filter.seen_from = now + std::chrono::hours(1);
+    filter.count_total = false;
+    const auto page = archive.reader_entries(filter);
+    CHECK(page.total == 0);  // not counted
+    CHECK(titles(page) == std::vector<std::string>{"beta 2", "beta 1"});
+    std::int64_t beta_id = 0;
+    for (const auto& summary : archive.feed_summaries(SummaryDetail::listing)) {
+        if (summary.name == "beta") beta_id = summary.id;
+        CHECK(summary.articles == 0);  // the listing counts nothing
+    }
+    REQUIRE(beta_id != 0);
+    for (const auto& entry : page.entries) CHECK(entry.feed_id == beta_id);
+    filter.seen_from.reset();
+    filter.seen_to = now;
+    filter.count_total = true;
+    const auto early = archive.reader_entries(filter);
+    CHECK(early.total == 2);
+    CHECK(titles(early) == std::vector<std::string>{"alpha 2", "alpha 1"});
+    for (const auto& summary : archive.feed_summaries())
+        if (summary.name == "alpha") CHECK(summary.articles == 2);
+}

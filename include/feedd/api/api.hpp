@@ -36,12 +36,18 @@ struct Request {
     std::vector<std::pair<std::string, std::string>> query;    // decoded, in order
     std::vector<std::pair<std::string, std::string>> headers;  // names lowercased
     std::string body;
+    // The body's fields, decoded, when it is a form (application/x-www-form-urlencoded).
+    std::vector<std::pair<std::string, std::string>> form;
     std::string remote;                         // the peer's address, "unix" on a unix socket
     std::map<std::string, std::string> params;  // the route's {name} parts: "/v1/feeds/{id}"
 
     // The first value of a query parameter or header (name lowercased), if any.
     [[nodiscard]] std::optional<std::string> query_value(std::string_view name) const;
     [[nodiscard]] std::optional<std::string> header(std::string_view name) const;
+    // A field of the query or, failing that, of the form (clients send either); and every value of
+    // a field, the query's then the form's (Google Reader's repeated i=).
+    [[nodiscard]] std::optional<std::string> field(std::string_view name) const;
+    [[nodiscard]] std::vector<std::string> fields(std::string_view name) const;
 };
 
 struct Response {
@@ -55,10 +61,13 @@ struct Response {
 [[nodiscard]] Response json_error(int status, std::string_view message);
 
 // The authenticated caller. `id` is the user's place among the [[user]] blocks (1 for the first),
-// the number Miniflux clients show; reading state is kept by `name`.
+// the number Miniflux clients show; reading state is kept by `name`. `session` is the secret the
+// caller proved, as a Google Reader client holds it: the Auth value that ClientLogin answers for a
+// password, or the API token itself; the write token (T) of Google Reader edits is derived from it.
 struct User {
     std::string name;
     std::int64_t id = 0;
+    std::string session;
 };
 
 // What a handler may use besides the request.
@@ -76,15 +85,25 @@ struct Context {
 using Handler = std::function<Response(const Request&, Context&)>;
 
 // One place where a method and a path map to a handler. Patterns are literal segments and
-// `{name}` segments, which match one non-empty segment and land in Request::params.
+// `{name}` segments, which match one non-empty segment and land in Request::params; a last
+// `{name*}` takes the rest of the path as it is, slashes included (a Google Reader stream id,
+// "feed/12" or "user/-/label/News").
 class Router {
   public:
-    enum class Access { user, open };  // open: no authentication (/healthz)
-    void add(std::string method, std::string pattern, Handler handler, Access access = Access::user);
+    // user: a password (Basic), an API token (X-Auth-Token or GoogleLogin auth=) or a ClientLogin
+    // session; open: no authentication (/healthz); login: the credentials are the form's Email and
+    // Passwd fields (Google Reader's ClientLogin), checked and throttled like the others.
+    enum class Access { user, open, login };
+    // What a caller without valid credentials is answered (401), in the shape of the route's
+    // protocol; null: Miniflux's JSON error.
+    using Refusal = Response (*)();
+    void add(std::string method, std::string pattern, Handler handler, Access access = Access::user,
+             Refusal refusal = nullptr);
 
     struct Match {
         const Handler* handler = nullptr;  // null: the path exists with other methods (405)
         Access access = Access::user;
+        Refusal refusal = nullptr;
         std::map<std::string, std::string> params;
         std::string pattern;  // as added ("/v1/entries/{id}"): a label that stays bounded
     };
@@ -98,6 +117,7 @@ class Router {
         std::vector<std::string> segments;
         Handler handler;
         Access access;
+        Refusal refusal;
     };
     std::vector<Route> routes_;
 };

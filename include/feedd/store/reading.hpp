@@ -24,16 +24,21 @@ struct EntryFilter {
     bool by_articles = false;
     std::optional<TimePoint> before, after;  // the entry's date: published, else first seen
     std::optional<std::int64_t> before_id, after_id;
+    std::optional<TimePoint> seen_from, seen_to;  // first seen within [from, to] (a sync since then)
     enum class Order { date, id } order = Order::date;
     bool descending = true;
     int limit = 100;  // <= 0: no limit
     std::int64_t offset = 0;
+    // False: EntryPage::total is left at 0, not counted. A page read by a cursor needs no total,
+    // and counting every match is most of the work of a page on a large archive.
+    bool count_total = true;
 };
 
 // One entry with its reader's state.
 struct ReaderEntry {
     std::int64_t id = 0;          // entries.id: the API's entry id
     std::int64_t article_id = 0;  // the state is the article's: read once, read in every feed
+    std::int64_t feed_id = 0;     // the archive's number of the feed (ReadCounts::feed_id)
     std::string feed;             // feed name
     std::string identity;         // "guid:…", "link:…", "hash:…"
     Entry entry;                  // title, link, author, summary, content, dates, categories, enclosures

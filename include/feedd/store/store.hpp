@@ -198,6 +198,7 @@ struct ArticleDetail {
 
 // `feeds list`: what the archive knows of each feed.
 struct FeedSummary {
+    std::int64_t id = 0;  // the archive's number of the feed (ReadCounts::feed_id)
     std::string name;
     std::string url;
     std::string title;       // the feed's own title
@@ -211,6 +212,11 @@ struct FeedSummary {
     std::optional<TimePoint> last_gap;  // when the latest gap was found
     FeedState state;
 };
+
+// What feed_summaries reads. `full`: each feed's articles, entries and gaps counted (a scan of
+// them: `feeds list`, `status`). `listing`: only what the feeds and their state hold, the counts
+// left at zero, for what a reader asks on every request (the API's feed objects).
+enum class SummaryDetail { full, listing };
 
 // When one entry of a feed appeared, for the adaptive interval (schedule::arrival_time).
 struct EntryTimes {
@@ -257,7 +263,7 @@ class Archive {
     // Learned state of one feed; a default FeedState (with `name`) when never polled.
     [[nodiscard]] FeedState feed_state(const std::string& name);
     [[nodiscard]] std::vector<FeedState> feed_states();
-    [[nodiscard]] std::vector<FeedSummary> feed_summaries();
+    [[nodiscard]] std::vector<FeedSummary> feed_summaries(SummaryDetail detail = SummaryDetail::full);
     // A feed's entries first seen since `since`, oldest first (one indexed read).
     [[nodiscard]] std::vector<EntryTimes> entry_times(const std::string& feed, TimePoint since);
     void record_gap(const std::string& feed, const GapRecord& gap);
@@ -322,9 +328,10 @@ class Archive {
     // Marks the articles of these entries read or unread; unknown ids are ignored.
     void set_read(const std::string& user, const std::vector<std::int64_t>& entry_ids, bool read);
     void set_starred(const std::string& user, std::int64_t entry_id, bool starred);
-    // Every entry of the feed archived so far is read (one row, whatever the feed's size); entries
-    // that come later are unread. QueryError for an unknown feed.
-    void mark_feed_read(const std::string& user, const std::string& feed);
+    // Every entry of the feed archived so far (or first seen until `seen_until`) is read: one row,
+    // whatever the feed's size; entries that come later are unread. QueryError for an unknown feed.
+    void mark_feed_read(const std::string& user, const std::string& feed,
+                        std::optional<TimePoint> seen_until = std::nullopt);
 
   private:
     friend struct Testing;  // src/store/testing.hpp, for the archive's own tests
