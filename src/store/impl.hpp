@@ -75,6 +75,7 @@ class Connection final : public Backend {
     void set_read(const std::string& user, const std::vector<std::int64_t>& entry_ids, bool read) override;
     void set_starred(const std::string& user, std::int64_t entry_id, bool starred) override;
     void mark_feed_read(const std::string& user, const std::string& feed) override;
+    std::unique_ptr<Tables> tables(bool write) override;  // tables.cpp
 
     // Resets the cached statements when a call ends, however it ends.
     class StatementScope {
