@@ -47,7 +47,8 @@ std::string join(const std::vector<std::string>& items) {
     return out;
 }
 
-// Progress every this many rows of a table (and at its end): a line a second or so, not per row.
+// Progress every this many rows of a table (and at its end), not per row: a line every few seconds
+// (SQLite) to half a minute (PostgreSQL's entries, indexed as they are inserted).
 constexpr std::int64_t progress_every = 10000;
 
 }  // namespace
