@@ -39,11 +39,11 @@ build-fuzz: deps
 
 test-fuzz:
 	@$(MAKE) --no-print-directory build-fuzz FUZZ_SECONDS=20
-	ctest --test-dir $(FUZZ_BUILD) --output-on-failure
+	ctest --test-dir $(FUZZ_BUILD) --output-on-failure -j $(JOBS)
 
-# Each fuzz target for FUZZ_SECONDS (default 5 minutes).
+# Each fuzz target for FUZZ_SECONDS (default 5 minutes), JOBS of them at a time.
 fuzz: build-fuzz
-	ctest --test-dir $(FUZZ_BUILD) --output-on-failure
+	ctest --test-dir $(FUZZ_BUILD) --output-on-failure -j $(JOBS)
 
 # The suite twice (a normal build, then ASan+UBSan), then each fuzz target for 20 s.
 test: test-normal test-asan test-fuzz

@@ -51,6 +51,13 @@ std::optional<User> Authenticator::token(std::string_view token) const {
     return found;
 }
 
+std::optional<User> Authenticator::authorization(std::string_view value) const {
+    constexpr std::string_view bearer = "bearer ";
+    if (value.size() > bearer.size() && text::iequals(value.substr(0, bearer.size()), bearer))
+        return token(text::trim(value.substr(bearer.size())));
+    return basic(value);
+}
+
 std::optional<Throttle::Clock::duration> Throttle::closed(const std::string& address, Clock::time_point now) {
     expire(now);
     const auto it = addresses_.find(address);

@@ -24,6 +24,9 @@ class Authenticator {
     [[nodiscard]] std::optional<User> basic(std::string_view authorization) const;
     // The user holding this API token.
     [[nodiscard]] std::optional<User> token(std::string_view token) const;
+    // The user an Authorization header names: "Basic ..." (basic), or "Bearer TOKEN" (token), the
+    // form Prometheus and most HTTP tools send a token in.
+    [[nodiscard]] std::optional<User> authorization(std::string_view value) const;
 
   private:
     std::vector<Credentials> users_;

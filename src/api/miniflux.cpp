@@ -3,12 +3,12 @@
 // their reading state from the archive. Miniflux's entry is feedd's entry (one feed's version of
 // an article); the state is the article's, so an article read in one feed is read in all.
 #include <algorithm>
-#include <charconv>
 #include <map>
 #include <set>
 
 #include "api/json.hpp"
 #include "api/miniflux.hpp"
+#include "api/params.hpp"
 #include "feedd/html/html.hpp"
 #include "feedd/opml/opml.hpp"
 #include "feedd/text/text.hpp"
@@ -111,12 +111,19 @@ int reading_time(const std::string& text) {
     return static_cast<int>((text::count_words(text) + 264) / 265);
 }
 
-// `feed_json`: feed_object of the entry's feed.
-json entry_object(const store::ReaderEntry& row, const json& feed_json, const User& user) {
+// `feed_json`: feed_object of the entry's feed. `page`: the article's archived page (full text),
+// served instead of the feed's HTML when it has more words.
+json entry_object(const store::ReaderEntry& row, const json& feed_json, const User& user,
+                  const std::optional<store::PageDetail>& page) {
     // The one place where archived HTML leaves through the API: the archive keeps what the
-    // publisher sent, a reader gets it sanitised, relative URLs resolved against the entry's link.
+    // publisher sent, a reader gets it sanitised, relative URLs resolved against the entry's link
+    // (a page's against where it was fetched from).
+    const auto& own = row.entry.content.empty() ? row.entry.summary : row.entry.content;
+    const bool fuller = page && page->fetched_at &&
+                        text::count_words(page->text) > text::count_words(text::html_to_text(own));
     const std::string content =
-        html::sanitize(row.entry.content.empty() ? row.entry.summary : row.entry.content, row.entry.link);
+        fuller ? html::sanitize(page->html, page->final_url.empty() ? row.entry.link : page->final_url)
+               : html::sanitize(own, row.entry.link);
     json enclosures = json::array();
     std::int64_t position = 0;
     for (const auto& enclosure : row.entry.enclosures) {
@@ -147,33 +154,6 @@ json entry_object(const store::ReaderEntry& row, const json& feed_json, const Us
             {"enclosures", enclosures},
             {"feed", feed_json},
             {"tags", row.entry.categories}};
-}
-
-std::optional<std::int64_t> number(const std::string& text) {
-    std::int64_t value = 0;
-    const auto* end = text.data() + text.size();
-    const auto [at, error] = std::from_chars(text.data(), end, value);
-    if (error != std::errc() || at != end) return std::nullopt;
-    return value;
-}
-
-// A query parameter that must be a number: an error Response when it is not.
-struct BadRequest {
-    Response response;
-};
-std::optional<std::int64_t> number_param(const Request& request, std::string_view name) {
-    const auto value = request.query_value(name);
-    if (!value || value->empty()) return std::nullopt;
-    auto parsed = number(*value);
-    if (!parsed) throw BadRequest{json_error(400, "invalid value for " + std::string(name) + ": " + *value)};
-    return parsed;
-}
-
-std::int64_t path_id(const Request& request, const std::string& name) {
-    const auto it = request.params.find(name);
-    auto parsed = it == request.params.end() ? std::nullopt : number(it->second);
-    if (!parsed || *parsed <= 0) throw BadRequest{json_error(400, "invalid " + name)};
-    return *parsed;
 }
 
 Response entries_of(const Request& request, Context& context, std::optional<std::int64_t> feed_id) {
@@ -263,7 +243,7 @@ Response entries_of(const Request& request, Context& context, std::optional<std:
             if (!feed) continue;
             feed_json = feeds.emplace(row.feed, feed_object(*feed, index, categories, user)).first;
         }
-        entries.push_back(entry_object(row, feed_json->second, user));
+        entries.push_back(entry_object(row, feed_json->second, user, context.archive.page(row.article_id)));
     }
     return json_response({{"total", page.total}, {"entries", entries}});
 }
@@ -283,17 +263,6 @@ Response no_content() {
     Response response;
     response.status = 204;
     return response;
-}
-
-template <class Body>
-Handler guarded(Body body) {
-    return [body](const Request& request, Context& context) -> Response {
-        try {
-            return body(request, context);
-        } catch (const BadRequest& bad) {
-            return bad.response;
-        }
-    };
 }
 
 }  // namespace
@@ -355,16 +324,16 @@ void add_miniflux_routes(Router& router) {
     router.add("GET", "/v1/entries", guarded([](const Request& request, Context& context) {
                    return entries_of(request, context, std::nullopt);
                }));
-    router.add(
-        "GET", "/v1/entries/{id}", guarded([](const Request& request, Context& context) {
-            const auto id = path_id(request, "id");
-            auto row = one_entry(context, id);
-            const FeedSource* feed = row ? configured(context.config, row->feed) : nullptr;
-            if (!feed) return json_error(404, "entry not found");
-            FeedIndex index(context.archive, *context.user);
-            return json_response(entry_object(
-                *row, feed_object(*feed, index, Categories(context.config), *context.user), *context.user));
-        }));
+    router.add("GET", "/v1/entries/{id}", guarded([](const Request& request, Context& context) {
+                   const auto id = path_id(request, "id");
+                   auto row = one_entry(context, id);
+                   const FeedSource* feed = row ? configured(context.config, row->feed) : nullptr;
+                   if (!feed) return json_error(404, "entry not found");
+                   FeedIndex index(context.archive, *context.user);
+                   return json_response(entry_object(
+                       *row, feed_object(*feed, index, Categories(context.config), *context.user),
+                       *context.user, context.archive.page(row->article_id)));
+               }));
     router.add("PUT", "/v1/entries", guarded([](const Request& request, Context& context) {
                    const auto body = json::parse(request.body, nullptr, false);
                    if (body.is_discarded() || !body.is_object())

@@ -45,7 +45,9 @@ Response json_error(int status, std::string_view message) {
 }
 
 void Router::add(std::string method, std::string pattern, Handler handler, Access access) {
-    routes_.push_back({std::move(method), split_path(pattern), std::move(handler), access});
+    auto segments = split_path(pattern);
+    routes_.push_back(
+        {std::move(method), std::move(pattern), std::move(segments), std::move(handler), access});
 }
 
 std::optional<Router::Match> Router::match(std::string_view method, std::string_view path) const {
@@ -63,8 +65,10 @@ std::optional<Router::Match> Router::match(std::string_view method, std::string_
                 same = part == segments[i];
         }
         if (!same) continue;
-        if (route.method == method) return Match{&route.handler, route.access, std::move(params)};
-        if (!found) found = Match{};  // the path is known, the method is not
+        if (route.method == method)
+            return Match{&route.handler, route.access, std::move(params), route.pattern};
+        if (!found)
+            found = Match{nullptr, Access::user, {}, route.pattern};  // the path is known, not the method
     }
     return found;
 }

@@ -3,6 +3,7 @@
 
 #include "api/json.hpp"
 #include "api/miniflux.hpp"
+#include "api/saved_queries.hpp"
 #include "feedd/api/api.hpp"
 
 namespace feedd::api {
@@ -48,7 +49,7 @@ std::vector<opml::ExportFeed> export_feeds(const config::Config& config,
     return feeds;
 }
 
-Router routes(HealthCheck health) {
+Router routes(HealthCheck health, MetricsSource metrics) {
     Router router;
     // Like `feedd status --format json`; no authentication, so that a monitor needs no secret.
     router.add(
@@ -62,8 +63,22 @@ Router routes(HealthCheck health) {
             return response;
         },
         Router::Access::open);
+    // Prometheus scrapes with basic_auth or a token (X-Auth-Token, or `Authorization: Bearer`).
+    router.add("GET", "/metrics", [metrics = std::move(metrics)](const Request&, Context& context) {
+        metrics::Exposition exposition;
+        if (metrics) metrics(exposition, context.archive);
+        if (context.requests)
+            exposition.counters("feedd_http_requests_total",
+                                "HTTP requests answered, by route and status code", *context.requests);
+        Response response;
+        response.content_type = metrics::Exposition::content_type;
+        response.body = exposition.text();
+        response.headers.emplace_back("Cache-Control", "no-store");
+        return response;
+    });
     router.add("GET", "/v1/me", me);
     add_miniflux_routes(router);
+    add_saved_query_routes(router);
     return router;
 }
 

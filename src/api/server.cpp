@@ -110,6 +110,8 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     int admitted = 0;  // connections counted against max_connections
     std::unique_ptr<Reader> reader;
     bool stopped = false;
+    // Answers by route pattern and status, for /metrics (written on the loop, read by a scrape).
+    metrics::CounterFamily requests{{"route", "code"}};
 
     void log(int level, const std::string& line) const {
         if (options.log) options.log(level, line);
@@ -290,8 +292,14 @@ void Server::Impl::accept(Acceptor& acceptor) {
 }
 
 void Server::Impl::dispatch(Request request, std::function<void(Response)> reply) {
-    if (stopped) return reply(json_error(503, "shutting down"));
     auto match = router.match(request.method, request.path);
+    // Counted by the route's pattern, not its path: ids in paths would make a series per entry.
+    reply = [self = shared_from_this(), route = match ? match->pattern : std::string("unmatched"),
+             reply = std::move(reply)](Response response) {
+        self->requests.add({route, std::to_string(response.status)});
+        reply(std::move(response));
+    };
+    if (stopped) return reply(json_error(503, "shutting down"));
     if (!match) return reply(json_error(404, "not found"));
     if (!match->handler) return reply(json_error(405, "method not allowed"));
     std::optional<User> user;
@@ -309,7 +317,7 @@ void Server::Impl::dispatch(Request request, std::function<void(Response)> reply
         if (token)
             caller = auth->token(*token);
         else if (authorization)
-            caller = auth->basic(*authorization);
+            caller = auth->authorization(*authorization);
         if (!caller) {
             if (token || authorization) throttle.failed(request.remote, now);
             auto response = json_error(401, "access unauthorized");
@@ -328,7 +336,8 @@ void Server::Impl::dispatch(Request request, std::function<void(Response)> reply
             Context context{user ? &*user : nullptr, archive, *configuration,
                             [&self](std::function<void(store::Archive&)> write) {
                                 self->write_through(std::move(write));
-                            }};
+                            },
+                            &self->requests};
             response = (*handler)(request, context);
         } catch (const std::exception& e) {
             self->log(0, "http: " + request.method + " " + request.path + ": " + e.what());

@@ -205,6 +205,8 @@ std::string init_template() {
 # backfill_pages = 10             # earlier pages (RFC 5005) a feed's first poll fetches; 0: none
 # backfill_bytes = "64MiB"        # at most this much of one feed's earlier pages
 # allow_private_networks = false  # refuse feeds that resolve to loopback/private addresses
+# full_text = "off"               # fetch each new article's page: "auto" (short entries), "always"
+# refetch_pages_after = "7d"      # fetch an archived page again after this (doubling); "0": never
 # log_level = "info"
 # on_new = "notify-send-new-articles"   # gets new articles as NDJSON on stdin
 

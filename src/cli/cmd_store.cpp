@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/common.hpp"
+#include "feedd/daemon/daemon.hpp"
 #include "feedd/store/store.hpp"
 #include "feedd/text/text.hpp"
 
@@ -154,6 +155,50 @@ json entry_json(const store::EntryDetail& entry, bool with_revisions) {
     return out;
 }
 
+// The state of an article's page (full text) in one line: when it was fetched, or why not yet.
+std::string page_state(const store::PageDetail& page) {
+    std::string state;
+    if (page.fetched_at)
+        state = "fetched " + format_utc(*page.fetched_at);
+    else if (page.tried_at)
+        state = "not fetched";
+    else
+        state = "not fetched yet";
+    if (page.status != 0) state += ", HTTP " + std::to_string(page.status);
+    if (!page.final_url.empty() && page.final_url != page.url) state += ", from " + page.final_url;
+    if (!page.error.empty())
+        state += "; last try " + (page.tried_at ? format_utc(*page.tried_at) : std::string("-")) +
+                 " failed (" + std::to_string(page.failures) + " in a row): " + page.error;
+    state += page.next_try ? "; next fetch " + format_utc(*page.next_try) : "; not fetched again";
+    return state;
+}
+
+json page_json(const store::PageDetail& page, bool with_revisions) {
+    auto time = [](const std::optional<TimePoint>& t) { return t ? json(format_utc(*t)) : json(nullptr); };
+    json out{{"url", page.url},
+             {"final_url", page.final_url},
+             {"status", page.status},
+             {"fetched_at", time(page.fetched_at)},
+             {"tried_at", time(page.tried_at)},
+             {"next_try", time(page.next_try)},
+             {"failures", page.failures},
+             {"error", page.error.empty() ? json(nullptr) : json(page.error)},
+             {"title", page.title},
+             {"method", page.method},
+             {"html", page.html},
+             {"text", page.text},
+             {"revision_count", page.revisions.size()}};
+    if (with_revisions) {
+        json revisions = json::array();
+        for (const auto& revision : page.revisions)
+            revisions.push_back({{"recorded_at", format_utc(revision.recorded_at)},
+                                 {"html", revision.html},
+                                 {"text", revision.text}});
+        out["revisions"] = revisions;
+    }
+    return out;
+}
+
 void print_article(const store::ArticleDetail& article, const std::string& format, bool with_revisions) {
     auto& out = std::cout;
     const auto& shown = article.fullest();
@@ -169,7 +214,8 @@ void print_article(const store::ArticleDetail& article, const std::string& forma
             {"first_seen", format_utc(article.first_seen)},
             {"feeds", article.feeds},
             {"fullest_entry", article.fullest_entry},
-            {"entries", entries}};
+            {"entries", entries},
+            {"page", article.page ? page_json(*article.page, with_revisions) : json(nullptr)}};
         out << dump(document, 2) << '\n';
         return;
     }
@@ -185,6 +231,16 @@ void print_article(const store::ArticleDetail& article, const std::string& forma
     for (const auto& enclosure : shown.entry.enclosures)
         out << "Media:   " << printable(enclosure.url) << " (" << printable(enclosure.type) << ")\n";
     out << '\n' << printable(shown.text, true) << "\n";
+    if (article.page) {
+        const auto& page = *article.page;
+        out << "\n-- page " << printable(page.url) << ": " << printable(page_state(page)) << ", "
+            << page.revisions.size() << " revision(s)\n";
+        if (!page.text.empty()) out << '\n' << printable(page.text, true) << "\n";
+        if (with_revisions)
+            for (const auto& revision : page.revisions)
+                out << "   [before " << format_utc(revision.recorded_at) << "] " << printable(revision.text)
+                    << '\n';
+    }
     for (const auto& entry : article.entries) {
         out << "\n-- " << printable(entry.feed) << ": entry " << entry.id << ", first seen "
             << format_utc(entry.first_seen);
@@ -315,6 +371,37 @@ void add_show_command(CLI::App& app, Context& context) {
         }
         print_article(*article, show_options->format, show_options->revisions);
         return 0;
+    });
+}
+
+// `feedd fetch-page ID`: the article's page now, as the daemon fetches it (full text); written to
+// the archive, so it needs the single-writer lock.
+void add_fetch_page_command(CLI::App& app, Context& context) {
+    auto id = std::make_shared<std::int64_t>(0);
+    auto* sub = app.add_subcommand("fetch-page",
+                                   "Fetch an article's page now, archive its main content and print it");
+    sub->add_option("ID", *id, "article id (from feedd query)")->required();
+    on_chosen(sub, context, [&context, id] {
+        daemon::RunOptions run;
+        run.config_path = config_path(context);
+        run.database = context.db;
+        run.log_level = context.log_level;
+        daemon::FetchedPage page;
+        try {
+            page = daemon::fetch_article_page(run, *id);
+        } catch (const store::ArchiveBusy& busy) {
+            throw std::runtime_error(std::string(busy.what()) +
+                                     ": the daemon is running; stop it (systemctl stop feedd), run this "
+                                     "again, then start it");
+        } catch (const std::invalid_argument& e) {
+            throw UsageError(e.what());
+        }
+        if (!page.failed) {
+            if (!page.title.empty()) std::cout << printable(page.title) << "\n\n";
+            std::cout << printable(page.text, true) << '\n';
+        }
+        std::cerr << "feedd: " << message(page.line) << '\n';
+        return page.failed ? 1 : 0;
     });
 }
 
@@ -454,6 +541,7 @@ void add_db_copy_command(CLI::App* db, Context& context) {
 void add_store_commands(CLI::App& app, Context& context) {
     add_query_command(app, context);
     add_show_command(app, context);
+    add_fetch_page_command(app, context);
     auto* db = app.add_subcommand("db", "Archive maintenance: backup, check, vacuum, prune, copy");
     db->require_subcommand(1);
     add_db_backup_command(db, context);

@@ -58,18 +58,19 @@ const std::vector<std::string> user_keys{
     "token_file", "token_env",     "token_credential"};
 // clang-format off
 const std::vector<std::string> settings_keys{
-    "database",       "interval",       "min_interval",   "max_interval",
-    "backoff_cap",    "concurrency",    "per_host",       "per_host_gap",
-    "timeout",        "max_body",       "keep_days",      "allow_private_networks",
-    "proxy",          "user_agent",     "log_level",      "on_new",
-    "on_new_timeout", "shutdown_grace", "backfill_pages", "backfill_bytes",
+    "database",       "interval",           "min_interval",   "max_interval",
+    "backoff_cap",    "concurrency",        "per_host",       "per_host_gap",
+    "timeout",        "max_body",           "keep_days",      "allow_private_networks",
+    "proxy",          "user_agent",         "log_level",      "on_new",
+    "on_new_timeout", "shutdown_grace",     "backfill_pages", "backfill_bytes",
+    "full_text",      "refetch_pages_after",
     "database_password_file", "database_password_env", "database_password_credential"};
 // clang-format on
 const std::vector<std::string> feed_keys{"name",       "url",           "title",        "category",
                                          "tags",       "enabled",       "interval",     "identity",
                                          "user_agent", "headers",       "ca_file",      "keep_days",
                                          "username",   "password_file", "password_env", "password_credential",
-                                         "backfill"};
+                                         "backfill",   "full_text"};
 
 // Edit distance with transpositions, for "did you mean".
 std::size_t distance(std::string_view a, std::string_view b) {
@@ -354,6 +355,15 @@ class Validator {
         return false;
     }
 
+    // `full_text`: "off", "auto" or "always"; absent or wrong (reported) is nullopt.
+    std::optional<FullText> get_full_text(const toml::table& table) {
+        auto v = get_string(table, "full_text");
+        if (!v) return std::nullopt;
+        if (auto mode = full_text_from_string(*v)) return mode;
+        add(*table.get("full_text"), "`full_text` = \"" + *v + "\"; use off, auto or always");
+        return std::nullopt;
+    }
+
     void read_settings(const toml::table& table, Settings& settings) {
         for (auto&& [key, node] : table) {
             if (!contains(settings_keys, key.str())) unknown_key(key, node, "[settings]", settings_keys);
@@ -435,6 +445,9 @@ class Validator {
             else
                 settings.backfill_bytes = *size;
         }
+        if (auto v = get_full_text(table)) settings.full_text = *v;
+        if (auto v = get_duration(table, "refetch_pages_after", 0ms, 3660 * 24h))
+            settings.refetch_pages_after = *v;
 
         const auto at = [&](std::string_view key) {
             const auto* node = table.get(key);
@@ -606,6 +619,7 @@ class Validator {
             else
                 add(*table.get("backfill"), "`backfill` = \"" + *v + "\"; use links, paged or off");
         }
+        if (auto v = get_full_text(table)) feed.full_text = *v;
         if (auto v = get_request_string(table, "username")) feed.username = *v;
         read_password(table, feed);
 

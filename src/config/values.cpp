@@ -297,6 +297,7 @@ std::string format_feed(const FeedSource& feed) {
     if (!feed.ca_file.empty()) line("ca_file", toml_quote(feed.ca_file));
     if (feed.keep_days) line("keep_days", std::to_string(*feed.keep_days));
     if (feed.backfill != BackfillMode::links) line("backfill", toml_quote(to_string(feed.backfill)));
+    if (feed.full_text) line("full_text", toml_quote(to_string(*feed.full_text)));
     if (!feed.username.empty()) line("username", toml_quote(feed.username));
     switch (feed.password.kind) {
         case SecretSource::Kind::file: line("password_file", toml_quote(feed.password.reference)); break;

@@ -9,13 +9,17 @@
 #include <cstdio>
 #include <set>
 
+#include "daemon/full_text.hpp"
 #include "daemon/log.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/pipeline.hpp"
+#include "daemon/scrape.hpp"
 #include "daemon/testing.hpp"
 #include "daemon/writer.hpp"
 #include "feedd/api/api.hpp"
 #include "feedd/store/store.hpp"
+#include "feedd/text/text.hpp"
+#include "feedd/url/url.hpp"
 
 namespace feedd::daemon {
 namespace {
@@ -187,7 +191,8 @@ void finish_on_interrupt(boost::asio::signal_set& signals, boost::asio::io_conte
 // The HTTP API when [http] listens: on this event loop, its reads on a thread of its own, its
 // writes through the writer.
 std::unique_ptr<api::Server> start_api(boost::asio::io_context& io, const config::Config& config,
-                                       const store::Location& database, Writer& writer) {
+                                       const store::Location& database, Writer& writer,
+                                       const Pipeline::Totals& totals) {
     if (config.http.listen.empty()) return nullptr;
     api::ServerOptions options;
     options.database = database;
@@ -201,8 +206,13 @@ std::unique_ptr<api::Server> start_api(boost::asio::io_context& io, const config
             log_info(line);
     };
     auto health = [database](store::Archive& archive) { return running_health(database, archive); };
-    auto server =
-        std::make_unique<api::Server>(io, config, api::routes(std::move(health)), std::move(options));
+    // Read on the API's thread at each scrape; the pipeline (and its totals) outlives the server.
+    auto figures = [database, &totals](metrics::Exposition& out, store::Archive& archive) {
+        write_metrics(out, totals,
+                      assess_health(database, std::chrono::hours(24), /*running=*/true, &archive));
+    };
+    auto server = std::make_unique<api::Server>(
+        io, config, api::routes(std::move(health), std::move(figures)), std::move(options));
     log_info("http: listening on " + server->endpoint() + " (" + std::to_string(config.users.size()) +
              (config.users.size() == 1 ? " user)" : " users)"));
     return server;
@@ -294,6 +304,40 @@ BackfillReport backfill(const RunOptions& options, const std::string& feed, std:
     if (pipeline.backfill(feed, bound)) io.run();
     writer.finish();
     return report;
+}
+
+FetchedPage fetch_article_page(const RunOptions& options, std::int64_t article_id) {
+    auto opened = open_all(options);
+    apply_log_level(opened.config, options);
+    auto& archive = *opened.archive;
+    const auto article = archive.article(article_id);
+    if (!article || article->entries.empty())
+        throw std::invalid_argument("no article " + std::to_string(article_id) + " in the archive");
+    store::PageTask task;
+    task.article_id = article_id;
+    task.url = article->page ? article->page->url : article->fullest().entry.link;
+    if (article->page) {
+        task.failures = article->page->failures;
+        if (article->page->fetched_at) task.text_hash = text::hash_hex(article->page->text);
+    }
+    const auto scheme = url::scheme(task.url);
+    if (scheme != "http" && scheme != "https")
+        throw std::invalid_argument("article " + std::to_string(article_id) +
+                                    " has no http(s) link to fetch");
+    const auto now = std::chrono::floor<std::chrono::seconds>(WallClock::now());
+    archive.request_pages({{article_id, task.url}}, now);
+    const auto& settings = opened.config.settings;
+    if (const auto robots_at = robots_url(task.url); !robots_at.empty()) {
+        const auto robots = robots_from(fetch_page(robots_at, settings), settings, now);
+        if (auto why = robots_refusal(robots, task.url); !why.empty()) {
+            const auto refused = page_refused(task, why, settings, now);
+            archive.record_page(refused.fetch);
+            return {refused.line, true, {}, {}, 0};
+        }
+    }
+    auto outcome = page_outcome(task, fetch_page(task.url, settings), settings, opened.config.sites, now);
+    if (archive.record_page(outcome.fetch)) outcome.line += "; the earlier text is kept as a revision";
+    return {outcome.line, outcome.failed, outcome.fetch.title, outcome.fetch.text, outcome.words};
 }
 
 // One body for both poll_once overloads; `fetcher_options` is null outside tests.
@@ -393,9 +437,10 @@ int run(const RunOptions& options) {
     opened.archive.reset();
     boost::asio::io_context io;
     fetch::Fetcher fetcher(io);
-    auto api_server = start_api(io, opened.config, opened.database, writer);
     Pipeline pipeline(io, fetcher, writer, std::move(opened.config), std::move(opened.states), /*once=*/false,
                       hooks.get());
+    // After the pipeline, so that it stops (and no scrape reads the totals) before they go.
+    auto api_server = start_api(io, pipeline.config(), opened.database, writer, pipeline.totals());
     pipeline.schedule_from_state(WallClock::now());
     // Every poll updates STATUS: cheap (one datagram, nothing without NOTIFY_SOCKET) and it lets
     // `systemctl status` and tests follow the daemon without polling its log.

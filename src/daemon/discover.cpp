@@ -1,5 +1,6 @@
 #include <boost/asio/io_context.hpp>
 
+#include "daemon/full_text.hpp"
 #include "daemon/pipeline.hpp"
 #include "feedd/daemon/daemon.hpp"
 #include "feedd/parse/parse.hpp"
@@ -14,18 +15,6 @@ constexpr const char* kUsualPaths[] = {"/feed",      "/rss.xml",  "/atom.xml",
                                        "/atom",      "/feed/",    "/feeds/posts/default",
                                        "/index.rss", "/feed.json"};
 
-FetchRequest request_for(const std::string& url, const config::Settings& settings) {
-    FetchRequest request;
-    request.url = url;
-    request.user_agent = settings.user_agent.empty() ? fetch::default_user_agent() : settings.user_agent;
-    request.proxy = settings.proxy;
-    request.timeout = settings.timeout;
-    request.connect_timeout = std::min(settings.timeout, request.connect_timeout);
-    request.max_body = settings.max_body;
-    request.allow_private_networks = settings.allow_private_networks;
-    return request;
-}
-
 // Fetches all `urls` at once on one event loop; results in the same order.
 std::vector<FetchResult> fetch_all(const std::vector<std::string>& urls, const config::Settings& settings) {
     boost::asio::io_context io;
@@ -33,7 +22,7 @@ std::vector<FetchResult> fetch_all(const std::vector<std::string>& urls, const c
     {
         fetch::Fetcher fetcher(io);
         for (std::size_t i = 0; i < urls.size(); ++i) {
-            fetcher.fetch(request_for(urls[i], settings),
+            fetcher.fetch(page_request(urls[i], settings),
                           [&results, i](FetchResult result) noexcept { results[i] = std::move(result); });
         }
         io.run();

@@ -51,6 +51,10 @@ void assess(store::Archive& archive, Duration threshold, TimePoint now, Health& 
             health.offline_since = offline_since_in(state.last_error);
         }
         const bool failing_now = state.gone || state.consecutive_failures > 0;
+        ++health.feeds_by_state[state.gone        ? "gone"
+                                : failing_now     ? "failing"
+                                : state.last_poll ? "ok"
+                                                  : "new"];
         // The archive keeps no "failing since" for a feed that never worked: three failed polls
         // in a row stand for "long" there.
         const bool for_long = state.last_success ? now - *state.last_success > threshold

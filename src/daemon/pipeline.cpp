@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/completeness.hpp"
+#include "daemon/full_text.hpp"
 #include "daemon/log.hpp"
 #include "daemon/refresh.hpp"
 #include "feedd/parse/parse.hpp"
@@ -35,6 +36,11 @@ constexpr auto kClockCheck = std::chrono::seconds(10);
 // ...and calls a disagreement this large between them a jump: far above NTP's slewing, far below
 // a suspend worth spreading for.
 constexpr auto kClockJump = std::chrono::seconds(30);
+// Full text: pages claimed from the archive at a time, at most this many queued in memory, and how
+// long a claimed page is not due again (a fetch that never reported back is tried again then).
+constexpr int kPageClaim = 16;
+constexpr std::size_t kMaxQueuedPages = 256;
+constexpr auto kPageLease = std::chrono::hours(1);
 
 schedule::HostLimits limits_for(const config::Settings& settings) {
     schedule::HostLimits limits;
@@ -305,6 +311,7 @@ void Pipeline::dispatch() {
     };
     drain(pages_ready_, &Pipeline::start_page);
     drain(ready_, &Pipeline::start);
+    drain_article_pages(now, wake);
     gate_.prune(to_instant(now));
     if (!once_) wake = std::min(wake, now + kClockCheck);
     if (wake != timer_at_) arm_timer(wake);
@@ -475,7 +482,8 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
                 on_new_,
                 auto_interval(*feed, config_.settings),
                 cost,
-                history_bounds(config_.settings.backfill_pages)};
+                history_bounds(config_.settings.backfill_pages),
+                full_text_mode(*feed, config_.settings)};
     writer_.post_poll(
         [this, job = std::move(job), result = std::move(result)](store::Archive& archive) mutable {
             return prepare_poll(archive, std::move(job), std::move(result));
@@ -558,6 +566,15 @@ Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job
         if (commit.ok() && !notice.empty()) log_warning(job.feed.name + ": " + notice);
         if (commit.ok()) written.history = std::move(history);
         if (commit.ok() && check) note_gap(archive, job, std::move(*check), commit.counts, written);
+        if (commit.ok() && job.full_text != FullText::off) {
+            try {
+                written.pages_requested = request_pages(archive, job.full_text, commit.counts.new_article_ids,
+                                                        to_seconds(clock_.wall())) > 0;
+            } catch (const std::exception& e) {
+                // The poll is written; only its articles' pages are not asked for.
+                log_error(job.feed.name + ": full text: asking for the pages of new articles: " + e.what());
+            }
+        }
         boost::asio::post(io_, [this, written = finish_poll(
                                           archive, job, std::move(commit), std::move(written),
                                           retry_at)]() mutable noexcept { on_written(std::move(written)); });
@@ -650,6 +667,7 @@ void Pipeline::on_written(Written written) {
     const auto level = report.status == PollStatus::failed ? LogLevel::warning : LogLevel::info;
     Log::write(level, format_report(report));
     if (on_report) on_report(report);
+    if (written.pages_requested) pages_due_ = clock_.wall();
     if (walking)
         begin_walk(name, std::move(*written.history), written.next);
     else if (!once_ && !stopping_ && source(name) && !gone)
@@ -679,7 +697,7 @@ void Pipeline::check_idle() {
         }
         return;
     }
-    if (!once_ || !due_.empty() || !ready_.empty() || !pages_ready_.empty()) return;
+    if (!once_ || !due_.empty() || !ready_.empty() || !pages_ready_.empty() || !pages_idle()) return;
     if (auto idle = std::exchange(on_idle, nullptr)) idle();
 }
 
@@ -691,6 +709,9 @@ void Pipeline::stop(std::chrono::milliseconds grace, std::function<void()> done)
     timer_at_ = WallTime::max();
     due_.clear();
     ready_.clear();
+    // Pages queued stay due in the archive: their lease ends and the next run fetches them.
+    for (const auto& [key, queue] : std::exchange(articles_ready_, {}))
+        for (const auto& task : queue) articles_queued_.erase(task.article_id);
     // Walks whose next page waits end here; those with a page in flight or being written end
     // when it comes back. What they archived stays.
     for (const auto& [key, waiting] : std::exchange(pages_ready_, {}))
@@ -855,6 +876,194 @@ void Pipeline::on_page_written(const std::string& name, HistoryPage page, std::s
     }
     dispatch();
     check_idle();
+}
+
+void Pipeline::want_pages(WallTime now) {
+    if (claiming_ || stopping_ || articles_queued_.size() >= kMaxQueuedPages) return;
+    // Sites no page was fetched from for a day: what their robots.txt said has expired.
+    std::erase_if(robots_, [&](const auto& entry) {
+        return !entry.second.fetching &&
+               (!entry.second.robots || WallTime(entry.second.robots->expires) <= now);
+    });
+    claiming_ = true;
+    pages_due_.reset();
+    const auto at = to_seconds(now);
+    writer_.post([this, at](store::Archive& archive) {
+        std::vector<store::PageTask> tasks;
+        std::optional<TimePoint> next;
+        try {
+            tasks = archive.claim_pages(at, at + kPageLease, kPageClaim);
+            next = archive.next_page_due();
+        } catch (const std::exception& e) {
+            log_error(std::string("full text: reading the pages due: ") + e.what());
+            next = at + std::chrono::minutes(1);
+        }
+        boost::asio::post(io_, [this, tasks = std::move(tasks), next]() mutable noexcept {
+            on_claimed(std::move(tasks), next);
+        });
+    });
+}
+
+void Pipeline::on_claimed(std::vector<store::PageTask> tasks, std::optional<TimePoint> next) {
+    claiming_ = false;
+    for (auto& task : tasks) {
+        if (stopping_ || !articles_queued_.insert(task.article_id).second) continue;
+        const auto key = fetch::registered_domain(url::host(task.url));
+        articles_ready_[key].push_back(std::move(task));
+    }
+    // A poll written meanwhile may have asked for pages due now.
+    if (next && (!pages_due_ || WallTime(*next) < *pages_due_)) pages_due_ = WallTime(*next);
+    dispatch();
+    check_idle();
+}
+
+void Pipeline::drain_article_pages(WallTime now, WallTime& wake) {
+    // Pages come after feeds: at most half the global concurrency, and never to a host for which
+    // a poll or a history page waits (they took their turn in `dispatch` first).
+    const auto most = std::max<std::size_t>(1, static_cast<std::size_t>(config_.settings.concurrency) / 2);
+    for (auto it = articles_ready_.begin(); it != articles_ready_.end();) {
+        auto& [key, queue] = *it;
+        if (ready_.count(key) || pages_ready_.count(key)) {
+            ++it;
+            continue;
+        }
+        while (!queue.empty() && article_fetches_ < most && pending_bytes_ < kMaxPendingBytes) {
+            // robots.txt first: known and fresh, or fetched now (one more request to the host).
+            const auto robots_at = robots_url(queue.front().url);
+            RobotsEntry* robots = robots_at.empty() ? nullptr : &robots_[robots_at];
+            if (robots && robots->fetching) break;  // its completion dispatches again
+            const bool stale = robots && (!robots->robots || WallTime(robots->robots->expires) <= now);
+            if (robots && !stale) {
+                if (auto why = robots_refusal(*robots->robots, queue.front().url); !why.empty()) {
+                    auto task = std::move(queue.front());
+                    queue.pop_front();
+                    refuse_page(std::move(task), std::move(why));
+                    continue;
+                }
+            }
+            const auto earliest = gate_.earliest_start(key, to_instant(now));
+            if (!earliest) break;
+            if (*earliest > to_instant(now)) {
+                wake = std::min(wake, WallTime(*earliest));
+                break;
+            }
+            if (stale) {
+                start_robots(robots_at, key);
+                break;
+            }
+            auto task = std::move(queue.front());
+            queue.pop_front();
+            start_article_page(std::move(task), key);
+        }
+        it = queue.empty() ? articles_ready_.erase(it) : std::next(it);
+    }
+    if (pages_due_ && *pages_due_ <= now)
+        want_pages(now);
+    else if (pages_due_)
+        wake = std::min(wake, *pages_due_);
+}
+
+void Pipeline::start_article_page(store::PageTask task, const std::string& host_key) {
+    gate_.on_start(host_key, to_instant(clock_.wall()));
+    ++article_fetches_;
+    auto request = page_request(task.url, config_.settings);
+    log_debug("full text: fetching " + task.url);
+    fetcher_.fetch(std::move(request), [this, task = std::move(task), host_key](FetchResult result) noexcept {
+        on_article_page_fetched(task, host_key, std::move(result));
+    });
+}
+
+void Pipeline::start_robots(const std::string& robots_url, const std::string& host_key) {
+    gate_.on_start(host_key, to_instant(clock_.wall()));
+    ++article_fetches_;
+    robots_[robots_url].fetching = true;
+    log_debug("full text: fetching " + robots_url);
+    fetcher_.fetch(page_request(robots_url, config_.settings),
+                   [this, robots_url, host_key](FetchResult result) noexcept {
+                       on_robots_fetched(robots_url, host_key, std::move(result));
+                   });
+}
+
+void Pipeline::on_robots_fetched(const std::string& robots_url, const std::string& host_key,
+                                 FetchResult result) {
+    const auto now = clock_.wall();
+    --article_fetches_;
+    gate_.on_finish(host_key, to_instant(now), result.status, result.retry_after, robots_url);
+    auto& entry = robots_[robots_url];
+    entry.fetching = false;
+    if (result.error == FetchErrorKind::cancelled && stopping_) {
+        check_idle();
+        return;
+    }
+    entry.robots = robots_from(result, config_.settings, to_seconds(now));
+    if (entry.robots->unreachable)
+        log_info("full text: " + robots_url + " could not be read (" + entry.robots->why +
+                 "): no page of the site is fetched until " + format_utc(entry.robots->expires));
+    else
+        log_debug("full text: " + robots_url + ": " + std::to_string(entry.robots->rules.rules.size()) +
+                  " rule(s) for " + robots_agent(config_.settings));
+    dispatch();
+    check_idle();
+}
+
+void Pipeline::refuse_page(store::PageTask task, std::string reason) {
+    note_pending(1, kResultCost);
+    writer_.post([this, task = std::move(task), reason = std::move(reason), settings = config_.settings,
+                  at = to_seconds(clock_.wall())](store::Archive& archive) {
+        const auto outcome = page_refused(task, reason, settings, at);
+        try {
+            archive.record_page(outcome.fetch);
+            log_info(outcome.line);
+        } catch (const std::exception& e) {
+            log_error(page_name(task) + ": " + e.what());
+        }
+        boost::asio::post(
+            io_, [this, id = task.article_id]() noexcept { on_article_page_written(id, kResultCost); });
+    });
+}
+
+void Pipeline::on_article_page_fetched(const store::PageTask& task, const std::string& host_key,
+                                       FetchResult result) {
+    const auto now = clock_.wall();
+    --article_fetches_;
+    // The host's gate learns of a 429 as from a feed: two of them pause the host for everyone.
+    gate_.on_finish(host_key, to_instant(now), result.status, result.retry_after,
+                    "article " + std::to_string(task.article_id));
+    if (result.error == FetchErrorKind::cancelled && stopping_) {
+        articles_queued_.erase(task.article_id);
+        dispatch();
+        check_idle();
+        return;
+    }
+    const auto cost = std::max(result.body.size(), kResultCost);
+    note_pending(1, cost);
+    writer_.post([this, task, result = std::move(result), settings = config_.settings, sites = config_.sites,
+                  at = to_seconds(now), cost](store::Archive& archive) mutable {
+        auto outcome = page_outcome(task, std::move(result), settings, sites, at);
+        try {
+            if (archive.record_page(outcome.fetch))
+                outcome.line += "; the earlier text is kept as a revision";
+            Log::write(outcome.failed ? LogLevel::warning : LogLevel::info, outcome.line);
+        } catch (const std::exception& e) {
+            // Its lease ends and it is fetched again.
+            log_error(page_name(task) + ": " + e.what());
+        }
+        boost::asio::post(
+            io_, [this, id = task.article_id, cost]() noexcept { on_article_page_written(id, cost); });
+    });
+    dispatch();
+}
+
+void Pipeline::on_article_page_written(std::int64_t article_id, std::size_t cost) {
+    note_pending(-1, cost);
+    articles_queued_.erase(article_id);
+    dispatch();
+    check_idle();
+}
+
+bool Pipeline::pages_idle() const {
+    return !claiming_ && articles_ready_.empty() && article_fetches_ == 0 &&
+           !(pages_due_ && *pages_due_ <= clock_.wall());
 }
 
 int Pipeline::failing_feeds() const {

@@ -17,6 +17,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "daemon/clock.hpp"
+#include "daemon/full_text.hpp"
 #include "daemon/history.hpp"
 #include "daemon/hook.hpp"
 #include "daemon/writer.hpp"
@@ -128,6 +129,7 @@ class Pipeline {
         bool automatic = false;  // interval = "auto" (daemon/completeness.hpp)
         std::size_t cost = 0;    // what it counts in pending_bytes_
         HistoryBounds history;   // a first poll's walk; pages 0: none
+        FullText full_text = FullText::off;
     };
     // What a written (or refused) poll tells the event loop.
     struct Written {
@@ -138,6 +140,7 @@ class Pipeline {
         std::string write_error;
         std::size_t cost = 0;
         std::optional<HistoryWalk> history;  // a first poll whose document links earlier pages
+        bool pages_requested = false;        // its new articles asked for their pages (full text)
     };
     // Writer thread: parse, decide the feed's new state and next poll, ready for the archive.
     Writer::PreparedPoll prepare_poll(store::Archive& archive, PollJob job, FetchResult result);
@@ -181,6 +184,22 @@ class Pipeline {
                          bool budget);
     Writer::PreparedPoll prepare_page(PageJob job, FetchResult result);
     void on_page_written(const std::string& name, HistoryPage page, std::string error, std::size_t cost);
+    // Full text (docs/ARCHITECTURE.md, "Full text"): article pages, claimed from the archive when
+    // due, queued per registered domain and fetched through the same gates as feeds, after them.
+    void want_pages(WallTime now);
+    void on_claimed(std::vector<store::PageTask> tasks, std::optional<TimePoint> next);
+    // Starts what the gates allow of the queued pages; feeds waiting for a host go first.
+    void drain_article_pages(WallTime now, WallTime& wake);
+    void start_article_page(store::PageTask task, const std::string& host_key);
+    // robots.txt of a page's site, fetched through the host's gate like any request to it.
+    void start_robots(const std::string& robots_url, const std::string& host_key);
+    void on_robots_fetched(const std::string& robots_url, const std::string& host_key, FetchResult result);
+    // A page robots.txt keeps feedd from: recorded as a failure with the reason, and logged.
+    void refuse_page(store::PageTask task, std::string reason);
+    void on_article_page_fetched(const store::PageTask& task, const std::string& host_key,
+                                 FetchResult result);
+    void on_article_page_written(std::int64_t article_id, std::size_t cost);
+    [[nodiscard]] bool pages_idle() const;
     void check_idle();
     // Results handed to the writer (`polls` 1) or written (-1), with their cost.
     void note_pending(int polls, std::size_t cost);
@@ -224,6 +243,20 @@ class Pipeline {
     Totals totals_;
     std::string write_failure_;
     std::optional<std::vector<FeedSource>> unrecorded_feeds_;  // writer thread only
+    // Full text: pages due, per registered domain; the articles queued, in flight or being
+    // written (a page claimed again after its lease is not queued twice); fetches in flight.
+    std::map<std::string, std::deque<store::PageTask>> articles_ready_;
+    std::set<std::int64_t> articles_queued_;
+    std::size_t article_fetches_ = 0;
+    bool claiming_ = false;
+    // robots.txt by its URL (one per site): what it says, or that its fetch is under way.
+    struct RobotsEntry {
+        std::optional<Robots> robots;
+        bool fetching = false;
+    };
+    std::map<std::string, RobotsEntry> robots_;
+    // When the archive's next page is due; nothing when none is. The first dispatch looks.
+    std::optional<WallTime> pages_due_ = WallTime{};
 };
 
 }  // namespace feedd::daemon

@@ -65,6 +65,22 @@ std::optional<BackfillMode> backfill_mode_from_string(std::string_view text) noe
     return std::nullopt;
 }
 
+const char* to_string(FullText mode) noexcept {
+    switch (mode) {
+        case FullText::automatic: return "auto";
+        case FullText::always: return "always";
+        case FullText::off: break;
+    }
+    return "off";
+}
+
+std::optional<FullText> full_text_from_string(std::string_view text) noexcept {
+    if (text == "off") return FullText::off;
+    if (text == "auto") return FullText::automatic;
+    if (text == "always") return FullText::always;
+    return std::nullopt;
+}
+
 const char* to_string(FetchErrorKind kind) noexcept {
     switch (kind) {
         case FetchErrorKind::none: return "none";

@@ -278,4 +278,25 @@ OutageDetector::Change OutageDetector::record(const std::string& host, FetchErro
     return Change::began;
 }
 
+// ---------------------------------------------------------------------------------------------
+
+std::optional<TimePoint> page_refetch(Duration refetch_after, int unchanged, TimePoint now) {
+    if (refetch_after <= Duration::zero() || unchanged >= max_unchanged_refetches) return std::nullopt;
+    const auto wait = refetch_after * (std::int64_t{1} << std::max(0, unchanged));
+    return now + std::chrono::ceil<std::chrono::seconds>(wait);
+}
+
+std::optional<TimePoint> page_retry(const Policy& policy, int failures, std::optional<TimePoint> retry_after,
+                                    TimePoint now) {
+    if (failures >= max_page_failures) return std::nullopt;
+    Duration wait = std::min<Duration>(
+        policy.backoff_cap, policy.min_interval * (std::int64_t{1} << std::clamp(failures - 1, 0, 20)));
+    if (retry_after) {
+        // As next_due for a feed: the server's time, no sooner than min_interval, bounded.
+        const Duration bound = std::max(policy.backoff_cap, policy.max_interval);
+        wait = std::clamp<Duration>(*retry_after - now, policy.min_interval, bound);
+    }
+    return now + std::chrono::ceil<std::chrono::seconds>(wait);
+}
+
 }  // namespace feedd::schedule

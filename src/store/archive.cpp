@@ -82,7 +82,9 @@ std::vector<ArticleRow> Archive::articles(const std::vector<std::int64_t>& ids) 
     return impl_->backend->articles(ids);
 }
 std::optional<ArticleDetail> Archive::article(std::int64_t id) {
-    return impl_->backend->article(id);
+    auto detail = impl_->backend->article(id);
+    if (detail) detail->page = impl_->backend->page(id);
+    return detail;
 }
 void Archive::backup(const std::filesystem::path& destination) {
     impl_->backend->backup(destination);
@@ -127,6 +129,22 @@ void Archive::set_starred(const std::string& user, std::int64_t entry_id, bool s
 }
 void Archive::mark_feed_read(const std::string& user, const std::string& feed) {
     impl_->backend->mark_feed_read(user, feed);
+}
+
+void Archive::request_pages(const std::vector<PageRequest>& requests, TimePoint now) {
+    if (!requests.empty()) impl_->backend->request_pages(requests, now);
+}
+std::vector<PageTask> Archive::claim_pages(TimePoint now, TimePoint lease_until, int limit) {
+    return impl_->backend->claim_pages(now, lease_until, limit);
+}
+std::optional<TimePoint> Archive::next_page_due() {
+    return impl_->backend->next_page_due();
+}
+bool Archive::record_page(const PageFetch& fetch) {
+    return impl_->backend->record_page(fetch);
+}
+std::optional<PageDetail> Archive::page(std::int64_t article_id) {
+    return impl_->backend->page(article_id);
 }
 
 }  // namespace feedd::store

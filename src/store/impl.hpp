@@ -75,6 +75,11 @@ class Connection final : public Backend {
     void set_read(const std::string& user, const std::vector<std::int64_t>& entry_ids, bool read) override;
     void set_starred(const std::string& user, std::int64_t entry_id, bool starred) override;
     void mark_feed_read(const std::string& user, const std::string& feed) override;
+    void request_pages(const std::vector<PageRequest>& requests, TimePoint now) override;
+    std::vector<PageTask> claim_pages(TimePoint now, TimePoint lease_until, int limit) override;
+    std::optional<TimePoint> next_page_due() override;
+    bool record_page(const PageFetch& fetch) override;
+    std::optional<PageDetail> page(std::int64_t article_id) override;
     std::unique_ptr<Tables> tables(bool write) override;  // tables.cpp
 
     // Resets the cached statements when a call ends, however it ends.

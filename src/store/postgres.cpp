@@ -8,6 +8,7 @@
 
 #include "store/backend.hpp"
 #include "store/pg.hpp"
+#include "store/postgres_pages.hpp"
 #include "store/postgres_reading.hpp"
 #include "store/postgres_schema.hpp"
 #include "store/rules.hpp"
@@ -660,6 +661,23 @@ class PostgresStore final : public Backend {
         return std::string(context) + ": " + e.what();
     }
 
+    // Full text: postgres_pages.cpp.
+    void request_pages(const std::vector<PageRequest>& requests, TimePoint now) override {
+        call(write_failed, [&] { pg_pages::request(db_, requests, now); });
+    }
+    std::vector<PageTask> claim_pages(TimePoint now, TimePoint lease_until, int limit) override {
+        return call(write_failed, [&] { return pg_pages::claim(db_, now, lease_until, limit); });
+    }
+    std::optional<TimePoint> next_page_due() override {
+        return call(read_failed, [&] { return pg_pages::next_due(db_); });
+    }
+    bool record_page(const PageFetch& fetch) override {
+        return call(write_failed, [&] { return pg_pages::record(db_, fetch); });
+    }
+    std::optional<PageDetail> page(std::int64_t article_id) override {
+        return call(read_failed, [&] { return pg_pages::read(db_, article_id); });
+    }
+
     // Reading state: postgres_reading.cpp.
     EntryPage reader_entries(const EntryFilter& filter) override {
         return call(read_failed, [&] { return pg_reading::entries(db_, filter); });
@@ -1185,8 +1203,13 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
                     bounded ? "(SELECT id, article_id, search FROM entries WHERE search @@ " + tsquery +
                                   " ORDER BY id DESC LIMIT " + std::to_string(newest_ranked) + ")"
                             : "(SELECT id, article_id, search FROM entries WHERE search @@ " + tsquery + ")";
+                // An article's archived page (full text) is one more version of it to find: its hit
+                // counts for the entry the article shows.
                 sql = "WITH hits AS (SELECT e.id AS entry_id, e.article_id, ts_rank(e.search, " + tsquery +
-                      ") AS score FROM " + matches + " e), ";
+                      ") AS score FROM " + matches +
+                      " e UNION ALL SELECT a.fullest_entry, p.article_id, ts_rank(p.search, " + tsquery +
+                      ") FROM pages p JOIN articles a ON a.id = p.article_id WHERE p.search @@ " + tsquery +
+                      "), ";
             } else if (kind == Kind::substring) {
                 const auto pattern = next();
                 params.add(contains_pattern(needle));

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/pages_sql.hpp"
 #include "store/reading_schema.hpp"
 
 namespace feedd::store::detail {
@@ -220,7 +221,8 @@ CREATE VIEW revisions_html_v AS SELECT id, summary, content FROM revisions;
 
 // pg_migrations()[i] takes the schema from version i to i + 1, each in its own transaction.
 inline const std::vector<std::string_view>& pg_migrations() {
-    static const std::vector<std::string_view> list{pg_schema_v1, reading_schema_postgres};
+    static const std::vector<std::string_view> list{pg_schema_v1, reading_schema_postgres,
+                                                    pages_sql::schema_postgres};
     return list;
 }
 

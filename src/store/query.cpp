@@ -108,10 +108,14 @@ std::string query_sql(const ArticleQuery& q, std::size_t feed_count, SearchKind 
                 cut + "), ";
             break;
         case SearchKind::words:
+            // An article's archived page (full text, pages_fts) is one more version of it to find:
+            // its hit counts for the entry the article shows.
             sql =
-                "WITH hits AS MATERIALIZED (SELECT rowid AS entry_id, rank AS score "
+                "WITH hits AS MATERIALIZED (SELECT * FROM (SELECT rowid AS entry_id, rank AS score "
                 "FROM entries_fts WHERE entries_fts MATCH ?1" +
-                cut + "), ";
+                cut +
+                ") UNION ALL SELECT a.fullest_entry AS entry_id, pages_fts.rank AS score FROM pages_fts "
+                "JOIN articles a ON a.id = pages_fts.rowid WHERE pages_fts MATCH ?1), ";
             break;
         case SearchKind::none: break;
     }

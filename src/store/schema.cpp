@@ -1,4 +1,5 @@
 #include "store/schema.hpp"
+#include "store/pages_sql.hpp"
 #include "store/reading_schema.hpp"
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -499,9 +500,13 @@ void schema_v5_step(SQLite::Database& db) {
 }  // namespace
 
 const std::vector<Migration>& migrations() {
-    static const std::vector<Migration> list{{schema_v1},          {schema_v2},
-                                             {schema_v3},          {"", recompute_text},
-                                             {"", schema_v5_step}, {reading_schema_sqlite}};
+    static const std::vector<Migration> list{{schema_v1},
+                                             {schema_v2},
+                                             {schema_v3},
+                                             {"", recompute_text},
+                                             {"", schema_v5_step},
+                                             {reading_schema_sqlite},
+                                             {pages_sql::schema_sqlite}};
     return list;
 }
 

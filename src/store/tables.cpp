@@ -1,5 +1,6 @@
 // SQLite's side of tables.hpp (PostgreSQL's is in postgres.cpp): the archive's tables as rows of
 // text, for `Archive::copy`.
+#include <algorithm>
 #include <map>
 
 #include "store/impl.hpp"
@@ -14,8 +15,8 @@ std::string identifier(std::string_view name) {
     return out + "\"";
 }
 
-bool is_html(const ArchiveTable& table, const std::string& column) {
-    return table.html != Html::none && (column == "summary" || column == "content");
+bool is_packed(const ArchiveTable& table, const std::string& column) {
+    return std::find(table.packed.begin(), table.packed.end(), column) != table.packed.end();
 }
 
 class SqliteTables final : public Tables {
@@ -53,9 +54,9 @@ class SqliteTables final : public Tables {
             std::string sql = "SELECT ";
             for (std::size_t i = 0; i < columns.size(); ++i) {
                 if (i > 0) sql += ", ";
-                if (is_html(table, columns[i]))
-                    sql += "feedd_unpack(" + identifier(columns[i]) +
-                           (table.html == Html::against_text ? ", \"text\")" : ")");
+                if (is_packed(table, columns[i]))
+                    sql +=
+                        "feedd_unpack(" + identifier(columns[i]) + (table.against_text ? ", \"text\")" : ")");
                 else
                     sql += identifier(columns[i]);
             }
@@ -92,12 +93,20 @@ class SqliteTables final : public Tables {
         });
     }
 
-    // The search indexes read `entries` (external content): built once, from every row.
+    // The search indexes (FTS5 tables over `entries` and `pages`, external content) are built once,
+    // from every row.
     void commit() override {
         connection_.call(write_failed, [&] {
             inserts_.clear();
-            connection_.db.exec("INSERT INTO entries_fts(entries_fts) VALUES ('rebuild')");
-            connection_.db.exec("INSERT INTO entries_cjk(entries_cjk) VALUES ('rebuild')");
+            std::vector<std::string> indexes;
+            SQLite::Statement fts(
+                connection_.db,
+                "SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL "
+                "TABLE%USING fts5%'");
+            while (fts.executeStep()) indexes.push_back(fts.getColumn(0).getString());
+            for (const auto& index : indexes)
+                connection_.db.exec("INSERT INTO " + identifier(index) + "(" + identifier(index) +
+                                    ") VALUES ('rebuild')");
             connection_.db.exec("COMMIT");
             committed_ = true;
         });
@@ -116,15 +125,16 @@ class SqliteTables final : public Tables {
             const auto parameter = "?" + std::to_string(i + 1);
             names += (i > 0 ? ", " : "") + identifier(columns[i]);
             values += i > 0 ? ", " : "";
-            if (is_html(table, columns[i]) && table.html == Html::against_text)
+            if (is_packed(table, columns[i]) && table.against_text)
                 values += "feedd_pack(" + parameter + ", ?" + std::to_string(text_at) + ")";
-            else if (is_html(table, columns[i]))
+            else if (is_packed(table, columns[i]))
                 values += "feedd_pack(" + parameter + ")";
             else
                 values += parameter;
         }
         slot = std::make_unique<SQLite::Statement>(
-            connection_.db, "INSERT INTO " + identifier(table.name) + " (" + names + ") VALUES (" + values + ")");
+            connection_.db,
+            "INSERT INTO " + identifier(table.name) + " (" + names + ") VALUES (" + values + ")");
         return *slot;
     }
 

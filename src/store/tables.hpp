@@ -2,6 +2,7 @@
 // archive holds, and what each store does to read and write its tables whole.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -12,34 +13,35 @@
 
 namespace feedd::store::detail {
 
-// How a table keeps its HTML columns (`summary`, `content`) on SQLite (pack.hpp): packed against
-// the row's `text` (entries), packed alone (revisions), or no such columns. PostgreSQL keeps them
-// plain; a copy moves the text, never the packed bytes.
-enum class Html { none, against_text, alone };
-
+// A table of the archive. `packed`: its HTML columns, which SQLite keeps as zstd frames (pack.hpp),
+// packed against the row's `text` column when `against_text`; PostgreSQL keeps them plain. A copy
+// moves the text, never the frame.
 struct ArchiveTable {
     std::string_view name;
-    Html html = Html::none;
+    std::array<std::string_view, 2> packed = {};
+    bool against_text = false;
 };
 
 // Every table of the archive (both stores have the same tables and columns), in the order a copy
 // fills them: a row's foreign keys point to tables above it. A new table of the archive is one
 // line here; `copy_test` fails while a table of a new archive is missing from this list. Not
 // listed: what each store derives itself (SQLite's FTS5 tables, PostgreSQL's generated `search`
-// column) and its schema version (PRAGMA user_version, `feedd_schema`).
+// columns) and its schema version (PRAGMA user_version, `feedd_schema`).
 inline constexpr ArchiveTable archive_tables[] = {
     {"feeds"},
     {"feed_state"},
     {"gaps"},
     {"articles"},
-    {"entries", Html::against_text},
+    {"entries", {"summary", "content"}, true},
     {"enclosures"},
-    {"revisions", Html::alone},
+    {"revisions", {"summary", "content"}},
     {"tombstones"},
     {"tombstone_links"},
     {"read_marks"},
     {"read_flags"},
     {"stars"},
+    {"pages", {"html"}, true},
+    {"page_revisions", {"html"}, true},
 };
 
 // One value as text (integers in decimal), nothing for NULL.

@@ -205,3 +205,44 @@ TEST_CASE("miniflux: creating a feed is refused with a clear message, and /v1/ex
     CHECK(exported.body.find("https://alpha.example/feed.xml") != std::string::npos);
     CHECK(fetch(world.endpoint, "GET", "/v1/export").status == 401);
 }
+
+TEST_CASE("miniflux: an entry's content is its article's archived page when that is fuller, sanitised") {
+    // alpha's story 3 gets a long page with a script and a relative image; story 2 a page shorter
+    // than its own text, which is not served.
+    ApiWorld world(config_text, [](feedd::store::Archive& archive, const feedd::config::Config& config) {
+        seed(archive, config);
+        const auto now = feedd::TimePoint(std::chrono::seconds(1'790'200'000));
+        feedd::store::ArticleQuery all;
+        all.limit = 0;
+        for (const auto& row : archive.query(all)) {
+            if (row.title != "alpha story 3" && row.title != "alpha story 2") continue;
+            archive.request_pages({{row.id, row.link}}, now);
+            feedd::store::PageFetch fetch;
+            fetch.article_id = row.id;
+            fetch.url = row.link;
+            fetch.final_url = "https://alpha.example/articles/3";
+            fetch.status = 200;
+            fetch.tried_at = now;
+            if (row.title == "alpha story 3") {
+                fetch.text =
+                    "The whole story of the zeppelins, how they were built and why they flew over the sea.";
+                fetch.html = "<p>" + fetch.text + "<img src=\"pics/ship.jpg\"><script>alert(1)</script></p>";
+            } else {
+                fetch.text = "Zeppelins.";
+                fetch.html = "<p>Zeppelins.</p>";
+            }
+            (void)archive.record_page(fetch);
+        }
+    });
+    const auto alpha = get(world, "/v1/feeds", alice)[0]["id"].get<std::int64_t>();
+    const auto page = get(
+        world, "/v1/feeds/" + std::to_string(alpha) + "/entries?order=published_at&direction=desc", alice);
+    REQUIRE(page["entries"].size() == 3);
+    const auto fuller = page["entries"][0]["content"].get<std::string>();
+    INFO(fuller);
+    CHECK(fuller.find("how they were built and why they flew over the sea") != std::string::npos);
+    CHECK(fuller.find("https://alpha.example/articles/pics/ship.jpg") != std::string::npos);
+    CHECK(fuller.find("<script") == std::string::npos);
+    const auto own = page["entries"][1]["content"].get<std::string>();
+    CHECK(own.find("story number 2 about zeppelins") != std::string::npos);
+}

@@ -503,6 +503,38 @@ backfill = "off"
                       "3:12: `backfill` = \"wordpress\"; use links, paged or off"));
 }
 
+TEST_CASE("full text: full_text and refetch_pages_after are read, checked and written back") {
+    using namespace std::chrono_literals;
+    const auto defaults = config::parse_config("[[feed]]\nurl = \"https://a.example/\"\n", "/tmp/feeds.toml");
+    CHECK(defaults.settings.full_text == feedd::FullText::off);
+    CHECK(defaults.settings.refetch_pages_after == feedd::Duration(7 * 24h));
+    CHECK_FALSE(defaults.feeds[0].full_text);
+
+    const auto set = config::parse_config(R"([settings]
+full_text = "auto"
+refetch_pages_after = "0"
+[[feed]]
+url = "https://a.example/"
+full_text = "always"
+[[feed]]
+url = "https://b.example/"
+)",
+                                          "/tmp/feeds.toml");
+    CHECK(set.settings.full_text == feedd::FullText::automatic);
+    CHECK(set.settings.refetch_pages_after == feedd::Duration::zero());
+    CHECK(set.feeds[0].full_text == feedd::FullText::always);
+    CHECK_FALSE(set.feeds[1].full_text);
+    CHECK(config::format_feed(set.feeds[0]).find("full_text = \"always\"\n") != std::string::npos);
+    CHECK(config::format_feed(set.feeds[1]).find("full_text") == std::string::npos);
+
+    CHECK(has_problem(problems_of("[settings]\nfull_text = \"yes\"\n"),
+                      "2:13: `full_text` = \"yes\"; use off, auto or always"));
+    CHECK(has_problem(problems_of("[[feed]]\nurl = \"https://a.example/\"\nfull_text = true\n"),
+                      "3:13: `full_text` must be a string, not a boolean"));
+    CHECK(has_problem(problems_of("[settings]\nrefetch_pages_after = \"often\"\n"),
+                      "2:23: `refetch_pages_after`"));
+}
+
 TEST_CASE("[[site]] rules are read, and a rule that cannot work is an error at its line") {
     const auto cfg = config::parse_config(R"(
 [[site]]

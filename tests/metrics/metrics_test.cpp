@@ -7,35 +7,10 @@
 #include <thread>
 
 #include "feedd/metrics/metrics.hpp"
-#include "support/process.hpp"
-#include "support/temp_dir.hpp"
+#include "support/prometheus.hpp"
 
 using namespace feedd::metrics;
-
-namespace {
-
-// Every sample as prometheus_client parses it: [family, type, sample name, labels, value].
-nlohmann::json parsed_by_prometheus_client(const std::string& text) {
-    feedd::test::TempDir dir;
-    feedd::test::write_file(dir.path() / "metrics", text);
-    feedd::test::write_file(dir.path() / "read.py", R"PY(
-import json, sys
-from prometheus_client.parser import text_string_to_metric_families
-out = []
-for family in text_string_to_metric_families(open(sys.argv[1], encoding="utf-8").read()):
-    for s in family.samples:
-        out.append([family.name, family.type, family.documentation, s.name, s.labels, s.value])
-print(json.dumps(out))
-)PY");
-    feedd::test::Process python(dir.path(), {"/usr/bin/python3", (dir.path() / "read.py").string(),
-                                             (dir.path() / "metrics").string()});
-    auto result = python.wait();
-    INFO(result.err);
-    REQUIRE(result.exit_code == 0);
-    return nlohmann::json::parse(result.out);
-}
-
-}  // namespace
+using feedd::test::parsed_by_prometheus_client;
 
 TEST_CASE("counters and gauges are written with HELP and TYPE once per family, samples grouped") {
     Exposition out;

@@ -392,3 +392,29 @@ TEST_CASE("a permanent redirect moves the feed after several polls over a day, a
     CHECK_FALSE(track_redirects(interrupted, permanent, t0 + 30h));
     CHECK(interrupted.redirect_first_seen == t0 + 30h);
 }
+
+TEST_CASE(
+    "schedule: an article's page is refetched after refetch_pages_after, doubling while unchanged, then "
+    "not") {
+    using feedd::schedule::page_refetch;
+    const feedd::Duration week = 7 * 24h;
+    CHECK(page_refetch(week, 0, t0) == t0 + 7 * 24h);
+    CHECK(page_refetch(week, 1, t0) == t0 + 14 * 24h);
+    CHECK(page_refetch(week, 5, t0) == t0 + 7 * 24h * 32);
+    CHECK_FALSE(page_refetch(week, feedd::schedule::max_unchanged_refetches, t0));
+    CHECK_FALSE(page_refetch(feedd::Duration::zero(), 0, t0));  // "0": never again
+}
+
+TEST_CASE(
+    "schedule: a failed page retries after min_interval, doubling up to backoff_cap, or at Retry-After, then "
+    "gives up") {
+    using feedd::schedule::page_retry;
+    feedd::schedule::Policy policy;  // min 15 min, max 24 h, cap 24 h
+    CHECK(page_retry(policy, 1, std::nullopt, t0) == t0 + 15min);
+    CHECK(page_retry(policy, 2, std::nullopt, t0) == t0 + 30min);
+    CHECK(page_retry(policy, 4, std::nullopt, t0) == t0 + 2h);
+    CHECK(page_retry(policy, 1, t0 + 2h, t0) == t0 + 2h);          // Retry-After, as for a feed
+    CHECK(page_retry(policy, 1, t0 + 1min, t0) == t0 + 15min);     // no sooner than min_interval
+    CHECK(page_retry(policy, 1, t0 + 24h * 365, t0) == t0 + 24h);  // bounded
+    CHECK_FALSE(page_retry(policy, feedd::schedule::max_page_failures, std::nullopt, t0));
+}

@@ -39,6 +39,13 @@ std::string everything_shown(Archive& archive) {
         const auto article = archive.article(row.id);
         REQUIRE(article);
         out << "\n  " << article->canonical_link << '|' << article->fullest_entry << '\n';
+        if (const auto page = archive.page(row.id)) {
+            out << "  page " << page->url << '|' << page->final_url << '|' << page->status << '|'
+                << when(page->fetched_at) << '|' << page->title << '|' << page->html << '|' << page->text
+                << '\n';
+            for (const auto& r : page->revisions)
+                out << "    page revision " << r.html << '|' << r.text << '\n';
+        }
         for (const auto& e : article->entries) {
             out << "  " << e.id << '|' << e.feed << '|' << e.guid << '|' << e.identity << '|' << e.entry.title
                 << '|' << e.entry.link << '|' << e.entry.author << '|' << when(e.entry.published) << '|'
@@ -190,8 +197,9 @@ TEST_CASE("db copy refuses a target that holds anything, and leaves it as it was
         auto archive = Archive::open(other, OpenMode::read_write);
         test::commit_seed_polls(archive);
     }
-    CHECK(copy_error(sqlite, other).find("it is not empty (feeds: 2, feed_state: 2, articles: 5, entries: 6") !=
-          std::string::npos);
+    CHECK(
+        copy_error(sqlite, other).find("it is not empty (feeds: 2, feed_state: 2, articles: 5, entries: 6") !=
+        std::string::npos);
     CHECK(Archive::open(other, OpenMode::read_only).article_count() == 5);
 }
 
@@ -234,10 +242,10 @@ TEST_CASE("every table of a new archive, on either store, is in the copy's list"
     test::TempDir dir;
     static_cast<void>(Archive::open(dir / "feedd.db", OpenMode::read_write));
     SQLite::Database sqlite((dir / "feedd.db").string(), SQLite::OPEN_READONLY);
-    // Not the search index's own tables (entries_fts, entries_cjk and their shadow tables).
+    // Not the search indexes (FTS5 tables and their shadow tables), which the copy rebuilds.
     SQLite::Statement tables(sqlite, R"sql(
-SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'
-  AND name NOT LIKE 'entries_fts%' AND name NOT LIKE 'entries_cjk%' ORDER BY name)sql");
+SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table' AND name NOT LIKE 'sqlite_%'
+ORDER BY name)sql");
     std::vector<std::string> on_sqlite;
     while (tables.executeStep()) on_sqlite.push_back(tables.getColumn(0).getString());
     CHECK(on_sqlite == listed);

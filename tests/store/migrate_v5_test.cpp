@@ -191,7 +191,18 @@ TEST_CASE("schema v5 packs a v4 archive in place: every field, search result and
     // (the text and the word index stay as they were).
     archive.vacuum();
     CHECK(std::filesystem::file_size(path) < size_migrated);
-    CHECK(std::filesystem::file_size(path) < size_before * 4 / 5);
+    // Later schemas add empty tables (v7: full text's pages, their revisions and search index), a
+    // page for each b-tree whatever the archive's size: not part of what v5 gave back.
+    std::uintmax_t later_tables = 0;
+    {
+        SQLite::Database db(path, SQLite::OPEN_READONLY);
+        later_tables = static_cast<std::uintmax_t>(
+            db.execAndGet("SELECT count(*) * (SELECT page_size FROM pragma_page_size) FROM sqlite_schema "
+                          "WHERE rootpage > 0 AND (name LIKE 'pages%' OR name LIKE 'page_revisions%')")
+                .getInt64());
+    }
+    CHECK(later_tables > 0);
+    CHECK(std::filesystem::file_size(path) < size_before * 4 / 5 + later_tables);
     {
         SQLite::Database db(path, SQLite::OPEN_READONLY);
         CHECK(db.execAndGet("PRAGMA page_size").getInt() == detail::page_size);  // moved from 8 KiB

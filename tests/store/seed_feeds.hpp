@@ -178,8 +178,9 @@ inline void commit_seed_polls(store::Archive& archive) {
 
 // The seed polls, then a row in every other table of the archive: a feed's state from its server
 // (ETag), a gap, the tombstones of an article pruned by its feed's keep_days, a Chinese entry (the
-// trigram index) and a user's reading state (a feed marked read, an article read, one unread
-// again, a star). For tests that move a whole archive.
+// trigram index), a user's reading state (a feed marked read, an article read, one unread
+// again, a star) and an article's fetched page with a revision. For tests that move a whole
+// archive.
 inline void commit_every_kind_of_row(store::Archive& archive) {
     commit_seed_polls(archive);
     FeedSource kept;
@@ -228,6 +229,28 @@ inline void commit_every_kind_of_row(store::Archive& archive) {
     archive.set_read("ann", {entries.at(0), entries.at(1)}, true);
     archive.set_read("ann", {entries.at(1)}, false);
     archive.set_starred("ann", entries.at(2), true);
+
+    // The page of an article, fetched twice with another text: a page and a page revision.
+    const auto paged = rows.at(0).id;
+    archive.request_pages({{paged, "https://example.org/page"}}, seed_poll2);
+    store::PageFetch fetch;
+    fetch.article_id = paged;
+    fetch.url = fetch.final_url = "https://example.org/page";
+    fetch.status = 200;
+    fetch.tried_at = seed_poll2;
+    fetch.title = "The page";
+    fetch.html =
+        "<article><p>The first text of the page, long enough to be worth packing. "
+        "The first text of the page, long enough to be worth packing.</p></article>";
+    fetch.text =
+        "The first text of the page, long enough to be worth packing. "
+        "The first text of the page, long enough to be worth packing.";
+    fetch.method = "heuristic";
+    archive.record_page(fetch);
+    fetch.tried_at = seed_poll2 + std::chrono::hours(1);
+    fetch.html = "<article><p>The second text of the page.</p></article>";
+    fetch.text = "The second text of the page.";
+    archive.record_page(fetch);
 }
 
 }  // namespace feedd::test

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "feedd/config/config.hpp"
+#include "feedd/metrics/metrics.hpp"
 #include "feedd/model/model.hpp"
 #include "feedd/opml/opml.hpp"
 #include "feedd/store/store.hpp"
@@ -68,6 +69,8 @@ struct Context {
     // Runs `job` on the daemon's writer thread with the write connection and waits for it;
     // rethrows what it threw.
     std::function<void(std::function<void(store::Archive&)>)> write;
+    // The listener's own figures (requests by route and status), for /metrics.
+    const metrics::CounterFamily* requests = nullptr;
 };
 
 using Handler = std::function<Response(const Request&, Context&)>;
@@ -83,6 +86,7 @@ class Router {
         const Handler* handler = nullptr;  // null: the path exists with other methods (405)
         Access access = Access::user;
         std::map<std::string, std::string> params;
+        std::string pattern;  // as added ("/v1/entries/{id}"): a label that stays bounded
     };
     // Nothing when no route has this path.
     [[nodiscard]] std::optional<Match> match(std::string_view method, std::string_view path) const;
@@ -90,6 +94,7 @@ class Router {
   private:
     struct Route {
         std::string method;
+        std::string pattern;
         std::vector<std::string> segments;
         Handler handler;
         Access access;
@@ -101,8 +106,12 @@ class Router {
 // (200 healthy, 503 otherwise) and the JSON body of `feedd status --format json`.
 using HealthCheck = std::function<std::pair<int, std::string>(store::Archive&)>;
 
-// Every route feedd serves. `health` answers /healthz.
-[[nodiscard]] Router routes(HealthCheck health);
+// The daemon's figures for /metrics (feeds by state, polls, the archive), written into the
+// scrape with the reader's connection; the listener adds its own.
+using MetricsSource = std::function<void(metrics::Exposition&, store::Archive&)>;
+
+// Every route feedd serves. `health` answers /healthz; `metrics`, when given, fills /metrics.
+[[nodiscard]] Router routes(HealthCheck health, MetricsSource metrics = {});
 
 // The feeds of an OPML export: the configuration's, with what the archive saw of them (their own
 // titles and links, gone). `feedd export-opml` and GET /v1/export.

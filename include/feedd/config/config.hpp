@@ -41,6 +41,10 @@ struct Settings {
     // bytes for one walk's pages.
     int backfill_pages = 10;
     std::int64_t backfill_bytes = std::int64_t{64} << 20;
+    // Full text (docs/ARCHITECTURE.md, "Full text"): the default of feeds without `full_text`, and
+    // how long an article's archived page stays before it is fetched again (0: never again).
+    FullText full_text = FullText::off;
+    Duration refetch_pages_after{std::chrono::hours(24 * 7)};
 };
 
 // [http]: the reader API of `feedd run` (docs/ARCHITECTURE.md, "HTTP API"). Off unless `listen`.

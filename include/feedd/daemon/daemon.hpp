@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,6 +78,20 @@ struct BackfillReport {
 [[nodiscard]] BackfillReport backfill(const RunOptions& options, const std::string& feed,
                                       std::optional<int> pages);
 
+// What `feedd fetch-page ID` did (docs/ARCHITECTURE.md, "Full text").
+struct FetchedPage {
+    std::string line;  // the log's line about it: words and method, or why it failed
+    bool failed = false;
+    std::string title;
+    std::string text;
+    std::size_t words = 0;
+};
+// `feedd fetch-page ID`: fetches the article's page now, through the same request (guard, caps,
+// robots.txt) and extraction as the daemon, and archives it. Throws on start-up failures (config,
+// archive, lock; store::ArchiveBusy while the daemon runs) and for an unknown article or one
+// without a link (std::invalid_argument).
+[[nodiscard]] FetchedPage fetch_article_page(const RunOptions& options, std::int64_t article_id);
+
 // What a poll that failed during a network outage leaves at the head of the feed's last_error
 // ("offline since 2026-11-30T07:12:03Z"), and the date read back from such an error: how
 // `feedd status`, reading the archive, knows the daemon is offline.
@@ -96,6 +111,9 @@ struct Health {
     std::string word;     // "healthy", "degraded", "offline", "not running"
     int exit_code = 2;    // 0 healthy, 1 degraded or offline, 2 not running
     std::size_t feeds = 0;
+    // Configured feeds by state: "ok", "failing" (the last poll failed), "gone" (410 or given up),
+    // "new" (never polled).
+    std::map<std::string, std::int64_t> feeds_by_state{{"ok", 0}, {"failing", 0}, {"gone", 0}, {"new", 0}};
     std::vector<std::string> failing;  // "name: last error", escaped for one line
     std::vector<std::string> gapping;  // "name: N gaps in 30 days, about M items lost"
     std::optional<std::string> offline_since;

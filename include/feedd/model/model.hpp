@@ -27,6 +27,12 @@ enum class IdentityRule { automatic, guid, link, content };
 // operator asks: a site that ignores the parameter serves its front page again), or nowhere.
 enum class BackfillMode { links, paged, off };
 
+// Whether the daemon fetches the page an entry links to and archives its main content (issue 19,
+// docs/ARCHITECTURE.md, "Full text"): never, when the entry's own text is short, or always.
+enum class FullText { off, automatic, always };
+// `automatic` fetches the page of an entry whose own text has fewer words than this.
+inline constexpr std::size_t full_text_short_words = 150;
+
 // Where a secret comes from; the secret itself is never written into feeds.toml or the archive.
 struct SecretSource {
     enum class Kind { none, file, env, credential };
@@ -65,6 +71,7 @@ struct FeedSource {
     SecretSource password;
     std::optional<int> keep_days;  // else the global one; 0 keeps forever
     BackfillMode backfill = BackfillMode::links;
+    std::optional<FullText> full_text;  // else the global one
     bool operator==(const FeedSource&) const = default;
 };
 
@@ -267,6 +274,8 @@ const char* to_string(FetchErrorKind kind) noexcept;
 std::optional<IdentityRule> identity_rule_from_string(std::string_view text) noexcept;
 const char* to_string(BackfillMode mode) noexcept;  // "links", "paged", "off"
 std::optional<BackfillMode> backfill_mode_from_string(std::string_view text) noexcept;
+const char* to_string(FullText mode) noexcept;  // "off", "auto", "always"
+std::optional<FullText> full_text_from_string(std::string_view text) noexcept;
 
 // "2024-08-23T06:05:10Z"
 std::string format_utc(TimePoint t);

@@ -58,4 +58,25 @@ struct PageOptions {
 // gives an empty result.
 ExtractedPage extract_article(std::string_view bytes, const PageOptions& options);
 
+// ----- robots.txt (RFC 9309), for the pages full text fetches (docs/ARCHITECTURE.md, "Full text").
+
+// The rules of one crawler: its own group(s) when robots.txt names its product token, else those
+// of `*`; empty (everything allowed) when neither is there.
+struct RobotsRules {
+    struct Rule {
+        bool allow = false;
+        std::string pattern;  // path pattern: `*` any run of characters, a final `$` the end
+        bool operator==(const Rule&) const = default;
+    };
+    std::vector<Rule> rules;
+    bool operator==(const RobotsRules&) const = default;
+};
+// The first 512 KiB are read (the RFC's least); lines that are no rule are ignored. `agent` is the
+// crawler's product token ("feedd"), matched case-insensitively with each user-agent line's.
+RobotsRules parse_robots(std::string_view text, std::string_view agent);
+// Whether `path` (path and query, "/a/b?c") may be fetched: the longest matching pattern decides,
+// allow on a tie; nothing matching allows; /robots.txt is always allowed. `rule`, when given, is
+// set to the deciding pattern ("Disallow: /private/").
+bool robots_allow(const RobotsRules& rules, std::string_view path, std::string* rule = nullptr);
+
 }  // namespace feedd::parse

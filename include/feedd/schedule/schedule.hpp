@@ -189,6 +189,24 @@ bool track_redirects(FeedState& state, const std::vector<RedirectHop>& redirects
                      const RedirectRule& rule = {});
 
 // ---------------------------------------------------------------------------------------------
+// Full text (docs/ARCHITECTURE.md, "Full text"): when an article's page is fetched again.
+
+// After a fetch that gave the page: `refetch_after` later, doubled for each refetch in a row that
+// found the text unchanged (`unchanged`), so a page that never changes costs a handful of fetches
+// a year, not one a week forever; after `max_unchanged_refetches` such refetches, or with
+// `refetch_after` zero, never again (nullopt).
+inline constexpr int max_unchanged_refetches = 6;
+[[nodiscard]] std::optional<TimePoint> page_refetch(Duration refetch_after, int unchanged, TimePoint now);
+
+// After the `failures`-th failed fetch in a row (1 = first): min_interval, doubling, up to
+// backoff_cap; after a 429/503 with Retry-After, that time as next_due takes it for a feed (no
+// sooner than min_interval, no later than max(backoff_cap, max_interval)). After `max_page_failures`
+// failures, never again (nullopt): a page that keeps failing is recorded with its reason and left.
+inline constexpr int max_page_failures = 5;
+[[nodiscard]] std::optional<TimePoint> page_retry(const Policy& policy, int failures,
+                                                  std::optional<TimePoint> retry_after, TimePoint now);
+
+// ---------------------------------------------------------------------------------------------
 // Politeness per host, keyed by registered domain (fetch::registered_domain(url::host(url)), so
 // *.tumblr.com share a key and *.github.io sites do not).
 

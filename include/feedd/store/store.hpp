@@ -134,6 +134,65 @@ struct EntryDetail {
     std::vector<Revision> revisions;      // oldest first
 };
 
+// ----- Full text (docs/ARCHITECTURE.md, "Full text"): the page an article links to, archived as a
+// version of the article of its own (table `pages`, one row per article, whichever feeds carry it).
+
+// An article whose page is wanted: fetched when due, once, whichever feeds it came through.
+struct PageRequest {
+    std::int64_t article_id = 0;
+    std::string url;
+};
+
+// A page due for a fetch (claim_pages), with what the schedule of its next fetch depends on.
+struct PageTask {
+    std::int64_t article_id = 0;
+    std::string url;
+    int failures = 0;       // failed fetches in a row before this one
+    int unchanged = 0;      // refetches in a row that found the text archived already
+    std::string text_hash;  // text::hash_hex of the archived text; empty: none archived yet
+};
+
+// What one fetch of an article's page gave, to write (record_page).
+struct PageFetch {
+    std::int64_t article_id = 0;
+    std::string url;        // what was fetched
+    std::string final_url;  // after redirects
+    long status = 0;        // HTTP status, 0 when no answer came
+    TimePoint tried_at{};
+    std::string error;  // empty: a page was fetched and extracted; else why not (one line)
+    int failures = 0;   // failed fetches in a row, this one counted
+    int unchanged = 0;
+    std::optional<TimePoint> next_try;  // nothing: not fetched again
+    // The extracted article, when `error` is empty.
+    std::string title;
+    std::string html;  // not sanitised: whoever serves it does
+    std::string text;
+    std::string method;  // "heuristic", "site rule HOST"
+};
+
+// An earlier extraction of a page that a later fetch found changed.
+struct PageRevision {
+    TimePoint recorded_at{};  // when it was replaced
+    std::string html;
+    std::string text;
+};
+
+struct PageDetail {
+    std::string url;
+    std::string final_url;
+    long status = 0;
+    std::optional<TimePoint> fetched_at;  // the last fetch that gave the archived text
+    std::optional<TimePoint> tried_at;    // the last fetch, failed or not
+    std::optional<TimePoint> next_try;    // nothing: not fetched again
+    int failures = 0;
+    std::string error;  // the last fetch's, empty when it succeeded
+    std::string title;
+    std::string html;
+    std::string text;
+    std::string method;
+    std::vector<PageRevision> revisions;  // oldest first
+};
+
 struct ArticleDetail {
     std::int64_t id = 0;
     std::string canonical_link;  // empty when the article has no specific link
@@ -142,6 +201,7 @@ struct ArticleDetail {
     std::vector<std::string> feeds;
     std::int64_t fullest_entry = 0;  // the entry that the article shows
     std::vector<EntryDetail> entries;
+    std::optional<PageDetail> page;  // when its page was asked for (full text)
 
     [[nodiscard]] const EntryDetail& fullest() const;
 };
@@ -281,6 +341,20 @@ class Archive {
     // Removes articles whose every entry is older (first seen) than its feed's keep_days, else
     // `default_keep_days` (0 keeps forever). Pruned articles leave tombstones.
     PruneCounts prune(int default_keep_days, TimePoint now);
+
+    // Full text. Asks for the pages of these articles (an article asked for already is left as it
+    // is): they are due at `now`.
+    void request_pages(const std::vector<PageRequest>& requests, TimePoint now);
+    // At most `limit` pages due at `now`, earliest first; each is not due again before
+    // `lease_until` (a fetch that never reports back, a daemon killed, is tried again then).
+    [[nodiscard]] std::vector<PageTask> claim_pages(TimePoint now, TimePoint lease_until, int limit);
+    // When the next page is due; nothing when none is.
+    [[nodiscard]] std::optional<TimePoint> next_page_due();
+    // Writes one fetch of a page, in one transaction. A fetch whose text differs from the text
+    // archived keeps the archived one as a revision (at most 20); a failure keeps the archived text
+    // and records its error. Returns true when a revision was kept.
+    bool record_page(const PageFetch& fetch);
+    [[nodiscard]] std::optional<PageDetail> page(std::int64_t article_id);
 
     // Reading state, per user (reading.hpp). Reads see every configured feed's entries; an entry
     // is read when its article was marked read or unread, else when its feed was marked read up
