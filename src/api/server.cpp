@@ -33,7 +33,7 @@ class Reader {
   public:
     static constexpr std::size_t max_queued = 256;  // more waiting requests are answered 503
 
-    explicit Reader(const std::filesystem::path& database)
+    explicit Reader(const store::Location& database)
         : archive_(store::Archive::open(database, store::OpenMode::read_only)), thread_([this] { loop(); }) {}
     ~Reader() { finish(); }
 

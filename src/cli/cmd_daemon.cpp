@@ -29,7 +29,7 @@ void apply_global_log_level(const Context& context) {
 }
 
 // `feedd status`: for people and monitors. Reads the archive only; "running" is the writer lock.
-int print_status(const std::filesystem::path& database, Duration threshold, bool json) {
+int print_status(const store::Location& database, Duration threshold, bool json) {
     // The writer's lock is held only on an archive that exists: no separate look for it (on
     // PostgreSQL each look is a connection).
     const bool running = store::Archive::is_locked(database);
@@ -113,7 +113,7 @@ void add_daemon_commands(CLI::App& app, Context& context) {
     on_chosen(status, context, [&context, status_flags] {
         const auto threshold = config::parse_duration(status_flags->threshold);
         if (!threshold) throw UsageError("--threshold: not a duration: " + status_flags->threshold);
-        return print_status(database_path(context), *threshold, status_flags->format == "json");
+        return print_status(database_location(context), *threshold, status_flags->format == "json");
     });
 }
 

@@ -59,14 +59,14 @@ std::string time_text(const std::optional<TimePoint>& time) {
 // What polls learned of the feeds (titles, state). Before the first poll there is no archive, and
 // the commands that show the feed list (feeds list, export-opml) show feeds.toml alone; unless
 // `must_exist` (an archive named by --db, where a missing file is more likely a typo).
-std::vector<store::FeedSummary> archived_feeds(const fs::path& database, bool must_exist = false) {
+std::vector<store::FeedSummary> archived_feeds(const store::Location& database, bool must_exist = false) {
     if (!must_exist && !store::Archive::exists(database)) return {};
     return store::Archive::open(database, store::OpenMode::read_only).feed_summaries();
 }
 
 // `feeds enable` also forgets what the daemon learned (410 gone, a permanent redirect, failures),
 // which otherwise wins over feeds.toml. Writing the archive is refused while the daemon holds it.
-void reset_learned_state(const fs::path& database, const FeedSource& feed) {
+void reset_learned_state(const store::Location& database, const FeedSource& feed) {
     if (!store::Archive::exists(database)) return;
     FeedState state = store::Archive::open(database, store::OpenMode::read_only).feed_state(feed.name);
     if (!state.gone && state.moved_to.empty() && state.redirect_candidate.empty() &&
@@ -535,7 +535,7 @@ void add_export_opml_command(CLI::App& app, Context& context) {
                                "Write to FILE (atomically) instead of standard output");
     on_chosen(export_command, context, [&context, output] {
         const config::Config config = load_config(context);
-        const auto archived = archived_feeds(context.db ? *context.db : config.settings.database);
+        const auto archived = archived_feeds(database_location(context, config));
         opml::ExportOptions options;
         options.created = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
         const std::string xml = opml::export_opml(export_feeds(config, archived), options);
@@ -557,9 +557,8 @@ void add_feeds_list_command(CLI::App* feeds, Context& context) {
     list->add_option("--format", *format, "table or json")->check(CLI::IsMember({"table", "json"}));
     on_chosen(list, context, [&context, format] {
         const config::Config config = load_config(context);
-        const auto rows = feed_rows(
-            config,
-            archived_feeds(context.db ? *context.db : config.settings.database, context.db.has_value()));
+        const auto rows =
+            feed_rows(config, archived_feeds(database_location(context, config), context.db.has_value()));
         std::cout << (*format == "json" ? feeds_json(rows) : feeds_table(rows));
         return 0;
     });
@@ -607,7 +606,7 @@ void add_feeds_remove_command(CLI::App* feeds, Context& context) {
         std::string purged;
         if (remove_options->purge) {
             // The archive first: if the daemon holds it, nothing changes anywhere.
-            const auto database = database_path(context);
+            const auto database = database_location(context);
             store::PruneCounts counts;
             if (store::Archive::exists(database)) {
                 auto archive = store::Archive::open(database, store::OpenMode::read_write);
@@ -646,7 +645,7 @@ void add_feeds_enable_command(CLI::App* feeds, Context& context, bool enable) {
                                        [&](const FeedSource& f) { return f.name == *name; });
         if (feed == config.feeds.end())
             throw std::runtime_error("no feed named \"" + *name + "\" in " + path.string());
-        if (enable) reset_learned_state(context.db ? *context.db : config.settings.database, *feed);
+        if (enable) reset_learned_state(database_location(context, config), *feed);
         const bool changed = config::set_feed_enabled(path, *name, enable);
         std::cout << "Feed \"" << *name << "\" is " << (enable ? "enabled" : "disabled")
                   << (changed ? " in " + path.string() + ".\n" + reload_hint(path)

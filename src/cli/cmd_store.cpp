@@ -1,4 +1,4 @@
-// `feedd query`, `feedd show ID`, `feedd db backup|check|vacuum|prune`: the archive's commands.
+// `feedd query`, `feedd show ID`, `feedd db backup|check|vacuum|prune|copy`: the archive's commands.
 // Feed text is foreign input: it is made safe for where it lands (terminal, CSV, JSON).
 #include <unistd.h>
 
@@ -260,7 +260,7 @@ void print_article(const store::ArticleDetail& article, const std::string& forma
 }
 
 store::Archive open_archive(const Context& context, store::OpenMode mode) {
-    return store::Archive::open(database_path(context), mode);
+    return store::Archive::open(database_location(context), mode);
 }
 
 std::string first_poll_hint() {
@@ -319,8 +319,9 @@ void add_query_command(CLI::App& app, Context& context) {
         q.after_id = o.after_id;
         if (o.limit < 0) throw UsageError("--limit must be 0 (all) or more");
         q.limit = o.limit;
-        const auto database = database_path(context);
-        if (!context.db && !store::Archive::exists(database)) {
+        const auto location = database_location(context);
+        const auto& database = location.path;
+        if (!context.db && !store::Archive::exists(location)) {
             // A first step, not an error: the daemon has not written the config's archive yet.
             // (An archive named with --db that is not there is a mistake, said as one.)
             std::cerr << "feedd: nothing archived yet: " << store::shown_location(database.native())
@@ -329,10 +330,10 @@ void add_query_command(CLI::App& app, Context& context) {
             print_rows({}, o.format, !o.search.empty());
             return 0;
         }
-        auto archive = store::Archive::open(database, store::OpenMode::read_only);
+        auto archive = store::Archive::open(location, store::OpenMode::read_only);
         if (archive.article_count() == 0) {
             std::cerr << "feedd: nothing archived yet in " << store::shown_location(database.native()) << "; "
-                      << next_poll_hint(archive, store::Archive::is_locked(database)) << '\n';
+                      << next_poll_hint(archive, store::Archive::is_locked(location)) << '\n';
             print_rows({}, o.format, !o.search.empty());
             return 0;
         }
@@ -440,15 +441,16 @@ void add_db_vacuum_command(CLI::App* db, Context& context) {
     auto* vacuum =
         db->add_subcommand("vacuum", "Compact the archive and its search index (stop the daemon first)");
     on_chosen(vacuum, context, [&context] {
-        auto path = database_path(context);
+        const auto location = database_location(context);
+        const auto& path = location.path;
         if (is_database_url(path.native())) {
-            store::Archive::open(path, store::OpenMode::read_write).vacuum();
+            store::Archive::open(location, store::OpenMode::read_write).vacuum();
             std::cout << "vacuumed " << store::shown_location(path.native()) << " (VACUUM ANALYZE)\n";
             return 0;
         }
         if (!std::filesystem::exists(path)) throw store::StoreError("no archive at " + path.string());
         auto before = std::filesystem::file_size(path);
-        auto archive = store::Archive::open(path, store::OpenMode::read_write);
+        auto archive = store::Archive::open(location, store::OpenMode::read_write);
         archive.vacuum();
         std::cout << "vacuumed " << path.string() << ": " << before << " -> "
                   << std::filesystem::file_size(path) << " bytes\n";
@@ -466,13 +468,70 @@ void add_db_prune_command(CLI::App* db, Context& context) {
     on_chosen(prune, context, [&context, keep_days] {
         int days = keep_days->has_value() ? **keep_days : load_config(context).settings.keep_days;
         if (days < 0) throw UsageError("--keep-days must be 0 (forever) or more");
-        auto path = database_path(context);
-        if (!store::Archive::exists(path))
-            throw store::StoreError("no archive at " + store::shown_location(path.native()));
-        auto archive = store::Archive::open(path, store::OpenMode::read_write);
+        const auto location = database_location(context);
+        if (!store::Archive::exists(location))
+            throw store::StoreError("no archive at " + store::shown_location(location.path.native()));
+        auto archive = store::Archive::open(location, store::OpenMode::read_write);
         auto counts = archive.prune(days, now_seconds());
         std::cout << "pruned " << counts.articles << " article(s), " << counts.entries << " entr"
                   << (counts.entries == 1 ? "y" : "ies") << "\n";
+        return 0;
+    });
+}
+
+// `feedd db copy --to LOCATION` / `--from LOCATION`: the archive to or from another store.
+void add_db_copy_command(CLI::App* db, Context& context) {
+    struct CopyOptions {
+        std::string to, from;
+    };
+    auto options = std::make_shared<CopyOptions>();
+    auto* copy = db->add_subcommand(
+        "copy",
+        "Copy the whole archive into a new, empty one (SQLite file or postgresql:// database), ids kept");
+    auto* to = copy->add_option(
+        "--to", options->to,
+        "copy the configured archive (or --db) into this new one: an SQLite file or a postgresql:// URI "
+        "(its password: database_password_… of the configuration, or libpq's PGPASSFILE or peer "
+        "authentication)");
+    auto* from =
+        copy->add_option("--from", options->from, "copy this archive into the (empty) configured one");
+    to->excludes(from);
+    on_chosen(copy, context, [&context, options] {
+        if (options->to.empty() == options->from.empty())
+            throw UsageError("db copy needs --to LOCATION or --from LOCATION");
+        Context other_context = context;
+        other_context.db = options->to.empty() ? options->from : options->to;
+        const auto configured = database_location(context);
+        const auto other = database_location(other_context);
+        const auto& source = options->to.empty() ? other : configured;
+        const auto& target = options->to.empty() ? configured : other;
+        const auto source_name = store::shown_location(source.path.native());
+        const auto target_name = store::shown_location(target.path.native());
+        std::cerr << "copying " << source_name << " to " << target_name << '\n';
+        auto report = store::Archive::copy(
+            source, target, [](const std::string& table, std::int64_t done, std::int64_t total) {
+                if (done == 0 && total > 0) return;  // its first line comes with its first rows
+                std::cerr << "  " << table << ": " << done << " of " << total << " rows\n";
+            });
+        std::int64_t rows = 0;
+        std::string differing;
+        std::cout << "table            source rows  target rows  checksum\n";
+        for (const auto& table : report.tables) {
+            char line[128];
+            std::snprintf(line, sizeof line, "%-16s %11lld  %11lld  %s\n", table.name.c_str(),
+                          static_cast<long long>(table.source_rows),
+                          static_cast<long long>(table.target_rows), table.same() ? "same" : "DIFFERS");
+            std::cout << line;
+            rows += table.source_rows;
+            if (!table.same()) differing += (differing.empty() ? "" : ", ") + table.name;
+        }
+        if (!report.committed) {
+            std::cerr << "feedd: " << target_name << " does not read back as " << source_name << " ("
+                      << differing << "): the copy was rolled back, nothing was written\n";
+            return 1;
+        }
+        std::cout << "copied " << rows << " rows in " << report.tables.size() << " tables from "
+                  << source_name << " to " << target_name << "; counts and checksums match\n";
         return 0;
     });
 }
@@ -483,12 +542,13 @@ void add_store_commands(CLI::App& app, Context& context) {
     add_query_command(app, context);
     add_show_command(app, context);
     add_fetch_page_command(app, context);
-    auto* db = app.add_subcommand("db", "Archive maintenance: backup, check, vacuum, prune");
+    auto* db = app.add_subcommand("db", "Archive maintenance: backup, check, vacuum, prune, copy");
     db->require_subcommand(1);
     add_db_backup_command(db, context);
     add_db_check_command(db, context);
     add_db_vacuum_command(db, context);
     add_db_prune_command(db, context);
+    add_db_copy_command(db, context);
 }
 
 }  // namespace feedd::cli

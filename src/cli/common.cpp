@@ -16,9 +16,24 @@ config::Config load_config(const Context& context) {
     return config::load_config(config_path(context));
 }
 
-std::filesystem::path database_path(const Context& context) {
-    if (context.db) return *context.db;
-    return load_config(context).settings.database;
+store::Location database_location(const Context& context, const config::Config& config) {
+    store::Location location{context.db ? *context.db : config.settings.database, {}};
+    if (is_database_url(location.path.native()))
+        location.password = config::resolve_secret(config.settings.database_password);
+    return location;
+}
+
+store::Location database_location(const Context& context) {
+    if (!context.db) return database_location(context, load_config(context));
+    // An SQLite file needs no configuration; nor does a URI when there is none.
+    if (!is_database_url(context.db->native())) return {*context.db, {}};
+    std::filesystem::path config;
+    try {
+        config = config_path(context);
+    } catch (const std::runtime_error&) {
+        return {*context.db, {}};
+    }
+    return database_location(context, config::load_config(config));
 }
 
 std::string shown(std::string_view text) {

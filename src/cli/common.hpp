@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "feedd/config/config.hpp"
+#include "feedd/store/store.hpp"
 
 namespace feedd::cli {
 
@@ -29,8 +30,11 @@ class UsageError : public std::runtime_error {
 
 std::filesystem::path config_path(const Context& context);
 config::Config load_config(const Context& context);
-// --db, else the config's `database`.
-std::filesystem::path database_path(const Context& context);
+// --db, else the config's `database`; for a PostgreSQL database, with the configuration's
+// `database_password_…` (a --db URI without a configuration: libpq's own ways).
+store::Location database_location(const Context& context);
+// The same, with the configuration already loaded.
+store::Location database_location(const Context& context, const config::Config& config);
 
 // Text from the web, a file or the archive on its way to the terminal (docs/ARCHITECTURE.md,
 // "Errors"): `shown` for a table cell or a listing (controls dropped, text::printable), `message`

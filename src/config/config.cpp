@@ -56,13 +56,16 @@ const std::vector<std::string> http_keys{"listen", "max_connections", "request_t
 const std::vector<std::string> user_keys{
     "name",       "password_file", "password_env",    "password_credential",
     "token_file", "token_env",     "token_credential"};
+// clang-format off
 const std::vector<std::string> settings_keys{
     "database",       "interval",           "min_interval",   "max_interval",
     "backoff_cap",    "concurrency",        "per_host",       "per_host_gap",
     "timeout",        "max_body",           "keep_days",      "allow_private_networks",
     "proxy",          "user_agent",         "log_level",      "on_new",
     "on_new_timeout", "shutdown_grace",     "backfill_pages", "backfill_bytes",
-    "full_text",      "refetch_pages_after"};
+    "full_text",      "refetch_pages_after",
+    "database_password_file", "database_password_env", "database_password_credential"};
+// clang-format on
 const std::vector<std::string> feed_keys{"name",       "url",           "title",        "category",
                                          "tags",       "enabled",       "interval",     "identity",
                                          "user_agent", "headers",       "ca_file",      "keep_days",
@@ -226,10 +229,11 @@ class Validator {
                      const std::vector<std::string>& known) {
         std::string message = "unknown key `" + std::string(key.str()) + "`";
         if (!section.empty()) message += " in " + std::string(section);
-        if (key.str() == "password") {
-            message =
-                "`password` is never written in feeds.toml: use `password_file`, `password_env` or "
-                "`password_credential` (a systemd credential)";
+        if (key.str() == "password" || key.str() == "database_password") {
+            const std::string prefix = key.str() == "password" ? "" : "database_";
+            message = "`" + prefix + "password` is never written in feeds.toml: use `" + prefix +
+                      "password_file`, `" + prefix + "password_env` or `" + prefix +
+                      "password_credential` (a systemd credential)";
         } else if (std::string guess = suggestion(key.str(), known); !guess.empty()) {
             message += "; did you mean `" + guess + "`?";
         } else if (section == "[[feed]]" && contains(settings_keys, key.str())) {
@@ -368,9 +372,18 @@ class Validator {
         if (auto v = get_string(table, "database")) {
             if (v->empty())
                 add(*table.get("database"), "`database` is empty; give the archive's path");
+            else if (shown_location(*v) != *v)
+                add(*table.get("database"),
+                    "`database` carries a password, which is never written in feeds.toml: use "
+                    "`database_password_file`, `database_password_env` or `database_password_credential` "
+                    "(or libpq's PGPASSFILE, or peer authentication over the Unix socket)");
             else
                 settings.database = *v;
         }
+        // A PostgreSQL database's password, as a feed's (the URI carries none).
+        if (auto passwords = read_secrets(table, "database_password", "[settings]", /*several=*/false);
+            !passwords.empty())
+            settings.database_password = passwords.front();
         if (auto automatic = get_interval(table, settings.interval)) settings.auto_interval = *automatic;
         if (auto v = get_duration(table, "min_interval", 1s, 366 * 24h)) settings.min_interval = *v;
         if (auto v = get_duration(table, "max_interval", 1s, 366 * 24h)) settings.max_interval = *v;

@@ -26,7 +26,7 @@ namespace {
 
 struct Opened {
     config::Config config;
-    std::filesystem::path database;
+    store::Location database;
     std::optional<store::Archive> archive;
     std::map<std::string, FeedState> states;
 };
@@ -46,17 +46,19 @@ Opened open_all(const RunOptions& options) {
     Opened opened;
     opened.config = config::load_config(options.config_path);
     for (const auto& warning : opened.config.warnings) log_warning(warning);
-    opened.database = options.database.value_or(opened.config.settings.database);
-    if (opened.database != ":memory:" && !is_database_url(opened.database.native()) &&
-        opened.database.has_parent_path()) {
-        std::filesystem::create_directories(opened.database.parent_path());
+    const auto database = options.database.value_or(opened.config.settings.database);
+    opened.database.path = database;
+    if (is_database_url(database.native()))
+        opened.database.password = config::resolve_secret(opened.config.settings.database_password);
+    if (database != ":memory:" && !is_database_url(database.native()) && database.has_parent_path()) {
+        std::filesystem::create_directories(database.parent_path());
     }
     opened.archive.emplace(store::Archive::open(opened.database, store::OpenMode::read_write));
     try {
         opened.archive->sync_feeds(opened.config.feeds);
     } catch (const store::StoreError& e) {
         // A full or read-only disk: say which archive refused.
-        throw store::StoreError(store::shown_location(opened.database.native()) + ": " + e.what());
+        throw store::StoreError(store::shown_location(database.native()) + ": " + e.what());
     }
     for (auto& state : opened.archive->feed_states()) opened.states[state.name] = std::move(state);
     return opened;
@@ -189,7 +191,7 @@ void finish_on_interrupt(boost::asio::signal_set& signals, boost::asio::io_conte
 // The HTTP API when [http] listens: on this event loop, its reads on a thread of its own, its
 // writes through the writer.
 std::unique_ptr<api::Server> start_api(boost::asio::io_context& io, const config::Config& config,
-                                       const std::filesystem::path& database, Writer& writer,
+                                       const store::Location& database, Writer& writer,
                                        const Pipeline::Totals& totals) {
     if (config.http.listen.empty()) return nullptr;
     api::ServerOptions options;
@@ -427,7 +429,7 @@ static std::vector<PollReport> poll_once_with(const RunOptions& options,
 int run(const RunOptions& options) {
     auto opened = open_all(options);
     apply_log_level(opened.config, options);
-    log_info("archive " + store::shown_location(opened.database.native()) + ", " +
+    log_info("archive " + store::shown_location(opened.database.path.native()) + ", " +
              std::to_string(opened.config.feeds.size()) + " feeds from " + opened.config.path.string());
 
     auto hooks = make_hooks(opened.config);

@@ -76,11 +76,11 @@ void assess(store::Archive& archive, Duration threshold, TimePoint now, Health& 
 
 }  // namespace
 
-Health assess_health(const std::filesystem::path& database, Duration threshold, bool running,
+Health assess_health(const store::Location& database, Duration threshold, bool running,
                      store::Archive* archive) {
     const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     Health health;
-    health.archive = store::shown_location(database.native());
+    health.archive = store::shown_location(database.path.native());
     health.exists = archive || store::Archive::exists(database);
     health.running = running;
     std::optional<TimePoint> latest_poll;
@@ -104,7 +104,7 @@ Health assess_health(const std::filesystem::path& database, Duration threshold, 
     return health;
 }
 
-std::pair<int, std::string> running_health(const std::filesystem::path& database, store::Archive& archive) {
+std::pair<int, std::string> running_health(const store::Location& database, store::Archive& archive) {
     // The daemon answers for itself: it runs (it holds the archive's lock).
     const auto health = assess_health(database, std::chrono::hours(24), /*running=*/true, &archive);
     return {health.exit_code == 0 ? 200 : 503, health_json(health)};

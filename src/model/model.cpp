@@ -1,4 +1,5 @@
 #include "feedd/model/model.hpp"
+#include "feedd/model/location.hpp"
 
 #include <charconv>
 #include <cstdio>
@@ -6,6 +7,15 @@
 #include <string_view>
 
 namespace feedd {
+
+std::string shown_location(std::string_view location) {
+    if (!is_database_url(location)) return std::string(location);
+    // postgresql://user:password@host/... : the password goes, the rest stays readable.
+    static const std::regex userinfo_password(R"(^(postgres(ql)?://[^:/@?#]*):[^@/?#]*@)");
+    static const std::regex query_password(R"(([?&]password=)[^&#]*)", std::regex::icase);
+    auto shown = std::regex_replace(std::string(location), userinfo_password, "$1:***@");
+    return std::regex_replace(shown, query_password, "$1***");
+}
 
 const char* to_string(FeedFormat format) noexcept {
     switch (format) {

@@ -1,18 +1,7 @@
 // `Archive`: the store chosen by the location, and each call handed to it (backend.hpp).
-#include <regex>
-
 #include "store/backend.hpp"
 
 namespace feedd::store {
-
-std::string shown_location(std::string_view location) {
-    if (!is_database_url(location)) return std::string(location);
-    // postgresql://user:password@host/... : the password goes, the rest stays readable.
-    static const std::regex userinfo_password(R"(^(postgres(ql)?://[^:/@?#]*):[^@/?#]*@)");
-    static const std::regex query_password(R"(([?&]password=)[^&#]*)", std::regex::icase);
-    auto shown = std::regex_replace(std::string(location), userinfo_password, "$1:***@");
-    return std::regex_replace(shown, query_password, "$1***");
-}
 
 Archive::Archive(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Archive::Archive(Archive&&) noexcept = default;
@@ -20,19 +9,35 @@ Archive& Archive::operator=(Archive&&) noexcept = default;
 Archive::~Archive() = default;
 
 Archive Archive::open(const std::filesystem::path& path, OpenMode mode) {
+    return open(Location{path, {}}, mode);
+}
+
+Archive Archive::open(const Location& location, OpenMode mode) {
     auto impl = std::make_unique<Impl>();
-    impl->backend = is_database_url(path.native()) ? detail::open_postgres(path.native(), mode)
-                                                   : detail::open_sqlite(path, mode);
+    const auto& path = location.path;
+    impl->backend = is_database_url(path.native())
+                        ? detail::open_postgres(path.native(), location.password, mode)
+                        : detail::open_sqlite(path, mode);
     return Archive(std::move(impl));
 }
 
 bool Archive::exists(const std::filesystem::path& path) {
-    return is_database_url(path.native()) ? detail::postgres_exists(path.native())
+    return exists(Location{path, {}});
+}
+
+bool Archive::exists(const Location& location) {
+    const auto& path = location.path;
+    return is_database_url(path.native()) ? detail::postgres_exists(path.native(), location.password)
                                           : std::filesystem::exists(path);
 }
 
 bool Archive::is_locked(const std::filesystem::path& path) {
-    return is_database_url(path.native()) ? detail::postgres_locked(path.native())
+    return is_locked(Location{path, {}});
+}
+
+bool Archive::is_locked(const Location& location) {
+    const auto& path = location.path;
+    return is_database_url(path.native()) ? detail::postgres_locked(path.native(), location.password)
                                           : detail::sqlite_locked(path);
 }
 

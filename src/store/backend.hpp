@@ -9,6 +9,7 @@
 #include <string>
 
 #include "feedd/store/store.hpp"
+#include "store/tables.hpp"
 
 namespace feedd::store::detail {
 
@@ -51,13 +52,16 @@ class Backend {
     virtual void set_starred(const std::string& user, std::int64_t entry_id, bool starred) = 0;
     virtual void mark_feed_read(const std::string& user, const std::string& feed,
                                 std::optional<TimePoint> seen_until) = 0;
+    // `Archive::copy` (tables.hpp): the tables in one read snapshot, or in one write transaction.
+    virtual std::unique_ptr<Tables> tables(bool write) = 0;
 };
 
 std::unique_ptr<Backend> open_sqlite(const std::filesystem::path& path, OpenMode mode);
 bool sqlite_locked(const std::filesystem::path& path);
-std::unique_ptr<Backend> open_postgres(const std::string& uri, OpenMode mode);
-bool postgres_locked(const std::string& uri);
-bool postgres_exists(const std::string& uri);
+// `password`: the configuration's (Location), else empty.
+std::unique_ptr<Backend> open_postgres(const std::string& uri, const std::string& password, OpenMode mode);
+bool postgres_locked(const std::string& uri, const std::string& password);
+bool postgres_exists(const std::string& uri, const std::string& password);
 
 }  // namespace feedd::store::detail
 

@@ -81,6 +81,7 @@ class Connection final : public Backend {
     std::optional<TimePoint> next_page_due() override;
     bool record_page(const PageFetch& fetch) override;
     std::optional<PageDetail> page(std::int64_t article_id) override;
+    std::unique_ptr<Tables> tables(bool write) override;  // tables.cpp
 
     // Resets the cached statements when a call ends, however it ends.
     class StatementScope {

@@ -163,7 +163,8 @@ inline std::string array_literal(const std::vector<const std::string*>& items) {
 class Session {
   public:
     // Throws Error (state "08001") with libpq's reason, its password-free location in front.
-    Session(const std::string& uri, const std::string& shown);
+    // `password`: given to libpq apart from the URI; empty: libpq's own (peer, PGPASSFILE).
+    Session(const std::string& uri, const std::string& shown, const std::string& password = {});
 
     // A prepared statement, prepared on its first use; `sql` must be a string with static storage
     // (the cache is keyed by its address).

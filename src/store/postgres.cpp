@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <unordered_set>
 
 #include "store/backend.hpp"
@@ -34,7 +35,7 @@ bool loopback(const std::string& host) {
 
 }  // namespace
 
-Session::Session(const std::string& uri, const std::string& shown) {
+Session::Session(const std::string& uri, const std::string& shown, const std::string& password) {
     // TCP to another machine uses TLS with verification unless the URI says otherwise.
     bool add_sslmode = false;
     char* parse_error = nullptr;
@@ -54,9 +55,18 @@ Session::Session(const std::string& uri, const std::string& shown) {
         PQfreemem(parse_error);
         throw Error("08001", "cannot read the PostgreSQL location " + shown + ": " + why);
     }
-    const char* keywords[] = {"dbname", add_sslmode ? "sslmode" : nullptr, nullptr};
-    const char* values[] = {uri.c_str(), add_sslmode ? "verify-full" : nullptr, nullptr};
-    conn_.reset(PQconnectdbParams(keywords, values, 1));
+    std::vector<const char*> keywords{"dbname"}, values{uri.c_str()};
+    if (add_sslmode) {
+        keywords.push_back("sslmode");
+        values.push_back("verify-full");
+    }
+    if (!password.empty()) {
+        keywords.push_back("password");
+        values.push_back(password.c_str());
+    }
+    keywords.push_back(nullptr);
+    values.push_back(nullptr);
+    conn_.reset(PQconnectdbParams(keywords.data(), values.data(), 1));
     if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK)
         throw Error("08001", "cannot connect to " + shown + ": " +
                                  (conn_ ? first_line(PQerrorMessage(conn_.get())) : "out of memory"));
@@ -607,10 +617,33 @@ WHERE id = $10)sql",
     }
 };
 
+std::string identifier(std::string_view name) {
+    std::string out = "\"";
+    for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+// "feeds, feed_state, …": every table of the archive (tables.hpp), for VACUUM and ANALYZE.
+std::string archive_table_list() {
+    std::string out;
+    for (const auto& table : archive_tables) out += (out.empty() ? "" : ", ") + identifier(table.name);
+    return out;
+}
+
+// The statement cache is keyed by the address of a statement's text, which must outlive the
+// session: a text assembled at run time (a copy's INSERT, from the table's columns) is kept here,
+// one copy per distinct text, for the life of the process.
+const char* interned(std::string text) {
+    static std::mutex mutex;
+    static std::unordered_set<std::string> texts;
+    std::lock_guard lock(mutex);
+    return texts.insert(std::move(text)).first->c_str();
+}
+
 class PostgresStore final : public Backend {
   public:
-    PostgresStore(const std::string& uri, OpenMode mode)
-        : shown_(shown_location(uri)), mode_(mode), db_(uri, shown_) {}
+    PostgresStore(const std::string& uri, const std::string& password, OpenMode mode)
+        : shown_(shown_location(uri)), mode_(mode), db_(uri, shown_, password) {}
 
     void open();
 
@@ -662,6 +695,8 @@ class PostgresStore final : public Backend {
                         std::optional<TimePoint> seen_until) override {
         call(write_failed, [&] { pg_reading::mark_feed_read(db_, user, feed, seen_until); });
     }
+
+    std::unique_ptr<Tables> tables(bool write) override;
 
     void sync_feeds(const std::vector<FeedSource>& feeds) override {
         call(write_failed, [&] {
@@ -818,11 +853,7 @@ WHERE f.name = $1 AND g.detected_at >= $2 ORDER BY g.detected_at)sql",
 
     void vacuum() override {
         if (mode_ != OpenMode::read_write) throw StoreError("vacuum needs the archive open for writing");
-        call("vacuum failed", [&] {
-            db_.command(
-                "VACUUM (ANALYZE) feeds, feed_state, articles, entries, enclosures, revisions, tombstones, "
-                "tombstone_links, gaps");
-        });
+        call("vacuum failed", [&] { db_.run("VACUUM (ANALYZE) " + archive_table_list()); });
     }
 
     PruneCounts purge_feed(const std::string& name) override;
@@ -940,6 +971,129 @@ WHERE id = $1)sql",
     OpenMode mode_;
     pg::Session db_;
 };
+
+// PostgreSQL's side of tables.hpp (SQLite's is tables.cpp). The HTML is plain here; `search` is
+// generated from the row (and not copied); ids are inserted as they are and the identity
+// sequences moved past them at the end.
+class PostgresTables final : public Tables {
+  public:
+    PostgresTables(PostgresStore& store, pg::Session& db, bool write) : store_(store), db_(db) {
+        // One snapshot for every table the reader reads, whatever a daemon commits meanwhile.
+        db_.command(write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    }
+    ~PostgresTables() override {
+        if (committed_) return;
+        // A deferred write that failed aborts the first ROLLBACK with it (same pipeline).
+        for (int attempt = 0; attempt < 2; ++attempt) {
+            try {
+                db_.command("ROLLBACK");
+                return;
+            } catch (...) {
+            }
+        }
+    }
+
+    std::vector<std::string> columns(const ArchiveTable& table) override {
+        return store_.call(read_failed, [&] { return columns_of(table); });
+    }
+    std::int64_t count(const ArchiveTable& table) override {
+        return store_.call(
+            read_failed, [&] { return db_.run("SELECT count(*) FROM " + identifier(table.name)).integer(0, 0); });
+    }
+    void read(const ArchiveTable& table, const std::vector<std::string>& columns,
+              const std::function<void(std::span<const Value>)>& row) override {
+        store_.call(read_failed, [&] { read_rows(table, columns, row); });
+    }
+    void write(const ArchiveTable& table, const std::vector<std::string>& columns,
+               std::span<const Value> row) override {
+        store_.call(write_failed, [&] { write_row(table, columns, row); });
+    }
+    void commit() override {
+        store_.call(write_failed, [&] { finish(); });
+    }
+
+  private:
+    std::vector<std::string> columns_of(const ArchiveTable& table) {
+        auto r = db_.exec(R"sql(
+SELECT column_name FROM information_schema.columns
+WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER' ORDER BY ordinal_position)sql",
+                          Params::of(std::string(table.name)));
+        std::vector<std::string> out;
+        for (int i = 0; i < r.rows(); ++i) out.push_back(r.text(i, 0));
+        return out;
+    }
+
+    // Through a cursor, a batch at a time: a table is never held whole in memory.
+    void read_rows(const ArchiveTable& table, const std::vector<std::string>& columns,
+                   const std::function<void(std::span<const Value>)>& row) {
+        std::string names;
+        for (const auto& column : columns) names += (names.empty() ? "" : ", ") + identifier(column);
+        db_.run("DECLARE feedd_copy NO SCROLL CURSOR FOR SELECT " + names + " FROM " + identifier(table.name));
+        std::vector<Value> values(columns.size());
+        for (;;) {
+            auto r = db_.run("FETCH 1000 FROM feedd_copy");
+            if (r.rows() == 0) break;
+            for (int i = 0; i < r.rows(); ++i) {
+                for (int c = 0; c < static_cast<int>(columns.size()); ++c) {
+                    auto& value = values[static_cast<std::size_t>(c)];
+                    if (r.null(i, c))
+                        value.reset();
+                    else
+                        value = r.text(i, c);
+                }
+                row(values);
+            }
+        }
+        db_.run("CLOSE feedd_copy");
+    }
+
+    // Deferred (pipeline): rows travel in batches, not a round trip each.
+    void write_row(const ArchiveTable& table, const std::vector<std::string>& columns,
+                   std::span<const Value> row) {
+        auto& sql = inserts_[std::string(table.name)];
+        if (sql == nullptr) {
+            std::string names, values;
+            for (std::size_t i = 0; i < columns.size(); ++i) {
+                names += (i > 0 ? ", " : "") + identifier(columns[i]);
+                values += (i > 0 ? ", $" : "$") + std::to_string(i + 1);
+            }
+            sql = interned("INSERT INTO " + identifier(table.name) + " (" + names + ") VALUES (" + values + ")");
+        }
+        Params params;
+        for (const auto& value : row) params.add(value ? &*value : nullptr);
+        db_.defer(sql, params);
+    }
+
+    void finish() {
+        for (const auto& table : archive_tables) {
+            auto identity = db_.exec(R"sql(
+SELECT column_name FROM information_schema.columns
+WHERE table_schema = current_schema() AND table_name = $1 AND is_identity = 'YES')sql",
+                                     Params::of(std::string(table.name)));
+            for (int i = 0; i < identity.rows(); ++i) {
+                const auto column = identity.text(i, 0);
+                db_.run("SELECT setval(pg_get_serial_sequence($1, $2), coalesce(max(" + identifier(column) +
+                            "), 0) + 1, false) FROM " + identifier(table.name),
+                        Params::of(std::string(table.name), column));
+            }
+        }
+        db_.run("ANALYZE " + archive_table_list());  // the planner's statistics of the new rows
+        db_.command("COMMIT");
+        committed_ = true;
+    }
+
+    PostgresStore& store_;
+    pg::Session& db_;
+    std::unordered_map<std::string, const char*> inserts_;
+    bool committed_ = false;
+};
+
+std::unique_ptr<Tables> PostgresStore::tables(bool write) {
+    if (write && mode_ != OpenMode::read_write)
+        throw StoreError("copying needs the archive open for writing");
+    return call(write ? write_failed : read_failed,
+                [&] { return std::make_unique<PostgresTables>(*this, db_, write); });
+}
 
 void PostgresStore::open() {
     const int latest = static_cast<int>(pg_migrations().size());
@@ -1263,12 +1417,16 @@ std::vector<std::string> PostgresStore::check() {
             problems.push_back("search index: " + std::to_string(stale) + " entr(ies) indexed stale");
         // B-tree structure, when the amcheck extension is installed (CREATE EXTENSION amcheck).
         if (db_.exec("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'").rows() > 0) {
+            std::vector<std::string> names;
+            for (const auto& table : archive_tables) names.emplace_back(table.name);
+            std::vector<const std::string*> table_names;
+            for (const auto& name : names) table_names.push_back(&name);
             auto indexes = db_.exec(R"sql(
 SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
 JOIN pg_class t ON t.oid = i.indrelid
-WHERE am.amname = 'btree' AND t.relname IN ('feeds', 'feed_state', 'articles', 'entries', 'enclosures', 'revisions',
-                                            'tombstones', 'tombstone_links', 'gaps')
-  AND t.relnamespace = current_schema()::regnamespace ORDER BY 1)sql");
+WHERE am.amname = 'btree' AND t.relname = ANY($1::text[])
+  AND t.relnamespace = current_schema()::regnamespace ORDER BY 1)sql",
+                                    Params::of(pg::array_literal(table_names)));
             for (int i = 0; i < indexes.rows(); ++i) {
                 const auto name = indexes.text(i, 0);
                 try {
@@ -1352,10 +1510,10 @@ ON CONFLICT DO NOTHING)sql",
 
 }  // namespace
 
-std::unique_ptr<Backend> open_postgres(const std::string& uri, OpenMode mode) {
+std::unique_ptr<Backend> open_postgres(const std::string& uri, const std::string& password, OpenMode mode) {
     std::unique_ptr<PostgresStore> store;
     try {
-        store = std::make_unique<PostgresStore>(uri, mode);
+        store = std::make_unique<PostgresStore>(uri, password, mode);
     } catch (const pg::Error& e) {
         throw StoreError(e.what());
     }
@@ -1363,9 +1521,9 @@ std::unique_ptr<Backend> open_postgres(const std::string& uri, OpenMode mode) {
     return store;
 }
 
-bool postgres_locked(const std::string& uri) {
+bool postgres_locked(const std::string& uri, const std::string& password) {
     try {
-        pg::Session session(uri, shown_location(uri));
+        pg::Session session(uri, shown_location(uri), password);
         auto r = session.exec(R"sql(
 SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2
                                       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())))sql",
@@ -1376,9 +1534,9 @@ SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 
     }
 }
 
-bool postgres_exists(const std::string& uri) {
+bool postgres_exists(const std::string& uri, const std::string& password) {
     try {
-        pg::Session session(uri, shown_location(uri));
+        pg::Session session(uri, shown_location(uri), password);
         return session.exec("SELECT to_regclass('feedd_schema') IS NOT NULL").text(0, 0) == "t";
     } catch (const pg::Error& error) {
         throw StoreError(error.what());

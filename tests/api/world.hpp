@@ -51,11 +51,11 @@ class ApiWorld {
         if (seed) seed(archive, config);
         writer = std::make_unique<daemon::Writer>(std::move(archive));
         api::ServerOptions options;
-        options.database = config.settings.database;
+        options.database = {config.settings.database, {}};
         options.post_write = [this](std::function<void(store::Archive&)> job) {
             writer->post(std::move(job));
         };
-        const auto database = config.settings.database;
+        const store::Location database{config.settings.database, {}};
         auto health = [database](store::Archive& reader) { return daemon::running_health(database, reader); };
         server = std::make_unique<api::Server>(io, config, api::routes(health), std::move(options));
         endpoint = server->endpoint();

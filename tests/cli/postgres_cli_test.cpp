@@ -1,12 +1,17 @@
 // feedd with a PostgreSQL archive, end to end: feeds.toml names a postgresql:// database, a poll
-// over HTTP fills it, and query, show, feeds list and status read it.
+// over HTTP fills it, and query, show, feeds list and status read it; its password comes from
+// database_password_…; `db copy` moves an archive between SQLite and PostgreSQL.
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 
+#include "feedd/store/store.hpp"
+#include "store/seed_feeds.hpp"
 #include "support/fixtures.hpp"
 #include "support/http_server.hpp"
 #include "support/postgres.hpp"
@@ -132,4 +137,141 @@ TEST_CASE("a postgresql:// database that cannot be reached is a one-line error, 
     CHECK(feeds.exit_code == 1);
     CHECK(feeds.err.find("cannot connect to") != std::string::npos);
     CHECK(std::count(feeds.err.begin(), feeds.err.end(), '\n') == 1);
+}
+
+namespace {
+
+// What `feedd query` and `feedd show --revisions` print of every article, in JSON.
+std::string shown_archive(const std::filesystem::path& dir, const std::vector<std::string>& where) {
+    auto args = where;
+    for (const char* arg : {"query", "--format", "json", "--limit", "0"}) args.emplace_back(arg);
+    auto listed = run_feedd(dir, args);
+    INFO("stderr: " << listed.err);
+    REQUIRE(listed.exit_code == 0);
+    std::string all = listed.out;
+    for (const auto& row : nlohmann::json::parse(listed.out)) {
+        auto show = where;
+        for (const auto& arg : {std::string("show"), std::to_string(row["id"].get<std::int64_t>()),
+                                std::string("--revisions"), std::string("--format"), std::string("json")})
+            show.push_back(arg);
+        auto shown = run_feedd(dir, show);
+        INFO("stderr: " << shown.err);
+        REQUIRE(shown.exit_code == 0);
+        all += shown.out;
+    }
+    return all;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "feedd db copy --to a postgresql:// database and --from it: query and show --revisions read the same") {
+    TempDir dir;
+    {
+        auto archive = feedd::store::Archive::open(dir / "feedd.db", feedd::store::OpenMode::read_write);
+        commit_every_kind_of_row(archive);
+    }
+    write_file(dir / "feeds.toml",
+               one_feed_config("feedd.db", "cgtn-china", "https://news.example/china.xml"));
+    const std::string config = (dir / "feeds.toml").string();
+    const auto before = shown_archive(dir.path(), {"--config", config});
+    CHECK(before.find("\"revisions\"") != std::string::npos);
+
+    PostgresDatabase db;
+    auto there = run_feedd(dir.path(), {"--config", config, "db", "copy", "--to", db.uri()});
+    INFO("stderr: " << there.err);
+    REQUIRE(there.exit_code == 0);
+    CHECK(there.out.find("counts and checksums match") != std::string::npos);
+    CHECK(there.err.find("entries: ") != std::string::npos);  // progress, on stderr
+    CHECK(shown_archive(dir.path(), {"--config", config, "--db", db.uri()}) == before);
+
+    // Into a new SQLite archive named by --db, from the database.
+    auto back = run_feedd(dir.path(), {"--config", config, "--db", (dir / "back.db").string(), "db", "copy",
+                                       "--from", db.uri()});
+    INFO("stderr: " << back.err);
+    REQUIRE(back.exit_code == 0);
+    CHECK(shown_archive(dir.path(), {"--config", config, "--db", (dir / "back.db").string()}) == before);
+
+    // Not again into a database that holds an archive: one line, nothing changed.
+    auto again = run_feedd(dir.path(), {"--config", config, "db", "copy", "--to", db.uri()});
+    INFO("stderr: " << again.err);
+    CHECK(again.exit_code == 1);
+    // (The CLI's error line drops a URI's user name with its password: url::redact_userinfo_in.)
+    CHECK(again.err.find("feedd: refusing to copy into postgresql://") != std::string::npos);
+    CHECK(again.err.find(db.name() + "?host=") != std::string::npos);
+    CHECK(again.err.find(": it is not empty (feeds: 3, feed_state: 3, gaps: 1, articles: 6") !=
+          std::string::npos);
+    CHECK(std::count(again.err.begin(), again.err.end(), '\n') == 2);  // "copying … to …", then why not
+    CHECK(shown_archive(dir.path(), {"--config", config, "--db", db.uri()}) == before);
+
+    auto neither = run_feedd(dir.path(), {"--config", config, "db", "copy"});
+    CHECK(neither.exit_code == 2);
+}
+
+TEST_CASE(
+    "a database that asks for a password gets it from database_password_file or _env; nothing shows it") {
+    PasswordRole role;
+    TempDir dir;
+    write_file(dir / "db-password", PasswordRole::password() + "\n");
+    ::chmod((dir / "db-password").c_str(), 0600);
+    HttpServer server;
+    const auto feed = read_fixture("cgtn-china.rss");
+    server.route("/china.xml", [&](const Request&) { return Response::text(feed, "application/rss+xml"); });
+    write_file(dir / "feeds.toml", one_feed_config(role.uri(), "cgtn-china", server.url("/china.xml"),
+                                                   "database_password_file = \"db-password\"\n"));
+    const std::string config = (dir / "feeds.toml").string();
+    const auto password = PasswordRole::password();
+
+    auto poll = run_feedd(dir.path(), {"--config", config, "poll", "--once"});
+    INFO("stderr: " << poll.err);
+    REQUIRE(poll.exit_code == 0);
+    for (const auto& args : std::vector<std::vector<std::string>>{{"query", "--format", "json"},
+                                                                  {"status", "--format", "json"},
+                                                                  {"status"},
+                                                                  {"feeds", "list"},
+                                                                  {"db", "check"}}) {
+        auto all = args;
+        all.insert(all.begin(), {"--config", config});
+        auto result = run_feedd(dir.path(), all);
+        CAPTURE(args.front());
+        INFO("stderr: " << result.err);
+        CHECK(result.exit_code != 1);
+        CHECK(result.out.find(password) == std::string::npos);
+        CHECK(result.err.find(password) == std::string::npos);
+    }
+    auto status = run_feedd(dir.path(), {"--config", config, "status", "--format", "json"});
+    CHECK(nlohmann::json::parse(status.out)["articles"] == 3);
+
+    // The same from an environment variable.
+    write_file(dir / "env.toml", one_feed_config(role.uri(), "cgtn-china", server.url("/china.xml"),
+                                                 "database_password_env = \"FEEDD_TEST_DB_PASSWORD\"\n"));
+    auto from_env = run_feedd(dir.path(), {"--config", (dir / "env.toml").string(), "query"},
+                              {{"FEEDD_TEST_DB_PASSWORD", password}});
+    INFO("stderr: " << from_env.err);
+    CHECK(from_env.exit_code == 0);
+
+    // Without it the server refuses: one line, and the reason.
+    write_file(dir / "none.toml", one_feed_config(role.uri(), "cgtn-china", server.url("/china.xml")));
+    auto refused = run_feedd(dir.path(), {"--config", (dir / "none.toml").string(), "query"});
+    CHECK(refused.exit_code == 1);
+    CHECK(refused.err.find("password") != std::string::npos);
+    CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
+
+    // A password in the URI is refused in feeds.toml, and shown as *** where a --db URI carries one.
+    auto with_password = role.uri();
+    with_password.insert(with_password.find('@'), ":" + password);
+    write_file(dir / "uri.toml", one_feed_config(with_password, "cgtn-china", server.url("/china.xml")));
+    auto check = run_feedd(dir.path(), {"--config", (dir / "uri.toml").string(), "check-config"});
+    CHECK(check.exit_code == 1);
+    CHECK(check.err.find("`database` carries a password") != std::string::npos);
+    CHECK(check.err.find(password) == std::string::npos);
+    CHECK(check.out.find(password) == std::string::npos);
+    auto flagged =
+        run_feedd(dir.path(), {"--config", config, "--db", with_password, "status", "--format", "json"});
+    INFO("stderr: " << flagged.err);
+    CHECK(flagged.out.find(password) == std::string::npos);
+    CHECK(flagged.err.find(password) == std::string::npos);
+    CHECK(nlohmann::json::parse(flagged.out)["archive"].get<std::string>().find(":***@") !=
+          std::string::npos);
+    CHECK(nlohmann::json::parse(flagged.out)["articles"] == 3);
 }

@@ -4,10 +4,15 @@
 #include <doctest/doctest.h>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <future>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "feedd/store/store.hpp"
@@ -143,6 +148,95 @@ TEST_CASE("PostgreSQL: a password never shows in a message") {
         CHECK(error.find("s3cret") == std::string::npos);
         CHECK(error.find('\n') == std::string::npos);
     }
+}
+
+TEST_CASE(
+    "PostgreSQL: a database that asks for a password opens with the Location's, which no message shows") {
+    test::PasswordRole role;
+    const auto password = test::PasswordRole::password();
+    const auto without = open_error(role.uri(), OpenMode::read_write);
+    CAPTURE(without);
+    CHECK(without.find("password") != std::string::npos);
+    CHECK(without.find('\n') == std::string::npos);
+    try {
+        static_cast<void>(Archive::open(Location{role.uri(), "wrong-Pw-7"}, OpenMode::read_write));
+        FAIL("a wrong password opened the archive");
+    } catch (const StoreError& e) {
+        CHECK(std::string(e.what()).find("password authentication failed") != std::string::npos);
+        CHECK(std::string(e.what()).find("wrong-Pw-7") == std::string::npos);
+    }
+    const Location location{role.uri(), password};
+    auto archive = Archive::open(location, OpenMode::read_write);
+    test::commit_seed_polls(archive);
+    CHECK(Archive::exists(location));
+    CHECK(Archive::is_locked(location));
+    CHECK(Archive::open(location, OpenMode::read_only).article_count() == 5);
+}
+
+namespace {
+
+// A TCP listener on 127.0.0.1 that answers PostgreSQL's SSLRequest with 'N' (no TLS here) and
+// then closes: what a client does next shows whether it required TLS.
+class NoTlsServer {
+  public:
+    NoTlsServer() {
+        fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+        REQUIRE(::listen(fd_, 8) == 0);
+        socklen_t size = sizeof address;
+        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
+        port_ = ntohs(address.sin_port);
+        thread_ = std::thread([this] {
+            for (;;) {
+                const int client = ::accept(fd_, nullptr, nullptr);
+                if (client < 0) return;
+                char request[8];
+                if (::recv(client, request, sizeof request, MSG_WAITALL) == sizeof request)
+                    static_cast<void>(::send(client, "N", 1, MSG_NOSIGNAL));
+                ::close(client);
+            }
+        });
+    }
+    ~NoTlsServer() {
+        ::shutdown(fd_, SHUT_RDWR);
+        ::close(fd_);
+        thread_.join();
+    }
+    int port() const { return port_; }
+
+  private:
+    int fd_ = -1;
+    int port_ = 0;
+    std::thread thread_;
+};
+
+}  // namespace
+
+// TCP to another machine uses TLS with the server's certificate verified (sslmode=verify-full)
+// unless the URI or PGSSLMODE says otherwise; loopback and Unix sockets need none.
+TEST_CASE("PostgreSQL: a host that is not loopback must speak TLS, loopback need not") {
+    NoTlsServer server;
+    const auto port = std::to_string(server.port());
+    // A name that is not loopback, reached at 127.0.0.1 (hostaddr): feedd asks for verify-full.
+    const auto remote = open_error("postgresql://feedd@db.example.org:" + port + "/feedd?hostaddr=127.0.0.1",
+                                   OpenMode::read_only);
+    CAPTURE(remote);
+    CHECK(remote.find("server does not support SSL, but SSL was required") != std::string::npos);
+    CHECK(remote.find('\n') == std::string::npos);
+    // The URI's own choice stands.
+    const auto chosen =
+        open_error("postgresql://feedd@db.example.org:" + port + "/feedd?hostaddr=127.0.0.1&sslmode=prefer",
+                   OpenMode::read_only);
+    CAPTURE(chosen);
+    CHECK_FALSE(chosen.empty());
+    CHECK(chosen.find("SSL was required") == std::string::npos);
+    const auto loopback = open_error("postgresql://feedd@127.0.0.1:" + port + "/feedd", OpenMode::read_only);
+    CAPTURE(loopback);
+    CHECK_FALSE(loopback.empty());
+    CHECK(loopback.find("SSL was required") == std::string::npos);
 }
 
 TEST_CASE("PostgreSQL: the views for psql users have the columns of the SQLite archive's views") {

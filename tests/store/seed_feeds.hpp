@@ -176,4 +176,81 @@ inline void commit_seed_polls(store::Archive& archive) {
     archive.commit_poll(politics_source(), &politics, FeedState{}, seed_poll2);
 }
 
+// The seed polls, then a row in every other table of the archive: a feed's state from its server
+// (ETag), a gap, the tombstones of an article pruned by its feed's keep_days, a Chinese entry (the
+// trigram index), a user's reading state (a feed marked read, an article read, one unread
+// again, a star) and an article's fetched page with a revision. For tests that move a whole
+// archive.
+inline void commit_every_kind_of_row(store::Archive& archive) {
+    commit_seed_polls(archive);
+    FeedSource kept;
+    kept.name = "kept-30-days";
+    kept.url = "https://example.org/kept.xml";
+    kept.keep_days = 30;
+    archive.sync_feeds({china_source(), politics_source(), kept});
+
+    ParsedFeed january;
+    january.format = FeedFormat::rss20;
+    january.title = "Kept 30 days";
+    Entry old;
+    old.id = "old-1";
+    old.title = "An old story";
+    old.link = "https://example.org/2024/old-story";
+    old.summary = "Pruned before long.";
+    january.entries.push_back(old);
+    FeedState state;
+    state.name = kept.name;
+    state.etag = "\"v1\"";
+    state.last_modified = "Mon, 01 Jan 2024 00:00:00 GMT";
+    state.last_status = 200;
+    archive.commit_poll(kept, &january, state, utc(2024, 1, 1));
+
+    ParsedFeed august = january;
+    august.entries.clear();
+    Entry chinese;
+    chinese.id = "zh-1";
+    chinese.title = "西部大开发新格局";
+    chinese.link = "https://example.org/2024/zh-1";
+    chinese.summary = "<p>重庆和成都推动西部陆海新通道建设。</p>";
+    august.entries.push_back(chinese);
+    state.etag = "\"v2\"";
+    archive.commit_poll(kept, &august, state, seed_poll2);
+
+    archive.record_gap("cgtn-china",
+                       store::GapRecord{seed_poll2, seed_poll1, seed_poll2, 3, std::chrono::hours(2)});
+    archive.prune(0, seed_poll2 + std::chrono::hours(24));  // the January story goes, its keys stay
+
+    store::ArticleQuery everything;
+    everything.limit = 0;
+    const auto rows = archive.query(everything);
+    std::vector<std::int64_t> entries;
+    for (const auto& row : rows) entries.push_back(archive.article(row.id)->entries.front().id);
+    archive.mark_feed_read("ann", "cgtn-politics");
+    archive.set_read("ann", {entries.at(0), entries.at(1)}, true);
+    archive.set_read("ann", {entries.at(1)}, false);
+    archive.set_starred("ann", entries.at(2), true);
+
+    // The page of an article, fetched twice with another text: a page and a page revision.
+    const auto paged = rows.at(0).id;
+    archive.request_pages({{paged, "https://example.org/page"}}, seed_poll2);
+    store::PageFetch fetch;
+    fetch.article_id = paged;
+    fetch.url = fetch.final_url = "https://example.org/page";
+    fetch.status = 200;
+    fetch.tried_at = seed_poll2;
+    fetch.title = "The page";
+    fetch.html =
+        "<article><p>The first text of the page, long enough to be worth packing. "
+        "The first text of the page, long enough to be worth packing.</p></article>";
+    fetch.text =
+        "The first text of the page, long enough to be worth packing. "
+        "The first text of the page, long enough to be worth packing.";
+    fetch.method = "heuristic";
+    archive.record_page(fetch);
+    fetch.tried_at = seed_poll2 + std::chrono::hours(1);
+    fetch.html = "<article><p>The second text of the page.</p></article>";
+    fetch.text = "The second text of the page.";
+    archive.record_page(fetch);
+}
+
 }  // namespace feedd::test

@@ -85,6 +85,9 @@ inline std::string uri_for(const std::filesystem::path& dir, const std::string& 
     return "postgresql://feedd_test@/" + database + "?host=" + dir.string();
 }
 
+// The group whose members must give a password (pg_hba.conf, scram-sha-256): PasswordRole.
+inline constexpr const char* password_group = "feedd_password_login";
+
 }  // namespace postgres_detail
 
 // Starts a server in the fresh folder `dir` (made by the caller). Returns when it accepts connections.
@@ -105,12 +108,31 @@ inline void start_postgres(const std::filesystem::path& dir) {
     run({(bin / "initdb").string(), "-D", (dir / "data").string(), "-U", "feedd_test", "--auth=trust",
          "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync"},
         log);
+    // Members of feedd_password_login sign in with their password only (the password tests);
+    // every other role is trusted.
+    const auto hba = dir / "pg_hba.conf";
+    write_file(hba, "local all +" + std::string(password_group) +
+                        " scram-sha-256\n"
+                        "local all all trust\n");
+    if (auto user = server_user()) {
+        auto* pw = getpwnam(user->c_str());
+        if (chown(hba.c_str(), pw->pw_uid, pw->pw_gid) != 0)
+            throw std::runtime_error("cannot chown pg_hba.conf");
+    }
     const std::string options = "-c listen_addresses='' -c unix_socket_directories='" + dir.string() +
                                 "' -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-                                " -c max_connections=60 -c shared_buffers=32MB";
+                                " -c max_connections=60 -c shared_buffers=32MB -c hba_file='" +
+                                hba.string() + "'";
     run({(bin / "pg_ctl").string(), "-D", (dir / "data").string(), "-l", (dir / "server.log").string(), "-w",
          "-t", "60", "-o", options, "start"},
         log);
+    std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(uri_for(dir, "postgres").c_str()),
+                                                      PQfinish);
+    std::unique_ptr<PGresult, decltype(&PQclear)> result(
+        PQexec(conn.get(), ("CREATE ROLE " + std::string(password_group) + " NOLOGIN").c_str()), PQclear);
+    if (PQresultStatus(result.get()) != PGRES_COMMAND_OK)
+        throw std::runtime_error(std::string("test PostgreSQL: cannot create the password group: ") +
+                                 PQerrorMessage(conn.get()));
 }
 
 inline void stop_postgres(const std::filesystem::path& dir) {
@@ -200,6 +222,40 @@ class PostgresDatabase {
 
   private:
     std::string name_;
+};
+
+// A role of the test's own that signs in only with `password()` (scram-sha-256), owner of a new
+// database of its own; both dropped with the object.
+class PasswordRole {
+  public:
+    PasswordRole() {
+        static std::atomic<int> serial{0};
+        const auto suffix = std::to_string(getpid()) + "_" + std::to_string(serial++);
+        role_ = "feedd_pw" + suffix;
+        database_ = "feedd_pwdb" + suffix;
+        postgres_admin("CREATE ROLE " + role_ + " LOGIN PASSWORD '" + password() + "' IN ROLE " +
+                       postgres_detail::password_group);
+        postgres_admin("CREATE DATABASE " + database_ + " OWNER " + role_);
+    }
+    ~PasswordRole() {
+        try {
+            postgres_admin("DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)");
+            postgres_admin("DROP ROLE IF EXISTS " + role_);
+        } catch (...) {
+        }
+    }
+    PasswordRole(const PasswordRole&) = delete;
+    PasswordRole& operator=(const PasswordRole&) = delete;
+
+    static std::string password() { return "s3cret-Pw-42"; }
+    // The URI, without the password.
+    std::string uri() const {
+        return "postgresql://" + role_ + "@/" + database_ +
+               "?host=" + PostgresServer::instance().dir().string();
+    }
+
+  private:
+    std::string role_, database_;
 };
 
 }  // namespace feedd::test

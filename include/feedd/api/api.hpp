@@ -149,7 +149,7 @@ struct Credentials {
 [[nodiscard]] std::vector<Credentials> read_credentials(const std::vector<config::User>& users);
 
 struct ServerOptions {
-    std::filesystem::path database;  // the reader opens it read-only
+    store::Location database;  // the reader opens it read-only
     // Hands a job to the daemon's writer thread (thread-safe).
     std::function<void(std::function<void(store::Archive&)>)> post_write;
     // Log lines: level 0 error, 1 warning, 2 info.

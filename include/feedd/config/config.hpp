@@ -14,7 +14,10 @@
 namespace feedd::config {
 
 struct Settings {
-    std::filesystem::path database;            // absolute once loaded (relative to the config's folder)
+    std::filesystem::path database;  // absolute once loaded (relative to the config's folder)
+    // A PostgreSQL database's password (database_password_file, _env, _credential), never in the URI;
+    // kind none: libpq's own ways (peer authentication, PGPASSFILE).
+    SecretSource database_password;
     Duration interval{std::chrono::hours(1)};  // fixed; with auto_interval, until a feed's history is known
     bool auto_interval = true;                 // interval = "auto" (the default)
     Duration min_interval{std::chrono::minutes(15)};

@@ -15,7 +15,8 @@
 
 namespace feedd::store {
 class Archive;
-}
+struct Location;
+}  // namespace feedd::store
 
 namespace feedd::daemon {
 
@@ -125,13 +126,13 @@ struct Health {
 // Reads the archive at `database` (through `archive` when given, the caller's open connection;
 // else it opens one read-only when it exists). `running`: whether the daemon runs, which a caller
 // outside it learns from the archive's lock. A feed failing longer than `threshold` degrades health.
-[[nodiscard]] Health assess_health(const std::filesystem::path& database, Duration threshold, bool running,
+[[nodiscard]] Health assess_health(const store::Location& database, Duration threshold, bool running,
                                    store::Archive* archive = nullptr);
 // The one-line JSON document of `feedd status --format json`.
 [[nodiscard]] std::string health_json(const Health& health);
 // /healthz of the running daemon (api::HealthCheck), read through the API reader's connection
 // `archive`: 200 when healthy, else 503, and health_json's document.
-[[nodiscard]] std::pair<int, std::string> running_health(const std::filesystem::path& database,
+[[nodiscard]] std::pair<int, std::string> running_health(const store::Location& database,
                                                          store::Archive& archive);
 
 // Whether `feed` has credentials (username and password, or headers) that are not sent to `url`

@@ -4,6 +4,7 @@
 // through this one test.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace feedd {
@@ -11,5 +12,9 @@ namespace feedd {
 inline bool is_database_url(std::string_view location) noexcept {
     return location.starts_with("postgresql://") || location.starts_with("postgres://");
 }
+
+// The location as messages show it: a URI's password (`user:password@`, `?password=`) replaced by
+// ***. Unchanged when it carries none, which is how the configuration tells that one does.
+[[nodiscard]] std::string shown_location(std::string_view location);
 
 }  // namespace feedd

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -38,8 +39,17 @@ class QueryError : public StoreError {
     using StoreError::StoreError;
 };
 
-// The location as messages show it: a URI's password replaced by ***.
-[[nodiscard]] std::string shown_location(std::string_view location);
+// The location as messages show it: a URI's password replaced by *** (model/location.hpp).
+using feedd::shown_location;
+
+// Where an archive is: an SQLite file or a PostgreSQL URI (is_database_url), and for PostgreSQL
+// the password from the configuration (`database_password_file`, `_env`, `_credential`), kept
+// apart from the URI that messages show. No password: libpq's own ways (peer authentication over
+// the Unix socket, PGPASSFILE).
+struct Location {
+    std::filesystem::path path;
+    std::string password;
+};
 
 enum class OpenMode {
     read_write,  // creates the archive, migrates it and takes the single-writer lock
@@ -196,6 +206,27 @@ struct ArticleDetail {
     [[nodiscard]] const EntryDetail& fullest() const;
 };
 
+// What `Archive::copy` did with one table: its rows and a checksum of their content (every copied
+// column's value, HTML unpacked; independent of the rows' order) read from each side.
+struct CopiedTable {
+    std::string name;
+    std::int64_t source_rows = 0;
+    std::int64_t target_rows = 0;
+    std::string source_checksum;
+    std::string target_checksum;
+    [[nodiscard]] bool same() const {
+        return source_rows == target_rows && source_checksum == target_checksum;
+    }
+};
+
+struct CopyReport {
+    std::vector<CopiedTable> tables;  // in the order they were copied
+    bool committed = false;           // false: a table differs, and nothing was written
+};
+
+// Called as a copy goes: the table, its rows copied so far and its rows in all.
+using CopyProgress = std::function<void(const std::string& table, std::int64_t done, std::int64_t total)>;
+
 // `feeds list`: what the archive knows of each feed.
 struct FeedSummary {
     std::int64_t id = 0;  // the archive's number of the feed (ReadCounts::feed_id)
@@ -243,14 +274,25 @@ class Archive {
     // An SQLite file (":memory:" works for tests) or a PostgreSQL URI (is_server_location).
     // Throws StoreError (ArchiveBusy when another feedd holds it).
     [[nodiscard]] static Archive open(const std::filesystem::path& path, OpenMode mode);
+    [[nodiscard]] static Archive open(const Location& location, OpenMode mode);
 
     // True when some process holds the single-writer lock of the archive at `path`.
     [[nodiscard]] static bool is_locked(const std::filesystem::path& path);
+    [[nodiscard]] static bool is_locked(const Location& location);
 
     // True when there is an archive at `path` to read: the SQLite file exists, or the PostgreSQL
     // database holds feedd's schema. Before the daemon's first run there is none, and commands
     // that read say so instead of failing. A server that cannot be reached is a StoreError.
     [[nodiscard]] static bool exists(const std::filesystem::path& path);
+    [[nodiscard]] static bool exists(const Location& location);
+
+    // `feedd db copy`: the whole archive at `from` (read in one snapshot, while a daemon may write
+    // it) into the empty archive at `to`, either store to either, ids kept, in one transaction on
+    // `to`, which is created when missing. Then both sides are read back and compared per table;
+    // the copy is committed only when every table has the same rows and checksum. Throws
+    // StoreError when `to` holds anything (or is held by a writer), or the two differ in schema.
+    [[nodiscard]] static CopyReport copy(const Location& from, const Location& to,
+                                         const CopyProgress& progress = {});
 
     Archive(Archive&&) noexcept;
     Archive& operator=(Archive&&) noexcept;

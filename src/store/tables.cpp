@@ -1,0 +1,154 @@
+// SQLite's side of tables.hpp (PostgreSQL's is in postgres.cpp): the archive's tables as rows of
+// text, for `Archive::copy`.
+#include <algorithm>
+#include <map>
+
+#include "store/impl.hpp"
+
+namespace feedd::store::detail {
+
+namespace {
+
+std::string identifier(std::string_view name) {
+    std::string out = "\"";
+    for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+bool is_packed(const ArchiveTable& table, const std::string& column) {
+    return std::find(table.packed.begin(), table.packed.end(), column) != table.packed.end();
+}
+
+class SqliteTables final : public Tables {
+  public:
+    SqliteTables(Connection& connection, bool write) : connection_(connection) {
+        connection_.reset_statements();
+        // The reader's first SELECT starts its snapshot, which the daemon's commits do not move.
+        connection_.db.exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
+    }
+    ~SqliteTables() override {
+        inserts_.clear();
+        if (!committed_) connection_.db.tryExec("ROLLBACK");
+    }
+
+    std::vector<std::string> columns(const ArchiveTable& table) override {
+        return connection_.call(read_failed, [&] {
+            SQLite::Statement select(connection_.db, "SELECT name FROM pragma_table_info(?) ORDER BY cid");
+            select.bind(1, std::string(table.name));
+            std::vector<std::string> out;
+            while (select.executeStep()) out.push_back(select.getColumn(0).getString());
+            return out;
+        });
+    }
+
+    std::int64_t count(const ArchiveTable& table) override {
+        return connection_.call(read_failed, [&] {
+            return connection_.db.execAndGet("SELECT count(*) FROM " + identifier(table.name)).getInt64();
+        });
+    }
+
+    // The HTML unpacked (against the row's text for entries), as the archive's readers see it.
+    void read(const ArchiveTable& table, const std::vector<std::string>& columns,
+              const std::function<void(std::span<const Value>)>& row) override {
+        connection_.call(read_failed, [&] {
+            std::string sql = "SELECT ";
+            for (std::size_t i = 0; i < columns.size(); ++i) {
+                if (i > 0) sql += ", ";
+                if (is_packed(table, columns[i]))
+                    sql +=
+                        "feedd_unpack(" + identifier(columns[i]) + (table.against_text ? ", \"text\")" : ")");
+                else
+                    sql += identifier(columns[i]);
+            }
+            SQLite::Statement select(connection_.db, sql + " FROM " + identifier(table.name));
+            std::vector<Value> values(columns.size());
+            while (select.executeStep()) {
+                for (int i = 0; i < static_cast<int>(columns.size()); ++i) {
+                    const auto column = select.getColumn(i);
+                    if (column.isNull())
+                        values[static_cast<std::size_t>(i)].reset();
+                    else
+                        values[static_cast<std::size_t>(i)] = column.getString();
+                }
+                row(values);
+            }
+        });
+    }
+
+    // Values come as text; a column of INTEGER affinity stores a number's text as the number.
+    void write(const ArchiveTable& table, const std::vector<std::string>& columns,
+               std::span<const Value> row) override {
+        connection_.call(write_failed, [&] {
+            auto& insert = insert_for(table, columns);
+            insert.reset();
+            insert.clearBindings();
+            for (int i = 0; i < static_cast<int>(row.size()); ++i) {
+                const auto& value = row[static_cast<std::size_t>(i)];
+                if (value)
+                    insert.bind(i + 1, *value);
+                else
+                    insert.bind(i + 1);
+            }
+            insert.exec();
+        });
+    }
+
+    // The search indexes (FTS5 tables over `entries` and `pages`, external content) are built once,
+    // from every row.
+    void commit() override {
+        connection_.call(write_failed, [&] {
+            inserts_.clear();
+            std::vector<std::string> indexes;
+            SQLite::Statement fts(
+                connection_.db,
+                "SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL "
+                "TABLE%USING fts5%'");
+            while (fts.executeStep()) indexes.push_back(fts.getColumn(0).getString());
+            for (const auto& index : indexes)
+                connection_.db.exec("INSERT INTO " + identifier(index) + "(" + identifier(index) +
+                                    ") VALUES ('rebuild')");
+            connection_.db.exec("COMMIT");
+            committed_ = true;
+        });
+    }
+
+  private:
+    // HTML is packed as the ingest packs it (entries' against their text).
+    SQLite::Statement& insert_for(const ArchiveTable& table, const std::vector<std::string>& columns) {
+        auto& slot = inserts_[std::string(table.name)];
+        if (slot) return *slot;
+        std::size_t text_at = 0;
+        for (std::size_t i = 0; i < columns.size(); ++i)
+            if (columns[i] == "text") text_at = i + 1;
+        std::string names, values;
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            const auto parameter = "?" + std::to_string(i + 1);
+            names += (i > 0 ? ", " : "") + identifier(columns[i]);
+            values += i > 0 ? ", " : "";
+            if (is_packed(table, columns[i]) && table.against_text)
+                values += "feedd_pack(" + parameter + ", ?" + std::to_string(text_at) + ")";
+            else if (is_packed(table, columns[i]))
+                values += "feedd_pack(" + parameter + ")";
+            else
+                values += parameter;
+        }
+        slot = std::make_unique<SQLite::Statement>(
+            connection_.db,
+            "INSERT INTO " + identifier(table.name) + " (" + names + ") VALUES (" + values + ")");
+        return *slot;
+    }
+
+    Connection& connection_;
+    std::map<std::string, std::unique_ptr<SQLite::Statement>> inserts_;
+    bool committed_ = false;
+};
+
+}  // namespace
+
+std::unique_ptr<Tables> Connection::tables(bool write) {
+    if (write && mode != OpenMode::read_write) throw StoreError("copying needs the archive open for writing");
+    return call(write ? write_failed : read_failed,
+                [&] { return std::make_unique<SqliteTables>(*this, write); });
+}
+
+}  // namespace feedd::store::detail
