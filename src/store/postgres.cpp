@@ -997,8 +997,9 @@ class PostgresTables final : public Tables {
         return store_.call(read_failed, [&] { return columns_of(table); });
     }
     std::int64_t count(const ArchiveTable& table) override {
-        return store_.call(
-            read_failed, [&] { return db_.run("SELECT count(*) FROM " + identifier(table.name)).integer(0, 0); });
+        return store_.call(read_failed, [&] {
+            return db_.run("SELECT count(*) FROM " + identifier(table.name)).integer(0, 0);
+        });
     }
     void read(const ArchiveTable& table, const std::vector<std::string>& columns,
               const std::function<void(std::span<const Value>)>& row) override {
@@ -1028,7 +1029,8 @@ WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NE
                    const std::function<void(std::span<const Value>)>& row) {
         std::string names;
         for (const auto& column : columns) names += (names.empty() ? "" : ", ") + identifier(column);
-        db_.run("DECLARE feedd_copy NO SCROLL CURSOR FOR SELECT " + names + " FROM " + identifier(table.name));
+        db_.run("DECLARE feedd_copy NO SCROLL CURSOR FOR SELECT " + names + " FROM " +
+                identifier(table.name));
         std::vector<Value> values(columns.size());
         for (;;) {
             auto r = db_.run("FETCH 1000 FROM feedd_copy");
@@ -1057,7 +1059,8 @@ WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NE
                 names += (i > 0 ? ", " : "") + identifier(columns[i]);
                 values += (i > 0 ? ", $" : "$") + std::to_string(i + 1);
             }
-            sql = interned("INSERT INTO " + identifier(table.name) + " (" + names + ") VALUES (" + values + ")");
+            sql = interned("INSERT INTO " + identifier(table.name) + " (" + names + ") VALUES (" + values +
+                           ")");
         }
         Params params;
         for (const auto& value : row) params.add(value ? &*value : nullptr);
