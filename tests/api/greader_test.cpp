@@ -16,21 +16,6 @@ using nlohmann::json;
 
 namespace {
 
-const std::string config_text = R"(
-[http]
-listen = "127.0.0.1:0"
-
-[[feed]]
-name = "alpha"
-url = "https://alpha.example/feed.xml"
-title = "Alpha News"
-category = "News"
-
-[[feed]]
-name = "beta"
-url = "https://beta.example/feed.xml"
-)" + two_users;
-
 constexpr int alpha_count = 45;
 constexpr int beta_count = 4;
 
@@ -139,7 +124,7 @@ std::int64_t entry_of(const json& item) {
 }  // namespace
 
 TEST_CASE("greader: ClientLogin gives SID, LSID and Auth, in text or JSON, and Auth opens the API") {
-    ApiWorld world(config_text, seed);
+    ApiWorld world(two_feeds_config, seed);
     const auto answer =
         fetch(world.endpoint, "POST", "/accounts/ClientLogin", form, "Email=alice&Passwd=alice-secret");
     CHECK(answer.status == 200);
@@ -165,7 +150,7 @@ TEST_CASE("greader: ClientLogin gives SID, LSID and Auth, in text or JSON, and A
 }
 
 TEST_CASE("greader: a client's sync, replayed: subscriptions, labels, counts, every page once, edits") {
-    ApiWorld world(config_text, seed);
+    ApiWorld world(two_feeds_config, seed);
     const auto auth = login(world, "alice", "alice-secret");
     const auto who = google(auth);
     const auto token = fetch(world.endpoint, "GET", "/reader/api/0/token", who);
@@ -317,7 +302,7 @@ TEST_CASE("greader: a client's sync, replayed: subscriptions, labels, counts, ev
 }
 
 TEST_CASE("greader: wrong passwords, foreign tokens, bad ids and huge pages get clear answers") {
-    ApiWorld world(config_text, seed);
+    ApiWorld world(two_feeds_config, seed);
     const auto wrong =
         fetch(world.endpoint, "POST", "/accounts/ClientLogin", form, "Email=alice&Passwd=guess");
     CHECK(wrong.status == 401);
@@ -354,7 +339,7 @@ TEST_CASE("greader: wrong passwords, foreign tokens, bad ids and huge pages get 
                     "user/-/state/com.google/reading-list") == alpha_count + beta_count);
 
     // Ids of no known form are a 400 naming the id; ids of nothing are no match.
-    for (const std::string& bad :
+    for (const std::string bad :
          {"tag:google.com,2005:reader/item/xyz", "12abc", "0x12", "tag:google.com,2005:reader/item/123"}) {
         const auto answer = fetch(world.endpoint, "POST", "/reader/api/0/edit-tag", alice,
                                   "i=" + bad + "&a=user/-/state/com.google/read&T=" + alices_token);

@@ -12,21 +12,6 @@ using nlohmann::json;
 
 namespace {
 
-const std::string config_text = R"(
-[http]
-listen = "127.0.0.1:0"
-
-[[feed]]
-name = "alpha"
-url = "https://alpha.example/feed.xml"
-title = "Alpha News"
-category = "News"
-
-[[feed]]
-name = "beta"
-url = "https://beta.example/feed.xml"
-)" + two_users;
-
 feedd::ParsedFeed document(const std::string& name, int count) {
     feedd::ParsedFeed parsed;
     parsed.title = name + " itself";
@@ -77,7 +62,7 @@ json get(const ApiWorld& world, const std::string& target, const Headers& who, i
 }  // namespace
 
 TEST_CASE("miniflux: feeds, categories and entries come with Miniflux's field names and types") {
-    ApiWorld world(config_text, seed);
+    ApiWorld world(two_feeds_config, seed);
     const auto feeds = get(world, "/v1/feeds", alice);
     REQUIRE(feeds.is_array());
     REQUIRE(feeds.size() == 2);
@@ -136,7 +121,7 @@ TEST_CASE("miniflux: feeds, categories and entries come with Miniflux's field na
 }
 
 TEST_CASE("miniflux: /v1/entries filters by status, starred, category, search, limit, offset and cursors") {
-    ApiWorld world(config_text, seed);
+    ApiWorld world(two_feeds_config, seed);
     auto all = get(world, "/v1/entries?direction=asc&order=id", alice);
     CHECK(all["total"] == 5);
     std::vector<std::int64_t> ids;
@@ -170,7 +155,7 @@ TEST_CASE("miniflux: /v1/entries filters by status, starred, category, search, l
 }
 
 TEST_CASE("miniflux: counters and mark-all-as-read, each user with their own state") {
-    ApiWorld world(config_text, seed);
+    ApiWorld world(two_feeds_config, seed);
     const auto feeds = get(world, "/v1/feeds", alice);
     const auto alpha = std::to_string(feeds[0]["id"].get<std::int64_t>());
     const auto beta = std::to_string(feeds[1]["id"].get<std::int64_t>());
@@ -192,7 +177,7 @@ TEST_CASE("miniflux: counters and mark-all-as-read, each user with their own sta
 }
 
 TEST_CASE("miniflux: creating a feed is refused with a clear message, and /v1/export is OPML") {
-    ApiWorld world(config_text, seed);
+    ApiWorld world(two_feeds_config, seed);
     const auto created =
         fetch(world.endpoint, "POST", "/v1/feeds", alice, R"({"feed_url":"https://x.example/"})");
     CHECK(created.status == 403);
@@ -209,7 +194,7 @@ TEST_CASE("miniflux: creating a feed is refused with a clear message, and /v1/ex
 TEST_CASE("miniflux: an entry's content is its article's archived page when that is fuller, sanitised") {
     // alpha's story 3 gets a long page with a script and a relative image; story 2 a page shorter
     // than its own text, which is not served.
-    ApiWorld world(config_text, [](feedd::store::Archive& archive, const feedd::config::Config& config) {
+    ApiWorld world(two_feeds_config, [](feedd::store::Archive& archive, const feedd::config::Config& config) {
         seed(archive, config);
         const auto now = feedd::TimePoint(std::chrono::seconds(1'790'200'000));
         feedd::store::ArticleQuery all;

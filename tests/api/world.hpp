@@ -32,6 +32,22 @@ name = "bob"
 token_file = ["bob.token"]
 )";
 
+// [http] on a free port, the feeds alpha ("Alpha News", category "News") and beta, and two_users.
+inline const std::string two_feeds_config = R"(
+[http]
+listen = "127.0.0.1:0"
+
+[[feed]]
+name = "alpha"
+url = "https://alpha.example/feed.xml"
+title = "Alpha News"
+category = "News"
+
+[[feed]]
+name = "beta"
+url = "https://beta.example/feed.xml"
+)" + two_users;
+
 class ApiWorld {
   public:
     using Seed = std::function<void(store::Archive&, const config::Config&)>;
