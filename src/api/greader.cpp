@@ -16,6 +16,7 @@
 #include "api/auth.hpp"
 #include "api/greader.hpp"
 #include "api/json.hpp"
+#include "api/params.hpp"
 #include "feedd/html/html.hpp"
 #include "feedd/text/text.hpp"
 
@@ -47,27 +48,15 @@ Response unauthorized() {
     response.headers.emplace_back("WWW-Authenticate", "GoogleLogin realm=\"feedd\"");
     return response;
 }
+
 Response bad_login() {
     return plain("Error=BadAuthentication\n", 401);
 }
 
-// A request a handler refuses: thrown from the helpers, answered by `guarded`.
-struct Refused {
-    Response response;
-};
+// A request a handler refuses, in Google Reader's plain text (params.hpp's BadRequest, answered by
+// its `guarded`).
 [[noreturn]] void bad_request(const std::string& message) {
-    throw Refused{plain(message + "\n", 400)};
-}
-
-template <class Body>
-Handler guarded(Body body) {
-    return [body](const Request& request, Context& context) -> Response {
-        try {
-            return body(request, context);
-        } catch (const Refused& refused) {
-            return refused.response;
-        }
-    };
+    throw BadRequest{plain(message + "\n", 400)};
 }
 
 // ----- item ids: "tag:google.com,2005:reader/item/<16 hex>", 16 hex digits, or a decimal long
@@ -210,12 +199,9 @@ bool narrow(store::EntryFilter& filter, const std::string& raw, const Feeds& fee
         return !filter.feeds.empty();
     }
     if (id.starts_with("feed/")) {
-        std::int64_t number = 0;
-        const auto digits = std::string_view(id).substr(5);
-        const auto [at, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
-        if (error != std::errc() || at != digits.data() + digits.size())
-            bad_request("unknown stream: " + raw);
-        const auto* feed = feeds.by_id(number);
+        const auto feed_id = number(id.substr(5));
+        if (!feed_id) bad_request("unknown stream: " + raw);
+        const auto* feed = feeds.by_id(*feed_id);
         if (!feed) return false;
         filter.feeds.push_back(feed->source->name);
         return true;
@@ -233,11 +219,9 @@ void exclude(store::EntryFilter& filter, const std::string& raw) {
 std::optional<std::int64_t> number_field(const Request& request, std::string_view name) {
     const auto value = request.field(name);
     if (!value || value->empty()) return std::nullopt;
-    std::int64_t number = 0;
-    const auto* end = value->data() + value->size();
-    const auto [at, error] = std::from_chars(value->data(), end, number);
-    if (error != std::errc() || at != end) bad_request("invalid " + std::string(name) + ": " + *value);
-    return number;
+    const auto parsed = number(*value);
+    if (!parsed) bad_request("invalid " + std::string(name) + ": " + *value);
+    return parsed;
 }
 
 // A stream read the way every listing of items reads it: n, c (a cursor: the last id of the page
@@ -444,7 +428,7 @@ void check_edit_token(const Request& request, const Context& context) {
     if (token && equal_constant_time(text::trim(*token), edit_token(context.user->session))) return;
     auto response = plain("Unauthorized: a valid write token (T) is required\n", 401);
     response.headers.emplace_back("Google-Bad-Token", "true");
-    throw Refused{std::move(response)};
+    throw BadRequest{std::move(response)};
 }
 
 Response ok() {
