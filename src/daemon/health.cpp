@@ -30,7 +30,8 @@ void assess(store::Archive& archive, Duration threshold, TimePoint now, Health& 
     // Registered domains where several feeds are waiting out a 429: the daemon pauses the whole
     // domain then (schedule::HostGate), until the latest of their retries, each already capped.
     std::map<std::string, PausedHost> rate_limited;
-    for (const auto& summary : archive.feed_summaries()) {
+    // No per-feed counts: a scrape or a status costs the number of feeds, not of entries.
+    for (const auto& summary : archive.feed_summaries(store::SummaryDetail::state)) {
         if (!summary.configured) continue;
         ++health.feeds;
         const auto& state = summary.state;

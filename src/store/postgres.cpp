@@ -742,22 +742,28 @@ class PostgresStore final : public Backend {
                 std::string("SELECT ") + state_columns + ", f.url, f.title, f.site_link, f.configured, f.id";
             static const std::string tail =
                 " FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id ORDER BY f.name";
-            static const std::string full =
-                head +
-                ", (SELECT count(DISTINCT article_id) FROM entries e WHERE e.feed_id = f.id),"
-                " (SELECT count(*) FROM entries e WHERE e.feed_id = f.id),"
+            // Each from an index (entries_by_feed_seen, gaps_by_feed): a lookup per feed, no scan.
+            static const std::string indexed =
                 " (SELECT max(first_seen) FROM entries e WHERE e.feed_id = f.id),"
                 " (SELECT count(*) FROM gaps g WHERE g.feed_id = f.id AND g.detected_at >= $1),"
                 " (SELECT coalesce(sum(estimated), 0) FROM gaps g WHERE g.feed_id = f.id AND g.detected_at "
                 ">= $1),"
-                " (SELECT max(detected_at) FROM gaps g WHERE g.feed_id = f.id)" +
-                tail;
+                " (SELECT max(detected_at) FROM gaps g WHERE g.feed_id = f.id)";
+            static const std::string full =
+                head +
+                ", (SELECT count(DISTINCT article_id) FROM entries e WHERE e.feed_id = f.id),"
+                " (SELECT count(*) FROM entries e WHERE e.feed_id = f.id)," +
+                indexed + tail;
+            // Without the counts; the indexed columns where full has them (0 stands for each count).
+            static const std::string state = head + ", 0, 0," + indexed + tail;
             static const std::string listing = head + tail;
             const bool counted = detail == SummaryDetail::full;
+            const bool gaps = detail != SummaryDetail::listing;
             const auto now =
                 std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
-            auto r = counted ? db_.exec(full.c_str(), Params::of(TimePoint(now - std::chrono::days(30))))
-                             : db_.exec(listing.c_str());
+            auto r = gaps ? db_.exec((counted ? full : state).c_str(),
+                                     Params::of(TimePoint(now - std::chrono::days(30))))
+                          : db_.exec(listing.c_str());
             std::vector<FeedSummary> out;
             const int c = state_column_count;
             for (int i = 0; i < r.rows(); ++i) {
@@ -772,6 +778,8 @@ class PostgresStore final : public Backend {
                 if (counted) {
                     summary.articles = r.integer(i, c + 5);
                     summary.entries = r.integer(i, c + 6);
+                }
+                if (gaps) {
                     summary.newest = r.time(i, c + 7);
                     summary.recent_gaps = r.integer(i, c + 8);
                     summary.recent_gap_items = r.integer(i, c + 9);

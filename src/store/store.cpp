@@ -471,20 +471,24 @@ std::vector<FeedSummary> detail::Connection::feed_summaries(SummaryDetail detail
             std::string("SELECT ") + state_columns + ", f.url, f.title, f.site_link, f.configured, f.id";
         static const std::string tail =
             " FROM feeds f LEFT JOIN feed_state s ON s.feed_id = f.id ORDER BY f.name";
-        static const std::string full =
-            head +
-            ", (SELECT count(DISTINCT article_id) FROM entries e WHERE e.feed_id = f.id) AS articles,"
-            " (SELECT count(*) FROM entries e WHERE e.feed_id = f.id) AS entries,"
+        // Each from an index (entries_by_feed_seen, gaps_by_feed): a lookup per feed, no scan.
+        static const std::string indexed =
             " (SELECT max(first_seen) FROM entries e WHERE e.feed_id = f.id) AS newest,"
             " (SELECT count(*) FROM gaps g WHERE g.feed_id = f.id AND g.detected_at >= :since) AS gaps,"
             " (SELECT coalesce(sum(estimated), 0) FROM gaps g WHERE g.feed_id = f.id"
             "  AND g.detected_at >= :since) AS gap_items,"
-            " (SELECT max(detected_at) FROM gaps g WHERE g.feed_id = f.id) AS last_gap" +
-            tail;
+            " (SELECT max(detected_at) FROM gaps g WHERE g.feed_id = f.id) AS last_gap";
+        static const std::string full =
+            head +
+            ", (SELECT count(DISTINCT article_id) FROM entries e WHERE e.feed_id = f.id) AS articles,"
+            " (SELECT count(*) FROM entries e WHERE e.feed_id = f.id) AS entries," +
+            indexed + tail;
+        static const std::string state = head + "," + indexed + tail;
         static const std::string listing = head + tail;
         const bool counted = detail == SummaryDetail::full;
-        auto& select = this->statement(counted ? full.c_str() : listing.c_str());
-        if (counted) {
+        const bool gaps = detail != SummaryDetail::listing;
+        auto& select = this->statement(counted ? full.c_str() : gaps ? state.c_str() : listing.c_str());
+        if (gaps) {
             const auto now =
                 std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
             select.bind(":since", seconds(now - std::chrono::days(30)));
@@ -502,6 +506,8 @@ std::vector<FeedSummary> detail::Connection::feed_summaries(SummaryDetail detail
             if (counted) {
                 summary.articles = select.getColumn("articles").getInt64();
                 summary.entries = select.getColumn("entries").getInt64();
+            }
+            if (gaps) {
                 summary.newest = time_column(select.getColumn("newest"));
                 summary.recent_gaps = select.getColumn("gaps").getInt64();
                 summary.recent_gap_items = select.getColumn("gap_items").getInt64();

@@ -245,9 +245,12 @@ struct FeedSummary {
 };
 
 // What feed_summaries reads. `full`: each feed's articles, entries and gaps counted (a scan of
-// them: `feeds list`, `status`). `listing`: only what the feeds and their state hold, the counts
-// left at zero, for what a reader asks on every request (the API's feed objects).
-enum class SummaryDetail { full, listing };
+// them: `feeds list`). `listing`: only what the feeds and their state hold, the counts left at
+// zero, for what a reader asks on every request (the API's feed objects). `state`: the listing,
+// its recent gaps and newest entry, each read from an index without a scan of the feed's entries
+// (articles and entries left at zero): health (`status`, /healthz, /metrics on every scrape) and
+// Google Reader's unread-count.
+enum class SummaryDetail { full, listing, state };
 
 // When one entry of a feed appeared, for the adaptive interval (schedule::arrival_time).
 struct EntryTimes {
