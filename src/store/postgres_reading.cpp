@@ -33,34 +33,51 @@ EntryPage entries(pg::Session& db, const EntryFilter& filter) {
         if (filter.seen_from) names.push_back("seen_from"), params.add(seconds(*filter.seen_from));
         if (filter.seen_to) names.push_back("seen_to"), params.add(seconds(*filter.seen_to));
     };
-    if (filter.count_total) {
+    // The total: shown by the page when it is not full, else counted.
+    auto count_total = [&] {
+        if (!filter.count_total) return;
+        if (auto total = reading_sql::total_of_page(filter, page.entries.size())) {
+            page.total = *total;
+            return;
+        }
         std::vector<std::string> names;
         pg::Params params;
         bind(shape.count_binds_user, names, params);
-        auto count =
-            db.run(reading_sql::positional("SELECT count(*) " + shape.count_from_where, names), params);
-        page.total = count.integer(0, 0);
-        if (page.total == 0) return page;
-    }
+        page.total = db.run(reading_sql::positional(shape.count, names), params).integer(0, 0);
+    };
     std::vector<std::string> names;
     pg::Params params;
     bind(true, names, params);
     const auto order = reading_sql::order_limit(filter, "LIMIT ALL");
-    auto r =
-        db.run(reading_sql::positional(reading_sql::entry_columns + shape.from_where + order, names), params);
+    const auto& columns = filter.ids_only ? reading_sql::id_columns : reading_sql::entry_columns;
+    auto r = db.run(reading_sql::positional(columns + shape.from_where + order, names), params);
     const int id = r.column("id"), article_id = r.column("article_id"), feed_id = r.column("feed_id"),
-              feed = r.column("feed"), identity = r.column("identity"), guid = r.column("guid"),
-              title = r.column("title"), link = r.column("link"), author = r.column("author"),
-              published = r.column("published"), updated = r.column("updated"), summary = r.column("summary"),
-              content = r.column("content"), categories = r.column("categories"), image = r.column("image"),
-              first_seen = r.column("first_seen"), changed_at = r.column("changed_at"),
-              date = r.column("entry_date"), read = r.column("is_read"), starred = r.column("starred");
+              feed = r.column("feed"), first_seen = r.column("first_seen"),
+              changed_at = r.column("changed_at"), date = r.column("entry_date"), read = r.column("is_read"),
+              starred = r.column("starred");
     for (int i = 0; i < r.rows(); ++i) {
         ReaderEntry row;
         row.id = r.integer(i, id);
         row.article_id = r.integer(i, article_id);
         row.feed_id = r.integer(i, feed_id);
         row.feed = r.text(i, feed);
+        row.first_seen = TimePoint(std::chrono::seconds(r.integer(i, first_seen)));
+        row.changed_at = r.time(i, changed_at);
+        row.date = TimePoint(std::chrono::seconds(r.integer(i, date)));
+        row.read = r.integer(i, read) != 0;
+        row.starred = r.integer(i, starred) != 0;
+        page.entries.push_back(std::move(row));
+    }
+    if (filter.ids_only) {
+        count_total();
+        return page;
+    }
+    const int identity = r.column("identity"), guid = r.column("guid"), title = r.column("title"),
+              link = r.column("link"), author = r.column("author"), published = r.column("published"),
+              updated = r.column("updated"), summary = r.column("summary"), content = r.column("content"),
+              categories = r.column("categories"), image = r.column("image");
+    for (int i = 0; i < r.rows(); ++i) {
+        auto& row = page.entries[static_cast<std::size_t>(i)];
         row.identity = r.text(i, identity);
         row.entry.id = r.text(i, guid);
         row.entry.title = r.text(i, title);
@@ -72,14 +89,9 @@ EntryPage entries(pg::Session& db, const EntryFilter& filter) {
         row.entry.content = r.text(i, content);
         row.entry.categories = split_lines(r.text(i, categories));
         row.entry.image = r.text(i, image);
-        row.first_seen = TimePoint(std::chrono::seconds(r.integer(i, first_seen)));
-        row.changed_at = r.time(i, changed_at);
-        row.date = TimePoint(std::chrono::seconds(r.integer(i, date)));
-        row.read = r.integer(i, read) != 0;
-        row.starred = r.integer(i, starred) != 0;
-        page.entries.push_back(std::move(row));
+        row.entry.enclosures = pg_enclosures(db, row.id);
     }
-    for (auto& row : page.entries) row.entry.enclosures = pg_enclosures(db, row.id);
+    count_total();
     return page;
 }
 

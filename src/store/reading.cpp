@@ -35,16 +35,9 @@ EntryPage detail::Connection::reader_entries(const EntryFilter& filter) {
                 statement.bind(":seen_to",
                                static_cast<std::int64_t>(filter.seen_to->time_since_epoch().count()));
         };
-        if (filter.count_total) {
-            SQLite::Statement count(this->db, "SELECT count(*) " + shape.count_from_where);
-            bind(count, shape.count_binds_user);
-            count.executeStep();
-            page.total = count.getColumn(0).getInt64();
-            if (page.total == 0) return page;
-        }
-
-        SQLite::Statement select(this->db, reading_sql::entry_columns + shape.from_where +
-                                               reading_sql::order_limit(filter, "LIMIT -1"));
+        SQLite::Statement select(this->db,
+                                 (filter.ids_only ? reading_sql::id_columns : reading_sql::entry_columns) +
+                                     shape.from_where + reading_sql::order_limit(filter, "LIMIT -1"));
         bind(select, true);
         while (select.executeStep()) {
             ReaderEntry row;
@@ -52,6 +45,15 @@ EntryPage detail::Connection::reader_entries(const EntryFilter& filter) {
             row.article_id = select.getColumn("article_id").getInt64();
             row.feed_id = select.getColumn("feed_id").getInt64();
             row.feed = select.getColumn("feed").getString();
+            row.first_seen = TimePoint(std::chrono::seconds(select.getColumn("first_seen").getInt64()));
+            row.changed_at = time_column(select.getColumn("changed_at"));
+            row.date = TimePoint(std::chrono::seconds(select.getColumn("entry_date").getInt64()));
+            row.read = select.getColumn("is_read").getInt() != 0;
+            row.starred = select.getColumn("starred").getInt() != 0;
+            if (filter.ids_only) {
+                page.entries.push_back(std::move(row));
+                continue;
+            }
             row.identity = select.getColumn("identity").getString();
             row.entry.id = select.getColumn("guid").getString();
             row.entry.title = select.getColumn("title").getString();
@@ -64,14 +66,20 @@ EntryPage detail::Connection::reader_entries(const EntryFilter& filter) {
             row.entry.content = detail::stored_text(select.getColumn("content"), text, "entry", row.id);
             row.entry.categories = detail::split_lines(select.getColumn("categories").getString());
             row.entry.image = select.getColumn("image").getString();
-            row.first_seen = TimePoint(std::chrono::seconds(select.getColumn("first_seen").getInt64()));
-            row.changed_at = time_column(select.getColumn("changed_at"));
-            row.date = TimePoint(std::chrono::seconds(select.getColumn("entry_date").getInt64()));
-            row.read = select.getColumn("is_read").getInt() != 0;
-            row.starred = select.getColumn("starred").getInt() != 0;
             page.entries.push_back(std::move(row));
         }
-        for (auto& row : page.entries) row.entry.enclosures = this->enclosures(row.id);
+        if (!filter.ids_only)
+            for (auto& row : page.entries) row.entry.enclosures = this->enclosures(row.id);
+        if (filter.count_total) {
+            if (auto total = reading_sql::total_of_page(filter, page.entries.size())) {
+                page.total = *total;
+            } else {
+                SQLite::Statement count(this->db, shape.count);
+                bind(count, shape.count_binds_user);
+                count.executeStep();
+                page.total = count.getColumn(0).getInt64();
+            }
+        }
         return page;
     });
 }

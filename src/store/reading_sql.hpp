@@ -6,6 +6,7 @@
 
 #include <cctype>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,22 +24,23 @@ inline constexpr const char* star_join =
     " LEFT JOIN stars s ON s.user_name = :user AND s.article_id = e.article_id";
 inline constexpr const char* entry_date = "coalesce(e.published, e.first_seen)";
 
-inline const std::string entry_columns =
-    std::string(
-        "SELECT e.id, e.article_id, e.feed_id, f.name AS feed, e.identity, e.guid, e.title, e.link, "
-        "e.author, "
-        "e.published, e.updated, e.text, e.summary, e.content, e.categories, e.image, e.first_seen, "
-        "e.changed_at, ") +
+// Every ReaderEntry has these; `entry_columns` adds the entry itself.
+inline const std::string id_columns =
+    std::string("SELECT e.id, e.article_id, e.feed_id, f.name AS feed, e.first_seen, e.changed_at, ") +
     entry_date + " AS entry_date, " + is_read + " AS is_read, " +
     "CASE WHEN s.article_id IS NULL THEN 0 ELSE 1 END AS starred ";
+inline const std::string entry_columns =
+    id_columns +
+    ", e.identity, e.guid, e.title, e.link, e.author, e.published, e.updated, e.text, e.summary, e.content, "
+    "e.categories, e.image ";
 
 struct Shape {
     std::string from_where;  // "FROM … WHERE …" of the page
-    // Of the count: the same entries, without the joins nothing in it reads. The state and star
+    // The count of the same entries, without the joins nothing in it reads. The state and star
     // joins are on unique keys, so they never change how many entries match, and each costs a
     // lookup per entry of the archive.
-    std::string count_from_where;
-    bool count_binds_user = false;  // whether count_from_where has :user (a state or star filter)
+    std::string count;
+    bool count_binds_user = false;  // whether `count` has :user (a state or star filter)
 };
 
 // "1,2,3": the ids entries_where puts into its IN lists (numbers, never text from outside).
@@ -66,10 +68,24 @@ inline Shape entries_where(const EntryFilter& filter, const std::vector<std::int
     const std::string joins = std::string(read_joins) + star_join;
     const std::string count_joins =
         std::string(filter.read ? read_joins : "") + (filter.starred ? star_join : "");
+    // Every entry of the configured feeds: every entry but those of feeds no longer configured
+    // (usually none), since SQLite counts a whole table without reading its rows (5 to 10 times
+    // faster than counting feed by feed at 200 000 entries).
+    const std::string count =
+        sql.empty() ? "SELECT (SELECT count(*) FROM entries) - (SELECT count(*) FROM entries e"
+                      " WHERE e.feed_id IN (SELECT id FROM feeds WHERE configured = 0))"
+                    : "SELECT count(*) FROM entries e" + count_joins +
+                          " WHERE e.feed_id IN (SELECT id FROM feeds WHERE configured = 1)" + sql;
     return {"FROM entries e JOIN feeds f ON f.id = e.feed_id" + joins + " WHERE f.configured = 1" + sql,
-            "FROM entries e" + count_joins +
-                " WHERE e.feed_id IN (SELECT id FROM feeds WHERE configured = 1)" + sql,
-            filter.read || filter.starred};
+            count, filter.read || filter.starred};
+}
+
+// The total a page of `size` entries shows without a count: all that match when the page is not
+// full (and not past the end). Nothing: the total must be counted.
+inline std::optional<std::int64_t> total_of_page(const EntryFilter& filter, std::size_t size) {
+    const bool full = filter.limit > 0 && size >= static_cast<std::size_t>(filter.limit);
+    if (full || (size == 0 && filter.offset > 0)) return std::nullopt;
+    return filter.offset + static_cast<std::int64_t>(size);
 }
 
 // `no_limit`: the LIMIT an OFFSET alone needs, SQLite's "LIMIT -1" or PostgreSQL's "LIMIT ALL".

@@ -266,3 +266,109 @@ STORE_TEST_CASE("a page by first-seen time, without its total, names each entry'
     for (const auto& summary : archive.feed_summaries())
         if (summary.name == "alpha") CHECK(summary.articles == 2);
 }
+
+STORE_TEST_CASE(
+    "the state detail gives each feed's state, recent gaps and newest entry, without its counts") {
+    Store store;
+    auto archive = store.open();
+    archive.sync_feeds({feed("alpha"), feed("beta")});
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    poll(archive, "alpha", document("alpha", 3, now - std::chrono::days(1)), now - std::chrono::hours(2));
+    poll(archive, "beta", document("beta", 1, now - std::chrono::days(1)), now - std::chrono::hours(1));
+    GapRecord gap;
+    gap.detected_at = now - std::chrono::hours(1);
+    gap.seen_until = now - std::chrono::hours(3);
+    gap.seen_again = now - std::chrono::hours(2);
+    gap.estimated = 4;
+    archive.record_gap("alpha", gap);
+    const auto full = archive.feed_summaries(SummaryDetail::full);
+    const auto state = archive.feed_summaries(SummaryDetail::state);
+    REQUIRE(full.size() == 2);
+    REQUIRE(state.size() == full.size());
+    for (std::size_t i = 0; i < full.size(); ++i) {
+        INFO(full[i].name);
+        CHECK(state[i].name == full[i].name);
+        CHECK(state[i].id == full[i].id);
+        CHECK(state[i].state.last_poll == full[i].state.last_poll);
+        CHECK(state[i].newest == full[i].newest);
+        CHECK(state[i].recent_gaps == full[i].recent_gaps);
+        CHECK(state[i].recent_gap_items == full[i].recent_gap_items);
+        CHECK(state[i].last_gap == full[i].last_gap);
+        CHECK(state[i].articles == 0);  // not counted
+        CHECK(state[i].entries == 0);
+    }
+    CHECK(full[0].articles == 3);
+    CHECK(state[0].recent_gaps == 1);
+    CHECK(state[0].recent_gap_items == 4);
+    CHECK(state[0].newest == now - std::chrono::hours(2));
+    CHECK(state[1].newest == now - std::chrono::hours(1));
+    CHECK(state[1].recent_gaps == 0);
+}
+
+STORE_TEST_CASE("a page of ids only names the same entries, dates and state as the whole page") {
+    Store store;
+    auto archive = store.open();
+    archive.sync_feeds({feed("alpha"), feed("beta")});
+    const auto now = utc(2026, 11, 30, 8, 0);
+    poll(archive, "alpha", document("alpha", 3, now - std::chrono::days(1)), now);
+    poll(archive, "beta", document("beta", 2, now - std::chrono::days(1)), now + std::chrono::hours(1));
+    auto filter = of("alice");
+    filter.order = EntryFilter::Order::id;
+    const auto whole = archive.reader_entries(filter);
+    archive.set_read("alice", {whole.entries[1].id}, true);
+    const auto read = archive.reader_entries(filter);
+    filter.ids_only = true;
+    const auto ids = archive.reader_entries(filter);
+    REQUIRE(ids.entries.size() == 5);
+    REQUIRE(read.entries.size() == ids.entries.size());
+    CHECK(ids.total == read.total);
+    for (std::size_t i = 0; i < ids.entries.size(); ++i) {
+        const auto &a = ids.entries[i], &b = read.entries[i];
+        CHECK(a.id == b.id);
+        CHECK(a.article_id == b.article_id);
+        CHECK(a.feed_id == b.feed_id);
+        CHECK(a.feed == b.feed);
+        CHECK(a.first_seen == b.first_seen);
+        CHECK(a.date == b.date);
+        CHECK(a.read == b.read);
+        CHECK(a.starred == b.starred);
+        CHECK(a.entry.title.empty());  // the entry itself is not read
+        CHECK(a.entry.summary.empty());
+    }
+    CHECK(ids.entries[1].read);
+    CHECK_FALSE(ids.entries[0].read);
+}
+
+STORE_TEST_CASE("a page's total counts every match of configured feeds, whether the page is full or not") {
+    Store store;
+    auto archive = store.open();
+    archive.sync_feeds({feed("alpha"), feed("beta"), feed("gamma")});
+    const auto now = utc(2026, 11, 30, 8, 0);
+    poll(archive, "alpha", document("alpha", 4, now - std::chrono::days(1)), now);
+    poll(archive, "beta", document("beta", 3, now - std::chrono::days(1)), now);
+    poll(archive, "gamma", document("gamma", 5, now - std::chrono::days(1)), now);
+    archive.sync_feeds({feed("alpha"), feed("beta")});  // gamma's entries stay, no longer listed
+    auto filter = of("alice");
+    auto total = [&](int limit, std::int64_t offset) {
+        filter.limit = limit;
+        filter.offset = offset;
+        const auto page = archive.reader_entries(filter);
+        for (const auto& entry : page.entries) CHECK(entry.feed != "gamma");
+        return page.total;
+    };
+    CHECK(total(100, 0) == 7);  // the page holds them all
+    CHECK(total(3, 0) == 7);    // a full page: counted
+    CHECK(total(3, 6) == 7);    // the last, short page
+    CHECK(total(3, 50) == 7);   // past the end: counted
+    CHECK(total(0, 0) == 7);    // no limit
+    archive.set_read("alice", {archive.reader_entries(of("alice")).entries.front().id}, true);
+    filter.read = false;
+    CHECK(total(2, 0) == 6);
+    CHECK(total(100, 0) == 6);
+    filter.read.reset();
+    filter.feeds = {"beta"};
+    CHECK(total(1, 0) == 3);
+    CHECK(total(1, 9) == 3);
+    filter.feeds = {"gamma"};
+    CHECK(total(1, 0) == 0);
+}

@@ -32,6 +32,9 @@ struct EntryFilter {
     // False: EntryPage::total is left at 0, not counted. A page read by a cursor needs no total,
     // and counting every match is most of the work of a page on a large archive.
     bool count_total = true;
+    // True: each ReaderEntry holds its ids, feed, dates and state only, not the entry itself (no
+    // text, no enclosures): a list of ids (Google Reader's stream/items/ids, up to 10 000).
+    bool ids_only = false;
 };
 
 // One entry with its reader's state.
