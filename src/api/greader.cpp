@@ -17,7 +17,6 @@
 #include "api/greader.hpp"
 #include "api/json.hpp"
 #include "api/params.hpp"
-#include "feedd/html/html.hpp"
 #include "feedd/text/text.hpp"
 
 namespace feedd::api {
@@ -230,12 +229,14 @@ struct Page {
     std::vector<store::ReaderEntry> entries;
     std::optional<std::string> continuation;
 };
+// `ids_only`: the page's ids, dates and state, without the entries (EntryFilter::ids_only).
 Page read_stream(const Request& request, Context& context, const Feeds& feeds, const std::string& stream,
-                 std::size_t most) {
+                 std::size_t most, bool ids_only = false) {
     store::EntryFilter filter;
     filter.user = context.user->name;
     filter.order = store::EntryFilter::Order::id;
     filter.count_total = false;
+    filter.ids_only = ids_only;
     const bool holds = narrow(filter, stream, feeds);
     for (const auto& xt : request.fields("xt")) exclude(filter, xt);
     bool included = true;
@@ -271,13 +272,14 @@ std::int64_t seconds_of(TimePoint t) {
 struct Item {
     const store::ReaderEntry* row = nullptr;
     const Feeds::Feed* feed = nullptr;
-    std::string id;                       // the long form
-    std::vector<std::string> categories;  // streams the item is in
-    std::string content;                  // sanitised HTML
+    std::string id;                                    // the long form
+    std::vector<std::string> categories;               // streams the item is in
+    std::shared_ptr<const ServedHtml::Value> content;  // the sanitised HTML
     TimePoint updated{};
 };
 
-std::vector<Item> items_of(const std::vector<store::ReaderEntry>& entries, const Feeds& feeds) {
+std::vector<Item> items_of(const std::vector<store::ReaderEntry>& entries, const Feeds& feeds,
+                           ServedHtml& served) {
     std::map<std::int64_t, const Feeds::Feed*> by_id;
     for (const auto& feed : feeds.list) by_id[feed.summary.id] = &feed;
     std::vector<Item> items;
@@ -295,7 +297,7 @@ std::vector<Item> items_of(const std::vector<store::ReaderEntry>& entries, const
         // The archive keeps what the publisher sent; a reader gets it sanitised, relative URLs
         // resolved against the entry's link (as the Miniflux API serves it).
         item.content =
-            html::sanitize(row.entry.content.empty() ? row.entry.summary : row.entry.content, row.entry.link);
+            served.get(row.entry.content.empty() ? row.entry.summary : row.entry.content, row.entry.link);
         item.updated = row.changed_at.value_or(row.entry.updated.value_or(row.date));
         items.push_back(std::move(item));
     }
@@ -325,7 +327,7 @@ json item_json(const Item& item) {
                  {{"streamId", item.feed->stream_id},
                   {"title", item.feed->title},
                   {"htmlUrl", item.feed->summary.site_link}}},
-                {"summary", {{"direction", "ltr"}, {"content", item.content}}},
+                {"summary", {{"direction", "ltr"}, {"content", item.content->html}}},
                 {"author", row.entry.author}};
     if (!enclosures.empty()) out["enclosure"] = std::move(enclosures);
     return out;
@@ -399,7 +401,7 @@ std::string atom(const std::string& stream, const Feeds& feeds, const std::vecto
         }
         auto content = entry.append_child("content");
         content.append_attribute("type") = "html";
-        content.text().set(safe(item.content).c_str());
+        content.text().set(safe(item.content->html).c_str());
         if (!row.entry.author.empty())
             entry.append_child("author").append_child("name").text().set(safe(row.entry.author).c_str());
         for (const auto& enclosure : row.entry.enclosures) {
@@ -442,11 +444,11 @@ std::string stream_of(const Request& request) {
     return reading_list;
 }
 
-Response contents(const Request& request, Context& context) {
+Response contents(const Request& request, Context& context, ServedHtml& served) {
     const Feeds feeds(context);
     const auto stream = stream_of(request);
     const auto page = read_stream(request, context, feeds, stream, max_items);
-    const auto items = items_of(page.entries, feeds);
+    const auto items = items_of(page.entries, feeds, served);
     json out = {{"direction", "ltr"},
                 {"id", canonical_stream(stream)},
                 {"title", stream_title(stream, feeds)},
@@ -458,7 +460,7 @@ Response contents(const Request& request, Context& context) {
 
 }  // namespace
 
-void add_greader_routes(Router& router) {
+void add_greader_routes(Router& router, std::shared_ptr<ServedHtml> served) {
     const auto login = [](const Request& request, Context& context) {
         const auto& session = context.user->session;
         if (request.field("output").value_or("") == "json")
@@ -503,7 +505,7 @@ void add_greader_routes(Router& router) {
         return json_response({{"tags", tags}});
     });
     add("GET", "unread-count", [](const Request&, Context& context) {
-        const Feeds feeds(context, store::SummaryDetail::full);
+        const Feeds feeds(context, store::SummaryDetail::state);  // each feed's newest entry
         std::map<std::string, std::int64_t> unread;
         for (const auto& counts : context.archive.read_counts(context.user->name))
             unread[counts.feed] = counts.unread;
@@ -536,11 +538,15 @@ void add_greader_routes(Router& router) {
                         {"newestItemTimestampUsec", std::to_string(newest_all)}});
         return json_response({{"max", total}, {"unreadcounts", list}});
     });
-    add("GET", "stream/contents", contents);
-    add("GET", "stream/contents/{stream*}", contents);
+    const auto stream_contents = [served](const Request& request, Context& context) {
+        return contents(request, context, *served);
+    };
+    add("GET", "stream/contents", stream_contents);
+    add("GET", "stream/contents/{stream*}", stream_contents);
     add("GET", "stream/items/ids", [](const Request& request, Context& context) {
         const Feeds feeds(context);
-        const auto page = read_stream(request, context, feeds, stream_of(request), max_ids);
+        const auto page =
+            read_stream(request, context, feeds, stream_of(request), max_ids, /*ids_only=*/true);
         json refs = json::array();
         for (const auto& row : page.entries) {
             const auto micros =
@@ -553,7 +559,7 @@ void add_greader_routes(Router& router) {
         if (page.continuation) out["continuation"] = *page.continuation;
         return json_response(out);
     });
-    const auto items_contents = [](const Request& request, Context& context) {
+    const auto items_contents = [served](const Request& request, Context& context) {
         const auto ids = item_ids(request, max_items);
         const Feeds feeds(context);
         std::vector<store::ReaderEntry> entries;
@@ -573,7 +579,7 @@ void add_greader_routes(Router& router) {
         return json_response({{"direction", "ltr"},
                               {"id", reading_list},
                               {"updated", now_seconds()},
-                              {"items", items_json(items_of(entries, feeds))}});
+                              {"items", items_json(items_of(entries, feeds, *served))}});
     };
     add("POST", "stream/items/contents", items_contents);
     add("GET", "stream/items/contents", items_contents);
@@ -635,13 +641,14 @@ void add_greader_routes(Router& router) {
         return ok();
     });
     // newsboat's FeedHQ backend reads each subscription as Atom.
-    router.add("GET", "/reader/atom/{stream*}", guarded([](const Request& request, Context& context) {
+    router.add("GET", "/reader/atom/{stream*}", guarded([served](const Request& request, Context& context) {
                    const Feeds feeds(context);
                    const auto stream = stream_of(request);
                    const auto page = read_stream(request, context, feeds, stream, max_items);
                    Response response;
                    response.content_type = "application/atom+xml; charset=utf-8";
-                   response.body = atom(stream, feeds, items_of(page.entries, feeds), page.continuation);
+                   response.body =
+                       atom(stream, feeds, items_of(page.entries, feeds, *served), page.continuation);
                    return response;
                }),
                Router::Access::user, unauthorized);

@@ -9,7 +9,7 @@
 #include "api/json.hpp"
 #include "api/miniflux.hpp"
 #include "api/params.hpp"
-#include "feedd/html/html.hpp"
+#include "api/served_html.hpp"
 #include "feedd/opml/opml.hpp"
 #include "feedd/text/text.hpp"
 
@@ -105,23 +105,23 @@ json feed_object(const FeedSource& feed, const FeedIndex& index, const Categorie
 }
 
 // Reading time in minutes at 265 words a minute, as Miniflux counts it for Latin scripts.
-int reading_time(const std::string& text) {
-    return static_cast<int>((text::count_words(text) + 264) / 265);
+int reading_time(std::size_t words) {
+    return static_cast<int>((words + 264) / 265);
 }
 
 // `feed_json`: feed_object of the entry's feed. `page`: the article's archived page (full text),
 // served instead of the feed's HTML when it has more words.
 json entry_object(const store::ReaderEntry& row, const json& feed_json, const User& user,
-                  const std::optional<store::PageDetail>& page) {
-    // The one place where archived HTML leaves through the API: the archive keeps what the
+                  const std::optional<store::PageDetail>& page, ServedHtml& served) {
+    // The one place where archived HTML leaves through the Miniflux API: the archive keeps what the
     // publisher sent, a reader gets it sanitised, relative URLs resolved against the entry's link
     // (a page's against where it was fetched from).
     const auto& own = row.entry.content.empty() ? row.entry.summary : row.entry.content;
     const bool fuller = page && page->fetched_at &&
                         text::count_words(page->text) > text::count_words(text::html_to_text(own));
-    const std::string content =
-        fuller ? html::sanitize(page->html, page->final_url.empty() ? row.entry.link : page->final_url)
-               : html::sanitize(own, row.entry.link);
+    const auto content =
+        fuller ? served.get(page->html, page->final_url.empty() ? row.entry.link : page->final_url)
+               : served.get(own, row.entry.link);
     json enclosures = json::array();
     std::int64_t position = 0;
     for (const auto& enclosure : row.entry.enclosures) {
@@ -144,17 +144,18 @@ json entry_object(const store::ReaderEntry& row, const json& feed_json, const Us
             {"published_at", iso(row.date)},
             {"created_at", iso(row.first_seen)},
             {"changed_at", iso(row.changed_at.value_or(row.first_seen))},
-            {"content", content},
+            {"content", content->html},
             {"author", row.entry.author},
             {"share_code", ""},
             {"starred", row.starred},
-            {"reading_time", reading_time(text::html_to_text(content))},
+            {"reading_time", reading_time(content->words)},
             {"enclosures", enclosures},
             {"feed", feed_json},
             {"tags", row.entry.categories}};
 }
 
-Response entries_of(const Request& request, Context& context, std::optional<std::int64_t> feed_id) {
+Response entries_of(const Request& request, Context& context, std::optional<std::int64_t> feed_id,
+                    ServedHtml& served) {
     const auto& user = *context.user;
     FeedIndex index(context.archive);
     const Categories categories(context.config);
@@ -241,7 +242,8 @@ Response entries_of(const Request& request, Context& context, std::optional<std:
             if (!feed) continue;
             feed_json = feeds.emplace(row.feed, feed_object(*feed, index, categories, user)).first;
         }
-        entries.push_back(entry_object(row, feed_json->second, user, context.archive.page(row.article_id)));
+        entries.push_back(
+            entry_object(row, feed_json->second, user, context.archive.page(row.article_id), served));
     }
     return json_response({{"total", page.total}, {"entries", entries}});
 }
@@ -265,7 +267,7 @@ Response no_content() {
 
 }  // namespace
 
-void add_miniflux_routes(Router& router) {
+void add_miniflux_routes(Router& router, std::shared_ptr<ServedHtml> served) {
     router.add("GET", "/v1/feeds", guarded([](const Request&, Context& context) {
                    FeedIndex index(context.archive);
                    const Categories categories(context.config);
@@ -293,8 +295,8 @@ void add_miniflux_routes(Router& router) {
                    if (!feed) return json_error(404, "feed not found");
                    return json_response(feed_object(*feed, index, Categories(context.config), *context.user));
                }));
-    router.add("GET", "/v1/feeds/{id}/entries", guarded([](const Request& request, Context& context) {
-                   return entries_of(request, context, path_id(request, "id"));
+    router.add("GET", "/v1/feeds/{id}/entries", guarded([served](const Request& request, Context& context) {
+                   return entries_of(request, context, path_id(request, "id"), *served);
                }));
     router.add(
         "PUT", "/v1/feeds/{id}/mark-all-as-read", guarded([](const Request& request, Context& context) {
@@ -319,10 +321,10 @@ void add_miniflux_routes(Router& router) {
                        out.push_back(categories.object(static_cast<std::int64_t>(i + 1), *context.user));
                    return json_response(out);
                }));
-    router.add("GET", "/v1/entries", guarded([](const Request& request, Context& context) {
-                   return entries_of(request, context, std::nullopt);
+    router.add("GET", "/v1/entries", guarded([served](const Request& request, Context& context) {
+                   return entries_of(request, context, std::nullopt, *served);
                }));
-    router.add("GET", "/v1/entries/{id}", guarded([](const Request& request, Context& context) {
+    router.add("GET", "/v1/entries/{id}", guarded([served](const Request& request, Context& context) {
                    const auto id = path_id(request, "id");
                    auto row = one_entry(context, id);
                    const FeedSource* feed = row ? configured(context.config, row->feed) : nullptr;
@@ -330,7 +332,7 @@ void add_miniflux_routes(Router& router) {
                    FeedIndex index(context.archive);
                    return json_response(entry_object(
                        *row, feed_object(*feed, index, Categories(context.config), *context.user),
-                       *context.user, context.archive.page(row->article_id)));
+                       *context.user, context.archive.page(row->article_id), *served));
                }));
     router.add("PUT", "/v1/entries", guarded([](const Request& request, Context& context) {
                    const auto body = json::parse(request.body, nullptr, false);

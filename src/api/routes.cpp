@@ -78,8 +78,10 @@ Router routes(HealthCheck health, MetricsSource metrics) {
         return response;
     });
     router.add("GET", "/v1/me", me);
-    add_miniflux_routes(router);
-    add_greader_routes(router);
+    // One store of sanitised HTML for both APIs: a client of each reads the same newest entries.
+    auto served = std::make_shared<ServedHtml>();
+    add_miniflux_routes(router, served);
+    add_greader_routes(router, served);
     add_saved_query_routes(router);
     return router;
 }

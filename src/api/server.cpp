@@ -1,8 +1,9 @@
 // The listener: Beast on the daemon's io_context. Connections are read and written on the event
-// loop with a deadline each; handlers run on the reader thread (its own read-only connection to
-// the archive), so that a slow query never holds a poll up.
+// loop with a deadline each; handlers run on the reader threads (each with its own read-only
+// connection to the archive), so that a slow query never holds a poll up.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/post.hpp>
@@ -28,13 +29,20 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
-// The reader thread: runs handlers one after another with its own read-only connection.
+// The reader threads: each runs handlers one after another with its own read-only connection,
+// all taking from one queue. More than one, so that a slow request (a search, a long page) does
+// not hold every other reader's request behind it, and requests use more than one core; each
+// connection reads its own snapshot, and SQLite's WAL lets them read while the writer writes.
 class Reader {
   public:
     static constexpr std::size_t max_queued = 256;  // more waiting requests are answered 503
 
-    explicit Reader(const store::Location& database)
-        : archive_(store::Archive::open(database, store::OpenMode::read_only)), thread_([this] { loop(); }) {}
+    Reader(const store::Location& database, unsigned threads) {
+        for (unsigned i = 0; i < std::max(1u, threads); ++i)
+            archives_.push_back(store::Archive::open(database, store::OpenMode::read_only));
+        // Started once every connection is open: a connection that cannot open leaves no thread.
+        for (auto& archive : archives_) threads_.emplace_back([this, &archive] { loop(archive); });
+    }
     ~Reader() { finish(); }
 
     bool post(std::function<void(store::Archive&)> job) {
@@ -46,18 +54,19 @@ class Reader {
         wake_.notify_one();
         return true;
     }
-    // Runs what is queued, then ends the thread. Idempotent.
+    // Runs what is queued, then ends the threads. Idempotent.
     void finish() {
         {
             std::lock_guard lock(mutex_);
             finishing_ = true;
         }
-        wake_.notify_one();
-        if (thread_.joinable()) thread_.join();
+        wake_.notify_all();
+        for (auto& thread : threads_)
+            if (thread.joinable()) thread.join();
     }
 
   private:
-    void loop() noexcept {
+    void loop(store::Archive& archive) noexcept {
         for (;;) {
             std::function<void(store::Archive&)> job;
             {
@@ -67,17 +76,23 @@ class Reader {
                 job = std::move(jobs_.front());
                 jobs_.pop_front();
             }
-            job(archive_);  // handlers catch their own exceptions (Impl::dispatch)
+            job(archive);  // handlers catch their own exceptions (Impl::dispatch)
         }
     }
 
-    store::Archive archive_;
+    std::deque<store::Archive> archives_;  // a deque: the threads hold references into it
     std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<std::function<void(store::Archive&)>> jobs_;
     bool finishing_ = false;
-    std::thread thread_;  // last: it starts once the members it uses exist
+    std::vector<std::thread> threads_;  // last: they start once the members they use exist
 };
+
+// Reader threads: one per core, at least two (a slow request does not hold all others), at most
+// four (each has its own connection and page cache).
+unsigned reader_threads() {
+    return std::clamp(std::thread::hardware_concurrency(), 2u, 4u);
+}
 
 struct Connection {
     virtual ~Connection() = default;
@@ -94,7 +109,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
           auth(std::make_shared<const Authenticator>(read_credentials(configuration.users))),
           router(std::move(routes)),
           options(std::move(opts)),
-          reader(std::make_unique<Reader>(options.database)) {}
+          reader(std::make_unique<Reader>(options.database, reader_threads())) {}
 
     asio::io_context& io;
     const config::Http http;

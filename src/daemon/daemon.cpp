@@ -188,7 +188,7 @@ void finish_on_interrupt(boost::asio::signal_set& signals, boost::asio::io_conte
     });
 }
 
-// The HTTP API when [http] listens: on this event loop, its reads on a thread of its own, its
+// The HTTP API when [http] listens: on this event loop, its reads on threads of their own, its
 // writes through the writer.
 std::unique_ptr<api::Server> start_api(boost::asio::io_context& io, const config::Config& config,
                                        const store::Location& database, Writer& writer,

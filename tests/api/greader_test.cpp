@@ -373,3 +373,36 @@ TEST_CASE("greader: wrong passwords, foreign tokens, bad ids and huge pages get 
     CHECK(get(world, "/reader/api/0/stream/contents/feed/99999", alice)["items"].empty());
     CHECK(get(world, "/reader/api/0/stream/contents/user/-/label/Nothing", alice)["items"].empty());
 }
+
+TEST_CASE(
+    "greader: stream/items/ids lists the items stream/contents serves, with the same times, page by page") {
+    ApiWorld world(two_feeds_config, seed);
+    const auto who = google(login(world, "alice", "alice-secret"));
+    const auto items = every_item(world, "user/-/state/com.google/reading-list", who);
+    REQUIRE(items.size() == alpha_count + beta_count);
+    std::vector<std::pair<std::string, std::string>> expected;  // id, timestampUsec
+    for (const auto& item : items)
+        expected.emplace_back(std::to_string(entry_of(item)), item["timestampUsec"].get<std::string>());
+
+    std::vector<std::pair<std::string, std::string>> listed;
+    std::string continuation;
+    for (int page = 0; page < 100; ++page) {
+        const auto body = get(world,
+                              "/reader/api/0/stream/items/ids?s=user/-/state/com.google/reading-list&n=7" +
+                                  (continuation.empty() ? "" : "&c=" + continuation),
+                              who);
+        for (const auto& ref : body["itemRefs"])
+            listed.emplace_back(ref["id"].get<std::string>(), ref["timestampUsec"].get<std::string>());
+        if (!body.contains("continuation")) break;
+        continuation = body["continuation"].get<std::string>();
+    }
+    CHECK(listed == expected);
+    // A state stream narrows the ids as it narrows the contents.
+    const auto unread = get(world,
+                            "/reader/api/0/stream/items/ids?s=user/-/state/com.google/reading-list"
+                            "&xt=user/-/state/com.google/read&n=1000",
+                            who);
+    CHECK(unread["itemRefs"].size() == items.size());
+    CHECK(get(world, "/reader/api/0/stream/items/ids?s=user/-/state/com.google/read&n=1000", who)["itemRefs"]
+              .empty());
+}

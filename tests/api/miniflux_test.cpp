@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <future>
+
 #include "api/client.hpp"
 #include "api/world.hpp"
 #include "support/fixtures.hpp"
@@ -230,4 +232,36 @@ TEST_CASE("miniflux: an entry's content is its article's archived page when that
     CHECK(fuller.find("<script") == std::string::npos);
     const auto own = page["entries"][1]["content"].get<std::string>();
     CHECK(own.find("story number 2 about zeppelins") != std::string::npos);
+}
+
+TEST_CASE("miniflux: an article edited after it was served is served with its new text") {
+    ApiWorld world(two_feeds_config, seed);
+    const auto path = "/v1/entries?order=id&direction=asc";
+    const auto before = get(world, path, alice)["entries"][0];
+    REQUIRE(before["title"] == "alpha story 1");
+    CHECK(before["content"].get<std::string>().find("story number 1 about zeppelins") != std::string::npos);
+    CHECK(get(world, path, alice)["entries"][0]["content"] == before["content"]);  // served again as it was
+
+    // The publisher edits story 1; the daemon's writer archives the new text.
+    auto edited = document("alpha", 3);
+    edited.entries[0].content = "<p>The alpha story number 1, corrected: about <b>airships</b>.</p>";
+    std::promise<void> written;
+    world.writer->post([&](feedd::store::Archive& archive) {
+        feedd::FeedState state;
+        state.name = "alpha";
+        state.last_status = 200;
+        const auto now = feedd::TimePoint(std::chrono::seconds(1'790'200'000));
+        (void)archive.commit_poll(world.config.feeds[0], &edited, state, now);
+        written.set_value();
+    });
+    written.get_future().get();
+
+    const auto after = get(world, path, alice)["entries"][0];
+    CHECK(after["id"] == before["id"]);
+    const auto content = after["content"].get<std::string>();
+    INFO(content);
+    CHECK(content.find("corrected: about <b>airships</b>") != std::string::npos);
+    CHECK(content.find("zeppelins") == std::string::npos);
+    const auto one = get(world, "/v1/entries/" + std::to_string(after["id"].get<std::int64_t>()), alice);
+    CHECK(one["content"] == after["content"]);
 }
