@@ -17,6 +17,11 @@ the newest pages both APIs serve first hold real HTML. The daemon (`feedd run`, 
            throughout (the table says how many entries were written during each run).
 The client is build/bench/api/bench_api_client (libcurl, one keep-alive connection per client,
 requests back to back for --seconds). Needs nginx (installed with apt-get when missing).
+
+--before OTHER_FEEDD measures another build on the same archive in the same run (its idle run after
+this build's, its polling run after this build's, both polling runs on the same growing feeds): a
+before/after comparison that the machine's load changes less than two runs would. --perf records
+the daemon during each measurement with `perf record -g` into the work directory (implies --keep).
 """
 
 import argparse
@@ -90,8 +95,8 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def measure(args, work, label, api_port):
-    daemon = subprocess.Popen([args.feedd, "--config", str(work / "feeds.toml"), "run"], cwd=work,
+def measure(args, work, label, api_port, feedd):
+    daemon = subprocess.Popen([feedd, "--config", str(work / "feeds.toml"), "run"], cwd=work,
                               stdout=subprocess.DEVNULL, stderr=open(work / f"daemon-{label}.log", "w"))
     try:
         deadline = time.time() + 60
@@ -111,12 +116,22 @@ def measure(args, work, label, api_port):
                 cpu_before = cpu_seconds(daemon.pid)
                 cmd = [args.client, base + path, "--header", header, "--clients", str(clients),
                        "--seconds", str(args.seconds)]
-                out = run(cmd).stdout.strip()
+                perf = None
+                if args.perf:
+                    perf = subprocess.Popen(["perf", "record", "-g", "-p", str(daemon.pid), "-o",
+                                             str(work / f"perf-{label}-{name.replace('/', '_')}-{clients}.data")],
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                try:
+                    out = run(cmd).stdout.strip()
+                finally:
+                    if perf:
+                        perf.send_signal(signal.SIGINT)
+                        perf.wait(timeout=60)
                 figures = dict(zip(out.split()[::2], out.split()[1::2]))
                 new = entries(work / "feedd.db") - before
                 figures["cpu_ms"] = 1000 * (cpu_seconds(daemon.pid) - cpu_before) / max(1, int(figures["requests"]))
                 rows.append((label, name, clients, figures, new))
-                print(f"{label:8} {path[:60]:60} clients {clients}: {out} | new entries {new}", flush=True)
+                print(f"{label:15} {path[:60]:60} clients {clients}: {out} | new entries {new}", flush=True)
         return rows
     finally:
         daemon.send_signal(signal.SIGTERM)
@@ -132,8 +147,12 @@ def main():
     parser.add_argument("--clients", default="1,4")
     parser.add_argument("--feedd", default=str(ROOT / "build/feedd"))
     parser.add_argument("--client", default=str(ROOT / "build/bench/api/bench_api_client"))
+    parser.add_argument("--before", help="another feedd binary, measured on the same archive in this run")
+    parser.add_argument("--perf", action="store_true", help="perf record the daemon during each measurement")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
+    args.keep = args.keep or args.perf
+    builds = [("", args.feedd)] if not args.before else [("before ", args.before), ("after ", args.feedd)]
     args.clients = [int(c) for c in args.clients.split(",")]
     work = Path(tempfile.mkdtemp(prefix="feedd-bench-api-"))
     work.chmod(0o755)  # nginx's workers read the feeds in it
@@ -167,12 +186,12 @@ def main():
         print(f"archive: {articles} articles, {entries(work / 'feedd.db')} entries, "
               f"{(work / 'feedd.db').stat().st_size / 1e6:.0f} MB, made in {time.time() - start:.0f} s", flush=True)
 
-        rows = measure(args, work, "idle", api_port)
+        rows = []
+        for build, feedd in builds:
+            rows += measure(args, work, build + "idle", api_port, feedd)
 
         # Polling: every feed due now and every 2 s, each gaining 5 items a second.
         config(work, feeds, port, api_port, "2s")
-        with sqlite3.connect(work / "feedd.db") as c:
-            c.execute("UPDATE feed_state SET next_poll = NULL")
         first = {feed: 2 * args.items + 1 for feed in feeds}
 
         def grow_feeds():
@@ -182,7 +201,10 @@ def main():
                     write_feed(docroot, feed, first[feed], args.items)
 
         threading.Thread(target=grow_feeds, daemon=True).start()
-        rows += measure(args, work, "polling", api_port)
+        for build, feedd in builds:
+            with sqlite3.connect(work / "feedd.db") as c:
+                c.execute("UPDATE feed_state SET next_poll = NULL")
+            rows += measure(args, work, build + "polling", api_port, feedd)
         stop.set()
 
         print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; daemon CPU per request includes "
@@ -194,7 +216,8 @@ def main():
             print(f"| {label} | {endpoint} | {clients} | {float(f['rps']):.0f} | {f['median_ms']} | {f['p90_ms']} | "
                   f"{f['p99_ms']} | {f['max_ms']} | {f['cpu_ms']:.1f} | {f['bytes_per_answer']} | {new} |")
         print(f"\nreproduce: python3 bench/api/run.py --articles {args.articles} --feeds {args.feeds} "
-              f"--items {args.items} --seconds {args.seconds:g} --clients {','.join(map(str, args.clients))}")
+              f"--items {args.items} --seconds {args.seconds:g} --clients {','.join(map(str, args.clients))}"
+              + (" --before OTHER_FEEDD" if args.before else ""))
     finally:
         stop.set()
         stop_nginx(pidfile)
