@@ -50,13 +50,12 @@ void commit(feedd::store::Archive& archive, const feedd::FeedSource& feed, const
     (void)archive.commit_poll(feed, &parsed, state, feedd::TimePoint(std::chrono::seconds(at)));
 }
 
-void seed(feedd::store::Archive& archive, const feedd::config::Config& config) {
+void seed_greader(feedd::store::Archive& archive, const feedd::config::Config& config) {
     for (const auto& feed : config.feeds)
         commit(archive, feed, document(feed.name, 1, feed.name == "alpha" ? alpha_count : beta_count),
                1'790'100'000);
 }
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
 const Headers form{{"Content-Type", "application/x-www-form-urlencoded"}};
 
 Headers google(const std::string& auth) {
@@ -72,13 +71,6 @@ std::string login(const ApiWorld& world, const std::string& user, const std::str
     std::smatch match;
     REQUIRE(std::regex_search(answer.body, match, std::regex("(^|\n)Auth=([^\n]+)\n")));
     return match[2];
-}
-
-json get(const ApiWorld& world, const std::string& target, const Headers& who, int status = 200) {
-    const auto answer = fetch(world.endpoint, "GET", target, who);
-    INFO(target << ": " << answer.body);
-    CHECK(answer.status == status);
-    return status == 200 ? json::parse(answer.body) : json();
 }
 
 // Every item of a stream, page by page through the continuation.
@@ -124,7 +116,7 @@ std::int64_t entry_of(const json& item) {
 }  // namespace
 
 TEST_CASE("greader: ClientLogin gives SID, LSID and Auth, in text or JSON, and Auth opens the API") {
-    ApiWorld world(two_feeds_config, seed);
+    ApiWorld world(two_feeds_config, seed_greader);
     const auto answer =
         fetch(world.endpoint, "POST", "/accounts/ClientLogin", form, "Email=alice&Passwd=alice-secret");
     CHECK(answer.status == 200);
@@ -150,7 +142,7 @@ TEST_CASE("greader: ClientLogin gives SID, LSID and Auth, in text or JSON, and A
 }
 
 TEST_CASE("greader: a client's sync, replayed: subscriptions, labels, counts, every page once, edits") {
-    ApiWorld world(two_feeds_config, seed);
+    ApiWorld world(two_feeds_config, seed_greader);
     const auto auth = login(world, "alice", "alice-secret");
     const auto who = google(auth);
     const auto token = fetch(world.endpoint, "GET", "/reader/api/0/token", who);
@@ -302,7 +294,7 @@ TEST_CASE("greader: a client's sync, replayed: subscriptions, labels, counts, ev
 }
 
 TEST_CASE("greader: wrong passwords, foreign tokens, bad ids and huge pages get clear answers") {
-    ApiWorld world(two_feeds_config, seed);
+    ApiWorld world(two_feeds_config, seed_greader);
     const auto wrong =
         fetch(world.endpoint, "POST", "/accounts/ClientLogin", form, "Email=alice&Passwd=guess");
     CHECK(wrong.status == 401);
@@ -376,7 +368,7 @@ TEST_CASE("greader: wrong passwords, foreign tokens, bad ids and huge pages get 
 
 TEST_CASE(
     "greader: stream/items/ids lists the items stream/contents serves, with the same times, page by page") {
-    ApiWorld world(two_feeds_config, seed);
+    ApiWorld world(two_feeds_config, seed_greader);
     const auto who = google(login(world, "alice", "alice-secret"));
     const auto items = every_item(world, "user/-/state/com.google/reading-list", who);
     REQUIRE(items.size() == alpha_count + beta_count);

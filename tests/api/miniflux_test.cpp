@@ -38,7 +38,7 @@ feedd::ParsedFeed document(const std::string& name, int count) {
     return parsed;
 }
 
-void seed(feedd::store::Archive& archive, const feedd::config::Config& config) {
+void seed_miniflux(feedd::store::Archive& archive, const feedd::config::Config& config) {
     const auto now = feedd::TimePoint(std::chrono::seconds(1'790'100'000));
     for (const auto& feed : config.feeds) {
         feedd::FeedState state;
@@ -50,21 +50,13 @@ void seed(feedd::store::Archive& archive, const feedd::config::Config& config) {
     }
 }
 
-using Headers = std::vector<std::pair<std::string, std::string>>;
 const Headers alice{{"Authorization", basic("alice", "alice-secret")}};
 const Headers bob{{"X-Auth-Token", "bob-token"}};
-
-json get(const ApiWorld& world, const std::string& target, const Headers& who, int status = 200) {
-    const auto answer = fetch(world.endpoint, "GET", target, who);
-    INFO(target << ": " << answer.body);
-    CHECK(answer.status == status);
-    return json::parse(answer.body);
-}
 
 }  // namespace
 
 TEST_CASE("miniflux: feeds, categories and entries come with Miniflux's field names and types") {
-    ApiWorld world(two_feeds_config, seed);
+    ApiWorld world(two_feeds_config, seed_miniflux);
     const auto feeds = get(world, "/v1/feeds", alice);
     REQUIRE(feeds.is_array());
     REQUIRE(feeds.size() == 2);
@@ -123,7 +115,7 @@ TEST_CASE("miniflux: feeds, categories and entries come with Miniflux's field na
 }
 
 TEST_CASE("miniflux: /v1/entries filters by status, starred, category, search, limit, offset and cursors") {
-    ApiWorld world(two_feeds_config, seed);
+    ApiWorld world(two_feeds_config, seed_miniflux);
     auto all = get(world, "/v1/entries?direction=asc&order=id", alice);
     CHECK(all["total"] == 5);
     std::vector<std::int64_t> ids;
@@ -157,7 +149,7 @@ TEST_CASE("miniflux: /v1/entries filters by status, starred, category, search, l
 }
 
 TEST_CASE("miniflux: counters and mark-all-as-read, each user with their own state") {
-    ApiWorld world(two_feeds_config, seed);
+    ApiWorld world(two_feeds_config, seed_miniflux);
     const auto feeds = get(world, "/v1/feeds", alice);
     const auto alpha = std::to_string(feeds[0]["id"].get<std::int64_t>());
     const auto beta = std::to_string(feeds[1]["id"].get<std::int64_t>());
@@ -179,7 +171,7 @@ TEST_CASE("miniflux: counters and mark-all-as-read, each user with their own sta
 }
 
 TEST_CASE("miniflux: creating a feed is refused with a clear message, and /v1/export is OPML") {
-    ApiWorld world(two_feeds_config, seed);
+    ApiWorld world(two_feeds_config, seed_miniflux);
     const auto created =
         fetch(world.endpoint, "POST", "/v1/feeds", alice, R"({"feed_url":"https://x.example/"})");
     CHECK(created.status == 403);
@@ -197,7 +189,7 @@ TEST_CASE("miniflux: an entry's content is its article's archived page when that
     // alpha's story 3 gets a long page with a script and a relative image; story 2 a page shorter
     // than its own text, which is not served.
     ApiWorld world(two_feeds_config, [](feedd::store::Archive& archive, const feedd::config::Config& config) {
-        seed(archive, config);
+        seed_miniflux(archive, config);
         const auto now = feedd::TimePoint(std::chrono::seconds(1'790'200'000));
         feedd::store::ArticleQuery all;
         all.limit = 0;
@@ -235,7 +227,7 @@ TEST_CASE("miniflux: an entry's content is its article's archived page when that
 }
 
 TEST_CASE("miniflux: an article edited after it was served is served with its new text") {
-    ApiWorld world(two_feeds_config, seed);
+    ApiWorld world(two_feeds_config, seed_miniflux);
     const auto path = "/v1/entries?order=id&direction=asc";
     const auto before = get(world, path, alice)["entries"][0];
     REQUIRE(before["title"] == "alpha story 1");

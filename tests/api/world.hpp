@@ -4,13 +4,17 @@
 
 #include <sys/stat.h>
 
+#include <doctest/doctest.h>
+
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <future>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <thread>
 
+#include "api/client.hpp"
 #include "daemon/writer.hpp"
 #include "feedd/api/api.hpp"
 #include "feedd/config/config.hpp"
@@ -99,5 +103,18 @@ class ApiWorld {
     std::string endpoint;
     std::thread thread;
 };
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// GET `target` as `who`, checking the answer's status; its body as JSON, or null when the body is
+// not JSON (the Google Reader API's errors are plain text).
+inline nlohmann::json get(const ApiWorld& world, const std::string& target, const Headers& who,
+                          int status = 200) {
+    const auto answer = fetch(world.endpoint, "GET", target, who);
+    INFO(target << ": " << answer.body);
+    CHECK(answer.status == status);
+    auto body = nlohmann::json::parse(answer.body, nullptr, false);
+    return body.is_discarded() ? nlohmann::json() : body;
+}
 
 }  // namespace feedd::test

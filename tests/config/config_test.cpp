@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "config/helpers.hpp"
+#include "config/problems.hpp"
 #include "feedd/config/config.hpp"
 #include "support/fixtures.hpp"
 
@@ -11,20 +12,11 @@ using namespace std::chrono_literals;
 using feedd::Duration;
 using feedd::FeedSource;
 using feedd::SecretSource;
+using feedd::test::problems_of;
 namespace config = feedd::config;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::vector<std::string> problems_of(const std::string& text,
-                                     const fs::path& path = "/etc/feedd/feeds.toml") {
-    try {
-        config::parse_config(text, path);
-    } catch (const config::ConfigError& error) {
-        return error.problems();
-    }
-    return {};
-}
 
 bool has_problem(const std::vector<std::string>& problems, const std::string& part) {
     return std::any_of(problems.begin(), problems.end(),

@@ -3,24 +3,13 @@
 
 #include <algorithm>
 
+#include "config/problems.hpp"
 #include "feedd/config/config.hpp"
 
 using namespace std::chrono_literals;
 using feedd::SecretSource;
+using feedd::test::problems_of;
 namespace config = feedd::config;
-
-namespace {
-
-std::vector<std::string> problems_of(const std::string& text) {
-    try {
-        config::parse_config(text, "/etc/feedd/feeds.toml");
-    } catch (const config::ConfigError& error) {
-        return error.problems();
-    }
-    return {};
-}
-
-}  // namespace
 
 TEST_CASE("without [http] the API is off, and [http] with [[user]] blocks reads every key") {
     CHECK(config::parse_config("", "/etc/feedd/feeds.toml").http.listen.empty());

@@ -13,12 +13,12 @@
 
 using namespace feedd;
 using namespace feedd::store;
+using feedd::test::seed_poll1;
+using feedd::test::seed_poll2;
 using feedd::test::utc;
 
 namespace {
 
-const TimePoint poll1 = utc(2024, 8, 23, 6, 30);
-const TimePoint poll2 = utc(2024, 8, 24, 1, 0);
 const TimePoint poll3 = utc(2024, 8, 24, 2, 0);
 
 FeedState state_of(const FeedSource& feed, TimePoint now) {
@@ -92,11 +92,11 @@ STORE_TEST_CASE("seed scenario: two polls of the China feed, then the Politics f
     auto politics = test::politics_source();
     archive.sync_feeds({china, politics});
 
-    auto first = poll(archive, china, test::cgtn_china(), poll1);
+    auto first = poll(archive, china, test::cgtn_china(), seed_poll1);
     CHECK(first.new_articles == 3);
     CHECK(article_count(archive) == 3);
 
-    auto second = poll(archive, china, test::cgtn_china_2(), poll2);
+    auto second = poll(archive, china, test::cgtn_china_2(), seed_poll2);
     CHECK(second.new_articles == 1);
     CHECK(second.updated_entries == 1);  // the seed article's body was edited
     CHECK(second.unchanged_entries == 1);
@@ -109,10 +109,10 @@ STORE_TEST_CASE("seed scenario: two polls of the China feed, then the Politics f
     REQUIRE(china_entry.revisions.size() == 1);
     CHECK(china_entry.revisions[0].content.find("chaired the meeting.</p>") != std::string::npos);
     CHECK(china_entry.entry.content.find("according to a statement released after it.") != std::string::npos);
-    CHECK(china_entry.first_seen == poll1);  // first-seen time stays
-    CHECK(china_entry.changed_at == poll2);
+    CHECK(china_entry.first_seen == seed_poll1);  // first-seen time stays
+    CHECK(china_entry.changed_at == seed_poll2);
 
-    auto third = poll(archive, politics, test::cgtn_politics(), poll2);
+    auto third = poll(archive, politics, test::cgtn_politics(), seed_poll2);
     CHECK(third.new_articles == 1);
     CHECK(third.new_entries == 2);  // one joined the seed article
     CHECK(article_count(archive) == 5);
@@ -144,17 +144,17 @@ STORE_TEST_CASE("the fetch state is written with the poll and read back") {
     auto archive = store.open();
     auto china = test::china_source();
     CHECK(archive.feed_state("cgtn-china") == named("cgtn-china"));
-    FeedState state = state_of(china, poll1);
+    FeedState state = state_of(china, seed_poll1);
     state.last_modified = "Fri, 23 Aug 2024 06:05:10 GMT";
-    state.next_poll = poll2;
+    state.next_poll = seed_poll2;
     state.consecutive_failures = 0;
     state.configured_url = china.url;
     state.moved_to = "https://example.org/moved.xml";
-    state.redirect_first_seen = poll1;
+    state.redirect_first_seen = seed_poll1;
     state.redirect_count = 2;
     state.retry_after = poll3;
     auto parsed = test::cgtn_china();
-    archive.commit_poll(china, &parsed, state, poll1);
+    archive.commit_poll(china, &parsed, state, seed_poll1);
     auto stored = archive.feed_state("cgtn-china");
     state.identity_fallback = stored.identity_fallback;  // the store's to decide
     CHECK(stored == state);
@@ -164,7 +164,7 @@ STORE_TEST_CASE("the fetch state is written with the poll and read back") {
     failed.last_status = 503;
     failed.last_error = "HTTP 503";
     failed.consecutive_failures = 1;
-    auto counts = archive.commit_poll(china, nullptr, failed, poll2);
+    auto counts = archive.commit_poll(china, nullptr, failed, seed_poll2);
     CHECK(counts.new_entries == 0);
     CHECK(archive.feed_state("cgtn-china") == failed);
     CHECK(archive.feed_states().size() == 1);
@@ -174,10 +174,10 @@ STORE_TEST_CASE("a page of a feed's history adds its entries and leaves the feed
     Store store;
     auto archive = store.open();
     auto china = test::china_source();
-    FeedState state = state_of(china, poll1);
+    FeedState state = state_of(china, seed_poll1);
     state.etag = "\"document\"";
     auto document = test::cgtn_china();
-    archive.commit_poll(china, &document, state, poll1);
+    archive.commit_poll(china, &document, state, seed_poll1);
     const auto before = archive.feed_state("cgtn-china");
     const auto articles = article_count(archive);
 
@@ -186,8 +186,8 @@ STORE_TEST_CASE("a page of a feed's history adds its entries and leaves the feed
     page.title = "Archive page 2";
     FeedState page_state = before;
     page_state.etag = "\"page\"";
-    page_state.last_poll = poll2;
-    const store::PollWrite write{china, &page, page_state, poll2, true};
+    page_state.last_poll = seed_poll2;
+    const store::PollWrite write{china, &page, page_state, seed_poll2, true};
     auto results = archive.commit_polls(std::span(&write, 1));
     REQUIRE(results.size() == 1);
     REQUIRE(results[0].ok());
@@ -205,13 +205,13 @@ TEST_CASE(
     const auto path = dir.path() / "feedd.db";
     auto archive = Archive::open(path, OpenMode::read_write);
     auto china = test::china_source();
-    FeedState state = state_of(china, poll1);
+    FeedState state = state_of(china, seed_poll1);
     state.last_modified = "Fri, 23 Aug 2024 06:05:10 GMT";
-    state.next_poll = poll2;
+    state.next_poll = seed_poll2;
     state.configured_url = china.url;
     state.document_items = 20;
     auto parsed = test::cgtn_china();
-    archive.commit_poll(china, &parsed, state, poll1);
+    archive.commit_poll(china, &parsed, state, seed_poll1);
     state.identity_fallback = archive.feed_state("cgtn-china").identity_fallback;
 
     // Another process reading the archive (`feedd feeds list`) sees a write as a new data_version.
@@ -221,23 +221,23 @@ TEST_CASE(
 
     // The same poll recorded again (the writer retries a failed batch poll by poll) writes nothing:
     // the row is rewritten with the bytes it holds, and SQLite writes a page only when they change.
-    archive.commit_poll(china, nullptr, state, poll1);
+    archive.commit_poll(china, nullptr, state, seed_poll1);
     CHECK(version() == before);
     CHECK(archive.feed_state("cgtn-china") == state);
 
     // A 304: checked now, due later, the validators and the rest as they were. The clock is what a
     // user sees of it (`feedd feeds list`: last poll, next poll, status), so it is written.
     FeedState not_modified = state;
-    not_modified.last_poll = poll2;
-    not_modified.last_success = poll2;
+    not_modified.last_poll = seed_poll2;
+    not_modified.last_success = seed_poll2;
     not_modified.next_poll = poll3;
     not_modified.last_status = 304;
-    archive.commit_poll(china, nullptr, not_modified, poll2);
+    archive.commit_poll(china, nullptr, not_modified, seed_poll2);
     CHECK(version() != before);
     CHECK(archive.feed_state("cgtn-china") == not_modified);
     const auto summaries = archive.feed_summaries();
     REQUIRE(summaries.size() == 1);
-    CHECK(summaries[0].state.last_poll == poll2);
+    CHECK(summaries[0].state.last_poll == seed_poll2);
     CHECK(summaries[0].state.next_poll == poll3);
     CHECK(summaries[0].state.last_status == 304);
 
@@ -246,7 +246,7 @@ TEST_CASE(
     moved.etag = "\"v2\"";
     moved.redirect_candidate = "https://example.org/new.xml";
     moved.redirect_count = 1;
-    archive.commit_poll(china, nullptr, moved, poll2);
+    archive.commit_poll(china, nullptr, moved, seed_poll2);
     CHECK(archive.feed_state("cgtn-china") == moved);
 }
 
@@ -256,11 +256,11 @@ STORE_TEST_CASE("an entry seen again with only white space or dates changed make
     auto feed = source("blog");
     ParsedFeed parsed;
     parsed.entries = {item("a", "Title", "https://example.org/a", "<p>One  two</p>")};
-    poll(archive, feed, parsed, poll1);
+    poll(archive, feed, parsed, seed_poll1);
     parsed.entries[0].summary = "<p>One\n two </p>";
     parsed.entries[0].published = utc(2024, 2, 2);
     parsed.entries[0].categories = {"New"};
-    auto counts = poll(archive, feed, parsed, poll2);
+    auto counts = poll(archive, feed, parsed, seed_poll2);
     CHECK(counts.updated_entries == 0);
     CHECK(counts.unchanged_entries == 1);
     auto article = *archive.article(archive.query({}).at(0).id);
@@ -278,13 +278,13 @@ STORE_TEST_CASE("a value is never replaced by nothing") {
     parsed.entries[0].author = "Ann";
     parsed.entries[0].image = "https://example.org/a.png";
     parsed.entries[0].enclosures = {{"https://example.org/a.mp3", "audio/mpeg", 10}};
-    poll(archive, feed, parsed, poll1);
+    poll(archive, feed, parsed, seed_poll1);
     parsed.entries[0].content.clear();
     parsed.entries[0].author.clear();
     parsed.entries[0].image.clear();
     parsed.entries[0].enclosures.clear();
     parsed.entries[0].title = "";
-    auto counts = poll(archive, feed, parsed, poll2);
+    auto counts = poll(archive, feed, parsed, seed_poll2);
     CHECK(counts.updated_entries == 0);
     const auto entry = archive.article(archive.query({}).at(0).id)->entries.at(0);
     CHECK(entry.entry.title == "Title");
@@ -302,7 +302,7 @@ STORE_TEST_CASE("revisions are capped at 20 per entry, the newest kept") {
     ParsedFeed parsed;
     for (int version = 0; version <= 25; ++version) {
         parsed.entries = {item("a", "Title " + std::to_string(version), "https://example.org/a")};
-        poll(archive, feed, parsed, poll1 + std::chrono::minutes(version));
+        poll(archive, feed, parsed, seed_poll1 + std::chrono::minutes(version));
     }
     auto entry = archive.article(archive.query({}).at(0).id)->entries.at(0);
     REQUIRE(entry.revisions.size() == 20);
@@ -323,14 +323,14 @@ STORE_TEST_CASE("entry identity: guid, else canonical link, else a hash of title
                                       "https://example.org/g" + std::to_string(i)));
     parsed.entries.push_back(item("", "By link", "https://example.org/by-link?utm_source=x"));
     parsed.entries.push_back(item("", "By hash", ""));
-    poll(archive, feed, parsed, poll1);
+    poll(archive, feed, parsed, seed_poll1);
     CHECK_FALSE(archive.feed_state("mixed").identity_fallback);
 
     // The guid keeps an entry whose link changed; the canonical link keeps one whose tracking
     // parameters changed; the hash keeps an unchanged linkless entry.
     parsed.entries[0].link = "https://example.org/renamed";
     parsed.entries[40].link = "http://www.example.org/by-link?utm_medium=y#top";
-    auto counts = poll(archive, feed, parsed, poll2);
+    auto counts = poll(archive, feed, parsed, seed_poll2);
     CHECK(counts.new_entries == 0);
     CHECK(article_count(archive) == 42);
 
@@ -352,18 +352,18 @@ STORE_TEST_CASE("per-feed identity rule: link and content") {
         auto feed = source("by-link", IdentityRule::link);
         ParsedFeed parsed;
         parsed.entries = {item("1", "A", "https://example.org/a")};
-        poll(archive, feed, parsed, poll1);
+        poll(archive, feed, parsed, seed_poll1);
         parsed.entries[0].id = "2";
-        CHECK(poll(archive, feed, parsed, poll2).new_entries == 0);
+        CHECK(poll(archive, feed, parsed, seed_poll2).new_entries == 0);
         CHECK(article_count(archive) == 1);
     }
     SUBCASE("content: the same guid with other text is another entry") {
         auto feed = source("by-content", IdentityRule::content);
         ParsedFeed parsed;
         parsed.entries = {item("1", "A", "https://example.org/a")};
-        poll(archive, feed, parsed, poll1);
+        poll(archive, feed, parsed, seed_poll1);
         parsed.entries[0].summary = "Changed.";
-        CHECK(poll(archive, feed, parsed, poll2).new_entries == 1);
+        CHECK(poll(archive, feed, parsed, seed_poll2).new_entries == 1);
         CHECK(poll(archive, feed, parsed, poll3).new_entries == 0);
     }
     SUBCASE("guid: forced guids are trusted even when links repeat") {
@@ -371,7 +371,7 @@ STORE_TEST_CASE("per-feed identity rule: link and content") {
         ParsedFeed parsed;
         parsed.entries = {item("1", "A", "https://example.org/same"),
                           item("2", "B", "https://example.org/same")};
-        CHECK(poll(archive, feed, parsed, poll1).new_articles == 2);
+        CHECK(poll(archive, feed, parsed, seed_poll1).new_articles == 2);
         CHECK_FALSE(archive.feed_state("by-guid").identity_fallback);
     }
 }
@@ -382,16 +382,16 @@ STORE_TEST_CASE("a guid that changes on every fetch: the feed falls back to link
     auto feed = source("unstable");
     ParsedFeed parsed;
     for (int i = 0; i < 10; ++i)
-        parsed.entries.push_back(item("poll1-" + std::to_string(i), "Story " + std::to_string(i),
+        parsed.entries.push_back(item("seed_poll1-" + std::to_string(i), "Story " + std::to_string(i),
                                       "https://example.org/story/" + std::to_string(i)));
-    CHECK(poll(archive, feed, parsed, poll1).new_articles == 10);
+    CHECK(poll(archive, feed, parsed, seed_poll1).new_articles == 10);
     CHECK_FALSE(archive.feed_state("unstable").identity_fallback);
 
     for (int round = 2; round <= 4; ++round) {
         for (int i = 0; i < 10; ++i)
             parsed.entries[static_cast<std::size_t>(i)].id =
                 "poll" + std::to_string(round) + "-" + std::to_string(i);
-        auto counts = poll(archive, feed, parsed, poll1 + std::chrono::hours(round));
+        auto counts = poll(archive, feed, parsed, seed_poll1 + std::chrono::hours(round));
         CHECK(counts.new_entries == 0);
         CHECK(counts.updated_entries == 0);
     }
@@ -414,10 +414,10 @@ STORE_TEST_CASE("guids shared by all items: the feed falls back to links") {
     for (int i = 0; i < 5; ++i)
         parsed.entries.push_back(
             item("same", "Story " + std::to_string(i), "https://example.org/s/" + std::to_string(i)));
-    auto counts = poll(archive, feed, parsed, poll1);
+    auto counts = poll(archive, feed, parsed, seed_poll1);
     CHECK(counts.new_articles == 5);
     CHECK(archive.feed_state("shared-guid").identity_fallback);
-    CHECK(poll(archive, feed, parsed, poll2).new_entries == 0);
+    CHECK(poll(archive, feed, parsed, seed_poll2).new_entries == 0);
     CHECK(article_count(archive) == 5);
 }
 
@@ -429,7 +429,7 @@ STORE_TEST_CASE("blank guids over 5 % of a poll: the feed falls back to links") 
     for (int i = 0; i < 4; ++i)
         parsed.entries.push_back(item(i == 0 ? "" : "g" + std::to_string(i), "Story " + std::to_string(i),
                                       "https://example.org/b/" + std::to_string(i)));
-    poll(archive, feed, parsed, poll1);
+    poll(archive, feed, parsed, seed_poll1);
     CHECK(archive.feed_state("blank").identity_fallback);
 }
 
@@ -443,19 +443,19 @@ STORE_TEST_CASE("a live-blog link shared by many entries merges nothing") {
     for (int i = 0; i < 6; ++i)
         parsed.entries.push_back(item("update-" + std::to_string(i), "Update " + std::to_string(i), blog,
                                       "Minute " + std::to_string(i)));
-    CHECK(poll(archive, live, parsed, poll1).new_articles == 6);
+    CHECK(poll(archive, live, parsed, seed_poll1).new_articles == 6);
     CHECK_FALSE(archive.feed_state("live").identity_fallback);
 
     // A later update with the same link is its own article, not a revision of an earlier one.
     parsed.entries.insert(parsed.entries.begin(), item("update-6", "Update 6", blog, "Minute 6"));
-    auto counts = poll(archive, live, parsed, poll2);
+    auto counts = poll(archive, live, parsed, seed_poll2);
     CHECK(counts.new_articles == 1);
     CHECK(counts.updated_entries == 0);
 
     // Another feed linking to the live blog does not join any of its updates.
     ParsedFeed elsewhere;
     elsewhere.entries = {item("x", "Follow the live blog", blog)};
-    CHECK(poll(archive, other, elsewhere, poll2).new_articles == 1);
+    CHECK(poll(archive, other, elsewhere, seed_poll2).new_articles == 1);
     CHECK(article_count(archive) == 8);
     for (const auto& row : archive.query(everything())) CHECK(row.feeds.size() == 1);
 }
@@ -469,10 +469,10 @@ STORE_TEST_CASE("a link that turns out not to be specific stops merging") {
     const std::string home = "https://example.org/";
     ParsedFeed one;
     one.entries = {item("a1", "First", home)};
-    poll(archive, a, one, poll1);
+    poll(archive, a, one, seed_poll1);
     ParsedFeed two;
     two.entries = {item("a2", "Second", home), item("a1", "First", home)};
-    poll(archive, a, two, poll2);
+    poll(archive, a, two, seed_poll2);
     ParsedFeed third;
     third.entries = {item("c1", "Elsewhere", home)};
     CHECK(poll(archive, c, third, poll3).new_articles == 1);
@@ -488,8 +488,8 @@ STORE_TEST_CASE("entries of several feeds with one canonical link are one articl
     ParsedFeed b;
     b.entries = {
         item("tag:b,1", "Story", "http://example.org/story?fbclid=123#comments", "A much longer text here.")};
-    poll(archive, source("a"), a, poll1);
-    auto counts = poll(archive, source("b"), b, poll2);
+    poll(archive, source("a"), a, seed_poll1);
+    auto counts = poll(archive, source("b"), b, seed_poll2);
     CHECK(counts.new_articles == 0);
     CHECK(counts.new_entries == 1);
     auto article = *archive.article(archive.query({}).at(0).id);
@@ -508,14 +508,14 @@ STORE_TEST_CASE("ordering: newest first by published date, first-seen when missi
     parsed.entries[0].published = utc(2024, 8, 1);
     parsed.entries[1].published.reset();
     parsed.entries[2].published = utc(2030, 1, 1);
-    poll(archive, source("f"), parsed, poll1);
+    poll(archive, source("f"), parsed, seed_poll1);
     ParsedFeed later;
     later.entries = {item("mid", "Middle", "https://example.org/m")};
     later.entries[0].published = utc(2024, 8, 20);
-    poll(archive, source("g"), later, poll2);
+    poll(archive, source("g"), later, seed_poll2);
     std::vector<std::string> titles;
     for (const auto& row : archive.query({})) titles.push_back(row.title);
-    // Undated and Future both fall back to poll1 (the later id first); Middle is dated before it.
+    // Undated and Future both fall back to seed_poll1 (the later id first); Middle is dated before it.
     CHECK(titles == std::vector<std::string>{"Future", "Undated", "Middle", "Old"});
 }
 
@@ -534,11 +534,11 @@ STORE_TEST_CASE("retention prunes by first-seen time and leaves tombstones") {
     b.entries = {item("2", "Pruned", "https://example.org/pruned")};
     ParsedFeed c;
     c.entries = {item("3", "Global", "https://example.org/global")};
-    poll(archive, keep_forever, a, poll1);
-    poll(archive, short_lived, b, poll1);
-    poll(archive, global, c, poll1);
+    poll(archive, keep_forever, a, seed_poll1);
+    poll(archive, short_lived, b, seed_poll1);
+    poll(archive, global, c, seed_poll1);
 
-    auto later = poll1 + std::chrono::days(10);
+    auto later = seed_poll1 + std::chrono::days(10);
     CHECK(archive.prune(30, later).articles == 1);  // only "short" is past its 7 days
     CHECK(article_count(archive) == 2);
     CHECK(archive.prune(0, later).articles == 0);  // 0 keeps forever
@@ -561,7 +561,7 @@ STORE_TEST_CASE("feeds no longer configured keep their articles") {
     auto archive = store.open();
     auto china = test::china_source();
     archive.sync_feeds({china});
-    poll(archive, china, test::cgtn_china(), poll1);
+    poll(archive, china, test::cgtn_china(), seed_poll1);
     archive.sync_feeds({});
     CHECK(article_count(archive) == 3);
     auto summaries = archive.feed_summaries();
@@ -575,7 +575,7 @@ STORE_TEST_CASE("the new articles of a commit come back as rows for the on_new h
     Store store;
     auto archive = store.open();
     auto china = test::china_source();
-    auto counts = poll(archive, china, test::cgtn_china(), poll1);
+    auto counts = poll(archive, china, test::cgtn_china(), seed_poll1);
     auto rows = archive.articles(counts.new_article_ids);
     REQUIRE(rows.size() == 3);
     CHECK(rows[0].title == test::seed_title);
@@ -589,8 +589,8 @@ STORE_TEST_CASE("purging a feed deletes its entries and the articles only it hel
     auto china = test::china_source();
     auto politics = test::politics_source();
     archive.sync_feeds({china, politics});
-    poll(archive, china, test::cgtn_china(), poll1);
-    poll(archive, politics, test::cgtn_politics(), poll2);
+    poll(archive, china, test::cgtn_china(), seed_poll1);
+    poll(archive, politics, test::cgtn_politics(), seed_poll2);
     REQUIRE(article_count(archive) == 4);
     const auto seed_id = article_with_title(archive, test::seed_title);
 
@@ -619,7 +619,7 @@ STORE_TEST_CASE(
     parsed.entries[1].content.assign(static_cast<std::size_t>(max_storable_body) + 1, 'x');
     // Large but storable: written inside its own savepoint, whole.
     parsed.entries[2].content = "<p>" + std::string(9 << 20, 'y') + "</p>";
-    const auto counts = poll(archive, feed, parsed, poll1);
+    const auto counts = poll(archive, feed, parsed, seed_poll1);
     CHECK(counts.new_entries == 3);
     REQUIRE(counts.refused_entries.size() == 1);
     CHECK(counts.refused_entries[0].starts_with("entry big not archived: "));
@@ -646,9 +646,9 @@ TEST_CASE(
     huge_feed.entries[1].content = "<p>" + std::string(16 << 20, 'x') + "</p>";
     ParsedFeed other_feed;
     other_feed.entries = {item("o", "Other", "https://example.org/o")};
-    const auto huge_state = state_of(huge, poll1), other_state = state_of(other, poll1);
-    const PollWrite polls[] = {{huge, &huge_feed, huge_state, poll1},
-                               {other, &other_feed, other_state, poll1}};
+    const auto huge_state = state_of(huge, seed_poll1), other_state = state_of(other, seed_poll1);
+    const PollWrite polls[] = {{huge, &huge_feed, huge_state, seed_poll1},
+                               {other, &other_feed, other_state, seed_poll1}};
 
     const auto results = archive.commit_polls(polls);
     // Not a failed write (the daemon retries those as a full disk, keeping nothing of the poll).

@@ -9,16 +9,10 @@
 
 using namespace feedd;
 using namespace feedd::store;
+using feedd::test::feed;
 using feedd::test::utc;
 
 namespace {
-
-FeedSource feed(const std::string& name) {
-    FeedSource source;
-    source.name = name;
-    source.url = "https://example.org/" + name + ".xml";
-    return source;
-}
 
 // One entry linking to https://news.example/story, carried by feed `name`.
 std::vector<std::int64_t> poll_story(Archive& archive, const std::string& name, TimePoint now) {

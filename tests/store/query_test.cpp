@@ -9,11 +9,10 @@
 
 using namespace feedd;
 using namespace feedd::store;
+using feedd::test::seed_poll1;
 using feedd::test::utc;
 
 namespace {
-
-const TimePoint poll1 = test::seed_poll1;
 
 template <class Store>
 Archive seeded(const Store& store) {
@@ -80,7 +79,7 @@ STORE_TEST_CASE("search ranks a title match above a passing mention") {
     title.title = "Tea harvest begins";
     title.summary = "Tea pickers in the hills start the tea harvest.";
     parsed.entries = {mention, title};
-    archive.commit_poll(feed, &parsed, FeedState{}, poll1);
+    archive.commit_poll(feed, &parsed, FeedState{}, seed_poll1);
     CHECK(titles(archive.query(search("tea"))) ==
           std::vector<std::string>{"Tea harvest begins", "Weather report"});
 }
@@ -105,7 +104,7 @@ STORE_TEST_CASE("a Chinese or Japanese phrase finds its article") {
     english.title = "Western development meeting";
     english.summary = "In English only.";
     parsed.entries = {chinese, japanese, english};
-    archive.commit_poll(feed, &parsed, FeedState{}, poll1);
+    archive.commit_poll(feed, &parsed, FeedState{}, seed_poll1);
 
     auto rows = archive.query(search("西部大开发"));
     REQUIRE(rows.size() == 1);
@@ -254,7 +253,7 @@ STORE_TEST_CASE("a filtered search still finds weak matches behind many strong o
         entry.link = "https://strong.example/" + entry.id;
         many.entries.push_back(entry);
     }
-    archive.commit_poll(strong, &many, FeedState{}, poll1);
+    archive.commit_poll(strong, &many, FeedState{}, seed_poll1);
     ParsedFeed few;
     for (int i = 0; i < 3; ++i) {
         Entry entry;
@@ -264,7 +263,7 @@ STORE_TEST_CASE("a filtered search still finds weak matches behind many strong o
         entry.link = "https://weak.example/" + entry.id;
         few.entries.push_back(entry);
     }
-    archive.commit_poll(weak, &few, FeedState{}, poll1);
+    archive.commit_poll(weak, &few, FeedState{}, seed_poll1);
 
     auto query = search("tea");
     query.feeds = {"weak"};
@@ -294,7 +293,7 @@ STORE_TEST_CASE("a filtered search finds old matches behind more than 2 000 newe
         entry.link = "https://old.example/" + entry.id;
         first.entries.push_back(entry);
     }
-    archive.commit_poll(old_feed, &first, FeedState{}, poll1);
+    archive.commit_poll(old_feed, &first, FeedState{}, seed_poll1);
     FeedSource new_feed;
     new_feed.name = "new";
     ParsedFeed many;
@@ -305,7 +304,7 @@ STORE_TEST_CASE("a filtered search finds old matches behind more than 2 000 newe
         entry.link = "https://new.example/" + entry.id;
         many.entries.push_back(entry);
     }
-    archive.commit_poll(new_feed, &many, FeedState{}, poll1);
+    archive.commit_poll(new_feed, &many, FeedState{}, seed_poll1);
 
     auto query = search("tea");
     query.feeds = {"old"};

@@ -10,16 +10,10 @@
 
 using namespace feedd;
 using namespace feedd::store;
+using feedd::test::feed;
 using feedd::test::utc;
 
 namespace {
-
-FeedSource feed(const std::string& name) {
-    FeedSource source;
-    source.name = name;
-    source.url = "https://example.org/" + name + ".xml";
-    return source;
-}
 
 // `count` entries "<name> 1".."<name> count", links https://example.org/<name>/N, an hour apart.
 ParsedFeed document(const std::string& name, int count, TimePoint start) {

@@ -162,6 +162,14 @@ inline FeedSource politics_source() {
     return source;
 }
 
+// A feed of that name at https://example.org/<name>.xml.
+inline FeedSource feed(const std::string& name) {
+    FeedSource source;
+    source.name = name;
+    source.url = "https://example.org/" + name + ".xml";
+    return source;
+}
+
 // When the seed polls happened: cgtn-china.rss at seed_poll1, then cgtn-china-2.rss and
 // cgtn-politics.atom at seed_poll2.
 inline const TimePoint seed_poll1 = utc(2024, 8, 23, 6, 30);
