@@ -207,7 +207,9 @@ Cursor cursor_of(const Request& request, bool searching) {
         const auto dot = value.find('.');
         if (dot == std::string::npos) throw bad();
         const auto seconds = number(value.substr(1, dot - 1)), id = number(value.substr(dot + 1));
-        if (!seconds || !id || *id <= 0) throw bad();
+        // Dates within ±3000 years: what an archive holds, and no overflow one second later.
+        constexpr std::int64_t far = std::int64_t{3000} * 366 * 86400;
+        if (!seconds || !id || *id <= 0 || *seconds < -far || *seconds > far) throw bad();
         cursor.below = {*seconds, *id};
     } else if (searching && value.front() == 's') {
         const auto skip = number(value.substr(1));

@@ -340,7 +340,8 @@ TEST_CASE("pages: bad ids and cursors are 400, a missing article 404, as pages")
     const auto session = log_in(world);
     for (const char* target :
          {"/articles/abc", "/articles/-3", "/articles/0", "/?cursor=zz", "/?cursor=d12",
-          "/?search=x&cursor=d1.2", "/?cursor=s5", "/?since=yesterdayish", "/?limit=0"}) {
+          "/?search=x&cursor=d1.2", "/?cursor=s5", "/?cursor=d9223372036854775807.1", "/?search=x&cursor=s-1",
+          "/?search=x&cursor=s1001", "/?since=yesterdayish", "/?limit=0"}) {
         const auto answer = get(world, target, session);
         INFO(target << ": " << answer.body);
         CHECK(answer.status == 400);
@@ -353,7 +354,7 @@ TEST_CASE("pages: bad ids and cursors are 400, a missing article 404, as pages")
     CHECK(missing.header("Content-Type") == "text/html; charset=utf-8");
 }
 
-TEST_CASE("pages: browsing pages by cursor shows every article once, newest first") {
+TEST_CASE("pages: paging by cursor shows every article once, browsing and searching") {
     auto config = pages_config;
     ApiWorld world(config, [](feedd::store::Archive& archive, const feedd::config::Config& cfg) {
         feedd::ParsedFeed parsed;
@@ -370,23 +371,27 @@ TEST_CASE("pages: browsing pages by cursor shows every article once, newest firs
         commit(archive, cfg.feeds[0], parsed, polled);
     });
     const auto session = log_in(world);
-    std::set<std::int64_t> seen;
-    std::string target = "/?feed=cgtn";
-    int pages = 0;
-    while (!target.empty()) {
-        const auto page = get(world, target, session);
-        REQUIRE(page.status == 200);
-        CHECK(page.body.size() < 100 * 1024);
-        ++pages;
-        const std::regex link(R"re(href="/articles/(\d+)")re");
-        for (auto it = std::sregex_iterator(page.body.begin(), page.body.end(), link);
-             it != std::sregex_iterator(); ++it)
-            CHECK(seen.insert(std::stoll((*it)[1])).second);
-        std::smatch next;
-        target = std::regex_search(page.body, next, std::regex(R"re(rel="next" href="([^"]+)")re"))
-                     ? std::regex_replace(next[1].str(), std::regex("&amp;"), "&")
-                     : "";
+    // Browsing (by date, cursor below the last row) and searching (ranked, cursor by position).
+    for (const std::string start : {"/?feed=cgtn", "/?search=numbered+story"}) {
+        INFO(start);
+        std::set<std::int64_t> seen;
+        std::string target = start;
+        int pages = 0;
+        while (!target.empty() && pages < 10) {
+            const auto page = get(world, target, session);
+            REQUIRE(page.status == 200);
+            CHECK(page.body.size() < 100 * 1024);
+            ++pages;
+            const std::regex link(R"re(href="/articles/(\d+)")re");
+            for (auto it = std::sregex_iterator(page.body.begin(), page.body.end(), link);
+                 it != std::sregex_iterator(); ++it)
+                CHECK(seen.insert(std::stoll((*it)[1])).second);
+            std::smatch next;
+            target = std::regex_search(page.body, next, std::regex(R"re(rel="next" href="([^"]+)")re"))
+                         ? std::regex_replace(next[1].str(), std::regex("&amp;"), "&")
+                         : "";
+        }
+        CHECK(pages == 3);
+        CHECK(seen.size() == 130);
     }
-    CHECK(pages == 3);
-    CHECK(seen.size() == 130);
 }

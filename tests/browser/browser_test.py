@@ -83,12 +83,17 @@ def wait_for_port(port, process, seconds=15):
     fail("feedd run did not listen on 127.0.0.1:%d within %d s" % (port, seconds))
 
 
-def browser():
+def find_browser():
+    """Chromium and its driver, or a clear failure before anything starts."""
     chromium = shutil.which("chromium")
     driver = shutil.which("chromedriver")
     if not chromium or not driver:
         fail("chromium and chromium-driver are needed (scripts/install-deps installs them); missing: " +
              ", ".join(name for name, path in (("chromium", chromium), ("chromedriver", driver)) if not path))
+    return chromium, driver
+
+
+def browser(chromium, driver):
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -100,10 +105,11 @@ def browser():
     return web
 
 
-def screenshot(web, path):
+def screenshot(web, path, width=1000):
     """The whole page, not only the window: the window grows to the page's height first."""
+    web.set_window_size(width, 600)
     height = web.execute_script("return document.documentElement.scrollHeight")
-    web.set_window_size(1000, min(max(height, 600), 8000))
+    web.set_window_size(width, min(max(height, 600), 8000))
     web.save_screenshot(path)
 
 
@@ -136,6 +142,11 @@ def search_article(web, base, out):
     if not web.find_elements(By.CSS_SELECTOR, "section li time"):
         fail("search_article: the edit does not say when")
     screenshot(web, os.path.join(out, "article.png"))
+    # As a phone shows it: no page wider than the screen.
+    screenshot(web, os.path.join(out, "article-phone.png"), width=390)
+    wide = web.execute_script("return document.documentElement.scrollWidth")
+    if wide > 390:
+        fail("search_article: the article is %d px wide on a 390 px phone" % wide)
 
 
 def feeds_failing(web, base, out):
@@ -175,6 +186,7 @@ def main():
     parser.add_argument("--fixtures", required=True)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
+    chromium, driver = find_browser()
     os.makedirs(args.out, exist_ok=True)
 
     with open(os.path.join(args.fixtures, "cgtn-china.rss"), "rb") as f:
@@ -219,7 +231,7 @@ def main():
         wait_for_port(port, daemon)
         base = "http://127.0.0.1:%d" % port
         setup = time.monotonic() - started
-        web = browser()
+        web = browser(chromium, driver)
         browser_start = time.monotonic() - started - setup
 
         # Log in through the form, as a person does.
