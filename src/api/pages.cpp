@@ -325,11 +325,37 @@ Response search_page(const Request& request, Context& context) {
 
 // ----- /articles/{id}
 
+// Unchanged text far from a change is left out ("…"): a reader looks for what changed.
+constexpr std::size_t kContext = 120;  // bytes kept on each side of a change
+
+// The start or the end of `text`, about `bytes` long, cut at a space (never inside a character).
+std::string_view head(std::string_view text, std::size_t bytes) {
+    const auto space = text.rfind(' ', bytes);
+    return text.substr(0, space == std::string_view::npos ? 0 : space + 1);
+}
+std::string_view tail(std::string_view text, std::size_t bytes) {
+    const auto space = text.find(' ', text.size() - bytes);
+    return space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
+}
+
+std::string unchanged_html(std::string_view text, bool first, bool last) {
+    if (text.size() <= 2 * kContext + 40) return escape(text);
+    std::string out;
+    if (!first) out += escape(head(text, kContext));
+    out += "<span class=\"muted\">… </span>";
+    if (!last) out += escape(tail(text, kContext));
+    return out;
+}
+
 std::string diff_html(std::string_view before, std::string_view after) {
     std::string out;
-    for (const auto& part : text::diff_words(before, after)) {
+    const auto parts = text::diff_words(before, after);
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        const auto& part = parts[i];
         switch (part.kind) {
-            case text::DiffPart::Kind::same: out += escape(part.text); break;
+            case text::DiffPart::Kind::same:
+                out += unchanged_html(part.text, i == 0, i + 1 == parts.size());
+                break;
             case text::DiffPart::Kind::added: out += "<ins>" + escape(part.text) + "</ins>"; break;
             case text::DiffPart::Kind::removed: out += "<del>" + escape(part.text) + "</del>"; break;
         }

@@ -283,6 +283,10 @@ TEST_CASE("pages: search finds the seed article, highlights the hit and opens it
         body, std::regex(R"(chaired the <del>meeting\.\s*</del>)"
                          R"(<ins>meeting, according to a statement released after it\.\s*</ins>)")));
     CHECK(body.find("Changed <time datetime=\"2024-08-24T") != std::string::npos);
+    // The unchanged paragraphs far from the edit are left out of it.
+    const auto edits = body.substr(body.find("Edits in cgtn"));
+    CHECK(edits.find("<span class=\"muted\">… </span>") != std::string::npos);
+    CHECK(edits.find("poverty alleviation") == std::string::npos);
 }
 
 TEST_CASE("pages: a feed's script is text, hostile article HTML is sanitised") {

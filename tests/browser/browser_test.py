@@ -109,7 +109,7 @@ def screenshot(web, path, width=1000):
     """The whole page, not only the window: the window grows to the page's height first."""
     web.set_window_size(width, 600)
     height = web.execute_script("return document.documentElement.scrollHeight")
-    web.set_window_size(width, min(max(height, 600), 8000))
+    web.set_window_size(width, min(max(height + 200, 600), 8000))  # the window is more than its page
     web.save_screenshot(path)
 
 
