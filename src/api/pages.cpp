@@ -104,8 +104,7 @@ std::string when(const std::optional<TimePoint>& t, std::string_view otherwise =
 }
 
 // The page around `main`: navigation, who is logged in, and the logout form with its CSRF token.
-Response page(const Request& request, const Context& context, std::string_view title, const std::string& main,
-              int status = 200) {
+Response page(const Context& context, std::string_view title, const std::string& main, int status = 200) {
     std::string out;
     out.reserve(main.size() + 2048);
     out +=
@@ -136,12 +135,11 @@ Response page(const Request& request, const Context& context, std::string_view t
     response.body = std::move(out);
     response.headers.emplace_back("Cache-Control", "no-store");
     secure(response);
-    (void)request;
     return response;
 }
 
-Response error_page(const Request& request, const Context& context, int status, std::string_view message) {
-    return page(request, context, "Error",
+Response error_page(const Context& context, int status, std::string_view message) {
+    return page(context, "Error",
                 "<h1>" + std::to_string(status) + "</h1><p class=\"error\">" + escape(message) + "</p>",
                 status);
 }
@@ -288,18 +286,18 @@ Response search_page(const Request& request, Context& context) {
         if (!request.query_value("limit")) query.limit = kPageSize;
         cursor = cursor_of(request, !query.search.empty());
     } catch (const BadRequest& bad) {
-        return error_page(request, context, 400, message_of(bad.response));
+        return error_page(context, 400, message_of(bad.response));
     }
     std::vector<store::ArticleRow> rows;
     bool more = false;
     try {
         std::tie(rows, more) = results(context.archive, query, cursor);
     } catch (const store::QueryError& e) {
-        return error_page(request, context, 400, e.what());  // an unknown feed, bad search syntax
+        return error_page(context, 400, e.what());  // an unknown feed, bad search syntax
     }
     if (rows.empty()) {
         main += cursor.below || cursor.skip ? "<p>No more articles.</p>" : "<p>No articles match.</p>";
-        return page(request, context, "Search", main);
+        return page(context, "Search", main);
     }
     main += "<ol class=\"results\">";
     for (const auto& row : rows) {
@@ -320,7 +318,7 @@ Response search_page(const Request& request, Context& context) {
         main +=
             "<nav aria-label=\"Pages\"><a rel=\"next\" href=\"" + escape(next) + "\">Older results</a></nav>";
     }
-    return page(request, context, query.search.empty() ? "Browse" : "Search: " + query.search, main);
+    return page(context, query.search.empty() ? "Browse" : "Search: " + query.search, main);
 }
 
 // ----- /articles/{id}
@@ -393,10 +391,9 @@ std::string size_text(std::int64_t bytes) {
 Response article_page(const Request& request, Context& context) {
     const auto& raw = request.params.at("id");
     const auto id = number(raw);
-    if (!id || *id <= 0) return error_page(request, context, 400, "invalid article id: " + raw);
+    if (!id || *id <= 0) return error_page(context, 400, "invalid article id: " + raw);
     const auto article = context.archive.article(*id);
-    if (!article)
-        return error_page(request, context, 404, "no article " + std::to_string(*id) + " in the archive");
+    if (!article) return error_page(context, 404, "no article " + std::to_string(*id) + " in the archive");
     const auto& shown = article->fullest();
     const auto& entry = shown.entry;
     std::string main = "<article><h1>" + escape(entry.title.empty() ? "(untitled)" : entry.title) + "</h1>";
@@ -444,7 +441,7 @@ Response article_page(const Request& request, Context& context) {
     if (edits == 0) main += "<p class=\"muted\">No edits recorded.</p>";
     for (const auto& version : article->entries) main += revisions_html(version);
     main += "</section>";
-    return page(request, context, entry.title.empty() ? "Article " + std::to_string(*id) : entry.title, main);
+    return page(context, entry.title.empty() ? "Article " + std::to_string(*id) : entry.title, main);
 }
 
 // ----- /feeds
@@ -484,7 +481,7 @@ nlohmann::json health_of(const HealthCheck& health, store::Archive& archive) {
     return json.is_discarded() ? nlohmann::json::object() : json;
 }
 
-Response feeds_page(const Request& request, Context& context, const HealthCheck& health) {
+Response feeds_page(Context& context, const HealthCheck& health) {
     const TimePoint now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
     const auto summaries = context.archive.feed_summaries(store::SummaryDetail::full);
     const auto report = health_of(health, context.archive);
@@ -542,12 +539,12 @@ Response feeds_page(const Request& request, Context& context, const HealthCheck&
     for (const auto& [name, summary] : by_name)  // no longer configured: still archived
         row(name, summary->title, summary->url, FeedStatus::removed, summary);
     main += "</tbody></table></div>";
-    return page(request, context, "Feeds", main);
+    return page(context, "Feeds", main);
 }
 
 // ----- /status
 
-Response status_page(const Request& request, Context& context, const HealthCheck& health) {
+Response status_page(Context& context, const HealthCheck& health) {
     const auto report = health_of(health, context.archive);
     const auto text_of = [&](const char* key) -> std::string {
         if (!report.contains(key) || report[key].is_null()) return "—";
@@ -585,7 +582,7 @@ Response status_page(const Request& request, Context& context, const HealthCheck
                     "</li>";
         main += "</ul>";
     }
-    return page(request, context, "Status", main);
+    return page(context, "Status", main);
 }
 
 // ----- login and logout
@@ -604,7 +601,7 @@ Response login_form(const Request& request, Context& context) {
         "\"><p><label>Name<br><input name=\"Email\" autocomplete=\"username\" required autofocus></label></p>"
         "<p><label>Password<br><input type=\"password\" name=\"Passwd\" autocomplete=\"current-password\" "
         "required></label></p><p><button type=\"submit\">Log in</button></p></form>";
-    auto response = page(request, context, "Log in", main);
+    auto response = page(context, "Log in", main);
     if (fresh)
         response.headers.emplace_back(
             "Set-Cookie", cookie(request, WebSessions::login_cookie_name, pre, std::chrono::hours(12)));
@@ -615,8 +612,7 @@ Response login_form(const Request& request, Context& context) {
 Response login(const Request& request, Context& context) {
     const auto pre = request.cookie(WebSessions::login_cookie_name).value_or("");
     if (!context.sessions->csrf_valid(pre, request.field("csrf").value_or("")))
-        return error_page(request, context, 403,
-                          "the login form has expired or came from elsewhere; log in again");
+        return error_page(context, 403, "the login form has expired or came from elsewhere; log in again");
     auto response = redirect("/");
     response.headers.emplace_back(
         "Set-Cookie", cookie(request, WebSessions::cookie_name, context.sessions->open(*context.user),
@@ -633,7 +629,7 @@ Response login_refused() {
 Response logout(const Request& request, Context& context) {
     if (!context.user || context.user->web_session.empty()) return to_login();
     if (!context.sessions->csrf_valid(context.user->web_session, request.field("csrf").value_or("")))
-        return error_page(request, context, 403, "the form has expired or came from elsewhere");
+        return error_page(context, 403, "the form has expired or came from elsewhere");
     context.sessions->close(context.user->web_session);
     auto response = redirect("/login");
     response.headers.emplace_back("Set-Cookie",
@@ -657,12 +653,10 @@ void add_page_routes(Router& router, HealthCheck health) {
     router.add("GET", "/", search_page, Access::page, to_login);
     router.add("GET", "/articles/{id}", article_page, Access::page, to_login);
     router.add(
-        "GET", "/feeds",
-        [health](const Request& request, Context& context) { return feeds_page(request, context, health); },
+        "GET", "/feeds", [health](const Request&, Context& context) { return feeds_page(context, health); },
         Access::page, to_login);
     router.add(
-        "GET", "/status",
-        [health](const Request& request, Context& context) { return status_page(request, context, health); },
+        "GET", "/status", [health](const Request&, Context& context) { return status_page(context, health); },
         Access::page, to_login);
     router.add("GET", "/static/feedd.css", stylesheet_file, Access::open);
     router.add("GET", "/login", login_form, Access::open);
