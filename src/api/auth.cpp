@@ -2,7 +2,9 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/rand.h>
 
+#include <algorithm>
 #include <boost/beast/core/detail/base64.hpp>
 #include <stdexcept>
 
@@ -78,7 +80,7 @@ std::optional<User> Authenticator::login(std::string_view name, std::string_view
         const auto& user = users_[i];
         const bool match = !user.password.empty() && equal_constant_time(password, user.password);
         if (match && user.name == name)
-            found = User{user.name, static_cast<std::int64_t>(i + 1), sessions_[i]};
+            found = User{user.name, static_cast<std::int64_t>(i + 1), sessions_[i], {}};
     }
     return found;
 }
@@ -89,7 +91,7 @@ std::optional<User> Authenticator::token(std::string_view token) const {
     for (std::size_t i = 0; i < users_.size(); ++i)
         for (const auto& candidate : users_[i].tokens)
             if (equal_constant_time(token, candidate))
-                found = User{users_[i].name, static_cast<std::int64_t>(i + 1), std::string(token)};
+                found = User{users_[i].name, static_cast<std::int64_t>(i + 1), std::string(token), {}};
     return found;
 }
 
@@ -99,8 +101,62 @@ std::optional<User> Authenticator::session(std::string_view value) const {
     if (value.empty()) return found;
     for (std::size_t i = 0; i < users_.size(); ++i)
         if (!sessions_[i].empty() && equal_constant_time(value, sessions_[i]))
-            found = User{users_[i].name, static_cast<std::int64_t>(i + 1), sessions_[i]};
+            found = User{users_[i].name, static_cast<std::int64_t>(i + 1), sessions_[i], {}};
     return found;
+}
+
+WebSessions::WebSessions() : key_(random_hex()) {}
+
+std::string WebSessions::random_hex() {
+    unsigned char bytes[32];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("no random bytes for a session");
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out;
+    for (unsigned char byte : bytes) {
+        out += hex[byte >> 4];
+        out += hex[byte & 0xF];
+    }
+    return out;
+}
+
+std::string WebSessions::open(const User& user) {
+    auto cookie = random_hex();
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex_);
+    std::erase_if(sessions_, [now](const auto& entry) { return now - entry.second.opened > lifetime; });
+    if (sessions_.size() >= max_sessions)
+        sessions_.erase(
+            std::min_element(sessions_.begin(), sessions_.end(),
+                             [](const auto& a, const auto& b) { return a.second.opened < b.second.opened; }));
+    sessions_[hmac_hex(key_, "session " + cookie)] = Held{user.session, now};
+    return cookie;
+}
+
+std::optional<std::string> WebSessions::find(std::string_view cookie) {
+    if (cookie.empty()) return std::nullopt;
+    const auto key = hmac_hex(key_, "session " + std::string(cookie));
+    std::lock_guard lock(mutex_);
+    const auto it = sessions_.find(key);
+    if (it == sessions_.end()) return std::nullopt;
+    if (std::chrono::steady_clock::now() - it->second.opened > lifetime) {
+        sessions_.erase(it);
+        return std::nullopt;
+    }
+    return it->second.session;
+}
+
+void WebSessions::close(std::string_view cookie) {
+    const auto key = hmac_hex(key_, "session " + std::string(cookie));
+    std::lock_guard lock(mutex_);
+    sessions_.erase(key);
+}
+
+std::string WebSessions::csrf_token(std::string_view cookie) const {
+    return hmac_hex(key_, "csrf " + std::string(cookie));
+}
+
+bool WebSessions::csrf_valid(std::string_view cookie, std::string_view token) const {
+    return !cookie.empty() && equal_constant_time(token, csrf_token(cookie));
 }
 
 std::optional<Throttle::Clock::duration> Throttle::closed(const std::string& address, Clock::time_point now) {

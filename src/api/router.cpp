@@ -56,6 +56,23 @@ std::vector<std::string> Request::fields(std::string_view name) const {
     return values;
 }
 
+std::optional<std::string> Request::cookie(std::string_view name) const {
+    // "a=1; b=2" (RFC 6265, 4.2.1); every Cookie header, as HTTP/2 proxies may split them.
+    for (const auto& [key, value] : headers) {
+        if (key != "cookie") continue;
+        std::string_view rest = value;
+        while (!rest.empty()) {
+            const auto end = std::min(rest.find(';'), rest.size());
+            const auto pair = text::trim(rest.substr(0, end));
+            const auto equals = pair.find('=');
+            if (equals != std::string_view::npos && text::trim(pair.substr(0, equals)) == name)
+                return std::string(text::trim(pair.substr(equals + 1)));
+            rest.remove_prefix(std::min(end + 1, rest.size()));
+        }
+    }
+    return std::nullopt;
+}
+
 Response json_error(int status, std::string_view message) {
     // Through json_response: a message that quotes bytes of the request which are not UTF-8 is
     // still an answer, not an exception of the JSON writer.

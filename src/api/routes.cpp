@@ -4,6 +4,7 @@
 #include "api/greader.hpp"
 #include "api/json.hpp"
 #include "api/miniflux.hpp"
+#include "api/pages.hpp"
 #include "api/saved_queries.hpp"
 #include "feedd/api/api.hpp"
 
@@ -50,8 +51,29 @@ std::vector<opml::ExportFeed> export_feeds(const config::Config& config,
     return feeds;
 }
 
+FeedStatus feed_status(const FeedSource& feed, const FeedState* state) {
+    if (!feed.enabled) return FeedStatus::disabled;
+    if (state && state->gone) return FeedStatus::gone;
+    if (!state || !state->last_poll) return FeedStatus::unpolled;
+    if (state->consecutive_failures > 0) return FeedStatus::failing;
+    return FeedStatus::ok;
+}
+
+std::string_view to_string(FeedStatus status) {
+    switch (status) {
+        case FeedStatus::unpolled: return "new";
+        case FeedStatus::ok: return "ok";
+        case FeedStatus::failing: return "failing";
+        case FeedStatus::gone: return "gone";
+        case FeedStatus::disabled: return "disabled";
+        case FeedStatus::removed: return "removed";
+    }
+    return "new";
+}
+
 Router routes(HealthCheck health, MetricsSource metrics) {
     Router router;
+    add_page_routes(router, health);
     // Like `feedd status --format json`; no authentication, so that a monitor needs no secret.
     router.add(
         "GET", "/healthz",

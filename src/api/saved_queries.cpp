@@ -21,26 +21,6 @@ TimePoint when_param(const Request& request, const std::string& name, TimePoint 
     throw BadRequest{json_error(400, "bad date '" + *value + "' for " + name + ": use " + when_forms)};
 }
 
-store::ArticleQuery query_of(const Request& request) {
-    store::ArticleQuery query;
-    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    for (const auto& [name, value] : request.query) {
-        if (name == "search")
-            query.search = value;
-        else if (name == "feed" && !value.empty())
-            query.feeds.push_back(value);  // repeated: any of them, as `feedd query --feed a --feed b`
-        else if (name == "category")
-            query.category = value;
-        else if ((name == "since" || name == "until") && !value.empty())
-            (name == "since" ? query.since : query.until) = when_param(request, name, now);
-    }
-    const auto limit = number_param(request, "limit").value_or(kDefaultLimit);
-    if (limit < 1 || limit > kMaxLimit)
-        throw BadRequest{json_error(400, "limit must be between 1 and " + std::to_string(kMaxLimit))};
-    query.limit = static_cast<int>(limit);
-    return query;
-}
-
 // A Host header as a URL's authority: a name, an IPv4 or a bracketed IPv6 address, a port.
 bool plausible_host(std::string_view host) {
     return !host.empty() && host.size() <= 255 && std::all_of(host.begin(), host.end(), [](unsigned char c) {
@@ -85,6 +65,26 @@ Response document(const Request& request, Context& context, bool json) {
 }
 
 }  // namespace
+
+store::ArticleQuery query_of(const Request& request) {
+    store::ArticleQuery query;
+    const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    for (const auto& [name, value] : request.query) {
+        if (name == "search")
+            query.search = value;
+        else if (name == "feed" && !value.empty())
+            query.feeds.push_back(value);  // repeated: any of them, as `feedd query --feed a --feed b`
+        else if (name == "category")
+            query.category = value;
+        else if ((name == "since" || name == "until") && !value.empty())
+            (name == "since" ? query.since : query.until) = when_param(request, name, now);
+    }
+    const auto limit = number_param(request, "limit").value_or(kDefaultLimit);
+    if (limit < 1 || limit > kMaxLimit)
+        throw BadRequest{json_error(400, "limit must be between 1 and " + std::to_string(kMaxLimit))};
+    query.limit = static_cast<int>(limit);
+    return query;
+}
 
 void add_saved_query_routes(Router& router) {
     router.add("GET", "/feeds/atom", guarded([](const Request& request, Context& context) {

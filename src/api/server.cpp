@@ -118,6 +118,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     const Router router;
     const ServerOptions options;
     Throttle throttle;
+    WebSessions sessions;
     std::optional<asio::ip::tcp::acceptor> tcp;
     std::optional<asio::local::stream_protocol::acceptor> local;
     std::filesystem::path socket_path;
@@ -252,7 +253,8 @@ class Session : public Connection, public std::enable_shared_from_this<Session<P
             static_cast<http::status>(response.status), 11);
         message->set(http::field::server, "feedd");
         message->set(http::field::content_type, response.content_type);
-        for (const auto& [name, value] : response.headers) message->set(name, value);
+        // Inserted, not set: a response may carry several Set-Cookie fields.
+        for (const auto& [name, value] : response.headers) message->insert(name, value);
         message->body() = std::move(response.body);
         message->keep_alive(!then_close);
         message->prepare_payload();
@@ -323,7 +325,19 @@ void Server::Impl::dispatch(Request request, std::function<void(Response)> reply
     if (!match) return reply(json_error(404, "not found"));
     if (!match->handler) return reply(json_error(405, "method not allowed"));
     std::optional<User> user;
-    if (match->access != Router::Access::open) {
+    if (match->access == Router::Access::page) {
+        // A web page: the session cookie, checked against the users as they are now (a new
+        // password voids the sessions its old one opened); none needed with anonymous_read.
+        if (const auto cookie = request.cookie(WebSessions::cookie_name)) {
+            if (const auto held = sessions.find(*cookie)) user = auth->session(*held);
+            if (user)
+                user->web_session = *cookie;
+            else
+                sessions.close(*cookie);
+        }
+        if (!user && !http.anonymous_read)
+            return reply(match->refusal ? match->refusal() : json_error(401, "access unauthorized"));
+    } else if (match->access != Router::Access::open) {
         const auto now = Throttle::Clock::now();
         if (auto wait = throttle.closed(request.remote, now)) {
             auto response = json_error(429, "too many failed logins from this address; try again later");
@@ -362,11 +376,14 @@ void Server::Impl::dispatch(Request request, std::function<void(Response)> reply
                 user, reply](store::Archive& archive) mutable {
         Response response;
         try {
-            Context context{user ? &*user : nullptr, archive, *configuration,
+            Context context{user ? &*user : nullptr,
+                            archive,
+                            *configuration,
                             [&self](std::function<void(store::Archive&)> write) {
                                 self->write_through(std::move(write));
                             },
-                            &self->requests};
+                            &self->requests,
+                            &self->sessions};
             response = (*handler)(request, context);
         } catch (const std::exception& e) {
             self->log(0, "http: " + request.method + " " + request.path + ": " + e.what());

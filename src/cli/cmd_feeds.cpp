@@ -288,18 +288,6 @@ FeedSource add_feed(const fs::path& config_path, const std::string& url, const s
     return feed;
 }
 
-std::string_view to_string(FeedStatus status) {
-    switch (status) {
-        case FeedStatus::unpolled: return "new";
-        case FeedStatus::ok: return "ok";
-        case FeedStatus::failing: return "failing";
-        case FeedStatus::gone: return "gone";
-        case FeedStatus::disabled: return "disabled";
-        case FeedStatus::removed: return "removed";
-    }
-    return "new";
-}
-
 std::vector<FeedRow> feed_rows(const config::Config& config,
                                const std::vector<store::FeedSummary>& archived) {
     std::map<std::string, const store::FeedSummary*> by_name;
@@ -319,16 +307,7 @@ std::vector<FeedRow> feed_rows(const config::Config& config,
         const FeedState* state = row.archived ? &row.archived->state : nullptr;
         row.credentials_withheld =
             state && !state->moved_to.empty() && daemon::credentials_withheld(feed, state->moved_to);
-        if (!feed.enabled)
-            row.status = FeedStatus::disabled;
-        else if (state && state->gone)
-            row.status = FeedStatus::gone;
-        else if (!state || !state->last_poll)
-            row.status = FeedStatus::unpolled;
-        else if (state->consecutive_failures > 0)
-            row.status = FeedStatus::failing;
-        else
-            row.status = FeedStatus::ok;
+        row.status = api::feed_status(feed, state);
         rows.push_back(std::move(row));
     }
     // Feeds taken out of feeds.toml keep their articles; show that they are still archived.

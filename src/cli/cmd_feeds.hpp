@@ -66,10 +66,9 @@ using api::export_feeds;
 FeedSource add_feed(const std::filesystem::path& config_path, const std::string& url, const std::string& name,
                     const std::string& category);
 
-// A feed's state in `feeds list`.
-enum class FeedStatus { unpolled, ok, failing, gone, disabled, removed };
-// Its word in the table and the JSON: new, ok, failing, gone, disabled, removed.
-[[nodiscard]] std::string_view to_string(FeedStatus status);
+// A feed's state in `feeds list`, as the web page's /feeds shows it (api::feed_status).
+using api::FeedStatus;
+using api::to_string;
 
 // `feeds list`: one row per configured feed, then the archive's feeds no longer configured.
 struct FeedRow {

@@ -51,8 +51,8 @@ bool safe_text(const std::string& value) {
 
 const std::vector<std::string> top_level_keys{"settings", "feed", "site", "http", "user"};
 const std::vector<std::string> site_keys{"host", "content", "remove"};
-const std::vector<std::string> http_keys{"listen", "max_connections", "request_timeout", "max_header",
-                                         "max_body"};
+const std::vector<std::string> http_keys{"listen",     "max_connections", "request_timeout",
+                                         "max_header", "max_body",        "anonymous_read"};
 const std::vector<std::string> user_keys{
     "name",       "password_file", "password_env",    "password_credential",
     "token_file", "token_env",     "token_credential"};
@@ -672,6 +672,7 @@ class Validator {
         if (auto v = get_int(table, "max_connections", 1, 100000))
             http.max_connections = static_cast<int>(*v);
         if (auto v = get_duration(table, "request_timeout", 100ms, 1h)) http.request_timeout = *v;
+        if (auto v = get_bool(table, "anonymous_read")) http.anonymous_read = *v;
         for (const auto& [key, low, high, target] :
              {std::tuple{"max_header", std::int64_t{1024}, std::int64_t{1} << 20, &http.max_header},
               std::tuple{"max_body", std::int64_t{1024}, std::int64_t{64} << 20, &http.max_body}}) {

@@ -360,24 +360,6 @@ bool is_embed_src(std::string_view src) {
     return false;
 }
 
-void append_escaped(std::string& out, std::string_view text, bool attribute) {
-    for (char c : text) {
-        switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"':
-                if (attribute)
-                    out += "&quot;";
-                else
-                    out += c;
-                break;
-            case '\0': break;  // the parser already replaced those it read; none is written
-            default: out += c;
-        }
-    }
-}
-
 void append_attribute(std::string& out, std::string_view name, std::string_view value) {
     out += ' ';
     out += name;
@@ -560,6 +542,36 @@ std::string paragraphs(std::string_view html) {
 constexpr PageLimits served_limits{static_cast<std::size_t>(-1), 200000, 64, 512};
 
 }  // namespace
+
+void append_escaped(std::string& out, std::string_view text, bool attribute) {
+    for (char c : text) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"':
+                if (attribute)
+                    out += "&quot;";
+                else
+                    out += c;
+                break;
+            case '\0': break;  // the parser already replaced those it read; none is written
+            default: out += c;
+        }
+    }
+}
+
+std::string escape(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 16);
+    for (char c : text) {
+        if (c == '\'')
+            out += "&#39;";
+        else
+            append_escaped(out, std::string_view(&c, 1), true);
+    }
+    return out;
+}
 
 std::string sanitize(std::string_view html, std::string_view base_url) {
     if (html.empty()) return {};

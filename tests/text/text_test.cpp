@@ -2,6 +2,7 @@
 // white space, and text made safe for terminals and logs.
 #include <doctest/doctest.h>
 
+#include "feedd/text/diff.hpp"
 #include "feedd/text/text.hpp"
 
 using namespace feedd::text;
@@ -167,4 +168,22 @@ TEST_CASE("xml_safe drops what XML 1.0 cannot hold and keeps everything else") {
                                 "d\xEF\xBF\xBF"
                                 "e\xEF\xBF\xBD") == "ab\tc\r\nde\xEF\xBF\xBD");
     CHECK(feedd::text::xml_safe("caf\xC3\xA9") == "caf\xC3\xA9");
+}
+
+TEST_CASE("text: a word diff marks what was added and removed") {
+    using Kind = feedd::text::DiffPart::Kind;
+    const auto parts =
+        feedd::text::diff_words("the meeting was chaired today.", "the meeting was held today, late.");
+    std::string shown;
+    for (const auto& part : parts)
+        shown +=
+            part.kind == Kind::same ? part.text : (part.kind == Kind::added ? "+[" : "-[") + part.text + "]";
+    CHECK(shown == "the meeting was -[chaired today.]+[held today, late.]");
+    CHECK(feedd::text::diff_words("same", "same") ==
+          std::vector<feedd::text::DiffPart>{{Kind::same, "same"}});
+    // Too big to compare word by word: one removal, one addition.
+    const auto big = feedd::text::diff_words("a b c", "d e f", 1);
+    REQUIRE(big.size() == 2);
+    CHECK(big[0].kind == Kind::removed);
+    CHECK(big[1].kind == Kind::added);
 }

@@ -48,6 +48,8 @@ struct Request {
     // a field, the query's then the form's (Google Reader's repeated i=).
     [[nodiscard]] std::optional<std::string> field(std::string_view name) const;
     [[nodiscard]] std::vector<std::string> fields(std::string_view name) const;
+    // A cookie's value from the Cookie header, if sent.
+    [[nodiscard]] std::optional<std::string> cookie(std::string_view name) const;
 };
 
 struct Response {
@@ -68,7 +70,12 @@ struct User {
     std::string name;
     std::int64_t id = 0;
     std::string session;
+    // The web pages' session cookie the caller came with (empty otherwise): what its forms' CSRF
+    // token is derived from, and what logout closes.
+    std::string web_session;
 };
+
+class WebSessions;  // src/api/auth.hpp
 
 // What a handler may use besides the request.
 struct Context {
@@ -80,6 +87,8 @@ struct Context {
     std::function<void(std::function<void(store::Archive&)>)> write;
     // The listener's own figures (requests by route and status), for /metrics.
     const metrics::CounterFamily* requests = nullptr;
+    // The web pages' sessions (login opens one, logout closes it).
+    WebSessions* sessions = nullptr;
 };
 
 using Handler = std::function<Response(const Request&, Context&)>;
@@ -92,8 +101,10 @@ class Router {
   public:
     // user: a password (Basic), an API token (X-Auth-Token or GoogleLogin auth=) or a ClientLogin
     // session; open: no authentication (/healthz); login: the credentials are the form's Email and
-    // Passwd fields (Google Reader's ClientLogin), checked and throttled like the others.
-    enum class Access { user, open, login };
+    // Passwd fields (Google Reader's ClientLogin), checked and throttled like the others; page: a
+    // web page, for the holder of a session cookie (WebSessions), or for anyone when [http]
+    // anonymous_read is set (Context::user null then).
+    enum class Access { user, open, login, page };
     // What a caller without valid credentials is answered (401), in the shape of the route's
     // protocol; null: Miniflux's JSON error.
     using Refusal = Response (*)();
@@ -137,6 +148,14 @@ using MetricsSource = std::function<void(metrics::Exposition&, store::Archive&)>
 // titles and links, gone). `feedd export-opml` and GET /v1/export.
 [[nodiscard]] std::vector<opml::ExportFeed> export_feeds(const config::Config& config,
                                                          const std::vector<store::FeedSummary>& archived);
+
+// A feed's state: `feedd feeds list` and the web page /feeds. A feed no longer configured is
+// `removed`; otherwise disabled, gone (410 or given up), new (never polled), failing (its last
+// poll failed) or ok, from its configuration and its archived state (null: never archived).
+enum class FeedStatus { unpolled, ok, failing, gone, disabled, removed };
+[[nodiscard]] FeedStatus feed_status(const FeedSource& feed, const FeedState* state);
+// Its word: new, ok, failing, gone, disabled, removed.
+[[nodiscard]] std::string_view to_string(FeedStatus status);
 
 // A user with the secrets read (at start and on reload).
 struct Credentials {

@@ -58,6 +58,9 @@ struct Http {
     Duration request_timeout{std::chrono::seconds(30)};
     std::int64_t max_header = 16 * 1024;  // request line and headers; more: 431
     std::int64_t max_body = 1024 * 1024;  // request body; more: 413
+    // The web pages' read-only views (/, /articles/{id}, /feeds, /status) open without a login,
+    // for a trusted network; writes and the APIs still need a user.
+    bool anonymous_read = false;
     bool operator==(const Http&) const = default;
 };
 

@@ -28,6 +28,13 @@ namespace feedd::html {
 // text, one <p> per paragraph.
 [[nodiscard]] std::string sanitize(std::string_view html, std::string_view base_url);
 
+// Text written into HTML, as element content or a quoted attribute value: & < > and, in an
+// attribute, " escaped; NUL dropped. The one escaping of what feedd writes as HTML (the sanitiser's
+// output and the web pages).
+void append_escaped(std::string& out, std::string_view text, bool attribute);
+// The same for a value that may land in either: & < > " and ' escaped.
+[[nodiscard]] std::string escape(std::string_view text);
+
 // How much of an HTML page an HTML5 parser (gumbo) is given. Like other HTML5 parsers, gumbo scans
 // the stack of open elements for each tag and the attributes of a tag for each attribute: 100 000
 // nested <div> or one tag with 50 000 attributes take it seconds, a 16 MiB page of them hours.
