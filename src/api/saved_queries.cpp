@@ -46,7 +46,11 @@ Response document(const Request& request, Context& context, bool json) {
     } catch (const store::QueryError& e) {
         return json_error(400, e.what());  // an unknown feed, a search syntax error
     }
-    const render::FeedMeta meta{render::query_title(query), self_url(request, context.config)};
+    // The window as the reader wrote it ("30d"): resolved, it would change the title, and with it
+    // the ETag, every second.
+    const render::FeedMeta meta{render::query_title(query, request.query_value("since").value_or(""),
+                                                    request.query_value("until").value_or("")),
+                                self_url(request, context.config)};
     Response response;
     response.body = json ? render::json_feed(meta, articles) : render::atom(meta, articles);
     response.content_type =

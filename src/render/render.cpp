@@ -82,7 +82,8 @@ std::vector<store::ArticleDetail> query_articles(store::Archive& archive, const 
     return articles;
 }
 
-std::string query_title(const store::ArticleQuery& query) {
+std::string query_title(const store::ArticleQuery& query, std::string_view since_as_asked,
+                        std::string_view until_as_asked) {
     std::string title = "feedd";
     std::string sep = ": ";
     auto add = [&](const std::string& part) {
@@ -92,8 +93,10 @@ std::string query_title(const store::ArticleQuery& query) {
     if (!query.search.empty()) add("search \"" + query.search + "\"");
     for (const auto& feed : query.feeds) add("feed " + feed);
     if (!query.category.empty()) add("category " + query.category);
-    if (query.since) add("since " + format_utc(*query.since));
-    if (query.until) add("until " + format_utc(*query.until));
+    if (query.since)
+        add("since " + (since_as_asked.empty() ? format_utc(*query.since) : std::string(since_as_asked)));
+    if (query.until)
+        add("until " + (until_as_asked.empty() ? format_utc(*query.until) : std::string(until_as_asked)));
     if (sep == ": ") add("all articles");
     return title;
 }

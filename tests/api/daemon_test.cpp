@@ -103,6 +103,9 @@ TEST_CASE(
     CHECK(atom.header("Content-Type").starts_with("application/atom+xml"));
     const auto parsed = feedd::parse::parse_feed(atom.body);
     CHECK(parsed.wellformed);
+    // Titled with the window as asked: a relative one written as a date would change the
+    // document, and so its ETag, every second.
+    CHECK(parsed.title == "feedd: feed loop, since 30d");
     std::set<std::string> titles;
     for (const auto& entry : parsed.entries) titles.insert(entry.title);
     CHECK(titles == std::set<std::string>{"Loop story 1", "Loop story 2", "Loop story 3"});

@@ -27,8 +27,10 @@ struct FeedMeta {
                                                                const store::ArticleQuery& query);
 
 // A title that says which articles a query selects ("feedd: search \"rust\", feed lwn, since
-// 2024-08-01T00:00:00Z"), for FeedMeta::title.
-[[nodiscard]] std::string query_title(const store::ArticleQuery& query);
+// 2024-08-01T00:00:00Z"), for FeedMeta::title. A window given as the caller wrote it ("30d") is
+// printed as written, so that the title of a relative window stays the same from one second to the next.
+[[nodiscard]] std::string query_title(const store::ArticleQuery& query, std::string_view since_as_asked = {},
+                                      std::string_view until_as_asked = {});
 
 // The id of an article in every document feedd writes: "tag:feedd,2024:article/ID" (RFC 4151). The
 // same article has the same id in every saved query, so a reader subscribed to several shows it once.
