@@ -483,7 +483,9 @@ nlohmann::json health_of(const HealthCheck& health, store::Archive& archive) {
 
 Response feeds_page(Context& context, const HealthCheck& health) {
     const TimePoint now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
-    const auto summaries = context.archive.feed_summaries(store::SummaryDetail::full);
+    // The state detail: the page shows states, gaps and titles, never the counts that `full`
+    // scans every feed's entries for.
+    const auto summaries = context.archive.feed_summaries(store::SummaryDetail::state);
     const auto report = health_of(health, context.archive);
     std::map<std::string, std::string> paused;  // feed → until
     if (report.contains("paused_hosts") && report["paused_hosts"].is_array())
