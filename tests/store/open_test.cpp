@@ -273,6 +273,9 @@ TEST_CASE("a reader running while the writer commits sees whole polls only") {
             }
         }
     });
+    // The writer starts once the reader has read: otherwise all the commits can end before the
+    // reading thread is first scheduled, and it would read nothing while they happen.
+    while (reads.load() == 0 && errors.load() == 0) std::this_thread::yield();
     FeedSource feed;
     feed.name = "busy";
     for (int i = 0; i < polls; ++i) {
