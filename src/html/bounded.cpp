@@ -7,10 +7,6 @@
 namespace feedd::html {
 namespace {
 
-bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
 // Tags that never hold others (void elements) or that the next of their kind closes without an
 // end tag (p, li, td, ...): counting them as open would take 500 unclosed <p> of an old page for
 // 500 levels of nesting.
@@ -46,7 +42,7 @@ std::string_view bounded_page(std::string_view html, const PageLimits& limits) {
         }
         std::size_t k = i + (closing ? 2 : 1);
         std::size_t length = 0;
-        for (; k < html.size() && !is_space(html[k]) && html[k] != '>' && html[k] != '/'; ++k)
+        for (; k < html.size() && !text::is_html_space(html[k]) && html[k] != '>' && html[k] != '/'; ++k)
             if (length < sizeof name) name[length++] = text::ascii_lower(html[k]);
         const bool counted = length < sizeof name && !opens_no_level(std::string_view(name, length));
         if (closing) {
@@ -65,7 +61,8 @@ std::string_view bounded_page(std::string_view html, const PageLimits& limits) {
                 quote = c;
             } else if (c == '>') {
                 break;
-            } else if (is_space(c) && !is_space(html[k - 1]) && ++attributes > limits.max_attributes) {
+            } else if (text::is_html_space(c) && !text::is_html_space(html[k - 1]) &&
+                       ++attributes > limits.max_attributes) {
                 return html.substr(0, i);
             }
         }

@@ -270,10 +270,6 @@ std::string safe_url(std::string_view raw, std::string_view base, Value kind, bo
     return {};
 }
 
-bool is_space(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
-}
-
 // A srcset descriptor: "2x", "1.5x", "640w" (a height "480h" with a width).
 bool good_descriptor(std::string_view descriptor) {
     if (descriptor.size() < 2) return false;
@@ -291,10 +287,10 @@ std::string safe_srcset(std::string_view raw, std::string_view base) {
     std::string out;
     std::size_t i = 0;
     while (i < raw.size()) {
-        while (i < raw.size() && (is_space(raw[i]) || raw[i] == ',')) ++i;
+        while (i < raw.size() && (text::is_html_space(raw[i]) || raw[i] == ',')) ++i;
         if (i >= raw.size()) break;
         std::size_t end = i;
-        while (end < raw.size() && !is_space(raw[end])) ++end;
+        while (end < raw.size() && !text::is_html_space(raw[end])) ++end;
         std::string_view url = raw.substr(i, end - i);
         bool ended = false;
         while (!url.empty() && url.back() == ',') {
@@ -315,7 +311,7 @@ std::string safe_srcset(std::string_view raw, std::string_view base) {
                 const char c = raw[i];
                 if (c == '(') ++depth;
                 if (c == ')' && depth > 0) --depth;
-                if (depth == 0 && is_space(c)) {
+                if (depth == 0 && text::is_html_space(c)) {
                     take(i);
                     start = i + 1;
                 } else if (depth == 0 && c == ',') {

@@ -211,7 +211,7 @@ std::string inner_text(Node root) {
     while (node && node != root) {
         if (node.type() == pugi::node_pcdata) {
             for (char c : std::string_view(node.value())) {
-                if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f') {
+                if (text::is_html_space(c)) {
                     if (!space) out += ' ';
                     space = true;
                 } else {
@@ -241,7 +241,7 @@ struct TextStats {
 std::size_t visible_chars(std::string_view text, bool& space) {
     std::size_t n = 0;
     for (char c : text) {
-        const bool blank = c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f';
+        const bool blank = text::is_html_space(c);
         if (blank) {
             if (!space) ++n;
             space = true;

@@ -617,12 +617,6 @@ WHERE id = $10)sql",
     }
 };
 
-std::string identifier(std::string_view name) {
-    std::string out = "\"";
-    for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
-}
-
 // "feeds, feed_state, …": every table of the archive (tables.hpp), for VACUUM and ANALYZE.
 std::string archive_table_list() {
     std::string out;

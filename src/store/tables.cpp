@@ -7,13 +7,13 @@
 
 namespace feedd::store::detail {
 
-namespace {
-
 std::string identifier(std::string_view name) {
     std::string out = "\"";
     for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
     return out + "\"";
 }
+
+namespace {
 
 bool is_packed(const ArchiveTable& table, const std::string& column) {
     return std::find(table.packed.begin(), table.packed.end(), column) != table.packed.end();

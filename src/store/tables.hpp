@@ -44,6 +44,10 @@ inline constexpr ArchiveTable archive_tables[] = {
     {"page_revisions", {"html"}, true},
 };
 
+// `name` as a quoted SQL identifier ("a""b"), for the statements that name a table or column of
+// the list above (SQLite and PostgreSQL quote identifiers alike).
+std::string identifier(std::string_view name);
+
 // One value as text (integers in decimal), nothing for NULL.
 using Value = std::optional<std::string>;
 

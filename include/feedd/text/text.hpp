@@ -14,6 +14,9 @@ namespace feedd::text {
 constexpr char ascii_lower(char c) noexcept {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
+constexpr char ascii_upper(char c) noexcept {
+    return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+}
 constexpr bool is_ascii_alpha(char c) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
@@ -37,6 +40,10 @@ constexpr std::size_t find_any(std::string_view text, std::string_view chars, st
 inline constexpr std::string_view ascii_space = " \t\n\r\f\v";
 constexpr bool is_space(char c) noexcept {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+// HTML's ASCII white space: is_space without the vertical tab, which HTML reads as text.
+constexpr bool is_html_space(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 // `text` without leading and trailing characters of `chars`.
 std::string_view trim(std::string_view text, std::string_view chars = ascii_space) noexcept;
