@@ -6,22 +6,16 @@
 
 #include "feedd/parse/parse.hpp"
 #include "feedd/text/text.hpp"
+#include "feedd/url/url.hpp"
 
 namespace feedd::parse {
 namespace {
 
 constexpr std::size_t kMaxBytes = 512 * 1024;
 
+// Blanks around a key or value (RFC 9309's optional white space; a CR of a CRLF line too).
 std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-    return s;
-}
-
-bool same_word(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return text::ascii_lower(x) == text::ascii_lower(y);
-           });
+    return text::trim(s, " \t\r");
 }
 
 // A user-agent line's product token: its leading letters, '_' and '-' (RFC 9309 2.2.1).
@@ -77,16 +71,16 @@ RobotsRules parse_robots(std::string_view text, std::string_view agent) {
         if (colon == std::string_view::npos) continue;
         const auto key = trim(line.substr(0, colon));
         const auto value = trim(line.substr(colon + 1));
-        if (same_word(key, "user-agent")) {
+        if (text::iequals(key, "user-agent")) {
             if (rules_seen) in_own = in_any = false;  // a new group
             rules_seen = false;
             const auto token = product_token(value);
-            if (!agent.empty() && !token.empty() && same_word(token, agent)) in_own = own_found = true;
+            if (!agent.empty() && !token.empty() && text::iequals(token, agent)) in_own = own_found = true;
             if (value == "*") in_any = any_found = true;
-        } else if (same_word(key, "allow") || same_word(key, "disallow")) {
+        } else if (text::iequals(key, "allow") || text::iequals(key, "disallow")) {
             rules_seen = true;
             if (value.empty()) continue;  // "Disallow:" with nothing forbids nothing
-            const RobotsRules::Rule rule{same_word(key, "allow"), std::string(value)};
+            const RobotsRules::Rule rule{text::iequals(key, "allow"), url::normalise_escapes(value)};
             if (in_own) own.rules.push_back(rule);
             if (in_any) any.rules.push_back(rule);
         }
@@ -100,9 +94,12 @@ RobotsRules parse_robots(std::string_view text, std::string_view agent) {
 bool robots_allow(const RobotsRules& rules, std::string_view path, std::string* rule) {
     if (path.empty()) path = "/";
     if (path == "/robots.txt") return true;
+    // Rules and path compared in one spelling: "/caf%C3%A9", "/café" and "/caf%c3%a9" are one path,
+    // "/%7Euser" is "/~user" (RFC 9309, 2.2.2). The rules are kept in that form already.
+    const std::string normal = url::normalise_escapes(path);
     const RobotsRules::Rule* best = nullptr;
     for (const auto& candidate : rules.rules) {
-        if (!matches(candidate.pattern, path)) continue;
+        if (!matches(candidate.pattern, normal)) continue;
         if (!best || candidate.pattern.size() > best->pattern.size() ||
             (candidate.pattern.size() == best->pattern.size() && candidate.allow))
             best = &candidate;

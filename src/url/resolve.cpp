@@ -51,6 +51,36 @@ std::string encode_unsafe(std::string_view url) {
     return out;
 }
 
+std::string normalise_escapes(std::string_view url) {
+    const std::string encoded = encode_unsafe(url);
+    auto digit = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        const char lower = text::ascii_lower(c);
+        return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
+    };
+    std::string out;
+    out.reserve(encoded.size());
+    for (std::size_t i = 0; i < encoded.size(); ++i) {
+        const int high = encoded[i] == '%' && i + 2 < encoded.size() ? digit(encoded[i + 1]) : -1;
+        const int low = high >= 0 ? digit(encoded[i + 2]) : -1;
+        if (low < 0) {
+            out += encoded[i];
+            continue;
+        }
+        const char c = static_cast<char>(high * 16 + low);
+        if (text::is_ascii_alpha(c) || text::is_ascii_digit(c) || c == '-' || c == '.' || c == '_' ||
+            c == '~') {
+            out += c;
+        } else {
+            out += '%';
+            out += text::ascii_upper(encoded[i + 1]);
+            out += text::ascii_upper(encoded[i + 2]);
+        }
+        i += 2;
+    }
+    return out;
+}
+
 namespace {
 
 using detail::ParsedUri;

@@ -48,6 +48,27 @@ TEST_CASE("robots: the longest pattern decides, allow wins a tie, * and $ match 
     CHECK(robots_allow(rules, ""));  // the root
 }
 
+TEST_CASE("robots: rules and paths compare in one spelling of their percent-encoding (RFC 9309 2.2.2)") {
+    const auto rules = parse_robots(
+        "User-agent: *\n"
+        "Disallow: /caf\xC3\xA9/\n"
+        "Disallow: /%7Euser/\n"
+        "Disallow: /a%2fb\n"
+        "Disallow: /private/\n"
+        "Allow: /private/%70ublic\n",
+        "feedd");
+    CHECK_FALSE(robots_allow(rules, "/caf%C3%A9/menu"));  // a raw UTF-8 rule, an encoded path
+    CHECK_FALSE(robots_allow(rules, "/caf%c3%a9/menu"));  // hex digits in either case
+    CHECK_FALSE(robots_allow(rules, "/~user/home"));      // %7E is '~', unreserved
+    CHECK_FALSE(robots_allow(rules, "/a%2Fb"));
+    CHECK(robots_allow(rules, "/a/b"));  // an encoded '/' is not a '/'
+    CHECK(robots_allow(rules, "/cafe/menu"));
+    CHECK(robots_allow(rules, "/private/public/x"));  // %70 is 'p': the longer Allow matches
+    std::string why;
+    CHECK_FALSE(robots_allow(rules, "/private/other", &why));
+    CHECK(why == "Disallow: /private/");
+}
+
 TEST_CASE("robots: no group for feedd or * allows everything, rules before any user-agent belong to none") {
     CHECK(parse_robots("Disallow: /\nUser-agent: otherbot\nDisallow: /\n", "feedd").rules.empty());
     CHECK(parse_robots("", "feedd").rules.empty());

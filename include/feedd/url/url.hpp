@@ -34,6 +34,11 @@ std::string scheme(std::string_view url);
 // '%' and the reserved characters stay as written.
 std::string encode_unsafe(std::string_view url);
 
+// encode_unsafe(`url`) with its percent-encoding in RFC 3986's normal form (section 6.2.2.2):
+// escapes of unreserved characters (letters, digits, "-._~") decoded, other escapes' hex digits
+// upper-case. Two spellings of one path compare equal in this form (robots.txt rules, RFC 9309).
+std::string normalise_escapes(std::string_view url);
+
 // `reference` made absolute against `base` (RFC 3986, section 5); unchanged when it cannot be.
 // Leading and trailing white space and controls are dropped from both.
 std::string resolve(std::string_view base, std::string_view reference);
