@@ -330,7 +330,7 @@ FetchedPage fetch_article_page(const RunOptions& options, std::int64_t article_i
     if (const auto robots_at = robots_url(task.url); !robots_at.empty()) {
         const auto robots = robots_from(fetch_page(robots_at, settings), settings, now);
         if (auto why = robots_refusal(robots, task.url); !why.empty()) {
-            const auto refused = page_refused(task, why, settings, now);
+            const auto refused = page_refused(task, why, !robots.unreachable, settings, now);
             archive.record_page(refused.fetch);
             return {refused.line, true, {}, {}, 0};
         }

@@ -116,14 +116,23 @@ PageOutcome page_outcome(const store::PageTask& task, FetchResult result, const 
     return outcome;
 }
 
-PageOutcome page_refused(const store::PageTask& task, const std::string& reason,
+PageOutcome page_refused(const store::PageTask& task, const std::string& reason, bool disallowed,
                          const config::Settings& settings, TimePoint now) {
     PageOutcome outcome;
     outcome.fetch.article_id = task.article_id;
     outcome.fetch.url = task.url;
     outcome.fetch.tried_at = now;
     outcome.fetch.error = "not fetched: " + reason;
-    return failure(task, std::move(outcome), std::nullopt, settings, now);
+    if (!disallowed) return failure(task, std::move(outcome), std::nullopt, settings, now);
+    // The site's decision, not a failure: no backoff, no giving up; asked again when an archived
+    // page would be fetched again, in case robots.txt changed by then.
+    outcome.fetch.failures = task.failures;
+    outcome.fetch.unchanged = task.unchanged;
+    outcome.fetch.next_try = schedule::page_refetch(settings.refetch_pages_after, task.unchanged, now);
+    outcome.failed = true;
+    outcome.line =
+        page_name(task) + ": " + outcome.fetch.error + "; asked again: " + when(outcome.fetch.next_try);
+    return outcome;
 }
 
 std::string robots_url(std::string_view page_url) {

@@ -41,9 +41,11 @@ struct PageOutcome {
 [[nodiscard]] PageOutcome page_outcome(const store::PageTask& task, FetchResult result,
                                        const config::Settings& settings, const std::vector<SiteRule>& sites,
                                        TimePoint now);
-// A page not fetched (robots.txt): recorded as a failure with `reason`, retried like one.
+// A page not fetched because of robots.txt, with `reason`. `disallowed` (its rules forbid the
+// path): asked again on the refetch schedule, not counted as a failure. Otherwise (robots.txt
+// could not be read): a failure, retried with backoff like one.
 [[nodiscard]] PageOutcome page_refused(const store::PageTask& task, const std::string& reason,
-                                       const config::Settings& settings, TimePoint now);
+                                       bool disallowed, const config::Settings& settings, TimePoint now);
 // "page of article 12 (https://…)": how the log names a page.
 [[nodiscard]] std::string page_name(const store::PageTask& task);
 

@@ -928,7 +928,7 @@ void Pipeline::drain_article_pages(WallTime now, WallTime& wake) {
                 if (auto why = robots_refusal(*robots->robots, queue.front().url); !why.empty()) {
                     auto task = std::move(queue.front());
                     queue.pop_front();
-                    refuse_page(std::move(task), std::move(why));
+                    refuse_page(std::move(task), std::move(why), !robots->robots->unreachable);
                     continue;
                 }
             }
@@ -997,11 +997,11 @@ void Pipeline::on_robots_fetched(const std::string& robots_url, const std::strin
     check_idle();
 }
 
-void Pipeline::refuse_page(store::PageTask task, std::string reason) {
+void Pipeline::refuse_page(store::PageTask task, std::string reason, bool disallowed) {
     note_pending(1, kResultCost);
-    writer_.post([this, task = std::move(task), reason = std::move(reason), settings = config_.settings,
-                  at = to_seconds(clock_.wall())](store::Archive& archive) {
-        const auto outcome = page_refused(task, reason, settings, at);
+    writer_.post([this, task = std::move(task), reason = std::move(reason), disallowed,
+                  settings = config_.settings, at = to_seconds(clock_.wall())](store::Archive& archive) {
+        const auto outcome = page_refused(task, reason, disallowed, settings, at);
         try {
             archive.record_page(outcome.fetch);
             log_info(outcome.line);

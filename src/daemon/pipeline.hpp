@@ -194,8 +194,8 @@ class Pipeline {
     // robots.txt of a page's site, fetched through the host's gate like any request to it.
     void start_robots(const std::string& robots_url, const std::string& host_key);
     void on_robots_fetched(const std::string& robots_url, const std::string& host_key, FetchResult result);
-    // A page robots.txt keeps feedd from: recorded as a failure with the reason, and logged.
-    void refuse_page(store::PageTask task, std::string reason);
+    // A page robots.txt keeps feedd from: recorded with the reason (page_refused), and logged.
+    void refuse_page(store::PageTask task, std::string reason, bool disallowed);
     void on_article_page_fetched(const store::PageTask& task, const std::string& host_key,
                                  FetchResult result);
     void on_article_page_written(std::int64_t article_id, std::size_t cost);

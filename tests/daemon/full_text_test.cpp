@@ -276,6 +276,9 @@ TEST_CASE("full text: robots.txt that disallows the path means no page fetch, an
     CHECK(server.requests("/robots.txt").size() == 1);  // once for the site
     CHECK(has(poll.err,
               "not fetched: robots.txt of " + server.url("") + " disallows /news/bridge (Disallow: /news/)"));
+    // The site's decision is not a failure: asked again on the refetch schedule, not retried soon.
+    CHECK(has(poll.err, "(Disallow: /news/); asked again: "));
+    CHECK_FALSE(has(poll.err, "retry at"));
     const auto show = feedd({"show", "1"});
     CHECK(has(show.out, "disallows /news/bridge"));
     // feedd fetch-page honours it too.
@@ -302,6 +305,7 @@ TEST_CASE(
     CHECK(server.requests("/news/bridge").empty());
     CHECK(has(poll.err, "robots.txt could not be read (HTTP 503"));
     CHECK(has(poll.err, "not fetched: " + server.url("/robots.txt") + " could not be read"));
+    CHECK(has(poll.err, "retry at"));  // a failure of the site's, retried with backoff
     // Once robots.txt is gone (404), everything may be fetched.
     server.route("/robots.txt", [](const Request&) { return Response::with_status(404); });
     CHECK(feedd({"fetch-page", "1"}).exit_code == 0);
