@@ -1554,5 +1554,23 @@ bool postgres_exists(const std::string& uri, const std::string& password) {
     }
 }
 
+std::vector<std::string> postgres_held_rows(const std::string& uri, const std::string& password) {
+    try {
+        pg::Session session(uri, shown_location(uri), password);
+        std::vector<std::string> held;
+        for (const auto& table : archive_tables) {
+            // An older archive may not have it yet.
+            if (session.exec("SELECT to_regclass($1) IS NOT NULL", Params::of(std::string(table.name)))
+                    .text(0, 0) != "t")
+                continue;
+            const auto rows = session.run("SELECT count(*) FROM " + identifier(table.name)).integer(0, 0);
+            if (rows > 0) held.push_back(std::string(table.name) + ": " + std::to_string(rows));
+        }
+        return held;
+    } catch (const pg::Error& error) {
+        throw StoreError(error.what());
+    }
+}
+
 }  // namespace detail
 }  // namespace feedd::store
