@@ -219,6 +219,14 @@ void search_figures(const std::filesystem::path& path, const Corpus& corpus, con
         static_cast<double>(hits) / static_cast<double>(queries.size()));
     std::printf("  medians: common word %.2f ms, rarer word %.2f ms, two words %.2f ms, phrase %.2f ms\n",
                 median(by_kind[0]), median(by_kind[1]), median(by_kind[2]), median(by_kind[3]));
+    // The slowest searches, to profile (EXPLAIN) what makes the 99th percentile.
+    std::vector<std::size_t> order(queries.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return query_only[a] > query_only[b]; });
+    std::printf("  slowest:");
+    for (std::size_t i = 0; i < std::min<std::size_t>(3, order.size()); ++i)
+        std::printf(" %s %.0f ms;", queries[order[i]].c_str(), query_only[order[i]]);
+    std::printf("\n");
 }
 
 }  // namespace

@@ -491,8 +491,8 @@ void add_db_copy_command(CLI::App* db, Context& context) {
     auto* to = copy->add_option(
         "--to", options->to,
         "copy the configured archive (or --db) into this new one: an SQLite file or a postgresql:// URI "
-        "(its password: database_password_… of the configuration, or libpq's PGPASSFILE or peer "
-        "authentication)");
+        "(its password: libpq's PGPASSFILE or PGPASSWORD, or peer authentication; the configuration's "
+        "database_password_… is only its `database`'s)");
     auto* from =
         copy->add_option("--from", options->from, "copy this archive into the (empty) configured one");
     to->excludes(from);

@@ -18,8 +18,7 @@ config::Config load_config(const Context& context) {
 
 store::Location database_location(const Context& context, const config::Config& config) {
     store::Location location{context.db ? *context.db : config.settings.database, {}};
-    if (is_database_url(location.path.native()))
-        location.password = config::resolve_secret(config.settings.database_password);
+    location.password = config::database_password(config.settings, location.path);
     return location;
 }
 

@@ -15,6 +15,7 @@
 #include <toml++/toml.h>
 
 #include "feedd/config/config.hpp"
+#include "feedd/model/location.hpp"
 
 namespace feedd::config {
 
@@ -322,6 +323,11 @@ std::string resolve_secret(const SecretSource& source) {
     // Files written with `echo` end with a newline that is no part of the password.
     while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
     return secret;
+}
+
+std::string database_password(const Settings& settings, const std::filesystem::path& database) {
+    if (!is_database_url(database.native()) || database.native() != settings.database.native()) return {};
+    return resolve_secret(settings.database_password);
 }
 
 }  // namespace feedd::config

@@ -48,8 +48,7 @@ Opened open_all(const RunOptions& options) {
     for (const auto& warning : opened.config.warnings) log_warning(warning);
     const auto database = options.database.value_or(opened.config.settings.database);
     opened.database.path = database;
-    if (is_database_url(database.native()))
-        opened.database.password = config::resolve_secret(opened.config.settings.database_password);
+    opened.database.password = config::database_password(opened.config.settings, database);
     if (database != ":memory:" && !is_database_url(database.native()) && database.has_parent_path()) {
         std::filesystem::create_directories(database.parent_path());
     }

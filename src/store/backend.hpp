@@ -63,6 +63,13 @@ std::unique_ptr<Backend> open_postgres(const std::string& uri, const std::string
 bool postgres_locked(const std::string& uri, const std::string& password);
 bool postgres_exists(const std::string& uri, const std::string& password);
 
+// The archive's tables at a location that hold rows, each as "name: rows" in archive_tables'
+// order, read without opening it as an archive (no lock, no migration): `Archive::copy` refuses a
+// non-empty target before opening it could migrate it. Nothing for a location with no such tables;
+// SQLite also nothing for a file it cannot read (opening it says why).
+std::vector<std::string> sqlite_held_rows(const std::filesystem::path& path);
+std::vector<std::string> postgres_held_rows(const std::string& uri, const std::string& password);
+
 }  // namespace feedd::store::detail
 
 namespace feedd::store {

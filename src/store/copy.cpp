@@ -56,20 +56,29 @@ constexpr std::int64_t progress_every = 10000;
 CopyReport Archive::copy(const Location& from, const Location& to, const CopyProgress& progress) {
     const auto source_name = shown_location(from.path.native());
     const auto target_name = shown_location(to.path.native());
+    auto refuse_unless_empty = [&](const std::vector<std::string>& held) {
+        if (!held.empty())
+            throw StoreError("refusing to copy into " + target_name + ": it is not empty (" + join(held) +
+                             " rows); copy into a new archive or an empty database");
+    };
     auto source = open(from, OpenMode::read_only);
+    // Before opening the target for writing, which would migrate an archive of an older schema
+    // (and, on SQLite, leave a backup of it beside it) only to refuse it.
+    refuse_unless_empty(is_database_url(to.path.native())
+                            ? detail::postgres_held_rows(to.path.native(), to.password)
+                            : detail::sqlite_held_rows(to.path));
     auto target = open(to, OpenMode::read_write);
 
     auto reader = source.impl_->backend->tables(false);
     auto writer = target.impl_->backend->tables(true);
 
+    // Again inside the target's transaction: something may have written in between.
     std::vector<std::string> held;
     for (const auto& table : detail::archive_tables) {
         if (const auto rows = writer->count(table); rows > 0)
             held.push_back(std::string(table.name) + ": " + std::to_string(rows));
     }
-    if (!held.empty())
-        throw StoreError("refusing to copy into " + target_name + ": it is not empty (" + join(held) +
-                         " rows); copy into a new archive or an empty database");
+    refuse_unless_empty(held);
 
     CopyReport report;
     std::vector<std::vector<std::string>> columns;

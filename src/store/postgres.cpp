@@ -1199,7 +1199,8 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
 
         // Ranking every match of a common word is what makes a search slow (ts_rank reads each
         // match's tsvector), so, as on SQLite, a page of results ranks the newest `newest_ranked`
-        // matching entries (ids grow with time); a page left short (filters) ranks every match.
+        // matching entries (ids grow with time); a page left short (filters) when there were more
+        // matches ranks every match.
         constexpr int newest_ranked = 2000;
         const bool may_bound = kind == Kind::words && q.limit > 0 && !q.after_id;
         auto page = [&](bool bounded) {
@@ -1207,45 +1208,49 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
             Params params;
             int n = 0;
             auto next = [&n] { return "$" + std::to_string(++n); };
-            std::string sql;
+            std::string sql = "WITH ";
             if (kind == Kind::words) {
                 const auto query = next();
                 params.add(needle);
                 // The tsquery as a constant of the statement (not a joined function): the planner sees
                 // the words and weighs the GIN index against their frequency.
                 const auto tsquery = "to_tsquery('feedd_search'::regconfig, " + query + ")";
-                const std::string matches =
-                    bounded ? "(SELECT id, article_id, search FROM entries WHERE search @@ " + tsquery +
-                                  " ORDER BY id DESC LIMIT " + std::to_string(newest_ranked) + ")"
-                            : "(SELECT id, article_id, search FROM entries WHERE search @@ " + tsquery + ")";
+                // The entries to rank (the final statement counts them too); ranked after the cut,
+                // not before it.
+                sql +=
+                    "matches AS MATERIALIZED (SELECT id, article_id, search FROM entries WHERE search @@ " +
+                    tsquery +
+                    (bounded ? " ORDER BY id DESC LIMIT " + std::to_string(newest_ranked) : std::string()) +
+                    "), ";
                 // An article's archived page (full text) is one more version of it to find: its hit
                 // counts for the entry the article shows.
-                sql = "WITH hits AS (SELECT e.id AS entry_id, e.article_id, ts_rank(e.search, " + tsquery +
-                      ") AS score FROM " + matches +
-                      " e UNION ALL SELECT a.fullest_entry, p.article_id, ts_rank(p.search, " + tsquery +
-                      ") FROM pages p JOIN articles a ON a.id = p.article_id WHERE p.search @@ " + tsquery +
-                      "), ";
+                sql += "hits AS (SELECT id AS entry_id, article_id, ts_rank(search, " + tsquery +
+                       ") AS score FROM matches UNION ALL SELECT "
+                       "a.fullest_entry, p.article_id, ts_rank(p.search, " +
+                       tsquery + ") FROM pages p JOIN articles a ON a.id = p.article_id WHERE p.search @@ " +
+                       tsquery + "), ";
             } else if (kind == Kind::substring) {
                 const auto pattern = next();
                 params.add(contains_pattern(needle));
-                sql =
-                    "WITH hits AS (SELECT e.id AS entry_id, e.article_id, 0::real AS score FROM entries e "
+                sql +=
+                    "hits AS (SELECT e.id AS entry_id, e.article_id, 0::real AS score FROM entries e "
                     "WHERE e.cjk <> '' AND e.cjk LIKE " +
                     pattern + "), ";
             }
+            // The page: its articles, their hit entries and scores, filtered, ordered and cut before
+            // anything else of the rows is read.
             if (kind != Kind::none) {
                 // Each article ranks by its best-matching entry.
                 sql +=
                     "best AS (SELECT DISTINCT ON (article_id) article_id, entry_id, score FROM hits "
-                    "ORDER BY article_id, score DESC, entry_id) ";
-                sql +=
-                    std::string("SELECT ") + row_columns +
-                    ", best.entry_id AS hit, best.score FROM best JOIN articles a ON a.id = best.article_id "
-                    "JOIN entries e ON e.id = a.fullest_entry WHERE true";
+                    "ORDER BY article_id, score DESC, entry_id), "
+                    "page AS (SELECT a.id, best.entry_id AS hit, best.score, a.sort_time FROM best "
+                    "JOIN articles a ON a.id = best.article_id WHERE true";
             } else {
-                sql += std::string("SELECT ") + row_columns +
-                       ", NULL::bigint AS hit, 0::real AS score FROM articles a JOIN entries e ON e.id = "
-                       "a.fullest_entry WHERE true";
+                sql +=
+                    "page AS (SELECT a.id, NULL::bigint AS hit, 0::real AS score, a.sort_time FROM articles "
+                    "a "
+                    "WHERE true";
             }
             std::string id_list;
             if (!feed_ids.empty()) {
@@ -1281,15 +1286,19 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
                 sql += " AND a.id > " + next() + "::bigint";
                 params.add(*q.after_id);
             }
-            const char* order = q.after_id           ? " ORDER BY id ASC"
-                                : kind != Kind::none ? " ORDER BY score DESC, sort_time DESC, id DESC"
-                                                     : " ORDER BY sort_time DESC, id DESC";
-            sql = "SELECT * FROM (" + sql + ") r" + order;
+            // The page's order, of its columns (`page`'s output, then `p`'s).
+            auto order = [&](const std::string& of) {
+                return q.after_id           ? of + "id ASC"
+                       : kind != Kind::none ? of + "score DESC, " + of + "sort_time DESC, " + of + "id DESC"
+                                            : of + "sort_time DESC, " + of + "id DESC";
+            };
+            sql += " ORDER BY " + order("");
             if (q.limit > 0) {
                 sql += " LIMIT " + next() + "::bigint";
                 params.add(static_cast<std::int64_t>(q.limit));
             }
-            // The feeds of each row and its snippet, in the same statement, for the page's rows only.
+            sql += ") ";
+            // The page's rows with their feeds and snippets, for the page's rows only.
             std::string snippet = "''";
             if (kind == Kind::words)
                 snippet =
@@ -1299,13 +1308,14 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
                     "MaxFragments=1, FragmentDelimiter=\u2026')";
             else if (kind == Kind::substring)
                 snippet = "h.cjk";
-            sql =
-                std::string(
-                    "SELECT p.id, p.title, p.link, p.author, p.published, p.first_seen, p.sort_time, ") +
-                "p.summary, p.text, p.hit, (SELECT string_agg(DISTINCT f.name, E'\\n' ORDER BY f.name) FROM "
-                "entries x JOIN feeds f ON f.id = x.feed_id WHERE x.article_id = p.id), " +
-                (kind == Kind::none ? std::string("''") : snippet) + " FROM (" + sql +
-                ") p LEFT JOIN entries h ON h.id = p.hit" + order;
+            sql += std::string("SELECT ") + row_columns +
+                   ", p.hit, (SELECT string_agg(DISTINCT f.name, E'\\n' ORDER BY f.name) FROM "
+                   "entries x JOIN feeds f ON f.id = x.feed_id WHERE x.article_id = p.id), " +
+                   snippet + ", " +
+                   (kind == Kind::words ? "(SELECT count(*) FROM matches)" : std::string("0")) +
+                   " AS ranked FROM page p JOIN articles a ON a.id = p.id JOIN entries e ON e.id = "
+                   "a.fullest_entry LEFT JOIN entries h ON h.id = p.hit ORDER BY " +
+                   order("p.");
 
             try {
                 return db_.run(sql, params);
@@ -1316,7 +1326,9 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
             }
         };
         Result r = page(may_bound);
-        if (may_bound && r.rows() < q.limit) r = page(false);
+        // Short, and there were more matches than ranked (an empty page does not say): all of them.
+        if (may_bound && r.rows() < q.limit && (r.rows() == 0 || r.integer(0, 12) >= newest_ranked))
+            r = page(false);
         std::vector<ArticleRow> rows;
         for (int i = 0; i < r.rows(); ++i) {
             rows.push_back(read_row(r, i));
@@ -1543,6 +1555,24 @@ bool postgres_exists(const std::string& uri, const std::string& password) {
     try {
         pg::Session session(uri, shown_location(uri), password);
         return session.exec("SELECT to_regclass('feedd_schema') IS NOT NULL").text(0, 0) == "t";
+    } catch (const pg::Error& error) {
+        throw StoreError(error.what());
+    }
+}
+
+std::vector<std::string> postgres_held_rows(const std::string& uri, const std::string& password) {
+    try {
+        pg::Session session(uri, shown_location(uri), password);
+        std::vector<std::string> held;
+        for (const auto& table : archive_tables) {
+            // An older archive may not have it yet.
+            if (session.exec("SELECT to_regclass($1) IS NOT NULL", Params::of(std::string(table.name)))
+                    .text(0, 0) != "t")
+                continue;
+            const auto rows = session.run("SELECT count(*) FROM " + identifier(table.name)).integer(0, 0);
+            if (rows > 0) held.push_back(std::string(table.name) + ": " + std::to_string(rows));
+        }
+        return held;
     } catch (const pg::Error& error) {
         throw StoreError(error.what());
     }

@@ -151,4 +151,23 @@ std::unique_ptr<Tables> Connection::tables(bool write) {
                 [&] { return std::make_unique<SqliteTables>(*this, write); });
 }
 
+std::vector<std::string> sqlite_held_rows(const std::filesystem::path& path) {
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(path, error)) return {};
+    std::vector<std::string> held;
+    try {
+        SQLite::Database db(path.string(), SQLite::OPEN_READONLY, 5000);
+        for (const auto& table : archive_tables) {
+            SQLite::Statement exists(db, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?");
+            exists.bind(1, std::string(table.name));
+            if (!exists.executeStep()) continue;  // an older archive may not have it yet
+            const auto rows = db.execAndGet("SELECT count(*) FROM " + identifier(table.name)).getInt64();
+            if (rows > 0) held.push_back(std::string(table.name) + ": " + std::to_string(rows));
+        }
+    } catch (const SQLite::Exception&) {
+        return {};  // not a database SQLite reads: opening it refuses it with the reason
+    }
+    return held;
+}
+
 }  // namespace feedd::store::detail

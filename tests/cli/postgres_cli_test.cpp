@@ -209,7 +209,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a database that asks for a password gets it from database_password_file or _env; nothing shows it") {
+    "a database that asks for a password gets it from database_password_file or _env, and nothing shows it") {
     PasswordRole role;
     TempDir dir;
     write_file(dir / "db-password", PasswordRole::password() + "\n");
@@ -256,6 +256,22 @@ TEST_CASE(
     CHECK(refused.exit_code == 1);
     CHECK(refused.err.find("password") != std::string::npos);
     CHECK(std::count(refused.err.begin(), refused.err.end(), '\n') == 1);
+
+    // The configured password is the configured database's only: a --db URI naming another
+    // database (here the same server, spelt otherwise) is not sent it, and signs in in libpq's own
+    // ways (PGPASSWORD here). The configured database itself, named again with --db, still gets it.
+    const auto other = role.uri() + "&application_name=feedd_other";
+    auto elsewhere = run_feedd(dir.path(), {"--config", config, "--db", other, "query"});
+    CHECK(elsewhere.exit_code == 1);
+    CHECK(elsewhere.err.find("password") != std::string::npos);
+    CHECK(elsewhere.err.find(password) == std::string::npos);
+    auto own_way =
+        run_feedd(dir.path(), {"--config", config, "--db", other, "query"}, {{"PGPASSWORD", password}});
+    INFO("stderr: " << own_way.err);
+    CHECK(own_way.exit_code == 0);
+    auto same = run_feedd(dir.path(), {"--config", config, "--db", role.uri(), "query"});
+    INFO("stderr: " << same.err);
+    CHECK(same.exit_code == 0);
 
     // A password in the URI is refused in feeds.toml, and shown as *** where a --db URI carries one.
     auto with_password = role.uri();

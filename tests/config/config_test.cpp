@@ -169,7 +169,8 @@ TEST_CASE("a string left open is named as such, also in a file with CRLF line en
 }
 
 TEST_CASE(
-    "interval = \"auto\" is the default; a feed may ask for it, or for a fixed interval, either way round") {
+    "interval = \"auto\" is the default, and a feed may ask for it, or for a fixed interval, either way "
+    "round") {
     const auto automatic =
         config::parse_config("[[feed]]\nurl = \"https://a.example/\"\n", "/etc/feedd/feeds.toml");
     CHECK(automatic.settings.auto_interval);

@@ -219,7 +219,8 @@ TEST_CASE("HostGate: several feeds of one host rate-limited within a minute paus
 }
 
 TEST_CASE(
-    "HostGate: 429s spread over more than the window do not pause; no Retry-After uses the default pause") {
+    "HostGate: 429s spread over more than the window do not pause, and no Retry-After uses the default "
+    "pause") {
     HostGate gate({.per_host = 4, .per_host_gap = 0ms, .rate_limit_pause = 10min});
     const Instant now = t0;
     for (int i = 0; i < 3; ++i) gate.on_start("h.com", now);

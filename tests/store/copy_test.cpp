@@ -13,6 +13,7 @@
 #include "feedd/store/store.hpp"
 #include "store/seed_feeds.hpp"
 #include "store/tables.hpp"
+#include "support/old_archive.hpp"
 #include "support/postgres.hpp"
 #include "support/temp_dir.hpp"
 
@@ -201,6 +202,36 @@ TEST_CASE("db copy refuses a target that holds anything, and leaves it as it was
         copy_error(sqlite, other).find("it is not empty (feeds: 2, feed_state: 2, articles: 5, entries: 6") !=
         std::string::npos);
     CHECK(Archive::open(other, OpenMode::read_only).article_count() == 5);
+}
+
+TEST_CASE("db copy refuses an older archive that holds anything before migrating it") {
+    test::TempDir dir;
+    const Location sqlite{dir / "feedd.db", {}};
+    {
+        auto archive = Archive::open(sqlite, OpenMode::read_write);
+        test::commit_seed_polls(archive);
+    }
+    const auto old_path = dir / "old.db";
+    {
+        test::OldArchive old(old_path, 3);
+        old.add_feed("kept", 1700000000);
+        test::OldRow row;
+        row.feed = "kept";
+        row.identity = "guid:1";
+        row.content_hash = "0";
+        row.guid = "1";
+        row.first_seen = 1700000000;
+        row.title = "Kept as it was";
+        old.add_entry(row);
+    }
+    const auto error = copy_error(sqlite, Location{old_path, {}});
+    CHECK(error.find("it is not empty (feeds: 1, articles: 1, entries: 1 rows)") != std::string::npos);
+    // Neither migrated nor backed up: the refused file is as it was.
+    SQLite::Database db(old_path.string(), SQLite::OPEN_READONLY);
+    CHECK(db.execAndGet("PRAGMA user_version").getInt() == 3);
+    CHECK(db.execAndGet("SELECT title FROM entries").getString() == "Kept as it was");
+    for (const auto& file : std::filesystem::directory_iterator(dir.path()))
+        CHECK(file.path().filename().string().find(".bak") == std::string::npos);
 }
 
 // PostgreSQL's text holds valid UTF-8 only; SQLite keeps whatever bytes a hand edit wrote. Such a

@@ -316,3 +316,52 @@ STORE_TEST_CASE("a filtered search finds old matches behind more than 2 000 newe
     query.limit = 0;
     CHECK(archive.query(query).size() == 2103);
 }
+
+STORE_TEST_CASE(
+    "a page of results ranks the newest 2 000 matches on both stores, a full answer every match") {
+    // The old entries match better (the word in their titles, three times) but are older than
+    // 2 000 other matches: a page does not rank them, a search without a limit ranks them first.
+    Store store;
+    auto archive = store.open();
+    FeedSource old_feed;
+    old_feed.name = "old";
+    ParsedFeed first;
+    for (int i = 0; i < 100; ++i) {
+        Entry entry;
+        entry.id = std::to_string(i);
+        entry.title = "Tea tea tea " + std::to_string(i);
+        entry.link = "https://old.example/" + entry.id;
+        entry.published = utc(2020, 1, 1) + std::chrono::minutes(i);
+        first.entries.push_back(entry);
+    }
+    archive.commit_poll(old_feed, &first, FeedState{}, seed_poll1);
+    FeedSource new_feed;
+    new_feed.name = "new";
+    ParsedFeed many;
+    for (int i = 0; i < 2000; ++i) {
+        Entry entry;
+        entry.id = std::to_string(i);
+        entry.title = "News " + std::to_string(i);
+        entry.summary = "A long text about many things and, once, about tea among other drinks and foods.";
+        entry.link = "https://new.example/" + entry.id;
+        entry.published = utc(2024, 1, 1) + std::chrono::minutes(i);
+        many.entries.push_back(entry);
+    }
+    archive.commit_poll(new_feed, &many, FeedState{}, seed_poll1);
+
+    auto query = search("tea");
+    query.limit = 10;
+    const auto page = archive.query(query);
+    REQUIRE(page.size() == 10);
+    for (const auto& row : page) CHECK(row.feeds == std::vector<std::string>{"new"});
+    query.limit = 0;
+    const auto all = archive.query(query);
+    REQUIRE(all.size() == 2100);
+    for (std::size_t i = 0; i < 100; ++i) CHECK(all[i].feeds == std::vector<std::string>{"old"});
+    // A page the filters leave short among the newest looks at every match.
+    query.feeds = {"old"};
+    query.limit = 10;
+    const auto old_page = archive.query(query);
+    REQUIRE(old_page.size() == 10);
+    for (const auto& row : old_page) CHECK(row.title.starts_with("Tea tea tea"));
+}

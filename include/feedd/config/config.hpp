@@ -124,6 +124,13 @@ std::string format_duration(Duration duration);
 // read.
 std::string resolve_secret(const SecretSource& source);
 
+// The password feedd gives libpq for the archive at `database`: the configured `database_password`
+// when `database` is the configured `database` itself (a PostgreSQL URI), else none. Another URI
+// (`--db`, `db copy --to/--from`) may name another server, which must not be sent this one's
+// password; it authenticates in libpq's own ways (PGPASSFILE, PGPASSWORD, peer authentication).
+// Throws as resolve_secret.
+std::string database_password(const Settings& settings, const std::filesystem::path& database);
+
 // Empty when `url` is an absolute http(s) URL feedd can poll; else why not (one phrase).
 std::string check_feed_url(std::string_view url);
 // The form two feed URLs are compared in to find duplicates: http and https alike, host
