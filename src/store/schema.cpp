@@ -507,7 +507,8 @@ const std::vector<Migration>& migrations() {
                                              {"", schema_v5_step},
                                              {reading_schema_sqlite},
                                              {pages_sql::schema_sqlite},
-                                             {entries_by_date_sqlite}};
+                                             {entries_by_date_sqlite},
+                                             {entries_by_feed_seen_published}};
     return list;
 }
 

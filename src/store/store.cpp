@@ -420,7 +420,7 @@ std::vector<EntryTimes> detail::Connection::entry_times(const std::string& feed,
     return this->call(detail::read_failed, [&] {
         auto& select = this->statement(R"sql(
 SELECT e.published, e.first_seen FROM entries e JOIN feeds f ON f.id = e.feed_id
-WHERE f.name = ? AND e.first_seen >= ? ORDER BY e.first_seen)sql");
+WHERE f.name = ? AND e.first_seen >= ? ORDER BY e.first_seen, e.id)sql");
         select.bind(1, feed);
         select.bind(2, seconds(since));
         std::vector<EntryTimes> out;
