@@ -421,7 +421,9 @@ TEST_CASE("every per-feed statement is an index lookup, also without statistics"
     }
 }
 
-TEST_CASE("a feed's recent arrivals are read from the index alone, in a new and in a migrated archive") {
+TEST_CASE(
+    "a feed's recent arrivals are read from the index alone and the word index merges 16 segments at a time, "
+    "in a new and in a migrated archive") {
     TempDir dir;
     auto path = dir / "feedd.db";
     const TimePoint since = now - std::chrono::days(365 * 30);
@@ -453,7 +455,13 @@ TEST_CASE("a feed's recent arrivals are read from the index alone, in a new and 
         }
         return covered;
     };
+    const auto automerge = [&] {
+        SQLite::Database db(path, SQLite::OPEN_READONLY);
+        SQLite::Statement select(db, "SELECT v FROM entries_fts_config WHERE k = 'automerge'");
+        return select.executeStep() ? select.getColumn(0).getInt() : 4;  // FTS5's default
+    };
     CHECK(read_only_from_index());
+    CHECK(automerge() == 16);
 
     // An archive of schema v8, whose index held no published dates, gets them on opening; the
     // arrivals read are the same.
@@ -461,12 +469,15 @@ TEST_CASE("a feed's recent arrivals are read from the index alone, in a new and 
         SQLite::Database db(path, SQLite::OPEN_READWRITE);
         db.exec("DROP INDEX entries_by_feed_seen");
         db.exec("CREATE INDEX entries_by_feed_seen ON entries(feed_id, first_seen)");
+        db.exec("DELETE FROM entries_fts_config WHERE k = 'automerge'");
         db.exec("PRAGMA user_version = 8");
     }
     CHECK_FALSE(read_only_from_index());
+    CHECK(automerge() == 4);
     auto archive = Archive::open(path, OpenMode::read_write);
     CHECK(user_version(path) == detail::latest_schema_version());
     CHECK(read_only_from_index());
+    CHECK(automerge() == 16);
     const auto again = archive.entry_times("cgtn-china", since);
     REQUIRE(again.size() == stored.size());
     for (std::size_t i = 0; i < again.size(); ++i) {
