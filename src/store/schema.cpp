@@ -498,14 +498,15 @@ void schema_v5_step(SQLite::Database& db) {
 }
 
 // v9, besides the wider entries_by_feed_seen (reading_schema.hpp): FTS5 merges the word index's
-// segments 16 at a time instead of 4 (`automerge`, a setting stored in the index). Each commit
-// writes its new terms as a segment, and merging them 4 by 4 rewrote every posting list about
-// once per level: on a cold poll of 1 000 feeds 16 reads 24 % fewer pages and writes 17 % fewer
-// (bench/README.md), and a search looks into up to 15 segments per level instead of 3 (13 against 6
-// on that archive; searches took as long). `feedd db vacuum` merges them into one (optimize).
-// The trigram index holds the few CJK entries and keeps SQLite's default.
+// segments 8 at a time instead of 4 (`automerge`, a setting stored in the index). Each commit
+// writes its new terms as a segment, and merging them 4 by 4 rewrote every posting list about once
+// per level: on a cold poll of 1 000 feeds 8 reads a quarter fewer pages and writes a sixth fewer
+// (docs/ARCHITECTURE.md, "Threading"), and a search looks into up to 7 segments per level instead
+// of 3 (searches took as long). Not 16: that equals `crisismerge`, and every merge became a whole
+// level merged within one commit. `feedd db vacuum` merges them into one (optimize). The trigram
+// index holds the few CJK entries and keeps SQLite's default.
 void fts_automerge(SQLite::Database& db) {
-    db.exec("INSERT INTO entries_fts(entries_fts, rank) VALUES ('automerge', 16)");
+    db.exec("INSERT INTO entries_fts(entries_fts, rank) VALUES ('automerge', 8)");
 }
 
 }  // namespace

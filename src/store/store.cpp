@@ -297,8 +297,8 @@ std::unique_ptr<detail::Backend> detail::open_sqlite(const std::filesystem::path
             // The writer's page cache, chosen on a cold poll of 1 000 feeds (bench/README.md): with
             // 512 KiB the writer re-read evicted pages 340 000 times (one pread each) and spilled
             // pages to the WAL mid-transaction; 4 MiB read less than a third of that. With FTS5
-            // merging 16 segments at a time (schema v9) 8 MiB reads another 20 % fewer pages and
-            // writes 10 % fewer than 4 MiB for about 4 MiB of peak memory; 16 MiB saves nothing
+            // merging 8 segments at a time (schema v9) 8 MiB reads another 27 % fewer pages and
+            // writes 8 % fewer than 4 MiB for about 4 MiB of peak memory; 16 MiB saved nothing
             // more (the cache fills only as far as a batch and its merges need). The checkpoint
             // stays SQLite's (every 1000 pages): a WAL of 32 MiB saved a few percent of writes,
             // not worth a WAL that holds the archive's last 32 MiB.
