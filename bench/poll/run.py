@@ -13,6 +13,10 @@ inserting every item into SQLite with the archive's FTS indexes (build/bench/pol
 
     python3 bench/poll/run.py --feeds 1000 --feedd build/feedd
     python3 bench/poll/run.py --feeds 1000 --corpus-gen GEN.py
+    python3 bench/poll/run.py --feeds 1000 --corpus-gen GEN.py --before OLD/feedd --repeat 3
+
+--before names a second feedd (say, a build of main) polled in the same run, each phase right
+after this one's on its own archive, so that a change is measured against the same machine load.
 
 The corpus is this script's own (N RSS 2.0 feeds of --items items) unless --corpus-gen names a
 generator script called as `GEN.py N --out DIR` and `GEN.py --mutate F --out DIR`.
@@ -135,6 +139,7 @@ def main():
     parser.add_argument("--corpus-gen", help="a corpus generator called as GEN.py N --out DIR and "
                         "GEN.py --mutate F --out DIR (default: this script's own corpus)")
     parser.add_argument("--feedd", default="build/feedd")
+    parser.add_argument("--before", help="another feedd binary measured in the same run (a baseline)")
     parser.add_argument("--limits", default="build/bench/poll/bench_limits",
                         help="the parse and insert limits program ('' to skip the limits)")
     parser.add_argument("--threads", default="1,8,32",
@@ -145,7 +150,9 @@ def main():
     parser.add_argument("--keep", action="store_true", help="leave the work directory behind")
     args = parser.parse_args()
     ensure(["nginx", "curl", "sqlite3"] + (["newsboat"] if args.threads else []))
-    feedd = Path(args.feedd).resolve()
+    binaries = {"feedd": Path(args.feedd).resolve()}
+    if args.before:
+        binaries["before"] = Path(args.before).resolve()
     limits = Path(args.limits).resolve() if args.limits else None
     rng = random.Random(args.seed)
 
@@ -180,18 +187,21 @@ def main():
               f"nginx on 127.0.0.1:{port}")
 
         # feedd: all feeds share one host here, so the per-host limit is raised to the global one.
-        fdir = work / "feedd"
-        fdir.mkdir()
         lines = ["[settings]", 'database = "feedd.db"', "concurrency = 32", "per_host = 32", 'per_host_gap = "0s"',
                  "allow_private_networks = true", 'log_level = "error"', ""]
         for i, url in enumerate(urls):
             lines += ["[[feed]]", f'name = "f{i}"', f'url = "{url}"', ""]
-        (fdir / "feeds.toml").write_text("\n".join(lines))
-        feedd_cmd = [str(feedd), "--config", str(fdir / "feeds.toml"), "poll", "--once", "--force"]
+        fdirs, feedd_cmds = {}, {}
+        for reader, binary in binaries.items():  # each binary its own archive
+            fdirs[reader] = work / reader
+            fdirs[reader].mkdir()
+            (fdirs[reader] / "feeds.toml").write_text("\n".join(lines))
+            feedd_cmds[reader] = [str(binary), "--config", str(fdirs[reader] / "feeds.toml"), "poll", "--once",
+                                  "--force"]
 
-        def fresh_archive():
+        def fresh_archive(reader):
             for name in ("feedd.db", "feedd.db-wal", "feedd.db-shm", "feedd.db.lock"):
-                (fdir / name).unlink(missing_ok=True)
+                (fdirs[reader] / name).unlink(missing_ok=True)
 
         # newsboat: its own cache and URL file per setting.
         ndirs = {}
@@ -233,10 +243,22 @@ def main():
             limit["insert"] = median(insert_runs)
             limit_cpu["parse"] = median(parse_cpu)
             limit_cpu["insert"] = median(insert_cpu)
-        results[("feedd", "cold")] = repeated(lambda: measure(feedd_cmd), fresh_archive)
+        def feedd_phase(phase, repeat, before=None):
+            """Each binary's runs of a phase alternate (feedd, before, feedd, ...): both see the
+            same load."""
+            runs = {reader: [] for reader in binaries}
+            for _ in range(repeat):
+                for reader in binaries:
+                    if before:
+                        before(reader)
+                    runs[reader].append(measure(feedd_cmds[reader]))
+            for reader, values in runs.items():
+                results[(reader, phase)] = tuple(median([r[k] for r in values]) for k in range(3))
+
+        feedd_phase("cold", args.repeat, fresh_archive)
         for threads, nd in ndirs.items():
             results[(f"newsboat-{threads}", "cold")] = measure(newsboat_cmd(nd))
-        results[("feedd", "warm")] = repeated(lambda: measure(feedd_cmd))
+        feedd_phase("warm", args.repeat)
         for threads, nd in ndirs.items():
             subprocess.run(["sqlite3", str(nd / "cache.db"), "ANALYZE;"], check=True)
             results[(f"newsboat-{threads}", "warm")] = measure(newsboat_cmd(nd))
@@ -248,10 +270,21 @@ def main():
         else:
             changed = f"{change(docroot, corpus, 0.10, rng)} feeds gained 3 items each"
             precompress(docroot)
-        results[("feedd", "changed")] = measure(feedd_cmd)
+        # The changed poll is repeated from a copy of each archive as the warm poll left it.
+        for reader in binaries:
+            (fdirs[reader] / "warm").mkdir()
+            for f in fdirs[reader].glob("feedd.db*"):
+                shutil.copy2(f, fdirs[reader] / "warm" / f.name)
+
+        def warm_archive(reader):
+            fresh_archive(reader)
+            for f in (fdirs[reader] / "warm").iterdir():
+                shutil.copy2(f, fdirs[reader] / f.name)
+
+        feedd_phase("changed", args.repeat, warm_archive)
         for threads, nd in ndirs.items():
             results[(f"newsboat-{threads}", "changed")] = measure(newsboat_cmd(nd))
-        archive_mb = sum(f.stat().st_size for f in fdir.glob("feedd.db*")) / 1e6
+        archive_mb = sum(f.stat().st_size for f in fdirs["feedd"].glob("feedd.db*")) / 1e6
 
         print(f"{'run':10} {'reader':14} {'wall s':>8} {'cpu s':>8} {'peak MiB':>9} {'ms/feed':>8}")
         for phase in ("cold", "warm", "changed"):
@@ -260,7 +293,7 @@ def main():
                     print(f"{phase:10} {reader:14} {wall:8.2f} {cpu:8.2f} {rss:9.1f} {wall * 1000 / len(urls):8.2f}")
         print(f"(changed: {changed}; feedd's archive {archive_mb:.0f} MB)")
         if args.repeat > 1:
-            print(f"(feedd cold and warm and the limits: medians of {args.repeat} runs)")
+            print(f"(feedd's polls and the limits: medians of {args.repeat} runs)")
         total = sum(limit.values())
         print("limits: " + ", ".join(f"{k} {v:.2f} s" for k, v in limit.items()) +
               (f" ({rows} rows)" if limits else "") + f"; sum {total:.2f} s")
@@ -271,15 +304,21 @@ def main():
               f"{fc / sum(limit_cpu.values()):.2f}x their CPU")
         for phase in ("cold", "warm", "changed"):
             fw, fc, fm = results[("feedd", phase)]
-            others = [v for (r, p), v in results.items() if p == phase and r != "feedd"]
+            others = [v for (r, p), v in results.items() if p == phase and r.startswith("newsboat")]
             if not others:
                 continue
             best = min(others, key=lambda v: v[0])
             print(f"{phase}: feedd is {best[0] / fw:.1f}x faster than newsboat's best setting, "
                   f"at {fc / best[1]:.3f} of its CPU and {fm / best[2]:.2f} of its peak memory")
+        if args.before:
+            for phase in ("cold", "warm", "changed"):
+                fw, fc, fm = results[("feedd", phase)]
+                bw, bc, bm = results[("before", phase)]
+                print(f"{phase}: feedd / before: wall {fw / bw:.2f}, CPU {fc / bc:.2f}, peak memory {fm / bm:.2f}")
         command = f"python3 bench/poll/run.py --feeds {args.feeds}"
         command += f" --corpus-gen {args.corpus_gen}" if args.corpus_gen else f" --items {args.items}"
         command += f" --feedd {args.feedd} --threads '{args.threads}' --repeat {args.repeat}"
+        command += f" --before {args.before}" if args.before else ""
         print(f"reproduce: {command}")
     finally:
         stop_nginx(pidfile)

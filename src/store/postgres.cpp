@@ -789,7 +789,7 @@ class PostgresStore final : public Backend {
         return call(read_failed, [&] {
             auto r = db_.exec(R"sql(
 SELECT e.published, e.first_seen FROM entries e JOIN feeds f ON f.id = e.feed_id
-WHERE f.name = $1 AND e.first_seen >= $2 ORDER BY e.first_seen)sql",
+WHERE f.name = $1 AND e.first_seen >= $2 ORDER BY e.first_seen, e.id)sql",
                               Params::of(feed, since));
             std::vector<EntryTimes> out;
             for (int i = 0; i < r.rows(); ++i) out.push_back({r.time(i, 0), *r.time(i, 1)});

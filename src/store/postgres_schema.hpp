@@ -222,7 +222,8 @@ CREATE VIEW revisions_html_v AS SELECT id, summary, content FROM revisions;
 // pg_migrations()[i] takes the schema from version i to i + 1, each in its own transaction.
 inline const std::vector<std::string_view>& pg_migrations() {
     static const std::vector<std::string_view> list{pg_schema_v1, reading_schema_postgres,
-                                                    pages_sql::schema_postgres, entries_by_date_postgres};
+                                                    pages_sql::schema_postgres, entries_by_date_postgres,
+                                                    entries_by_feed_seen_published};
     return list;
 }
 

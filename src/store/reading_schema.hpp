@@ -67,4 +67,14 @@ inline constexpr std::string_view entries_by_date_sqlite =
 inline constexpr std::string_view entries_by_date_postgres =
     "CREATE INDEX IF NOT EXISTS entries_by_date ON entries((coalesce(published, first_seen)), id);";
 
+// SQLite v9, PostgreSQL v5: a feed's recent entries by first sight, with their published dates in
+// the index, so that `entry_times` (read for every feed a poll stores, by the adaptive interval and
+// the gap check) is answered from the index alone: the rows are about 3 KB, one page read each
+// (15 % of a 10 %-changed poll's CPU before). Same name, one more column; the (feed_id,
+// first_seen) prefix serves whatever used the index before. Runs again unchanged over an archive
+// that has it.
+inline constexpr std::string_view entries_by_feed_seen_published =
+    "DROP INDEX IF EXISTS entries_by_feed_seen;"
+    "CREATE INDEX entries_by_feed_seen ON entries(feed_id, first_seen, published);";
+
 }  // namespace feedd::store::detail
