@@ -1,5 +1,7 @@
 #include "daemon/full_text.hpp"
 
+#include "daemon/refresh.hpp"
+
 #include "feedd/fetch/fetch.hpp"
 #include "feedd/parse/parse.hpp"
 #include "feedd/schedule/schedule.hpp"
@@ -8,14 +10,6 @@
 
 namespace feedd::daemon {
 namespace {
-
-schedule::Policy retry_policy(const config::Settings& settings) {
-    schedule::Policy policy;
-    policy.min_interval = settings.min_interval;
-    policy.max_interval = settings.max_interval;
-    policy.backoff_cap = settings.backoff_cap;
-    return policy;
-}
 
 std::string when(const std::optional<TimePoint>& next) {
     return next ? format_utc(*next) : std::string("never");
@@ -27,7 +21,7 @@ PageOutcome failure(const store::PageTask& task, PageOutcome outcome, std::optio
     auto& fetch = outcome.fetch;
     fetch.failures = task.failures + 1;
     fetch.unchanged = task.unchanged;
-    fetch.next_try = schedule::page_retry(retry_policy(settings), fetch.failures, retry_after, now);
+    fetch.next_try = schedule::page_retry(schedule_policy(settings), fetch.failures, retry_after, now);
     outcome.failed = true;
     outcome.line = page_name(task) + ": " + fetch.error +
                    (fetch.next_try ? "; retry at " + format_utc(*fetch.next_try)

@@ -91,15 +91,6 @@ TimePoint to_seconds(WallTime t) {
     return std::chrono::floor<std::chrono::seconds>(t);
 }
 
-schedule::Policy policy_for(const config::Settings& settings, const FeedSource& source) {
-    schedule::Policy policy;
-    policy.interval = source.interval.value_or(settings.interval);
-    policy.min_interval = settings.min_interval;
-    policy.max_interval = settings.max_interval;
-    policy.backoff_cap = settings.backoff_cap;
-    return policy;
-}
-
 }  // namespace
 
 Pipeline::Pipeline(boost::asio::io_context& io, fetch::Fetcher& fetcher, Writer& writer,
@@ -447,7 +438,7 @@ void Pipeline::forgive(const std::string& name, int failures, TimePoint since) {
     if (outage_.in_outage()) held_.insert(name);
     if (!once_ && !stopping_) {
         const double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
-        const auto due = schedule::outage_due(policy_for(config_.settings, *sources_.at(name)),
+        const auto due = schedule::outage_due(schedule_policy(config_.settings, sources_.at(name)->interval),
                                               to_seconds(clock_.wall()), jitter);
         state.next_poll = due;
         // Shared, the archive's next poll is the schedule: whichever node finds it due polls it.
@@ -488,7 +479,7 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
     note_pending(1, cost);
     PollJob job{*feed,
                 state_of(name),
-                policy_for(config_.settings, *feed),
+                schedule_policy(config_.settings, feed->interval),
                 std::uniform_real_distribution<double>(0.0, 1.0)(random_),
                 outage ? outage_.since() : std::nullopt,
                 once_,

@@ -19,6 +19,15 @@ std::string withheld_note(const FeedSource& feed, const std::string& url) {
     return " (credentials not sent to the new origin; set url in feeds.toml to send them there)";
 }
 
+schedule::Policy schedule_policy(const config::Settings& settings, std::optional<Duration> feed_interval) {
+    schedule::Policy policy;
+    policy.interval = feed_interval.value_or(settings.interval);
+    policy.min_interval = settings.min_interval;
+    policy.max_interval = settings.max_interval;
+    policy.backoff_cap = settings.backoff_cap;
+    return policy;
+}
+
 std::string effective_url(const FeedSource& source, const FeedState& state) {
     if (!state.moved_to.empty() && state.configured_url == source.url) return state.moved_to;
     return source.url;

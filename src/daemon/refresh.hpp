@@ -5,10 +5,17 @@
 #include <optional>
 #include <string>
 
+#include "feedd/config/config.hpp"
 #include "feedd/daemon/daemon.hpp"
 #include "feedd/model/model.hpp"
+#include "feedd/schedule/schedule.hpp"
 
 namespace feedd::daemon {
+
+// The schedule's bounds from the settings: a feed's polls pass its own interval, page retries
+// none (they use only the bounds and the backoff cap).
+[[nodiscard]] schedule::Policy schedule_policy(const config::Settings& settings,
+                                               std::optional<Duration> feed_interval = std::nullopt);
 
 // The URL to poll: the configured one, or where a confirmed permanent redirect moved it.
 [[nodiscard]] std::string effective_url(const FeedSource& source, const FeedState& state);

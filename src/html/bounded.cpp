@@ -11,10 +11,6 @@ bool is_space(char c) {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
 }
 
-bool is_alpha(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 // Tags that never hold others (void elements) or that the next of their kind closes without an
 // end tag (p, li, td, ...): counting them as open would take 500 unclosed <p> of an old page for
 // 500 levels of nesting.
@@ -43,8 +39,8 @@ std::string_view bounded_page(std::string_view html, const PageLimits& limits) {
     std::size_t i = 0;
     char name[12];
     while ((i = html.find('<', i)) != std::string_view::npos) {
-        const bool closing = i + 2 < html.size() && html[i + 1] == '/' && is_alpha(html[i + 2]);
-        if (i + 1 >= html.size() || (!is_alpha(html[i + 1]) && !closing)) {
+        const bool closing = i + 2 < html.size() && html[i + 1] == '/' && text::is_ascii_alpha(html[i + 2]);
+        if (i + 1 >= html.size() || (!text::is_ascii_alpha(html[i + 1]) && !closing)) {
             ++i;  // comments and text cost gumbo nothing per element
             continue;
         }

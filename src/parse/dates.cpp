@@ -18,9 +18,6 @@ struct Fields {
     int offset_minutes = 0;
 };
 
-bool digit(char c) {
-    return c >= '0' && c <= '9';
-}
 constexpr char lower(char c) {
     return text::ascii_lower(c);
 }
@@ -43,7 +40,7 @@ int read_digits(std::string_view text, std::size_t& i, std::size_t count) {
     if (i + count > text.size()) return -1;
     int value = 0;
     for (std::size_t k = 0; k < count; ++k) {
-        if (!digit(text[i + k])) return -1;
+        if (!text::is_ascii_digit(text[i + k])) return -1;
         value = value * 10 + (text[i + k] - '0');
     }
     i += count;
@@ -64,7 +61,7 @@ bool read_numeric_zone(std::string_view text, std::size_t& i, int& offset) {
     if (h < 0) return false;
     int m = 0;
     if (i < text.size() && text[i] == ':') ++i;
-    if (i + 2 <= text.size() && digit(text[i])) m = read_digits(text, i, 2);
+    if (i + 2 <= text.size() && text::is_ascii_digit(text[i])) m = read_digits(text, i, 2);
     if (m < 0 || h > 23 || m > 59) return false;
     offset = sign * (h * 60 + m);
     return true;
@@ -77,7 +74,7 @@ std::optional<TimePoint> parse_iso(std::string_view text) {
     std::size_t i = 0;
     f.year = read_digits(text, i, 4);
     if (f.year < 0) return std::nullopt;
-    const bool compact = i < text.size() && digit(text[i]);  // 20240823T055231Z
+    const bool compact = i < text.size() && text::is_ascii_digit(text[i]);  // 20240823T055231Z
     f.month = f.day = 1;
     if (compact) {
         if ((f.month = read_digits(text, i, 2)) < 0 || (f.day = read_digits(text, i, 2)) < 0)
@@ -98,14 +95,14 @@ std::optional<TimePoint> parse_iso(std::string_view text) {
             i = j;
             f.hour = h;
             if (i < text.size() && text[i] == ':') ++i;
-            if (i < text.size() && digit(text[i]) && (f.minute = read_digits(text, i, 2)) < 0)
+            if (i < text.size() && text::is_ascii_digit(text[i]) && (f.minute = read_digits(text, i, 2)) < 0)
                 return std::nullopt;
             if (i < text.size() && text[i] == ':') ++i;
-            if (i < text.size() && digit(text[i]) && (f.second = read_digits(text, i, 2)) < 0)
+            if (i < text.size() && text::is_ascii_digit(text[i]) && (f.second = read_digits(text, i, 2)) < 0)
                 return std::nullopt;
             if (i < text.size() && (text[i] == '.' || text[i] == ',')) {
                 ++i;
-                while (i < text.size() && digit(text[i])) ++i;
+                while (i < text.size() && text::is_ascii_digit(text[i])) ++i;
             }
         }
     }
@@ -195,7 +192,7 @@ std::optional<TimePoint> parse_rfc822_like(std::string_view text) {
         } else if (c == '(') {  // "(PDT)" comments
             const auto close = text.find(')', i);
             i = close == std::string_view::npos ? n : close + 1;
-        } else if ((c == '+' || c == '-') && i + 1 < n && digit(text[i + 1]) &&
+        } else if ((c == '+' || c == '-') && i + 1 < n && text::is_ascii_digit(text[i + 1]) &&
                    (have_time || numbers.size() >= 2)) {
             int offset = 0;
             std::size_t j = i;
@@ -203,7 +200,7 @@ std::optional<TimePoint> parse_rfc822_like(std::string_view text) {
                 // "+8" or "+530": hours, or hours and minutes, without padding.
                 std::size_t k = i + 1;
                 int value = 0;
-                while (k < n && digit(text[k])) value = value * 10 + (text[k++] - '0');
+                while (k < n && text::is_ascii_digit(text[k])) value = value * 10 + (text[k++] - '0');
                 const int sign = c == '-' ? -1 : 1;
                 offset = sign * (k - i - 1 <= 2 ? value * 60 : (value / 100) * 60 + value % 100);
                 j = k;
@@ -213,27 +210,27 @@ std::optional<TimePoint> parse_rfc822_like(std::string_view text) {
             i = j;
         } else if (c == '-') {
             ++i;
-        } else if (digit(c)) {
+        } else if (text::is_ascii_digit(c)) {
             std::size_t j = i;
-            while (j < n && digit(text[j])) ++j;
+            while (j < n && text::is_ascii_digit(text[j])) ++j;
             if (j < n && text[j] == ':') {  // a time
                 std::size_t k = i;
                 f.hour = read_digits(text, k, j - i <= 2 ? j - i : 2);
                 if (f.hour < 0 || k != j) return std::nullopt;
                 ++k;
                 std::size_t m_end = k;
-                while (m_end < n && digit(text[m_end])) ++m_end;
+                while (m_end < n && text::is_ascii_digit(text[m_end])) ++m_end;
                 if (m_end - k != 2 && m_end - k != 1) return std::nullopt;
                 f.minute = read_digits(text, k, m_end - k);
                 if (k < n && text[k] == ':') {
                     ++k;
                     std::size_t s_end = k;
-                    while (s_end < n && digit(text[s_end])) ++s_end;
+                    while (s_end < n && text::is_ascii_digit(text[s_end])) ++s_end;
                     if (s_end - k == 0 || s_end - k > 2) return std::nullopt;
                     f.second = read_digits(text, k, s_end - k);
                     if (k < n && (text[k] == '.' || text[k] == ',')) {  // fractions
                         ++k;
-                        while (k < n && digit(text[k])) ++k;
+                        while (k < n && text::is_ascii_digit(text[k])) ++k;
                     }
                 }
                 have_time = true;
@@ -309,8 +306,9 @@ std::optional<TimePoint> parse_date(std::string_view text) noexcept {
         while (!text.empty() && static_cast<unsigned char>(text.front()) <= ' ') text.remove_prefix(1);
         while (!text.empty() && static_cast<unsigned char>(text.back()) <= ' ') text.remove_suffix(1);
         if (text.empty() || text.size() > 100) return std::nullopt;
-        if (text.size() >= 4 && digit(text[0]) && digit(text[1]) && digit(text[2]) && digit(text[3]) &&
-            (text.size() == 4 || text[4] == '-' || digit(text[4]))) {
+        if (text.size() >= 4 && text::is_ascii_digit(text[0]) && text::is_ascii_digit(text[1]) &&
+            text::is_ascii_digit(text[2]) && text::is_ascii_digit(text[3]) &&
+            (text.size() == 4 || text[4] == '-' || text::is_ascii_digit(text[4]))) {
             if (auto t = parse_iso(text)) return t;
         }
         return parse_rfc822_like(text);

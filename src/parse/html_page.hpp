@@ -1,5 +1,5 @@
-// An HTML page read with gumbo (an HTML5 parser: real pages are not XML), for discovery and for
-// the extraction of an article's main content. Private to src/parse.
+// An HTML page read with gumbo (an HTML5 parser: real pages are not XML), for discovery. (The
+// extractor reads pages with libxml2, for speed: extract.cpp.) Private to src/parse.
 #pragma once
 
 #include <gumbo.h>
@@ -9,7 +9,7 @@
 
 namespace feedd::parse::detail {
 
-// The owner of a gumbo parse for discovery and extraction (the sanitiser in html has its own: a
+// The owner of a gumbo parse for discovery (the sanitiser in html has its own: a
 // public header may not name gumbo's types). What gumbo is given of a page is html::bounded_page's.
 struct GumboOutputDeleter {
     void operator()(GumboOutput* output) const { gumbo_destroy_output(&kGumboDefaultOptions, output); }

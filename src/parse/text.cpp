@@ -10,10 +10,6 @@ namespace {
 using text::iequals;
 using text::is_space;
 
-bool is_alpha(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 // Value of attribute `wanted` in the tag text that follows the tag name (up to '>').
 std::string attribute_value(std::string_view tag, std::string_view wanted) {
     std::size_t i = 0;
@@ -112,7 +108,8 @@ std::string absolutized_html(std::string_view html, std::string_view base) {
         std::size_t name_end = eq;
         while (name_end > 0 && is_space(data[name_end - 1])) --name_end;
         std::size_t name_start = name_end;
-        while (name_start > 0 && is_alpha(data[name_start - 1]) && name_end - name_start < 5) --name_start;
+        while (name_start > 0 && text::is_ascii_alpha(data[name_start - 1]) && name_end - name_start < 5)
+            --name_start;
         if (name_start == 0 || !is_space(data[name_start - 1])) continue;
         const std::string_view name(data + name_start, name_end - name_start);
         if (!iequals(name, "href") && !iequals(name, "src")) continue;

@@ -25,14 +25,8 @@ constexpr char16_t kWindows1252[32] = {0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0
                                        0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
                                        0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
 
-bool is_alpha(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-bool is_digit(char c) {
-    return c >= '0' && c <= '9';
-}
 bool is_hex(char c) {
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    return is_ascii_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 void append_code_point(std::string& out, std::uint32_t cp) {
@@ -53,8 +47,8 @@ const NamedEntity* find_entity(std::string_view name) noexcept {
 
 std::string_view entity_name(std::string_view text) noexcept {
     std::size_t i = 1;
-    if (i >= text.size() || !is_alpha(text[i])) return {};
-    while (i < text.size() && i < 40 && (is_alpha(text[i]) || is_digit(text[i]))) ++i;
+    if (i >= text.size() || !is_ascii_alpha(text[i])) return {};
+    while (i < text.size() && i < 40 && (is_ascii_alpha(text[i]) || is_ascii_digit(text[i]))) ++i;
     return text.substr(1, i - 1);
 }
 
@@ -70,9 +64,9 @@ std::size_t decode_numeric_reference(std::string_view text, std::string& out, bo
     if (hex) ++i;
     const std::size_t digits_start = i;
     std::uint32_t value = 0;
-    while (i < text.size() && (hex ? is_hex(text[i]) : is_digit(text[i]))) {
+    while (i < text.size() && (hex ? is_hex(text[i]) : is_ascii_digit(text[i]))) {
         const char c = text[i];
-        const std::uint32_t digit = is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10;
+        const std::uint32_t digit = is_ascii_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10;
         if (value <= 0x10FFFF) value = value * (hex ? 16 : 10) + digit;
         ++i;
     }

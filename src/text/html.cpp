@@ -11,10 +11,6 @@ namespace {
 // but tab and line breaks; a raw U+001E in the text, which no real feed has, breaks a line too).
 constexpr char kBreak = '\x1e';
 
-bool is_alpha(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
 // The first '<' or '&', or npos.
 std::size_t find_markup(std::string_view text) noexcept {
     return find_any(text, "<&");
@@ -93,7 +89,7 @@ std::string html_to_text(std::string_view html, Breaks breaks) {
                              stripped);
         if (lt == std::string_view::npos) break;
         const char next = lt + 1 < html.size() ? html[lt + 1] : '\0';
-        if (!(is_alpha(next) || next == '/' || next == '!' || next == '?')) {
+        if (!(is_ascii_alpha(next) || next == '/' || next == '!' || next == '?')) {
             stripped.push_back('<');  // "a < b" is text
             i = lt + 1;
             continue;
@@ -108,8 +104,8 @@ std::string html_to_text(std::string_view html, Breaks breaks) {
         const bool closing = next == '/';
         const std::size_t name_start = lt + 1 + (closing ? 1 : 0);
         std::size_t name_end = name_start;
-        while (name_end < end && is_alpha(html[name_end])) ++name_end;
-        while (name_end < end && html[name_end] >= '0' && html[name_end] <= '9') ++name_end;
+        while (name_end < end && is_ascii_alpha(html[name_end])) ++name_end;
+        while (name_end < end && is_ascii_digit(html[name_end])) ++name_end;
         const std::string_view name = html.substr(name_start, name_end - name_start);
         if (is_block(name))
             stripped.push_back(kBreak);

@@ -21,13 +21,8 @@ struct Site {
     Site() {
         write_file(dir / "feeds.toml",
                    "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\n");
-        server.route("/china.xml", [feed = read_fixture("cgtn-china.rss")](const feedd::test::Request&) {
-            return Response::text(feed, "application/rss+xml");
-        });
-        server.route("/politics.atom",
-                     [feed = read_fixture("cgtn-politics.atom")](const feedd::test::Request&) {
-                         return Response::text(feed, "application/atom+xml");
-                     });
+        serve_fixture(server, "/china.xml", "cgtn-china.rss");
+        serve_fixture(server, "/politics.atom", "cgtn-politics.atom", "application/atom+xml");
     }
     std::vector<feedd::FeedSource> feeds() const { return feedd::config::load_config(config).feeds; }
 };
@@ -67,9 +62,7 @@ TEST_CASE("a page with two advertised feeds lists both and adds none") {
 TEST_CASE("a page with no feed links falls back to the usual paths") {
     Site site;
     site.server.route("/", [](const feedd::test::Request&) { return Response::text(page(""), "text/html"); });
-    site.server.route("/rss.xml", [feed = read_fixture("cgtn-china.rss")](const feedd::test::Request&) {
-        return Response::text(feed, "application/rss+xml");
-    });
+    serve_fixture(site.server, "/rss.xml", "cgtn-china.rss");
     const auto result =
         run_feedd(site.dir.path(), {"--config", site.config, "feeds", "add", site.server.url("/")});
     INFO(result.out << result.err);

@@ -23,12 +23,6 @@ std::string settings(const std::string& extra = {}) {
            extra;
 }
 
-void serve_fixture(HttpServer& server, const std::string& path, const std::string& fixture) {
-    server.route(path, [body = read_fixture(fixture)](const Request&) {
-        return Response::text(body, "application/rss+xml");
-    });
-}
-
 // Rewrites feeds.toml, sends SIGHUP and waits until the daemon is ready again.
 void reload(FeeddDaemon& daemon, const TempDir& dir, const std::string& config) {
     write_file(dir / "feeds.toml", config);

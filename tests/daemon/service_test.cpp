@@ -30,12 +30,6 @@ std::string settings() {
            "min_interval = \"1s\"\n";
 }
 
-void serve_fixture(HttpServer& server, const std::string& path, const std::string& fixture) {
-    server.route(path, [body = read_fixture(fixture)](const feedd::test::Request&) {
-        return Response::text(body, "application/rss+xml");
-    });
-}
-
 }  // namespace
 
 TEST_CASE("the daemon says READY, reports STATUS after polls, and STOPPING on SIGTERM, exiting 0") {

@@ -54,6 +54,20 @@ TEST_CASE("a blog in windows-1252, declared in a meta element: the post, read as
     CHECK(has(page.html, "src=\"http://garden.example/2026/11/images/beans.jpg\""));
 }
 
+TEST_CASE("character references of every HTML version read as their characters, in text and links") {
+    const auto page = extract_article(
+        "<html><body><article><p>It&apos;s done &check; &mdash; the &lbrace;config&rbrace; moved, "
+        "&LT;b&GT; is text, &amp;check; is not a check, and &#x2019;quotes&#8217; too, for certain.</p>"
+        "<p><a href=\"/a?x=1&amp;y=2&lowbar;z\">a link</a> in a paragraph long enough, with commas, to be "
+        "kept.</p></article></body></html>",
+        {"https://x.example/", "", {}});
+    INFO(page.text);
+    CHECK(has(page.text,
+              "It's done \u2713 \u2014 the {config} moved, <b> is text, &check; is not a check, "
+              "and \u2019quotes\u2019 too"));
+    CHECK(has(page.html, "href=\"https://x.example/a?x=1&amp;y=2_z\""));
+}
+
 TEST_CASE("a documentation page: headings, code and lists of the section, not the table of contents") {
     const auto page = extract_article(feedd::test::read_fixture("pages/docs.html"),
                                       {"https://docs.example.org/2.1/retention.html", "", {}});

@@ -48,6 +48,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/fixtures.hpp"
+
 namespace feedd::test {
 
 // One request as the server saw it.
@@ -187,5 +189,12 @@ class HttpServer {
     struct Impl;  // the Asio context, acceptor, sessions and counters (http_server.cpp)
     std::unique_ptr<Impl> impl_;
 };
+
+// Serves tests/fixtures/`fixture` at `path` as `content_type`.
+inline void serve_fixture(HttpServer& server, std::string path, const std::string& fixture,
+                          std::string content_type = "application/rss+xml") {
+    server.route(std::move(path), [body = read_fixture(fixture), type = std::move(content_type)](
+                                      const Request&) { return Response::text(body, type); });
+}
 
 }  // namespace feedd::test
