@@ -55,6 +55,12 @@ int print_status(const store::Location& database, Duration threshold, bool json)
                   << message(paused.host + " until " + format_utc(paused.until) + " (429 on " + names + ")")
                   << '\n';
     }
+    for (const auto& node : health.nodes)
+        std::cout << "node " << node.id << ": " << message(node.host) << ", pid " << node.pid << ", feedd "
+                  << message(node.version) << ", " << node.feeds_held << " feeds held, heartbeat "
+                  << format_utc(node.heartbeat) << (node.silent ? " (silent)" : "") << ", config "
+                  << node.config_digest.substr(0, 12) << '\n';
+    for (const auto& problem : health.node_problems) std::cout << "nodes: " << problem << '\n';
     return health.exit_code;
 }
 

@@ -207,6 +207,7 @@ std::string init_template() {
 # allow_private_networks = false  # refuse feeds that resolve to loopback/private addresses
 # full_text = "off"               # fetch each new article's page: "auto" (short entries), "always"
 # refetch_pages_after = "7d"      # fetch an archived page again after this (doubling); "0": never
+# lease = "60s"                   # several nodes on PostgreSQL: a dead node's feeds wait this long
 # log_level = "info"
 # on_new = "notify-send-new-articles"   # gets new articles as NDJSON on stdin
 

@@ -63,7 +63,7 @@ const std::vector<std::string> settings_keys{
     "timeout",        "max_body",           "keep_days",      "allow_private_networks",
     "proxy",          "user_agent",         "log_level",      "on_new",
     "on_new_timeout", "shutdown_grace",     "backfill_pages", "backfill_bytes",
-    "full_text",      "refetch_pages_after",
+    "full_text",      "refetch_pages_after", "lease",
     "database_password_file", "database_password_env", "database_password_credential"};
 // clang-format on
 const std::vector<std::string> feed_keys{"name",       "url",           "title",        "category",
@@ -432,6 +432,8 @@ class Validator {
         if (auto v = get_string(table, "on_new")) settings.on_new = *v;
         if (auto v = get_duration(table, "on_new_timeout", 100ms, 24h)) settings.on_new_timeout = *v;
         if (auto v = get_duration(table, "shutdown_grace", 0ms, 1h)) settings.shutdown_grace = *v;
+        // Below 2 s a heartbeat (a third of it) is a round trip a few hundred milliseconds apart.
+        if (auto v = get_duration(table, "lease", 2s, 1h)) settings.lease = *v;
         if (auto v = get_int(table, "backfill_pages", 0, 10000))
             settings.backfill_pages = static_cast<int>(*v);
         if (const auto* node = table.get("backfill_bytes")) {

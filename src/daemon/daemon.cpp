@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <set>
 
+#include "daemon/cluster.hpp"
 #include "daemon/full_text.hpp"
 #include "daemon/log.hpp"
 #include "daemon/notify.hpp"
@@ -152,6 +153,8 @@ SettingChanges compare_settings(const config::Settings& before, const config::Se
     note("per_host_gap", before.per_host_gap != after.per_host_gap, true);
     note("on_new", before.on_new != after.on_new, true);
     note("on_new_timeout", before.on_new_timeout != after.on_new_timeout, true);
+    // The node registered its lease; the archive's other nodes judge it by that one.
+    note("lease", before.lease != after.lease, false);
     return changes;
 }
 
@@ -215,6 +218,13 @@ std::unique_ptr<api::Server> start_api(boost::asio::io_context& io, const config
     log_info("http: listening on " + server->endpoint() + " (" + std::to_string(config.users.size()) +
              (config.users.size() == 1 ? " user)" : " users)"));
     return server;
+}
+
+// Who this node is, for `feedd status` (store::NodeInfo).
+store::NodeInfo this_node(const config::Config& config, Duration lease) {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+    return {host, static_cast<std::int64_t>(getpid()), FEEDD_VERSION, config_digest(config.path), lease};
 }
 
 std::string status_line(const Pipeline& pipeline) {
@@ -355,6 +365,12 @@ static std::vector<PollReport> poll_once_with(const RunOptions& options,
                                               const fetch::FetcherOptions* fetcher_options) {
     auto opened = open_all(options);
     apply_log_level(opened.config, options);
+    // A shared archive's running nodes poll its feeds under leases that poll --once does not take.
+    if (opened.archive->shared() && store::Archive::is_locked(opened.database))
+        throw store::ArchiveBusy(
+            "feedd run nodes poll " + store::shown_location(opened.database.path.native()) +
+            " (`feedd status` lists them): poll --once would poll their feeds again; stop "
+            "them first");
 
     std::set<std::string> known;
     for (const auto& feed : opened.config.feeds) known.insert(feed.name);
@@ -432,23 +448,39 @@ int run(const RunOptions& options) {
              std::to_string(opened.config.feeds.size()) + " feeds from " + opened.config.path.string());
 
     auto hooks = make_hooks(opened.config);
+    const bool shared = opened.archive->shared();
+    const auto lease = opened.config.settings.lease;
     Writer writer(std::move(*opened.archive));
     opened.archive.reset();
     boost::asio::io_context io;
     fetch::Fetcher fetcher(io);
     Pipeline pipeline(io, fetcher, writer, std::move(opened.config), std::move(opened.states), /*once=*/false,
                       hooks.get());
+    // Several nodes on a PostgreSQL archive: feeds are polled as this node claims them
+    // (docs/ARCHITECTURE.md, "Several nodes"); alone on SQLite, from their stored next poll.
+    std::unique_ptr<Cluster> cluster;
+    if (shared)
+        cluster =
+            std::make_unique<Cluster>(io, opened.database, this_node(pipeline.config(), lease), pipeline);
+    else
+        pipeline.schedule_from_state(WallClock::now());
     // After the pipeline, so that it stops (and no scrape reads the totals) before they go.
     auto api_server = start_api(io, pipeline.config(), opened.database, writer, pipeline.totals());
-    pipeline.schedule_from_state(WallClock::now());
+    auto status = [&pipeline, &cluster] {
+        auto line = status_line(pipeline);
+        if (cluster)
+            line += "; node " + std::to_string(cluster->id()) + " holds " +
+                    std::to_string(pipeline.held_count()) + " feeds";
+        notify::status(line);
+    };
     // Every poll updates STATUS: cheap (one datagram, nothing without NOTIFY_SOCKET) and it lets
     // `systemctl status` and tests follow the daemon without polling its log.
-    pipeline.on_report = [&pipeline](const PollReport&) { notify::status(status_line(pipeline)); };
+    pipeline.on_report = [&status](const PollReport&) { status(); };
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
     // WATCHDOG=1 comes from the event loop itself, so a loop that stops turning stops the pings.
     RepeatingTimer watchdog_timer(io, [] { notify::watchdog(); });
-    RepeatingTimer status_timer(io, [&pipeline] { notify::status(status_line(pipeline)); });
+    RepeatingTimer status_timer(io, status);
     RepeatingTimer maintenance_timer(io, [&] { maintain(writer, pipeline.config().settings.keep_days); });
     bool stopping = false;
 
@@ -469,7 +501,9 @@ int run(const RunOptions& options) {
                     if (api_server) api_server->reconfigure(fresh);
                     if (fresh.http != pipeline.config().http) changes.need_restart.emplace_back("[http]");
                     apply_hook_settings(hooks, pipeline, fresh.settings);
+                    const auto path = fresh.path;
                     pipeline.reconfigure(std::move(fresh), WallClock::now());
+                    if (cluster) cluster->set_config_digest(config_digest(path));
                     std::string line = "reloaded: " + std::to_string(pipeline.feed_count()) + " feeds";
                     if (!changes.applied.empty()) line += "; settings applied: " + joined(changes.applied);
                     if (changes.need_restart.empty()) {
@@ -486,7 +520,7 @@ int run(const RunOptions& options) {
                               "; the running configuration stays");
                 }
                 notify::ready();
-                notify::status(status_line(pipeline));
+                status();
                 wait_for_signal();
                 return;
             }
@@ -497,6 +531,7 @@ int run(const RunOptions& options) {
             watchdog_timer.cancel();
             status_timer.cancel();
             maintenance_timer.cancel();
+            if (cluster) cluster->stop();
             pipeline.stop(pipeline.config().settings.shutdown_grace, [&] {
                 signals.cancel();
                 io.stop();
@@ -507,12 +542,15 @@ int run(const RunOptions& options) {
 
     if (auto interval = notify::watchdog_interval()) watchdog_timer.start(*interval);
     maintenance_timer.start(std::chrono::hours(1));  // at start, then hourly
+    if (cluster) cluster->start();
     notify::ready();
     status_timer.start(std::chrono::seconds(30));
     io.run();
     // The API's reader may wait on the writer: it ends first.
     if (api_server) api_server->stop();
     writer.finish();
+    // Every poll is written (each gave its lease back): what the node still holds goes back.
+    if (cluster) cluster->leave();
     log_info("stopped: " + std::to_string(pipeline.totals().polls.value()) + " polls, " +
              std::to_string(pipeline.totals().new_entries.value()) + " new entries");
     return 0;

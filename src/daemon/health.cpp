@@ -23,6 +23,34 @@ nlohmann::json date_or_null(const std::optional<TimePoint>& t) {
     return t ? nlohmann::json(format_utc(*t)) : nlohmann::json();
 }
 
+// The nodes sharing the archive: each should run the same feeds.toml, and a node that went silent
+// should have nothing left that others wait for.
+void assess_nodes(store::Archive& archive, TimePoint now, Health& health) {
+    std::map<std::string, std::vector<std::string>> by_digest;  // live nodes only
+    for (const auto& status : archive.nodes(now)) {
+        NodeHealth node{status.id,           status.node.host,          status.node.pid,
+                        status.node.version, status.node.config_digest, status.started,
+                        status.heartbeat,    status.feeds_held,         status.silent(now)};
+        const auto who =
+            "node " + std::to_string(node.id) + " (" + node.host + ", pid " + std::to_string(node.pid) + ")";
+        if (node.silent && status.leases > 0)
+            health.node_problems.push_back(
+                message(who + " stopped heartbeating at " + format_utc(node.heartbeat) + " still holding " +
+                        std::to_string(status.leases) + " leases (other nodes take them once they run out)"));
+        if (!node.silent) by_digest[node.config_digest].push_back(who);
+        health.nodes.push_back(std::move(node));
+    }
+    if (by_digest.size() > 1) {
+        std::string groups;
+        for (const auto& [digest, nodes] : by_digest) {
+            std::string names;
+            for (const auto& name : nodes) names += (names.empty() ? "" : ", ") + name;
+            groups += (groups.empty() ? "" : "; ") + digest.substr(0, 12) + ": " + names;
+        }
+        health.node_problems.push_back(message("nodes run different configurations: " + groups));
+    }
+}
+
 void assess(store::Archive& archive, Duration threshold, TimePoint now, Health& health,
             std::optional<TimePoint>& latest_poll) {
     // Feeds that keep outrunning their polls: some of their items are lost for good.
@@ -73,6 +101,7 @@ void assess(store::Archive& archive, Duration threshold, TimePoint now, Health& 
     }
     health.articles = archive.article_count();
     health.archive_bytes = archive.stored_bytes();
+    assess_nodes(archive, now, health);
 }
 
 }  // namespace
@@ -94,7 +123,7 @@ Health assess_health(const store::Location& database, Duration threshold, bool r
         }
     }
     if (!running) health.offline_since.reset();  // what a stopped daemon last saw is no news
-    const bool sound = health.failing.empty() && health.gapping.empty();
+    const bool sound = health.failing.empty() && health.gapping.empty() && health.node_problems.empty();
     health.exit_code = !running ? 2 : sound && !health.offline_since ? 0 : 1;
     health.word = !running               ? "not running"
                   : health.offline_since ? "offline"
@@ -127,6 +156,19 @@ std::string health_json(const Health& health) {
     report["articles"] = health.articles;
     report["archive_bytes"] = health.archive_bytes;
     report["bytes_per_article"] = health.bytes_per_article;
+    nlohmann::json nodes = nlohmann::json::array();
+    for (const auto& node : health.nodes)
+        nodes.push_back({{"id", node.id},
+                         {"host", node.host},
+                         {"pid", node.pid},
+                         {"version", node.version},
+                         {"config_digest", node.config_digest},
+                         {"started", format_utc(node.started)},
+                         {"heartbeat", format_utc(node.heartbeat)},
+                         {"feeds_held", node.feeds_held},
+                         {"silent", node.silent}});
+    report["nodes"] = nodes;
+    report["node_problems"] = health.node_problems;
     return text::escape_for_json(report.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 

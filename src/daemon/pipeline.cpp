@@ -192,8 +192,13 @@ void Pipeline::reconfigure(config::Config config, WallTime now) {
     config_ = std::move(config);
     gate_.set_limits(limits_for(config_.settings));
     writer_.post([this, feeds = config_.feeds](store::Archive& archive) { record_feeds(archive, feeds); });
-    for (const auto& name : fresh) log_info(name + ": scheduled (new or changed in the configuration)");
-    spread(fresh, now, spread_window(fresh.size()));
+    if (shared_) {
+        // Claimed from the archive when due, by this node or another.
+        for (const auto& name : fresh) log_info(name + ": new or changed in the configuration");
+    } else {
+        for (const auto& name : fresh) log_info(name + ": scheduled (new or changed in the configuration)");
+        spread(fresh, now, spread_window(fresh.size()));
+    }
     dispatch();
 }
 
@@ -270,6 +275,14 @@ void Pipeline::dispatch() {
     if (stopping_) return;
     if (!once_) check_clock();
     const auto now = clock_.wall();
+    if (shared_ && leases_valid_until_ && clock_.steady() >= *leases_valid_until_ &&
+        (!due_.empty() || !ready_.empty())) {
+        // No heartbeat reached the archive within a lease: another node may poll these feeds now.
+        log_warning("leases ran out without a heartbeat: " + std::to_string(due_.size()) +
+                    " feeds not polled here (other nodes take them)");
+        due_.clear();
+        ready_.clear();
+    }
     if (outage_.in_outage() && !once_) {
         probe(now);
         return;
@@ -428,7 +441,8 @@ void Pipeline::forgive(const std::string& name, int failures, TimePoint since) {
         const auto due = schedule::outage_due(schedule_policy(config_.settings, sources_.at(name)->interval),
                                               to_seconds(clock_.wall()), jitter);
         state.next_poll = due;
-        schedule(name, WallTime(due));
+        // Shared, the archive's next poll is the schedule: whichever node finds it due polls it.
+        if (!shared_) schedule(name, WallTime(due));
     }
     writer_.post([state](store::Archive& archive) {
         try {
@@ -661,12 +675,67 @@ void Pipeline::on_written(Written written) {
     if (written.pages_requested) pages_due_ = clock_.wall();
     if (walking)
         begin_walk(name, std::move(*written.history), written.next);
-    else if (!once_ && !stopping_ && source(name) && !gone)
+    else if (!once_ && !stopping_ && source(name) && !gone && (!shared_ || !written.write_error.empty()))
+        // Shared, a written poll gave its lease back and the archive's next poll is the schedule;
+        // a refused write keeps the lease and is retried here.
         schedule(name, written.next);
     // After its own write, which the correction must follow.
     if (forgiven) forgive(name, forgiven.mapped(), outage_.since().value_or(to_seconds(clock_.wall())));
     dispatch();
     check_idle();  // dispatch does nothing while stopping
+    if (shared_ && on_room) on_room();
+}
+
+std::vector<std::string> Pipeline::claim_candidates() const {
+    std::vector<std::string> names;
+    for (const auto& [name, source] : sources_) {
+        if (!source->enabled || busy_.count(name) || due_.due(name)) continue;
+        const auto state = reconcile_with_config(*source, state_of(name));
+        if (state.gone) continue;
+        names.push_back(name);
+    }
+    // Waiting for their host (ready_) counts as held too.
+    for (const auto& [key, ready] : ready_)
+        for (const auto& name : ready) std::erase(names, name);
+    return names;
+}
+
+std::vector<std::string> Pipeline::held_feeds() const {
+    std::set<std::string> held(busy_.begin(), busy_.end());
+    for (const auto& [key, ready] : ready_) held.insert(ready.begin(), ready.end());
+    for (const auto& [name, source] : sources_)
+        if (due_.due(name)) held.insert(name);
+    return {held.begin(), held.end()};
+}
+
+std::size_t Pipeline::held_count() const {
+    std::size_t waiting = 0;
+    for (const auto& [key, ready] : ready_) waiting += ready.size();
+    return busy_.size() + waiting + due_.size();
+}
+
+int Pipeline::claim_room() const {
+    if (stopping_ || pending_bytes_ >= kMaxPendingBytes) return 0;
+    if (leases_valid_until_ && clock_.steady() >= *leases_valid_until_) return 0;
+    const auto held = held_count();
+    if (outage_.in_outage()) return held == 0 ? 1 : 0;  // a feed for the probe
+    const auto most = 2 * static_cast<std::size_t>(config_.settings.concurrency);
+    return held >= most ? 0 : static_cast<int>(most - held);
+}
+
+void Pipeline::take_claimed(std::vector<FeedState> claimed) {
+    const auto now = clock_.wall();
+    for (auto& state : claimed) {
+        auto name = state.name;
+        if (!source(name) || busy_.count(name)) continue;  // a reload removed it meanwhile
+        states_[name] = std::move(state);
+        due_.set(name, to_instant(now));
+    }
+    dispatch();
+}
+
+void Pipeline::leases_valid_until(SteadyTime until) {
+    leases_valid_until_ = until;
 }
 
 void Pipeline::note_pending(int polls, std::size_t cost) {

@@ -71,6 +71,28 @@ class Pipeline {
     // `pages` earlier pages; false when there is no such feed or it is being polled.
     bool backfill(const std::string& name, int pages);
 
+    // Several nodes on one archive (docs/ARCHITECTURE.md, "Several nodes"; daemon/cluster.hpp).
+    // Shared, the pipeline polls only the feeds the cluster claimed for it (`take_claimed`), each
+    // once: its poll's write gives the lease back and no next poll is scheduled here.
+    void share() { shared_ = true; }
+    [[nodiscard]] bool shared() const { return shared_; }
+    // Configured, enabled feeds that are not known gone and not held here: what a claim may take.
+    [[nodiscard]] std::vector<std::string> claim_candidates() const;
+    // The feeds this node holds: due here, waiting for their host, in flight or being written.
+    [[nodiscard]] std::vector<std::string> held_feeds() const;
+    [[nodiscard]] std::size_t held_count() const;
+    // How many more feeds to claim now: up to twice `concurrency` held, none while stopping, while
+    // results wait for the writer beyond its bound, or while leases may have run out; offline, one
+    // for the probe.
+    [[nodiscard]] int claim_room() const;
+    // Claimed feeds, with their state as the archive has it: due now.
+    void take_claimed(std::vector<FeedState> claimed);
+    // The leases last until then (the last heartbeat that reached the archive, plus the lease).
+    // Past it no fetch starts: the feeds not started are dropped, another node may hold them.
+    void leases_valid_until(SteadyTime until);
+    // Shared: a poll was written and its slot is free (the cluster may claim again).
+    std::function<void()> on_room;
+
     std::function<void(const PollReport&)> on_report;
     // A walk through a feed's history ended (docs/ARCHITECTURE.md, "History").
     std::function<void(const BackfillReport&)> on_backfill;
@@ -249,6 +271,8 @@ class Pipeline {
     std::set<std::int64_t> articles_queued_;
     std::size_t article_fetches_ = 0;
     bool claiming_ = false;
+    bool shared_ = false;
+    std::optional<SteadyTime> leases_valid_until_;
     // robots.txt by its URL (one per site): what it says, or that its fetch is under way.
     struct RobotsEntry {
         std::optional<Robots> robots;

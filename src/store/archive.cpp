@@ -1,4 +1,6 @@
 // `Archive`: the store chosen by the location, and each call handed to it (backend.hpp).
+#include <algorithm>
+
 #include "store/backend.hpp"
 
 namespace feedd::store {
@@ -148,4 +150,46 @@ std::optional<PageDetail> Archive::page(std::int64_t article_id) {
     return impl_->backend->page(article_id);
 }
 
+// Several nodes.
+bool Archive::shared() const {
+    return impl_->backend->shared();
+}
+std::int64_t Archive::add_node(const NodeInfo& node, TimePoint now) {
+    return impl_->backend->add_node(node, now);
+}
+std::vector<FeedState> Archive::claim_feeds(std::int64_t node, const std::vector<std::string>& candidates,
+                                            TimePoint now, TimePoint until, int limit) {
+    return impl_->backend->claim_feeds(node, candidates, now, until, limit);
+}
+bool Archive::heartbeat(std::int64_t node, const std::vector<std::string>& held,
+                        const std::string& config_digest, TimePoint now, TimePoint until) {
+    return impl_->backend->heartbeat(node, held, config_digest, now, until);
+}
+void Archive::remove_node(std::int64_t node) {
+    impl_->backend->remove_node(node);
+}
+std::vector<NodeStatus> Archive::nodes(TimePoint now) {
+    return impl_->backend->nodes(now);
+}
+
+namespace detail {
+
+// The one node of an SQLite archive holds every feed: the due ones are its claim.
+std::vector<FeedState> Backend::claim_feeds(std::int64_t, const std::vector<std::string>& candidates,
+                                            TimePoint now, TimePoint, int limit) {
+    std::vector<FeedState> due;
+    for (auto& state : feed_states()) {
+        if (std::find(candidates.begin(), candidates.end(), state.name) == candidates.end()) continue;
+        if (state.next_poll && *state.next_poll > now) continue;
+        due.push_back(std::move(state));
+    }
+    std::stable_sort(due.begin(), due.end(), [](const FeedState& a, const FeedState& b) {
+        return a.next_poll.value_or(TimePoint{}) < b.next_poll.value_or(TimePoint{});
+    });
+    if (limit >= 0 && due.size() > static_cast<std::size_t>(limit))
+        due.resize(static_cast<std::size_t>(limit));
+    return due;
+}
+
+}  // namespace detail
 }  // namespace feedd::store

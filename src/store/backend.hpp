@@ -52,6 +52,18 @@ class Backend {
     virtual void set_starred(const std::string& user, std::int64_t entry_id, bool starred) = 0;
     virtual void mark_feed_read(const std::string& user, const std::string& feed,
                                 std::optional<TimePoint> seen_until) = 0;
+    // Several nodes (store.hpp). These defaults are SQLite's one node, which holds every feed:
+    // nothing is recorded; PostgreSQL overrides them (postgres.cpp).
+    virtual bool shared() const { return false; }
+    virtual std::int64_t add_node(const NodeInfo&, TimePoint) { return 0; }
+    virtual std::vector<FeedState> claim_feeds(std::int64_t, const std::vector<std::string>& candidates,
+                                               TimePoint now, TimePoint, int limit);
+    virtual bool heartbeat(std::int64_t, const std::vector<std::string>&, const std::string&, TimePoint,
+                           TimePoint) {
+        return true;
+    }
+    virtual void remove_node(std::int64_t) {}
+    virtual std::vector<NodeStatus> nodes(TimePoint) { return {}; }
     // `Archive::copy` (tables.hpp): the tables in one read snapshot, or in one write transaction.
     virtual std::unique_ptr<Tables> tables(bool write) = 0;
 };

@@ -695,6 +695,7 @@ class PostgresStore final : public Backend {
     void sync_feeds(const std::vector<FeedSource>& feeds) override {
         call(write_failed, [&] {
             pg::Transaction transaction(db_);
+            take_turn();
             db_.exec("UPDATE feeds SET configured = 0");
             const auto now =
                 std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -876,8 +877,24 @@ WHERE f.name = $1 AND g.detected_at >= $2 ORDER BY g.detected_at)sql",
     }
     PruneCounts prune(int default_keep_days, TimePoint now) override;
 
+    // Several nodes (store.hpp; docs/ARCHITECTURE.md, "Several nodes").
+    bool shared() const override { return true; }
+    std::int64_t add_node(const NodeInfo& node, TimePoint now) override;
+    std::vector<FeedState> claim_feeds(std::int64_t node, const std::vector<std::string>& candidates,
+                                       TimePoint now, TimePoint until, int limit) override;
+    bool heartbeat(std::int64_t node, const std::vector<std::string>& held, const std::string& config_digest,
+                   TimePoint now, TimePoint until) override;
+    void remove_node(std::int64_t node) override;
+    std::vector<NodeStatus> nodes(TimePoint now) override;
+
   private:
     std::optional<std::int64_t> feed_id(const std::string& name) { return pg_feed_id(db_, name); }
+
+    // Inside a write transaction: waits for other nodes' writes of polls and feeds to commit
+    // (pg_ingest_lock), so this one's lookups see them.
+    void take_turn() {
+        db_.defer("SELECT pg_advisory_xact_lock($1, $2)", Params::of(pg_lock_class, pg_ingest_lock));
+    }
 
     void upsert_feed(const FeedSource& feed, TimePoint now) {
         const auto tags = join_lines(feed.tags);
@@ -952,9 +969,13 @@ WHERE id = $1)sql",
         }
         // A page of the feed's history (PollWrite::history) writes its entries only; the guid
         // fallback it showed is the feed's for good, as on SQLite.
-        if (!poll.history)
+        if (!poll.history) {
             write_state(id, poll.state, fallback);
-        else if (fallback != stored)
+            // The poll is done: its feed is free for whichever node finds it due next (the next
+            // poll written with it says when). Whoever's lease it was: a node whose lease ran out
+            // while it fetched wrote the same due time's poll, and the feed is not due now.
+            db_.defer("DELETE FROM feed_leases WHERE feed_id = $1", Params::of(id));
+        } else if (fallback != stored)
             db_.defer("UPDATE feed_state SET identity_fallback = 1 WHERE feed_id = $1", Params::of(id));
         return counts;
     }
@@ -1103,12 +1124,8 @@ std::unique_ptr<Tables> PostgresStore::tables(bool write) {
 void PostgresStore::open() {
     const int latest = static_cast<int>(pg_migrations().size());
     try {
-        if (mode_ == OpenMode::read_write) {
-            auto lock =
-                db_.exec("SELECT pg_try_advisory_lock($1, $2)", Params::of(pg_lock_class, pg_writer_lock));
-            if (lock.text(0, 0) != "t")
-                throw ArchiveBusy("another feedd holds the archive (advisory lock in " + shown_ + ")");
-        }
+        // No lock of the writer: several nodes write one archive, each poll under the leases of
+        // docs/ARCHITECTURE.md, "Several nodes".
         // Read before anything is written: a foreign database and a newer archive stay untouched.
         auto probe = db_.exec(
             "SELECT to_regclass('feedd_schema') IS NOT NULL, "
@@ -1166,6 +1183,7 @@ std::vector<PollCommit> PostgresStore::commit_polls(std::span<const PollWrite> p
     std::vector<PollCommit> results(polls.size());
     auto write_together = [&](std::size_t first, std::size_t count) {
         pg::Transaction transaction(db_);
+        take_turn();
         for (std::size_t i = first; i < first + count; ++i) results[i].counts = ingest_poll(polls[i]);
         transaction.commit();
     };
@@ -1484,6 +1502,12 @@ WHERE fullest_entry IS NULL OR NOT EXISTS (SELECT 1 FROM entries e WHERE e.id = 
 PruneCounts PostgresStore::prune(int default_keep_days, TimePoint now) {
     return call("pruning failed", [&] {
         pg::Transaction transaction(db_);
+        // One node prunes at a time; the others find the lock taken and leave it to that one.
+        if (db_.exec("SELECT pg_try_advisory_xact_lock($1, $2)", Params::of(pg_lock_class, pg_retention_lock))
+                .text(0, 0) != "t") {
+            transaction.commit();
+            return PruneCounts{};
+        }
         db_.command("CREATE TEMP TABLE IF NOT EXISTS prune_ids (id bigint PRIMARY KEY)");
         db_.command("DELETE FROM prune_ids");
         // Pruned when every entry is older than its own feed's keep_days (0 keeps forever).
@@ -1525,6 +1549,130 @@ ON CONFLICT DO NOTHING)sql",
     });
 }
 
+std::int64_t PostgresStore::add_node(const NodeInfo& node, TimePoint now) {
+    return call(write_failed, [&] {
+        const auto lease = std::chrono::duration_cast<std::chrono::seconds>(node.lease).count();
+        return db_
+            .exec(R"sql(
+INSERT INTO nodes (host, pid, version, config_digest, lease_seconds, started, heartbeat)
+VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id)sql",
+                  Params::of(node.host, node.pid, node.version, node.config_digest,
+                             static_cast<std::int64_t>(lease), now))
+            .integer(0, 0);
+    });
+}
+
+std::vector<FeedState> PostgresStore::claim_feeds(std::int64_t node,
+                                                  const std::vector<std::string>& candidates, TimePoint now,
+                                                  TimePoint until, int limit) {
+    return call(write_failed, [&] {
+        std::vector<const std::string*> names;
+        names.reserve(candidates.size());
+        for (const auto& name : candidates) names.push_back(&name);
+        // The due feeds no live lease holds, earliest first; a feed row another node is claiming
+        // is skipped, not waited for. The upsert takes a lease only where none is live, judged on
+        // the latest committed row (what the first statement's snapshot saw may be stale).
+        auto claimed = db_.exec(R"sql(
+WITH due AS (
+    SELECT f.id FROM feeds f
+    LEFT JOIN feed_state s ON s.feed_id = f.id
+    LEFT JOIN feed_leases l ON l.feed_id = f.id
+    WHERE f.name = ANY($1::text[]) AND coalesce(s.next_poll, 0) <= $2
+      AND (l.feed_id IS NULL OR l.until < $2)
+    ORDER BY s.next_poll NULLS FIRST, f.id
+    LIMIT $5
+    FOR UPDATE OF f SKIP LOCKED)
+INSERT INTO feed_leases (feed_id, node_id, until) SELECT id, $3, $4 FROM due
+ON CONFLICT (feed_id) DO UPDATE SET node_id = excluded.node_id, until = excluded.until
+    WHERE feed_leases.until < $2
+RETURNING feed_id)sql",
+                                Params::of(pg::array_literal(names), now, node, until, limit));
+        if (claimed.rows() == 0) return std::vector<FeedState>{};
+        std::vector<std::string> ids;
+        for (int i = 0; i < claimed.rows(); ++i) ids.push_back(claimed.text(i, 0));
+        std::vector<const std::string*> id_refs;
+        for (const auto& id : ids) id_refs.push_back(&id);
+        const auto id_array = pg::array_literal(id_refs);
+        // A new snapshot: a node whose poll of one of these committed after the claim's snapshot
+        // was taken moved its next poll. Such a feed is not due any more: its lease goes back.
+        db_.exec(R"sql(
+DELETE FROM feed_leases l USING feed_state s
+WHERE l.feed_id = ANY($1::bigint[]) AND l.node_id = $2 AND s.feed_id = l.feed_id AND s.next_poll > $3)sql",
+                 Params::of(id_array, node, now));
+        static const std::string sql = std::string("SELECT ") + state_columns +
+                                       " FROM feed_leases l JOIN feeds f ON f.id = l.feed_id"
+                                       " LEFT JOIN feed_state s ON s.feed_id = f.id"
+                                       " WHERE l.feed_id = ANY($1::bigint[]) AND l.node_id = $2"
+                                       " ORDER BY s.next_poll NULLS FIRST, f.id";
+        auto r = db_.exec(sql.c_str(), Params::of(id_array, node));
+        std::vector<FeedState> out;
+        for (int i = 0; i < r.rows(); ++i) out.push_back(read_state(r, i));
+        return out;
+    });
+}
+
+bool PostgresStore::heartbeat(std::int64_t node, const std::vector<std::string>& held,
+                              const std::string& config_digest, TimePoint now, TimePoint until) {
+    return call(write_failed, [&] {
+        std::vector<const std::string*> names;
+        names.reserve(held.size());
+        for (const auto& name : held) names.push_back(&name);
+        pg::Transaction transaction(db_);
+        auto alive = db_.exec("UPDATE nodes SET heartbeat = $2, config_digest = $3 WHERE id = $1",
+                              Params::of(node, now, config_digest));
+        if (alive.affected() == 0) {
+            transaction.commit();
+            return false;
+        }
+        const auto list = pg::array_literal(names);
+        // Only leases still live are renewed: one that ran out may be another node's by now.
+        db_.defer(R"sql(
+UPDATE feed_leases l SET until = $3 FROM feeds f
+WHERE l.node_id = $1 AND f.id = l.feed_id AND f.name = ANY($2::text[]) AND l.until >= $4)sql",
+                  Params::of(node, list, until, now));
+        db_.defer(R"sql(
+DELETE FROM feed_leases l USING feeds f
+WHERE l.node_id = $1 AND f.id = l.feed_id AND NOT f.name = ANY($2::text[]))sql",
+                  Params::of(node, list));
+        transaction.commit();
+        return true;
+    });
+}
+
+void PostgresStore::remove_node(std::int64_t node) {
+    call(write_failed, [&] {
+        // Its leases go with it (ON DELETE CASCADE).
+        db_.exec("DELETE FROM nodes WHERE id = $1", Params::of(node));
+    });
+}
+
+std::vector<NodeStatus> PostgresStore::nodes(TimePoint now) {
+    return call(read_failed, [&] {
+        auto r = db_.exec(R"sql(
+SELECT n.id, n.host, n.pid, n.version, n.config_digest, n.lease_seconds, n.started, n.heartbeat,
+       (SELECT count(*) FROM feed_leases l WHERE l.node_id = n.id AND l.until >= $1),
+       (SELECT count(*) FROM feed_leases l WHERE l.node_id = n.id)
+FROM nodes n ORDER BY n.id)sql",
+                          Params::of(now));
+        std::vector<NodeStatus> out;
+        for (int i = 0; i < r.rows(); ++i) {
+            NodeStatus status;
+            status.id = r.integer(i, 0);
+            status.node.host = r.text(i, 1);
+            status.node.pid = r.integer(i, 2);
+            status.node.version = r.text(i, 3);
+            status.node.config_digest = r.text(i, 4);
+            status.node.lease = std::chrono::seconds(r.integer(i, 5));
+            status.started = *r.time(i, 6);
+            status.heartbeat = *r.time(i, 7);
+            status.feeds_held = r.integer(i, 8);
+            status.leases = r.integer(i, 9);
+            out.push_back(std::move(status));
+        }
+        return out;
+    });
+}
+
 }  // namespace
 
 std::unique_ptr<Backend> open_postgres(const std::string& uri, const std::string& password, OpenMode mode) {
@@ -1539,12 +1687,13 @@ std::unique_ptr<Backend> open_postgres(const std::string& uri, const std::string
 }
 
 bool postgres_locked(const std::string& uri, const std::string& password) {
+    // Held by a running daemon: some node's heartbeat is younger than its lease.
     try {
         pg::Session session(uri, shown_location(uri), password);
-        auto r = session.exec(R"sql(
-SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = $1 AND objid = $2 AND objsubid = 2
-                                      AND database = (SELECT oid FROM pg_database WHERE datname = current_database())))sql",
-                              Params::of(pg_lock_class, pg_writer_lock));
+        if (session.exec("SELECT to_regclass('nodes') IS NOT NULL").text(0, 0) != "t") return false;
+        auto r = session.exec(
+            "SELECT EXISTS (SELECT 1 FROM nodes WHERE heartbeat + lease_seconds >= extract(epoch FROM "
+            "now()))");
         return r.text(0, 0) == "t";
     } catch (const pg::Error&) {
         return false;  // cannot even connect: nobody holds it through this location

@@ -22,7 +22,9 @@ void request(pg::Session& db, const std::vector<PageRequest>& requests, TimePoin
 }
 
 std::vector<PageTask> claim(pg::Session& db, TimePoint now, TimePoint lease_until, int limit) {
-    static const std::string due = numbered(pages_sql::due, {"now", "limit"});
+    // Several nodes claim pages at once: a page another node is claiming is skipped, and one it
+    // claimed meanwhile is seen leased when its row is locked (docs/ARCHITECTURE.md, "Several nodes").
+    static const std::string due = numbered(pages_sql::due, {"now", "limit"}) + " FOR UPDATE SKIP LOCKED";
     static const std::string lease = numbered(pages_sql::lease, {"lease", "article"});
     pg::Transaction transaction(db);
     auto r = db.exec(due.c_str(), pg::Params::of(now, limit));

@@ -109,7 +109,9 @@ FileLock::FileLock(const std::filesystem::path& path) {
         ::close(fd_);
         fd_ = -1;
         if (error == EWOULDBLOCK)
-            throw ArchiveBusy("another feedd holds the archive (lock " + path.string() + ")");
+            throw ArchiveBusy("another feedd holds the archive (lock " + path.string() +
+                              "); an SQLite archive has one writer: for several nodes, use a PostgreSQL "
+                              "archive (database = \"postgresql://…\" in [settings])");
         throw StoreError("cannot lock " + path.string() + ": " + std::strerror(error));
     }
 }

@@ -140,6 +140,17 @@ TEST_CASE("a second writer is refused while one holds the archive") {
     CHECK(result.err.find('\n') == result.err.size() - 1);  // one line
 }
 
+TEST_CASE("a second feedd run on an SQLite archive is refused with a line naming the PostgreSQL option") {
+    TempDir dir;
+    write_file(dir / "feeds.toml", "[settings]\ndatabase = \"feedd.db\"\n");
+    auto holder = feedd::store::Archive::open(dir / "feedd.db", feedd::store::OpenMode::read_write);
+    const auto result = run_feedd(dir.path(), {"--config", (dir / "feeds.toml").string(), "run"});
+    CHECK(result.exit_code == 1);
+    CHECK(result.err.find("another feedd holds the archive") != std::string::npos);
+    CHECK(result.err.find("postgresql://") != std::string::npos);
+    CHECK(result.err.find('\n') == result.err.size() - 1);  // one line
+}
+
 TEST_CASE("poll --once interrupted by SIGINT keeps what was written and stops within shutdown_grace") {
     HttpServer server;
     std::promise<void> quick;

@@ -569,3 +569,13 @@ colour = "red"
         CHECK(problems[i].starts_with(expected[i]));
     }
 }
+
+TEST_CASE("lease: the time a node's claim on a feed lasts is read and checked like other durations") {
+    using namespace std::chrono_literals;
+    const auto defaults = config::parse_config("[[feed]]\nurl = \"https://a.example/\"\n", "/tmp/feeds.toml");
+    CHECK(defaults.settings.lease == feedd::Duration(60s));
+    const auto set = config::parse_config("[settings]\nlease = \"5s\"\n", "/tmp/feeds.toml");
+    CHECK(set.settings.lease == feedd::Duration(5s));
+    CHECK(has_problem(problems_of("[settings]\nlease = \"1s\"\n"), "2:9: `lease`"));
+    CHECK(has_problem(problems_of("[settings]\nlease = \"soon\"\n"), "2:9: `lease`"));
+}

@@ -45,6 +45,10 @@ struct Settings {
     // how long an article's archived page stays before it is fetched again (0: never again).
     FullText full_text = FullText::off;
     Duration refetch_pages_after{std::chrono::hours(24 * 7)};
+    // Several nodes on one PostgreSQL archive (docs/ARCHITECTURE.md, "Several nodes"): how long a
+    // node's claim on a feed lasts without a heartbeat, so how long the feeds of a node that died
+    // wait before another node polls them. Ignored on SQLite, which has one node.
+    Duration lease{std::chrono::seconds(60)};
 };
 
 // [http]: the reader API of `feedd run` (docs/ARCHITECTURE.md, "HTTP API"). Off unless `listen`.

@@ -104,6 +104,19 @@ struct PausedHost {
     TimePoint until{};
     std::vector<std::string> feeds;
 };
+// A node of a shared archive (docs/ARCHITECTURE.md, "Several nodes"), as `feedd status` lists it.
+struct NodeHealth {
+    std::int64_t id = 0;
+    std::string host;
+    std::int64_t pid = 0;
+    std::string version;
+    std::string config_digest;
+    TimePoint started{};
+    TimePoint heartbeat{};
+    std::int64_t feeds_held = 0;
+    bool silent = false;  // no heartbeat for longer than its lease
+};
+
 struct Health {
     bool running = false;
     bool exists = false;  // the archive exists
@@ -122,6 +135,10 @@ struct Health {
     std::int64_t articles = 0;
     std::int64_t archive_bytes = 0;
     std::int64_t bytes_per_article = 0;
+    // Several nodes on one archive (none on SQLite). A problem degrades health: nodes running
+    // different configurations, or a node that stopped heartbeating still holding leases.
+    std::vector<NodeHealth> nodes;
+    std::vector<std::string> node_problems;
 };
 // Reads the archive at `database` (through `archive` when given, the caller's open connection;
 // else it opens one read-only when it exists). `running`: whether the daemon runs, which a caller

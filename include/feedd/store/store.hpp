@@ -267,6 +267,32 @@ struct GapRecord {
     Duration pace{};  // between the items of that poll's document
 };
 
+// ----- Several nodes on one archive (docs/ARCHITECTURE.md, "Several nodes"). On PostgreSQL any
+// number of `feedd run` share the feeds: each node registers itself (`add_node`), claims due feeds with
+// a lease (`claim_feeds`), renews what it holds with a heartbeat and gives everything back when it
+// stops (`remove_node`); a poll's write gives its feed's lease back. SQLite has one node, which holds
+// every feed: nothing is recorded.
+
+// Who a node is, as `feedd status` shows it.
+struct NodeInfo {
+    std::string host;
+    std::int64_t pid = 0;
+    std::string version;
+    std::string config_digest;  // text::hash_hex of its feeds.toml: nodes should agree
+    Duration lease{};           // how long its claims last without a heartbeat
+};
+
+struct NodeStatus {
+    std::int64_t id = 0;
+    NodeInfo node;
+    TimePoint started{};
+    TimePoint heartbeat{};
+    std::int64_t feeds_held = 0;  // leases not expired yet
+    std::int64_t leases = 0;      // lease rows, expired or not: a dead node's until others take them
+    // No heartbeat for longer than its lease: it died or lost the database.
+    [[nodiscard]] bool silent(TimePoint now) const { return heartbeat + node.lease < now; }
+};
+
 struct PruneCounts {
     std::int64_t articles = 0;
     std::int64_t entries = 0;
@@ -377,6 +403,27 @@ class Archive {
     // whatever the feed's size; entries that come later are unread. QueryError for an unknown feed.
     void mark_feed_read(const std::string& user, const std::string& feed,
                         std::optional<TimePoint> seen_until = std::nullopt);
+
+    // Several nodes (above). True on PostgreSQL: the daemon then polls only the feeds it claimed.
+    [[nodiscard]] bool shared() const;
+    // Registers this node; its id for the calls below. SQLite: 0, nothing recorded.
+    [[nodiscard]] std::int64_t add_node(const NodeInfo& node, TimePoint now);
+    // Of `candidates` (names), at most `limit` feeds due at `now` (never polled, or next poll not
+    // after `now`) that no live lease holds, earliest due first, each now leased to `node` until
+    // `until`; with their state as the archive has it (another node may have polled them). A feed
+    // another node polled since it was due is not returned. SQLite: the due feeds, nothing leased.
+    [[nodiscard]] std::vector<FeedState> claim_feeds(std::int64_t node,
+                                                     const std::vector<std::string>& candidates,
+                                                     TimePoint now, TimePoint until, int limit);
+    // The node is alive: its heartbeat and config digest are recorded, its leases on `held` last
+    // until `until`, and its leases on any other feed are given back. Returns false when the
+    // node's row is gone (removed by hand): the caller adds itself again.
+    bool heartbeat(std::int64_t node, const std::vector<std::string>& held, const std::string& config_digest,
+                   TimePoint now, TimePoint until);
+    // The node stops: every lease it holds is given back and its row removed.
+    void remove_node(std::int64_t node);
+    // Every registered node, with the feeds it holds, in the order they joined. SQLite: none.
+    [[nodiscard]] std::vector<NodeStatus> nodes(TimePoint now);
 
   private:
     friend struct Testing;  // src/store/testing.hpp, for the archive's own tests

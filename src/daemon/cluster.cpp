@@ -1,0 +1,158 @@
+#include "daemon/cluster.hpp"
+
+#include <boost/asio/post.hpp>
+#include <fstream>
+#include <iterator>
+
+#include "daemon/log.hpp"
+#include "feedd/text/text.hpp"
+
+namespace feedd::daemon {
+namespace {
+
+// Feeds that fall due are claimed within this; a claim that took all it asked for is followed by
+// another as soon as a poll's slot frees.
+constexpr auto kClaimEvery = std::chrono::seconds(1);
+
+TimePoint seconds_now() {
+    return std::chrono::floor<std::chrono::seconds>(WallClock::now());
+}
+
+}  // namespace
+
+std::string config_digest(const std::filesystem::path& config_path) {
+    std::ifstream in(config_path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return text::hash_hex(bytes);
+}
+
+Cluster::Cluster(boost::asio::io_context& io, const store::Location& database, store::NodeInfo node,
+                 Pipeline& pipeline)
+    : io_(io),
+      pipeline_(pipeline),
+      node_(std::move(node)),
+      archive_(store::Archive::open(database, store::OpenMode::read_write)),
+      claim_timer_(io),
+      beat_timer_(io) {
+    const auto sent = SteadyClock::now();
+    id_ = archive_.add_node(node_, seconds_now());
+    pipeline_.share();
+    pipeline_.leases_valid_until(sent + node_.lease);
+    pipeline_.on_room = [this] {
+        if (more_due_) claim();
+    };
+    log_info("node " + std::to_string(id_) + " of a shared archive: feeds are claimed with a lease of " +
+             config::format_duration(node_.lease));
+}
+
+Cluster::~Cluster() {
+    worker_.finish();
+}
+
+void Cluster::arm(boost::asio::steady_timer& timer, SteadyClock::duration after, void (Cluster::*tick)()) {
+    timer.expires_after(after);
+    timer.async_wait([this, tick](const boost::system::error_code& error) noexcept {
+        if (!error && !stopped_) (this->*tick)();
+    });
+}
+
+void Cluster::start() {
+    claim();
+    beat();
+}
+
+void Cluster::stop() {
+    stopped_ = true;
+    pipeline_.on_room = nullptr;
+    claim_timer_.cancel();
+    beat_timer_.cancel();
+}
+
+void Cluster::claim() {
+    if (stopped_) return;
+    if (!claiming_) {
+        const int room = pipeline_.claim_room();
+        if (room > 0) {
+            claiming_ = true;
+            more_due_ = false;
+            const auto sent = SteadyClock::now();
+            worker_.post([this, room, sent, candidates = pipeline_.claim_candidates()] {
+                std::vector<FeedState> claimed;
+                last_claimed_.clear();
+                try {
+                    const auto now = seconds_now();
+                    claimed = archive_.claim_feeds(id_, candidates, now,
+                                                   now + std::chrono::ceil<std::chrono::seconds>(node_.lease),
+                                                   room);
+                    for (const auto& state : claimed) last_claimed_.push_back(state.name);
+                } catch (const std::exception& e) {
+                    log_warning(std::string("claiming due feeds: ") + e.what());
+                }
+                boost::asio::post(io_, [this, claimed = std::move(claimed), room, sent]() mutable noexcept {
+                    on_claimed(std::move(claimed), room, sent);
+                });
+            });
+        }
+    }
+    claim_timer_.cancel();
+    arm(claim_timer_, kClaimEvery, &Cluster::claim);
+}
+
+void Cluster::on_claimed(std::vector<FeedState> claimed, int asked, SteadyTime) {
+    claiming_ = false;
+    if (stopped_) return;  // given back with the node when it leaves
+    more_due_ = static_cast<int>(claimed.size()) >= asked;
+    if (!claimed.empty()) log_debug("claimed " + std::to_string(claimed.size()) + " due feeds");
+    pipeline_.take_claimed(std::move(claimed));
+}
+
+void Cluster::beat() {
+    if (stopped_) return;
+    const auto sent = SteadyClock::now();
+    // A claim whose answer the event loop has not taken yet ran before this job (one thread, in
+    // order): its feeds are held too, though the pipeline does not know them yet.
+    worker_.post([this, sent, held = pipeline_.held_feeds(), digest = node_.config_digest,
+                  claim_pending = claiming_]() mutable {
+        if (claim_pending) held.insert(held.end(), last_claimed_.begin(), last_claimed_.end());
+        bool ok = false;
+        try {
+            const auto now = seconds_now();
+            if (!archive_.heartbeat(id_, held, digest, now,
+                                    now + std::chrono::ceil<std::chrono::seconds>(node_.lease))) {
+                // The node's row is gone (removed by hand): register again, holding nothing.
+                log_warning("node " + std::to_string(id_) + " was no longer registered: registering again");
+                id_ = archive_.add_node({node_.host, node_.pid, node_.version, digest, node_.lease}, now);
+            } else {
+                ok = true;
+            }
+        } catch (const std::exception& e) {
+            log_warning(std::string("heartbeat: ") + e.what());
+        }
+        boost::asio::post(io_, [this, ok, sent]() noexcept {
+            if (ok) pipeline_.leases_valid_until(sent + node_.lease);
+            // Feeds whose lease may have run out are dropped before they start.
+            pipeline_.take_claimed({});
+        });
+    });
+    // A third of the lease: two heartbeats may fail before the leases run out.
+    arm(beat_timer_, std::chrono::duration_cast<SteadyClock::duration>(node_.lease) / 3, &Cluster::beat);
+}
+
+void Cluster::set_config_digest(std::string digest) {
+    node_.config_digest = std::move(digest);  // on the event loop, where beat() reads it
+}
+
+void Cluster::leave() {
+    stop();
+    worker_.post([this] {
+        try {
+            archive_.remove_node(id_);
+        } catch (const std::exception& e) {
+            log_warning(std::string("leaving the shared archive: ") + e.what() +
+                        " (other nodes take this node's feeds once its leases run out)");
+        }
+    });
+    worker_.finish();
+}
+
+}  // namespace feedd::daemon

@@ -1,0 +1,68 @@
+// Several feedd nodes on one PostgreSQL archive (docs/ARCHITECTURE.md, "Several nodes"): this
+// node's membership, its claims of due feeds and its heartbeat. They run on a connection and a
+// thread of their own, so that neither waits behind the writer's batches nor holds up the event
+// loop; their results come back to the event loop, where the pipeline takes them.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "daemon/clock.hpp"
+#include "daemon/pipeline.hpp"
+#include "daemon/serial_worker.hpp"
+#include "feedd/store/store.hpp"
+
+namespace feedd::daemon {
+
+class Cluster {
+  public:
+    // Opens the node's own connection and registers the node; throws StoreError. The pipeline
+    // is shared from then on.
+    Cluster(boost::asio::io_context& io, const store::Location& database, store::NodeInfo node,
+            Pipeline& pipeline);
+    ~Cluster();
+    Cluster(const Cluster&) = delete;
+    Cluster& operator=(const Cluster&) = delete;
+
+    // Claims now and then every second; heartbeats every third of the lease.
+    void start();
+    // No more claims or heartbeats (the daemon stops; what is in flight gets written).
+    void stop();
+    // After the last poll is written: every lease this node still holds is given back and the
+    // node's row removed. Waits for the archive.
+    void leave();
+    // A reload: the digest of the configuration now running.
+    void set_config_digest(std::string digest);
+
+    [[nodiscard]] std::int64_t id() const { return id_.load(std::memory_order_relaxed); }
+
+  private:
+    void claim();
+    void on_claimed(std::vector<FeedState> claimed, int asked, SteadyTime sent);
+    void beat();
+    void arm(boost::asio::steady_timer& timer, SteadyClock::duration after, void (Cluster::*tick)());
+
+    boost::asio::io_context& io_;
+    Pipeline& pipeline_;
+    store::NodeInfo node_;             // config_digest: the event loop's; the rest never changes
+    store::Archive archive_;           // used on worker_'s thread only, once constructed
+    std::atomic<std::int64_t> id_{0};  // set again by the worker when the node joins again
+    boost::asio::steady_timer claim_timer_;
+    boost::asio::steady_timer beat_timer_;
+    bool claiming_ = false;
+    bool more_due_ = false;  // the last claim took all it asked for: more may be due
+    bool stopped_ = false;
+    std::vector<std::string> last_claimed_;  // worker thread: the feeds of the latest claim
+    SerialWorker worker_;                    // last: its thread ends before the members its jobs use
+};
+
+// What identifies a node's configuration: text::hash_hex of its feeds.toml as read.
+std::string config_digest(const std::filesystem::path& config_path);
+
+}  // namespace feedd::daemon
