@@ -421,7 +421,7 @@ std::vector<std::string> detail::Connection::check() {
     // problem of the archive.
     auto fts_check = [&problems](SQLite::Database& db) {
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
-        for (const char* table : {"entries_fts", "entries_cjk"}) {
+        for (const char* table : {"entries_fts", "entries_cjk", "pages_fts"}) {
             try {
                 db.exec(std::string("INSERT INTO ") + table + "(" + table +
                         ", rank) VALUES ('integrity-check', 1)");

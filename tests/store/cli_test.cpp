@@ -262,6 +262,33 @@ TEST_CASE("feedd db backup, check, vacuum and prune") {
     CHECK(feedd_cli(dir, {"--db", db, "db", "check"}).exit_code == 0);
 }
 
+TEST_CASE("feedd db check reports a damaged search index of archived pages") {
+    TempDir dir;
+    auto db = seeded_archive(dir);
+    {
+        auto archive = Archive::open(db, OpenMode::read_write);
+        archive.request_pages({{1, "https://news.example/story"}}, test::seed_poll1);
+        PageFetch page;
+        page.article_id = 1;
+        page.url = page.final_url = "https://news.example/story";
+        page.status = 200;
+        page.tried_at = test::seed_poll1;
+        page.title = "The story";
+        page.text = "The whole story, paragraph after paragraph.";
+        page.html = "<p>" + page.text + "</p>";
+        page.method = "heuristic";
+        static_cast<void>(archive.record_page(page));
+    }
+    CHECK(feedd_cli(dir, {"--db", db.string(), "db", "check"}).exit_code == 0);
+    {
+        SQLite::Database raw(db, SQLite::OPEN_READWRITE);
+        raw.exec("UPDATE pages SET text = 'tampered' WHERE article_id = 1");
+    }
+    auto check = feedd_cli(dir, {"--db", db.string(), "db", "check"});
+    CHECK(check.exit_code == 1);
+    CHECK(check.out.find("search index pages_fts") != std::string::npos);
+}
+
 TEST_CASE("feedd db check reports a damaged search index") {
     TempDir dir;
     auto db = seeded_archive(dir);
