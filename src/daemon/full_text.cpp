@@ -50,11 +50,11 @@ bool wants_page(FullText mode, std::string_view text, std::string_view link) {
     return false;
 }
 
-std::size_t request_pages(store::Archive& archive, FullText mode,
-                          const std::vector<std::int64_t>& new_articles, TimePoint now) {
-    if (mode == FullText::off || new_articles.empty()) return 0;
+std::size_t request_pages(store::Archive& archive, FullText mode, const std::vector<std::int64_t>& articles,
+                          TimePoint now) {
+    if (mode == FullText::off || articles.empty()) return 0;
     std::vector<store::PageRequest> requests;
-    for (const auto id : new_articles) {
+    for (const auto id : articles) {
         const auto article = archive.article(id);
         if (!article || article->entries.empty()) continue;
         const auto& entry = article->fullest();

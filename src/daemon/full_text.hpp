@@ -19,10 +19,11 @@ namespace feedd::daemon {
 // or (auto) when its own text has fewer than full_text_short_words words. Never without an
 // http(s) link.
 [[nodiscard]] bool wants_page(FullText mode, std::string_view text, std::string_view link);
-// Writer thread, after a poll with new articles was written: asks for the pages they want.
-// Returns how many were asked for.
-std::size_t request_pages(store::Archive& archive, FullText mode,
-                          const std::vector<std::int64_t>& new_articles, TimePoint now);
+// Writer thread, after a poll was written: asks for the pages its articles want (new ones, and
+// existing ones it joined; an article already asked for is not asked again). Returns how many
+// were asked for.
+std::size_t request_pages(store::Archive& archive, FullText mode, const std::vector<std::int64_t>& articles,
+                          TimePoint now);
 
 // A request for a page that is not a feed (an article's page, robots.txt, `feedd extract URL`):
 // the configured user agent, proxy, timeout, body cap and private-network guard; no feed's

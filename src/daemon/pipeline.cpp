@@ -573,11 +573,16 @@ Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job
         if (commit.ok() && check) note_gap(archive, job, std::move(*check), commit.counts, written);
         if (commit.ok() && job.full_text != FullText::off) {
             try {
-                written.pages_requested = request_pages(archive, job.full_text, commit.counts.new_article_ids,
-                                                        to_seconds(clock_.wall())) > 0;
+                // New articles, and older ones this feed now carries too: an article first seen
+                // in a feed without full text gets its page once a feed with full text has it.
+                auto articles = commit.counts.new_article_ids;
+                articles.insert(articles.end(), commit.counts.joined_article_ids.begin(),
+                                commit.counts.joined_article_ids.end());
+                written.pages_requested =
+                    request_pages(archive, job.full_text, articles, to_seconds(clock_.wall())) > 0;
             } catch (const std::exception& e) {
                 // The poll is written; only its articles' pages are not asked for.
-                log_error(job.feed.name + ": full text: asking for the pages of new articles: " + e.what());
+                log_error(job.feed.name + ": full text: asking for the pages of its articles: " + e.what());
             }
         }
         boost::asio::post(io_, [this, written = finish_poll(

@@ -229,6 +229,7 @@ class EntryIngest {
             counts.new_article_ids.push_back(*article_id);
         } else {
             adopt_date(*article_id, entry_date(entry));
+            counts.joined_article_ids.push_back(*article_id);
         }
         const auto cjk = cjk_column(entry.title, entry.author, c.text);
         const auto entry_id = sql_.insert_entry(*article_id, c, cjk, now_);

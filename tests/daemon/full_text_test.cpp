@@ -252,6 +252,34 @@ TEST_CASE("full text: a page on a private address is refused by the guard, recor
     CHECK(has(show.out, "refused to connect to internal address"));
 }
 
+TEST_CASE(
+    "full text: a story a feed without full text brought gets its page once a full_text feed carries it") {
+    HttpServer server;
+    for (const std::string path : {"/plain.xml", "/full.xml"})
+        server.route(path, [&](const Request&) {
+            return Response::text(teaser_feed({server.url("/news/bridge")}), "application/rss+xml");
+        });
+    server.route("/news/bridge", html(story_page(first_story)));
+    TempDir dir;
+    write_file(dir / "feeds.toml",
+               config_with("", feed_block("plain", server.url("/plain.xml")) +
+                                   feed_block("full", server.url("/full.xml"), "full_text = \"always\"\n")));
+    FeeddCli feedd{dir};
+    REQUIRE(feedd({"poll", "--once", "--feed", "plain"}).exit_code == 0);
+    CHECK(server.requests("/news/bridge").empty());
+    // The same story through the full_text feed joins the article, which asks for its page.
+    const auto poll = feedd({"poll", "--once", "--feed", "full"});
+    INFO("stderr: " << poll.err);
+    REQUIRE(poll.exit_code == 0);
+    CHECK(server.requests("/news/bridge").size() == 1);
+    const auto show = feedd({"show", "1"});
+    INFO("show: " << show.out);
+    CHECK(has(show.out, "strengthened the joints on either side"));
+    // Polled again, it asks for nothing more: the page is archived.
+    REQUIRE(feedd({"poll", "--once", "--feed", "full", "--force"}).exit_code == 0);
+    CHECK(server.requests("/news/bridge").size() == 1);
+}
+
 TEST_CASE("full text: robots.txt that disallows the path means no page fetch, and the log says why") {
     HttpServer server;
     server.route("/feed.xml", [&](const Request&) {

@@ -64,6 +64,9 @@ struct IngestCounts {
     int unchanged_entries = 0;
     int tombstoned_entries = 0;  // entries of pruned articles seen again: ignored
     std::vector<std::int64_t> new_article_ids;
+    // Articles that existed before and gained an entry of this poll (the same story through one
+    // more feed): full text asks for their pages too, when this feed wants pages.
+    std::vector<std::int64_t> joined_article_ids;
     // Entries the archive could not store (too large for SQLite, or over max_storable_body), one
     // line each; the rest of the poll is kept.
     std::vector<std::string> refused_entries;
