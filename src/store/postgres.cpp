@@ -6,6 +6,7 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "feedd/text/text.hpp"
 #include "store/backend.hpp"
 #include "store/pg.hpp"
 #include "store/postgres_pages.hpp"
@@ -619,9 +620,7 @@ WHERE id = $10)sql",
 
 // "feeds, feed_state, …": every table of the archive (tables.hpp), for VACUUM and ANALYZE.
 std::string archive_table_list() {
-    std::string out;
-    for (const auto& table : archive_tables) out += (out.empty() ? "" : ", ") + identifier(table.name);
-    return out;
+    return text::join(archive_tables, ", ", [](const auto& table) { return identifier(table.name); });
 }
 
 // The statement cache is keyed by the address of a statement's text, which must outlive the
@@ -1050,8 +1049,7 @@ WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NE
     // Through a cursor, a batch at a time: a table is never held whole in memory.
     void read_rows(const ArchiveTable& table, const std::vector<std::string>& columns,
                    const std::function<void(std::span<const Value>)>& row) {
-        std::string names;
-        for (const auto& column : columns) names += (names.empty() ? "" : ", ") + identifier(column);
+        const auto names = text::join(columns, ", ", [](const auto& column) { return identifier(column); });
         db_.run("DECLARE feedd_copy NO SCROLL CURSOR FOR SELECT " + names + " FROM " +
                 identifier(table.name));
         std::vector<Value> values(columns.size());
