@@ -953,12 +953,12 @@ void Pipeline::want_pages(WallTime now) {
     claiming_ = true;
     pages_due_.reset();
     const auto at = to_seconds(now);
-    writer_.post([this, at](store::Archive& archive) {
+    writer_.post([this, at, feeds = page_feeds_](store::Archive& archive) {
         std::vector<store::PageTask> tasks;
         std::optional<TimePoint> next;
         try {
-            tasks = archive.claim_pages(at, at + kPageLease, kPageClaim);
-            next = archive.next_page_due();
+            tasks = archive.claim_pages(at, at + kPageLease, kPageClaim, feeds);
+            next = archive.next_page_due(feeds);
         } catch (const std::exception& e) {
             log_error(std::string("full text: reading the pages due: ") + e.what());
             next = at + std::chrono::minutes(1);

@@ -67,6 +67,10 @@ class Pipeline {
     // written.
     void stop(std::chrono::milliseconds grace, std::function<void()> done);
 
+    // Full text: fetch only the pages of articles these feeds carry (`poll --once --feed`); all
+    // when empty, the default.
+    void only_pages_of(std::vector<std::string> feeds) { page_feeds_ = std::move(feeds); }
+
     // Walks a feed's history now (`feedd feeds backfill`), beginning with its document, at most
     // `pages` earlier pages; false when there is no such feed or it is being polled.
     bool backfill(const std::string& name, int pages);
@@ -279,6 +283,7 @@ class Pipeline {
         bool fetching = false;
     };
     std::map<std::string, RobotsEntry> robots_;
+    std::vector<std::string> page_feeds_;  // only_pages_of
     // When the archive's next page is due; nothing when none is. The first dispatch looks.
     std::optional<WallTime> pages_due_ = WallTime{};
 };
