@@ -99,7 +99,7 @@ SELECT article_id, url, final_url, status, feedd_iso(fetched_at) AS fetched_at, 
 FROM pages;
 )sql";
 
-// CJK search over pages (SQLite v10, PostgreSQL v7), as entries have it (src/store/README.md,
+// CJK search over pages (SQLite v10, PostgreSQL v8), as entries have it (src/store/README.md,
 // "Search"): `pages.cjk` is store/text.hpp's cjk_column of the page's title and text (empty unless
 // they hold Han, kana or Hangul), written by record_page; the migration adds the column and fills it
 // for pages fetched before (C++: the test of CJK script is text::has_cjk's). SQLite indexes it

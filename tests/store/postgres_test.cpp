@@ -63,7 +63,7 @@ TEST_CASE("a postgresql:// or postgres:// location selects PostgreSQL, anything 
     uri.replace(0, std::string("postgresql").size(), "postgres");
     auto archive = Archive::open(uri, OpenMode::read_write);
     CHECK(archive.article_count() == 0);
-    CHECK(psql(db, "SELECT max(version) FROM feedd_schema") == std::vector<std::string>{"7"});
+    CHECK(psql(db, "SELECT max(version) FROM feedd_schema") == std::vector<std::string>{"8"});
     // v5: a feed's recent arrivals (published, first_seen) come from the index alone.
     CHECK(
         psql(db, "SELECT indexdef FROM pg_indexes WHERE indexname = 'entries_by_feed_seen'") ==
@@ -101,7 +101,7 @@ TEST_CASE("PostgreSQL: two feedd starting at once migrate once, one of them writ
     // Either both opened one after the other, or the second found the first holding the archive.
     CHECK((outcomes == std::vector<std::string>{"busy", "opened"} ||
            outcomes == std::vector<std::string>{"opened", "opened"}));
-    CHECK(psql(db, "SELECT count(*) FROM feedd_schema") == std::vector<std::string>{"7"});
+    CHECK(psql(db, "SELECT count(*) FROM feedd_schema") == std::vector<std::string>{"8"});
 }
 
 TEST_CASE("PostgreSQL: an archive of a newer feedd is refused and left untouched") {
@@ -113,7 +113,7 @@ TEST_CASE("PostgreSQL: an archive of a newer feedd is refused and left untouched
         CHECK(error.find("schema version 99, newer than this feedd understands") != std::string::npos);
     }
     CHECK(psql(db, "SELECT string_agg(version::text, ',' ORDER BY version) FROM feedd_schema") ==
-          std::vector<std::string>{"1,2,3,4,5,6,7,99"});
+          std::vector<std::string>{"1,2,3,4,5,6,7,8,99"});
 }
 
 TEST_CASE("PostgreSQL: another application's database is refused and left untouched") {
@@ -336,7 +336,7 @@ END $$)sql");
     CHECK(archive.feed_state("cgtn-politics").etag == "\"p1\"");
 }
 
-TEST_CASE("PostgreSQL: an archive of schema v6 gets CJK search over the pages it fetched before") {
+TEST_CASE("PostgreSQL: an archive of schema v7 gets CJK search over the pages it fetched before") {
     PostgresDatabase db;
     // 港口大桥周一重新通车: "the harbour bridge reopened on Monday", only on the page.
     const std::string story =
@@ -367,12 +367,12 @@ TEST_CASE("PostgreSQL: an archive of schema v6 gets CJK search over the pages it
         page.html = "<p>" + story + "</p>";
         archive.record_page(page);
     }
-    // Back to v6: no CJK column on pages.
+    // Back to v7: no CJK column on pages.
     psql(db, "DROP INDEX pages_cjk");
     psql(db, "ALTER TABLE pages DROP COLUMN cjk");
-    psql(db, "DELETE FROM feedd_schema WHERE version = 7");
+    psql(db, "DELETE FROM feedd_schema WHERE version = 8");
     auto archive = Archive::open(db.uri(), OpenMode::read_write);
-    CHECK(psql(db, "SELECT max(version) FROM feedd_schema") == std::vector<std::string>{"7"});
+    CHECK(psql(db, "SELECT max(version) FROM feedd_schema") == std::vector<std::string>{"8"});
     ArticleQuery query;
     query.search = reopened;
     const auto rows = archive.query(query);
