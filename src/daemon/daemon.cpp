@@ -405,6 +405,8 @@ static std::vector<PollReport> poll_once_with(const RunOptions& options,
     Pipeline pipeline(io, fetcher, writer, std::move(opened.config), std::move(opened.states), /*once=*/true,
                       hooks.get());
     for (const auto& name : chosen_feeds) pipeline.schedule(name, now);
+    // `--feed X` fetches X's pages due, not other feeds'.
+    pipeline.only_pages_of(options.only_feeds);
     const std::size_t chosen = chosen_feeds.size();
 
     std::vector<PollReport> reports;
