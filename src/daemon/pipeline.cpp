@@ -1164,8 +1164,9 @@ void Pipeline::refuse_page(store::PageTask task, std::string reason, bool disall
         } catch (const std::exception& e) {
             log_error(page_name(task) + ": " + e.what());
         }
-        boost::asio::post(
-            io_, [this, id = task.article_id]() noexcept { on_article_page_written(id, kResultCost); });
+        boost::asio::post(io_, [this, id = task.article_id, next = outcome.fetch.next_try]() noexcept {
+            on_article_page_written(id, kResultCost, next);
+        });
     });
 }
 
@@ -1186,9 +1187,7 @@ void Pipeline::page_offline_now(const store::PageTask& task, const std::string& 
             log_error(page_name(task) + ": " + e.what());
         }
         boost::asio::post(io_, [this, id = task.article_id, next = outcome.fetch.next_try]() noexcept {
-            // Due again in a minute or two: sooner than the archive's next page may have been.
-            if (next && (!pages_due_ || WallTime(*next) < *pages_due_)) pages_due_ = WallTime(*next);
-            on_article_page_written(id, kResultCost);
+            on_article_page_written(id, kResultCost, next);
         });
     });
 }
@@ -1236,13 +1235,18 @@ void Pipeline::on_article_page_fetched(const store::PageTask& task, const std::s
             // Its lease ends and it is fetched again.
             log_error(page_name(task) + ": " + e.what());
         }
-        boost::asio::post(
-            io_, [this, id = task.article_id, cost]() noexcept { on_article_page_written(id, cost); });
+        boost::asio::post(io_, [this, id = task.article_id, cost, next = outcome.fetch.next_try]() noexcept {
+            on_article_page_written(id, cost, next);
+        });
     });
     dispatch();
 }
 
-void Pipeline::on_article_page_written(std::int64_t article_id, std::size_t cost) {
+void Pipeline::on_article_page_written(std::int64_t article_id, std::size_t cost,
+                                       std::optional<TimePoint> next_try) {
+    // The page is due again at next_try (a failure's backoff: minutes), which may be sooner than
+    // any page the last claim knew of: the pages of that claim were held for its hour.
+    if (next_try && (!pages_due_ || WallTime(*next_try) < *pages_due_)) pages_due_ = WallTime(*next_try);
     note_pending(-1, cost);
     articles_queued_.erase(article_id);
     dispatch();

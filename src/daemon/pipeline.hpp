@@ -245,7 +245,8 @@ class Pipeline {
     void page_suspect(const store::PageTask& task, const std::string& error, long status);
     void on_article_page_fetched(const store::PageTask& task, const std::string& host_key,
                                  FetchResult result);
-    void on_article_page_written(std::int64_t article_id, std::size_t cost);
+    void on_article_page_written(std::int64_t article_id, std::size_t cost,
+                                 std::optional<TimePoint> next_try);
     [[nodiscard]] bool pages_idle() const;
     void check_idle();
     // Results handed to the writer (`polls` 1) or written (-1), with their cost.

@@ -3,6 +3,7 @@
 // the daemon itself for what `systemctl status` and `feedd status` say while offline.
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <future>
 
 #include <nlohmann/json.hpp>
@@ -266,16 +267,17 @@ TEST_CASE(
     CHECK(left->requests("/story").size() == 1);
     CHECK(right->requests("/story").size() == 1);
 
-    // The network goes away under the pages: both are tried again (within their lease's hour) and
-    // refused a connection, on two hosts, since the last answer: an outage, not the pages' failures.
+    // The network goes away under the pages: both are tried again after their backoff (five
+    // minutes, min_interval) and refused a connection, on two hosts, since the last answer: an
+    // outage, not the pages' failures.
     left.reset();
     right.reset();
     // Looked at as soon as the outage shows: the first probe (a minute on) ends it, as the feed's
     // host still answers, and the pages go round again.
     for (int step = 0; step < 140 && !daemon.pipeline.offline_since(); ++step) daemon.run_for(30s);
     REQUIRE(daemon.pipeline.offline_since().has_value());
-    CHECK(daemon.clock.wall() >= start + 1h);
-    CHECK(daemon.clock.wall() <= start + 1h + 1min);
+    CHECK(daemon.clock.wall() >= start + 5min);
+    CHECK(daemon.clock.wall() <= start + 7min);
     pages = archived_pages(daemon, 2);
     REQUIRE(pages.size() == 2);
     for (const auto& page : pages) {
@@ -340,4 +342,41 @@ TEST_CASE(
         CHECK(page.failures == 0);
         CHECK((page.error.empty() || page.error.starts_with("offline since ")));
     }
+}
+
+TEST_CASE(
+    "full text: a page that answered 503 is asked again after its backoff (min_interval), not an hour later "
+    "when its claim runs out") {
+    using namespace offline_pages;
+    HttpServer feeds;
+    HttpServer site(0, "127.0.0.2");
+    const std::vector<std::string> links{"http://127.0.0.2:" + std::to_string(site.port()) + "/story"};
+    std::atomic<int> asked{0};
+    site.route("/story", [&](const Request&) {
+        return ++asked == 1 ? Response::with_status(503) : Response::text(story_html, "text/html");
+    });
+    feeds.route("/feed.xml", [&](const Request&) {
+        return Response::text(teasers_linking(links), "application/rss+xml");
+    });
+    TempDir dir;
+    SimulatedDaemon daemon(dir.path(),
+                           "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\n"
+                           "interval = \"4h\"\nmin_interval = \"5m\"\nfull_text = \"always\"\n" +
+                               feed_block("teasers", feeds.url("/feed.xml")),
+                           start);
+    daemon.pipeline.schedule_from_state(start);
+    daemon.run_for(1min);
+    auto pages = archived_pages(daemon, 1);
+    REQUIRE(pages.size() == 1);
+    CHECK(pages.front().failures == 1);
+    REQUIRE(pages.front().next_try.has_value());
+    CHECK(WallTime(*pages.front().next_try) <= daemon.clock.wall() + 5min);
+    // Its backoff is five minutes: by ten, it has been asked again and archived.
+    daemon.run_for(9min);
+    pages = archived_pages(daemon, 1);
+    REQUIRE(pages.size() == 1);
+    INFO(pages.front().error);
+    CHECK(asked == 2);
+    CHECK(pages.front().fetched_at.has_value());
+    CHECK(pages.front().failures == 0);
 }
