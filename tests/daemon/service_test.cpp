@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "feedd/store/store.hpp"
+#include "feedd/text/text.hpp"
 #include "support/archive.hpp"
 #include "support/faults.hpp"
 #include "support/fixtures.hpp"
@@ -119,7 +120,8 @@ TEST_CASE("SIGTERM during a stalled fetch exits 0 after the grace period with a 
     CHECK(result.exit_code == 0);
     CHECK(std::chrono::steady_clock::now() - start < 10s);
     auto archive = open_read_only(dir / "feedd.db");
-    CHECK(archive.check().empty());
+    const auto problems = archive.check();
+    CHECK_MESSAGE(problems.empty(), feedd::text::join(problems, "; "));
     CHECK(all_articles(archive).size() == 3);
 }
 
