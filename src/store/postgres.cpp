@@ -1221,15 +1221,17 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
         // matches ranks every match.
         constexpr int newest_ranked = 2000;
         const bool may_bound = kind == Kind::words && q.limit > 0 && !q.after_id;
-        // The newest 2 000 matches come from walking the ids down from the newest, each entry's vector
-        // checked, or from the index's list of every match, sorted. The planner chooses by how many
-        // entries it expects to match; for a phrase (or a column filter) it expects as many as hold
-        // its words, and when the phrase matches far fewer the walk reads every entry (0.5-2 s at
-        // 200 000 articles, where the index's list of the 11 000 entries holding both words took
-        // 40 ms). For words in H of the N entries, of which a share p hold the phrase, the walk reads
-        // 2 000 / (p H / N) entries and the list H: the list is taken when H * H <= 2 000 * N / p,
-        // with p = 1/10 (the benchmark's phrases: 0.4 % to 30 %); otherwise the planner chooses, as
-        // for words (a phrase of common words that fills its 2 000 among the newest entries).
+        // The newest 2 000 matches come from walking the ids down from the newest, each entry's
+        // tsvector read and checked, or from the GIN index's list of the entries holding the words,
+        // sorted by id. For a phrase (or a column filter) the planner expects as many matches as
+        // entries hold its words; when the phrase matches far fewer, the walk reads every entry
+        // (0.5-2 s at 200 000 articles, where the list of the 11 000 entries holding both words, each
+        // checked, took 40 ms). For words in H of the N entries, of which a share p hold the phrase,
+        // the walk reads 2 000 N / (p H) entries and the list H: the list is taken when
+        // H * H <= 2 000 N / p, with p = 1/10 (the benchmark's phrases match 0.4 % to 30 % of the
+        // entries holding their words); H is the planner's estimate (EXPLAIN), N the table's. For
+        // words the planner's choice stands: the same rule with p = 1 gained nothing on the
+        // benchmark's median and cost four round trips.
         auto list_is_cheaper = [&] {
             Params params;
             params.add(needle);
@@ -1269,9 +1271,9 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
                 // not before it.
                 const auto newest = bounded ? " ORDER BY id DESC LIMIT " + std::to_string(newest_ranked) : "";
                 if (fence && bounded) {
-                    // Every entry holding the words, found by the index and each checked, behind OFFSET 0
-                    // so that the planner cannot turn it into the walk; only ids are sorted, the newest
-                    // 2 000 vectors read again by id.
+                    // The index's list (a phrase's candidates each checked), behind OFFSET 0 so that the
+                    // planner cannot turn it back into the walk; only ids are sorted, the newest 2 000
+                    // rows read again by id.
                     sql +=
                         "matches AS MATERIALIZED (SELECT e.id, e.article_id, e.search FROM (SELECT id FROM "
                         "(SELECT id FROM entries WHERE search @@ " +
@@ -1385,7 +1387,24 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
                 throw;
             }
         };
-        Result r = page(may_bound);
+        Result r = [&] {
+            if (!fence) return page(may_bound);
+            // Nor a sequential scan instead of the list: the planner does not count reading each
+            // row's tsvector from TOAST, and on the narrow entries heap (the vectors, text and HTML
+            // are in TOAST) it scanned all 200 000 entries for a phrase whose words are in 25 000
+            // (1.4 s).
+            db_.command("SET enable_seqscan = off");
+            struct Reset {
+                pg::Session& db;
+                ~Reset() {
+                    try {
+                        db.command("RESET enable_seqscan");
+                    } catch (const pg::Error&) {  // the connection is gone: so is the setting
+                    }
+                }
+            } reset{db_};
+            return page(may_bound);
+        }();
         // Short, and there were more matches than ranked (an empty page does not say): all of them.
         if (may_bound && r.rows() < q.limit && (r.rows() == 0 || r.integer(0, 12) >= newest_ranked))
             r = page(false);

@@ -44,22 +44,6 @@ CREATE INDEX feed_leases_by_node ON feed_leases (node_id);
 CREATE INDEX feed_state_by_next_poll ON feed_state (next_poll);
 )sql";
 
-// Schema v7: an entry's search vector lives in its row (STORAGE MAIN: compressed, with lz4 where
-// the server has it, and moved out of line only when it does not fit a page), no longer in TOAST.
-// Finding the newest matches and ranking them read the vector of every row they look at; out of line
-// that was a TOAST index lookup and three chunks per row (about 4.2 KB), 0.4-0.6 s for a common word
-// and 5 s for a phrase that reads every entry at 200 000 articles (bench/README.md, issue 16).
-// CLUSTER rewrites the rows already stored (ALTER ... SET STORAGE only applies to new ones).
-inline constexpr std::string_view search_in_row_postgres = R"sql(
-ALTER TABLE entries ALTER COLUMN search SET STORAGE MAIN;
-DO $$ BEGIN
-    ALTER TABLE entries ALTER COLUMN search SET COMPRESSION lz4;
-EXCEPTION WHEN feature_not_supported THEN NULL;  -- a server built without lz4 keeps pglz
-END $$;
-CLUSTER entries USING entries_pkey;
-ALTER TABLE entries SET WITHOUT CLUSTER;
-)sql";
-
 // Search: the text search configuration `feedd_search` is `simple` (no stemming, as SQLite's
 // unicode61) with diacritics folded by `unaccent` (as remove_diacritics 2). An entry's tsvector
 // weighs the title A, the author B, the text C; ts_rank's default weights rank them in that order.
@@ -269,8 +253,7 @@ inline const std::vector<std::string_view>& pg_migrations() {
                                                     pages_sql::schema_postgres,
                                                     entries_by_date_postgres,
                                                     entries_by_feed_seen_published,
-                                                    nodes_postgres,
-                                                    search_in_row_postgres};
+                                                    nodes_postgres};
     return list;
 }
 

@@ -63,7 +63,7 @@ TEST_CASE("a postgresql:// or postgres:// location selects PostgreSQL, anything 
     uri.replace(0, std::string("postgresql").size(), "postgres");
     auto archive = Archive::open(uri, OpenMode::read_write);
     CHECK(archive.article_count() == 0);
-    CHECK(psql(db, "SELECT max(version) FROM feedd_schema") == std::vector<std::string>{"7"});
+    CHECK(psql(db, "SELECT max(version) FROM feedd_schema") == std::vector<std::string>{"6"});
     // v5: a feed's recent arrivals (published, first_seen) come from the index alone.
     CHECK(
         psql(db, "SELECT indexdef FROM pg_indexes WHERE indexname = 'entries_by_feed_seen'") ==
@@ -101,33 +101,7 @@ TEST_CASE("PostgreSQL: two feedd starting at once migrate once, one of them writ
     // Either both opened one after the other, or the second found the first holding the archive.
     CHECK((outcomes == std::vector<std::string>{"busy", "opened"} ||
            outcomes == std::vector<std::string>{"opened", "opened"}));
-    CHECK(psql(db, "SELECT count(*) FROM feedd_schema") == std::vector<std::string>{"7"});
-}
-
-TEST_CASE("PostgreSQL v7: an archive's search vectors move into their rows, searches find the same") {
-    PostgresDatabase db;
-    {
-        auto archive = Archive::open(db.uri(), OpenMode::read_write);
-        test::commit_seed_polls(archive);
-    }
-    // The archive as v6 left it: the vectors in TOAST.
-    psql(db,
-         "ALTER TABLE entries ALTER COLUMN search SET STORAGE EXTENDED; CLUSTER entries USING entries_pkey; "
-         "ALTER TABLE entries SET WITHOUT CLUSTER; DELETE FROM feedd_schema WHERE version = 7");
-    const std::string storage =
-        "SELECT attstorage FROM pg_attribute WHERE attrelid = 'entries'::regclass AND attname = 'search'";
-    REQUIRE(psql(db, storage) == std::vector<std::string>{"x"});
-    auto archive = Archive::open(db.uri(), OpenMode::read_write);
-    CHECK(psql(db, "SELECT max(version) FROM feedd_schema") == std::vector<std::string>{"7"});
-    CHECK(psql(db, storage) == std::vector<std::string>{"m"});
-    ArticleQuery query;
-    query.search = "\"political bureau\"";
-    auto rows = archive.query(query);
-    REQUIRE(rows.size() == 1);
-    CHECK(rows[0].title == test::seed_title);
-    query.search = "western";
-    CHECK(archive.query(query).size() == 4);
-    CHECK(archive.check().empty());
+    CHECK(psql(db, "SELECT count(*) FROM feedd_schema") == std::vector<std::string>{"6"});
 }
 
 TEST_CASE("PostgreSQL: an archive of a newer feedd is refused and left untouched") {
@@ -139,7 +113,7 @@ TEST_CASE("PostgreSQL: an archive of a newer feedd is refused and left untouched
         CHECK(error.find("schema version 99, newer than this feedd understands") != std::string::npos);
     }
     CHECK(psql(db, "SELECT string_agg(version::text, ',' ORDER BY version) FROM feedd_schema") ==
-          std::vector<std::string>{"1,2,3,4,5,6,7,99"});
+          std::vector<std::string>{"1,2,3,4,5,6,99"});
 }
 
 TEST_CASE("PostgreSQL: another application's database is refused and left untouched") {
