@@ -72,25 +72,38 @@ void Cluster::claim() {
     if (stopped_) return;
     if (!claiming_) {
         const int room = pipeline_.claim_room();
-        if (room > 0) {
+        // Hosts change hands here too: those no longer used go back (with their gates' gaps and
+        // pauses), those that requests wait for are taken when free.
+        auto work = pipeline_.work_claim();
+        if (room > 0 || !work.want.empty() || !work.release.empty() || !work.holding.empty()) {
             claiming_ = true;
             more_due_ = false;
             const auto sent = SteadyClock::now();
-            worker_.post([this, room, sent, candidates = pipeline_.claim_candidates()] {
-                std::vector<FeedState> claimed;
+            if (room <= 0) {
+                work.feeds.clear();
+                work.hosts.clear();
+            }
+            worker_.post([this, room, sent, work = std::move(work)]() mutable {
+                store::ClaimedWork claimed;
+                bool ok = false;
                 last_claimed_.clear();
                 try {
                     const auto now = seconds_now();
-                    claimed = archive_.claim_feeds(id_, candidates, now,
-                                                   now + std::chrono::ceil<std::chrono::seconds>(node_.lease),
-                                                   room);
-                    for (const auto& state : claimed) last_claimed_.push_back(state.name);
+                    work.now_ms = std::chrono::floor<std::chrono::milliseconds>(WallClock::now())
+                                      .time_since_epoch()
+                                      .count();
+                    claimed = archive_.claim_work(id_, work, now,
+                                                  now + std::chrono::ceil<std::chrono::seconds>(node_.lease),
+                                                  std::max(room, 0));
+                    ok = true;
+                    for (const auto& state : claimed.feeds) last_claimed_.push_back(state.name);
                 } catch (const std::exception& e) {
                     log_warning(std::string("claiming due feeds: ") + e.what());
                 }
-                boost::asio::post(io_, [this, claimed = std::move(claimed), room, sent]() mutable noexcept {
-                    on_claimed(std::move(claimed), room, sent);
-                });
+                boost::asio::post(io_,
+                                  [this, claimed = std::move(claimed), ok, room, sent]() mutable noexcept {
+                                      on_claimed(std::move(claimed), ok, room, sent);
+                                  });
             });
         }
     }
@@ -98,12 +111,14 @@ void Cluster::claim() {
     arm(claim_timer_, kClaimEvery, &Cluster::claim);
 }
 
-void Cluster::on_claimed(std::vector<FeedState> claimed, int asked, SteadyTime) {
+void Cluster::on_claimed(store::ClaimedWork claimed, bool ok, int asked, SteadyTime) {
     claiming_ = false;
-    if (stopped_) return;  // given back with the node when it leaves
-    more_due_ = static_cast<int>(claimed.size()) >= asked;
-    if (!claimed.empty()) log_debug("claimed " + std::to_string(claimed.size()) + " due feeds");
-    pipeline_.take_claimed(std::move(claimed));
+    // Stopped: given back with the node when it leaves. Failed: the hosts held stay as they were.
+    if (stopped_ || !ok) return;
+    more_due_ = asked > 0 && static_cast<int>(claimed.feeds.size()) >= asked;
+    if (!claimed.feeds.empty()) log_debug("claimed " + std::to_string(claimed.feeds.size()) + " due feeds");
+    pipeline_.take_hosts(claimed.hosts);
+    pipeline_.take_claimed(std::move(claimed.feeds));
 }
 
 void Cluster::beat() {
@@ -144,8 +159,16 @@ void Cluster::set_config_digest(std::string digest) {
 
 void Cluster::leave() {
     stop();
-    worker_.post([this] {
+    // Nothing is in use any more: every host goes back with its gate's gap or pause, which the
+    // next node to take it waits out.
+    auto work = pipeline_.work_claim();
+    work.feeds.clear();
+    work.hosts.clear();
+    work.want.clear();
+    worker_.post([this, work = std::move(work)] {
         try {
+            const auto now = seconds_now();
+            static_cast<void>(archive_.claim_work(id_, work, now, now, 0));
             archive_.remove_node(id_);
         } catch (const std::exception& e) {
             log_warning(std::string("leaving the shared archive: ") + e.what() +

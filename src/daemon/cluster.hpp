@@ -44,7 +44,7 @@ class Cluster {
 
   private:
     void claim();
-    void on_claimed(std::vector<FeedState> claimed, int asked, SteadyTime sent);
+    void on_claimed(store::ClaimedWork claimed, bool ok, int asked, SteadyTime sent);
     void beat();
     void arm(boost::asio::steady_timer& timer, SteadyClock::duration after, void (Cluster::*tick)());
 

@@ -275,13 +275,16 @@ void Pipeline::dispatch() {
     if (stopping_) return;
     if (!once_) check_clock();
     const auto now = clock_.wall();
-    if (shared_ && leases_valid_until_ && clock_.steady() >= *leases_valid_until_ &&
-        (!due_.empty() || !ready_.empty())) {
-        // No heartbeat reached the archive within a lease: another node may poll these feeds now.
-        log_warning("leases ran out without a heartbeat: " + std::to_string(due_.size()) +
-                    " feeds not polled here (other nodes take them)");
-        due_.clear();
-        ready_.clear();
+    if (shared_ && leases_valid_until_ && clock_.steady() >= *leases_valid_until_) {
+        // No heartbeat reached the archive within a lease: another node may poll these feeds now,
+        // and send requests to these hosts.
+        hosts_held_.clear();
+        if (!due_.empty() || !ready_.empty()) {
+            log_warning("leases ran out without a heartbeat: " + std::to_string(due_.size()) +
+                        " feeds not polled here (other nodes take them)");
+            due_.clear();
+            ready_.clear();
+        }
     }
     if (outage_.in_outage() && !once_) {
         probe(now);
@@ -290,8 +293,7 @@ void Pipeline::dispatch() {
     for (const auto& name : due_.pop_due(to_instant(now))) {
         const auto* feed = source(name);
         if (!feed || busy_.count(name)) continue;
-        const auto state = reconcile_with_config(*feed, state_of(name));
-        auto& ready = ready_[fetch::registered_domain(url::host(effective_url(*feed, state)))];
+        auto& ready = ready_[host_key(*feed)];
         if (std::find(ready.begin(), ready.end(), name) == ready.end()) ready.push_back(name);
     }
     auto wake = next_due().value_or(WallTime::max());
@@ -299,6 +301,10 @@ void Pipeline::dispatch() {
     auto drain = [&](std::map<std::string, std::deque<std::string>>& queues, auto begin) {
         for (auto it = queues.begin(); it != queues.end();) {
             auto& [key, ready] = *it;
+            if (!may_start(key)) {  // shared: waits until a claim takes its host
+                ++it;
+                continue;
+            }
             while (!ready.empty() && pending_bytes_ < kMaxPendingBytes) {
                 const auto earliest = gate_.earliest_start(key, to_instant(now));
                 if (!earliest) break;  // a limit on requests in flight: a completion dispatches again
@@ -331,10 +337,14 @@ void Pipeline::probe(WallTime now) {
             const auto name = due_.pop_due(schedule::Instant::max(), 1).front();
             const auto* feed = source(name);
             if (feed && !busy_.count(name)) {
-                const auto state = reconcile_with_config(*feed, state_of(name));
-                log_debug(name + ": probing the network");
-                next_probe_ = now + kProbeEvery;
-                start(name, fetch::registered_domain(url::host(effective_url(*feed, state))));
+                const auto key = host_key(*feed);
+                if (may_start(key)) {
+                    log_debug(name + ": probing the network");
+                    next_probe_ = now + kProbeEvery;
+                    start(name, key);
+                } else {
+                    ready_[key].push_back(name);  // its host is wanted by the next claim
+                }
             }
         }
         wake = std::min(wake, std::max(now, next_probe_));
@@ -363,6 +373,11 @@ FetchRequest Pipeline::request_for(const FeedSource& feed, std::string url) cons
     if (feed.password.kind != SecretSource::Kind::none)
         request.password = config::resolve_secret(feed.password);
     return request;
+}
+
+std::string Pipeline::host_key(const FeedSource& feed) const {
+    return fetch::registered_domain(
+        url::host(effective_url(feed, reconcile_with_config(feed, state_of(feed.name)))));
 }
 
 void Pipeline::start(const std::string& name, const std::string& host_key) {
@@ -705,6 +720,44 @@ std::vector<std::string> Pipeline::claim_candidates() const {
     return names;
 }
 
+store::WorkClaim Pipeline::work_claim() {
+    store::WorkClaim claim;
+    claim.feeds = claim_candidates();
+    for (const auto& name : claim.feeds) claim.hosts.push_back(host_key(*sources_.at(name)));
+    std::set<std::string> in_use;
+    for (const auto* queues : {&ready_, &pages_ready_})
+        for (const auto& [key, queue] : *queues)
+            if (!queue.empty()) in_use.insert(key);
+    for (const auto& [key, queue] : articles_ready_)
+        if (!queue.empty()) in_use.insert(key);
+    for (const auto& [name, source] : sources_)
+        if (due_.due(name)) in_use.insert(host_key(*source));
+    for (const auto& key : hosts_held_)
+        if (gate_.in_flight(key) > 0) in_use.insert(key);
+    for (auto it = hosts_held_.begin(); it != hosts_held_.end();) {
+        const auto not_before = gate_.not_before(*it);
+        const store::HostHold hold{*it, not_before ? not_before->time_since_epoch().count() : 0};
+        if (in_use.count(*it)) {
+            claim.holding.push_back(hold);
+            ++it;
+        } else {
+            claim.release.push_back(hold);
+            it = hosts_held_.erase(it);
+        }
+    }
+    for (const auto& key : in_use)
+        if (!hosts_held_.count(key)) claim.want.push_back(key);
+    return claim;
+}
+
+void Pipeline::take_hosts(const std::vector<store::HostHold>& hosts) {
+    hosts_held_.clear();
+    for (const auto& hold : hosts) {
+        hosts_held_.insert(hold.domain);
+        if (hold.not_before_ms > 0) gate_.hold(hold.domain, schedule::Instant(Duration(hold.not_before_ms)));
+    }
+}
+
 std::vector<std::string> Pipeline::held_feeds() const {
     std::set<std::string> held(busy_.begin(), busy_.end());
     for (const auto& [key, ready] : ready_) held.insert(ready.begin(), ready.end());
@@ -988,7 +1041,7 @@ void Pipeline::drain_article_pages(WallTime now, WallTime& wake) {
     const auto most = std::max<std::size_t>(1, static_cast<std::size_t>(config_.settings.concurrency) / 2);
     for (auto it = articles_ready_.begin(); it != articles_ready_.end();) {
         auto& [key, queue] = *it;
-        if (ready_.count(key) || pages_ready_.count(key)) {
+        if (ready_.count(key) || pages_ready_.count(key) || !may_start(key)) {
             ++it;
             continue;
         }

@@ -78,6 +78,14 @@ class Pipeline {
     [[nodiscard]] bool shared() const { return shared_; }
     // Configured, enabled feeds that are not known gone and not held here: what a claim may take.
     [[nodiscard]] std::vector<std::string> claim_candidates() const;
+    // The next claim: the candidates with their hosts (registered domains); the hosts held here
+    // with their gates' not_before, those in use (a request queued or in flight) kept, the others
+    // given back and forgotten here at once (nothing starts to them until a claim returns them);
+    // the hosts that requests wait for and that are not held here.
+    [[nodiscard]] store::WorkClaim work_claim();
+    // The hosts this node holds, as the claim left them: requests start only to these, after the
+    // not_before the previous node left.
+    void take_hosts(const std::vector<store::HostHold>& hosts);
     // The feeds this node holds: due here, waiting for their host, in flight or being written.
     [[nodiscard]] std::vector<std::string> held_feeds() const;
     [[nodiscard]] std::size_t held_count() const;
@@ -127,6 +135,12 @@ class Pipeline {
     // Writer thread: the configured feeds into the archive, or kept for the next write.
     void record_feeds(store::Archive& archive, std::vector<FeedSource> feeds);
     void start(const std::string& name, const std::string& host_key);
+    // The registered domain a feed's requests go to: the key of its HostGate and of its queue.
+    [[nodiscard]] std::string host_key(const FeedSource& feed) const;
+    // Alone, every host; shared, the hosts this node holds (docs/ARCHITECTURE.md, "Several nodes").
+    [[nodiscard]] bool may_start(const std::string& host_key) const {
+        return !shared_ || hosts_held_.count(host_key) > 0;
+    }
     // The request for `url` of `feed`, with the feed's options and the configured limits; its
     // credentials go only to the origin of the feed's configured URL (fetch checks every hop).
     // Throws when a password cannot be read.
@@ -273,6 +287,7 @@ class Pipeline {
     bool claiming_ = false;
     bool shared_ = false;
     std::optional<SteadyTime> leases_valid_until_;
+    std::set<std::string> hosts_held_;  // shared: the registered domains this node holds
     // robots.txt by its URL (one per site): what it says, or that its fetch is under way.
     struct RobotsEntry {
         std::optional<Robots> robots;

@@ -222,6 +222,27 @@ void HostGate::on_finish(const std::string& host, Instant now, long status,
     recent.clear();
 }
 
+std::size_t HostGate::in_flight(const std::string& host) const {
+    auto it = hosts_.find(host);
+    return it == hosts_.end() ? 0 : it->second.in_flight;
+}
+
+std::optional<Instant> HostGate::not_before(const std::string& host) const {
+    auto it = hosts_.find(host);
+    if (it == hosts_.end()) return std::nullopt;
+    const Host& state = it->second;
+    std::optional<Instant> earliest;
+    if (state.last_start) earliest = *state.last_start + limits_.per_host_gap;
+    if (state.paused_until)
+        earliest = earliest ? std::max(*earliest, *state.paused_until) : state.paused_until;
+    return earliest;
+}
+
+void HostGate::hold(const std::string& host, Instant until) {
+    Host& state = hosts_[host];
+    state.paused_until = state.paused_until ? std::max(*state.paused_until, until) : until;
+}
+
 void HostGate::prune(Instant now) {
     std::erase_if(hosts_, [&](const auto& entry) {
         const Host& state = entry.second;

@@ -159,7 +159,13 @@ std::int64_t Archive::add_node(const NodeInfo& node, TimePoint now) {
 }
 std::vector<FeedState> Archive::claim_feeds(std::int64_t node, const std::vector<std::string>& candidates,
                                             TimePoint now, TimePoint until, int limit) {
-    return impl_->backend->claim_feeds(node, candidates, now, until, limit);
+    WorkClaim claim;
+    claim.feeds = candidates;
+    return impl_->backend->claim_work(node, claim, now, until, limit).feeds;
+}
+ClaimedWork Archive::claim_work(std::int64_t node, const WorkClaim& claim, TimePoint now, TimePoint until,
+                                int limit) {
+    return impl_->backend->claim_work(node, claim, now, until, limit);
 }
 bool Archive::heartbeat(std::int64_t node, const std::vector<std::string>& held,
                         const std::string& config_digest, TimePoint now, TimePoint until) {
@@ -175,8 +181,8 @@ std::vector<NodeStatus> Archive::nodes(TimePoint now) {
 namespace detail {
 
 // The one node of an SQLite archive holds every feed: the due ones are its claim.
-std::vector<FeedState> Backend::claim_feeds(std::int64_t, const std::vector<std::string>& candidates,
-                                            TimePoint now, TimePoint, int limit) {
+ClaimedWork Backend::claim_work(std::int64_t, const WorkClaim& claim, TimePoint now, TimePoint, int limit) {
+    const auto& candidates = claim.feeds;
     std::vector<FeedState> due;
     for (auto& state : feed_states()) {
         if (std::find(candidates.begin(), candidates.end(), state.name) == candidates.end()) continue;
@@ -188,7 +194,7 @@ std::vector<FeedState> Backend::claim_feeds(std::int64_t, const std::vector<std:
     });
     if (limit >= 0 && due.size() > static_cast<std::size_t>(limit))
         due.resize(static_cast<std::size_t>(limit));
-    return due;
+    return {std::move(due), {}};
 }
 
 }  // namespace detail

@@ -56,8 +56,7 @@ class Backend {
     // nothing is recorded; PostgreSQL overrides them (postgres.cpp).
     virtual bool shared() const { return false; }
     virtual std::int64_t add_node(const NodeInfo&, TimePoint) { return 0; }
-    virtual std::vector<FeedState> claim_feeds(std::int64_t, const std::vector<std::string>& candidates,
-                                               TimePoint now, TimePoint, int limit);
+    virtual ClaimedWork claim_work(std::int64_t, const WorkClaim& claim, TimePoint now, TimePoint, int limit);
     virtual bool heartbeat(std::int64_t, const std::vector<std::string>&, const std::string&, TimePoint,
                            TimePoint) {
         return true;

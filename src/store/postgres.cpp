@@ -880,8 +880,8 @@ WHERE f.name = $1 AND g.detected_at >= $2 ORDER BY g.detected_at)sql",
     // Several nodes (store.hpp; docs/ARCHITECTURE.md, "Several nodes").
     bool shared() const override { return true; }
     std::int64_t add_node(const NodeInfo& node, TimePoint now) override;
-    std::vector<FeedState> claim_feeds(std::int64_t node, const std::vector<std::string>& candidates,
-                                       TimePoint now, TimePoint until, int limit) override;
+    ClaimedWork claim_work(std::int64_t node, const WorkClaim& claim, TimePoint now, TimePoint until,
+                           int limit) override;
     bool heartbeat(std::int64_t node, const std::vector<std::string>& held, const std::string& config_digest,
                    TimePoint now, TimePoint until) override;
     void remove_node(std::int64_t node) override;
@@ -1623,51 +1623,110 @@ VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id)sql",
     });
 }
 
-std::vector<FeedState> PostgresStore::claim_feeds(std::int64_t node,
-                                                  const std::vector<std::string>& candidates, TimePoint now,
-                                                  TimePoint until, int limit) {
+namespace {
+
+std::string names_array(const std::vector<std::string>& items) {
+    std::vector<const std::string*> refs;
+    refs.reserve(items.size());
+    for (const auto& item : items) refs.push_back(&item);
+    return pg::array_literal(refs);
+}
+
+// The domains and the not_before of `holds`, as two arrays for unnest.
+std::pair<std::string, std::string> holds_arrays(const std::vector<HostHold>& holds) {
+    std::vector<std::string> domains, times;
+    for (const auto& hold : holds) {
+        domains.push_back(hold.domain);
+        times.push_back(std::to_string(hold.not_before_ms));
+    }
+    return {names_array(domains), names_array(times)};
+}
+
+}  // namespace
+
+ClaimedWork PostgresStore::claim_work(std::int64_t node, const WorkClaim& claim, TimePoint now,
+                                      TimePoint until, int limit) {
     return call(write_failed, [&] {
-        std::vector<const std::string*> names;
-        names.reserve(candidates.size());
-        for (const auto& name : candidates) names.push_back(&name);
-        // The due feeds no live lease holds, earliest first; a feed row another node is claiming
-        // is skipped, not waited for. The upsert takes a lease only where none is live, judged on
-        // the latest committed row (what the first statement's snapshot saw may be stale).
+        ClaimedWork out;
+        pg::Transaction transaction(db_);
+        // Hosts given back keep their not_before for the next node; the gates of hosts still held
+        // are recorded, so a node that dies leaves them (within a claim, a second) for the next.
+        if (!claim.release.empty() || !claim.holding.empty()) {
+            std::vector<HostHold> all = claim.holding;
+            std::vector<std::string> keep(claim.holding.size(), "t");
+            all.insert(all.end(), claim.release.begin(), claim.release.end());
+            keep.resize(all.size(), "f");
+            const auto [domains, times] = holds_arrays(all);
+            db_.defer(R"sql(
+UPDATE hosts h SET not_before = greatest(h.not_before, v.not_before),
+                   node_id = CASE WHEN v.keep THEN h.node_id END
+FROM unnest($2::text[], $3::bigint[], $4::boolean[]) AS v(domain, not_before, keep)
+WHERE h.domain = v.domain AND h.node_id = $1)sql",
+                      Params::of(node, domains, times, names_array(keep)));
+        }
+        // The due feeds no live lease holds, earliest first, whose host is this node's or free (and
+        // not paused); a feed row another node is claiming is skipped, not waited for. The upserts
+        // judge the latest committed rows (what the first look's snapshot saw may be stale): a
+        // host another node took meanwhile is not taken, nor are its feeds.
         auto claimed = db_.exec(R"sql(
 WITH due AS (
-    SELECT f.id FROM feeds f
+    SELECT f.id, c.domain FROM unnest($1::text[], $6::text[]) AS c(name, domain)
+    JOIN feeds f ON f.name = c.name
     LEFT JOIN feed_state s ON s.feed_id = f.id
     LEFT JOIN feed_leases l ON l.feed_id = f.id
-    WHERE f.name = ANY($1::text[]) AND coalesce(s.next_poll, 0) <= $2
+    LEFT JOIN hosts h ON h.domain = c.domain
+    WHERE coalesce(s.next_poll, 0) <= $2
       AND (l.feed_id IS NULL OR l.until < $2)
+      AND (h.domain IS NULL OR (h.node_id = $3 AND h.until >= $2)
+           OR ((h.node_id IS NULL OR h.until < $2) AND h.not_before <= $7::bigint + 1000))
     ORDER BY s.next_poll NULLS FIRST, f.id
     LIMIT $5
-    FOR UPDATE OF f SKIP LOCKED)
-INSERT INTO feed_leases (feed_id, node_id, until) SELECT id, $3, $4 FROM due
+    FOR UPDATE OF f SKIP LOCKED),
+took AS (
+    INSERT INTO hosts (domain, node_id, until) SELECT DISTINCT domain, $3::bigint, $4::bigint FROM due
+    WHERE domain IS NOT NULL
+    ON CONFLICT (domain) DO UPDATE SET node_id = excluded.node_id, until = excluded.until
+        WHERE hosts.node_id = excluded.node_id OR hosts.node_id IS NULL OR hosts.until < $2
+    RETURNING domain)
+INSERT INTO feed_leases (feed_id, node_id, until)
+SELECT id, $3, $4 FROM due WHERE domain IS NULL OR domain IN (SELECT domain FROM took)
 ON CONFLICT (feed_id) DO UPDATE SET node_id = excluded.node_id, until = excluded.until
     WHERE feed_leases.until < $2
 RETURNING feed_id)sql",
-                                Params::of(pg::array_literal(names), now, node, until, limit));
-        if (claimed.rows() == 0) return std::vector<FeedState>{};
-        std::vector<std::string> ids;
-        for (int i = 0; i < claimed.rows(); ++i) ids.push_back(claimed.text(i, 0));
-        std::vector<const std::string*> id_refs;
-        for (const auto& id : ids) id_refs.push_back(&id);
-        const auto id_array = pg::array_literal(id_refs);
-        // A new snapshot: a node whose poll of one of these committed after the claim's snapshot
-        // was taken moved its next poll. Such a feed is not due any more: its lease goes back.
-        db_.exec(R"sql(
+                                Params::of(names_array(claim.feeds), now, node, until, limit,
+                                           names_array(claim.hosts), claim.now_ms));
+        if (claimed.rows() > 0) {
+            std::vector<std::string> ids;
+            for (int i = 0; i < claimed.rows(); ++i) ids.push_back(claimed.text(i, 0));
+            const auto id_array = names_array(ids);
+            // A new snapshot: a node whose poll of one of these committed after the claim's snapshot
+            // was taken moved its next poll. Such a feed is not due any more: its lease goes back.
+            db_.defer(R"sql(
 DELETE FROM feed_leases l USING feed_state s
 WHERE l.feed_id = ANY($1::bigint[]) AND l.node_id = $2 AND s.feed_id = l.feed_id AND s.next_poll > $3)sql",
-                 Params::of(id_array, node, now));
-        static const std::string sql = std::string("SELECT ") + state_columns +
-                                       " FROM feed_leases l JOIN feeds f ON f.id = l.feed_id"
-                                       " LEFT JOIN feed_state s ON s.feed_id = f.id"
-                                       " WHERE l.feed_id = ANY($1::bigint[]) AND l.node_id = $2"
-                                       " ORDER BY s.next_poll NULLS FIRST, f.id";
-        auto r = db_.exec(sql.c_str(), Params::of(id_array, node));
-        std::vector<FeedState> out;
-        for (int i = 0; i < r.rows(); ++i) out.push_back(read_state(r, i));
+                      Params::of(id_array, node, now));
+            static const std::string sql = std::string("SELECT ") + state_columns +
+                                           " FROM feed_leases l JOIN feeds f ON f.id = l.feed_id"
+                                           " LEFT JOIN feed_state s ON s.feed_id = f.id"
+                                           " WHERE l.feed_id = ANY($1::bigint[]) AND l.node_id = $2"
+                                           " ORDER BY s.next_poll NULLS FIRST, f.id";
+            auto r = db_.exec(sql.c_str(), Params::of(id_array, node));
+            for (int i = 0; i < r.rows(); ++i) out.feeds.push_back(read_state(r, i));
+        }
+        if (!claim.want.empty()) {
+            db_.defer(R"sql(
+INSERT INTO hosts (domain, node_id, until) SELECT DISTINCT d, $2::bigint, $3::bigint FROM unnest($1::text[]) AS d
+ON CONFLICT (domain) DO UPDATE SET node_id = excluded.node_id, until = excluded.until
+    WHERE hosts.node_id = excluded.node_id
+       OR ((hosts.node_id IS NULL OR hosts.until < $4) AND hosts.not_before <= $5::bigint + 1000))sql",
+                      Params::of(names_array(claim.want), node, until, now, claim.now_ms));
+        }
+        if (!claim.hosts.empty() || !claim.want.empty() || !claim.holding.empty()) {
+            auto held = db_.exec("SELECT domain, not_before FROM hosts WHERE node_id = $1 AND until >= $2",
+                                 Params::of(node, now));
+            for (int i = 0; i < held.rows(); ++i) out.hosts.push_back({held.text(i, 0), held.integer(i, 1)});
+        }
+        transaction.commit();
         return out;
     });
 }
@@ -1695,6 +1754,13 @@ WHERE l.node_id = $1 AND f.id = l.feed_id AND f.name = ANY($2::text[]) AND l.unt
 DELETE FROM feed_leases l USING feeds f
 WHERE l.node_id = $1 AND f.id = l.feed_id AND NOT f.name = ANY($2::text[]))sql",
                   Params::of(node, list));
+        db_.defer("UPDATE hosts SET until = $2 WHERE node_id = $1 AND until >= $3",
+                  Params::of(node, until, now));
+        // A node silent for a day (or ten leases, when longer) is gone for good: `feedd status`
+        // has reported it since its lease ran out; its row would otherwise stay for ever. Its
+        // leases ran out long ago (the cascade removes them; its hosts stay, free).
+        db_.defer("DELETE FROM nodes WHERE heartbeat < $1::bigint - greatest(86400, 10 * lease_seconds)",
+                  Params::of(now));
         transaction.commit();
         return true;
     });

@@ -44,6 +44,22 @@ CREATE INDEX feed_leases_by_node ON feed_leases (node_id);
 CREATE INDEX feed_state_by_next_poll ON feed_state (next_poll);
 )sql";
 
+// Schema v7: politeness across nodes (docs/ARCHITECTURE.md, "Several nodes"). A registered
+// domain is held by one node at a time (`node_id`, until `until`, Unix seconds, renewed by the
+// heartbeat); `not_before` (Unix milliseconds) is the earliest start of the next request to it,
+// its last start plus per_host_gap or the end of a 429 pause, carried to the next node that
+// holds it. A host stays free (node_id NULL) with its not_before when its node gives it back or
+// leaves. Cluster state like nodes: `db copy` leaves it.
+inline constexpr std::string_view hosts_postgres = R"sql(
+CREATE TABLE hosts (
+    domain text PRIMARY KEY,
+    node_id bigint REFERENCES nodes(id) ON DELETE SET NULL,
+    until bigint NOT NULL DEFAULT 0,
+    not_before bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX hosts_by_node ON hosts (node_id);
+)sql";
+
 // Search: the text search configuration `feedd_search` is `simple` (no stemming, as SQLite's
 // unicode61) with diacritics folded by `unaccent` (as remove_diacritics 2). An entry's tsvector
 // weighs the title A, the author B, the text C; ts_rank's default weights rank them in that order.
@@ -253,7 +269,8 @@ inline const std::vector<std::string_view>& pg_migrations() {
                                                     pages_sql::schema_postgres,
                                                     entries_by_date_postgres,
                                                     entries_by_feed_seen_published,
-                                                    nodes_postgres};
+                                                    nodes_postgres,
+                                                    hosts_postgres};
     return list;
 }
 

@@ -51,7 +51,7 @@ std::string identifier(std::string_view name);
 // Tables of the PostgreSQL store that are not the archive: the nodes sharing it and their leases
 // on feeds (docs/ARCHITECTURE.md, "Several nodes"), the state of the processes running now. A copy
 // leaves them, as it leaves the schema version.
-inline constexpr std::string_view cluster_tables[] = {"nodes", "feed_leases"};
+inline constexpr std::string_view cluster_tables[] = {"nodes", "feed_leases", "hosts"};
 
 // One value as text (integers in decimal), nothing for NULL.
 using Value = std::optional<std::string>;

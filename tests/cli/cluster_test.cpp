@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -277,6 +278,12 @@ TEST_CASE(
     REQUIRE(report["nodes"].size() == 1);
     CHECK(report["nodes"][0]["pid"] == a.daemon.process.pid());
     CHECK(report["node_problems"].empty());
+    // poll --once would poll the node's feeds outside its leases: refused while a node is live.
+    const auto once = run_feedd(one.path(), {"--config", (one / "feeds.toml").string(), "poll", "--once"});
+    INFO("poll --once: " << once.out << once.err);
+    CHECK(once.exit_code == 1);
+    CHECK(once.err.find("feedd run nodes poll") != std::string::npos);
+    CHECK(once.err.find("stop them first") != std::string::npos);
 
     Node b(two.path(), two / "feeds.toml");
     REQUIRE(b.log.wait_for("READY=1", 0, 30s).has_value());
@@ -303,4 +310,158 @@ TEST_CASE(
     CHECK(stale.out.find("(gone-host, pid 4242) stopped heartbeating") != std::string::npos);
     a.daemon.process.signal(SIGTERM);
     REQUIRE(a.daemon.process.wait_for(20s).has_value());
+}
+
+namespace {
+
+// Politeness across nodes: feeds on hosts of their own (*.localhost, which curl resolves to the
+// loopback), each node with a user agent of its own, so the server tells who sent each request.
+std::string polite_config(const std::string& database, const HttpServer& server, int node,
+                          const std::vector<std::pair<std::string, std::string>>& feeds,
+                          const std::string& settings) {
+    std::string config = "[settings]\ndatabase = \"" + database +
+                         "\"\n"
+                         "allow_private_networks = true  # the test server is on 127.0.0.1\n"
+                         "min_interval = \"1s\"\nlease = \"2s\"\nper_host = 1\n"
+                         "backfill_pages = 0\nshutdown_grace = \"5s\"\n"
+                         "user_agent = \"polite-node-" +
+                         std::to_string(node) + "\"\n" + settings;
+    for (const auto& [name, host] : feeds)
+        config +=
+            "\n[[feed]]\nname = \"" + name + "\"\nurl = \"" + server.url("/" + name + ".xml", host) + "\"\n";
+    return config;
+}
+
+std::vector<Request> polite_requests(const HttpServer& server, const std::string& host) {
+    std::vector<Request> out;
+    for (auto& request : server.requests())
+        if (request.host == host) out.push_back(std::move(request));
+    return out;
+}
+
+Response polite_feed(const std::string& name) {
+    return Response::text("<rss version=\"2.0\"><channel><title>" + name + "</title><item><guid>" + name +
+                              "-1</guid><title>One</title></item></channel></rss>",
+                          "application/rss+xml");
+}
+
+// Three nodes with the same feeds (and `settings`), each with its own user agent, all READY.
+struct PoliteCluster {
+    PoliteCluster(const PostgresDatabase& db, const HttpServer& server,
+                  const std::vector<std::pair<std::string, std::string>>& feeds,
+                  const std::string& settings) {
+        for (int i = 0; i < 3; ++i) {
+            dirs.push_back(std::make_unique<TempDir>());
+            write_file(*dirs.back() / "feeds.toml", polite_config(db.uri(), server, i, feeds, settings));
+        }
+        for (int i = 0; i < 3; ++i)
+            nodes.push_back(std::make_unique<Node>(dirs[i]->path(), *dirs[i] / "feeds.toml"));
+        for (auto& node : nodes) REQUIRE(node->log.wait_for("READY=1", 0, 30s).has_value());
+    }
+    void stop_all() {
+        for (auto& node : nodes)
+            if (node->daemon.process.pid() > 0) node->daemon.process.signal(SIGTERM);
+        for (auto& node : nodes)
+            if (node->daemon.process.pid() > 0) REQUIRE(node->daemon.process.wait_for(20s).has_value());
+    }
+    std::vector<std::unique_ptr<TempDir>> dirs;
+    std::vector<std::unique_ptr<Node>> nodes;
+};
+
+}  // namespace
+
+TEST_CASE("three feedd run on one PostgreSQL keep per_host and per_host_gap of a host together") {
+    HttpServer server;
+    std::vector<std::pair<std::string, std::string>> feeds;
+    for (int i = 0; i < 6; ++i) feeds.emplace_back("p" + std::to_string(i), "polite.localhost");
+    for (int i = 0; i < 3; ++i)
+        feeds.emplace_back("o" + std::to_string(i), "o" + std::to_string(i) + ".localhost");
+    for (const auto& [name, host] : feeds) {
+        server.route("/" + name + ".xml", [name = name](const Request&) {
+            auto response = polite_feed(name);
+            response.delay = 300ms;  // long enough for requests from two nodes to overlap
+            return response;
+        });
+    }
+    PostgresDatabase db;
+    // One request at a time per node: a claim takes two feeds, so that the host's six feeds, due
+    // together, would go to all three nodes if each kept its own gate.
+    PoliteCluster cluster(db, server, feeds,
+                          "concurrency = 1\ninterval = \"6s\"\nper_host_gap = \"1500ms\"\n");
+
+    const auto polite = [&] { return polite_requests(server, "polite.localhost"); };
+    REQUIRE(cluster_wait(
+        *cluster.nodes[0], [&] { return polite().size() >= 4; }, 30s));
+    // The node that holds the host now stops: it goes to another node, with its gap.
+    const auto agent = polite().back().header("user-agent");
+    REQUIRE(agent.rfind("polite-node-", 0) == 0);
+    auto& holder = *cluster.nodes[static_cast<std::size_t>(std::stoi(agent.substr(12)))];
+    holder.daemon.process.signal(SIGTERM);
+    REQUIRE(holder.daemon.process.wait_for(20s).has_value());
+    auto& other = *cluster.nodes[agent == "polite-node-0" ? 1 : 0];
+    const auto before = polite().size();
+    REQUIRE(cluster_wait(
+        other, [&] { return polite().size() >= before + 4; }, 30s));
+    cluster.stop_all();
+
+    // One request at a time to the host, starts at least the gap apart, whichever node sent them
+    // (the server sees them a little after they start: a tenth of the gap for that).
+    const auto requests = polite_requests(server, "polite.localhost");
+    CHECK(server.max_concurrent("polite.localhost") == 1);
+    CHECK(requests.back().header("user-agent") != agent);
+    for (std::size_t i = 1; i < requests.size(); ++i) {
+        CAPTURE(i);
+        CAPTURE(requests[i - 1].header("user-agent"));
+        CAPTURE(requests[i].header("user-agent"));
+        CHECK(requests[i].received - requests[i - 1].received >= 1350ms);
+    }
+    // The other hosts were not held back by it: each was polled.
+    for (int i = 0; i < 3; ++i)
+        CHECK_FALSE(polite_requests(server, "o" + std::to_string(i) + ".localhost").empty());
+}
+
+TEST_CASE("a 429 with Retry-After that one node received pauses the host for every node") {
+    HttpServer server;
+    std::vector<std::pair<std::string, std::string>> feeds;
+    for (int i = 0; i < 3; ++i) feeds.emplace_back("b" + std::to_string(i), "busy.localhost");
+    for (int i = 0; i < 4; ++i)
+        feeds.emplace_back("o" + std::to_string(i), "o" + std::to_string(i) + ".localhost");
+    std::atomic<int> answered{0};
+    for (const auto& [name, host] : feeds) {
+        const bool busy = host == "busy.localhost";
+        server.route("/" + name + ".xml", [name = name, busy, &answered](const Request&) {
+            // The first two requests to the busy host (two feeds: the host-wide rule) are refused.
+            if (busy && answered.fetch_add(1) < 2) {
+                auto refused = Response::with_status(429, "slow down");
+                refused.headers.emplace_back("Retry-After", "8");
+                refused.delay = 100ms;
+                return refused;
+            }
+            auto response = polite_feed(name);
+            response.delay = 100ms;
+            return response;
+        });
+    }
+    PostgresDatabase db;
+    PoliteCluster cluster(db, server, feeds, "concurrency = 3\ninterval = \"4s\"\nper_host_gap = \"0s\"\n");
+
+    REQUIRE(cluster_wait(
+        *cluster.nodes[0], [&] { return polite_requests(server, "busy.localhost").size() >= 2; }, 20s));
+    const auto refused = polite_requests(server, "busy.localhost");
+    // The node the host told to wait stops: the pause it learnt must hold for the two others.
+    const auto agent = refused[1].header("user-agent");
+    REQUIRE(agent.rfind("polite-node-", 0) == 0);
+    auto& told = *cluster.nodes[static_cast<std::size_t>(std::stoi(agent.substr(12)))];
+    told.daemon.process.signal(SIGTERM);
+    REQUIRE(told.daemon.process.wait_for(20s).has_value());
+    auto& other = *cluster.nodes[agent == "polite-node-0" ? 1 : 0];
+
+    // The third feed of the host is fetched, by another node, only once the Retry-After is over.
+    REQUIRE(cluster_wait(
+        other, [&] { return polite_requests(server, "busy.localhost").size() >= 3; }, 20s));
+    const auto requests = polite_requests(server, "busy.localhost");
+    CAPTURE(requests[2].header("user-agent"));
+    CHECK(requests[2].header("user-agent") != agent);
+    CHECK(requests[2].received - refused[1].received >= 6500ms);
+    cluster.stop_all();
 }

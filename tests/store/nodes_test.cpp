@@ -241,3 +241,117 @@ TEST_CASE("PostgreSQL: retention runs on one node at a time") {
     }
     CHECK(archive.prune(1, far_future).articles == articles);
 }
+
+namespace {
+
+// A claim of `feeds`, the first two on host one.example, the others on two.example.
+WorkClaim nodes_host_claim(const std::vector<std::string>& feeds, std::int64_t now_ms) {
+    WorkClaim claim;
+    claim.feeds = feeds;
+    for (const auto& name : feeds)
+        claim.hosts.push_back(name == "feed0" || name == "feed1" ? "one.example" : "two.example");
+    claim.now_ms = now_ms;
+    return claim;
+}
+
+std::int64_t nodes_ms(TimePoint at) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+}
+
+std::set<std::string> domains_of(const std::vector<HostHold>& holds) {
+    std::set<std::string> out;
+    for (const auto& hold : holds) out.insert(hold.domain);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("PostgreSQL: a host is one node's at a time and passes on with its gap and its pause") {
+    PostgresDatabase db;
+    auto a = Archive::open(db.uri(), OpenMode::read_write);
+    auto b = Archive::open(db.uri(), OpenMode::read_write);
+    const auto feeds = nodes_feeds(4);
+    a.sync_feeds(feeds);
+    const auto names = names_of(feeds);
+    const auto node_a = a.add_node(node_named("host-a", 1), nodes_t0);
+    const auto node_b = b.add_node(node_named("host-b", 2), nodes_t0);
+
+    // a claims feed0 (one.example): the host comes with it.
+    const auto first =
+        a.claim_work(node_a, nodes_host_claim({"feed0"}, nodes_ms(nodes_t0)), nodes_t0, nodes_t0 + 10s, 10);
+    CHECK(names_of(first.feeds) == std::vector<std::string>{"feed0"});
+    CHECK(domains_of(first.hosts) == std::set<std::string>{"one.example"});
+    // b may not take feed1, whose host is a's, only the feeds of two.example.
+    const auto second =
+        b.claim_work(node_b, nodes_host_claim(names, nodes_ms(nodes_t0)), nodes_t0, nodes_t0 + 10s, 10);
+    CHECK(names_of(second.feeds) == std::vector<std::string>{"feed2", "feed3"});
+    CHECK(domains_of(second.hosts) == std::set<std::string>{"two.example"});
+    // Nor ask for the host for its pages.
+    WorkClaim want;
+    want.want = {"one.example"};
+    want.now_ms = nodes_ms(nodes_t0);
+    CHECK(domains_of(b.claim_work(node_b, want, nodes_t0, nodes_t0 + 10s, 0).hosts) ==
+          std::set<std::string>{"two.example"});
+
+    // a polls feed0 and gives the host back with its gap: b's request may start 1.5 s after a's.
+    write_poll(a, feeds[0], nodes_t0 + 1s, nodes_t0 + 1h);
+    WorkClaim release;
+    release.release = {{"one.example", nodes_ms(nodes_t0 + 1s) + 1500}};
+    CHECK(a.claim_work(node_a, release, nodes_t0 + 1s, nodes_t0 + 11s, 0).hosts.empty());
+    const auto taken = b.claim_work(node_b, nodes_host_claim({"feed1"}, nodes_ms(nodes_t0 + 2s)),
+                                    nodes_t0 + 2s, nodes_t0 + 12s, 10);
+    CHECK(names_of(taken.feeds) == std::vector<std::string>{"feed1"});
+    const auto one = std::find_if(taken.hosts.begin(), taken.hosts.end(),
+                                  [](const HostHold& hold) { return hold.domain == "one.example"; });
+    REQUIRE(one != taken.hosts.end());
+    CHECK(one->not_before_ms == nodes_ms(nodes_t0 + 1s) + 1500);
+
+    // b is told to wait (a 429's pause of ten minutes) and leaves: nobody takes the host's due
+    // feed until the pause is nearly over, then a does.
+    write_poll(b, feeds[1], nodes_t0 + 3s, nodes_t0 + 4s);
+    WorkClaim paused;
+    paused.holding = {{"one.example", nodes_ms(nodes_t0 + 10min)}};
+    static_cast<void>(b.claim_work(node_b, paused, nodes_t0 + 3s, nodes_t0 + 13s, 0));
+    b.remove_node(node_b);
+    CHECK(a.claim_work(node_a, nodes_host_claim({"feed1"}, nodes_ms(nodes_t0 + 5s)), nodes_t0 + 5s,
+                       nodes_t0 + 15s, 10)
+              .feeds.empty());
+    const auto later = a.claim_work(node_a, nodes_host_claim({"feed1"}, nodes_ms(nodes_t0 + 10min - 1s)),
+                                    nodes_t0 + 10min - 1s, nodes_t0 + 10min + 9s, 10);
+    CHECK(names_of(later.feeds) == std::vector<std::string>{"feed1"});
+}
+
+TEST_CASE("PostgreSQL: a host whose node stopped heartbeating passes to another once its lease ran out") {
+    PostgresDatabase db;
+    auto a = Archive::open(db.uri(), OpenMode::read_write);
+    auto b = Archive::open(db.uri(), OpenMode::read_write);
+    const auto feeds = nodes_feeds(2);
+    a.sync_feeds(feeds);
+    const auto node_a = a.add_node(node_named("host-a", 1), nodes_t0);
+    const auto node_b = b.add_node(node_named("host-b", 2), nodes_t0);
+    REQUIRE(
+        a.claim_work(node_a, nodes_host_claim({"feed0"}, nodes_ms(nodes_t0)), nodes_t0, nodes_t0 + 10s, 10)
+            .feeds.size() == 1);
+    // a's heartbeat renews the host with its leases.
+    CHECK(a.heartbeat(node_a, {"feed0"}, "d1", nodes_t0 + 5s, nodes_t0 + 15s));
+    CHECK(b.claim_work(node_b, nodes_host_claim({"feed1"}, nodes_ms(nodes_t0 + 12s)), nodes_t0 + 12s,
+                       nodes_t0 + 22s, 10)
+              .feeds.empty());
+    // Then a goes silent: after 15 s the host is b's.
+    CHECK(names_of(b.claim_work(node_b, nodes_host_claim({"feed1"}, nodes_ms(nodes_t0 + 16s)), nodes_t0 + 16s,
+                                nodes_t0 + 26s, 10)
+                       .feeds) == std::vector<std::string>{"feed1"});
+}
+
+TEST_CASE("PostgreSQL: a node silent for a day is removed by another node's heartbeat") {
+    PostgresDatabase db;
+    auto a = Archive::open(db.uri(), OpenMode::read_write);
+    const auto node_a = a.add_node(node_named("host-a", 1), nodes_t0);
+    static_cast<void>(a.add_node(node_named("gone-host", 2), nodes_t0 - 25h));
+    static_cast<void>(a.add_node(node_named("quiet-host", 3), nodes_t0 - 2h));
+    CHECK(a.heartbeat(node_a, {}, "d1", nodes_t0, nodes_t0 + 10s));
+    std::vector<std::string> hosts;
+    for (const auto& node : a.nodes(nodes_t0)) hosts.push_back(node.node.host);
+    // The one silent for two hours is still reported (feedd status: stopped heartbeating).
+    CHECK(hosts == std::vector<std::string>{"host-a", "quiet-host"});
+}

@@ -63,7 +63,7 @@ TEST_CASE("a postgresql:// or postgres:// location selects PostgreSQL, anything 
     uri.replace(0, std::string("postgresql").size(), "postgres");
     auto archive = Archive::open(uri, OpenMode::read_write);
     CHECK(archive.article_count() == 0);
-    CHECK(psql(db, "SELECT max(version) FROM feedd_schema") == std::vector<std::string>{"6"});
+    CHECK(psql(db, "SELECT max(version) FROM feedd_schema") == std::vector<std::string>{"7"});
     // v5: a feed's recent arrivals (published, first_seen) come from the index alone.
     CHECK(
         psql(db, "SELECT indexdef FROM pg_indexes WHERE indexname = 'entries_by_feed_seen'") ==
@@ -101,7 +101,7 @@ TEST_CASE("PostgreSQL: two feedd starting at once migrate once, one of them writ
     // Either both opened one after the other, or the second found the first holding the archive.
     CHECK((outcomes == std::vector<std::string>{"busy", "opened"} ||
            outcomes == std::vector<std::string>{"opened", "opened"}));
-    CHECK(psql(db, "SELECT count(*) FROM feedd_schema") == std::vector<std::string>{"6"});
+    CHECK(psql(db, "SELECT count(*) FROM feedd_schema") == std::vector<std::string>{"7"});
 }
 
 TEST_CASE("PostgreSQL: an archive of a newer feedd is refused and left untouched") {
@@ -113,7 +113,7 @@ TEST_CASE("PostgreSQL: an archive of a newer feedd is refused and left untouched
         CHECK(error.find("schema version 99, newer than this feedd understands") != std::string::npos);
     }
     CHECK(psql(db, "SELECT string_agg(version::text, ',' ORDER BY version) FROM feedd_schema") ==
-          std::vector<std::string>{"1,2,3,4,5,6,99"});
+          std::vector<std::string>{"1,2,3,4,5,6,7,99"});
 }
 
 TEST_CASE("PostgreSQL: another application's database is refused and left untouched") {

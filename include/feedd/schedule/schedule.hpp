@@ -248,6 +248,16 @@ class HostGate {
 
     // Requests started and not yet finished, over all hosts.
     [[nodiscard]] std::size_t in_flight() const { return total_in_flight_; }
+    [[nodiscard]] std::size_t in_flight(const std::string& host) const;
+
+    // Several nodes (docs/ARCHITECTURE.md, "Several nodes"): a host passes from one node to
+    // another with the earliest instant its next request may start (its last start plus the gap,
+    // or the end of a pause), so the gap and the pause hold across the handover.
+    // The earliest start of the next request to `host` as far as gaps and pauses go (in-flight
+    // limits aside); nullopt when nothing holds it back.
+    [[nodiscard]] std::optional<Instant> not_before(const std::string& host) const;
+    // No request to `host` starts before `until` (what the host's previous node left).
+    void hold(const std::string& host, Instant until);
     // Forgets idle hosts whose gap and pause are over (bounded memory over months).
     void prune(Instant now);
     // Moves the remembered request starts by `by`, as DueQueue::shift: a clock set back an hour

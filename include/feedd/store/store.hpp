@@ -296,6 +296,33 @@ struct NodeStatus {
     [[nodiscard]] bool silent(TimePoint now) const { return heartbeat + node.lease < now; }
 };
 
+// Politeness across nodes: a registered domain (the host key of schedule::HostGate) is held by
+// one node at a time, which alone sends requests there, so per_host, per_host_gap and the 429
+// pause hold for the cluster as for one node. A host passes between nodes with `not_before`.
+struct HostHold {
+    std::string domain;
+    std::int64_t not_before_ms = 0;  // Unix milliseconds: no request starts earlier (gap, pause)
+};
+
+// A node's claim: due feeds, and the hosts their requests go to.
+struct WorkClaim {
+    std::vector<std::string> feeds;  // candidates, by name
+    // Each candidate's registered domain, in the order of `feeds`; empty: feeds are claimed
+    // without hosts (SQLite's one node, the store's tests).
+    std::vector<std::string> hosts;
+    std::vector<HostHold> holding;  // hosts the node holds and uses: its gate's not_before, recorded
+    std::vector<HostHold> release;  // hosts it holds and no longer uses: given back with not_before
+    std::vector<std::string> want;  // hosts wanted for requests other than polls (pages): taken if free
+    // A free host is taken only when its not_before is at most a second after this (Unix ms): a
+    // paused host's feeds are not claimed to wait out the pause on a node.
+    std::int64_t now_ms = 0;
+};
+
+struct ClaimedWork {
+    std::vector<FeedState> feeds;
+    std::vector<HostHold> hosts;  // every host the node holds now, with not_before as recorded
+};
+
 struct PruneCounts {
     std::int64_t articles = 0;
     std::int64_t entries = 0;
@@ -418,12 +445,19 @@ class Archive {
     [[nodiscard]] std::vector<FeedState> claim_feeds(std::int64_t node,
                                                      const std::vector<std::string>& candidates,
                                                      TimePoint now, TimePoint until, int limit);
-    // The node is alive: its heartbeat and config digest are recorded, its leases on `held` last
-    // until `until`, and its leases on any other feed are given back. Returns false when the
-    // node's row is gone (removed by hand): the caller adds itself again.
+    // claim_feeds with hosts: `claim.release` is given back and `claim.holding` recorded first;
+    // then a feed is claimed only when its host is free or this node's, and takes the host with
+    // it (until `until`, renewed by the heartbeat); then the hosts of `claim.want` that are free.
+    // SQLite: the due feeds, no hosts.
+    [[nodiscard]] ClaimedWork claim_work(std::int64_t node, const WorkClaim& claim, TimePoint now,
+                                         TimePoint until, int limit);
+    // The node is alive: its heartbeat and config digest are recorded, its leases on `held` and
+    // on the hosts it holds last until `until`, and its leases on any other feed are given back. Returns
+    // false when the node's row is gone (removed by hand): the caller adds itself again.
     bool heartbeat(std::int64_t node, const std::vector<std::string>& held, const std::string& config_digest,
                    TimePoint now, TimePoint until);
-    // The node stops: every lease it holds is given back and its row removed.
+    // The node stops: every lease it holds is given back and its row removed; its hosts are free
+    // (with the not_before last recorded).
     void remove_node(std::int64_t node);
     // Every registered node, with the feeds it holds, in the order they joined. SQLite: none.
     [[nodiscard]] std::vector<NodeStatus> nodes(TimePoint now);
