@@ -1225,10 +1225,10 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
         // tsvector read and checked, or from the GIN index's list of the entries holding the words,
         // sorted by id. For a phrase (or a column filter) the planner expects as many matches as
         // entries hold its words; when the phrase matches far fewer, the walk reads every entry
-        // (0.5-2 s at 200 000 articles, where the list of the 11 000 entries holding both words, each
-        // checked, took 40 ms). For words in H of the N entries, of which a share p hold the phrase,
-        // the walk reads 2 000 N / (p H) entries and the list H: the list is taken when
-        // H * H <= 2 000 N / p, with p = 1/10 (the benchmark's phrases match 0.4 % to 30 % of the
+        // (1.4-1.8 s at 200 000 articles for a phrase in 76 of the 11 000 entries holding its words,
+        // where the list of those, each checked, took 0.2 s). For words in H of the N entries, of which a
+        // share p hold the phrase, the walk reads 2 000 N / (p H) entries and the list H: the list is taken
+        // when H * H <= 2 000 N / p, with p = 1/10 (the benchmark's phrases match 0.4 % to 30 % of the
         // entries holding their words); H is the planner's estimate (EXPLAIN), N the table's. For
         // words the planner's choice stands: the same rule with p = 1 gained nothing on the
         // benchmark's median and cost four round trips.
