@@ -7,6 +7,7 @@
 #include "cli/common.hpp"
 #include "feedd/daemon/daemon.hpp"
 #include "feedd/store/store.hpp"
+#include "feedd/text/text.hpp"
 
 namespace feedd::cli {
 namespace {
@@ -49,10 +50,9 @@ int print_status(const store::Location& database, Duration threshold, bool json)
     for (const auto& line : health.failing) std::cout << "failing longer than threshold: " << line << '\n';
     for (const auto& line : health.gapping) std::cout << "losing items (polled too late): " << line << '\n';
     for (const auto& paused : health.paused_hosts) {
-        std::string names;
-        for (const auto& name : paused.feeds) names += (names.empty() ? "" : ", ") + name;
         std::cout << "paused host: "
-                  << message(paused.host + " until " + format_utc(paused.until) + " (429 on " + names + ")")
+                  << message(paused.host + " until " + format_utc(paused.until) + " (429 on " +
+                             text::join(paused.feeds, ", ") + ")")
                   << '\n';
     }
     for (const auto& node : health.nodes)

@@ -241,9 +241,7 @@ class Validator {
         } else if (section == "[settings]" && contains(feed_keys, key.str())) {
             message += "; it belongs to a [[feed]]";
         } else {
-            std::string list;
-            for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-            message += " (known: " + list + ")";
+            message += " (known: " + text::join(known, ", ") + ")";
         }
         const auto& at = key.source().begin.line ? key.source().begin : node.source().begin;
         add(at, std::move(message));

@@ -158,12 +158,6 @@ SettingChanges compare_settings(const config::Settings& before, const config::Se
     return changes;
 }
 
-std::string joined(const std::vector<std::string>& names) {
-    std::string out;
-    for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;
-    return out;
-}
-
 // on_new for polls fetched from now on. A runner, once made, lives until the daemon ends: polls
 // already fetched may still hand it their articles, and its queue drains with the old command.
 void apply_hook_settings(std::unique_ptr<HookRunner>& hooks, Pipeline& pipeline,
@@ -411,6 +405,8 @@ static std::vector<PollReport> poll_once_with(const RunOptions& options,
     Pipeline pipeline(io, fetcher, writer, std::move(opened.config), std::move(opened.states), /*once=*/true,
                       hooks.get());
     for (const auto& name : chosen_feeds) pipeline.schedule(name, now);
+    // `--feed X` fetches X's pages due, not other feeds'.
+    pipeline.only_pages_of(options.only_feeds);
     const std::size_t chosen = chosen_feeds.size();
 
     std::vector<PollReport> reports;
@@ -505,12 +501,13 @@ int run(const RunOptions& options) {
                     pipeline.reconfigure(std::move(fresh), WallClock::now());
                     if (cluster) cluster->set_config_digest(config_digest(path));
                     std::string line = "reloaded: " + std::to_string(pipeline.feed_count()) + " feeds";
-                    if (!changes.applied.empty()) line += "; settings applied: " + joined(changes.applied);
+                    if (!changes.applied.empty())
+                        line += "; settings applied: " + text::join(changes.applied, ", ");
                     if (changes.need_restart.empty()) {
                         log_info(line);
                     } else {
                         log_warning(line + "; changed but not applied until a restart: " +
-                                    joined(changes.need_restart) + " (systemctl restart feedd)");
+                                    text::join(changes.need_restart, ", ") + " (systemctl restart feedd)");
                     }
                 } catch (const config::ConfigError& e) {
                     for (const auto& problem : e.problems()) log_error(problem);

@@ -2,6 +2,7 @@
 
 #include "daemon/refresh.hpp"
 
+#include "feedd/daemon/daemon.hpp"
 #include "feedd/fetch/fetch.hpp"
 #include "feedd/parse/parse.hpp"
 #include "feedd/schedule/schedule.hpp"
@@ -116,6 +117,25 @@ PageOutcome page_outcome(const store::PageTask& task, FetchResult result, const 
     return outcome;
 }
 
+PageOutcome page_offline(const store::PageTask& task, const std::string& error, long status, TimePoint since,
+                         const config::Settings& settings, TimePoint now, double jitter) {
+    PageOutcome outcome;
+    auto& fetch = outcome.fetch;
+    fetch.article_id = task.article_id;
+    fetch.url = task.url;
+    fetch.final_url = task.url;
+    fetch.status = status;
+    fetch.tried_at = now;
+    fetch.error = offline_note(since) + ": " + error;
+    fetch.failures = task.failures;
+    fetch.unchanged = task.unchanged;
+    fetch.next_try = schedule::outage_due(schedule_policy(settings), now, jitter);
+    outcome.failed = true;
+    outcome.line = page_name(task) + ": " + fetch.error + " (not counted against the page); retry at " +
+                   format_utc(*fetch.next_try);
+    return outcome;
+}
+
 PageOutcome page_refused(const store::PageTask& task, const std::string& reason, bool disallowed,
                          const config::Settings& settings, TimePoint now) {
     PageOutcome outcome;
@@ -158,6 +178,7 @@ Robots robots_from(const FetchResult& result, const config::Settings& settings, 
         // No robots.txt (404, 403, ...): nothing is asked of crawlers.
     } else {
         robots.unreachable = true;
+        robots.network = schedule::OutageDetector::network_level(result.error);
         robots.why =
             !result.error_message.empty() ? result.error_message : "HTTP " + std::to_string(result.status);
     }

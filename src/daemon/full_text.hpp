@@ -47,6 +47,13 @@ struct PageOutcome {
 // could not be read): a failure, retried with backoff like one.
 [[nodiscard]] PageOutcome page_refused(const store::PageTask& task, const std::string& reason,
                                        bool disallowed, const config::Settings& settings, TimePoint now);
+// A page that failed because our network is down (`error`: the fetch's, or why robots.txt could
+// not be read), during an outage (docs/ARCHITECTURE.md, "Offline, asleep, and clocks that jump"):
+// not the page's failure. Its count and backoff stay as they were, the error carries the offline
+// note, and it is tried again soon (schedule::outage_due), as a feed would be.
+[[nodiscard]] PageOutcome page_offline(const store::PageTask& task, const std::string& error, long status,
+                                       TimePoint since, const config::Settings& settings, TimePoint now,
+                                       double jitter);
 // "page of article 12 (https://…)": how the log names a page.
 [[nodiscard]] std::string page_name(const store::PageTask& task);
 
@@ -56,7 +63,9 @@ struct PageOutcome {
 struct Robots {
     parse::RobotsRules rules;
     bool unreachable = false;
-    std::string why;  // of unreachable: "HTTP 503", the fetch's error
+    bool network = false;  // unreachable at the network level (DNS, connect, timeout, reset)
+    bool offline = false;  // unreachable because our network was down: its pages are not failing
+    std::string why;       // of unreachable: "HTTP 503", the fetch's error
     TimePoint expires{};
 };
 // "https://host:port/robots.txt" of a page URL; empty when the URL has no host.

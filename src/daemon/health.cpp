@@ -41,12 +41,9 @@ void assess_nodes(store::Archive& archive, TimePoint now, Health& health) {
         health.nodes.push_back(std::move(node));
     }
     if (by_digest.size() > 1) {
-        std::string groups;
-        for (const auto& [digest, nodes] : by_digest) {
-            std::string names;
-            for (const auto& name : nodes) names += (names.empty() ? "" : ", ") + name;
-            groups += (groups.empty() ? "" : "; ") + digest.substr(0, 12) + ": " + names;
-        }
+        const auto groups = text::join(by_digest, "; ", [](const auto& group) {
+            return group.first.substr(0, 12) + ": " + text::join(group.second, ", ");
+        });
         health.node_problems.push_back(message("nodes run different configurations: " + groups));
     }
 }

@@ -407,6 +407,11 @@ void Pipeline::start(const std::string& name, const std::string& host_key) {
 }
 
 bool Pipeline::note_outage(const std::string& host_key, FetchErrorKind error, WallTime now) {
+    if (error != FetchErrorKind::cancelled && !schedule::OutageDetector::network_level(error)) {
+        // An answer, from a feed's host or a page's: the failures before it were their own.
+        suspects_.clear();
+        page_suspects_.clear();
+    }
     switch (outage_.record(host_key, error, to_seconds(now))) {
         case schedule::OutageDetector::Change::began: {
             log_warning(
@@ -424,9 +429,21 @@ bool Pipeline::note_outage(const std::string& host_key, FetchErrorKind error, Wa
                 else
                     forgive(name, failures, *outage_.since());
             }
+            // Pages too: each one's failure is written again, not counted. Their own writes were
+            // handed to the writer before, which runs in order.
+            for (const auto& [id, suspect] : std::exchange(page_suspects_, {}))
+                page_offline_now(suspect.task, suspect.error, suspect.status);
+            // A robots.txt that no answer came for was the outage too: its site is not failing.
+            for (auto& [at, entry] : robots_)
+                if (entry.robots && entry.robots->unreachable && entry.robots->network)
+                    entry.robots->offline = true;
             break;
         }
         case schedule::OutageDetector::Change::ended:
+            // What robots.txt files the outage kept unread are read again before their pages.
+            std::erase_if(robots_, [](const auto& entry) {
+                return !entry.second.fetching && entry.second.robots && entry.second.robots->offline;
+            });
             if (now < next_probe_) {
                 // Over before the first probe: too short for anything to pile up. The feeds it held
                 // are due now and go as usual; spreading them over minutes would only delay them.
@@ -472,13 +489,10 @@ void Pipeline::forgive(const std::string& name, int failures, TimePoint since) {
 void Pipeline::on_fetched(const std::string& name, const std::string& host_key, FetchResult result) {
     const auto now = clock_.wall();
     gate_.on_finish(host_key, to_instant(now), result.status, result.retry_after, name);
-    // Before note_outage, which forgives the suspects when this failure shows the outage.
-    if (result.error != FetchErrorKind::cancelled) {
-        if (!schedule::OutageDetector::network_level(result.error))
-            suspects_.clear();  // an answer: the failures before it were the feeds' own
-        else if (!outage_.in_outage())
-            suspects_.emplace(name, state_of(name).consecutive_failures);
-    }
+    // Before note_outage, which forgives the suspects when this failure shows the outage (and
+    // forgets them when this is an answer).
+    if (schedule::OutageDetector::network_level(result.error) && !outage_.in_outage())
+        suspects_.emplace(name, state_of(name).consecutive_failures);
     const bool outage = note_outage(host_key, result.error, now);
     if (outage) held_.insert(name);  // not counted in the first place
     const auto* feed = source(name);
@@ -1006,12 +1020,12 @@ void Pipeline::want_pages(WallTime now) {
     claiming_ = true;
     pages_due_.reset();
     const auto at = to_seconds(now);
-    writer_.post([this, at](store::Archive& archive) {
+    writer_.post([this, at, feeds = page_feeds_](store::Archive& archive) {
         std::vector<store::PageTask> tasks;
         std::optional<TimePoint> next;
         try {
-            tasks = archive.claim_pages(at, at + kPageLease, kPageClaim);
-            next = archive.next_page_due();
+            tasks = archive.claim_pages(at, at + kPageLease, kPageClaim, feeds);
+            next = archive.next_page_due(feeds);
         } catch (const std::exception& e) {
             log_error(std::string("full text: reading the pages due: ") + e.what());
             next = at + std::chrono::minutes(1);
@@ -1055,7 +1069,14 @@ void Pipeline::drain_article_pages(WallTime now, WallTime& wake) {
                 if (auto why = robots_refusal(*robots->robots, queue.front().url); !why.empty()) {
                     auto task = std::move(queue.front());
                     queue.pop_front();
-                    refuse_page(std::move(task), std::move(why), !robots->robots->unreachable);
+                    const auto& known = *robots->robots;
+                    if (known.offline) {
+                        page_offline_now(task, "not fetched: " + why, 0);
+                        continue;
+                    }
+                    // robots.txt unreachable at the network level may be the first sign of an outage.
+                    if (known.network && !outage_.in_outage()) page_suspect(task, "not fetched: " + why, 0);
+                    refuse_page(std::move(task), std::move(why), !known.unreachable);
                     continue;
                 }
             }
@@ -1113,7 +1134,15 @@ void Pipeline::on_robots_fetched(const std::string& robots_url, const std::strin
         check_idle();
         return;
     }
+    // The outage detector hears of robots.txt as of any fetch: an answer ends an outage.
+    const bool offline = note_outage(host_key, result.error, now);
     entry.robots = robots_from(result, config_.settings, to_seconds(now));
+    if (offline) {
+        // Our network is down, not the site: its pages wait for the network (they are not
+        // failing), and robots.txt is read again once it is back (note_outage drops this then).
+        entry.robots->offline = true;
+        entry.robots->expires = to_seconds(now) + std::chrono::seconds(kProbeEvery);
+    }
     if (entry.robots->unreachable)
         log_info("full text: " + robots_url + " could not be read (" + entry.robots->why +
                  "): no page of the site is fetched until " + format_utc(entry.robots->expires));
@@ -1140,6 +1169,34 @@ void Pipeline::refuse_page(store::PageTask task, std::string reason, bool disall
     });
 }
 
+void Pipeline::page_offline_now(const store::PageTask& task, const std::string& error, long status) {
+    const auto since = outage_.since().value_or(to_seconds(clock_.wall()));
+    const double jitter = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+    // A page fetched or refused now is in articles_queued_ until this is written; a suspect
+    // forgiven later is not any more (its own write was handed over first), and the erase after
+    // this write changes nothing then.
+    note_pending(1, kResultCost);
+    writer_.post([this, task, error, status, since, jitter, settings = config_.settings,
+                  at = to_seconds(clock_.wall())](store::Archive& archive) {
+        const auto outcome = page_offline(task, error, status, since, settings, at, jitter);
+        try {
+            archive.record_page(outcome.fetch);
+            log_info(outcome.line);
+        } catch (const std::exception& e) {
+            log_error(page_name(task) + ": " + e.what());
+        }
+        boost::asio::post(io_, [this, id = task.article_id, next = outcome.fetch.next_try]() noexcept {
+            // Due again in a minute or two: sooner than the archive's next page may have been.
+            if (next && (!pages_due_ || WallTime(*next) < *pages_due_)) pages_due_ = WallTime(*next);
+            on_article_page_written(id, kResultCost);
+        });
+    });
+}
+
+void Pipeline::page_suspect(const store::PageTask& task, const std::string& error, long status) {
+    page_suspects_.insert_or_assign(task.article_id, PageSuspect{task, error, status});
+}
+
 void Pipeline::on_article_page_fetched(const store::PageTask& task, const std::string& host_key,
                                        FetchResult result) {
     const auto now = clock_.wall();
@@ -1147,12 +1204,25 @@ void Pipeline::on_article_page_fetched(const store::PageTask& task, const std::s
     // The host's gate learns of a 429 as from a feed: two of them pause the host for everyone.
     gate_.on_finish(host_key, to_instant(now), result.status, result.retry_after,
                     "article " + std::to_string(task.article_id));
+    // The outage detector hears of pages as of feeds (docs/ARCHITECTURE.md, "Offline, asleep, and
+    // clocks that jump"): an answer ends an outage, a network-level failure counts toward one, and
+    // a page that failed because our network is down is not the page's failure.
+    const bool offline = note_outage(host_key, result.error, now);
     if (result.error == FetchErrorKind::cancelled && stopping_) {
         articles_queued_.erase(task.article_id);
         dispatch();
         check_idle();
         return;
     }
+    const auto message =
+        !result.error_message.empty() ? result.error_message : "HTTP " + std::to_string(result.status);
+    if (offline) {
+        page_offline_now(task, message, result.status);
+        dispatch();
+        return;
+    }
+    // After note_outage: a failure that shows the outage is already not counted (above).
+    if (schedule::OutageDetector::network_level(result.error)) page_suspect(task, message, result.status);
     const auto cost = std::max(result.body.size(), kResultCost);
     note_pending(1, cost);
     writer_.post([this, task, result = std::move(result), settings = config_.settings, sites = config_.sites,

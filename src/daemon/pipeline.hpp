@@ -67,6 +67,10 @@ class Pipeline {
     // written.
     void stop(std::chrono::milliseconds grace, std::function<void()> done);
 
+    // Full text: fetch only the pages of articles these feeds carry (`poll --once --feed`); all
+    // when empty, the default.
+    void only_pages_of(std::vector<std::string> feeds) { page_feeds_ = std::move(feeds); }
+
     // Walks a feed's history now (`feedd feeds backfill`), beginning with its document, at most
     // `pages` earlier pages; false when there is no such feed or it is being polled.
     bool backfill(const std::string& name, int pages);
@@ -114,8 +118,9 @@ class Pipeline {
     [[nodiscard]] std::optional<WallTime> next_due() const;
     // Since when the network is out (docs/ARCHITECTURE.md, "Offline and back"), while it is.
     [[nodiscard]] std::optional<TimePoint> offline_since() const { return outage_.since(); }
-    // Fetches in flight or polls waiting for the writer: the pipeline is waiting on real I/O.
-    [[nodiscard]] bool busy() const { return gate_.in_flight() > 0 || pending_writes_ > 0; }
+    // Fetches in flight, polls waiting for the writer, or the archive asked for the pages due: the
+    // pipeline is waiting on real I/O.
+    [[nodiscard]] bool busy() const { return gate_.in_flight() > 0 || pending_writes_ > 0 || claiming_; }
     // Why the archive refused the latest write; "" once a write succeeds again.
     const std::string& write_failure() const { return write_failure_; }
 
@@ -232,6 +237,12 @@ class Pipeline {
     void on_robots_fetched(const std::string& robots_url, const std::string& host_key, FetchResult result);
     // A page robots.txt keeps feedd from: recorded with the reason (page_refused), and logged.
     void refuse_page(store::PageTask task, std::string reason, bool disallowed);
+    // A page that failed, or that robots.txt could not be read for, because our network is down:
+    // recorded as page_offline says (not counted), and logged.
+    void page_offline_now(const store::PageTask& task, const std::string& error, long status);
+    // Remembers a page whose network-level failure (its own, or its robots.txt's) counted, before
+    // any outage was seen: forgiven when the outage shows.
+    void page_suspect(const store::PageTask& task, const std::string& error, long status);
     void on_article_page_fetched(const store::PageTask& task, const std::string& host_key,
                                  FetchResult result);
     void on_article_page_written(std::int64_t article_id, std::size_t cost);
@@ -264,6 +275,13 @@ class Pipeline {
     std::map<std::string, int> suspects_;
     std::map<std::string, int> forgive_on_write_;  // suspects whose poll was still being written
     std::set<std::string> held_;                   // failed during the outage, not counted
+    // Pages as suspects_ holds feeds: their task before the counted failure, and the failure.
+    struct PageSuspect {
+        store::PageTask task;
+        std::string error;
+        long status = 0;
+    };
+    std::map<std::int64_t, PageSuspect> page_suspects_;
     WallTime next_probe_{};
     WallTime last_wall_;
     SteadyTime last_steady_;
@@ -294,6 +312,7 @@ class Pipeline {
         bool fetching = false;
     };
     std::map<std::string, RobotsEntry> robots_;
+    std::vector<std::string> page_feeds_;  // only_pages_of
     // When the archive's next page is due; nothing when none is. The first dispatch looks.
     std::optional<WallTime> pages_due_ = WallTime{};
 };

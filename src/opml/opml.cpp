@@ -255,11 +255,7 @@ void write_folder(pugi::xml_node parent, const Folder& folder) {
         set(outline, "title", feed.feed_title.empty() ? text : feed.feed_title);
         set(outline, "xmlUrl", source.url);
         if (!feed.site_link.empty()) set(outline, "htmlUrl", feed.site_link);
-        if (!source.tags.empty()) {
-            std::string tags;
-            for (const auto& tag : source.tags) tags += (tags.empty() ? "" : ",") + tag;
-            set(outline, "category", tags);
-        }
+        if (!source.tags.empty()) set(outline, "category", text::join(source.tags, ","));
         set(outline, "feedd:name", source.name);
         if (feed.disabled || !source.enabled) set(outline, "feedd:disabled", "true");
     }

@@ -137,11 +137,12 @@ void Archive::mark_feed_read(const std::string& user, const std::string& feed,
 void Archive::request_pages(const std::vector<PageRequest>& requests, TimePoint now) {
     if (!requests.empty()) impl_->backend->request_pages(requests, now);
 }
-std::vector<PageTask> Archive::claim_pages(TimePoint now, TimePoint lease_until, int limit) {
-    return impl_->backend->claim_pages(now, lease_until, limit);
+std::vector<PageTask> Archive::claim_pages(TimePoint now, TimePoint lease_until, int limit,
+                                           const std::vector<std::string>& feeds) {
+    return impl_->backend->claim_pages(now, lease_until, limit, feeds);
 }
-std::optional<TimePoint> Archive::next_page_due() {
-    return impl_->backend->next_page_due();
+std::optional<TimePoint> Archive::next_page_due(const std::vector<std::string>& feeds) {
+    return impl_->backend->next_page_due(feeds);
 }
 bool Archive::record_page(const PageFetch& fetch) {
     return impl_->backend->record_page(fetch);

@@ -41,8 +41,9 @@ class Backend {
     virtual PruneCounts prune(int default_keep_days, TimePoint now) = 0;
     // Full text (pages.cpp for SQLite, postgres_pages.cpp for PostgreSQL).
     virtual void request_pages(const std::vector<PageRequest>& requests, TimePoint now) = 0;
-    virtual std::vector<PageTask> claim_pages(TimePoint now, TimePoint lease_until, int limit) = 0;
-    virtual std::optional<TimePoint> next_page_due() = 0;
+    virtual std::vector<PageTask> claim_pages(TimePoint now, TimePoint lease_until, int limit,
+                                              const std::vector<std::string>& feeds) = 0;
+    virtual std::optional<TimePoint> next_page_due(const std::vector<std::string>& feeds) = 0;
     virtual bool record_page(const PageFetch& fetch) = 0;
     virtual std::optional<PageDetail> page(std::int64_t article_id) = 0;
     // Reading state (reading.cpp for SQLite, postgres_reading.cpp for PostgreSQL).

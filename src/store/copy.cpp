@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <iterator>
 
+#include "feedd/text/text.hpp"
 #include "store/backend.hpp"
 #include "store/text.hpp"
 
@@ -41,12 +42,6 @@ class TableChecksum {
     std::uint64_t high_ = 0, low_ = 0;
 };
 
-std::string join(const std::vector<std::string>& items) {
-    std::string out;
-    for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-    return out;
-}
-
 // Progress every this many rows of a table (and at its end), not per row: a line every few seconds
 // (SQLite) to half a minute (PostgreSQL's entries, indexed as they are inserted).
 constexpr std::int64_t progress_every = 10000;
@@ -58,8 +53,8 @@ CopyReport Archive::copy(const Location& from, const Location& to, const CopyPro
     const auto target_name = shown_location(to.path.native());
     auto refuse_unless_empty = [&](const std::vector<std::string>& held) {
         if (!held.empty())
-            throw StoreError("refusing to copy into " + target_name + ": it is not empty (" + join(held) +
-                             " rows); copy into a new archive or an empty database");
+            throw StoreError("refusing to copy into " + target_name + ": it is not empty (" +
+                             text::join(held, ", ") + " rows); copy into a new archive or an empty database");
     };
     auto source = open(from, OpenMode::read_only);
     // Before opening the target for writing, which would migrate an archive of an older schema
@@ -90,8 +85,8 @@ CopyReport Archive::copy(const Location& from, const Location& to, const CopyPro
         std::sort(sorted_theirs.begin(), sorted_theirs.end());
         if (sorted != sorted_theirs)
             throw StoreError("cannot copy " + source_name + " to " + target_name + ": table " +
-                             std::string(table.name) + " has the columns (" + join(names) + ") there and (" +
-                             join(theirs) + ") here");
+                             std::string(table.name) + " has the columns (" + text::join(names, ", ") +
+                             ") there and (" + text::join(theirs, ", ") + ") here");
         columns.push_back(std::move(names));
     }
 

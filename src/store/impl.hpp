@@ -77,8 +77,9 @@ class Connection final : public Backend {
     void mark_feed_read(const std::string& user, const std::string& feed,
                         std::optional<TimePoint> seen_until) override;
     void request_pages(const std::vector<PageRequest>& requests, TimePoint now) override;
-    std::vector<PageTask> claim_pages(TimePoint now, TimePoint lease_until, int limit) override;
-    std::optional<TimePoint> next_page_due() override;
+    std::vector<PageTask> claim_pages(TimePoint now, TimePoint lease_until, int limit,
+                                      const std::vector<std::string>& feeds) override;
+    std::optional<TimePoint> next_page_due(const std::vector<std::string>& feeds) override;
     bool record_page(const PageFetch& fetch) override;
     std::optional<PageDetail> page(std::int64_t article_id) override;
     std::unique_ptr<Tables> tables(bool write) override;  // tables.cpp

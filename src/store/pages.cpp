@@ -4,6 +4,8 @@
 #include "feedd/text/text.hpp"
 #include "store/impl.hpp"
 #include "store/pages_sql.hpp"
+#include "store/rules.hpp"
+#include "store/text.hpp"
 
 namespace feedd::store {
 
@@ -22,13 +24,16 @@ void detail::Connection::request_pages(const std::vector<PageRequest>& requests,
     });
 }
 
-std::vector<PageTask> detail::Connection::claim_pages(TimePoint now, TimePoint lease_until, int limit) {
+std::vector<PageTask> detail::Connection::claim_pages(TimePoint now, TimePoint lease_until, int limit,
+                                                      const std::vector<std::string>& feeds) {
+    static const std::string due_sql = pages_sql::due("instr");
     return this->call(detail::write_failed, [&] {
         SQLite::Transaction transaction(this->db, SQLite::TransactionBehavior::IMMEDIATE);
         std::vector<PageTask> tasks;
-        auto& due = this->statement(pages_sql::due);
+        auto& due = this->statement(due_sql.c_str());
         due.bind(":now", seconds(now));
         due.bind(":limit", limit);
+        due.bind(":feeds", detail::join_lines(feeds));
         while (due.executeStep()) {
             tasks.push_back({due.getColumn("article_id").getInt64(), due.getColumn("url").getString(),
                              due.getColumn("failures").getInt(), due.getColumn("unchanged").getInt(),
@@ -47,9 +52,11 @@ std::vector<PageTask> detail::Connection::claim_pages(TimePoint now, TimePoint l
     });
 }
 
-std::optional<TimePoint> detail::Connection::next_page_due() {
+std::optional<TimePoint> detail::Connection::next_page_due(const std::vector<std::string>& feeds) {
+    static const std::string sql = pages_sql::next_due("instr");
     return this->call(detail::read_failed, [&] {
-        auto& select = this->statement(pages_sql::next_due);
+        auto& select = this->statement(sql.c_str());
+        select.bind(":feeds", detail::join_lines(feeds));
         select.executeStep();
         return time_column(select.getColumn(0));
     });
@@ -77,7 +84,9 @@ bool detail::Connection::record_page(const PageFetch& fetch) {
             const auto old_title = current.getColumn("title").getString();
             const auto old_text = current.getColumn("text").getString();
             const auto old_html = stored_text(current.getColumn("html"), old_text, "page", fetch.article_id);
+            const auto old_cjk = current.getColumn("cjk").getString();
             current.reset();
+            const auto cjk = cjk_column(fetch.title, "", fetch.text);
             std::string frames[2];
             if (indexed && !detail::same_text(old_text, fetch.text)) {
                 auto& revision = this->statement(pages_sql::add_revision);
@@ -98,6 +107,12 @@ bool detail::Connection::record_page(const PageFetch& fetch) {
                     "'', ?)");
                 SQLite::bind(drop, fetch.article_id, old_title, old_text);
                 drop.exec();
+                if (!old_cjk.empty()) {
+                    auto& drop_cjk = this->statement(
+                        "INSERT INTO pages_cjk(pages_cjk, rowid, cjk) VALUES ('delete', ?, ?)");
+                    SQLite::bind(drop_cjk, fetch.article_id, old_cjk);
+                    drop_cjk.exec();
+                }
             }
             auto& update = this->statement(pages_sql::fetched);
             LargeBinds binds(update);
@@ -111,6 +126,7 @@ bool detail::Connection::record_page(const PageFetch& fetch) {
             update.bind(":hash", text::hash_hex(fetch.text));
             bind_no_copy(update, ":text", fetch.text);
             bind_packed(update, ":html", fetch.html, fetch.text, frames[1]);
+            bind_no_copy(update, ":cjk", cjk);
             update.bind(":article", fetch.article_id);
             update.exec();
             auto& index =
@@ -120,6 +136,14 @@ bool detail::Connection::record_page(const PageFetch& fetch) {
             index.bind(2, fetch.title);
             bind_no_copy(index, 3, fetch.text);
             index.exec();
+            // The trigram index holds only pages with CJK text, as for entries.
+            if (!cjk.empty()) {
+                auto& trigrams = this->statement("INSERT INTO pages_cjk(rowid, cjk) VALUES (?, ?)");
+                LargeBinds trigram_binds(trigrams);
+                trigrams.bind(1, fetch.article_id);
+                bind_no_copy(trigrams, 2, cjk);
+                trigrams.exec();
+            }
         }
         transaction.commit();
         return revised;

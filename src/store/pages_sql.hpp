@@ -11,6 +11,7 @@
 // `page_revisions`: earlier extractions that a later fetch found changed, at most 20 per page.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace feedd::store::pages_sql {
@@ -98,18 +99,60 @@ SELECT article_id, url, final_url, status, feedd_iso(fetched_at) AS fetched_at, 
 FROM pages;
 )sql";
 
+// CJK search over pages (SQLite v10, PostgreSQL v8), as entries have it (src/store/README.md,
+// "Search"): `pages.cjk` is store/text.hpp's cjk_column of the page's title and text (empty unless
+// they hold Han, kana or Hangul), written by record_page; the migration adds the column and fills it
+// for pages fetched before (C++: the test of CJK script is text::has_cjk's). SQLite indexes it
+// with trigrams, only the pages with CJK text (`pages_cjk` over the view `pages_cjk_v`, kept in
+// sync by record_page and the delete trigger, which is made again to drop both indexes' rows);
+// PostgreSQL with pg_trgm, as `entries.cjk`. Both may run again over an archive that has them.
+inline constexpr std::string_view cjk_sqlite = R"sql(
+DROP TRIGGER IF EXISTS pages_fts_delete;
+DROP TABLE IF EXISTS pages_cjk;
+DROP VIEW IF EXISTS pages_cjk_v;
+CREATE VIEW pages_cjk_v AS SELECT article_id, cjk FROM pages WHERE cjk <> '';
+CREATE VIRTUAL TABLE pages_cjk USING fts5(cjk, content='pages_cjk_v', content_rowid='article_id', tokenize='trigram');
+INSERT INTO pages_cjk(pages_cjk) VALUES ('rebuild');
+CREATE TRIGGER pages_fts_delete AFTER DELETE ON pages WHEN old.fetched_at IS NOT NULL BEGIN
+    INSERT INTO pages_fts(pages_fts, rowid, title, author, text) VALUES ('delete', old.article_id, old.title, '', old.text);
+    INSERT INTO pages_cjk(pages_cjk, rowid, cjk) SELECT 'delete', old.article_id, old.cjk WHERE old.cjk <> '';
+END;
+)sql";
+
+inline constexpr std::string_view cjk_postgres = R"sql(
+ALTER TABLE pages ADD COLUMN IF NOT EXISTS cjk text NOT NULL DEFAULT '';
+CREATE INDEX IF NOT EXISTS pages_cjk ON pages USING gin (cjk gin_trgm_ops) WHERE cjk <> '';
+)sql";
+
+// `feedd db check`: pages whose CJK column is not their title and text any more (a hand edit of
+// `text`); cjk_column writes title, an empty author and text, one line break after each.
+inline constexpr const char* stale_cjk =
+    "SELECT count(*) FROM pages WHERE cjk <> '' AND cjk <> title || '\n' || '\n' || text";
+
 // A request for an article that is gone (pruned meanwhile) or already asked for changes nothing.
 inline constexpr const char* request =
     "INSERT INTO pages (article_id, url, requested_at, next_try) "
     "SELECT :article, :url, :now, :now WHERE EXISTS (SELECT 1 FROM articles WHERE id = :article) "
     "ON CONFLICT (article_id) DO NOTHING";
-inline constexpr const char* due =
-    "SELECT article_id, url, failures, unchanged, text_hash FROM pages "
-    "WHERE next_try IS NOT NULL AND next_try <= :now ORDER BY next_try, article_id LIMIT :limit";
+// Pages of the feeds `:feeds` names only (`poll --once --feed X` fetches X's pages, not others'):
+// the names as rules.hpp's join_lines writes them ("\nA\nB\n"; names hold no line break), or ''
+// for every feed. `find` is the store's substring position: instr on SQLite, strpos on PostgreSQL.
+inline std::string of_feeds(std::string_view find) {
+    return "(CAST(:feeds AS text) = '' OR EXISTS (SELECT 1 FROM entries e JOIN feeds f ON f.id = e.feed_id "
+           "WHERE e.article_id = pages.article_id AND " +
+           std::string(find) + "(CAST(:feeds AS text), '\n' || f.name || '\n') > 0))";
+}
+inline std::string due(std::string_view find) {
+    return "SELECT article_id, url, failures, unchanged, text_hash FROM pages "
+           "WHERE next_try IS NOT NULL AND next_try <= :now AND " +
+           of_feeds(find) + " ORDER BY next_try, article_id LIMIT :limit";
+}
+inline std::string next_due(std::string_view find) {
+    return "SELECT min(next_try) FROM pages WHERE next_try IS NOT NULL AND " + of_feeds(find);
+}
 inline constexpr const char* lease = "UPDATE pages SET next_try = :lease WHERE article_id = :article";
-inline constexpr const char* next_due = "SELECT min(next_try) FROM pages WHERE next_try IS NOT NULL";
 inline constexpr const char* current =
-    "SELECT fetched_at, title, text, html FROM pages WHERE article_id = :article";
+    "SELECT fetched_at, title, text, html, cjk FROM pages WHERE article_id = :article";
 inline constexpr const char* add_revision =
     "INSERT INTO page_revisions (article_id, recorded_at, text, html) VALUES (:article, :now, :text, :html)";
 // The newest 20 (rules.hpp's max_revisions) stay.
@@ -119,7 +162,7 @@ inline constexpr const char* trim_revisions =
 inline constexpr const char* fetched =
     "UPDATE pages SET final_url = :final_url, status = :status, fetched_at = :tried, tried_at = :tried, "
     "next_try = :next, failures = 0, unchanged = :unchanged, error = '', title = :title, method = :method, "
-    "text_hash = :hash, text = :text, html = :html WHERE article_id = :article";
+    "text_hash = :hash, text = :text, html = :html, cjk = :cjk WHERE article_id = :article";
 inline constexpr const char* failed =
     "UPDATE pages SET final_url = :final_url, status = :status, tried_at = :tried, next_try = :next, "
     "failures = :failures, error = :error WHERE article_id = :article";

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <unordered_set>
 
+#include "feedd/text/text.hpp"
 #include "store/backend.hpp"
 #include "store/pg.hpp"
 #include "store/postgres_pages.hpp"
@@ -619,9 +620,7 @@ WHERE id = $10)sql",
 
 // "feeds, feed_state, …": every table of the archive (tables.hpp), for VACUUM and ANALYZE.
 std::string archive_table_list() {
-    std::string out;
-    for (const auto& table : archive_tables) out += (out.empty() ? "" : ", ") + identifier(table.name);
-    return out;
+    return text::join(archive_tables, ", ", [](const auto& table) { return identifier(table.name); });
 }
 
 // The statement cache is keyed by the address of a statement's text, which must outlive the
@@ -659,11 +658,12 @@ class PostgresStore final : public Backend {
     void request_pages(const std::vector<PageRequest>& requests, TimePoint now) override {
         call(write_failed, [&] { pg_pages::request(db_, requests, now); });
     }
-    std::vector<PageTask> claim_pages(TimePoint now, TimePoint lease_until, int limit) override {
-        return call(write_failed, [&] { return pg_pages::claim(db_, now, lease_until, limit); });
+    std::vector<PageTask> claim_pages(TimePoint now, TimePoint lease_until, int limit,
+                                      const std::vector<std::string>& feeds) override {
+        return call(write_failed, [&] { return pg_pages::claim(db_, now, lease_until, limit, feeds); });
     }
-    std::optional<TimePoint> next_page_due() override {
-        return call(read_failed, [&] { return pg_pages::next_due(db_); });
+    std::optional<TimePoint> next_page_due(const std::vector<std::string>& feeds) override {
+        return call(read_failed, [&] { return pg_pages::next_due(db_, feeds); });
     }
     bool record_page(const PageFetch& fetch) override {
         return call(write_failed, [&] { return pg_pages::record(db_, fetch); });
@@ -1050,8 +1050,7 @@ WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NE
     // Through a cursor, a batch at a time: a table is never held whole in memory.
     void read_rows(const ArchiveTable& table, const std::vector<std::string>& columns,
                    const std::function<void(std::span<const Value>)>& row) {
-        std::string names;
-        for (const auto& column : columns) names += (names.empty() ? "" : ", ") + identifier(column);
+        const auto names = text::join(columns, ", ", [](const auto& column) { return identifier(column); });
         db_.run("DECLARE feedd_copy NO SCROLL CURSOR FOR SELECT " + names + " FROM " +
                 identifier(table.name));
         std::vector<Value> values(columns.size());
@@ -1170,7 +1169,9 @@ void PostgresStore::open() {
                 transaction.commit();
                 break;
             }
-            db_.run(std::string(pg_migrations()[static_cast<std::size_t>(version)]));
+            const auto& step = pg_migrations()[static_cast<std::size_t>(version)];
+            db_.run(std::string(step.sql));
+            if (step.code != nullptr) step.code(db_);
             db_.exec("INSERT INTO feedd_schema (version) VALUES ($1)", Params::of(version + 1));
             transaction.commit();
         }
@@ -1294,9 +1295,14 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
             } else if (kind == Kind::substring) {
                 const auto pattern = next();
                 params.add(contains_pattern(needle));
+                // Pages' CJK text too, through their own trigram index (pages_cjk).
                 sql +=
                     "hits AS (SELECT e.id AS entry_id, e.article_id, 0::real AS score FROM entries e "
                     "WHERE e.cjk <> '' AND e.cjk LIKE " +
+                    pattern +
+                    " UNION ALL SELECT a.fullest_entry, p.article_id, 0::real FROM pages p JOIN articles a "
+                    "ON "
+                    "a.id = p.article_id WHERE p.cjk <> '' AND p.cjk LIKE " +
                     pattern + "), ";
             }
             // The page: its articles, their hit entries and scores, filtered, ordered and cut before
@@ -1511,6 +1517,8 @@ std::vector<std::string> PostgresStore::check() {
                          .integer(0, 0);
         if (stale > 0)
             problems.push_back("search index: " + std::to_string(stale) + " entr(ies) indexed stale");
+        if (const auto pages = db_.exec(pages_sql::stale_cjk).integer(0, 0); pages > 0)
+            problems.push_back("search index: " + std::to_string(pages) + " page(s) whose CJK text is stale");
         // B-tree structure, when the amcheck extension is installed (CREATE EXTENSION amcheck).
         if (db_.exec("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'").rows() > 0) {
             std::vector<std::string> names;

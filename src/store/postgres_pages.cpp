@@ -4,6 +4,7 @@
 #include "store/pages_sql.hpp"
 #include "store/reading_sql.hpp"
 #include "store/rules.hpp"
+#include "store/text.hpp"
 
 namespace feedd::store::detail::pg_pages {
 namespace {
@@ -21,13 +22,16 @@ void request(pg::Session& db, const std::vector<PageRequest>& requests, TimePoin
     transaction.commit();
 }
 
-std::vector<PageTask> claim(pg::Session& db, TimePoint now, TimePoint lease_until, int limit) {
+std::vector<PageTask> claim(pg::Session& db, TimePoint now, TimePoint lease_until, int limit,
+                            const std::vector<std::string>& feeds) {
     // Several nodes claim pages at once: a page another node is claiming is skipped, and one it
     // claimed meanwhile is seen leased when its row is locked (docs/ARCHITECTURE.md, "Several nodes").
-    static const std::string due = numbered(pages_sql::due, {"now", "limit"}) + " FOR UPDATE SKIP LOCKED";
+    // FOR UPDATE OF pages: the feed filter's entries and feeds are only read.
+    static const std::string due = numbered(pages_sql::due("strpos").c_str(), {"now", "limit", "feeds"}) +
+                                   " FOR UPDATE OF pages SKIP LOCKED";
     static const std::string lease = numbered(pages_sql::lease, {"lease", "article"});
     pg::Transaction transaction(db);
-    auto r = db.exec(due.c_str(), pg::Params::of(now, limit));
+    auto r = db.exec(due.c_str(), pg::Params::of(now, limit, join_lines(feeds)));
     std::vector<PageTask> tasks;
     for (int i = 0; i < r.rows(); ++i)
         tasks.push_back({r.integer(i, 0), r.text(i, 1), static_cast<int>(r.integer(i, 2)),
@@ -37,9 +41,30 @@ std::vector<PageTask> claim(pg::Session& db, TimePoint now, TimePoint lease_unti
     return tasks;
 }
 
-std::optional<TimePoint> next_due(pg::Session& db) {
-    auto r = db.exec(pages_sql::next_due);
+std::optional<TimePoint> next_due(pg::Session& db, const std::vector<std::string>& feeds) {
+    static const std::string sql = numbered(pages_sql::next_due("strpos").c_str(), {"feeds"});
+    auto r = db.exec(sql.c_str(), pg::Params::of(join_lines(feeds)));
     return r.time(0, 0);
+}
+
+void fill_cjk(pg::Session& db) {
+    // Pages with any byte outside ASCII, a batch at a time in article order: CJK script is never
+    // ASCII, and the texts are not all held at once. Which of them hold CJK is text.hpp's test.
+    constexpr int batch = 200;
+    std::int64_t after = 0;
+    for (;;) {
+        auto r = db.exec(
+            "SELECT article_id, title, text FROM pages WHERE fetched_at IS NOT NULL AND article_id > $1 "
+            "AND (title || text) ~ '[^\\x01-\\x7f]' ORDER BY article_id LIMIT $2",
+            pg::Params::of(after, batch));
+        for (int i = 0; i < r.rows(); ++i) {
+            after = r.integer(i, 0);
+            const auto cjk = cjk_column(r.text(i, 1), "", r.text(i, 2));
+            if (!cjk.empty())
+                db.exec("UPDATE pages SET cjk = $1 WHERE article_id = $2", pg::Params::of(cjk, after));
+        }
+        if (r.rows() < batch) return;
+    }
 }
 
 bool record(pg::Session& db, const PageFetch& fetch) {
@@ -51,7 +76,7 @@ bool record(pg::Session& db, const PageFetch& fetch) {
     static const std::string trim = numbered(pages_sql::trim_revisions, {"article"});
     static const std::string fetched =
         numbered(pages_sql::fetched, {"final_url", "status", "tried", "next", "unchanged", "title", "method",
-                                      "hash", "text", "html", "article"});
+                                      "hash", "text", "html", "cjk", "article"});
     pg::Transaction transaction(db);
     bool revised = false;
     const auto status = static_cast<std::int64_t>(fetch.status);
@@ -73,7 +98,8 @@ bool record(pg::Session& db, const PageFetch& fetch) {
         const auto hash = text::hash_hex(fetch.text);
         db.exec(fetched.c_str(),
                 pg::Params::of(fetch.final_url, status, fetch.tried_at, fetch.next_try, fetch.unchanged,
-                               fetch.title, fetch.method, hash, fetch.text, fetch.html, fetch.article_id));
+                               fetch.title, fetch.method, hash, fetch.text, fetch.html,
+                               cjk_column(fetch.title, "", fetch.text), fetch.article_id));
     }
     transaction.commit();
     return revised;

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "store/pages_sql.hpp"
+#include "store/pg.hpp"
+#include "store/postgres_pages.hpp"
 #include "store/reading_schema.hpp"
 
 namespace feedd::store::detail {
@@ -262,15 +264,23 @@ FROM revisions r JOIN entries e ON e.id = r.entry_id JOIN feeds f ON f.id = e.fe
 CREATE VIEW revisions_html_v AS SELECT id, summary, content FROM revisions;
 )sql";
 
+// One step of the schema, as SQLite's `Migration` (schema.hpp): its SQL, then (when set) work
+// that needs feedd's own code, in the same transaction.
+struct PgMigration {
+    std::string_view sql;
+    void (*code)(pg::Session&) = nullptr;
+};
+
 // pg_migrations()[i] takes the schema from version i to i + 1, each in its own transaction.
-inline const std::vector<std::string_view>& pg_migrations() {
-    static const std::vector<std::string_view> list{pg_schema_v1,
-                                                    reading_schema_postgres,
-                                                    pages_sql::schema_postgres,
-                                                    entries_by_date_postgres,
-                                                    entries_by_feed_seen_published,
-                                                    nodes_postgres,
-                                                    hosts_postgres};
+inline const std::vector<PgMigration>& pg_migrations() {
+    static const std::vector<PgMigration> list{{pg_schema_v1},
+                                               {reading_schema_postgres},
+                                               {pages_sql::schema_postgres},
+                                               {entries_by_date_postgres},
+                                               {entries_by_feed_seen_published},
+                                               {nodes_postgres},
+                                               {hosts_postgres},
+                                               {pages_sql::cjk_postgres, pg_pages::fill_cjk}};
     return list;
 }
 

@@ -6,6 +6,7 @@
 
 #include "store/impl.hpp"
 #include "store/pack.hpp"
+#include "store/pages_sql.hpp"
 #include "store/rules.hpp"
 #include "store/schema.hpp"
 #include "store/text.hpp"
@@ -95,21 +96,24 @@ std::string query_sql(const ArticleQuery& q, std::size_t feed_count, SearchKind 
     std::string sql;
     std::string cut = newest_bound > 0 ? " AND rowid >= " + std::to_string(newest_bound) : "";
     if (top_hits) cut += " ORDER BY rank LIMIT " + std::to_string(*top_hits);
+    // An article's archived page (full text: pages_fts, pages_cjk) is one more version of it to
+    // find: its hit counts for the entry the article shows.
     switch (kind) {
         case SearchKind::substring:
             sql =
                 "WITH hits AS (SELECT id AS entry_id, 0.0 AS score FROM entries_cjk_v "
-                "WHERE instr(cjk, ?1) > 0), ";
+                "WHERE instr(cjk, ?1) > 0 UNION ALL SELECT a.fullest_entry AS entry_id, 0.0 AS score "
+                "FROM pages_cjk_v p JOIN articles a ON a.id = p.article_id WHERE instr(p.cjk, ?1) > 0), ";
             break;
         case SearchKind::trigram:
             sql =
-                "WITH hits AS MATERIALIZED (SELECT rowid AS entry_id, rank AS score "
+                "WITH hits AS MATERIALIZED (SELECT * FROM (SELECT rowid AS entry_id, rank AS score "
                 "FROM entries_cjk WHERE entries_cjk MATCH ?1" +
-                cut + "), ";
+                cut +
+                ") UNION ALL SELECT a.fullest_entry AS entry_id, pages_cjk.rank AS score FROM pages_cjk "
+                "JOIN articles a ON a.id = pages_cjk.rowid WHERE pages_cjk MATCH ?1), ";
             break;
         case SearchKind::words:
-            // An article's archived page (full text, pages_fts) is one more version of it to find:
-            // its hit counts for the entry the article shows.
             sql =
                 "WITH hits AS MATERIALIZED (SELECT * FROM (SELECT rowid AS entry_id, rank AS score "
                 "FROM entries_fts WHERE entries_fts MATCH ?1" +
@@ -409,6 +413,8 @@ std::vector<std::string> detail::Connection::check() {
                                "e.article_id = a.id)")
                            .getInt64();
         if (orphans > 0) problems.push_back(std::to_string(orphans) + " article(s) without their entries");
+        if (const auto pages = this->db.execAndGet(pages_sql::stale_cjk).getInt64(); pages > 0)
+            problems.push_back("search index: " + std::to_string(pages) + " page(s) whose CJK text is stale");
     } catch (const SQLite::Exception& e) {
         problems.push_back("integrity: " + detail::problem(e));
         return problems;
@@ -421,7 +427,7 @@ std::vector<std::string> detail::Connection::check() {
     // problem of the archive.
     auto fts_check = [&problems](SQLite::Database& db) {
         SQLite::Transaction transaction(db, SQLite::TransactionBehavior::IMMEDIATE);
-        for (const char* table : {"entries_fts", "entries_cjk", "pages_fts"}) {
+        for (const char* table : {"entries_fts", "entries_cjk", "pages_fts", "pages_cjk"}) {
             try {
                 db.exec(std::string("INSERT INTO ") + table + "(" + table +
                         ", rank) VALUES ('integrity-check', 1)");

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "feedd/store/reading.hpp"
+#include "feedd/text/text.hpp"
 
 namespace feedd::store::reading_sql {
 
@@ -45,9 +46,7 @@ struct Shape {
 
 // "1,2,3": the ids entries_where puts into its IN lists (numbers, never text from outside).
 inline std::string join_ids(const std::vector<std::int64_t>& ids) {
-    std::string out;
-    for (const auto id : ids) out += (out.empty() ? "" : ",") + std::to_string(id);
-    return out;
+    return text::join(ids, ",", [](std::int64_t id) { return std::to_string(id); });
 }
 
 // `feed_ids`: the ids of filter.feeds (those that exist).

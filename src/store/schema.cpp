@@ -509,6 +509,34 @@ void fts_automerge(SQLite::Database& db) {
     db.exec("INSERT INTO entries_fts(entries_fts, rank) VALUES ('automerge', 8)");
 }
 
+// v10: CJK search over archived pages (pages_sql.hpp, cjk_sqlite). The column is added when
+// missing (SQLite has no ADD COLUMN IF NOT EXISTS: migrate_test runs the steps again) and filled
+// for the pages fetched before with the ingest's own cjk_column, then the trigram index is built.
+void pages_cjk(SQLite::Database& db) {
+    bool has_cjk_column = false;
+    SQLite::Statement columns(db, "SELECT name FROM pragma_table_info('pages')");
+    while (columns.executeStep()) has_cjk_column |= columns.getColumn(0).getString() == "cjk";
+    if (!has_cjk_column) db.exec("ALTER TABLE pages ADD COLUMN cjk TEXT NOT NULL DEFAULT ''");
+    // The ids first: the rows are rewritten after the scan, not under it. Pages without CJK
+    // script, most of them, are only read.
+    std::vector<std::pair<std::int64_t, std::string>> changed;
+    SQLite::Statement select(db,
+                             "SELECT article_id, title, text, cjk FROM pages WHERE fetched_at IS NOT NULL");
+    while (select.executeStep()) {
+        auto cjk =
+            cjk_column(select.getColumn("title").getString(), "", select.getColumn("text").getString());
+        if (cjk != select.getColumn("cjk").getString())
+            changed.emplace_back(select.getColumn("article_id").getInt64(), std::move(cjk));
+    }
+    SQLite::Statement update(db, "UPDATE pages SET cjk = ? WHERE article_id = ?");
+    for (const auto& [id, cjk] : changed) {
+        SQLite::bind(update, cjk, id);
+        update.exec();
+        update.reset();
+    }
+    db.exec(std::string(pages_sql::cjk_sqlite));
+}
+
 }  // namespace
 
 const std::vector<Migration>& migrations() {
@@ -520,7 +548,8 @@ const std::vector<Migration>& migrations() {
                                              {reading_schema_sqlite},
                                              {pages_sql::schema_sqlite},
                                              {entries_by_date_sqlite},
-                                             {entries_by_feed_seen_published, fts_automerge}};
+                                             {entries_by_feed_seen_published, fts_automerge},
+                                             {"", pages_cjk}};
     return list;
 }
 

@@ -339,3 +339,40 @@ TEST_CASE(
     CHECK(feedd({"fetch-page", "1"}).exit_code == 0);
     CHECK(server.requests("/news/bridge").size() == 1);
 }
+
+TEST_CASE("full text: poll --once --feed X fetches the pages due of X's articles, not other feeds'") {
+    HttpServer server;
+    server.route("/a.xml", [&](const Request&) {
+        return Response::text(teaser_feed({server.url("/news/bridge")}), "application/rss+xml");
+    });
+    server.route("/b.xml", [&](const Request&) {
+        return Response::text(teaser_feed({server.url("/news/ferry")}), "application/rss+xml");
+    });
+    server.route("/news/bridge", html(story_page(first_story)));
+    server.route("/news/ferry", html(story_page(first_story)));
+    TempDir dir;
+    write_file(dir / "feeds.toml", config_with("", feed_block("a", server.url("/a.xml")) +
+                                                       feed_block("b", server.url("/b.xml"))));
+    FeeddCli feedd{dir};
+    REQUIRE(feedd({"poll", "--once"}).exit_code == 0);
+    // Both articles' pages are due now (as when their refetch or retry time has come).
+    {
+        auto archive = feedd::store::Archive::open(dir / "feedd.db", feedd::store::OpenMode::read_write);
+        for (const std::string name : {"a", "b"}) {
+            feedd::store::ArticleQuery query;
+            query.feeds = {name};
+            const auto rows = archive.query(query);
+            REQUIRE(rows.size() == 1);
+            archive.request_pages({{rows.front().id, rows.front().link}}, feedd::TimePoint{});
+        }
+    }
+    const auto poll = feedd({"poll", "--once", "--feed", "a"});
+    INFO("stderr: " << poll.err);
+    REQUIRE(poll.exit_code == 0);
+    CHECK(server.requests("/news/bridge").size() == 1);
+    CHECK(server.requests("/news/ferry").empty());
+    // b's page waits for b's turn.
+    REQUIRE(feedd({"poll", "--once", "--feed", "b"}).exit_code == 0);
+    CHECK(server.requests("/news/ferry").size() == 1);
+    CHECK(server.requests("/news/bridge").size() == 1);
+}

@@ -198,3 +198,146 @@ TEST_CASE("offline: the daemon's STATUS line and `feedd status` say since when")
     const auto list = run_feedd(dir.path(), {"--config", (dir / "feeds.toml").string(), "feeds", "list"});
     CHECK(list.out.find("failing") == std::string::npos);
 }
+
+namespace offline_pages {
+
+// A feed of teasers whose items link to `links` (their pages are the story).
+std::string teasers_linking(const std::vector<std::string>& links) {
+    std::string out = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Teasers</title>";
+    for (std::size_t i = 0; i < links.size(); ++i)
+        out += "<item><guid>t" + std::to_string(i) + "</guid><title>Teaser " + std::to_string(i) +
+               "</title><link>" + links[i] + "</link><description>Read on.</description></item>";
+    return out + "</channel></rss>";
+}
+
+const std::string story_html =
+    "<html><body><article><h1>Bridge</h1><p>The harbour bridge reopened to traffic on Monday, three weeks "
+    "after inspectors found cracks in two of its steel supports and closed it to all "
+    "vehicles.</p><p>Engineers "
+    "replaced the damaged supports, strengthened the joints on either side, and repainted the western "
+    "span.</p></article></body></html>";
+
+// The archive's record of each page, once the writer has done everything queued so far.
+std::vector<feedd::store::PageDetail> archived_pages(SimulatedDaemon& daemon, std::int64_t articles) {
+    std::promise<std::vector<feedd::store::PageDetail>> pages;
+    daemon.writer.post([&](feedd::store::Archive& archive) {
+        std::vector<feedd::store::PageDetail> out;
+        for (std::int64_t id = 1; id <= articles; ++id)
+            if (auto page = archive.page(id)) out.push_back(std::move(*page));
+        pages.set_value(std::move(out));
+    });
+    return pages.get_future().get();
+}
+
+}  // namespace offline_pages
+
+TEST_CASE(
+    "offline: pages that fail because the network went away are an outage too, not counted against them, "
+    "and are fetched once it is back") {
+    using namespace offline_pages;
+    HttpServer feeds;
+    auto left = std::make_unique<HttpServer>(0, "127.0.0.2");
+    auto right = std::make_unique<HttpServer>(0, "127.0.0.3");
+    const auto left_port = left->port();
+    const auto right_port = right->port();
+    const std::vector<std::string> links{"http://127.0.0.2:" + std::to_string(left_port) + "/story",
+                                         "http://127.0.0.3:" + std::to_string(right_port) + "/story"};
+    for (auto* site : {left.get(), right.get()})
+        site->route("/story", [](const Request&) { return Response::with_status(503); });
+    feeds.route("/feed.xml", [&](const Request&) {
+        return Response::text(teasers_linking(links), "application/rss+xml");
+    });
+    TempDir dir;
+    SimulatedDaemon daemon(dir.path(),
+                           "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\n"
+                           "interval = \"4h\"\nmin_interval = \"5m\"\nfull_text = \"always\"\n" +
+                               feed_block("teasers", feeds.url("/feed.xml")),
+                           start);
+    daemon.pipeline.schedule_from_state(start);
+    daemon.run_for(1min);
+    // Both sites answered (robots.txt 404, the page 503): a failure of each page, counted.
+    auto pages = archived_pages(daemon, 2);
+    REQUIRE(pages.size() == 2);
+    for (const auto& page : pages) {
+        INFO(page.url << ": " << page.error);
+        CHECK(page.failures == 1);
+        CHECK(page.status == 503);
+    }
+    CHECK(left->requests("/story").size() == 1);
+    CHECK(right->requests("/story").size() == 1);
+
+    // The network goes away under the pages: both are tried again (within their lease's hour) and
+    // refused a connection, on two hosts, since the last answer: an outage, not the pages' failures.
+    left.reset();
+    right.reset();
+    // Looked at as soon as the outage shows: the first probe (a minute on) ends it, as the feed's
+    // host still answers, and the pages go round again.
+    for (int step = 0; step < 140 && !daemon.pipeline.offline_since(); ++step) daemon.run_for(30s);
+    REQUIRE(daemon.pipeline.offline_since().has_value());
+    CHECK(daemon.clock.wall() >= start + 1h);
+    CHECK(daemon.clock.wall() <= start + 1h + 1min);
+    pages = archived_pages(daemon, 2);
+    REQUIRE(pages.size() == 2);
+    for (const auto& page : pages) {
+        INFO(page.url << ": " << page.error);
+        CHECK(page.failures == 1);  // the 503's, no more
+        CHECK(page.error.starts_with("offline since "));
+        REQUIRE(page.next_try.has_value());
+        CHECK(WallTime(*page.next_try) <= daemon.clock.wall() + 2min);
+        CHECK_FALSE(page.fetched_at.has_value());
+    }
+
+    // Back: the sites answer on their ports again, and both pages are archived within minutes.
+    left = std::make_unique<HttpServer>(left_port, "127.0.0.2");
+    right = std::make_unique<HttpServer>(right_port, "127.0.0.3");
+    for (auto* site : {left.get(), right.get()})
+        site->route("/story", [](const Request&) { return Response::text(story_html, "text/html"); });
+    daemon.run_for(10min);
+    pages = archived_pages(daemon, 2);
+    REQUIRE(pages.size() == 2);
+    for (const auto& page : pages) {
+        INFO(page.url << ": " << page.error);
+        CHECK(page.fetched_at.has_value());
+        CHECK(page.failures == 0);
+        CHECK(page.text.find("strengthened the joints") != std::string::npos);
+    }
+    CHECK(left->requests("/story").size() == 1);
+    CHECK(right->requests("/story").size() == 1);
+}
+
+TEST_CASE(
+    "offline: robots.txt of two sites refusing connections is an outage, and their pages are not counted "
+    "as failing") {
+    using namespace offline_pages;
+    const auto port = std::to_string(closed_port());
+    const std::vector<std::string> links{"http://127.0.0.2:" + port + "/story",
+                                         "http://127.0.0.3:" + port + "/story"};
+    HttpServer feeds;
+    feeds.route("/feed.xml", [&](const Request&) {
+        return Response::text(teasers_linking(links), "application/rss+xml");
+    });
+    TempDir dir;
+    SimulatedDaemon daemon(dir.path(),
+                           "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\n"
+                           "interval = \"4h\"\nfull_text = \"always\"\n" +
+                               feed_block("teasers", feeds.url("/feed.xml")),
+                           start);
+    daemon.pipeline.schedule_from_state(start);
+    for (int step = 0; step < 10 && !daemon.pipeline.offline_since(); ++step) daemon.run_for(30s);
+    REQUIRE(daemon.pipeline.offline_since().has_value());
+    const auto pages = archived_pages(daemon, 2);
+    REQUIRE(pages.size() == 2);
+    // The first site's page was refused (and counted) before the second site showed the outage:
+    // written again, not counted. The second's waits, untried, for the network.
+    const auto& first = pages.front();
+    INFO(first.url << ": " << first.error);
+    CHECK(first.error.starts_with("offline since "));
+    CHECK(first.error.find("robots.txt could not be read") != std::string::npos);
+    REQUIRE(first.next_try.has_value());
+    CHECK(WallTime(*first.next_try) <= daemon.clock.wall() + 2min);
+    for (const auto& page : pages) {
+        INFO(page.url << ": " << page.error);
+        CHECK(page.failures == 0);
+        CHECK((page.error.empty() || page.error.starts_with("offline since ")));
+    }
+}

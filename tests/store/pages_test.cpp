@@ -3,9 +3,12 @@
 // a revision when a later fetch differs, searchable, and a failure keeps what was archived.
 #include <doctest/doctest.h>
 
+#include <SQLiteCpp/SQLiteCpp.h>
+
 #include "feedd/store/store.hpp"
 #include "store/seed_feeds.hpp"
 #include "store/stores.hpp"
+#include "support/temp_dir.hpp"
 
 using namespace feedd;
 using namespace feedd::store;
@@ -135,4 +138,122 @@ STORE_TEST_CASE(
     CHECK(page->failures == 1);
     CHECK(page->next_try == t1 + std::chrono::hours(3));
     CHECK(page->fetched_at == t1 + std::chrono::hours(1));
+}
+
+namespace pages_cjk_test {
+
+// "The harbour bridge reopened to traffic on Monday. Engineers replaced the damaged supports."
+const std::string bridge_story =
+    "\xE6\xB8\xAF\xE5\x8F\xA3\xE5\xA4\xA7\xE6\xA1\xA5\xE5\x91\xA8\xE4\xB8\x80\xE9\x87\x8D\xE6\x96\xB0\xE9"
+    "\x80\x9A\xE8\xBD\xA6\xE3\x80\x82\xE5\xB7\xA5\xE7\xA8\x8B\xE5\xB8\x88\xE6\x9B\xB4\xE6\x8D\xA2\xE4\xBA"
+    "\x86\xE5\x8F\x97\xE6\x8D\x9F\xE7\x9A\x84\xE6\x94\xAF\xE6\x9E\xB6\xE3\x80\x82";
+const std::string reopened = "\xE9\x87\x8D\xE6\x96\xB0\xE9\x80\x9A\xE8\xBD\xA6";  // 重新通车: four characters
+const std::string bridge = "\xE5\xA4\xA7\xE6\xA1\xA5";  // 大桥: two, below a trigram
+// "The ferry added crossings." (渡轮增加了班次。)
+const std::string ferry_story =
+    "\xE6\xB8\xA1\xE8\xBD\xAE\xE5\xA2\x9E\xE5\x8A\xA0\xE4\xBA\x86\xE7\x8F\xAD\xE6\xAC\xA1\xE3\x80\x82";
+const std::string ferry_added = "\xE6\xB8\xA1\xE8\xBD\xAE\xE5\xA2\x9E\xE5\x8A\xA0";  // 渡轮增加
+
+std::vector<std::int64_t> found(Archive& archive, const std::string& search) {
+    ArticleQuery query;
+    query.search = search;
+    std::vector<std::int64_t> ids;
+    for (const auto& row : archive.query(query)) ids.push_back(row.id);
+    return ids;
+}
+
+}  // namespace pages_cjk_test
+
+STORE_TEST_CASE(
+    "pages: a CJK phrase only on an article's page finds the article, as a word on it does, and a revision's "
+    "old phrase no longer does") {
+    using namespace pages_cjk_test;
+    Store store;
+    auto archive = store.open();
+    const auto t0 = utc(2026, 3, 1, 10);
+    const auto article = poll_story(archive, "alpha", t0).front();
+    archive.request_pages({{article, "https://news.example/story"}}, t0);
+    (void)archive.claim_pages(t0, t0 + std::chrono::hours(1), 10);
+    // The feed's entry is English; the page is Chinese.
+    CHECK(found(archive, reopened).empty());
+    CHECK_FALSE(archive.record_page(fetched(article, t0, bridge_story)));
+    CHECK(found(archive, reopened) == std::vector<std::int64_t>{article});  // a trigram search on SQLite
+    CHECK(found(archive, bridge) == std::vector<std::int64_t>{article});    // a substring search
+    CHECK(found(archive, "\"" + reopened + "\"") == std::vector<std::int64_t>{article});
+    CHECK(found(archive, ferry_added).empty());
+
+    // The page changed: its new text is found, the old one only in the revision.
+    CHECK(archive.record_page(fetched(article, t0 + std::chrono::hours(24), ferry_story)));
+    CHECK(found(archive, ferry_added) == std::vector<std::int64_t>{article});
+    CHECK(found(archive, reopened).empty());
+    CHECK(found(archive, bridge).empty());
+    // An English text replacing it leaves nothing CJK behind in the index.
+    CHECK(archive.record_page(fetched(article, t0 + std::chrono::hours(48), "An English text at last.")));
+    CHECK(found(archive, ferry_added).empty());
+    CHECK(archive.check().empty());
+}
+
+STORE_TEST_CASE("pages: claimed for some feeds, only the pages of articles those feeds carry come") {
+    Store store;
+    auto archive = store.open();
+    const auto t0 = utc(2026, 3, 1, 10);
+    // alpha and beta carry one story (one article); gamma another, due earlier.
+    const auto shared = poll_story(archive, "alpha", t0).front();
+    CHECK(poll_story(archive, "beta", t0).empty());
+    ParsedFeed parsed;
+    Entry entry;
+    entry.id = "other";
+    entry.title = "Another story";
+    entry.link = "https://news.example/other";
+    parsed.entries.push_back(entry);
+    FeedState state;
+    state.name = "gamma";
+    const auto other = archive.commit_poll(feed("gamma"), &parsed, state, t0).new_article_ids.front();
+    archive.request_pages({{other, "https://news.example/other"}}, t0 - std::chrono::hours(1));
+    archive.request_pages({{shared, "https://news.example/story"}}, t0);
+
+    CHECK(archive.next_page_due() == t0 - std::chrono::hours(1));
+    CHECK(archive.next_page_due({"beta"}) == t0);
+    CHECK(archive.next_page_due({"gamma", "nosuch"}) == t0 - std::chrono::hours(1));
+    CHECK_FALSE(archive.next_page_due({"nosuch"}));
+    const auto lease = t0 + std::chrono::hours(1);
+    auto tasks = archive.claim_pages(t0, lease, 10, {"beta"});
+    REQUIRE(tasks.size() == 1);
+    CHECK(tasks.front().article_id == shared);
+    CHECK(archive.claim_pages(t0, lease, 10, {"alpha"}).empty());  // leased
+    tasks = archive.claim_pages(t0, lease, 10);
+    REQUIRE(tasks.size() == 1);
+    CHECK(tasks.front().article_id == other);
+}
+
+TEST_CASE("pages: an archive of schema v9 gets CJK search over the pages it fetched before") {
+    using namespace pages_cjk_test;
+    feedd::test::TempDir dir;
+    const auto path = dir / "feedd.db";
+    std::int64_t article = 0;
+    {
+        auto archive = Archive::open(path, OpenMode::read_write);
+        const auto t0 = utc(2026, 3, 1, 10);
+        article = poll_story(archive, "alpha", t0).front();
+        archive.request_pages({{article, "https://news.example/story"}}, t0);
+        (void)archive.claim_pages(t0, t0 + std::chrono::hours(1), 10);
+        archive.record_page(fetched(article, t0, bridge_story));
+    }
+    {
+        // Back to v9: the pages' table without the CJK column, index and view; v7's delete trigger.
+        SQLite::Database db(path, SQLite::OPEN_READWRITE);
+        db.exec(
+            "DROP TRIGGER pages_fts_delete; DROP TABLE pages_cjk; DROP VIEW pages_cjk_v; "
+            "ALTER TABLE pages DROP COLUMN cjk; "
+            "CREATE TRIGGER pages_fts_delete AFTER DELETE ON pages WHEN old.fetched_at IS NOT NULL BEGIN "
+            "INSERT INTO pages_fts(pages_fts, rowid, title, author, text) VALUES ('delete', old.article_id, "
+            "old.title, '', old.text); END; PRAGMA user_version = 9");
+    }
+    auto archive = Archive::open(path, OpenMode::read_write);
+    CHECK(found(archive, reopened) == std::vector<std::int64_t>{article});
+    CHECK(found(archive, bridge) == std::vector<std::int64_t>{article});
+    CHECK(archive.check().empty());
+    // The delete trigger keeps the new index too: a pruned article leaves no trigram behind.
+    CHECK(archive.purge_feed("alpha").articles == 1);
+    CHECK(archive.check().empty());
 }

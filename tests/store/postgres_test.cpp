@@ -63,7 +63,7 @@ TEST_CASE("a postgresql:// or postgres:// location selects PostgreSQL, anything 
     uri.replace(0, std::string("postgresql").size(), "postgres");
     auto archive = Archive::open(uri, OpenMode::read_write);
     CHECK(archive.article_count() == 0);
-    CHECK(psql(db, "SELECT max(version) FROM feedd_schema") == std::vector<std::string>{"7"});
+    CHECK(psql(db, "SELECT max(version) FROM feedd_schema") == std::vector<std::string>{"8"});
     // v5: a feed's recent arrivals (published, first_seen) come from the index alone.
     CHECK(
         psql(db, "SELECT indexdef FROM pg_indexes WHERE indexname = 'entries_by_feed_seen'") ==
@@ -101,7 +101,7 @@ TEST_CASE("PostgreSQL: two feedd starting at once migrate once, one of them writ
     // Either both opened one after the other, or the second found the first holding the archive.
     CHECK((outcomes == std::vector<std::string>{"busy", "opened"} ||
            outcomes == std::vector<std::string>{"opened", "opened"}));
-    CHECK(psql(db, "SELECT count(*) FROM feedd_schema") == std::vector<std::string>{"7"});
+    CHECK(psql(db, "SELECT count(*) FROM feedd_schema") == std::vector<std::string>{"8"});
 }
 
 TEST_CASE("PostgreSQL: an archive of a newer feedd is refused and left untouched") {
@@ -113,7 +113,7 @@ TEST_CASE("PostgreSQL: an archive of a newer feedd is refused and left untouched
         CHECK(error.find("schema version 99, newer than this feedd understands") != std::string::npos);
     }
     CHECK(psql(db, "SELECT string_agg(version::text, ',' ORDER BY version) FROM feedd_schema") ==
-          std::vector<std::string>{"1,2,3,4,5,6,7,99"});
+          std::vector<std::string>{"1,2,3,4,5,6,7,8,99"});
 }
 
 TEST_CASE("PostgreSQL: another application's database is refused and left untouched") {
@@ -334,4 +334,49 @@ END $$)sql");
     const auto retried = archive.commit_poll(politics, &without_border, politics_state, now);
     CHECK(retried.new_entries == 1);
     CHECK(archive.feed_state("cgtn-politics").etag == "\"p1\"");
+}
+
+TEST_CASE("PostgreSQL: an archive of schema v7 gets CJK search over the pages it fetched before") {
+    PostgresDatabase db;
+    // 港口大桥周一重新通车: "the harbour bridge reopened on Monday", only on the page.
+    const std::string story =
+        "\xE6\xB8\xAF\xE5\x8F\xA3\xE5\xA4\xA7\xE6\xA1\xA5\xE5\x91\xA8\xE4\xB8\x80\xE9\x87\x8D\xE6\x96\xB0\xE9"
+        "\x80\x9A\xE8\xBD\xA6";
+    const std::string reopened = "\xE9\x87\x8D\xE6\x96\xB0\xE9\x80\x9A\xE8\xBD\xA6";
+    const auto t0 = feedd::test::utc(2026, 3, 1, 10);
+    std::int64_t article = 0;
+    {
+        auto archive = Archive::open(db.uri(), OpenMode::read_write);
+        ParsedFeed parsed;
+        Entry entry;
+        entry.id = "story";
+        entry.title = "The story";
+        entry.link = "https://news.example/story";
+        entry.summary = "<p>An English teaser.</p>";
+        parsed.entries.push_back(entry);
+        FeedState state;
+        state.name = "alpha";
+        article = archive.commit_poll(feedd::test::feed("alpha"), &parsed, state, t0).new_article_ids.front();
+        archive.request_pages({{article, entry.link}}, t0);
+        PageFetch page;
+        page.article_id = article;
+        page.url = entry.link;
+        page.status = 200;
+        page.tried_at = t0;
+        page.text = story;
+        page.html = "<p>" + story + "</p>";
+        archive.record_page(page);
+    }
+    // Back to v7: no CJK column on pages.
+    psql(db, "DROP INDEX pages_cjk");
+    psql(db, "ALTER TABLE pages DROP COLUMN cjk");
+    psql(db, "DELETE FROM feedd_schema WHERE version = 8");
+    auto archive = Archive::open(db.uri(), OpenMode::read_write);
+    CHECK(psql(db, "SELECT max(version) FROM feedd_schema") == std::vector<std::string>{"8"});
+    ArticleQuery query;
+    query.search = reopened;
+    const auto rows = archive.query(query);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows.front().id == article);
+    CHECK(archive.check().empty());
 }

@@ -2,6 +2,10 @@
 // white space, and text made safe for terminals and logs.
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 #include "feedd/text/diff.hpp"
 #include "feedd/text/text.hpp"
 
@@ -50,6 +54,14 @@ TEST_CASE(
     CHECK(out == "&");
     CHECK(semicolon);
     CHECK(decode_numeric_reference("&#;", out, semicolon) == 0);
+}
+
+TEST_CASE("join: the separator between items only, also after an empty item, through a projection") {
+    CHECK(join(std::vector<std::string>{}, ", ").empty());
+    CHECK(join(std::vector<std::string>{"a"}, ", ") == "a");
+    CHECK(join(std::vector<std::string>{"a", "", "c"}, ", ") == "a, , c");
+    CHECK(join(std::vector<std::int64_t>{1, 22, 333}, ",",
+               [](std::int64_t id) { return std::to_string(id); }) == "1,22,333");
 }
 
 TEST_CASE("ASCII case and white space") {

@@ -412,9 +412,11 @@ class Archive {
     void request_pages(const std::vector<PageRequest>& requests, TimePoint now);
     // At most `limit` pages due at `now`, earliest first; each is not due again before
     // `lease_until` (a fetch that never reports back, a daemon killed, is tried again then).
-    [[nodiscard]] std::vector<PageTask> claim_pages(TimePoint now, TimePoint lease_until, int limit);
-    // When the next page is due; nothing when none is.
-    [[nodiscard]] std::optional<TimePoint> next_page_due();
+    // With `feeds`, only pages of articles one of those feeds carries (`poll --once --feed`).
+    [[nodiscard]] std::vector<PageTask> claim_pages(TimePoint now, TimePoint lease_until, int limit,
+                                                    const std::vector<std::string>& feeds = {});
+    // When the next page is due (of articles `feeds` carry, when given); nothing when none is.
+    [[nodiscard]] std::optional<TimePoint> next_page_due(const std::vector<std::string>& feeds = {});
     // Writes one fetch of a page, in one transaction. A fetch whose text differs from the text
     // archived keeps the archived one as a revision (at most 20); a failure keeps the archived text
     // and records its error. Returns true when a revision was kept.

@@ -35,6 +35,26 @@ constexpr std::size_t find_any(std::string_view text, std::string_view chars, st
     return std::string_view::npos;
 }
 
+// ----- Lists
+// `items` with `separator` between them ("a, b, c"), each turned into text by `project` first:
+// the lists in messages, and the names and ids in SQL.
+template <typename Range, typename Project>
+std::string join(const Range& items, std::string_view separator, Project project) {
+    std::string out;
+    bool first = true;
+    for (const auto& item : items) {
+        if (!first) out += separator;
+        first = false;
+        out += project(item);
+    }
+    return out;
+}
+template <typename Range>
+std::string join(const Range& items, std::string_view separator) {
+    return join(
+        items, separator, [](const auto& item) -> const auto& { return item; });
+}
+
 // ----- White space
 // The ASCII white space of HTML and C's isspace: space, tab, LF, CR, FF, VT.
 inline constexpr std::string_view ascii_space = " \t\n\r\f\v";
