@@ -1,6 +1,7 @@
 // Reading the archive: search (words and CJK), filters, cursor, errors; the index follows edits.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "feedd/store/store.hpp"
@@ -364,4 +365,46 @@ STORE_TEST_CASE(
     const auto old_page = archive.query(query);
     REQUIRE(old_page.size() == 10);
     for (const auto& row : old_page) CHECK(row.title.starts_with("Tea tea tea"));
+}
+
+STORE_TEST_CASE(
+    "a phrase with few matches among many entries holding both words finds exactly them, newest first") {
+    // Every entry holds both words, apart; three hold them as the phrase (one in its title). On
+    // PostgreSQL the index finds the entries holding both words and each is checked for the phrase.
+    Store store;
+    auto archive = store.open();
+    FeedSource feed;
+    feed.name = "wire";
+    ParsedFeed parsed;
+    const std::vector<int> phrase_at{7, 1300, 2490};
+    for (int i = 0; i < 2500; ++i) {
+        Entry entry;
+        entry.id = std::to_string(i);
+        entry.link = "https://wire.example/" + entry.id;
+        entry.published = utc(2024, 1, 1) + std::chrono::minutes(i);
+        const bool phrase = std::find(phrase_at.begin(), phrase_at.end(), i) != phrase_at.end();
+        entry.title = i == 1300 ? "Harbour crane strike ends" : "Story " + std::to_string(i);
+        entry.summary = phrase ? "The harbour crane was still. Dock workers and the port agreed."
+                               : "The harbour was still; a crane stood. Dock workers and the port agreed.";
+        parsed.entries.push_back(entry);
+    }
+    archive.commit_poll(feed, &parsed, FeedState{}, seed_poll1);
+
+    auto query = search("\"harbour crane\"");
+    query.limit = 10;
+    const auto page = archive.query(query);
+    REQUIRE(page.size() == 3);
+    // The title match ranks first on both stores, then the newest.
+    CHECK(titles(page) == std::vector<std::string>{"Harbour crane strike ends", "Story 2490", "Story 7"});
+    for (const auto& row : page) CHECK(row.snippet.find("[") != std::string::npos);
+    query.limit = 0;
+    CHECK(titles(archive.query(query)) == titles(page));
+    query = search("title:\"harbour crane\"");
+    query.limit = 10;
+    CHECK(titles(archive.query(query)) == std::vector<std::string>{"Harbour crane strike ends"});
+    query = search("\"crane harbour\"");
+    query.limit = 10;
+    CHECK(archive.query(query).empty());
+    query = search("\"harbour crane\" NOT strike");
+    CHECK(titles(archive.query(query)) == std::vector<std::string>{"Story 2490", "Story 7"});
 }
