@@ -10,8 +10,8 @@
 namespace feedd::daemon {
 namespace {
 
-// Feeds that fall due are claimed within this; a claim that took all it asked for is followed by
-// another as soon as a poll's slot frees.
+// Feeds that fall due are claimed within this; a claim that took any feed is followed by another
+// as soon as a poll's slot frees.
 constexpr auto kClaimEvery = std::chrono::seconds(1);
 
 TimePoint seconds_now() {
@@ -115,7 +115,10 @@ void Cluster::on_claimed(store::ClaimedWork claimed, bool ok, int asked, SteadyT
     claiming_ = false;
     // Stopped: given back with the node when it leaves. Failed: the hosts held stay as they were.
     if (stopped_ || !ok) return;
-    more_due_ = asked > 0 && static_cast<int>(claimed.feeds.size()) >= asked;
+    // Not only a claim that took all it asked for: with other nodes claiming at the same time, a
+    // claim takes fewer than it asked (feeds whose lease another node committed first are not
+    // taken) while many more are due, and waiting for the next second left slots idle.
+    more_due_ = asked > 0 && !claimed.feeds.empty();
     if (!claimed.feeds.empty()) log_debug("claimed " + std::to_string(claimed.feeds.size()) + " due feeds");
     pipeline_.take_hosts(claimed.hosts);
     pipeline_.take_claimed(std::move(claimed.feeds));
