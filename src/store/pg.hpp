@@ -69,6 +69,10 @@ class Result {
         if (index < 0) throw Error("42703", std::string("no column ") + name + " in the result");
         return index;
     }
+    bool ok() const {
+        const auto status = result_ ? PQresultStatus(result_.get()) : PGRES_FATAL_ERROR;
+        return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+    }
     std::int64_t affected() const {
         const char* n = PQcmdTuples(result_.get());
         return n[0] == '\0' ? 0 : std::stoll(n);
@@ -166,6 +170,9 @@ class Session {
     // `password`: given to libpq apart from the URI; empty: libpq's own (peer, PGPASSFILE).
     Session(const std::string& uri, const std::string& shown, const std::string& password = {});
 
+    // A session setting (`SET …`), run now and again on every new connection.
+    void keep(const char* sql);
+
     // A prepared statement, prepared on its first use; `sql` must be a string with static storage
     // (the cache is keyed by its address).
     Result exec(const char* sql, const Params& params = {});
@@ -173,6 +180,8 @@ class Session {
     Result run(const std::string& sql, const Params& params = {});
     void command(const char* sql) { run(sql); }
     PGconn* handle() const { return conn_.get(); }
+    // Connections made so far: a transaction that began on one cannot end on another.
+    int connections() const { return connections_; }
 
     // A prepared statement whose result nobody reads (a write), sent now and run in order before
     // the next `exec`/`run`, which waits for both in one round trip (libpq's pipeline mode). Its
@@ -182,13 +191,26 @@ class Session {
     void flush();
 
   private:
-    Result check(PGresult* result) const;
+    // Opens the connection with the parameters the constructor kept; false when libpq could not.
+    bool connect();
+    // A connection that broke (the server restarted, failed over, ended it) is replaced by a new
+    // one on the next statement: libpq does not reconnect by itself, and the daemon would
+    // otherwise run on, archiving nothing, until restarted. Throws when the new one fails too.
+    void reconnect_if_lost();
+    // `error`, and when the connection broke with it, the new connection's outcome: the failed
+    // statement stays failed (its transaction died with the connection), the next one runs.
+    Error lost(Error error);
+    Result check(PGresult* result);
     // The name of `sql`'s prepared statement; in pipeline mode a new one is prepared in the pipeline.
     const std::string& statement(const char* sql, bool pipelined);
     void send(const char* sql, const Params& params);
     Result finish();  // sync, read every result of the pipeline, return the last
+    std::string shown_;
+    std::vector<std::string> keywords_, values_;  // PQconnectdbParams', for every connection
+    std::vector<const char*> settings_;           // keep()'s, run on every new connection
     std::unique_ptr<PGconn, ConnectionFinish> conn_;
     std::unordered_map<const char*, std::string> prepared_;
+    int connections_ = 0;
     int named_ = 0;  // statements named so far (a failed prepare's name is not used again)
     // What the pipeline holds, in order: a statement to prepare (its SQL) or one to run (nullptr).
     std::vector<const char*> pipeline_;
@@ -199,7 +221,8 @@ class Transaction {
   public:
     // BEGIN goes with the transaction's first statement (one round trip fewer).
     explicit Transaction(Session& session, const char* begin = "BEGIN") : session_(session) {
-        session_.defer(begin);
+        session_.defer(begin);  // reconnects first if the connection was lost
+        connection_ = session_.connections();
     }
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
@@ -213,12 +236,18 @@ class Transaction {
         }
     }
     void commit() {
+        // The server rolled back what ran before the connection broke: a caller that went on after
+        // the failure would otherwise commit the rest alone on the new connection.
+        if (session_.connections() != connection_)
+            throw Error("08006",
+                        "database connection lost during the transaction: nothing of it was written");
         session_.command("COMMIT");
         done_ = true;
     }
 
   private:
     Session& session_;
+    int connection_ = 0;
     bool done_ = false;
 };
 

@@ -36,7 +36,8 @@ bool loopback(const std::string& host) {
 
 }  // namespace
 
-Session::Session(const std::string& uri, const std::string& shown, const std::string& password) {
+Session::Session(const std::string& uri, const std::string& shown, const std::string& password)
+    : shown_(shown) {
     // TCP to another machine uses TLS with verification unless the URI says otherwise.
     bool add_sslmode = false;
     char* parse_error = nullptr;
@@ -56,33 +57,78 @@ Session::Session(const std::string& uri, const std::string& shown, const std::st
         PQfreemem(parse_error);
         throw Error("08001", "cannot read the PostgreSQL location " + shown + ": " + why);
     }
-    std::vector<const char*> keywords{"dbname"}, values{uri.c_str()};
+    keywords_ = {"dbname"};
+    values_ = {uri};
     if (add_sslmode) {
-        keywords.push_back("sslmode");
-        values.push_back("verify-full");
+        keywords_.push_back("sslmode");
+        values_.push_back("verify-full");
     }
     if (!password.empty()) {
-        keywords.push_back("password");
-        values.push_back(password.c_str());
+        keywords_.push_back("password");
+        values_.push_back(password);
+    }
+    if (!connect())
+        throw Error("08001", "cannot connect to " + shown + ": " +
+                                 (conn_ ? first_line(PQerrorMessage(conn_.get())) : "out of memory"));
+}
+
+bool Session::connect() {
+    std::vector<const char*> keywords, values;
+    for (std::size_t i = 0; i < keywords_.size(); ++i) {
+        keywords.push_back(keywords_[i].c_str());
+        values.push_back(values_[i].c_str());
     }
     keywords.push_back(nullptr);
     values.push_back(nullptr);
+    // A new connection has no prepared statements and nothing in flight.
+    prepared_.clear();
+    pipeline_.clear();
     conn_.reset(PQconnectdbParams(keywords.data(), values.data(), 1));
-    if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK)
-        throw Error("08001", "cannot connect to " + shown + ": " +
-                                 (conn_ ? first_line(PQerrorMessage(conn_.get())) : "out of memory"));
+    if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) return false;
     // Notices (e.g. "text-search query contains only stop words") are not the user's business.
     PQsetNoticeProcessor(
         conn_.get(), [](void*, const char*) {}, nullptr);
+    for (const char* sql : settings_) {
+        // Not through check(): a failure here is the reconnection's, reported by its caller.
+        Result result(PQexec(conn_.get(), sql));
+        if (!result.ok()) return false;
+    }
+    ++connections_;
+    return true;
 }
 
-Result Session::check(PGresult* raw) const {
+void Session::keep(const char* sql) {
+    command(sql);
+    settings_.push_back(sql);
+}
+
+void Session::reconnect_if_lost() {
+    if (conn_ && PQstatus(conn_.get()) != CONNECTION_BAD) return;
+    const std::string before = conn_ ? first_line(PQerrorMessage(conn_.get())) : "out of memory";
+    if (!connect())
+        throw Error("08006", "database connection lost (" + before + "); reconnecting to " + shown_ + ": " +
+                                 (conn_ ? first_line(PQerrorMessage(conn_.get())) : "out of memory"));
+}
+
+Error Session::lost(Error error) {
+    if (!conn_ || PQstatus(conn_.get()) != CONNECTION_BAD) return error;
+    std::string message = "database connection lost: " + std::string(error.what());
+    if (connect())
+        message += "; reconnected";
+    else
+        message += "; reconnecting: " +
+                   (conn_ ? first_line(PQerrorMessage(conn_.get())) : std::string("out of memory")) +
+                   " (tried again on next use)";
+    return Error(error.state(), message);
+}
+
+Result Session::check(PGresult* raw) {
     Result result(raw);
-    if (raw == nullptr) throw Error("08006", first_line(PQerrorMessage(conn_.get())));
+    if (raw == nullptr) throw lost(Error("08006", first_line(PQerrorMessage(conn_.get()))));
     const auto status = PQresultStatus(raw);
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return result;
     const char* state = PQresultErrorField(raw, PG_DIAG_SQLSTATE);
-    throw Error(state ? state : "XX000", first_line(PQresultErrorMessage(raw)));
+    throw lost(Error(state ? state : "XX000", first_line(PQresultErrorMessage(raw))));
 }
 
 const std::string& Session::statement(const char* sql, bool pipelined) {
@@ -92,7 +138,7 @@ const std::string& Session::statement(const char* sql, bool pipelined) {
     if (pipelined) {
         if (PQsendPrepare(conn_.get(), slot->second.c_str(), sql, 0, nullptr) != 1) {
             prepared_.erase(slot);
-            throw Error("08006", first_line(PQerrorMessage(conn_.get())));
+            throw lost(Error("08006", first_line(PQerrorMessage(conn_.get()))));
         }
         pipeline_.push_back(sql);  // its result says whether the name exists
         return slot->second;
@@ -100,24 +146,25 @@ const std::string& Session::statement(const char* sql, bool pipelined) {
     try {
         check(PQprepare(conn_.get(), slot->second.c_str(), sql, 0, nullptr));
     } catch (...) {
-        prepared_.erase(slot);
+        prepared_.erase(sql);  // by its key: a reconnection emptied the cache
         throw;
     }
     return slot->second;
 }
 
 void Session::send(const char* sql, const Params& params) {
+    if (pipeline_.empty()) reconnect_if_lost();
     if (PQpipelineStatus(conn_.get()) == PQ_PIPELINE_OFF && PQenterPipelineMode(conn_.get()) != 1)
-        throw Error("08006", first_line(PQerrorMessage(conn_.get())));
+        throw lost(Error("08006", first_line(PQerrorMessage(conn_.get()))));
     const auto& name = statement(sql, true);
     if (PQsendQueryPrepared(conn_.get(), name.c_str(), params.size(), params.values(), nullptr, nullptr, 0) !=
         1)
-        throw Error("08006", first_line(PQerrorMessage(conn_.get())));
+        throw lost(Error("08006", first_line(PQerrorMessage(conn_.get()))));
     pipeline_.push_back(nullptr);
 }
 
 Result Session::finish() {
-    if (PQpipelineSync(conn_.get()) != 1) throw Error("08006", first_line(PQerrorMessage(conn_.get())));
+    if (PQpipelineSync(conn_.get()) != 1) throw lost(Error("08006", first_line(PQerrorMessage(conn_.get()))));
     Result last;
     std::optional<Error> failure;
     for (const char* prepare : pipeline_) {
@@ -139,7 +186,7 @@ Result Session::finish() {
     PQclear(PQgetResult(conn_.get()));  // PGRES_PIPELINE_SYNC
     if (PQexitPipelineMode(conn_.get()) != 1 && !failure)
         failure.emplace("08006", first_line(PQerrorMessage(conn_.get())));
-    if (failure) throw *failure;
+    if (failure) throw lost(*failure);
     return last;
 }
 
@@ -159,6 +206,7 @@ Result Session::exec(const char* sql, const Params& params) {
         send(sql, params);
         return finish();
     }
+    reconnect_if_lost();
     const auto& name = statement(sql, false);
     return check(
         PQexecPrepared(conn_.get(), name.c_str(), params.size(), params.values(), nullptr, nullptr, 0));
@@ -169,10 +217,11 @@ Result Session::run(const std::string& sql, const Params& params) {
         // Rides along with what was deferred (one statement: the extended protocol takes no more).
         if (PQsendQueryParams(conn_.get(), sql.c_str(), params.size(), nullptr, params.values(), nullptr,
                               nullptr, 0) != 1)
-            throw Error("08006", first_line(PQerrorMessage(conn_.get())));
+            throw lost(Error("08006", first_line(PQerrorMessage(conn_.get()))));
         pipeline_.push_back(nullptr);
         return finish();
     }
+    reconnect_if_lost();
     if (params.size() == 0) return check(PQexec(conn_.get(), sql.c_str()));
     return check(
         PQexecParams(conn_.get(), sql.c_str(), params.size(), nullptr, params.values(), nullptr, nullptr, 0));
@@ -1003,6 +1052,7 @@ class PostgresTables final : public Tables {
     PostgresTables(PostgresStore& store, pg::Session& db, bool write) : store_(store), db_(db) {
         // One snapshot for every table the reader reads, whatever a daemon commits meanwhile.
         db_.command(write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        connection_ = db_.connections();
     }
     ~PostgresTables() override {
         if (committed_) return;
@@ -1103,6 +1153,8 @@ WHERE table_schema = current_schema() AND table_name = $1 AND is_identity = 'YES
             }
         }
         db_.run("ANALYZE " + archive_table_list());  // the planner's statistics of the new rows
+        if (db_.connections() != connection_)        // as pg::Transaction::commit
+            throw pg::Error("08006", "database connection lost during the copy: nothing of it was written");
         db_.command("COMMIT");
         committed_ = true;
     }
@@ -1111,6 +1163,7 @@ WHERE table_schema = current_schema() AND table_name = $1 AND is_identity = 'YES
     pg::Session& db_;
     std::unordered_map<std::string, const char*> inserts_;
     bool committed_ = false;
+    int connection_ = 0;
 };
 
 std::unique_ptr<Tables> PostgresStore::tables(bool write) {
@@ -1152,7 +1205,7 @@ void PostgresStore::open() {
                 throw StoreError("archive " + shown_ + " has the older schema version " +
                                  std::to_string(version) +
                                  ": open it once read-write (e.g. start the daemon) to upgrade it");
-            db_.command("SET default_transaction_read_only = on");
+            db_.keep("SET default_transaction_read_only = on");
             return;
         }
         // Each step in its own transaction, under a transaction-level advisory lock: a second feedd

@@ -90,6 +90,19 @@ inline constexpr const char* password_group = "feedd_password_login";
 
 }  // namespace postgres_detail
 
+// Starts the server of `dir` (made by start_postgres, stopped by stop_postgres) again, on the same
+// socket: a database restart or failover as its clients see it.
+inline void restart_postgres(const std::filesystem::path& dir) {
+    using namespace postgres_detail;
+    const std::string options = "-c listen_addresses='' -c unix_socket_directories='" + dir.string() +
+                                "' -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+                                " -c max_connections=60 -c shared_buffers=32MB -c hba_file='" +
+                                (dir / "pg_hba.conf").string() + "'";
+    run({(server_bin() / "pg_ctl").string(), "-D", (dir / "data").string(), "-l",
+         (dir / "server.log").string(), "-w", "-t", "60", "-o", options, "start"},
+        dir / "server.log");
+}
+
 // Starts a server in the fresh folder `dir` (made by the caller). Returns when it accepts connections.
 inline void start_postgres(const std::filesystem::path& dir) {
     using namespace postgres_detail;
@@ -119,13 +132,7 @@ inline void start_postgres(const std::filesystem::path& dir) {
         if (chown(hba.c_str(), pw->pw_uid, pw->pw_gid) != 0)
             throw std::runtime_error("cannot chown pg_hba.conf");
     }
-    const std::string options = "-c listen_addresses='' -c unix_socket_directories='" + dir.string() +
-                                "' -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-                                " -c max_connections=60 -c shared_buffers=32MB -c hba_file='" +
-                                hba.string() + "'";
-    run({(bin / "pg_ctl").string(), "-D", (dir / "data").string(), "-l", (dir / "server.log").string(), "-w",
-         "-t", "60", "-o", options, "start"},
-        log);
+    restart_postgres(dir);
     std::unique_ptr<PGconn, decltype(&PQfinish)> conn(PQconnectdb(uri_for(dir, "postgres").c_str()),
                                                       PQfinish);
     std::unique_ptr<PGresult, decltype(&PQclear)> result(

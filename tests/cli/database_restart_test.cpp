@@ -1,0 +1,127 @@
+// `feedd run` on PostgreSQL while the database restarts (README, "When the database itself fails
+// over"): a real server of the test's own, stopped and started again on the same socket, and a
+// real daemon that is not restarted. What is published after the restart is archived.
+#include <doctest/doctest.h>
+
+#include <libpq-fe.h>
+#include <stdlib.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "support/http_server.hpp"
+#include "support/postgres.hpp"
+#include "support/process.hpp"
+
+using namespace feedd::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A server of this test only (the shared one must not restart under the other tests).
+class RestartablePostgres {
+  public:
+    RestartablePostgres() {
+        std::string pattern = "/tmp/feedd-pgr-XXXXXX";  // short: a socket path has 107 bytes
+        if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+        dir_ = pattern;
+        start_postgres(dir_);
+        run("postgres", "CREATE DATABASE feedd_restart");
+    }
+    ~RestartablePostgres() {
+        try {
+            stop_postgres(dir_);
+        } catch (...) {
+        }
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
+    }
+    RestartablePostgres(const RestartablePostgres&) = delete;
+    RestartablePostgres& operator=(const RestartablePostgres&) = delete;
+
+    std::string uri() const { return postgres_detail::uri_for(dir_, "feedd_restart"); }
+    // Stops at once (every connection is cut, as by a crash or a failover) and starts again.
+    void restart() {
+        stop_postgres(dir_);
+        restart_postgres(dir_);
+    }
+    // The first column of the first row, "" when there is none.
+    std::string value(const std::string& database, const std::string& sql) const {
+        return run(database, sql);
+    }
+
+  private:
+    std::string run(const std::string& database, const std::string& sql) const {
+        std::unique_ptr<PGconn, decltype(&PQfinish)> conn(
+            PQconnectdb(postgres_detail::uri_for(dir_, database).c_str()), PQfinish);
+        REQUIRE(PQstatus(conn.get()) == CONNECTION_OK);
+        std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn.get(), sql.c_str()), PQclear);
+        INFO(sql << ": " << PQresultErrorMessage(result.get()));
+        REQUIRE((PQresultStatus(result.get()) == PGRES_TUPLES_OK ||
+                 PQresultStatus(result.get()) == PGRES_COMMAND_OK));
+        return PQntuples(result.get()) > 0 ? std::string(PQgetvalue(result.get(), 0, 0)) : std::string();
+    }
+    std::filesystem::path dir_;
+};
+
+// One feed whose items the test publishes.
+class RestartFeed {
+  public:
+    explicit RestartFeed(HttpServer& server) {
+        server.route("/feed.xml", [this](const Request&) {
+            std::lock_guard lock(mutex_);
+            std::string items;
+            for (const auto& item : items_)
+                items += "<item><title>" + item + "</title><guid>" + item +
+                         "</guid><link>https://news.example.org/" + item + "</link></item>";
+            return Response::text(
+                "<rss version=\"2.0\"><channel><title>Restarts</title>"
+                "<link>https://news.example.org/</link>" +
+                    items + "</channel></rss>",
+                "application/rss+xml");
+        });
+    }
+    void publish(const std::string& item) {
+        std::lock_guard lock(mutex_);
+        items_.push_back(item);
+    }
+
+  private:
+    std::mutex mutex_;
+    std::vector<std::string> items_;
+};
+
+}  // namespace
+
+TEST_CASE("feedd run on PostgreSQL archives what is published after the database restarted") {
+    RestartablePostgres database;
+    HttpServer server;
+    RestartFeed feed(server);
+    feed.publish("before-restart");
+    TempDir dir;
+    write_file(dir / "feeds.toml", "[settings]\ndatabase = \"" + database.uri() +
+                                       "\"\n"
+                                       "allow_private_networks = true  # the test server is on 127.0.0.1\n"
+                                       "interval = \"1s\"\nmin_interval = \"1s\"\nlease = \"2s\"\n"
+                                       "backfill_pages = 0\n\n[[feed]]\nname = \"restarts\"\nurl = \"" +
+                                       server.url("/feed.xml") + "\"\n");
+    FeeddDaemon daemon(dir);
+    REQUIRE(daemon.wait_ready());
+    const auto archived = [&](const std::string& guid) {
+        return database.value("feedd_restart", "SELECT count(*) FROM entries WHERE guid = '" + guid + "'") ==
+               "1";
+    };
+    REQUIRE(daemon.wait_until([&] { return archived("before-restart"); }));
+
+    database.restart();
+    feed.publish("after-restart");
+    const bool after = daemon.wait_until([&] { return archived("after-restart"); });
+    INFO("feedd's log:\n" << daemon.log());
+    CHECK(after);
+    CHECK(daemon.process.running());
+    // Said once, on one line, where the loss was noticed.
+    CHECK(daemon.log().find("database connection lost: ") != std::string::npos);
+    CHECK(daemon.log().find("; reconnected") != std::string::npos);
+}
