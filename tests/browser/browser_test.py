@@ -30,6 +30,8 @@ try:
     from selenium.common.exceptions import NoAlertPresentException
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
 except ImportError as missing:
     fail("python3-selenium is missing (%s): scripts/install-deps installs it" % missing)
 
@@ -68,6 +70,15 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def navigate(web, action):
+    """Runs `action` (a click or a submit that leads to another page) and returns once the browser
+    has replaced the page: WebDriver's click returns when the event is dispatched, and a look at
+    the page before the next one has loaded sees the old one (the login form, still there)."""
+    old = web.find_element(By.TAG_NAME, "html")
+    action()
+    WebDriverWait(web, 15).until(expected_conditions.staleness_of(old))
 
 
 def wait_for_port(port, process, seconds=15):
@@ -129,13 +140,13 @@ def search_article(web, base, out):
     web.get(base + "/")
     box = web.find_element(By.NAME, "search")
     box.send_keys('"western region" leadership')
-    box.submit()
+    navigate(web, box.submit)
     links = [a for a in web.find_elements(By.CSS_SELECTOR, "ol.results h2 a") if "western region" in a.text]
     if not links:
         fail("search_article: the search did not find the seed article: " +
              web.find_element(By.TAG_NAME, "main").text)
     screenshot(web, os.path.join(out, "search.png"))
-    links[0].click()
+    navigate(web, links[0].click)
     added = " ".join(e.text for e in web.find_elements(By.TAG_NAME, "ins"))
     if "according to a statement released after it." not in added:
         fail("search_article: the article's edit does not show the changed sentence; added: %r" % added)
@@ -171,7 +182,7 @@ def script_title(web, base, out):
             fail("script_title: %s: the feed's <script> is not shown as text" % target)
         no_dialog_and_no_console_error(web, target)
     web.get(base + "/?feed=hostile")
-    web.find_element(By.CSS_SELECTOR, "ol.results h2 a").click()
+    navigate(web, web.find_element(By.CSS_SELECTOR, "ol.results h2 a").click)
     no_dialog_and_no_console_error(web, "the hostile article")
     screenshot(web, os.path.join(out, "hostile.png"))
 
@@ -240,7 +251,7 @@ def main():
             fail("an anonymous visit was not sent to /login but to " + web.current_url)
         web.find_element(By.NAME, "Email").send_keys("alice")
         web.find_element(By.NAME, "Passwd").send_keys("alice-secret")
-        web.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click()
+        navigate(web, web.find_element(By.CSS_SELECTOR, "form[action='/login'] button").click)
         if web.find_elements(By.NAME, "Passwd"):
             fail("the login form did not log alice in: " + web.page_source[:500])
 
