@@ -1154,20 +1154,10 @@ void Pipeline::on_robots_fetched(const std::string& robots_url, const std::strin
 }
 
 void Pipeline::refuse_page(store::PageTask task, std::string reason, bool disallowed) {
-    note_pending(1, kResultCost);
-    writer_.post([this, task = std::move(task), reason = std::move(reason), disallowed,
-                  settings = config_.settings, at = to_seconds(clock_.wall())](store::Archive& archive) {
-        const auto outcome = page_refused(task, reason, disallowed, settings, at);
-        try {
-            archive.record_page(outcome.fetch);
-            log_info(outcome.line);
-        } catch (const std::exception& e) {
-            log_error(page_name(task) + ": " + e.what());
-        }
-        boost::asio::post(io_, [this, id = task.article_id, next = outcome.fetch.next_try]() noexcept {
-            on_article_page_written(id, kResultCost, next);
+    record_unfetched_page(
+        task, [task, reason = std::move(reason), disallowed, settings = config_.settings](TimePoint at) {
+            return page_refused(task, reason, disallowed, settings, at);
         });
-    });
 }
 
 void Pipeline::page_offline_now(const store::PageTask& task, const std::string& error, long status) {
@@ -1176,17 +1166,24 @@ void Pipeline::page_offline_now(const store::PageTask& task, const std::string& 
     // A page fetched or refused now is in articles_queued_ until this is written; a suspect
     // forgiven later is not any more (its own write was handed over first), and the erase after
     // this write changes nothing then.
+    record_unfetched_page(task,
+                          [task, error, status, since, jitter, settings = config_.settings](TimePoint at) {
+                              return page_offline(task, error, status, since, settings, at, jitter);
+                          });
+}
+
+void Pipeline::record_unfetched_page(store::PageTask task, std::function<PageOutcome(TimePoint)> outcome) {
     note_pending(1, kResultCost);
-    writer_.post([this, task, error, status, since, jitter, settings = config_.settings,
+    writer_.post([this, task = std::move(task), outcome = std::move(outcome),
                   at = to_seconds(clock_.wall())](store::Archive& archive) {
-        const auto outcome = page_offline(task, error, status, since, settings, at, jitter);
+        const auto written = outcome(at);
         try {
-            archive.record_page(outcome.fetch);
-            log_info(outcome.line);
+            archive.record_page(written.fetch);
+            log_info(written.line);
         } catch (const std::exception& e) {
             log_error(page_name(task) + ": " + e.what());
         }
-        boost::asio::post(io_, [this, id = task.article_id, next = outcome.fetch.next_try]() noexcept {
+        boost::asio::post(io_, [this, id = task.article_id, next = written.fetch.next_try]() noexcept {
             on_article_page_written(id, kResultCost, next);
         });
     });

@@ -237,6 +237,9 @@ class Pipeline {
     void on_robots_fetched(const std::string& robots_url, const std::string& host_key, FetchResult result);
     // A page robots.txt keeps feedd from: recorded with the reason (page_refused), and logged.
     void refuse_page(store::PageTask task, std::string reason, bool disallowed);
+    // On the writer: records what `outcome` (called there) makes of a page not fetched or not
+    // counted, and logs its line; then the page leaves the queue, due again at its next try.
+    void record_unfetched_page(store::PageTask task, std::function<PageOutcome(TimePoint)> outcome);
     // A page that failed, or that robots.txt could not be read for, because our network is down:
     // recorded as page_offline says (not counted), and logged.
     void page_offline_now(const store::PageTask& task, const std::string& error, long status);

@@ -218,6 +218,17 @@ const std::string story_html =
     "replaced the damaged supports, strengthened the joints on either side, and repainted the western "
     "span.</p></article></body></html>";
 
+// Serves the teasers linking `links` at /feed.xml of `feeds`; returns a configuration that polls
+// it every four hours and fetches every article's page, retried after five minutes.
+std::string serve_teasers(HttpServer& feeds, std::vector<std::string> links) {
+    feeds.route("/feed.xml", [links = std::move(links)](const Request&) {
+        return Response::text(teasers_linking(links), "application/rss+xml");
+    });
+    return "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\n"
+           "interval = \"4h\"\nmin_interval = \"5m\"\nfull_text = \"always\"\n" +
+           feed_block("teasers", feeds.url("/feed.xml"));
+}
+
 // The archive's record of each page, once the writer has done everything queued so far.
 std::vector<feedd::store::PageDetail> archived_pages(SimulatedDaemon& daemon, std::int64_t articles) {
     std::promise<std::vector<feedd::store::PageDetail>> pages;
@@ -245,15 +256,8 @@ TEST_CASE(
                                          "http://127.0.0.3:" + std::to_string(right_port) + "/story"};
     for (auto* site : {left.get(), right.get()})
         site->route("/story", [](const Request&) { return Response::with_status(503); });
-    feeds.route("/feed.xml", [&](const Request&) {
-        return Response::text(teasers_linking(links), "application/rss+xml");
-    });
     TempDir dir;
-    SimulatedDaemon daemon(dir.path(),
-                           "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\n"
-                           "interval = \"4h\"\nmin_interval = \"5m\"\nfull_text = \"always\"\n" +
-                               feed_block("teasers", feeds.url("/feed.xml")),
-                           start);
+    SimulatedDaemon daemon(dir.path(), serve_teasers(feeds, links), start);
     daemon.pipeline.schedule_from_state(start);
     daemon.run_for(1min);
     // Both sites answered (robots.txt 404, the page 503): a failure of each page, counted.
@@ -355,15 +359,8 @@ TEST_CASE(
     site.route("/story", [&](const Request&) {
         return ++asked == 1 ? Response::with_status(503) : Response::text(story_html, "text/html");
     });
-    feeds.route("/feed.xml", [&](const Request&) {
-        return Response::text(teasers_linking(links), "application/rss+xml");
-    });
     TempDir dir;
-    SimulatedDaemon daemon(dir.path(),
-                           "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\n"
-                           "interval = \"4h\"\nmin_interval = \"5m\"\nfull_text = \"always\"\n" +
-                               feed_block("teasers", feeds.url("/feed.xml")),
-                           start);
+    SimulatedDaemon daemon(dir.path(), serve_teasers(feeds, links), start);
     daemon.pipeline.schedule_from_state(start);
     daemon.run_for(1min);
     auto pages = archived_pages(daemon, 1);

@@ -66,6 +66,26 @@ void write_poll(Archive& archive, const FeedSource& feed, TimePoint now, TimePoi
     REQUIRE(archive.commit_polls(std::span(&write, 1)).front().ok());
 }
 
+// Two nodes, a and b, each on its own connection to one fresh database that holds `count` feeds.
+struct TwoNodes {
+    explicit TwoNodes(int count)
+        : a(Archive::open(db.uri(), OpenMode::read_write)),
+          b(Archive::open(db.uri(), OpenMode::read_write)),
+          feeds(nodes_feeds(count)),
+          names(names_of(feeds)) {
+        a.sync_feeds(feeds);
+        node_a = a.add_node(node_named("host-a", 1), nodes_t0);
+        node_b = b.add_node(node_named("host-b", 2), nodes_t0);
+    }
+    PostgresDatabase db;
+    Archive a;
+    Archive b;
+    const std::vector<FeedSource> feeds;
+    const std::vector<std::string> names;
+    std::int64_t node_a = 0;
+    std::int64_t node_b = 0;
+};
+
 }  // namespace
 
 TEST_CASE("SQLite: one node holds every feed, nothing is recorded, a second writer is still refused") {
@@ -106,14 +126,8 @@ TEST_CASE("PostgreSQL: several nodes open one archive, held while a node's heart
 
 TEST_CASE(
     "PostgreSQL: a due feed is leased to one node, its poll's write gives it back until it is due again") {
-    PostgresDatabase db;
-    auto a = Archive::open(db.uri(), OpenMode::read_write);
-    auto b = Archive::open(db.uri(), OpenMode::read_write);
-    const auto feeds = nodes_feeds(4);
-    a.sync_feeds(feeds);
-    const auto names = names_of(feeds);
-    const auto node_a = a.add_node(node_named("host-a", 1), nodes_t0);
-    const auto node_b = b.add_node(node_named("host-b", 2), nodes_t0);
+    TwoNodes two(4);
+    auto& [db, a, b, feeds, names, node_a, node_b] = two;
 
     // Never polled: due at once, in the order of their ids; a limit holds.
     const auto first = a.claim_feeds(node_a, names, nodes_t0, nodes_t0 + 10s, 3);
@@ -137,14 +151,8 @@ TEST_CASE(
 }
 
 TEST_CASE("PostgreSQL: a node's leases last while it heartbeats and pass to another node once they run out") {
-    PostgresDatabase db;
-    auto a = Archive::open(db.uri(), OpenMode::read_write);
-    auto b = Archive::open(db.uri(), OpenMode::read_write);
-    const auto feeds = nodes_feeds(3);
-    a.sync_feeds(feeds);
-    const auto names = names_of(feeds);
-    const auto node_a = a.add_node(node_named("host-a", 1), nodes_t0);
-    const auto node_b = b.add_node(node_named("host-b", 2), nodes_t0);
+    TwoNodes two(3);
+    auto& [db, a, b, feeds, names, node_a, node_b] = two;
     REQUIRE(a.claim_feeds(node_a, names, nodes_t0, nodes_t0 + 10s, 10).size() == 3);
 
     // The heartbeat renews what a still works on (feed0, feed1) and gives back the rest (feed2).
@@ -205,13 +213,8 @@ TEST_CASE("PostgreSQL: nodes claiming at the same time never get one feed twice"
 TEST_CASE("PostgreSQL: a feed another node polled is not claimed again for the same due time") {
     // b claims feed0 and writes its poll; a, late (its clock, or a claim that waited), asks for
     // feed0 after b's lease would have run out: the next poll b wrote says it is not due.
-    PostgresDatabase db;
-    auto a = Archive::open(db.uri(), OpenMode::read_write);
-    auto b = Archive::open(db.uri(), OpenMode::read_write);
-    const auto feeds = nodes_feeds(1);
-    a.sync_feeds(feeds);
-    const auto node_a = a.add_node(node_named("host-a", 1), nodes_t0);
-    const auto node_b = b.add_node(node_named("host-b", 2), nodes_t0);
+    TwoNodes two(1);
+    auto& [db, a, b, feeds, names, node_a, node_b] = two;
     REQUIRE(b.claim_feeds(node_b, {"feed0"}, nodes_t0, nodes_t0 + 10s, 1).size() == 1);
     write_poll(b, feeds[0], nodes_t0 + 1s, nodes_t0 + 1h);
     CHECK(a.claim_feeds(node_a, {"feed0"}, nodes_t0 + 20s, nodes_t0 + 30s, 1).empty());
@@ -267,14 +270,8 @@ std::set<std::string> domains_of(const std::vector<HostHold>& holds) {
 }  // namespace
 
 TEST_CASE("PostgreSQL: a host is one node's at a time and passes on with its gap and its pause") {
-    PostgresDatabase db;
-    auto a = Archive::open(db.uri(), OpenMode::read_write);
-    auto b = Archive::open(db.uri(), OpenMode::read_write);
-    const auto feeds = nodes_feeds(4);
-    a.sync_feeds(feeds);
-    const auto names = names_of(feeds);
-    const auto node_a = a.add_node(node_named("host-a", 1), nodes_t0);
-    const auto node_b = b.add_node(node_named("host-b", 2), nodes_t0);
+    TwoNodes two(4);
+    auto& [db, a, b, feeds, names, node_a, node_b] = two;
 
     // a claims feed0 (one.example): the host comes with it.
     const auto first =
@@ -322,13 +319,8 @@ TEST_CASE("PostgreSQL: a host is one node's at a time and passes on with its gap
 }
 
 TEST_CASE("PostgreSQL: a host whose node stopped heartbeating passes to another once its lease ran out") {
-    PostgresDatabase db;
-    auto a = Archive::open(db.uri(), OpenMode::read_write);
-    auto b = Archive::open(db.uri(), OpenMode::read_write);
-    const auto feeds = nodes_feeds(2);
-    a.sync_feeds(feeds);
-    const auto node_a = a.add_node(node_named("host-a", 1), nodes_t0);
-    const auto node_b = b.add_node(node_named("host-b", 2), nodes_t0);
+    TwoNodes two(2);
+    auto& [db, a, b, feeds, names, node_a, node_b] = two;
     REQUIRE(
         a.claim_work(node_a, nodes_host_claim({"feed0"}, nodes_ms(nodes_t0)), nodes_t0, nodes_t0 + 10s, 10)
             .feeds.size() == 1);
