@@ -721,16 +721,16 @@ void Pipeline::on_written(Written written) {
 }
 
 std::vector<std::string> Pipeline::claim_candidates() const {
+    // Waiting for their host (ready_) counts as held too.
+    std::set<std::string_view> waiting;
+    for (const auto& [key, ready] : ready_) waiting.insert(ready.begin(), ready.end());
     std::vector<std::string> names;
     for (const auto& [name, source] : sources_) {
-        if (!source->enabled || busy_.count(name) || due_.due(name)) continue;
+        if (!source->enabled || busy_.count(name) || due_.due(name) || waiting.count(name)) continue;
         const auto state = reconcile_with_config(*source, state_of(name));
         if (state.gone) continue;
         names.push_back(name);
     }
-    // Waiting for their host (ready_) counts as held too.
-    for (const auto& [key, ready] : ready_)
-        for (const auto& name : ready) std::erase(names, name);
     return names;
 }
 

@@ -148,13 +148,21 @@ class Params {
 };
 
 // A list as an array parameter in PostgreSQL's text form ({"a","b"}), for `= ANY($1::text[])` and
-// `unnest`: one statement for a poll's lookups rather than one per entry.
-inline std::string array_literal(const std::vector<const std::string*>& items) {
+// `unnest`: one statement for a poll's lookups rather than one per entry. The items are strings,
+// or pointers to strings (a list picked out of others without copying them).
+inline std::string_view array_item(const std::string* item) {
+    return *item;
+}
+inline std::string_view array_item(std::string_view item) {
+    return item;
+}
+template <typename Range>
+std::string array_literal(const Range& items) {
     std::string out = "{";
-    for (const auto* item : items) {
+    for (const auto& item : items) {
         if (out.size() > 1) out += ',';
         out += '"';
-        for (char c : *item) {
+        for (char c : array_item(item)) {
             if (c == '"' || c == '\\') out += '\\';
             out += c;
         }
@@ -193,6 +201,8 @@ class Session {
   private:
     // Opens the connection with the parameters the constructor kept; false when libpq could not.
     bool connect();
+    // Why the connection failed or broke, one line (libpq's message).
+    [[nodiscard]] std::string connection_error() const;
     // A connection that broke (the server restarted, failed over, ended it) is replaced by a new
     // one on the next statement: libpq does not reconnect by itself, and the daemon would
     // otherwise run on, archiving nothing, until restarted. Throws when the new one fails too.

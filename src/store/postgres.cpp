@@ -67,9 +67,7 @@ Session::Session(const std::string& uri, const std::string& shown, const std::st
         keywords_.push_back("password");
         values_.push_back(password);
     }
-    if (!connect())
-        throw Error("08001", "cannot connect to " + shown + ": " +
-                                 (conn_ ? first_line(PQerrorMessage(conn_.get())) : "out of memory"));
+    if (!connect()) throw Error("08001", "cannot connect to " + shown + ": " + connection_error());
 }
 
 bool Session::connect() {
@@ -97,6 +95,10 @@ bool Session::connect() {
     return true;
 }
 
+std::string Session::connection_error() const {
+    return conn_ ? first_line(PQerrorMessage(conn_.get())) : "out of memory";
+}
+
 void Session::keep(const char* sql) {
     command(sql);
     settings_.push_back(sql);
@@ -104,10 +106,10 @@ void Session::keep(const char* sql) {
 
 void Session::reconnect_if_lost() {
     if (conn_ && PQstatus(conn_.get()) != CONNECTION_BAD) return;
-    const std::string before = conn_ ? first_line(PQerrorMessage(conn_.get())) : "out of memory";
+    const std::string before = connection_error();
     if (!connect())
         throw Error("08006", "database connection lost (" + before + "); reconnecting to " + shown_ + ": " +
-                                 (conn_ ? first_line(PQerrorMessage(conn_.get())) : "out of memory"));
+                                 connection_error());
 }
 
 Error Session::lost(Error error) {
@@ -116,9 +118,7 @@ Error Session::lost(Error error) {
     if (connect())
         message += "; reconnected";
     else
-        message += "; reconnecting: " +
-                   (conn_ ? first_line(PQerrorMessage(conn_.get())) : std::string("out of memory")) +
-                   " (tried again on next use)";
+        message += "; reconnecting: " + connection_error() + " (tried again on next use)";
     return Error(error.state(), message);
 }
 
@@ -1574,10 +1574,8 @@ std::vector<std::string> PostgresStore::check() {
             problems.push_back("search index: " + std::to_string(pages) + " page(s) whose CJK text is stale");
         // B-tree structure, when the amcheck extension is installed (CREATE EXTENSION amcheck).
         if (db_.exec("SELECT 1 FROM pg_extension WHERE extname = 'amcheck'").rows() > 0) {
-            std::vector<std::string> names;
-            for (const auto& table : archive_tables) names.emplace_back(table.name);
-            std::vector<const std::string*> table_names;
-            for (const auto& name : names) table_names.push_back(&name);
+            std::vector<std::string_view> table_names;
+            for (const auto& table : archive_tables) table_names.emplace_back(table.name);
             auto indexes = db_.exec(R"sql(
 SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am am ON am.oid = c.relam
 JOIN pg_class t ON t.oid = i.indrelid
@@ -1686,13 +1684,6 @@ VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id)sql",
 
 namespace {
 
-std::string names_array(const std::vector<std::string>& items) {
-    std::vector<const std::string*> refs;
-    refs.reserve(items.size());
-    for (const auto& item : items) refs.push_back(&item);
-    return pg::array_literal(refs);
-}
-
 // The domains and the not_before of `holds`, as two arrays for unnest.
 std::pair<std::string, std::string> holds_arrays(const std::vector<HostHold>& holds) {
     std::vector<std::string> domains, times;
@@ -1700,7 +1691,7 @@ std::pair<std::string, std::string> holds_arrays(const std::vector<HostHold>& ho
         domains.push_back(hold.domain);
         times.push_back(std::to_string(hold.not_before_ms));
     }
-    return {names_array(domains), names_array(times)};
+    return {pg::array_literal(domains), pg::array_literal(times)};
 }
 
 }  // namespace
@@ -1723,7 +1714,7 @@ UPDATE hosts h SET not_before = greatest(h.not_before, v.not_before),
                    node_id = CASE WHEN v.keep THEN h.node_id END
 FROM unnest($2::text[], $3::bigint[], $4::boolean[]) AS v(domain, not_before, keep)
 WHERE h.domain = v.domain AND h.node_id = $1)sql",
-                      Params::of(node, domains, times, names_array(keep)));
+                      Params::of(node, domains, times, pg::array_literal(keep)));
         }
         // The due feeds no live lease holds, earliest first, whose host is this node's or free (and
         // not paused); a feed row another node is claiming is skipped, not waited for. The upserts
@@ -1754,12 +1745,12 @@ SELECT id, $3, $4 FROM due WHERE domain IS NULL OR domain IN (SELECT domain FROM
 ON CONFLICT (feed_id) DO UPDATE SET node_id = excluded.node_id, until = excluded.until
     WHERE feed_leases.until < $2
 RETURNING feed_id)sql",
-                                Params::of(names_array(claim.feeds), now, node, until, limit,
-                                           names_array(claim.hosts), claim.now_ms));
+                                Params::of(pg::array_literal(claim.feeds), now, node, until, limit,
+                                           pg::array_literal(claim.hosts), claim.now_ms));
         if (claimed.rows() > 0) {
             std::vector<std::string> ids;
             for (int i = 0; i < claimed.rows(); ++i) ids.push_back(claimed.text(i, 0));
-            const auto id_array = names_array(ids);
+            const auto id_array = pg::array_literal(ids);
             // A new snapshot: a node whose poll of one of these committed after the claim's snapshot
             // was taken moved its next poll. Such a feed is not due any more: its lease goes back.
             db_.defer(R"sql(
@@ -1780,7 +1771,7 @@ INSERT INTO hosts (domain, node_id, until) SELECT DISTINCT d, $2::bigint, $3::bi
 ON CONFLICT (domain) DO UPDATE SET node_id = excluded.node_id, until = excluded.until
     WHERE hosts.node_id = excluded.node_id
        OR ((hosts.node_id IS NULL OR hosts.until < $4) AND hosts.not_before <= $5::bigint + 1000))sql",
-                      Params::of(names_array(claim.want), node, until, now, claim.now_ms));
+                      Params::of(pg::array_literal(claim.want), node, until, now, claim.now_ms));
         }
         if (!claim.hosts.empty() || !claim.want.empty() || !claim.holding.empty()) {
             auto held = db_.exec("SELECT domain, not_before FROM hosts WHERE node_id = $1 AND until >= $2",
@@ -1795,9 +1786,6 @@ ON CONFLICT (domain) DO UPDATE SET node_id = excluded.node_id, until = excluded.
 bool PostgresStore::heartbeat(std::int64_t node, const std::vector<std::string>& held,
                               const std::string& config_digest, TimePoint now, TimePoint until) {
     return call(write_failed, [&] {
-        std::vector<const std::string*> names;
-        names.reserve(held.size());
-        for (const auto& name : held) names.push_back(&name);
         pg::Transaction transaction(db_);
         auto alive = db_.exec("UPDATE nodes SET heartbeat = $2, config_digest = $3 WHERE id = $1",
                               Params::of(node, now, config_digest));
@@ -1805,7 +1793,7 @@ bool PostgresStore::heartbeat(std::int64_t node, const std::vector<std::string>&
             transaction.commit();
             return false;
         }
-        const auto list = pg::array_literal(names);
+        const auto list = pg::array_literal(held);
         // Only leases still live are renewed: one that ran out may be another node's by now.
         db_.defer(R"sql(
 UPDATE feed_leases l SET until = $3 FROM feeds f
