@@ -1,5 +1,7 @@
 // `Archive`: the store chosen by the location, and each call handed to it (backend.hpp).
 #include <algorithm>
+#include <string_view>
+#include <unordered_set>
 
 #include "store/backend.hpp"
 
@@ -183,10 +185,10 @@ namespace detail {
 
 // The one node of an SQLite archive holds every feed: the due ones are its claim.
 ClaimedWork Backend::claim_work(std::int64_t, const WorkClaim& claim, TimePoint now, TimePoint, int limit) {
-    const auto& candidates = claim.feeds;
+    const std::unordered_set<std::string_view> candidates(claim.feeds.begin(), claim.feeds.end());
     std::vector<FeedState> due;
     for (auto& state : feed_states()) {
-        if (std::find(candidates.begin(), candidates.end(), state.name) == candidates.end()) continue;
+        if (!candidates.contains(state.name)) continue;
         if (state.next_poll && *state.next_poll > now) continue;
         due.push_back(std::move(state));
     }

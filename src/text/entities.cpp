@@ -25,10 +25,6 @@ constexpr char16_t kWindows1252[32] = {0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0
                                        0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
                                        0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0xFFFD, 0x017E, 0x0178};
 
-bool is_hex(char c) {
-    return is_ascii_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 void append_code_point(std::string& out, std::uint32_t cp) {
     if (cp >= 0x80 && cp <= 0x9F) cp = kWindows1252[cp - 0x80];
     if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
@@ -64,9 +60,8 @@ std::size_t decode_numeric_reference(std::string_view text, std::string& out, bo
     if (hex) ++i;
     const std::size_t digits_start = i;
     std::uint32_t value = 0;
-    while (i < text.size() && (hex ? is_hex(text[i]) : is_ascii_digit(text[i]))) {
-        const char c = text[i];
-        const std::uint32_t digit = is_ascii_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10;
+    while (i < text.size() && (hex ? hex_digit_value(text[i]) >= 0 : is_ascii_digit(text[i]))) {
+        const auto digit = static_cast<std::uint32_t>(hex_digit_value(text[i]));
         if (value <= 0x10FFFF) value = value * (hex ? 16 : 10) + digit;
         ++i;
     }

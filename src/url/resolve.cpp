@@ -53,16 +53,12 @@ std::string encode_unsafe(std::string_view url) {
 
 std::string normalise_escapes(std::string_view url) {
     const std::string encoded = encode_unsafe(url);
-    auto digit = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        const char lower = text::ascii_lower(c);
-        return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
-    };
     std::string out;
     out.reserve(encoded.size());
     for (std::size_t i = 0; i < encoded.size(); ++i) {
-        const int high = encoded[i] == '%' && i + 2 < encoded.size() ? digit(encoded[i + 1]) : -1;
-        const int low = high >= 0 ? digit(encoded[i + 2]) : -1;
+        const int high =
+            encoded[i] == '%' && i + 2 < encoded.size() ? text::hex_digit_value(encoded[i + 1]) : -1;
+        const int low = high >= 0 ? text::hex_digit_value(encoded[i + 2]) : -1;
         if (low < 0) {
             out += encoded[i];
             continue;

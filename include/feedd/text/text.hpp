@@ -23,6 +23,12 @@ constexpr bool is_ascii_alpha(char c) noexcept {
 constexpr bool is_ascii_digit(char c) noexcept {
     return c >= '0' && c <= '9';
 }
+// The value of a hexadecimal digit (either case), or -1: character references, percent-escapes.
+constexpr int hex_digit_value(char c) noexcept {
+    if (is_ascii_digit(c)) return c - '0';
+    const char lower = ascii_lower(c);
+    return lower >= 'a' && lower <= 'f' ? lower - 'a' + 10 : -1;
+}
 std::string to_lower(std::string_view text);
 bool iequals(std::string_view a, std::string_view b) noexcept;
 
