@@ -636,7 +636,8 @@ DELETE FROM revisions WHERE entry_id = $1
   AND id NOT IN (SELECT id FROM revisions WHERE entry_id = $1 ORDER BY id DESC LIMIT $2))sql",
                  Params::of(entry_id, max_revisions));
     }
-    // The search columns follow by themselves (`search` is generated, the trigram index is on `cjk`).
+    // The search columns follow by themselves (a trigger writes `entry_search`, the trigram index is on
+    // `cjk`).
     void update_text(std::int64_t entry_id, const TextUpdate& u, TimePoint now) {
         db.defer(R"sql(
 UPDATE entries SET title = $1, author = $2, summary = $3, content = $4, text = $5, cjk = $6,
@@ -1044,9 +1045,9 @@ WHERE id = $1)sql",
     pg::Session db_;
 };
 
-// PostgreSQL's side of tables.hpp (SQLite's is tables.cpp). The HTML is plain here; `search` is
-// generated from the row (and not copied); ids are inserted as they are and the identity
-// sequences moved past them at the end.
+// PostgreSQL's side of tables.hpp (SQLite's is tables.cpp). The HTML is plain here; the search
+// vectors (`entry_search`, the pages' generated `search`) are derived from the rows and not copied;
+// ids are inserted as they are and the identity sequences moved past them at the end.
 class PostgresTables final : public Tables {
   public:
     PostgresTables(PostgresStore& store, pg::Session& db, bool write) : store_(store), db_(db) {
@@ -1292,7 +1293,7 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
             std::string plan;
             try {
                 plan = db_.run(
-                              "EXPLAIN (FORMAT JSON) SELECT id FROM entries WHERE search @@ "
+                              "EXPLAIN (FORMAT JSON) SELECT entry_id FROM entry_search WHERE search @@ "
                               "to_tsquery('feedd_search'::regconfig, $1)",
                               params)
                            .text(0, 0);
@@ -1305,7 +1306,7 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
             if (at == std::string::npos) return false;
             const double holding = std::strtod(plan.c_str() + at + key.size(), nullptr);
             const double entries =
-                db_.exec("SELECT reltuples FROM pg_class WHERE oid = 'entries'::regclass").real(0, 0);
+                db_.exec("SELECT reltuples FROM pg_class WHERE oid = 'entry_search'::regclass").real(0, 0);
             return holding * holding <= 10.0 * newest_ranked * std::max(entries, 1.0);
         };
         const bool fence = may_bound && tsquery_checks_positions(q.search) && list_is_cheaper();
@@ -1323,19 +1324,23 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
                 const auto tsquery = "to_tsquery('feedd_search'::regconfig, " + query + ")";
                 // The entries to rank (the final statement counts them too); ranked after the cut,
                 // not before it.
-                const auto newest = bounded ? " ORDER BY id DESC LIMIT " + std::to_string(newest_ranked) : "";
+                // The vectors are in `entry_search` (PostgreSQL schema v9), not in the entries' rows.
+                const auto newest =
+                    bounded ? " ORDER BY entry_id DESC LIMIT " + std::to_string(newest_ranked) : "";
                 if (fence && bounded) {
                     // The index's list (a phrase's candidates each checked), behind OFFSET 0 so that the
                     // planner cannot turn it back into the walk; only ids are sorted, the newest 2 000
                     // rows read again by id.
                     sql +=
-                        "matches AS MATERIALIZED (SELECT e.id, e.article_id, e.search FROM (SELECT id FROM "
-                        "(SELECT id FROM entries WHERE search @@ " +
-                        tsquery + " OFFSET 0) c" + newest + ") m JOIN entries e ON e.id = m.id), ";
+                        "matches AS MATERIALIZED (SELECT s.entry_id AS id, s.article_id, s.search FROM "
+                        "(SELECT entry_id FROM (SELECT entry_id FROM entry_search WHERE search @@ " +
+                        tsquery + " OFFSET 0) c" + newest +
+                        ") m JOIN entry_search s ON s.entry_id = m.entry_id), ";
                 } else {
                     sql +=
-                        "matches AS MATERIALIZED (SELECT id, article_id, search FROM entries WHERE search "
-                        "@@ " +
+                        "matches AS MATERIALIZED (SELECT entry_id AS id, article_id, search FROM "
+                        "entry_search "
+                        "WHERE search @@ " +
                         tsquery + newest + "), ";
                 }
                 // An article's archived page (full text) is one more version of it to find: its hit
@@ -1561,12 +1566,12 @@ std::vector<std::string> PostgresStore::check() {
                               "e.article_id = a.id)")
                            .integer(0, 0);
         if (orphans > 0) problems.push_back(std::to_string(orphans) + " article(s) without their entries");
-        // The search column is generated; one that differs from its expression means a damaged row.
+        // Every entry has its vector row (entry_search, written by a trigger) of its own article; one
+        // missing or that differs from the expression means a damaged row.
         auto stale = db_.exec(
-                            "SELECT count(*) FROM entries WHERE search IS DISTINCT FROM "
-                            "(setweight(to_tsvector('feedd_search'::regconfig, title), 'A') || "
-                            "setweight(to_tsvector('feedd_search'::regconfig, author), 'B') || "
-                            "setweight(to_tsvector('feedd_search'::regconfig, left(text, 500000)), 'C'))")
+                            "SELECT count(*) FROM entries e LEFT JOIN entry_search s ON s.entry_id = e.id "
+                            "WHERE s.search IS DISTINCT FROM feedd_entry_vector(e.title, e.author, e.text) "
+                            "OR s.article_id IS DISTINCT FROM e.article_id")
                          .integer(0, 0);
         if (stale > 0)
             problems.push_back("search index: " + std::to_string(stale) + " entr(ies) indexed stale");
