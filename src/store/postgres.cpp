@@ -1277,16 +1277,18 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
         constexpr int newest_ranked = 2000;
         const bool may_bound = kind == Kind::words && q.limit > 0 && !q.after_id;
         // The newest 2 000 matches come from walking the ids down from the newest, each entry's
-        // tsvector read and checked, or from the GIN index's list of the entries holding the words,
-        // sorted by id. For a phrase (or a column filter) the planner expects as many matches as
-        // entries hold its words; when the phrase matches far fewer, the walk reads every entry
-        // (1.4-1.8 s at 200 000 articles for a phrase in 76 of the 11 000 entries holding its words,
-        // where the list of those, each checked, took 0.2 s). For words in H of the N entries, of which a
-        // share p hold the phrase, the walk reads 2 000 N / (p H) entries and the list H: the list is taken
-        // when H * H <= 2 000 N / p, with p = 1/10 (the benchmark's phrases match 0.4 % to 30 % of the
-        // entries holding their words); H is the planner's estimate (EXPLAIN), N the table's. For
-        // words the planner's choice stands: the same rule with p = 1 gained nothing on the
-        // benchmark's median and cost four round trips.
+        // tsvector read (from TOAST) and checked, or from the GIN index's list of the entries holding
+        // the words, sorted by id. For words in H of the N entries the walk reads 2 000 N / H vectors
+        // (32 000 for a word in one entry of sixteen: 230 ms at 200 000 articles) where the list
+        // visits H rows of `entry_search`, about 50 bytes each, and reads no vector (the index
+        // decides words): 6-16 ms for those 12 000, a tenth of a vector's read or less per entry. A
+        // phrase (or a column filter) needs each candidate's vector either way, and the planner
+        // expects as many matches as entries hold its words: when the phrase is in a share p of
+        // them, the walk reads 2 000 N / (p H) vectors and the list H (a phrase in 76 of the 11 000
+        // entries holding its words: 1.4-1.8 s walked, 0.2 s listed). Both give the list when
+        // H * H <= 10 * 2 000 N (the list's row a tenth of a vector; p = 1/10, the benchmark's phrases
+        // match 0.4 % to 30 % of the entries holding their words); H is the planner's estimate
+        // (EXPLAIN), N the table's. The walk stays for the words in most entries.
         auto list_is_cheaper = [&] {
             Params params;
             params.add(needle);
@@ -1309,7 +1311,7 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
                 db_.exec("SELECT reltuples FROM pg_class WHERE oid = 'entry_search'::regclass").real(0, 0);
             return holding * holding <= 10.0 * newest_ranked * std::max(entries, 1.0);
         };
-        const bool fence = may_bound && tsquery_checks_positions(q.search) && list_is_cheaper();
+        const bool fence = may_bound && list_is_cheaper();
         auto page = [&](bool bounded) {
             // The statement's shape follows the filters given; every value is a parameter.
             Params params;
@@ -1454,9 +1456,8 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
         Result r = [&] {
             if (!fence) return page(may_bound);
             // Nor a sequential scan instead of the list: the planner does not count reading each
-            // row's tsvector from TOAST, and on the narrow entries heap (the vectors, text and HTML
-            // are in TOAST) it scanned all 200 000 entries for a phrase whose words are in 25 000
-            // (1.4 s).
+            // row's tsvector from TOAST, and on a narrow heap (the vectors in TOAST) it scanned all
+            // 200 000 entries for a phrase whose words are in 25 000 (1.4 s).
             db_.command("SET enable_seqscan = off");
             struct Reset {
                 pg::Session& db;
