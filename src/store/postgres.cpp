@@ -1331,13 +1331,12 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
                     bounded ? " ORDER BY entry_id DESC LIMIT " + std::to_string(newest_ranked) : "";
                 if (fence && bounded) {
                     // The index's list (a phrase's candidates each checked), behind OFFSET 0 so that the
-                    // planner cannot turn it back into the walk; only ids are sorted, the newest 2 000
-                    // rows read again by id.
+                    // planner cannot turn it back into the walk. Its rows are ids and a pointer to the
+                    // vector: sorted as they are (reading the newest 2 000 again by id cost more).
                     sql +=
-                        "matches AS MATERIALIZED (SELECT s.entry_id AS id, s.article_id, s.search FROM "
-                        "(SELECT entry_id FROM (SELECT entry_id FROM entry_search WHERE search @@ " +
-                        tsquery + " OFFSET 0) c" + newest +
-                        ") m JOIN entry_search s ON s.entry_id = m.entry_id), ";
+                        "matches AS MATERIALIZED (SELECT entry_id AS id, article_id, search FROM (SELECT "
+                        "entry_id, article_id, search FROM entry_search WHERE search @@ " +
+                        tsquery + " OFFSET 0) c" + newest + "), ";
                 } else {
                     sql +=
                         "matches AS MATERIALIZED (SELECT entry_id AS id, article_id, search FROM "
@@ -1371,9 +1370,22 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
                 // Each article ranks by its best-matching entry.
                 sql +=
                     "best AS (SELECT DISTINCT ON (article_id) article_id, entry_id, score FROM hits "
-                    "ORDER BY article_id, score DESC, entry_id), "
-                    "page AS (SELECT a.id, best.entry_id AS hit, best.score, a.sort_time FROM best "
-                    "JOIN articles a ON a.id = best.article_id WHERE true";
+                    "ORDER BY article_id, score DESC, entry_id), ";
+                // Without filters on the articles, the page is among the best `limit` scores and those
+                // tied with the last: only they are looked up in `articles` for their times (each of the
+                // 2 000 ranked, a tenth of a median search's time at 200 000 articles).
+                const bool filtered =
+                    !feed_ids.empty() || !q.category.empty() || q.since || q.until || q.after_id;
+                if (kind == Kind::words && q.limit > 0 && !filtered) {
+                    sql += "top AS (SELECT * FROM best ORDER BY score DESC FETCH FIRST (" + next() +
+                           "::bigint) ROWS WITH TIES), ";
+                    params.add(static_cast<std::int64_t>(q.limit));
+                } else {
+                    sql += "top AS (SELECT * FROM best), ";
+                }
+                sql +=
+                    "page AS (SELECT a.id, top.entry_id AS hit, top.score, a.sort_time FROM top "
+                    "JOIN articles a ON a.id = top.article_id WHERE true";
             } else {
                 sql +=
                     "page AS (SELECT a.id, NULL::bigint AS hit, 0::real AS score, a.sort_time FROM articles "
