@@ -25,8 +25,8 @@ struct ArchiveTable {
 // Every table of the archive (both stores have the same tables and columns), in the order a copy
 // fills them: a row's foreign keys point to tables above it. A new table of the archive is one
 // line here; `copy_test` fails while a table of a new archive is missing from this list. Not
-// listed: what each store derives itself (SQLite's FTS5 tables, PostgreSQL's generated `search`
-// columns) and its schema version (PRAGMA user_version, `feedd_schema`).
+// listed: what each store derives itself (SQLite's FTS5 tables, PostgreSQL's derived_tables below
+// and generated `search` columns) and its schema version (PRAGMA user_version, `feedd_schema`).
 inline constexpr ArchiveTable archive_tables[] = {
     {"feeds"},
     {"feed_state"},
@@ -52,6 +52,10 @@ std::string identifier(std::string_view name);
 // on feeds (docs/ARCHITECTURE.md, "Several nodes"), the state of the processes running now. A copy
 // leaves them, as it leaves the schema version.
 inline constexpr std::string_view cluster_tables[] = {"nodes", "feed_leases", "hosts"};
+
+// Tables of the PostgreSQL store derived from the archive's rows, which it writes itself (as
+// SQLite's FTS5 tables): the entries' search vectors (PostgreSQL schema v9). A copy leaves them.
+inline constexpr std::string_view derived_tables[] = {"entry_search"};
 
 // One value as text (integers in decimal), nothing for NULL.
 using Value = std::optional<std::string>;
