@@ -55,7 +55,7 @@ class SqliteTables final : public Tables {
             std::string sql = "SELECT ";
             for (std::size_t i = 0; i < columns.size(); ++i) {
                 if (i > 0) sql += ", ";
-                if (table.cjk_mark && columns[i] == "cjk")
+                if (table.marks_cjk && columns[i] == "cjk")
                     sql += "CASE WHEN cjk <> '' THEN " + std::string(cjk_joined_sql) + " ELSE '' END";
                 else if (is_packed(table, columns[i]))
                     sql +=
@@ -128,7 +128,7 @@ class SqliteTables final : public Tables {
             const auto parameter = "?" + std::to_string(i + 1);
             names += (i > 0 ? ", " : "") + identifier(columns[i]);
             values += i > 0 ? ", " : "";
-            if (table.cjk_mark && columns[i] == "cjk")
+            if (table.marks_cjk && columns[i] == "cjk")
                 values +=
                     "CASE WHEN " + parameter + " <> '' THEN '" + std::string(cjk_mark) + "' ELSE '' END";
             else if (is_packed(table, columns[i]) && table.against_text)
