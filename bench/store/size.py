@@ -11,7 +11,7 @@ are counted under strace, on copies of each archive, apart from the timed runs. 
 newsboat's cache of the same corpus is measured too (slow: several minutes).
 
     python3 bench/store/size.py --before OLD/feedd --after build/feedd \\
-        --corpus-gen GEN.py [--feeds 1000] [--newsboat] [--keep]
+        --corpus-gen GEN.py [--feeds 1000] [--newsboat] [--postgres URI] [--keep]
 
 GEN.py is the shared corpus generator, called as `GEN.py N --out DIR`, `GEN.py --urls BASE --out DIR`
 and `GEN.py --mutate F --out DIR`.
@@ -64,6 +64,8 @@ def main():
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--newsboat", action="store_true")
+    parser.add_argument("--postgres", metavar="URI",
+                        help="an empty PostgreSQL database the --after build cold-polls the corpus into too")
     parser.add_argument("--keep", action="store_true", help="leave the work directory (archives) behind")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="feedd-size-bench-"))
@@ -136,9 +138,31 @@ def main():
             for key, value in result[name].items():
                 print(f"  {key}: {round(value, 2) if isinstance(value, float) else value}")
         print(f"same output (first-seen times aside): {', '.join(same) or 'none'}")
-        if args.newsboat:
+        if args.newsboat or args.postgres:
             subprocess.run([sys.executable, args.gen, str(args.feeds), "--out", str(corpus)], check=True,
                            stdout=subprocess.DEVNULL)  # back to the cold corpus
+        if args.postgres:
+            pg = work / "postgres"
+            pg.mkdir()
+            (pg / "feeds.toml").write_text("\n".join(lines).replace('database = "feedd.db"',
+                                                                    f'database = "{args.postgres}"'))
+            timed([builds["after"], *poll], pg)
+
+            def psql(query):
+                return subprocess.run(["psql", "-d", args.postgres, "-Atc", query], capture_output=True, text=True,
+                                      check=True).stdout.strip()
+            psql("VACUUM")
+            size = int(psql("SELECT pg_database_size(current_database())"))
+            items = int(psql("SELECT count(*) FROM entries"))
+            print(f"PostgreSQL (after): {size} bytes, {size // items} bytes per item; largest (total, heap, "
+                  "TOAST, indexes):")
+            print(psql("SELECT c.relname || ': ' || pg_size_pretty(pg_total_relation_size(c.oid)) || ', ' || "
+                       "pg_size_pretty(pg_relation_size(c.oid)) || ', ' || pg_size_pretty(coalesce("
+                       "pg_total_relation_size(nullif(c.reltoastrelid, 0)), 0)) || ', ' || "
+                       "pg_size_pretty(pg_indexes_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON "
+                       "n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = current_schema() "
+                       "ORDER BY pg_total_relation_size(c.oid) DESC LIMIT 3"))
+        if args.newsboat:
             nb = work / "newsboat"
             nb.mkdir()
             (nb / "urls").write_text("\n".join(urls) + "\n")
