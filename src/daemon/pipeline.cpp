@@ -506,6 +506,7 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
     const auto bytes = result.body.size();
     const auto cost = std::max(bytes, kResultCost);
     note_pending(1, cost);
+    ++feeds_writing_;
     PollJob job{*feed,
                 state_of(name),
                 schedule_policy(config_.settings, feed->interval),
@@ -524,6 +525,8 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
         },
         bytes);
     dispatch();
+    // The slot is free now, not when the write comes back: see claim_room.
+    if (shared_ && on_room) on_room();
 }
 
 Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job, FetchResult result) {
@@ -685,6 +688,7 @@ Pipeline::Written Pipeline::finish_poll(store::Archive& archive, const PollJob& 
 
 void Pipeline::on_written(Written written) {
     note_pending(-1, written.cost);
+    --feeds_writing_;
     const auto& name = written.name;
     const auto& report = written.report;
     const bool walking = written.history && !stopping_ && source(name);
@@ -791,8 +795,13 @@ int Pipeline::claim_room() const {
     if (leases_valid_until_ && clock_.steady() >= *leases_valid_until_) return 0;
     const auto held = held_count();
     if (outage_.in_outage()) return held == 0 ? 1 : 0;  // a feed for the probe
+    // Enough to keep every slot busy with as many queued behind. Feeds whose result waits for the
+    // writer do not count: on a shared archive a write waits its turn behind the other nodes', and
+    // counting them emptied the queue while fetching slots were free. Those results are bounded
+    // by kMaxPendingBytes above.
+    const auto fetching = held - static_cast<std::size_t>(feeds_writing_);
     const auto most = 2 * static_cast<std::size_t>(config_.settings.concurrency);
-    return held >= most ? 0 : static_cast<int>(most - held);
+    return fetching >= most ? 0 : static_cast<int>(most - fetching);
 }
 
 void Pipeline::take_claimed(std::vector<FeedState> claimed) {
@@ -960,6 +969,7 @@ void Pipeline::on_page_fetched(const std::string& name, const std::string& host_
     walk.fetched(result.final_url, static_cast<std::int64_t>(bytes));
     const auto cost = std::max(bytes, kResultCost);
     note_pending(1, cost);
+    ++feeds_writing_;
     PageJob job{*feed, state_of(name), result.final_url.empty() ? walk.next() : result.final_url, cost};
     writer_.post_poll(
         [this, job = std::move(job), result = std::move(result)](store::Archive&) mutable {
@@ -992,6 +1002,7 @@ Writer::PreparedPoll Pipeline::prepare_page(PageJob job, FetchResult result) {
 void Pipeline::on_page_written(const std::string& name, HistoryPage page, std::string error,
                                std::size_t cost) {
     note_pending(-1, cost);
+    --feeds_writing_;
     auto found = walks_.find(name);
     if (found == walks_.end() || !source(name)) {
         walks_.erase(name);

@@ -291,6 +291,7 @@ class Pipeline {
     SteadyTime last_steady_;
     std::set<std::string> busy_;     // feeds fetched or being written
     int pending_writes_ = 0;         // results handed to the writer and not yet written
+    int feeds_writing_ = 0;          // of busy_, those whose poll or history page the writer holds
     std::size_t pending_bytes_ = 0;  // their cost (body, at least kResultCost each)
     bool stopping_ = false;
     std::function<void()> on_stopped_;

@@ -1739,17 +1739,24 @@ took AS (
     WHERE domain IS NOT NULL
     ON CONFLICT (domain) DO UPDATE SET node_id = excluded.node_id, until = excluded.until
         WHERE hosts.node_id = excluded.node_id OR hosts.node_id IS NULL OR hosts.until < $2
-    RETURNING domain)
-INSERT INTO feed_leases (feed_id, node_id, until)
-SELECT id, $3, $4 FROM due WHERE domain IS NULL OR domain IN (SELECT domain FROM took)
-ON CONFLICT (feed_id) DO UPDATE SET node_id = excluded.node_id, until = excluded.until
-    WHERE feed_leases.until < $2
-RETURNING feed_id)sql",
+    RETURNING domain),
+leased AS (
+    INSERT INTO feed_leases (feed_id, node_id, until)
+    SELECT id, $3, $4 FROM due WHERE domain IS NULL OR domain IN (SELECT domain FROM took)
+    ON CONFLICT (feed_id) DO UPDATE SET node_id = excluded.node_id, until = excluded.until
+        WHERE feed_leases.until < $2
+    RETURNING feed_id)
+-- One row even when nothing was leased: how many due feeds the claim found tells the node whether
+-- to claim again at once (another node took them first) or wait for the schedule.
+SELECT l.feed_id, d.found FROM (SELECT count(*) AS found FROM due) d LEFT JOIN leased l ON true)sql",
                                 Params::of(pg::array_literal(claim.feeds), now, node, until, limit,
                                            pg::array_literal(claim.hosts), claim.now_ms));
-        if (claimed.rows() > 0) {
-            std::vector<std::string> ids;
-            for (int i = 0; i < claimed.rows(); ++i) ids.push_back(claimed.text(i, 0));
+        std::vector<std::string> ids;
+        for (int i = 0; i < claimed.rows(); ++i) {
+            out.due_found = static_cast<int>(claimed.integer(i, 1));
+            if (!claimed.null(i, 0)) ids.push_back(claimed.text(i, 0));
+        }
+        if (!ids.empty()) {
             const auto id_array = pg::array_literal(ids);
             // A new snapshot: a node whose poll of one of these committed after the claim's snapshot
             // was taken moved its next poll. Such a feed is not due any more: its lease goes back.
