@@ -16,10 +16,13 @@ namespace feedd::store::detail {
 // A table of the archive. `packed`: its HTML columns, which SQLite keeps as zstd frames (pack.hpp),
 // packed against the row's `text` column when `against_text`; PostgreSQL keeps them plain. A copy
 // moves the text, never the frame.
+// `marks_cjk`: its `cjk` column, which SQLite keeps as a mark and joins from title, author and
+// text when read (text.hpp, cjk_joined; schema v11), PostgreSQL as the text. A copy moves the text.
 struct ArchiveTable {
     std::string_view name;
     std::array<std::string_view, 2> packed = {};
     bool against_text = false;
+    bool marks_cjk = false;
 };
 
 // Every table of the archive (both stores have the same tables and columns), in the order a copy
@@ -32,7 +35,7 @@ inline constexpr ArchiveTable archive_tables[] = {
     {"feed_state"},
     {"gaps"},
     {"articles"},
-    {"entries", {"summary", "content"}, true},
+    {"entries", {"summary", "content"}, true, true},
     {"enclosures"},
     {"revisions", {"summary", "content"}},
     {"tombstones"},
