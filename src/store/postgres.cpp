@@ -22,6 +22,10 @@ namespace pg {
 
 namespace {
 
+// Unless the location (or PGCONNECT_TIMEOUT) says otherwise: a connection, or a reconnection after
+// the database failed over, gives up after this.
+constexpr int kConnectTimeoutSeconds = 10;
+
 std::string first_line(const char* message) {
     std::string text = message ? message : "";
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
@@ -40,6 +44,7 @@ Session::Session(const std::string& uri, const std::string& shown, const std::st
     : shown_(shown) {
     // TCP to another machine uses TLS with verification unless the URI says otherwise.
     bool add_sslmode = false;
+    bool has_connect_timeout = std::getenv("PGCONNECT_TIMEOUT") != nullptr;
     char* parse_error = nullptr;
     if (PQconninfoOption* options = PQconninfoParse(uri.c_str(), &parse_error)) {
         std::string host, sslmode;
@@ -48,6 +53,7 @@ Session::Session(const std::string& uri, const std::string& shown, const std::st
             if (std::strcmp(o->keyword, "host") == 0) host = o->val;
             if (std::strcmp(o->keyword, "hostaddr") == 0 && host.empty()) host = o->val;
             if (std::strcmp(o->keyword, "sslmode") == 0) sslmode = o->val;
+            if (std::strcmp(o->keyword, "connect_timeout") == 0) has_connect_timeout = true;
         }
         PQconninfoFree(options);
         add_sslmode = sslmode.empty() && std::getenv("PGSSLMODE") == nullptr && !loopback(host) &&
@@ -62,6 +68,12 @@ Session::Session(const std::string& uri, const std::string& shown, const std::st
     if (add_sslmode) {
         keywords_.push_back("sslmode");
         values_.push_back("verify-full");
+    }
+    if (!has_connect_timeout) {
+        // libpq waits for ever by default: a database host that drops packets, or accepts and never
+        // answers, would hold a node's claims and writes (and a command) until the OS gives up.
+        keywords_.push_back("connect_timeout");
+        values_.push_back(std::to_string(kConnectTimeoutSeconds));
     }
     if (!password.empty()) {
         keywords_.push_back("password");

@@ -3,8 +3,12 @@
 // real daemon that is not restarted. What is published after the restart is archived.
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
 #include <libpq-fe.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <memory>
 #include <mutex>
@@ -124,4 +128,49 @@ TEST_CASE("feedd run on PostgreSQL archives what is published after the database
     // Said once, on one line, where the loss was noticed.
     CHECK(daemon.log().find("database connection lost: ") != std::string::npos);
     CHECK(daemon.log().find("; reconnected") != std::string::npos);
+}
+
+namespace {
+
+// A "database host" on 127.0.0.1 that takes connections (the kernel completes them from the
+// listen queue) and never answers, as a host behind a broken proxy or a half-failed-over address.
+class SilentHost {
+  public:
+    SilentHost() : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t length = sizeof address;
+        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+            ::listen(fd_, 16) != 0 || ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) != 0)
+            throw std::runtime_error("cannot listen on 127.0.0.1");
+        port_ = ntohs(address.sin_port);
+    }
+    ~SilentHost() { ::close(fd_); }
+    SilentHost(const SilentHost&) = delete;
+    SilentHost& operator=(const SilentHost&) = delete;
+    int port() const { return port_; }
+
+  private:
+    int fd_;
+    int port_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("a database host that accepts and never answers is a one-line error after a while, not a hang") {
+    SilentHost host;
+    TempDir dir;
+    write_file(dir / "feeds.toml",
+               "[settings]\ndatabase = \"postgresql://feedd@127.0.0.1:" + std::to_string(host.port()) +
+                   "/feedd?sslmode=disable\"\n");  // one attempt, not TLS then plain
+    Process status(dir.path(), {feedd_binary(), "--config", (dir / "feeds.toml").string(), "status"});
+    // libpq alone waits for ever; feedd's default connect_timeout is 10 s an attempt.
+    auto result = status.wait_for(60s);
+    if (!result) status.signal(SIGKILL);
+    REQUIRE(result);
+    CHECK(result->exit_code != 0);
+    INFO(result->err);
+    CHECK(result->err.find("127.0.0.1") != std::string::npos);
+    CHECK(result->err.find("timeout") != std::string::npos);
 }
