@@ -10,8 +10,8 @@
 namespace feedd::daemon {
 namespace {
 
-// Feeds that fall due are claimed within this; a claim that took any feed is followed by another
-// as soon as a poll's slot frees.
+// Feeds that fall due are claimed within this; while claims find as many due feeds as they ask
+// for, another follows as soon as a poll's slot frees.
 constexpr auto kClaimEvery = std::chrono::seconds(1);
 
 TimePoint seconds_now() {
@@ -77,7 +77,6 @@ void Cluster::claim() {
         auto work = pipeline_.work_claim();
         if (room > 0 || !work.want.empty() || !work.release.empty() || !work.holding.empty()) {
             claiming_ = true;
-            more_due_ = false;
             const auto sent = SteadyClock::now();
             if (room <= 0) {
                 work.feeds.clear();
@@ -115,13 +114,20 @@ void Cluster::on_claimed(store::ClaimedWork claimed, bool ok, int asked, SteadyT
     claiming_ = false;
     // Stopped: given back with the node when it leaves. Failed: the hosts held stay as they were.
     if (stopped_ || !ok) return;
-    // Not only a claim that took all it asked for: with other nodes claiming at the same time, a
-    // claim takes fewer than it asked (feeds whose lease another node committed first are not
-    // taken) while many more are due, and waiting for the next second left slots idle.
-    more_due_ = asked > 0 && !claimed.feeds.empty();
-    if (!claimed.feeds.empty()) log_debug("claimed " + std::to_string(claimed.feeds.size()) + " due feeds");
+    // Whether more is due is what the claim found, not what it took: with other nodes claiming at
+    // the same time, the due feeds it found are often leased by another node that committed first
+    // (a claim of one feed then takes none), and waiting for the next second left slots idle.
+    // A claim that asked for none (hosts only, every slot busy) says nothing of what is due: it
+    // left the node without feeds for up to a second when it ended the claims on freed slots.
+    if (asked > 0) more_due_ = claimed.due_found >= asked;
+    const auto took = claimed.feeds.size();
+    empty_claims_ = took > 0 ? 0 : empty_claims_ + 1;
+    if (took > 0) log_debug("claimed " + std::to_string(took) + " due feeds");
     pipeline_.take_hosts(claimed.hosts);
     pipeline_.take_claimed(std::move(claimed.feeds));
+    // Short of what it asked for, with more due: the rest now, since no slot may be busy to ask
+    // again when it frees. A few claims in a row that take nothing leave it to the timer.
+    if (more_due_ && took < static_cast<std::size_t>(asked) && empty_claims_ < 3) claim();
 }
 
 void Cluster::beat() {

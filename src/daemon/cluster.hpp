@@ -56,7 +56,8 @@ class Cluster {
     boost::asio::steady_timer claim_timer_;
     boost::asio::steady_timer beat_timer_;
     bool claiming_ = false;
-    bool more_due_ = false;  // the last claim took feeds: more may be due
+    bool more_due_ = false;  // the last claim found as many due feeds as it asked for: more may be due
+    int empty_claims_ = 0;   // claims in a row that found due feeds but took none
     bool stopped_ = false;
     std::vector<std::string> last_claimed_;  // worker thread: the feeds of the latest claim
     SerialWorker worker_;                    // last: its thread ends before the members its jobs use

@@ -110,6 +110,16 @@ Pipeline::Pipeline(boost::asio::io_context& io, fetch::Fetcher& fetcher, Writer&
       timer_(clock_.timer(io)),
       grace_timer_(io) {
     for (const auto& feed : config_.feeds) sources_[feed.name] = &feed;
+    for (const auto& [name, state] : states_) note_state(name);
+}
+
+void Pipeline::note_state(const std::string& name) {
+    host_keys_.erase(name);
+    const auto& state = states_.at(name);
+    if (state.consecutive_failures > 0 || state.gone)
+        failing_.insert(name);
+    else
+        failing_.erase(name);
 }
 
 FeedState Pipeline::state_of(const std::string& name) const {
@@ -189,6 +199,7 @@ void Pipeline::reconfigure(config::Config config, WallTime now) {
         if (!sources_.count(name) && feed->enabled) fresh.push_back(name);
     }
     sources_ = std::move(next);
+    host_keys_.clear();  // a URL changed in feeds.toml drops what was learned of the old one
     config_ = std::move(config);
     gate_.set_limits(limits_for(config_.settings));
     writer_.post([this, feeds = config_.feeds](store::Archive& archive) { record_feeds(archive, feeds); });
@@ -383,8 +394,13 @@ FetchRequest Pipeline::request_for(const FeedSource& feed, std::string url) cons
 }
 
 std::string Pipeline::host_key(const FeedSource& feed) const {
-    return fetch::registered_domain(
-        url::host(effective_url(feed, reconcile_with_config(feed, state_of(feed.name)))));
+    // Asked for every candidate of every claim: a URL parse and a public-suffix lookup each time
+    // made claims the node's main cost with thousands of feeds.
+    auto [it, added] = host_keys_.try_emplace(feed.name);
+    if (added)
+        it->second = fetch::registered_domain(
+            url::host(effective_url(feed, reconcile_with_config(feed, state_of(feed.name)))));
+    return it->second;
 }
 
 void Pipeline::start(const std::string& name, const std::string& host_key) {
@@ -473,6 +489,7 @@ void Pipeline::forgive(const std::string& name, int failures, TimePoint since) {
     if (found == states_.end() || !source(name)) return;
     FeedState& state = found->second;
     state.consecutive_failures = failures;
+    note_state(name);
     if (!offline_since_in(state.last_error)) state.last_error = offline_note(since) + ": " + state.last_error;
     if (outage_.in_outage()) held_.insert(name);
     if (!once_ && !stopping_) {
@@ -513,6 +530,7 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
     const auto bytes = result.body.size();
     const auto cost = std::max(bytes, kResultCost);
     note_pending(1, cost);
+    ++feeds_writing_;
     PollJob job{*feed,
                 state_of(name),
                 schedule_policy(config_.settings, feed->interval),
@@ -531,6 +549,7 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
         },
         bytes);
     dispatch();
+    room_freed();  // the slot is free now, not when the write comes back: see claim_room
 }
 
 Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job, FetchResult result) {
@@ -692,6 +711,7 @@ Pipeline::Written Pipeline::finish_poll(store::Archive& archive, const PollJob& 
 
 void Pipeline::on_written(Written written) {
     note_pending(-1, written.cost);
+    --feeds_writing_;
     const auto& name = written.name;
     const auto& report = written.report;
     const bool walking = written.history && !stopping_ && source(name);
@@ -701,7 +721,10 @@ void Pipeline::on_written(Written written) {
     else if (written.state)
         write_failure_.clear();
     const bool gone = written.state && written.state->gone;
-    if (written.state) states_[name] = std::move(*written.state);
+    if (written.state) {
+        states_[name] = std::move(*written.state);
+        note_state(name);
+    }
     auto forgiven = forgive_on_write_.extract(name);
     totals_.polls.add();
     totals_.new_entries.add(report.new_entries);
@@ -724,7 +747,14 @@ void Pipeline::on_written(Written written) {
     if (forgiven) forgive(name, forgiven.mapped(), outage_.since().value_or(to_seconds(clock_.wall())));
     dispatch();
     check_idle();  // dispatch does nothing while stopping
-    if (shared_ && on_room) on_room();
+    room_freed();
+}
+
+void Pipeline::room_freed() {
+    // Half the slots' worth at a time, not one feed per freed slot: each claim is a round trip that
+    // sends every candidate, and half the queue is still there to fetch while it runs.
+    const auto batch = std::max(1, config_.settings.concurrency / 2);
+    if (shared_ && on_room && claim_room() >= batch) on_room();
 }
 
 std::vector<std::string> Pipeline::claim_candidates() const {
@@ -734,8 +764,12 @@ std::vector<std::string> Pipeline::claim_candidates() const {
     std::vector<std::string> names;
     for (const auto& [name, source] : sources_) {
         if (!source->enabled || busy_.count(name) || due_.due(name) || waiting.count(name)) continue;
-        const auto state = reconcile_with_config(*source, state_of(name));
-        if (state.gone) continue;
+        // Only a feed whose server said 410 may be gone (unless feeds.toml moved it since): the
+        // others' states are not copied.
+        const auto state = states_.find(name);
+        if (state != states_.end() && state->second.gone &&
+            reconcile_with_config(*source, state->second).gone)
+            continue;
         names.push_back(name);
     }
     return names;
@@ -798,8 +832,13 @@ int Pipeline::claim_room() const {
     if (leases_valid_until_ && clock_.steady() >= *leases_valid_until_) return 0;
     const auto held = held_count();
     if (outage_.in_outage()) return held == 0 ? 1 : 0;  // a feed for the probe
+    // Enough to keep every slot busy with as many queued behind. Feeds whose result waits for the
+    // writer do not count: on a shared archive a write waits its turn behind the other nodes', and
+    // counting them emptied the queue while fetching slots were free. Those results are bounded
+    // by kMaxPendingBytes above.
+    const auto fetching = held - static_cast<std::size_t>(feeds_writing_);
     const auto most = 2 * static_cast<std::size_t>(config_.settings.concurrency);
-    return held >= most ? 0 : static_cast<int>(most - held);
+    return fetching >= most ? 0 : static_cast<int>(most - fetching);
 }
 
 void Pipeline::take_claimed(std::vector<FeedState> claimed) {
@@ -808,6 +847,7 @@ void Pipeline::take_claimed(std::vector<FeedState> claimed) {
         auto name = state.name;
         if (!source(name) || busy_.count(name)) continue;  // a reload removed it meanwhile
         states_[name] = std::move(state);
+        note_state(name);
         due_.set(name, to_instant(now));
     }
     dispatch();
@@ -967,6 +1007,7 @@ void Pipeline::on_page_fetched(const std::string& name, const std::string& host_
     walk.fetched(result.final_url, static_cast<std::int64_t>(bytes));
     const auto cost = std::max(bytes, kResultCost);
     note_pending(1, cost);
+    ++feeds_writing_;
     PageJob job{*feed, state_of(name), result.final_url.empty() ? walk.next() : result.final_url, cost};
     writer_.post_poll(
         [this, job = std::move(job), result = std::move(result)](store::Archive&) mutable {
@@ -999,6 +1040,7 @@ Writer::PreparedPoll Pipeline::prepare_page(PageJob job, FetchResult result) {
 void Pipeline::on_page_written(const std::string& name, HistoryPage page, std::string error,
                                std::size_t cost) {
     note_pending(-1, cost);
+    --feeds_writing_;
     auto found = walks_.find(name);
     if (found == walks_.end() || !source(name)) {
         walks_.erase(name);
@@ -1263,11 +1305,9 @@ bool Pipeline::pages_idle() const {
 }
 
 int Pipeline::failing_feeds() const {
-    int failing = 0;
-    for (const auto& [name, state] : states_) {
-        if (sources_.count(name) && (state.consecutive_failures > 0 || state.gone)) ++failing;
-    }
-    return failing;
+    // Every poll's STATUS line asks: the failing feeds are counted, not every feed's state.
+    return static_cast<int>(std::count_if(failing_.begin(), failing_.end(),
+                                          [this](const auto& name) { return sources_.count(name); }));
 }
 
 std::optional<WallTime> Pipeline::next_due() const {

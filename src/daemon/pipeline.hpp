@@ -11,6 +11,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -102,7 +103,7 @@ class Pipeline {
     // The leases last until then (the last heartbeat that reached the archive, plus the lease).
     // Past it no fetch starts: the feeds not started are dropped, another node may hold them.
     void leases_valid_until(SteadyTime until);
-    // Shared: a poll was written and its slot is free (the cluster may claim again).
+    // Shared: fetches ended and left room for a claim of half the slots' worth of feeds.
     std::function<void()> on_room;
 
     std::function<void(const PollReport&)> on_report;
@@ -253,6 +254,9 @@ class Pipeline {
                                  std::optional<TimePoint> next_try);
     [[nodiscard]] bool pages_idle() const;
     void check_idle();
+    void room_freed();
+    // After states_[name] changed: the failing count and the cached host key follow.
+    void note_state(const std::string& name);
     // Results handed to the writer (`polls` 1) or written (-1), with their cost.
     void note_pending(int polls, std::size_t cost);
     const FeedSource* source(const std::string& name) const;
@@ -265,6 +269,9 @@ class Pipeline {
     config::Config config_;
     std::map<std::string, const FeedSource*> sources_;  // into config_.feeds
     std::map<std::string, FeedState> states_;
+    std::set<std::string> failing_;  // of states_, those failing or gone (note_state)
+    // Feed name → its host key (host_key), until its state or feeds.toml changes.
+    mutable std::unordered_map<std::string, std::string> host_keys_;
     bool once_;
     HookRunner* on_new_;
 
@@ -292,6 +299,7 @@ class Pipeline {
     SteadyTime last_steady_;
     std::set<std::string> busy_;     // feeds fetched or being written
     int pending_writes_ = 0;         // results handed to the writer and not yet written
+    int feeds_writing_ = 0;          // of busy_, those whose poll or history page the writer holds
     std::size_t pending_bytes_ = 0;  // their cost (body, at least kResultCost each)
     bool stopping_ = false;
     std::function<void()> on_stopped_;

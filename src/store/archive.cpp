@@ -197,7 +197,8 @@ ClaimedWork Backend::claim_work(std::int64_t, const WorkClaim& claim, TimePoint 
     });
     if (limit >= 0 && due.size() > static_cast<std::size_t>(limit))
         due.resize(static_cast<std::size_t>(limit));
-    return {std::move(due), {}};
+    const auto found = static_cast<int>(due.size());
+    return {std::move(due), {}, found};
 }
 
 }  // namespace detail

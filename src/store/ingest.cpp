@@ -160,6 +160,11 @@ WHERE id = :article AND (fullest_entry IS NULL OR fullest_entry = :entry OR
         const std::string& cjk;
     };
 
+    // `entries.cjk` keeps a mark, not the text (schema v11): the view entries_cjk_v joins it again.
+    static std::string stored_cjk(const std::string& cjk) {
+        return cjk.empty() ? std::string() : std::string(detail::cjk_mark);
+    }
+
     void index_entry(std::int64_t id, const Indexed& values) {
         write_index("INSERT INTO entries_fts(rowid, title, author, text) VALUES (?, ?, ?, ?)",
                     "INSERT INTO entries_cjk(rowid, cjk) VALUES (?, ?)", id, values);
@@ -210,7 +215,7 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
         detail::bind_packed(insert, ":summary", entry.summary, c.text, frames[0]);
         detail::bind_packed(insert, ":content", entry.content, c.text, frames[1]);
         bind_no_copy(insert, ":text", c.text);
-        bind_no_copy(insert, ":cjk", cjk);
+        insert.bind(":cjk", stored_cjk(cjk));
         bind_time(insert, ":published", entry.published);
         bind_time(insert, ":updated", entry.updated);
         insert.bind(":categories", detail::join_lines(entry.categories));
@@ -242,7 +247,9 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
         old.entry.image = select.getColumn("image").getString();
         old.entry.id = select.getColumn("guid").getString();
         old.canonical = select.getColumn("canonical_link").getString();
-        old.cjk = select.getColumn("cjk").getString();
+        // The text the trigram index holds, as entries_cjk_v joins it (schema v11).
+        if (!select.getColumn("cjk").getString().empty())
+            old.cjk = detail::cjk_joined(old.entry.title, old.entry.author, old.text);
         select.reset();
         return old;
     }
@@ -281,7 +288,7 @@ WHERE id = :id)sql");
             detail::bind_packed(update, ":summary", u.summary, u.text, frames[0]);
             detail::bind_packed(update, ":content", u.content, u.text, frames[1]);
             bind_no_copy(update, ":text", u.text);
-            bind_no_copy(update, ":cjk", u.cjk);
+            update.bind(":cjk", stored_cjk(u.cjk));
             update.bind(":text_changed", u.text_changed ? 1 : 0);
             update.bind(":now", seconds(now));
             update.bind(":id", entry_id);

@@ -636,7 +636,8 @@ DELETE FROM revisions WHERE entry_id = $1
   AND id NOT IN (SELECT id FROM revisions WHERE entry_id = $1 ORDER BY id DESC LIMIT $2))sql",
                  Params::of(entry_id, max_revisions));
     }
-    // The search columns follow by themselves (`search` is generated, the trigram index is on `cjk`).
+    // The search columns follow by themselves (a trigger writes `entry_search`, the trigram index is on
+    // `cjk`).
     void update_text(std::int64_t entry_id, const TextUpdate& u, TimePoint now) {
         db.defer(R"sql(
 UPDATE entries SET title = $1, author = $2, summary = $3, content = $4, text = $5, cjk = $6,
@@ -1044,9 +1045,9 @@ WHERE id = $1)sql",
     pg::Session db_;
 };
 
-// PostgreSQL's side of tables.hpp (SQLite's is tables.cpp). The HTML is plain here; `search` is
-// generated from the row (and not copied); ids are inserted as they are and the identity
-// sequences moved past them at the end.
+// PostgreSQL's side of tables.hpp (SQLite's is tables.cpp). The HTML is plain here; the search
+// vectors (`entry_search`, the pages' generated `search`) are derived from the rows and not copied;
+// ids are inserted as they are and the identity sequences moved past them at the end.
 class PostgresTables final : public Tables {
   public:
     PostgresTables(PostgresStore& store, pg::Session& db, bool write) : store_(store), db_(db) {
@@ -1276,23 +1277,25 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
         constexpr int newest_ranked = 2000;
         const bool may_bound = kind == Kind::words && q.limit > 0 && !q.after_id;
         // The newest 2 000 matches come from walking the ids down from the newest, each entry's
-        // tsvector read and checked, or from the GIN index's list of the entries holding the words,
-        // sorted by id. For a phrase (or a column filter) the planner expects as many matches as
-        // entries hold its words; when the phrase matches far fewer, the walk reads every entry
-        // (1.4-1.8 s at 200 000 articles for a phrase in 76 of the 11 000 entries holding its words,
-        // where the list of those, each checked, took 0.2 s). For words in H of the N entries, of which a
-        // share p hold the phrase, the walk reads 2 000 N / (p H) entries and the list H: the list is taken
-        // when H * H <= 2 000 N / p, with p = 1/10 (the benchmark's phrases match 0.4 % to 30 % of the
-        // entries holding their words); H is the planner's estimate (EXPLAIN), N the table's. For
-        // words the planner's choice stands: the same rule with p = 1 gained nothing on the
-        // benchmark's median and cost four round trips.
+        // tsvector read (from TOAST) and checked, or from the GIN index's list of the entries holding
+        // the words, sorted by id. For words in H of the N entries the walk reads 2 000 N / H vectors
+        // (32 000 for a word in one entry of sixteen: 230 ms at 200 000 articles) where the list
+        // visits H rows of `entry_search`, about 50 bytes each, and reads no vector (the index
+        // decides words): 6-16 ms for those 12 000, a tenth of a vector's read or less per entry. A
+        // phrase (or a column filter) needs each candidate's vector either way, and the planner
+        // expects as many matches as entries hold its words: when the phrase is in a share p of
+        // them, the walk reads 2 000 N / (p H) vectors and the list H (a phrase in 76 of the 11 000
+        // entries holding its words: 1.4-1.8 s walked, 0.2 s listed). Both give the list when
+        // H * H <= 10 * 2 000 N (the list's row a tenth of a vector; p = 1/10, the benchmark's phrases
+        // match 0.4 % to 30 % of the entries holding their words); H is the planner's estimate
+        // (EXPLAIN), N the table's. The walk stays for the words in most entries.
         auto list_is_cheaper = [&] {
             Params params;
             params.add(needle);
             std::string plan;
             try {
                 plan = db_.run(
-                              "EXPLAIN (FORMAT JSON) SELECT id FROM entries WHERE search @@ "
+                              "EXPLAIN (FORMAT JSON) SELECT entry_id FROM entry_search WHERE search @@ "
                               "to_tsquery('feedd_search'::regconfig, $1)",
                               params)
                            .text(0, 0);
@@ -1305,10 +1308,10 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
             if (at == std::string::npos) return false;
             const double holding = std::strtod(plan.c_str() + at + key.size(), nullptr);
             const double entries =
-                db_.exec("SELECT reltuples FROM pg_class WHERE oid = 'entries'::regclass").real(0, 0);
+                db_.exec("SELECT reltuples FROM pg_class WHERE oid = 'entry_search'::regclass").real(0, 0);
             return holding * holding <= 10.0 * newest_ranked * std::max(entries, 1.0);
         };
-        const bool fence = may_bound && tsquery_checks_positions(q.search) && list_is_cheaper();
+        const bool fence = may_bound && list_is_cheaper();
         auto page = [&](bool bounded) {
             // The statement's shape follows the filters given; every value is a parameter.
             Params params;
@@ -1323,19 +1326,22 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
                 const auto tsquery = "to_tsquery('feedd_search'::regconfig, " + query + ")";
                 // The entries to rank (the final statement counts them too); ranked after the cut,
                 // not before it.
-                const auto newest = bounded ? " ORDER BY id DESC LIMIT " + std::to_string(newest_ranked) : "";
+                // The vectors are in `entry_search` (PostgreSQL schema v9), not in the entries' rows.
+                const auto newest =
+                    bounded ? " ORDER BY entry_id DESC LIMIT " + std::to_string(newest_ranked) : "";
                 if (fence && bounded) {
                     // The index's list (a phrase's candidates each checked), behind OFFSET 0 so that the
-                    // planner cannot turn it back into the walk; only ids are sorted, the newest 2 000
-                    // rows read again by id.
+                    // planner cannot turn it back into the walk. Its rows are ids and a pointer to the
+                    // vector: sorted as they are (reading the newest 2 000 again by id cost more).
                     sql +=
-                        "matches AS MATERIALIZED (SELECT e.id, e.article_id, e.search FROM (SELECT id FROM "
-                        "(SELECT id FROM entries WHERE search @@ " +
-                        tsquery + " OFFSET 0) c" + newest + ") m JOIN entries e ON e.id = m.id), ";
+                        "matches AS MATERIALIZED (SELECT entry_id AS id, article_id, search FROM (SELECT "
+                        "entry_id, article_id, search FROM entry_search WHERE search @@ " +
+                        tsquery + " OFFSET 0) c" + newest + "), ";
                 } else {
                     sql +=
-                        "matches AS MATERIALIZED (SELECT id, article_id, search FROM entries WHERE search "
-                        "@@ " +
+                        "matches AS MATERIALIZED (SELECT entry_id AS id, article_id, search FROM "
+                        "entry_search "
+                        "WHERE search @@ " +
                         tsquery + newest + "), ";
                 }
                 // An article's archived page (full text) is one more version of it to find: its hit
@@ -1364,9 +1370,22 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
                 // Each article ranks by its best-matching entry.
                 sql +=
                     "best AS (SELECT DISTINCT ON (article_id) article_id, entry_id, score FROM hits "
-                    "ORDER BY article_id, score DESC, entry_id), "
-                    "page AS (SELECT a.id, best.entry_id AS hit, best.score, a.sort_time FROM best "
-                    "JOIN articles a ON a.id = best.article_id WHERE true";
+                    "ORDER BY article_id, score DESC, entry_id), ";
+                // Without filters on the articles, the page is among the best `limit` scores and those
+                // tied with the last: only they are looked up in `articles` for their times (each of the
+                // 2 000 ranked, a tenth of a median search's time at 200 000 articles).
+                const bool filtered =
+                    !feed_ids.empty() || !q.category.empty() || q.since || q.until || q.after_id;
+                if (kind == Kind::words && q.limit > 0 && !filtered) {
+                    sql += "top AS (SELECT * FROM best ORDER BY score DESC FETCH FIRST (" + next() +
+                           "::bigint) ROWS WITH TIES), ";
+                    params.add(static_cast<std::int64_t>(q.limit));
+                } else {
+                    sql += "top AS (SELECT * FROM best), ";
+                }
+                sql +=
+                    "page AS (SELECT a.id, top.entry_id AS hit, top.score, a.sort_time FROM top "
+                    "JOIN articles a ON a.id = top.article_id WHERE true";
             } else {
                 sql +=
                     "page AS (SELECT a.id, NULL::bigint AS hit, 0::real AS score, a.sort_time FROM articles "
@@ -1449,9 +1468,8 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
         Result r = [&] {
             if (!fence) return page(may_bound);
             // Nor a sequential scan instead of the list: the planner does not count reading each
-            // row's tsvector from TOAST, and on the narrow entries heap (the vectors, text and HTML
-            // are in TOAST) it scanned all 200 000 entries for a phrase whose words are in 25 000
-            // (1.4 s).
+            // row's tsvector from TOAST, and on a narrow heap (the vectors in TOAST) it scanned all
+            // 200 000 entries for a phrase whose words are in 25 000 (1.4 s).
             db_.command("SET enable_seqscan = off");
             struct Reset {
                 pg::Session& db;
@@ -1561,12 +1579,12 @@ std::vector<std::string> PostgresStore::check() {
                               "e.article_id = a.id)")
                            .integer(0, 0);
         if (orphans > 0) problems.push_back(std::to_string(orphans) + " article(s) without their entries");
-        // The search column is generated; one that differs from its expression means a damaged row.
+        // Every entry has its vector row (entry_search, written by a trigger) of its own article; one
+        // missing or that differs from the expression means a damaged row.
         auto stale = db_.exec(
-                            "SELECT count(*) FROM entries WHERE search IS DISTINCT FROM "
-                            "(setweight(to_tsvector('feedd_search'::regconfig, title), 'A') || "
-                            "setweight(to_tsvector('feedd_search'::regconfig, author), 'B') || "
-                            "setweight(to_tsvector('feedd_search'::regconfig, left(text, 500000)), 'C'))")
+                            "SELECT count(*) FROM entries e LEFT JOIN entry_search s ON s.entry_id = e.id "
+                            "WHERE s.search IS DISTINCT FROM feedd_entry_vector(e.title, e.author, e.text) "
+                            "OR s.article_id IS DISTINCT FROM e.article_id")
                          .integer(0, 0);
         if (stale > 0)
             problems.push_back("search index: " + std::to_string(stale) + " entr(ies) indexed stale");
@@ -1739,17 +1757,24 @@ took AS (
     WHERE domain IS NOT NULL
     ON CONFLICT (domain) DO UPDATE SET node_id = excluded.node_id, until = excluded.until
         WHERE hosts.node_id = excluded.node_id OR hosts.node_id IS NULL OR hosts.until < $2
-    RETURNING domain)
-INSERT INTO feed_leases (feed_id, node_id, until)
-SELECT id, $3, $4 FROM due WHERE domain IS NULL OR domain IN (SELECT domain FROM took)
-ON CONFLICT (feed_id) DO UPDATE SET node_id = excluded.node_id, until = excluded.until
-    WHERE feed_leases.until < $2
-RETURNING feed_id)sql",
+    RETURNING domain),
+leased AS (
+    INSERT INTO feed_leases (feed_id, node_id, until)
+    SELECT id, $3, $4 FROM due WHERE domain IS NULL OR domain IN (SELECT domain FROM took)
+    ON CONFLICT (feed_id) DO UPDATE SET node_id = excluded.node_id, until = excluded.until
+        WHERE feed_leases.until < $2
+    RETURNING feed_id)
+-- One row even when nothing was leased: how many due feeds the claim found tells the node whether
+-- to claim again at once (another node took them first) or wait for the schedule.
+SELECT l.feed_id, d.found FROM (SELECT count(*) AS found FROM due) d LEFT JOIN leased l ON true)sql",
                                 Params::of(pg::array_literal(claim.feeds), now, node, until, limit,
                                            pg::array_literal(claim.hosts), claim.now_ms));
-        if (claimed.rows() > 0) {
-            std::vector<std::string> ids;
-            for (int i = 0; i < claimed.rows(); ++i) ids.push_back(claimed.text(i, 0));
+        std::vector<std::string> ids;
+        for (int i = 0; i < claimed.rows(); ++i) {
+            out.due_found = static_cast<int>(claimed.integer(i, 1));
+            if (!claimed.null(i, 0)) ids.push_back(claimed.text(i, 0));
+        }
+        if (!ids.empty()) {
             const auto id_array = pg::array_literal(ids);
             // A new snapshot: a node whose poll of one of these committed after the claim's snapshot
             // was taken moved its next poll. Such a feed is not due any more: its lease goes back.

@@ -194,16 +194,4 @@ std::string tsquery_text(std::string_view search) {
     return Parser(search, tokenize(search)).parse();
 }
 
-bool tsquery_checks_positions(std::string_view search) {
-    for (const auto& t : tokenize(search)) {
-        if (t.weight != 0) return true;
-        if (t.kind != Token::word && t.kind != Token::phrase) continue;
-        // More than one word for the index's parser: anything but letters and digits between them
-        // (an underscore in a bare word, a space or punctuation in a phrase).
-        for (char c : t.text)
-            if (!bare(c) || c == '_') return true;
-    }
-    return false;
-}
-
 }  // namespace feedd::store::detail

@@ -15,11 +15,4 @@ namespace feedd::store::detail {
 // QueryError, as FTS5 does on SQLite.
 std::string tsquery_text(std::string_view search);
 
-// Whether that tsquery asks for positions or weights (a phrase of several words, a word the index
-// splits into several, such as "foo_bar", or a column filter): the GIN index only finds the entries
-// holding all its words, and each must then be read to check the rest. Such a search can match far
-// fewer entries than the planner expects from its words (src/store/README.md, "What bounds a
-// search"). The search is taken as well formed (tsquery_text has read it).
-bool tsquery_checks_positions(std::string_view search);
-
 }  // namespace feedd::store::detail

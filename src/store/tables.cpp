@@ -4,6 +4,7 @@
 #include <map>
 
 #include "store/impl.hpp"
+#include "store/text.hpp"
 
 namespace feedd::store::detail {
 
@@ -54,7 +55,9 @@ class SqliteTables final : public Tables {
             std::string sql = "SELECT ";
             for (std::size_t i = 0; i < columns.size(); ++i) {
                 if (i > 0) sql += ", ";
-                if (is_packed(table, columns[i]))
+                if (table.marks_cjk && columns[i] == "cjk")
+                    sql += "CASE WHEN cjk <> '' THEN " + std::string(cjk_joined_sql) + " ELSE '' END";
+                else if (is_packed(table, columns[i]))
                     sql +=
                         "feedd_unpack(" + identifier(columns[i]) + (table.against_text ? ", \"text\")" : ")");
                 else
@@ -113,7 +116,7 @@ class SqliteTables final : public Tables {
     }
 
   private:
-    // HTML is packed as the ingest packs it (entries' against their text).
+    // HTML is packed as the ingest packs it (entries' against their text), `cjk` kept as its mark.
     SQLite::Statement& insert_for(const ArchiveTable& table, const std::vector<std::string>& columns) {
         auto& slot = inserts_[std::string(table.name)];
         if (slot) return *slot;
@@ -125,7 +128,10 @@ class SqliteTables final : public Tables {
             const auto parameter = "?" + std::to_string(i + 1);
             names += (i > 0 ? ", " : "") + identifier(columns[i]);
             values += i > 0 ? ", " : "";
-            if (is_packed(table, columns[i]) && table.against_text)
+            if (table.marks_cjk && columns[i] == "cjk")
+                values +=
+                    "CASE WHEN " + parameter + " <> '' THEN '" + std::string(cjk_mark) + "' ELSE '' END";
+            else if (is_packed(table, columns[i]) && table.against_text)
                 values += "feedd_pack(" + parameter + ", ?" + std::to_string(text_at) + ")";
             else if (is_packed(table, columns[i]))
                 values += "feedd_pack(" + parameter + ")";

@@ -16,23 +16,26 @@ namespace feedd::store::detail {
 // A table of the archive. `packed`: its HTML columns, which SQLite keeps as zstd frames (pack.hpp),
 // packed against the row's `text` column when `against_text`; PostgreSQL keeps them plain. A copy
 // moves the text, never the frame.
+// `marks_cjk`: its `cjk` column, which SQLite keeps as a mark and joins from title, author and
+// text when read (text.hpp, cjk_joined; schema v11), PostgreSQL as the text. A copy moves the text.
 struct ArchiveTable {
     std::string_view name;
     std::array<std::string_view, 2> packed = {};
     bool against_text = false;
+    bool marks_cjk = false;
 };
 
 // Every table of the archive (both stores have the same tables and columns), in the order a copy
 // fills them: a row's foreign keys point to tables above it. A new table of the archive is one
 // line here; `copy_test` fails while a table of a new archive is missing from this list. Not
-// listed: what each store derives itself (SQLite's FTS5 tables, PostgreSQL's generated `search`
-// columns) and its schema version (PRAGMA user_version, `feedd_schema`).
+// listed: what each store derives itself (SQLite's FTS5 tables, PostgreSQL's derived_tables below
+// and generated `search` columns) and its schema version (PRAGMA user_version, `feedd_schema`).
 inline constexpr ArchiveTable archive_tables[] = {
     {"feeds"},
     {"feed_state"},
     {"gaps"},
     {"articles"},
-    {"entries", {"summary", "content"}, true},
+    {"entries", {"summary", "content"}, true, true},
     {"enclosures"},
     {"revisions", {"summary", "content"}},
     {"tombstones"},
@@ -52,6 +55,10 @@ std::string identifier(std::string_view name);
 // on feeds (docs/ARCHITECTURE.md, "Several nodes"), the state of the processes running now. A copy
 // leaves them, as it leaves the schema version.
 inline constexpr std::string_view cluster_tables[] = {"nodes", "feed_leases", "hosts"};
+
+// Tables of the PostgreSQL store derived from the archive's rows, which it writes itself (as
+// SQLite's FTS5 tables): the entries' search vectors (PostgreSQL schema v9). A copy leaves them.
+inline constexpr std::string_view derived_tables[] = {"entry_search"};
 
 // One value as text (integers in decimal), nothing for NULL.
 using Value = std::optional<std::string>;

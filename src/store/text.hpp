@@ -31,15 +31,26 @@ inline std::string entry_text(const std::string& content, const std::string& sum
 // from the stored columns; both must call this one function.
 std::string content_hash(std::string_view title, std::string_view published, std::string_view text);
 
-// `entries.cjk`: title, author and text again when they hold CJK script (the trigram index), else "".
-// Each is valid UTF-8, so the joined text holds CJK exactly when one of them does; only then is
-// the text copied.
-inline std::string cjk_column(const std::string& title, const std::string& author, const std::string& text) {
-    if (!has_cjk(title) && !has_cjk(author) && !has_cjk(text)) return {};
+// What the trigram indexes hold of an entry (entries_cjk) when its title, author or text holds CJK
+// script: the three joined by newlines. Each is valid UTF-8, so the joined text holds CJK exactly
+// when one of them does; only then is the text copied. PostgreSQL stores it in `entries.cjk`;
+// SQLite (since v11) stores only `cjk_mark` there and its view entries_cjk_v joins the columns
+// again (`cjk_joined_sql`), so the text is kept once.
+inline std::string cjk_joined(const std::string& title, const std::string& author, const std::string& text) {
     std::string all;
     all.reserve(title.size() + author.size() + text.size() + 2);
     all.append(title).append(1, '\n').append(author).append(1, '\n').append(text);
     return all;
 }
+inline std::string cjk_column(const std::string& title, const std::string& author, const std::string& text) {
+    if (!has_cjk(title) && !has_cjk(author) && !has_cjk(text)) return {};
+    return cjk_joined(title, author, text);
+}
+
+// SQLite's `entries.cjk` since v11: this when the entry has CJK text (cjk_column is not empty),
+// else ''.
+inline constexpr std::string_view cjk_mark = "1";
+// cjk_joined in SQL, over the columns of an `entries` row.
+inline constexpr std::string_view cjk_joined_sql = "title || char(10) || author || char(10) || text";
 
 }  // namespace feedd::store::detail

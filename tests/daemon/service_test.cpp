@@ -52,6 +52,33 @@ TEST_CASE("the daemon says READY, reports STATUS after polls, and STOPPING on SI
     CHECK(result.exit_code == 0);
 }
 
+TEST_CASE("STATUS counts the feeds failing now: not once one answers again, nor once a reload removed it") {
+    HttpServer server;
+    serve_fixture(server, "/china.xml", "cgtn-china.rss");
+    std::atomic<bool> broken{true};
+    const auto other = read_fixture("cgtn-china-2.rss");
+    server.route("/other.xml", [&](const Request&) {
+        return broken ? Response::with_status(500, "down") : Response::text(other, "application/rss+xml");
+    });
+    server.route("/dead.xml", [](const Request&) { return Response::with_status(500, "down"); });
+    TempDir dir;
+    const auto kept = settings() + feed_block("china", server.url("/china.xml")) +
+                      feed_block("other", server.url("/other.xml"), "interval = \"1s\"\n");
+    write_file(dir / "feeds.toml", kept + feed_block("dead", server.url("/dead.xml")));
+    FeeddDaemon daemon(dir);
+    REQUIRE(daemon.notify.wait_for("READY=1"));
+    REQUIRE(daemon.notify.wait_for("STATUS=3 feeds, 2 failing"));
+    broken = false;  // retried after its interval (1 s)
+    REQUIRE(daemon.notify.wait_for("STATUS=3 feeds, 1 failing"));
+
+    write_file(dir / "feeds.toml", kept);  // "dead" goes, still failing
+    daemon.process.signal(SIGHUP);
+    REQUIRE(daemon.notify.wait_for("READY=1"));
+    CHECK(daemon.notify.wait_for("STATUS=2 feeds, 0 failing"));
+    daemon.process.signal(SIGTERM);
+    CHECK(daemon.process.wait().exit_code == 0);
+}
+
 TEST_CASE("SIGHUP adds and removes feeds while the daemon runs, removed feeds keep their articles") {
     HttpServer server;
     serve_fixture(server, "/china.xml", "cgtn-china.rss");

@@ -98,6 +98,10 @@ TEST_CASE("SQLite: one node holds every feed, nothing is recorded, a second writ
     const auto node = archive.add_node(node_named("a", 1), nodes_t0);
     CHECK(names_of(archive.claim_feeds(node, names_of(feeds), nodes_t0 + 1s, nodes_t0 + 11s, 10)) ==
           std::vector<std::string>{"feed0", "feed2"});
+    WorkClaim all;
+    all.feeds = names_of(feeds);
+    CHECK(archive.claim_work(node, all, nodes_t0 + 1s, nodes_t0 + 11s, 1).due_found == 1);
+    CHECK(archive.claim_work(node, all, nodes_t0 + 1s, nodes_t0 + 11s, 10).due_found == 2);
     CHECK(archive.nodes(nodes_t0).empty());
     try {
         static_cast<void>(Archive::open(dir / "feedd.db", OpenMode::read_write));
@@ -208,6 +212,25 @@ TEST_CASE("PostgreSQL: nodes claiming at the same time never get one feed twice"
     std::sort(all.begin(), all.end());
     CHECK(std::adjacent_find(all.begin(), all.end()) == all.end());  // none twice
     CHECK(all.size() == feeds.size());                               // and every one claimed
+}
+
+TEST_CASE("PostgreSQL: a claim tells how many due feeds it found, taken by it or by a node that came first") {
+    // The node claims again at once while a claim finds as many as it asked for, and waits for the
+    // schedule once one finds fewer: what it took alone would not tell, because with nodes claiming
+    // together the feeds a claim found are often another node's by the time it leases them.
+    TwoNodes two(5);
+    auto& [db, a, b, feeds, names, node_a, node_b] = two;
+    WorkClaim all;
+    all.feeds = names;
+    const auto first = a.claim_work(node_a, all, nodes_t0, nodes_t0 + 10s, 2);
+    CHECK(first.feeds.size() == 2);
+    CHECK(first.due_found == 2);  // as many as asked: more may be due
+    const auto rest = b.claim_work(node_b, all, nodes_t0, nodes_t0 + 10s, 10);
+    CHECK(rest.feeds.size() == 3);
+    CHECK(rest.due_found == 3);  // fewer than asked: nothing more is due
+    const auto none = a.claim_work(node_a, all, nodes_t0 + 1s, nodes_t0 + 11s, 10);
+    CHECK(none.feeds.empty());
+    CHECK(none.due_found == 0);
 }
 
 TEST_CASE("PostgreSQL: a feed another node polled is not claimed again for the same due time") {

@@ -408,3 +408,29 @@ STORE_TEST_CASE(
     query = search("\"harbour crane\" NOT strike");
     CHECK(titles(archive.query(query)) == std::vector<std::string>{"Story 2490", "Story 7"});
 }
+
+STORE_TEST_CASE("equal matches come newest first, the page cut from all of them however many tie") {
+    // Thirty articles with the same text rank the same; the page holds the five published last,
+    // whichever order they came in (their ids say nothing of their dates).
+    Store store;
+    auto archive = store.open();
+    FeedSource source;
+    source.name = "harbour";
+    ParsedFeed parsed;
+    for (int i = 0; i < 30; ++i) {
+        Entry entry;
+        entry.id = std::to_string(i);
+        entry.title = "Harbour bridge works";
+        entry.summary = "<p>The harbour bridge closes for works.</p>";
+        entry.link = "https://harbour.example/" + entry.id;
+        entry.published = utc(2024, 3, static_cast<unsigned>(1 + (i * 7) % 30), 9);
+        parsed.entries.push_back(entry);
+    }
+    archive.commit_poll(source, &parsed, FeedState{}, seed_poll1);
+    auto query = search("harbour");
+    query.limit = 5;
+    const auto rows = archive.query(query);
+    REQUIRE(rows.size() == 5);
+    for (int k = 0; k < 5; ++k)
+        CHECK(rows[static_cast<std::size_t>(k)].date == utc(2024, 3, static_cast<unsigned>(30 - k), 9));
+}

@@ -9,7 +9,6 @@
 #include "store/search.hpp"
 
 using feedd::store::QueryError;
-using feedd::store::detail::tsquery_checks_positions;
 using feedd::store::detail::tsquery_text;
 
 TEST_CASE("search syntax to tsquery: words, phrases, OR, AND, NOT, prefixes, columns, parentheses") {
@@ -29,19 +28,6 @@ TEST_CASE("search syntax to tsquery: words, phrases, OR, AND, NOT, prefixes, col
     CHECK(tsquery_text("title:\"tea harvest\"") == "'tea harvest':A");
     // Non-ASCII letters are words; lowercase keywords are words too.
     CHECK(tsquery_text("chéngdu or") == "('chéngdu' & 'or')");
-}
-
-TEST_CASE(
-    "search syntax to tsquery: which searches ask for positions or weights (the index cannot decide them)") {
-    for (const char* words : {"tea", "green tea", "tea OR coffee NOT cake", "chong*", "\"tea\"", "chéngdu"}) {
-        CAPTURE(words);
-        CHECK_FALSE(tsquery_checks_positions(words));
-    }
-    for (const char* positional : {"\"political bureau\"", "tea OR \"green tea\"", "\"western dev\"*",
-                                   "title:tea", "author:lee tea", "foo_bar", "\"it's\""}) {
-        CAPTURE(positional);
-        CHECK(tsquery_checks_positions(positional));
-    }
 }
 
 TEST_CASE("search syntax to tsquery: nothing of the search is read as tsquery syntax") {

@@ -321,6 +321,9 @@ struct WorkClaim {
 struct ClaimedWork {
     std::vector<FeedState> feeds;
     std::vector<HostHold> hosts;  // every host the node holds now, with not_before as recorded
+    // Due feeds the claim found, up to its limit, whether it took them or another node did first:
+    // at the limit, more are due now; below it, nothing more is due until the next schedule.
+    int due_found = 0;
 };
 
 struct PruneCounts {
