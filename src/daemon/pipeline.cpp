@@ -283,6 +283,13 @@ void Pipeline::catch_up(WallTime now) {
 }
 
 void Pipeline::dispatch() {
+    start_due();
+    // Every completion ends here, after its result went to the writer, and every start is made
+    // here: the writer learns how many more results are on their way.
+    writer_.expect(gate_.in_flight());
+}
+
+void Pipeline::start_due() {
     if (stopping_) return;
     if (!once_) check_clock();
     const auto now = clock_.wall();

@@ -127,6 +127,7 @@ class Pipeline {
 
   private:
     void dispatch();
+    void start_due();  // dispatch's work: the due feeds and pages that may start now
     // Offline: one fetch at a time, one a minute, of the feed due soonest.
     void probe(WallTime now);
     // Compares how far the wall and the steady clock moved since the last look: a suspend (or the

@@ -44,6 +44,11 @@ class Writer {
     // (`Archive::commit_polls`): a burst of fetches costs one commit per batch instead of one per
     // feed. `bytes` (the body's size) caps how much one batch holds in memory.
     void post_poll(PollJob job, std::size_t bytes);
+    // How many results are on their way to the writer (fetches in flight). While some are, a
+    // batch whose queue ran dry waits for them, up to kMaxBatchAge after its first poll, instead
+    // of being committed at once: during a burst each commit costs the FTS5 flush, the pages of
+    // the indexes and `feed_state` it touched, and their WAL frames again.
+    void expect(std::size_t results);
     // Runs what is queued, then ends the thread. Idempotent.
     void finish();
 
@@ -60,6 +65,7 @@ class Writer {
     std::mutex mutex_;
     std::condition_variable wake_;
     std::deque<Item> items_;
+    std::size_t expected_ = 0;  // guarded by mutex_
     bool finishing_ = false;
     std::thread thread_;  // last: it starts once the members it uses exist
 };

@@ -3,6 +3,7 @@
 
 #include <SQLiteCpp/Database.h>
 
+#include <chrono>
 #include <future>
 #include <mutex>
 
@@ -149,4 +150,59 @@ TEST_CASE(
     CHECK(archive.feed_state("feed57").etag.empty());
     CHECK(archive.feed_state("feed58").etag == "\"feed58\"");
     CHECK(visible_when_first_done == written);
+}
+
+TEST_CASE(
+    "a poll that finds the queue empty while fetches are in flight shares a transaction with their results") {
+    feedd::test::TempDir dir;
+    const auto path = dir.path() / "feedd.db";
+    { (void)store::Archive::open(path, store::OpenMode::read_write); }
+    std::mutex mutex;
+    std::vector<Seen> seen;
+    std::int64_t visible_when_first_done = -1;
+    std::promise<void> first_parsed, first_done;
+    {
+        Writer writer(store::Archive::open(path, store::OpenMode::read_write));
+        // Two fetches in flight: the first result is parsed into an empty queue, and the second
+        // comes only after that. Committed at once, the first would cost a transaction of its own
+        // (an FTS5 flush, the index and state pages written again): during a burst of polls that
+        // was one commit every few polls.
+        writer.expect(2);
+        writer.post_poll(poll_of(
+                             "first", 1, mutex, seen, [&] { first_parsed.set_value(); },
+                             [&] {
+                                 visible_when_first_done =
+                                     store::Archive::open(path, store::OpenMode::read_only).article_count();
+                                 first_done.set_value();
+                             }),
+                         1000);
+        first_parsed.get_future().wait();
+        // A writer that commits the lone poll reports it within this wait, and the second result
+        // then comes after its commit; this writer holds it (for up to a second) whatever the wait.
+        static_cast<void>(first_done.get_future().wait_for(std::chrono::milliseconds(300)));
+        writer.post_poll(poll_of("second", 2, mutex, seen), 1000);
+        writer.expect(0);  // nothing more on its way: the batch goes now
+        writer.finish();
+    }
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[0].feed == "first");
+    CHECK(seen[0].ok);
+    CHECK(seen[1].ok);
+    CHECK(visible_when_first_done == 3);  // its result was given with the second one written too
+}
+
+TEST_CASE("a poll waiting for fetches that never report is still written, once its batch is a second old") {
+    std::mutex mutex;
+    std::vector<Seen> seen;
+    std::promise<void> written;
+    {
+        Writer writer(store::Archive::open(":memory:", store::OpenMode::read_write));
+        writer.expect(1);  // a fetch in flight that, cancelled, never reports
+        writer.post_poll(poll_of("alone", 1, mutex, seen, nullptr, [&] { written.set_value(); }), 1000);
+        // Neither finish() nor expect(0): the batch's age alone sends it; a wait for the missing
+        // result without that bound would hang here.
+        written.get_future().wait();
+    }
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0].ok);
 }
