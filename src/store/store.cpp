@@ -303,7 +303,9 @@ std::unique_ptr<detail::Backend> detail::open_sqlite(const std::filesystem::path
             // writes 8 % fewer than 4 MiB for about 4 MiB of peak memory; 16 MiB saved nothing
             // more (the cache fills only as far as a batch and its merges need). The checkpoint
             // stays SQLite's (every 1000 pages): a WAL of 32 MiB saved a few percent of writes,
-            // not worth a WAL that holds the archive's last 32 MiB.
+            // not worth a WAL that holds the archive's last 32 MiB. At 5 000 feeds, 16 MiB and a
+            // checkpoint every 30 000 pages each read a quarter fewer pages but cost no less CPU,
+            // and 16 MiB passes half of newsboat's peak (docs/ARCHITECTURE.md, "Growth").
             db.exec("PRAGMA cache_size = -8192");
             db.exec("PRAGMA foreign_keys = ON");
             detail::migrate(db, latest);
