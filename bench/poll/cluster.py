@@ -91,6 +91,12 @@ class Server:
         self.thread.join()
 
 
+def cpu_seconds(pid):
+    """User + system CPU seconds of a running process (fields 14 and 15 of /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def psql(uri, sql):
     return subprocess.run(["psql", uri, "-Atc", sql], check=True, capture_output=True, text=True).stdout.strip()
 
@@ -131,6 +137,7 @@ def run_once(args, nodes, server, pg_dir, trial):
                          f"logs in {work}")
         end = time.monotonic()
         commits = int(psql(admin, f"SELECT sum(xact_commit) FROM pg_stat_database WHERE datname = '{database}'"))
+        cpu = [cpu_seconds(process.pid) for process in processes]
     finally:
         for process in processes:
             process.terminate()
@@ -152,6 +159,7 @@ def run_once(args, nodes, server, pg_dir, trial):
         "commits": (commits - commits_before) / args.feeds,
         "shares": [per_node.get(f"bench-node-{n}", 0) / args.feeds for n in range(nodes)],
         "duplicates": sum(count - 1 for count in per_feed.values()),
+        "cpu_ms": 1000 * sum(cpu) / args.feeds,
         "fetched": len(per_feed),
     }
 
@@ -182,7 +190,7 @@ def main():
                 results.setdefault(nodes, []).append(result)
                 print(f"  run {trial + 1}, {nodes} node(s): {result['wall']:.2f} s, {result['rate']:.1f} polls/s, "
                       f"shares {' '.join(f'{s:.3f}' for s in result['shares'])}, "
-                      f"{result['duplicates']} duplicate(s)", flush=True)
+                      f"{result['duplicates']} duplicate(s), {result['cpu_ms']:.2f} ms node CPU per poll", flush=True)
     finally:
         server.stop()
         subprocess.run([str(args.fixture), "stop", str(state)], check=False)
@@ -192,18 +200,19 @@ def main():
           f"{args.concurrency} per node; load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"command: python3 bench/poll/cluster.py --feeds {args.feeds} --nodes {args.nodes} "
           f"--concurrency {args.concurrency} --delay-ms {args.delay_ms} --repeat {args.repeat}")
-    print("| nodes | wall s | polls/s | vs 1 node | xact/poll | shares (of 1/n: worst) | duplicates |")
-    print("|------:|-------:|--------:|----------:|----------:|------------------------|-----------:|")
+    print("| nodes | wall s | polls/s | vs 1 node | xact/poll | node CPU ms/poll | shares (of 1/n: worst) | duplicates |")
+    print("|------:|-------:|--------:|----------:|----------:|-----------------:|------------------------|-----------:|")
     base = statistics.median(r["rate"] for r in results[counts[0]]) if counts else 1
     for nodes, runs in results.items():
         rate = statistics.median(r["rate"] for r in runs)
         wall = statistics.median(r["wall"] for r in runs)
         commits = statistics.median(r["commits"] for r in runs)
+        cpu_ms = statistics.median(r["cpu_ms"] for r in runs)
         shares = [statistics.median(r["shares"][n] for r in runs) for n in range(nodes)]
         worst = max(abs(s * nodes - 1) for s in shares)
         duplicates = sum(r["duplicates"] for r in runs)
         missing = sum(args.feeds - r["fetched"] for r in runs)
-        print(f"| {nodes} | {wall:.2f} | {rate:.1f} | {rate / base:.2f}x | {commits:.2f} | "
+        print(f"| {nodes} | {wall:.2f} | {rate:.1f} | {rate / base:.2f}x | {commits:.2f} | {cpu_ms:.2f} | "
               f"{' '.join(f'{s:.3f}' for s in shares)} ({worst * 100:.0f} %) | {duplicates}"
               f"{f' ({missing} never fetched)' if missing else ''} |")
 

@@ -13,6 +13,8 @@ namespace {
 // Feeds that fall due are claimed within this; while claims find as many due feeds as they ask
 // for, another follows as soon as a poll's slot frees.
 constexpr auto kClaimEvery = std::chrono::seconds(1);
+// While the archive cannot be reached, one warning this often (the first at once).
+constexpr auto kWarnEvery = std::chrono::minutes(1);
 
 TimePoint seconds_now() {
     return std::chrono::floor<std::chrono::seconds>(WallClock::now());
@@ -96,8 +98,9 @@ void Cluster::claim() {
                                                   std::max(room, 0));
                     ok = true;
                     for (const auto& state : claimed.feeds) last_claimed_.push_back(state.name);
+                    reached();
                 } catch (const std::exception& e) {
-                    log_warning(std::string("claiming due feeds: ") + e.what());
+                    failed("claiming due feeds", e);
                 }
                 boost::asio::post(io_,
                                   [this, claimed = std::move(claimed), ok, room, sent]() mutable noexcept {
@@ -149,8 +152,9 @@ void Cluster::beat() {
             } else {
                 ok = true;
             }
+            reached();
         } catch (const std::exception& e) {
-            log_warning(std::string("heartbeat: ") + e.what());
+            failed("heartbeat", e);
         }
         boost::asio::post(io_, [this, ok, sent]() noexcept {
             if (ok) pipeline_.leases_valid_until(sent + node_.lease);
@@ -160,6 +164,34 @@ void Cluster::beat() {
     });
     // A third of the lease: two heartbeats may fail before the leases run out.
     arm(beat_timer_, std::chrono::duration_cast<SteadyClock::duration>(node_.lease) / 3, &Cluster::beat);
+}
+
+void Cluster::failed(const std::string& what, const std::exception& error) {
+    const auto now = SteadyClock::now();
+    if (failures_++ == 0) failing_since_ = seconds_now();
+    if (failures_ > 1 && now - last_warning_ < kWarnEvery) return;
+    last_warning_ = now;
+    const auto since = format_utc(failing_since_);
+    log_warning(what + ": " + error.what() +
+                (failures_ > 1
+                     ? " (" + std::to_string(failures_) + " failed claims and heartbeats since " + since + ")"
+                     : std::string()));
+    boost::asio::post(io_, [this, note = "shared archive unreachable since " + since + ": " +
+                                         error.what()]() mutable noexcept {
+        trouble_ = std::move(note);
+        if (on_trouble) on_trouble();
+    });
+}
+
+void Cluster::reached() {
+    if (failures_ == 0) return;
+    log_info("the shared archive answers again, after " + std::to_string(failures_) +
+             " failed claims and heartbeats since " + format_utc(failing_since_));
+    failures_ = 0;
+    boost::asio::post(io_, [this]() noexcept {
+        trouble_.clear();
+        if (on_trouble) on_trouble();
+    });
 }
 
 void Cluster::set_config_digest(std::string digest) {

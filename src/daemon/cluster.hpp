@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,12 +42,22 @@ class Cluster {
     void set_config_digest(std::string digest);
 
     [[nodiscard]] std::int64_t id() const { return id_.load(std::memory_order_relaxed); }
+    // On the event loop: empty while claims and heartbeats reach the archive; otherwise what has
+    // failed since when, for the STATUS line.
+    [[nodiscard]] const std::string& trouble() const { return trouble_; }
+    // Called on the event loop when trouble() changes.
+    std::function<void()> on_trouble;
 
   private:
     void claim();
     void on_claimed(store::ClaimedWork claimed, bool ok, int asked, SteadyTime sent);
     void beat();
     void arm(boost::asio::steady_timer& timer, SteadyClock::duration after, void (Cluster::*tick)());
+    // Worker thread: a claim or heartbeat failed, or reached the archive. A database that is down
+    // fails both every second: the first failure is logged, then one line a minute, and the
+    // recovery once.
+    void failed(const std::string& what, const std::exception& error);
+    void reached();
 
     boost::asio::io_context& io_;
     Pipeline& pipeline_;
@@ -60,6 +71,10 @@ class Cluster {
     int empty_claims_ = 0;   // claims in a row that found due feeds but took none
     bool stopped_ = false;
     std::vector<std::string> last_claimed_;  // worker thread: the feeds of the latest claim
+    int failures_ = 0;                       // worker thread: in a row, claims and heartbeats
+    TimePoint failing_since_{};              // worker thread
+    SteadyTime last_warning_{};              // worker thread
+    std::string trouble_;                    // event loop
     SerialWorker worker_;                    // last: its thread ends before the members its jobs use
 };
 

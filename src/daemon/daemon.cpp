@@ -464,14 +464,17 @@ int run(const RunOptions& options) {
     auto api_server = start_api(io, pipeline.config(), opened.database, writer, pipeline.totals());
     auto status = [&pipeline, &cluster] {
         auto line = status_line(pipeline);
-        if (cluster)
+        if (cluster) {
             line += "; node " + std::to_string(cluster->id()) + " holds " +
                     std::to_string(pipeline.held_count()) + " feeds";
+            if (!cluster->trouble().empty()) line += "; " + cluster->trouble();
+        }
         notify::status(line);
     };
     // Every poll updates STATUS: cheap (one datagram, nothing without NOTIFY_SOCKET) and it lets
     // `systemctl status` and tests follow the daemon without polling its log.
     pipeline.on_report = [&status](const PollReport&) { status(); };
+    if (cluster) cluster->on_trouble = status;
 
     boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
     // WATCHDOG=1 comes from the event loop itself, so a loop that stops turning stops the pings.

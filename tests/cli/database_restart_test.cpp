@@ -48,9 +48,11 @@ class RestartablePostgres {
     std::string uri() const { return postgres_detail::uri_for(dir_, "feedd_restart"); }
     // Stops at once (every connection is cut, as by a crash or a failover) and starts again.
     void restart() {
-        stop_postgres(dir_);
-        restart_postgres(dir_);
+        stop();
+        start();
     }
+    void stop() { stop_postgres(dir_); }
+    void start() { restart_postgres(dir_); }
     // The first column of the first row, "" when there is none.
     std::string value(const std::string& database, const std::string& sql) const {
         return run(database, sql);
@@ -97,6 +99,16 @@ class RestartFeed {
     std::vector<std::string> items_;
 };
 
+// feeds.toml: one feed polled every second, a lease of 2 s.
+void write_restart_config(const TempDir& dir, const RestartablePostgres& database, const HttpServer& server) {
+    write_file(dir / "feeds.toml", "[settings]\ndatabase = \"" + database.uri() +
+                                       "\"\n"
+                                       "allow_private_networks = true  # the test server is on 127.0.0.1\n"
+                                       "interval = \"1s\"\nmin_interval = \"1s\"\nlease = \"2s\"\n"
+                                       "backfill_pages = 0\n\n[[feed]]\nname = \"restarts\"\nurl = \"" +
+                                       server.url("/feed.xml") + "\"\n");
+}
+
 }  // namespace
 
 TEST_CASE("feedd run on PostgreSQL archives what is published after the database restarted") {
@@ -105,12 +117,7 @@ TEST_CASE("feedd run on PostgreSQL archives what is published after the database
     RestartFeed feed(server);
     feed.publish("before-restart");
     TempDir dir;
-    write_file(dir / "feeds.toml", "[settings]\ndatabase = \"" + database.uri() +
-                                       "\"\n"
-                                       "allow_private_networks = true  # the test server is on 127.0.0.1\n"
-                                       "interval = \"1s\"\nmin_interval = \"1s\"\nlease = \"2s\"\n"
-                                       "backfill_pages = 0\n\n[[feed]]\nname = \"restarts\"\nurl = \"" +
-                                       server.url("/feed.xml") + "\"\n");
+    write_restart_config(dir, database, server);
     FeeddDaemon daemon(dir);
     REQUIRE(daemon.wait_ready());
     const auto archived = [&](const std::string& guid) {
@@ -173,4 +180,47 @@ TEST_CASE("a database host that accepts and never answers is a one-line error af
     INFO(result->err);
     CHECK(result->err.find("127.0.0.1") != std::string::npos);
     CHECK(result->err.find("timeout") != std::string::npos);
+}
+
+TEST_CASE(
+    "feedd run on PostgreSQL says once that its database is down, in STATUS since when, and once that it is "
+    "back") {
+    RestartablePostgres database;
+    HttpServer server;
+    RestartFeed feed(server);
+    feed.publish("first");
+    TempDir dir;
+    write_restart_config(dir, database, server);
+    // Watchdog pings every second: they count the seconds spent without the database.
+    FeeddDaemon daemon(dir, {{"WATCHDOG_USEC", "2000000"}});
+    REQUIRE(daemon.wait_ready());
+    database.stop();
+    const auto down = daemon.notify.wait_for("shared archive unreachable since");
+    REQUIRE(down);
+    // Claims every second and heartbeats fail meanwhile (a lease of 2 s: one every 0.67 s).
+    for (int i = 0; i < 4; ++i) REQUIRE(daemon.notify.wait_for("WATCHDOG=1"));
+    database.start();
+    feed.publish("second");
+    const auto back = daemon.wait_until(
+        [&] { return daemon.log().find("the shared archive answers again") != std::string::npos; });
+    const auto log = daemon.log();
+    INFO("feedd's log:\n" << log);
+    REQUIRE(back);
+    // Six or more failures, said in one warning, not one line each.
+    const auto count = [&](const std::string& needle) {
+        std::size_t n = 0;
+        for (auto at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) ++n;
+        return n;
+    };
+    CHECK(count("claiming due feeds: ") + count("heartbeat: ") == 1);
+    const auto after = log.find("answers again, after ");
+    REQUIRE(after != std::string::npos);
+    CHECK(std::stoi(log.substr(after + 21)) >= 4);
+    // Archiving again, and STATUS says so no more.
+    REQUIRE(daemon.wait_until([&] {
+        return database.value("feedd_restart", "SELECT count(*) FROM entries WHERE guid = 'second'") == "1";
+    }));
+    const auto status = daemon.notify.wait_for("STATUS=");
+    REQUIRE(status);
+    CHECK(status->find("unreachable") == std::string::npos);
 }
