@@ -1,16 +1,28 @@
-"""What the benchmarks that poll a corpus share: a free loopback port, and nginx serving a folder
-on it (gzip_static, so the server costs every reader the same and little CPU)."""
+"""What the benchmarks that poll a corpus share: a free loopback port, waiting for a server on it,
+and nginx serving a folder on it (gzip_static, so the server costs every reader the same and
+little CPU)."""
 import gzip
 import os
 import signal
 import socket
 import subprocess
+import time
 
 
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def wait_for_port(port, tries=200):
+    """Until something listens on 127.0.0.1:port (a server just started), at most tries x 50 ms."""
+    for _ in range(tries):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
 
 
 def start_nginx(work, docroot, port):

@@ -17,15 +17,13 @@ writes it as escaped markup instead (&lt;p&gt;…), which the parser decodes int
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from serve import free_port  # noqa: E402
+from serve import free_port, wait_for_port  # noqa: E402
 
 WORDS = ("archive feed news market region policy energy rail forum water climate city data "
          "report science health trade court school river harbour budget vote festival").split()
@@ -131,12 +129,7 @@ def main():
         server = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
                                    "--directory", str(www)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            for _ in range(200):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                    break
-                except OSError:
-                    time.sleep(0.05)
+            wait_for_port(port)
             for label, name, html, max_body in feeds:
                 size = (www / name).stat().st_size
                 print(f"{label}: feed {size / 2**20:.1f} MiB" + (f", HTML {html / 2**20:.1f} MiB" if html else ""))

@@ -18,15 +18,13 @@ later run reuses it. Needs nginx and perf (allowed to read syscall tracepoints).
 
 import argparse
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from serve import free_port, precompress, start_nginx, stop_nginx  # noqa: E402
+from serve import free_port, precompress, start_nginx, stop_nginx, wait_for_port  # noqa: E402
 
 EVENTS = "task-clock,syscalls:sys_enter_pread64,syscalls:sys_enter_pwrite64,syscalls:sys_enter_fdatasync"
 
@@ -71,12 +69,7 @@ def main():
     port = free_port()
     pidfile = start_nginx(work, docroot, port)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_for_port(port)
         # The settings of run.py: all feeds on one host, so the per-host limit is the global one.
         lines = ["[settings]", 'database = "feedd.db"', "concurrency = 32", "per_host = 32", 'per_host_gap = "0s"',
                  "allow_private_networks = true", 'log_level = "error"', ""]

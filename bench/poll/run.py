@@ -28,7 +28,6 @@ import os
 import random
 import resource
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,7 +35,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from serve import free_port, precompress, start_nginx, stop_nginx  # noqa: E402
+from serve import free_port, precompress, start_nginx, stop_nginx, wait_for_port  # noqa: E402
 
 WORDS = ("archive feed news market region policy energy rail forum water climate city data "
          "report science health trade court school river harbour budget vote festival").split()
@@ -176,12 +175,7 @@ def main():
     port = free_port()
     pidfile = start_nginx(work, docroot, port)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+        wait_for_port(port)
         urls = [f"http://127.0.0.1:{port}/{f.name}" for f in files]
         print(f"corpus: {len(files)} feeds {shape}, {size / 1e6:.1f} MB ({packed / 1e6:.1f} MB gzipped), "
               f"nginx on 127.0.0.1:{port}")
