@@ -192,8 +192,13 @@ TEST_CASE(
     const auto killed_at = std::chrono::steady_clock::now();
     REQUIRE(nodes[2]->daemon.process.wait_for(10s).has_value());
     REQUIRE_FALSE(orphans.empty());
-    // Polled by the others within the lease (2 s), the second it takes to see it ran out, and a claim.
+    // Polled by the others within the lease (2 s), the second it takes to see it ran out, and a claim;
+    // the feeds share one host, so one node at a time takes them, `concurrency` (3) fetches of
+    // 400 ms at a time. The killed node's leases include polls it had fetched and not yet written,
+    // which its writer holds for up to a second to share a commit: more feeds than one round.
     const auto bound = killed_at + 2s + 1s + 1s + 500ms;
+    constexpr int per_round = 3;
+    constexpr auto round = 400ms + 100ms;
     REQUIRE(cluster_wait(
         *nodes[0],
         [&] {
@@ -205,12 +210,17 @@ TEST_CASE(
             });
         },
         8s));
+    std::vector<std::chrono::steady_clock::time_point> taken_over;
     for (const auto& name : orphans) {
-        CAPTURE(name);
         const auto times = fetches(server).at(name);
-        const auto taken_over =
-            *std::find_if(times.begin(), times.end(), [&](auto t) { return t > killed_at + 1s; });
-        CHECK(taken_over <= bound);
+        taken_over.push_back(
+            *std::find_if(times.begin(), times.end(), [&](auto t) { return t > killed_at + 1s; }));
+    }
+    std::sort(taken_over.begin(), taken_over.end());
+    for (std::size_t i = 0; i < taken_over.size(); ++i) {
+        CAPTURE(i);
+        CAPTURE(std::chrono::duration_cast<std::chrono::milliseconds>(taken_over[i] - killed_at).count());
+        CHECK(taken_over[i] <= bound + static_cast<int>(i / per_round) * round);
     }
     // Every feed polled again after the failover, by the two left.
     const auto after_kill = std::chrono::steady_clock::now();
