@@ -237,11 +237,14 @@ class Transaction {
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
     ~Transaction() {
-        if (!done_) {
+        if (done_) return;
+        // A deferred write that failed aborts the first ROLLBACK with it (same pipeline); when the
+        // second fails too, the connection is gone, and so is the transaction.
+        for (int attempt = 0; attempt < 2; ++attempt) {
             try {
                 session_.command("ROLLBACK");
+                return;
             } catch (...) {
-                // the connection is gone: so is the transaction
             }
         }
     }

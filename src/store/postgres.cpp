@@ -1062,22 +1062,11 @@ WHERE id = $1)sql",
 // ids are inserted as they are and the identity sequences moved past them at the end.
 class PostgresTables final : public Tables {
   public:
-    PostgresTables(PostgresStore& store, pg::Session& db, bool write) : store_(store), db_(db) {
-        // One snapshot for every table the reader reads, whatever a daemon commits meanwhile.
-        db_.command(write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-        connection_ = db_.connections();
-    }
-    ~PostgresTables() override {
-        if (committed_) return;
-        // A deferred write that failed aborts the first ROLLBACK with it (same pipeline).
-        for (int attempt = 0; attempt < 2; ++attempt) {
-            try {
-                db_.command("ROLLBACK");
-                return;
-            } catch (...) {
-            }
-        }
-    }
+    // One snapshot for every table the reader reads, whatever a daemon commits meanwhile.
+    PostgresTables(PostgresStore& store, pg::Session& db, bool write)
+        : store_(store),
+          db_(db),
+          transaction_(db, write ? "BEGIN" : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY") {}
 
     std::vector<std::string> columns(const ArchiveTable& table) override {
         return store_.call(read_failed, [&] { return columns_of(table); });
@@ -1166,17 +1155,13 @@ WHERE table_schema = current_schema() AND table_name = $1 AND is_identity = 'YES
             }
         }
         db_.run("ANALYZE " + archive_table_list());  // the planner's statistics of the new rows
-        if (db_.connections() != connection_)        // as pg::Transaction::commit
-            throw pg::Error("08006", "database connection lost during the copy: nothing of it was written");
-        db_.command("COMMIT");
-        committed_ = true;
+        transaction_.commit();
     }
 
     PostgresStore& store_;
     pg::Session& db_;
     std::unordered_map<std::string, const char*> inserts_;
-    bool committed_ = false;
-    int connection_ = 0;
+    pg::Transaction transaction_;  // rolled back unless commit() ends the copy
 };
 
 std::unique_ptr<Tables> PostgresStore::tables(bool write) {

@@ -549,16 +549,17 @@ void cjk_stored_once(SQLite::Database& db) {
     SQLite::Statement marks(db, "UPDATE entries SET cjk = ?1 WHERE cjk <> '' AND cjk <> ?1");
     marks.bind(1, mark);
     marks.exec();
-    db.exec("CREATE VIEW entries_cjk_v AS SELECT id, " + std::string(cjk_joined_sql) +
+    db.exec("CREATE VIEW entries_cjk_v AS SELECT id, " + cjk_joined_sql() +
             " AS cjk FROM entries WHERE cjk <> ''");
+    db.exec("INSERT INTO entries_cjk(entries_cjk) VALUES ('rebuild')");
+    // What entries_cjk_v gave for the deleted row.
     db.exec(R"sql(
-INSERT INTO entries_cjk(entries_cjk) VALUES ('rebuild');
--- What entries_cjk_v gave for the deleted row (cjk_joined_sql over `old`).
 CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN
     INSERT INTO entries_fts(entries_fts, rowid, title, author, text)
         VALUES ('delete', old.id, old.title, old.author, old.text);
     INSERT INTO entries_cjk(entries_cjk, rowid, cjk)
-        SELECT 'delete', old.id, old.title || char(10) || old.author || char(10) || old.text WHERE old.cjk <> '';
+        SELECT 'delete', old.id, )sql" +
+            cjk_joined_sql("old.") + R"sql( WHERE old.cjk <> '';
 END;
 )sql");
 }

@@ -56,7 +56,7 @@ class SqliteTables final : public Tables {
             for (std::size_t i = 0; i < columns.size(); ++i) {
                 if (i > 0) sql += ", ";
                 if (table.marks_cjk && columns[i] == "cjk")
-                    sql += "CASE WHEN cjk <> '' THEN " + std::string(cjk_joined_sql) + " ELSE '' END";
+                    sql += "CASE WHEN cjk <> '' THEN " + cjk_joined_sql() + " ELSE '' END";
                 else if (is_packed(table, columns[i]))
                     sql +=
                         "feedd_unpack(" + identifier(columns[i]) + (table.against_text ? ", \"text\")" : ")");

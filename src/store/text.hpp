@@ -50,7 +50,11 @@ inline std::string cjk_column(const std::string& title, const std::string& autho
 // SQLite's `entries.cjk` since v11: this when the entry has CJK text (cjk_column is not empty),
 // else ''.
 inline constexpr std::string_view cjk_mark = "1";
-// cjk_joined in SQL, over the columns of an `entries` row.
-inline constexpr std::string_view cjk_joined_sql = "title || char(10) || author || char(10) || text";
+// cjk_joined in SQL, over the columns of an `entries` row; `row` qualifies them ("old." in a
+// trigger).
+inline std::string cjk_joined_sql(std::string_view row = {}) {
+    const std::string r(row);
+    return r + "title || char(10) || " + r + "author || char(10) || " + r + "text";
+}
 
 }  // namespace feedd::store::detail
