@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,16 @@ using text::has_cjk;
 // The archive's hashes are feedd_text's (stable across versions: they are stored).
 using text::hash_hex;
 using text::Hasher;
+
+// SQLite's `link_key` of articles and entries (schema v12): what their link indexes hold instead of
+// the canonical link's text, text::hash_key of it (the first 64 bits of hash_hex, as signed), none
+// for no link. Every lookup by link compares the key and then the text: a collision costs a row
+// read, never a wrong match. In SQL, feedd_link_key(link) (pack.hpp), which migrations, copies and
+// `db check` use and a plain sqlite3 gets from the extension.
+inline std::optional<std::int64_t> link_key(std::string_view canonical) {
+    if (canonical.empty()) return std::nullopt;
+    return text::hash_key(canonical);
+}
 
 // An entry's plain text (`entries.text`): of its content, else of its summary.
 inline std::string entry_text(const std::string& content, const std::string& summary) {

@@ -26,6 +26,18 @@ TEST_CASE("hashes fed piece by piece equal the hash of the whole, as stored arch
     CHECK(content_hash("  Title ", "1700000000", "Some text.") == hash_hex(whole));
 }
 
+TEST_CASE("a link's key is the first half of its hash_hex, as signed 64 bits, and none for no link") {
+    // Stored by archives (schema v12): these values must never change.
+    CHECK(text::hash_key("Title\x1f"
+                         "1700000000\x1fSome text.") == 0x0eb60f8e1896ad49);
+    CHECK(link_key("https://example.com/a") == -3831216993472997800);  // hex cad4…: negative
+    CHECK(link_key("") == std::nullopt);
+    for (const char* link : {"https://example.com/a", "https://example.com/b", "x"}) {
+        const auto hex = hash_hex(link).substr(0, 16);
+        CHECK(*link_key(link) == static_cast<std::int64_t>(std::stoull(hex, nullptr, 16)));
+    }
+}
+
 TEST_CASE("the CJK column holds title, author and text when any of them is CJK, else nothing") {
     CHECK(cjk_column("Title", "Author", "Plain text.") == "");
     CHECK(cjk_column("标题", "Author", "Plain text.") == "标题\nAuthor\nPlain text.");
