@@ -139,6 +139,10 @@ TEST_CASE(
     CHECK(empty.err.find("nothing archived yet in " + (dir / "data/feedd/feedd.db").string()) !=
           std::string::npos);
     CHECK(empty.err.find("the daemon is not running") != std::string::npos);
+    // The same for a search of an unknown feed: nothing to find there is the news, not the name.
+    const auto unknown = run_feedd(dir.path(), {"query", "--feed", "nosuchfeed", "--search", "story"}, env);
+    CHECK(unknown.exit_code == 0);
+    CHECK(unknown.err.find("nothing archived yet in ") != std::string::npos);
     const auto listed = run_feedd(dir.path(), {"feeds", "list"}, env);
     CHECK(listed.out.find("not polled yet") == std::string::npos);
 }
