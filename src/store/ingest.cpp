@@ -46,11 +46,21 @@ struct SqliteIngest {
                 row.getColumn(seen_hash_column).getString()};
     }
 
+    // Lookups by link go through its key (schema v12, text.hpp link_key) and compare the text.
+    static void bind_link_key(SQLite::Statement& statement, const char* name, const std::string& canonical) {
+        if (const auto key = detail::link_key(canonical))
+            statement.bind(name, *key);
+        else
+            statement.bind(name);
+    }
+
     LinkMatch by_link(const std::string& canonical) {
         auto& select = impl.statement(
-            "SELECT id, article_id, seen_hash, guid FROM entries WHERE feed_id = ? AND canonical_link = ? "
-            "LIMIT 2");
-        SQLite::bind(select, feed_id, canonical);
+            "SELECT id, article_id, seen_hash, guid FROM entries "
+            "WHERE feed_id = :feed AND link_key = :key AND canonical_link = :link LIMIT 2");
+        select.bind(":feed", feed_id);
+        bind_link_key(select, ":key", canonical);
+        select.bind(":link", canonical);
         LinkMatch match;
         while (select.executeStep()) {
             if (match.count++ == 0) {
@@ -63,9 +73,10 @@ struct SqliteIngest {
 
     void unlink(const std::string& canonical) {
         auto& clear = impl.statement(R"sql(
-UPDATE articles SET canonical_link = NULL
-WHERE canonical_link = :link
-  AND id IN (SELECT article_id FROM entries WHERE feed_id = :feed AND canonical_link = :link))sql");
+UPDATE articles SET canonical_link = NULL, link_key = NULL
+WHERE link_key = :key AND canonical_link = :link
+  AND id IN (SELECT article_id FROM entries WHERE feed_id = :feed AND link_key = :key AND canonical_link = :link))sql");
+        bind_link_key(clear, ":key", canonical);
         clear.bind(":link", canonical);
         clear.bind(":feed", feed_id);
         clear.exec();
@@ -85,10 +96,12 @@ WHERE canonical_link = :link
 
     std::optional<std::int64_t> article_by_link(const std::string& canonical) {
         auto& select = impl.statement(R"sql(
-SELECT a.id FROM articles a WHERE a.canonical_link = ?
-  AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.article_id = a.id AND e.feed_id = ?)
+SELECT a.id FROM articles a WHERE a.link_key = :key AND a.canonical_link = :link
+  AND NOT EXISTS (SELECT 1 FROM entries e WHERE e.article_id = a.id AND e.feed_id = :feed)
 ORDER BY a.id LIMIT 1)sql");
-        SQLite::bind(select, canonical, feed_id);
+        bind_link_key(select, ":key", canonical);
+        select.bind(":link", canonical);
+        select.bind(":feed", feed_id);
         if (select.executeStep()) return select.getColumn("id").getInt64();
         return std::nullopt;
     }
@@ -96,12 +109,15 @@ ORDER BY a.id LIMIT 1)sql");
     std::int64_t insert_article(const std::string* link, TimePoint now, const std::optional<TimePoint>& date,
                                 TimePoint sort_time) {
         auto& insert = impl.statement(
-            "INSERT INTO articles (canonical_link, first_seen, published, sort_time) "
-            "VALUES (:link, :now, :published, :sort_time)");
-        if (link != nullptr)
+            "INSERT INTO articles (canonical_link, link_key, first_seen, published, sort_time) "
+            "VALUES (:link, :key, :now, :published, :sort_time)");
+        if (link != nullptr) {
             insert.bind(":link", *link);
-        else
+            bind_link_key(insert, ":key", *link);
+        } else {
             insert.bind(":link");
+            insert.bind(":key");
+        }
         insert.bind(":now", seconds(now));
         bind_time(insert, ":published", date);
         insert.bind(":sort_time", seconds(sort_time));
@@ -196,9 +212,9 @@ WHERE id = :article AND (fullest_entry IS NULL OR fullest_entry = :entry OR
         const Entry& entry = *c.entry;
         auto& insert = impl.statement(R"sql(
 INSERT INTO entries (article_id, feed_id, identity, guid, link, canonical_link, content_hash, seen_hash, title, author,
-                     summary, content, text, cjk, published, updated, categories, image, first_seen)
+                     summary, content, text, cjk, published, updated, categories, image, first_seen, link_key)
 VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :content_hash, :seen_hash, :title,
-        :author, :summary, :content, :text, :cjk, :published, :updated, :categories, :image, :now))sql");
+        :author, :summary, :content, :text, :cjk, :published, :updated, :categories, :image, :now, :link_key))sql");
         std::string frames[2];  // the packed HTML, bound without a copy: outlives the bindings
         LargeBinds large(insert);
         insert.bind(":article_id", article_id);
@@ -207,6 +223,7 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
         insert.bind(":guid", entry.id);
         insert.bind(":link", entry.link);
         insert.bind(":canonical_link", c.canonical);
+        bind_link_key(insert, ":link_key", c.canonical);
         insert.bind(":content_hash", c.content_hash);
         insert.bind(":seen_hash", c.seen_hash);
         insert.bind(":title", entry.title);
@@ -300,13 +317,15 @@ WHERE id = :id)sql");
 
     void update_meta(std::int64_t entry_id, const detail::MetaUpdate& m) {
         auto& meta = impl.statement(R"sql(
-UPDATE entries SET guid = :guid, link = :link, canonical_link = :canonical_link, published = :published,
+UPDATE entries SET guid = :guid, link = :link, canonical_link = :canonical_link, link_key = :link_key,
+                   published = :published,
                    updated = :updated, categories = :categories, image = :image, seen_hash = :seen_hash,
                    content_hash = :content_hash
 WHERE id = :id)sql");
         meta.bind(":guid", m.guid);
         meta.bind(":link", m.link);
         meta.bind(":canonical_link", m.canonical);
+        bind_link_key(meta, ":link_key", m.canonical);
         bind_time(meta, ":published", m.published);
         bind_time(meta, ":updated", m.updated);
         meta.bind(":categories", m.categories);

@@ -1,4 +1,4 @@
-// zstd frames for the archive's long text, and the SQL functions that read them.
+// zstd frames for the archive's long text, and the SQL functions that read them (and the link key).
 // Compiled twice: into the store, and with FEEDD_SQLITE_EXTENSION into the loadable extension
 // that gives a plain sqlite3 client the same functions (`.load libfeedd_sqlite`).
 #ifdef FEEDD_SQLITE_EXTENSION
@@ -15,6 +15,7 @@ SQLITE_EXTENSION_INIT1
 #include <memory>
 
 #include "store/pack.hpp"
+#include "store/text.hpp"
 
 namespace feedd::store::detail {
 namespace {
@@ -139,6 +140,16 @@ void pack_function(sqlite3_context* context, int argc, sqlite3_value** argv) {
     }
 }
 
+void link_key_function(sqlite3_context* context, int, sqlite3_value** argv) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+    const auto key = link_key(std::string_view(text == nullptr ? "" : text,
+                                               static_cast<std::size_t>(sqlite3_value_bytes(argv[0]))));
+    if (key)
+        sqlite3_result_int64(context, *key);
+    else
+        sqlite3_result_null(context);
+}
+
 }  // namespace
 
 int register_functions(sqlite3* db) {
@@ -153,7 +164,8 @@ int register_functions(sqlite3* db) {
             rc != SQLITE_OK)
             return rc;
     }
-    return SQLITE_OK;
+    return sqlite3_create_function_v2(db, "feedd_link_key", 1, flags, nullptr, link_key_function, nullptr,
+                                      nullptr, nullptr);
 }
 
 }  // namespace feedd::store::detail

@@ -32,6 +32,7 @@ std::string unpack(std::string_view frame, std::string_view prefix = {});
 // migrations call them; the search indexes, the triggers and the other views do not):
 //   feedd_unpack(value [, text])  TEXT as it is, a BLOB unpacked (against the unpacked `text`)
 //   feedd_pack(text [, prefix])   the stored form of `text` (for migrations)
+//   feedd_link_key(link)          text.hpp's link_key: NULL for NULL or ''
 // Returns an SQLite result code.
 int register_functions(sqlite3* db);
 

@@ -413,6 +413,9 @@ std::vector<std::string> detail::Connection::check() {
                                "e.article_id = a.id)")
                            .getInt64();
         if (orphans > 0) problems.push_back(std::to_string(orphans) + " article(s) without their entries");
+        if (const auto rows = this->db.execAndGet(std::string(detail::stale_link_keys)).getInt64(); rows > 0)
+            problems.push_back("link keys: " + std::to_string(rows) +
+                               " article(s) or entries whose link_key is not their link's (feedd_link_key)");
         if (const auto pages = this->db.execAndGet(pages_sql::stale_cjk).getInt64(); pages > 0)
             problems.push_back("search index: " + std::to_string(pages) + " page(s) whose CJK text is stale");
     } catch (const SQLite::Exception& e) {

@@ -23,6 +23,20 @@ struct Migration {
     void (*code)(SQLite::Database&) = nullptr;
 };
 
+// Sets `link_key` (schema v12) of the articles and entries whose key is not their link's
+// (feedd_link_key): the migration, and a copy into SQLite, whose rows come without it. Rewrites
+// only the rows it changes.
+inline constexpr std::string_view fill_link_keys = R"sql(
+UPDATE articles SET link_key = feedd_link_key(canonical_link) WHERE link_key IS NOT feedd_link_key(canonical_link);
+UPDATE entries SET link_key = feedd_link_key(canonical_link) WHERE link_key IS NOT feedd_link_key(canonical_link);
+)sql";
+
+// How many rows fill_link_keys would change: `db check` reports them (a row a plain sqlite3
+// inserted without the key is not found by its link).
+inline constexpr std::string_view stale_link_keys = R"sql(
+SELECT (SELECT count(*) FROM articles WHERE link_key IS NOT feedd_link_key(canonical_link)) +
+       (SELECT count(*) FROM entries WHERE link_key IS NOT feedd_link_key(canonical_link)))sql";
+
 // migrations()[i] takes the schema from version i to i + 1.
 const std::vector<Migration>& migrations();
 inline int latest_schema_version() {

@@ -4,6 +4,7 @@
 #include <map>
 
 #include "store/impl.hpp"
+#include "store/schema.hpp"
 #include "store/text.hpp"
 
 namespace feedd::store::detail {
@@ -37,7 +38,11 @@ class SqliteTables final : public Tables {
             SQLite::Statement select(connection_.db, "SELECT name FROM pragma_table_info(?) ORDER BY cid");
             select.bind(1, std::string(table.name));
             std::vector<std::string> out;
-            while (select.executeStep()) out.push_back(select.getColumn(0).getString());
+            while (select.executeStep()) {
+                auto name = select.getColumn(0).getString();
+                if (table.link_keyed && name == "link_key") continue;  // computed at commit
+                out.push_back(std::move(name));
+            }
             return out;
         });
     }
@@ -97,10 +102,11 @@ class SqliteTables final : public Tables {
     }
 
     // The search indexes (FTS5 tables over `entries` and `pages`, external content) are built once,
-    // from every row.
+    // from every row; so are the link keys.
     void commit() override {
         connection_.call(write_failed, [&] {
             inserts_.clear();
+            connection_.db.exec(std::string(fill_link_keys));
             std::vector<std::string> indexes;
             SQLite::Statement fts(
                 connection_.db,

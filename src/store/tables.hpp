@@ -18,11 +18,14 @@ namespace feedd::store::detail {
 // moves the text, never the frame.
 // `marks_cjk`: its `cjk` column, which SQLite keeps as a mark and joins from title, author and
 // text when read (text.hpp, cjk_joined; schema v11), PostgreSQL as the text. A copy moves the text.
+// `link_keyed`: SQLite's table has a `link_key` column, its canonical link's key (text.hpp, link_key;
+// schema v12), which PostgreSQL does not have: SQLite's copy leaves it out and computes it.
 struct ArchiveTable {
     std::string_view name;
     std::array<std::string_view, 2> packed = {};
     bool against_text = false;
     bool marks_cjk = false;
+    bool link_keyed = false;
 };
 
 // Every table of the archive (both stores have the same tables and columns), in the order a copy
@@ -34,8 +37,8 @@ inline constexpr ArchiveTable archive_tables[] = {
     {"feeds"},
     {"feed_state"},
     {"gaps"},
-    {"articles"},
-    {"entries", {"summary", "content"}, true, true},
+    {"articles", {}, false, false, true},
+    {"entries", {"summary", "content"}, true, true, true},
     {"enclosures"},
     {"revisions", {"summary", "content"}},
     {"tombstones"},
@@ -72,7 +75,8 @@ class Tables {
     Tables& operator=(const Tables&) = delete;
     virtual ~Tables() = default;
 
-    // The table's columns a copy moves: all but generated ones, in the table's order.
+    // The table's columns a copy moves: all but generated and derived ones (SQLite's `link_key`),
+    // in the table's order.
     virtual std::vector<std::string> columns(const ArchiveTable& table) = 0;
     virtual std::int64_t count(const ArchiveTable& table) = 0;
     // Every row, in no particular order, its values in the order of `columns`.

@@ -9,6 +9,24 @@ std::string hash_hex(std::string_view data) {
     return Hasher().add(data).hex();
 }
 
+std::int64_t hash_key(std::string_view data) noexcept {
+    return Hasher().add(data).key();
+}
+
+namespace {
+
+// Each lane's 64-bit avalanche finish (MurmurHash3's fmix64).
+std::uint64_t mix(std::uint64_t x) noexcept {
+    x ^= x >> 33;
+    x *= 0xFF51AFD7ED558CCDULL;
+    x ^= x >> 33;
+    x *= 0xC4CEB9FE1A85EC53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+}  // namespace
+
 // Two FNV-1a lanes with different bases, each finished by a 64-bit avalanche mix.
 Hasher& Hasher::add(std::string_view data) noexcept {
     std::uint64_t a = a_, b = b_;
@@ -24,18 +42,15 @@ Hasher& Hasher::add(std::string_view data) noexcept {
 }
 
 std::string Hasher::hex() const {
-    auto mix = [](std::uint64_t x) {
-        x ^= x >> 33;
-        x *= 0xFF51AFD7ED558CCDULL;
-        x ^= x >> 33;
-        x *= 0xC4CEB9FE1A85EC53ULL;
-        x ^= x >> 33;
-        return x;
-    };
     char buffer[33];
     std::snprintf(buffer, sizeof buffer, "%016llx%016llx", static_cast<unsigned long long>(mix(a_)),
                   static_cast<unsigned long long>(mix(b_ ^ size_)));
     return buffer;
+}
+
+// The first lane alone, as hex() prints it first; the cast keeps the bits (C++20 defines it).
+std::int64_t Hasher::key() const noexcept {
+    return static_cast<std::int64_t>(mix(a_));
 }
 
 // Strings that cannot appear in XML 1.0 are dropped rather than written as character references

@@ -1,9 +1,11 @@
 // Archive size (issue 22): what the SQLite archive keeps once. An entry's CJK text, which the
 // trigram index searches, is its own title, author and text joined (schema v11), and a plain
-// SQLite client still reads, searches and deletes through it.
+// SQLite client still reads, searches and deletes through it. Links are looked up through 64-bit
+// keys, not indexes of their text (schema v12).
 #include <doctest/doctest.h>
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <SQLiteCpp/VariadicBind.h>
 
 #include <filesystem>
 #include <string>
@@ -89,6 +91,44 @@ PRAGMA user_version = 10;
 )sql");
 }
 
+// One entry in a feed of its own, polled at `when`.
+void poll_story(Archive& archive, const std::string& feed_name, const std::string& id,
+                const std::string& title, const std::string& link, TimePoint when) {
+    FeedSource feed;
+    feed.name = feed_name;
+    ParsedFeed parsed;
+    Entry entry;
+    entry.id = id;
+    entry.title = title;
+    entry.link = link;
+    entry.summary = title + ", as " + feed_name + " told it.";
+    parsed.entries = {entry};
+    archive.commit_poll(feed, &parsed, FeedState{}, when);
+}
+
+std::vector<std::string> feeds_of(Archive& archive, const std::string& title) {
+    for (const auto& row : archive.query(ArticleQuery{}))
+        if (row.title == title) return row.feeds;
+    return {};
+}
+
+const std::string western_link = "https://example.com/news/western-development";
+const std::string rail_link = "https://example.com/news/rail-link";
+
+// Puts a current archive back to schema v11: no link keys, the links' text indexed.
+void back_to_v11(const std::filesystem::path& path) {
+    SQLite::Database db(path, SQLite::OPEN_READWRITE);
+    db.exec(R"sql(
+DROP INDEX articles_by_link_key;
+DROP INDEX entries_by_feed_link_key;
+ALTER TABLE articles DROP COLUMN link_key;
+ALTER TABLE entries DROP COLUMN link_key;
+CREATE INDEX articles_by_link ON articles(canonical_link) WHERE canonical_link IS NOT NULL;
+CREATE INDEX entries_by_feed_link ON entries(feed_id, canonical_link);
+PRAGMA user_version = 11;
+)sql");
+}
+
 }  // namespace
 }  // namespace size_test
 
@@ -161,4 +201,54 @@ TEST_CASE("an archive of schema v10 keeps its CJK text once after the upgrade, s
     archive.vacuum();  // merges the index's segments: still the same text
     CHECK(titles_found(archive, "政治局") == std::vector<std::string>{cjk_title});
     CHECK(archive.check().empty());
+}
+
+TEST_CASE("an archive of schema v11 gets its link keys: a story from another feed still joins its article") {
+    TempDir dir;
+    const auto path = dir / "feedd.db";
+    {
+        auto archive = Archive::open(path, OpenMode::read_write);
+        poll_story(archive, "first", "a", "Western development meeting", western_link, test::seed_poll1);
+    }
+    back_to_v11(path);
+
+    auto archive = Archive::open(path, OpenMode::read_write);
+    CHECK(std::filesystem::exists(dir / "feedd.db.v11.bak"));
+    poll_story(archive, "second", "b", "Western development meeting", western_link + "?utm_source=rss",
+               test::seed_poll1 + std::chrono::hours(1));
+    CHECK(feeds_of(archive, "Western development meeting") == std::vector<std::string>{"first", "second"});
+    CHECK(archive.query(ArticleQuery{}).size() == 1);
+    CHECK(archive.check().empty());
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    CHECK(one_integer(db, "PRAGMA user_version") == detail::latest_schema_version());
+    // The text indexes are gone; the keys are the links' (text.hpp, link_key).
+    CHECK(one_integer(db,
+                      "SELECT count(*) FROM sqlite_schema WHERE name IN ('articles_by_link', "
+                      "'entries_by_feed_link')") == 0);
+    CHECK(one_integer(db, "SELECT count(DISTINCT link_key) FROM entries") == 1);
+    CHECK(one_integer(db, "SELECT link_key FROM articles") == *detail::link_key(western_link));
+}
+
+TEST_CASE(
+    "a link key shared by two links joins only the article of the same link, and db check names the forged "
+    "key") {
+    TempDir dir;
+    const auto path = dir / "feedd.db";
+    auto archive = Archive::open(path, OpenMode::read_write);
+    // The older article (found first) gets the key of the other's link, as a collision would.
+    poll_story(archive, "first", "rail", "Rail link opens", rail_link, test::seed_poll1);
+    poll_story(archive, "first", "west", "Western development meeting", western_link, test::seed_poll1);
+    {
+        SQLite::Database db(path, SQLite::OPEN_READWRITE);
+        SQLite::Statement forge(db, "UPDATE articles SET link_key = ? WHERE canonical_link = ?");
+        SQLite::bind(forge, *detail::link_key(western_link), rail_link);
+        REQUIRE(forge.exec() == 1);
+    }
+    poll_story(archive, "second", "w2", "Western development meeting", western_link,
+               test::seed_poll1 + std::chrono::hours(1));
+    CHECK(feeds_of(archive, "Western development meeting") == std::vector<std::string>{"first", "second"});
+    CHECK(feeds_of(archive, "Rail link opens") == std::vector<std::string>{"first"});
+    const auto problems = archive.check();
+    REQUIRE(problems.size() == 1);
+    CHECK(problems[0].starts_with("link keys: 1 "));
 }

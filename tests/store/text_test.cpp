@@ -26,6 +26,18 @@ TEST_CASE("hashes fed piece by piece equal the hash of the whole, as stored arch
     CHECK(content_hash("  Title ", "1700000000", "Some text.") == hash_hex(whole));
 }
 
+TEST_CASE("a link's key: 32 bits of its origin's hash_key, then 32 of its own, and none for no link") {
+    // Stored by archives (schema v12): these values must never change.
+    CHECK(text::hash_key("Title\x1f"
+                         "1700000000\x1fSome text.") == 0x0eb60f8e1896ad49);  // hash_hex's first half
+    CHECK(text::hash_key("https://example.com/a") == static_cast<std::int64_t>(0xcad4c8716e9a1658));
+    CHECK(link_key("https://example.com/a") == static_cast<std::int64_t>(0x8f5f009d6e9a1658));
+    CHECK(link_key("https://example.com/b") == static_cast<std::int64_t>(0x8f5f009dff361854));
+    CHECK(link_key("https://example.com") == text::hash_key("https://example.com"));
+    CHECK(link_key("x") == text::hash_key("x"));  // no origin: the link is its own
+    CHECK(link_key("") == std::nullopt);
+}
+
 TEST_CASE("the CJK column holds title, author and text when any of them is CJK, else nothing") {
     CHECK(cjk_column("Title", "Author", "Plain text.") == "");
     CHECK(cjk_column("标题", "Author", "Plain text.") == "标题\nAuthor\nPlain text.");

@@ -158,6 +158,8 @@ std::string xml_safe(std::string_view text);
 // 128-bit non-cryptographic hash as 32 hex digits; stable across versions (the archive stores it:
 // entry keys, content hashes). Also what a served document's ETag is made of.
 std::string hash_hex(std::string_view data);
+// Hasher().add(data).key(): 64 bits of the same hash.
+std::int64_t hash_key(std::string_view data) noexcept;
 
 // hash_hex of pieces fed one after another, equal to hash_hex of their concatenation: an entry's
 // hashes cover its whole text without a copy of it (a 100 MiB article is not concatenated again).
@@ -166,6 +168,9 @@ class Hasher {
     Hasher& add(std::string_view data) noexcept;
     Hasher& add(char c) noexcept { return add(std::string_view(&c, 1)); }
     std::string hex() const;
+    // The first 16 hex digits of hex() as one 64-bit integer (two's complement: hex "8000…" is
+    // INT64_MIN), for a key stored in an INTEGER column. As stable as hex(): the archive stores it.
+    std::int64_t key() const noexcept;
 
   private:
     std::uint64_t a_ = 14695981039346656037ULL, b_ = 0x9E3779B97F4A7C15ULL;
