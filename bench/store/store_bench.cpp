@@ -2,11 +2,14 @@
 // SQLite inserts of the same rows (one transaction, same FTS indexes), then search latency.
 //
 //   build/bench/store/bench_store [--feeds 2000] [--per-feed 100] [--dir /tmp] [--queries 100]
-//                                 [--postgres postgresql://…]
+//                                 [--postgres postgresql://…] [--sqlite no] [--raw no]
 //
 // With --postgres (an empty database), the same ingest and searches run on a PostgreSQL archive
 // too, in the same run, and the figures are given as ratios PostgreSQL / SQLite. Ingest of new
 // articles is also given per quarter of the feeds: whether the rate holds as the archive grows.
+// Each quarter's rate is printed as soon as it is done, so that a long run shows its progress.
+// `--sqlite no` measures PostgreSQL alone and `--raw no` leaves out the raw inserts: at 2 000 000
+// articles the two stores can then run as two processes side by side instead of one after the other.
 //
 // The corpus is generated (deterministic): words drawn from a Zipf-distributed vocabulary, about
 // 3 KB of HTML text per article. Only the store calls are timed, not the generation.
@@ -38,6 +41,8 @@ struct Options {
     std::filesystem::path archive;  // search an existing archive (built with --keep) only
     bool keep = false;              // leave the archive behind
     std::string postgres;           // also measure a PostgreSQL archive in this (empty) database
+    bool sqlite = true;             // measure the SQLite archive (no: PostgreSQL alone)
+    bool raw = true;                // measure raw SQLite inserts of the same rows, the yardstick
 };
 
 class Corpus {
@@ -116,8 +121,10 @@ struct PassResult {
     std::vector<double> quarter_seconds = std::vector<double>(4, 0.0);  // by quarter of the feeds
 };
 
-PassResult ingest(store::Archive& archive, const Corpus& corpus, const Options& options, int version) {
+PassResult ingest(store::Archive& archive, const Corpus& corpus, const Options& options, int version,
+                  bool progress) {
     PassResult result;
+    const double quarter_articles = static_cast<double>(options.feeds) * options.per_feed / 4;
     const TimePoint now = TimePoint(std::chrono::seconds(1800000000 + version * 3600));
     for (int f = 0; f < options.feeds; ++f) {
         auto parsed = corpus.feed(f, options.per_feed, version);
@@ -132,8 +139,14 @@ PassResult ingest(store::Archive& archive, const Corpus& corpus, const Options& 
         auto counts = archive.commit_poll(source, &parsed, state, now);
         const double took = seconds_of(Clock::now() - start);
         result.seconds += took;
-        result.quarter_seconds[static_cast<std::size_t>(std::min(3, f * 4 / std::max(1, options.feeds)))] +=
-            took;
+        const auto quarter = static_cast<std::size_t>(std::min(3, f * 4 / std::max(1, options.feeds)));
+        result.quarter_seconds[quarter] += took;
+        const bool quarter_done =
+            f + 1 == options.feeds ||
+            static_cast<std::size_t>((f + 1) * 4 / std::max(1, options.feeds)) > quarter;
+        if (progress && quarter_done)
+            std::printf("  quarter %zu done: %.0f articles/s (%.1f s)\n", quarter + 1,
+                        quarter_articles / result.quarter_seconds[quarter], result.quarter_seconds[quarter]);
         result.new_articles += counts.new_articles;
         result.unchanged += counts.unchanged_entries;
         result.updated += counts.updated_entries;
@@ -251,13 +264,21 @@ int main(int argc, char** argv) {
             options.keep = value == "yes";
         } else if (flag == "--postgres") {
             options.postgres = value;
+        } else if (flag == "--sqlite") {
+            options.sqlite = value != "no";
+        } else if (flag == "--raw") {
+            options.raw = value != "no";
         } else {
             std::fprintf(
                 stderr,
                 "usage: bench_store [--feeds N] [--per-feed N] [--queries N] [--dir DIR] [--keep yes] "
-                "[--archive PATH] [--postgres URL]\n");
+                "[--archive PATH] [--postgres URL] [--sqlite no] [--raw no]\n");
             return 2;
         }
+    }
+    if (!options.sqlite && options.postgres.empty()) {
+        std::fprintf(stderr, "bench_store: --sqlite no needs --postgres URL\n");
+        return 2;
     }
     auto work = options.dir / ("feedd-store-bench-" + std::to_string(::getpid()));
     const long long total = static_cast<long long>(options.feeds) * options.per_feed;
@@ -269,13 +290,22 @@ int main(int argc, char** argv) {
         std::printf("corpus: %d feeds x %d articles = %lld articles, ~3 KB of text each\n", options.feeds,
                     options.per_feed, total);
 
-        double raw = raw_insert(work / "raw.db", corpus, options);
-        raw_rate = total / raw;
-        std::printf("%-34s %10.0f articles/s  (%.1f s)\n", "raw inserts, one transaction:", raw_rate, raw);
-        std::filesystem::remove(work / "raw.db");
-        std::filesystem::remove(work / "raw.db-wal");
-        std::filesystem::remove(work / "raw.db-shm");
+        if (options.raw) {
+            double raw = raw_insert(work / "raw.db", corpus, options);
+            raw_rate = total / raw;
+            std::printf("%-34s %10.0f articles/s  (%.1f s)\n", "raw inserts, one transaction:", raw_rate,
+                        raw);
+            std::filesystem::remove(work / "raw.db");
+            std::filesystem::remove(work / "raw.db-wal");
+            std::filesystem::remove(work / "raw.db-shm");
+        }
     }
+    // Against the raw inserts when they ran; "-" otherwise.
+    auto of_raw = [&](double rate) {
+        char text[32] = "-";
+        if (raw_rate > 0) std::snprintf(text, sizeof text, "%.2fx", rate / raw_rate);
+        return std::string(text);
+    };
     struct Figures {
         double fresh = 0, again = 0, changed = 0, median = 0, p99 = 0;
         std::vector<double> quarters;
@@ -287,27 +317,27 @@ int main(int argc, char** argv) {
         std::printf("-- %s\n", label);
         if (options.archive.empty()) {
             auto archive = store::Archive::open(location, store::OpenMode::read_write);
-            auto fresh = ingest(archive, corpus, options, 0);
+            auto fresh = ingest(archive, corpus, options, 0, true);
             figures.fresh = total / fresh.seconds;
-            std::printf("%-34s %10.0f articles/s  (%.1f s, %lld new)  %.2fx raw  [aim >= 0.5x]\n",
+            std::printf("%-34s %10.0f articles/s  (%.1f s, %lld new)  %s raw  [aim >= 0.5x]\n",
                         "archive, new articles:", figures.fresh, fresh.seconds, fresh.new_articles,
-                        figures.fresh / raw_rate);
+                        of_raw(figures.fresh).c_str());
             std::printf("%-34s", "  by quarter of the feeds:");
             for (double q : fresh.quarter_seconds) {
                 figures.quarters.push_back(quarter_articles / q);
                 std::printf(" %8.0f", quarter_articles / q);
             }
             std::printf(" articles/s\n");
-            auto again = ingest(archive, corpus, options, 0);
+            auto again = ingest(archive, corpus, options, 0, false);
             figures.again = total / again.seconds;
-            std::printf("%-34s %10.0f articles/s  (%.1f s, %lld unchanged)  %.2fx raw  [aim >= 2x]\n",
+            std::printf("%-34s %10.0f articles/s  (%.1f s, %lld unchanged)  %s raw  [aim >= 2x]\n",
                         "archive, all duplicates:", figures.again, again.seconds, again.unchanged,
-                        figures.again / raw_rate);
-            auto changed = ingest(archive, corpus, options, 1);
+                        of_raw(figures.again).c_str());
+            auto changed = ingest(archive, corpus, options, 1, false);
             figures.changed = total / changed.seconds;
-            std::printf("%-34s %10.0f articles/s  (%.1f s, %lld updated, %lld unchanged)  %.2fx raw\n",
+            std::printf("%-34s %10.0f articles/s  (%.1f s, %lld updated, %lld unchanged)  %s raw\n",
                         "archive, 10 % changed:", figures.changed, changed.seconds, changed.updated,
-                        changed.unchanged, figures.changed / raw_rate);
+                        changed.unchanged, of_raw(figures.changed).c_str());
             if (!is_database_url(location.native()))
                 std::printf("archive size: %.0f MB\n",
                             static_cast<double>(std::filesystem::file_size(location)) / 1e6);
@@ -315,21 +345,23 @@ int main(int argc, char** argv) {
         search_figures(location, corpus, options, figures.median, figures.p99);
         return figures;
     };
-    const auto sqlite = measure(path, "SQLite");
+    const auto sqlite = options.sqlite ? measure(path, "SQLite") : Figures{};
     if (!options.postgres.empty()) {
         const auto pg = measure(options.postgres, "PostgreSQL");
-        std::printf("-- PostgreSQL / SQLite\n");
-        if (options.archive.empty()) {
-            std::printf("new articles %.2fx  [aim >= 0.5x], duplicates %.2fx, 10 %% changed %.2fx\n",
-                        pg.fresh / sqlite.fresh, pg.again / sqlite.again, pg.changed / sqlite.changed);
-            std::printf("new articles by quarter:");
-            for (std::size_t q = 0; q < pg.quarters.size(); ++q)
-                std::printf(" %.2fx", pg.quarters[q] / sqlite.quarters[q]);
-            std::printf("\n");
+        if (options.sqlite) {
+            std::printf("-- PostgreSQL / SQLite\n");
+            if (options.archive.empty()) {
+                std::printf("new articles %.2fx  [aim >= 0.5x], duplicates %.2fx, 10 %% changed %.2fx\n",
+                            pg.fresh / sqlite.fresh, pg.again / sqlite.again, pg.changed / sqlite.changed);
+                std::printf("new articles by quarter:");
+                for (std::size_t q = 0; q < pg.quarters.size(); ++q)
+                    std::printf(" %.2fx", pg.quarters[q] / sqlite.quarters[q]);
+                std::printf("\n");
+            }
+            std::printf("search median %.2fx, p99 %.2fx\n", pg.median / sqlite.median, pg.p99 / sqlite.p99);
         }
-        std::printf("search median %.2fx, p99 %.2fx\n", pg.median / sqlite.median, pg.p99 / sqlite.p99);
     }
-    if (options.keep)
+    if (options.keep && options.sqlite)
         std::printf("archive kept: %s\n", path.c_str());
     else if (options.archive.empty())
         std::filesystem::remove_all(work);
