@@ -142,13 +142,16 @@ void Cluster::beat() {
                   claim_pending = claiming_]() mutable {
         if (claim_pending) held.insert(held.end(), last_claimed_.begin(), last_claimed_.end());
         bool ok = false;
+        bool registered_again = false;
         try {
             const auto now = seconds_now();
             if (!archive_.heartbeat(id_, held, digest, now,
                                     now + std::chrono::ceil<std::chrono::seconds>(node_.lease))) {
-                // The node's row is gone (removed by hand): register again, holding nothing.
+                // The node's row is gone (removed by hand, or lost with the database's latest commits):
+                // register again, holding nothing.
                 log_warning("node " + std::to_string(id_) + " was no longer registered: registering again");
                 id_ = archive_.add_node({node_.host, node_.pid, node_.version, digest, node_.lease}, now);
+                registered_again = true;
             } else {
                 ok = true;
             }
@@ -156,8 +159,10 @@ void Cluster::beat() {
         } catch (const std::exception& e) {
             failed("heartbeat", e);
         }
-        boost::asio::post(io_, [this, ok, sent]() noexcept {
+        boost::asio::post(io_, [this, ok, sent, registered_again]() noexcept {
             if (ok) pipeline_.leases_valid_until(sent + node_.lease);
+            // The archive lost this node's row: what lost it may have lost the feeds too.
+            if (registered_again) record_feeds_again();
             // Feeds whose lease may have run out are dropped before they start.
             pipeline_.take_claimed({});
         });
@@ -189,8 +194,22 @@ void Cluster::reached() {
              " failed claims and heartbeats since " + format_utc(failing_since_));
     failures_ = 0;
     boost::asio::post(io_, [this]() noexcept {
+        // What answers may be a replica promoted without this node's latest commits.
+        record_feeds_again();
         trouble_.clear();
         if (on_trouble) on_trouble();
+    });
+}
+
+void Cluster::record_feeds_again() {
+    if (stopped_) return;
+    worker_.post([this, feeds = pipeline_.config().feeds] {
+        try {
+            archive_.sync_feeds(feeds);
+        } catch (const std::exception& e) {
+            // Tried again after the next failure the archive recovers from.
+            log_warning(std::string("recording the configured feeds again: ") + e.what());
+        }
     });
 }
 

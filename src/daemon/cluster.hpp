@@ -58,6 +58,11 @@ class Cluster {
     // recovery once.
     void failed(const std::string& what, const std::exception& error);
     void reached();
+    // Event loop: the configured feeds into the archive again, on this node's connection (the one
+    // that just reached it). A database promoted from a replica that had not received the latest
+    // commits, or restored from a backup, may lack the feeds this node recorded, and a claim never
+    // finds a feed the archive does not list: the node would poll nothing until restarted.
+    void record_feeds_again();
 
     boost::asio::io_context& io_;
     Pipeline& pipeline_;

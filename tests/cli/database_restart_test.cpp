@@ -99,12 +99,15 @@ class RestartFeed {
     std::vector<std::string> items_;
 };
 
-// feeds.toml: one feed polled every second, a lease of 2 s.
-void write_restart_config(const TempDir& dir, const RestartablePostgres& database, const HttpServer& server) {
+// feeds.toml: one feed polled every `interval` (every second by default), a lease of 2 s.
+void write_restart_config(const TempDir& dir, const RestartablePostgres& database, const HttpServer& server,
+                          const std::string& interval = "1s") {
     write_file(dir / "feeds.toml", "[settings]\ndatabase = \"" + database.uri() +
                                        "\"\n"
                                        "allow_private_networks = true  # the test server is on 127.0.0.1\n"
-                                       "interval = \"1s\"\nmin_interval = \"1s\"\nlease = \"2s\"\n"
+                                       "interval = \"" +
+                                       interval +
+                                       "\"\nmin_interval = \"1s\"\nlease = \"2s\"\n"
                                        "backfill_pages = 0\n\n[[feed]]\nname = \"restarts\"\nurl = \"" +
                                        server.url("/feed.xml") + "\"\n");
 }
@@ -223,4 +226,68 @@ TEST_CASE(
     const auto status = daemon.notify.wait_for("STATUS=");
     REQUIRE(status);
     CHECK(status->find("unreachable") == std::string::npos);
+}
+
+namespace {
+
+// A database that lost what feedd wrote last, as one promoted from a replica that had not received
+// the latest commits, or restored from a backup: the feed's rows (and its state) are gone. The test's
+// own delete waits for its commit to reach the log, so that a stop cannot lose it in turn (the
+// server runs with synchronous_commit off).
+void lose_feed_rows(RestartablePostgres& database, const std::string& also = "") {
+    static_cast<void>(
+        database.value("feedd_restart", "SET synchronous_commit = on; DELETE FROM feeds; " + also));
+}
+
+bool polled_once(RestartablePostgres& database) {
+    return database.value("feedd_restart",
+                          "SELECT count(*) FROM feed_state s JOIN feeds f ON f.id = s.feed_id "
+                          "WHERE f.name = 'restarts' AND s.last_success IS NOT NULL") == "1";
+}
+
+bool archived(RestartablePostgres& database, const std::string& guid) {
+    return database.value("feedd_restart", "SELECT count(*) FROM entries WHERE guid = '" + guid + "'") == "1";
+}
+
+}  // namespace
+
+// The feed is polled once an hour, so nothing but the node's own recovery brings the feed back
+// into the archive before the test's deadline.
+TEST_CASE("a node whose registration the database lost records its feeds again and goes on polling them") {
+    RestartablePostgres database;
+    HttpServer server;
+    RestartFeed feed(server);  // no item yet: the first poll writes the feed's state only
+    TempDir dir;
+    write_restart_config(dir, database, server, "1h");
+    FeeddDaemon daemon(dir);
+    REQUIRE(daemon.wait_ready());
+    REQUIRE(daemon.wait_until([&] { return polled_once(database); }));
+    lose_feed_rows(database, "DELETE FROM nodes;");
+    feed.publish("after-loss");
+    const bool after = daemon.wait_until([&] { return archived(database, "after-loss"); });
+    INFO("feedd's log:\n" << daemon.log());
+    CHECK(daemon.log().find("was no longer registered: registering again") != std::string::npos);
+    CHECK(after);
+    CHECK(database.value("feedd_restart", "SELECT count(*) FROM feeds WHERE name = 'restarts'") == "1");
+}
+
+TEST_CASE("a node whose database comes back without the feeds it recorded records them again") {
+    RestartablePostgres database;
+    HttpServer server;
+    RestartFeed feed(server);
+    TempDir dir;
+    write_restart_config(dir, database, server, "1h");
+    FeeddDaemon daemon(dir);
+    REQUIRE(daemon.wait_ready());
+    REQUIRE(daemon.wait_until([&] { return polled_once(database); }));
+    // The node's own row stays: only a failure and its recovery tell the node to look again.
+    lose_feed_rows(database);
+    database.stop();
+    REQUIRE(daemon.notify.wait_for("shared archive unreachable since"));
+    database.start();
+    feed.publish("after-failover");
+    const bool after = daemon.wait_until([&] { return archived(database, "after-failover"); });
+    INFO("feedd's log:\n" << daemon.log());
+    CHECK(daemon.log().find("the shared archive answers again") != std::string::npos);
+    CHECK(after);
 }
