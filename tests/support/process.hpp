@@ -162,8 +162,10 @@ class FeeddDaemon {
     explicit FeeddDaemon(const TempDir& dir, std::map<std::string, std::string> env = {})
         : FeeddDaemon(dir.path(), dir / "feeds.toml", std::move(env)) {}
 
-    // Waits for READY=1 (false at the deadline).
-    bool wait_ready(std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
+    // Waits for READY=1 (false at the deadline). The deadline only ends a test whose daemon never
+    // gets ready: a start that creates a PostgreSQL schema took over 20 s with four such tests and
+    // a build at once on two cores.
+    bool wait_ready(std::chrono::milliseconds timeout = std::chrono::seconds(60)) {
         return notify.wait_for("READY=1", timeout).has_value();
     }
 
