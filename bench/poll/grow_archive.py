@@ -9,7 +9,9 @@ Adds synthetic articles, one entry each, spread evenly over the archive's feeds 
 among old ones), with a short title and about 200 bytes of text, then rebuilds both full-text
 indexes so that they hold every row. Everything is done by SQLite itself (recursive CTEs, one
 transaction), so 2 million articles take minutes, not the hours a poll of that many items would.
-Run it on an archive that feedd is not writing to.
+Run it on an archive that feedd is not writing to, then open it once for writing (for example
+`feedd --config feeds.toml db vacuum`): at schema v12 that gives the synthetic rows their link keys,
+which only feedd computes. The planner's statistics are brought up to date here (ANALYZE).
 """
 
 import argparse
