@@ -486,14 +486,19 @@ CREATE VIEW revisions_html_v AS
 SELECT id, feedd_unpack(summary) AS summary, feedd_unpack(content) AS content FROM revisions;
 )sql";
 
-// v5 as one step that may run again over a v5 archive (migrate_test runs it twice): SQLite has no
-// ADD COLUMN IF NOT EXISTS, and the views of schema_v5 read the new column.
+// SQLite has no ADD COLUMN IF NOT EXISTS, and a step that adds a column may run again over an
+// archive that has it (migrate_test runs every step twice).
+void add_column_if_missing(SQLite::Database& db, const std::string& table, const std::string& column,
+                           const std::string& definition) {
+    SQLite::Statement columns(db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?");
+    columns.bind(1, table);
+    columns.bind(2, column);
+    if (!columns.executeStep()) db.exec("ALTER TABLE " + table + " ADD COLUMN " + column + " " + definition);
+}
+
+// v5 as one step that may run again over a v5 archive; the views of schema_v5 read the new column.
 void schema_v5_step(SQLite::Database& db) {
-    bool has_document_items = false;
-    SQLite::Statement columns(db, "SELECT name FROM pragma_table_info('feed_state')");
-    while (columns.executeStep()) has_document_items |= columns.getColumn(0).getString() == "document_items";
-    if (!has_document_items)
-        db.exec("ALTER TABLE feed_state ADD COLUMN document_items INTEGER NOT NULL DEFAULT 0");
+    add_column_if_missing(db, "feed_state", "document_items", "INTEGER NOT NULL DEFAULT 0");
     db.exec(std::string(schema_v5));
 }
 
@@ -513,10 +518,7 @@ void fts_automerge(SQLite::Database& db) {
 // missing (SQLite has no ADD COLUMN IF NOT EXISTS: migrate_test runs the steps again) and filled
 // for the pages fetched before with the ingest's own cjk_column, then the trigram index is built.
 void pages_cjk(SQLite::Database& db) {
-    bool has_cjk_column = false;
-    SQLite::Statement columns(db, "SELECT name FROM pragma_table_info('pages')");
-    while (columns.executeStep()) has_cjk_column |= columns.getColumn(0).getString() == "cjk";
-    if (!has_cjk_column) db.exec("ALTER TABLE pages ADD COLUMN cjk TEXT NOT NULL DEFAULT ''");
+    add_column_if_missing(db, "pages", "cjk", "TEXT NOT NULL DEFAULT ''");
     // The ids first: the rows are rewritten after the scan, not under it. Pages without CJK
     // script, most of them, are only read.
     std::vector<std::pair<std::int64_t, std::string>> changed;
@@ -573,12 +575,7 @@ END;
 // an INSERT by a plain sqlite3 leaves them NULL unless it calls feedd_link_key from the extension:
 // such a row is not found by link, and `db check` reports it. Runs again unchanged (migrate_test).
 void link_keys(SQLite::Database& db) {
-    for (const char* table : {"articles", "entries"}) {
-        bool has_key = false;
-        SQLite::Statement columns(db, std::string("SELECT name FROM pragma_table_info('") + table + "')");
-        while (columns.executeStep()) has_key |= columns.getColumn(0).getString() == "link_key";
-        if (!has_key) db.exec(std::string("ALTER TABLE ") + table + " ADD COLUMN link_key INTEGER");
-    }
+    for (const char* table : {"articles", "entries"}) add_column_if_missing(db, table, "link_key", "INTEGER");
     db.exec(std::string(fill_link_keys));
     db.exec(R"sql(
 DROP INDEX IF EXISTS articles_by_link;

@@ -24,8 +24,7 @@ struct Migration {
 };
 
 // Sets `link_key` (schema v12) of the articles and entries whose key is not their link's
-// (feedd_link_key): the migration, and a copy into SQLite, whose rows come without it. Rewrites
-// only the rows it changes.
+// (feedd_link_key): the migration. Rewrites only the rows it changes.
 inline constexpr std::string_view fill_link_keys = R"sql(
 UPDATE articles SET link_key = feedd_link_key(canonical_link) WHERE link_key IS NOT feedd_link_key(canonical_link);
 UPDATE entries SET link_key = feedd_link_key(canonical_link) WHERE link_key IS NOT feedd_link_key(canonical_link);

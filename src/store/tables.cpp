@@ -4,7 +4,6 @@
 #include <map>
 
 #include "store/impl.hpp"
-#include "store/schema.hpp"
 #include "store/text.hpp"
 
 namespace feedd::store::detail {
@@ -40,7 +39,7 @@ class SqliteTables final : public Tables {
             std::vector<std::string> out;
             while (select.executeStep()) {
                 auto name = select.getColumn(0).getString();
-                if (table.link_keyed && name == "link_key") continue;  // computed at commit
+                if (table.link_keyed && name == "link_key") continue;  // computed by the insert
                 out.push_back(std::move(name));
             }
             return out;
@@ -102,11 +101,10 @@ class SqliteTables final : public Tables {
     }
 
     // The search indexes (FTS5 tables over `entries` and `pages`, external content) are built once,
-    // from every row; so are the link keys.
+    // from every row.
     void commit() override {
         connection_.call(write_failed, [&] {
             inserts_.clear();
-            connection_.db.exec(std::string(fill_link_keys));
             std::vector<std::string> indexes;
             SQLite::Statement fts(
                 connection_.db,
@@ -126,9 +124,11 @@ class SqliteTables final : public Tables {
     SQLite::Statement& insert_for(const ArchiveTable& table, const std::vector<std::string>& columns) {
         auto& slot = inserts_[std::string(table.name)];
         if (slot) return *slot;
-        std::size_t text_at = 0;
-        for (std::size_t i = 0; i < columns.size(); ++i)
+        std::size_t text_at = 0, link_at = 0;
+        for (std::size_t i = 0; i < columns.size(); ++i) {
             if (columns[i] == "text") text_at = i + 1;
+            if (columns[i] == "canonical_link") link_at = i + 1;
+        }
         std::string names, values;
         for (std::size_t i = 0; i < columns.size(); ++i) {
             const auto parameter = "?" + std::to_string(i + 1);
@@ -143,6 +143,12 @@ class SqliteTables final : public Tables {
                 values += "feedd_pack(" + parameter + ")";
             else
                 values += parameter;
+        }
+        // The key is derived from the row's link as the row goes in (a second pass over the
+        // copied rows would write every one of them again).
+        if (table.link_keyed) {
+            names += ", link_key";
+            values += ", feedd_link_key(?" + std::to_string(link_at) + ")";
         }
         slot = std::make_unique<SQLite::Statement>(
             connection_.db,

@@ -19,7 +19,8 @@ namespace feedd::store::detail {
 // `marks_cjk`: its `cjk` column, which SQLite keeps as a mark and joins from title, author and
 // text when read (text.hpp, cjk_joined; schema v11), PostgreSQL as the text. A copy moves the text.
 // `link_keyed`: SQLite's table has a `link_key` column, its canonical link's key (text.hpp, link_key;
-// schema v12), which PostgreSQL does not have: SQLite's copy leaves it out and computes it.
+// schema v12), which PostgreSQL does not have: SQLite's copy leaves it out, and its insert computes it
+// from the row's canonical_link.
 struct ArchiveTable {
     std::string_view name;
     std::array<std::string_view, 2> packed = {};

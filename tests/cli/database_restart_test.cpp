@@ -112,6 +112,11 @@ void write_restart_config(const TempDir& dir, const RestartablePostgres& databas
                                        server.url("/feed.xml") + "\"\n");
 }
 
+// Whether the entry of `guid` is in the archive, once.
+bool archived(const RestartablePostgres& database, const std::string& guid) {
+    return database.value("feedd_restart", "SELECT count(*) FROM entries WHERE guid = '" + guid + "'") == "1";
+}
+
 }  // namespace
 
 TEST_CASE("feedd run on PostgreSQL archives what is published after the database restarted") {
@@ -123,15 +128,11 @@ TEST_CASE("feedd run on PostgreSQL archives what is published after the database
     write_restart_config(dir, database, server);
     FeeddDaemon daemon(dir);
     REQUIRE(daemon.wait_ready());
-    const auto archived = [&](const std::string& guid) {
-        return database.value("feedd_restart", "SELECT count(*) FROM entries WHERE guid = '" + guid + "'") ==
-               "1";
-    };
-    REQUIRE(daemon.wait_until([&] { return archived("before-restart"); }));
+    REQUIRE(daemon.wait_until([&] { return archived(database, "before-restart"); }));
 
     database.restart();
     feed.publish("after-restart");
-    const bool after = daemon.wait_until([&] { return archived("after-restart"); });
+    const bool after = daemon.wait_until([&] { return archived(database, "after-restart"); });
     INFO("feedd's log:\n" << daemon.log());
     CHECK(after);
     CHECK(daemon.process.running());
@@ -220,9 +221,7 @@ TEST_CASE(
     REQUIRE(after != std::string::npos);
     CHECK(std::stoi(log.substr(after + 21)) >= 4);
     // Archiving again, and STATUS says so no more.
-    REQUIRE(daemon.wait_until([&] {
-        return database.value("feedd_restart", "SELECT count(*) FROM entries WHERE guid = 'second'") == "1";
-    }));
+    REQUIRE(daemon.wait_until([&] { return archived(database, "second"); }));
     const auto status = daemon.notify.wait_for("STATUS=");
     REQUIRE(status);
     CHECK(status->find("unreachable") == std::string::npos);
@@ -239,14 +238,10 @@ void lose_feed_rows(RestartablePostgres& database, const std::string& also = "")
         database.value("feedd_restart", "SET synchronous_commit = on; DELETE FROM feeds; " + also));
 }
 
-bool polled_once(RestartablePostgres& database) {
+bool polled_once(const RestartablePostgres& database) {
     return database.value("feedd_restart",
                           "SELECT count(*) FROM feed_state s JOIN feeds f ON f.id = s.feed_id "
                           "WHERE f.name = 'restarts' AND s.last_success IS NOT NULL") == "1";
-}
-
-bool archived(RestartablePostgres& database, const std::string& guid) {
-    return database.value("feedd_restart", "SELECT count(*) FROM entries WHERE guid = '" + guid + "'") == "1";
 }
 
 }  // namespace
