@@ -247,6 +247,14 @@ void search_figures(const std::filesystem::path& path, const Corpus& corpus, con
 int main(int argc, char** argv) {
     std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each result as soon as it is measured
     Options options;
+    const auto usage = [] {
+        std::fprintf(stderr,
+                     "usage: bench_store [--feeds N] [--per-feed N] [--queries N] [--dir DIR] [--keep yes] "
+                     "[--archive PATH] [--postgres URL] [--sqlite no] [--raw no]\n");
+        return 2;
+    };
+    // Every flag takes a value: a lone one (`--help`) is a usage error, not a default run of minutes.
+    if (argc % 2 == 0) return usage();
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string flag = argv[i];
         std::string value = argv[i + 1];
@@ -269,11 +277,7 @@ int main(int argc, char** argv) {
         } else if (flag == "--raw") {
             options.raw = value != "no";
         } else {
-            std::fprintf(
-                stderr,
-                "usage: bench_store [--feeds N] [--per-feed N] [--queries N] [--dir DIR] [--keep yes] "
-                "[--archive PATH] [--postgres URL] [--sqlite no] [--raw no]\n");
-            return 2;
+            return usage();
         }
     }
     if (!options.sqlite && options.postgres.empty()) {
