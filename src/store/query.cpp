@@ -97,7 +97,9 @@ std::string query_sql(const ArticleQuery& q, std::size_t feed_count, SearchKind 
     std::string cut = newest_bound > 0 ? " AND rowid >= " + std::to_string(newest_bound) : "";
     if (top_hits) cut += " ORDER BY rank LIMIT " + std::to_string(*top_hits);
     // An article's archived page (full text: pages_fts, pages_cjk) is one more version of it to
-    // find: its hit counts for the entry the article shows.
+    // find: its hit counts for the entry the article shows. Every table ranks with feedd_rank
+    // (rank.hpp: bm25 without visiting every row that holds a search of one phrase), with the
+    // weights of its stored rank.
     switch (kind) {
         case SearchKind::substring:
             sql =
@@ -108,18 +110,20 @@ std::string query_sql(const ArticleQuery& q, std::size_t feed_count, SearchKind 
         case SearchKind::trigram:
             sql =
                 "WITH hits AS MATERIALIZED (SELECT * FROM (SELECT rowid AS entry_id, rank AS score "
-                "FROM entries_cjk WHERE entries_cjk MATCH ?1" +
+                "FROM entries_cjk WHERE entries_cjk MATCH ?1 AND rank MATCH 'feedd_rank()'" +
                 cut +
                 ") UNION ALL SELECT a.fullest_entry AS entry_id, pages_cjk.rank AS score FROM pages_cjk "
-                "JOIN articles a ON a.id = pages_cjk.rowid WHERE pages_cjk MATCH ?1), ";
+                "JOIN articles a ON a.id = pages_cjk.rowid WHERE pages_cjk MATCH ?1 AND pages_cjk.rank MATCH "
+                "'feedd_rank()'), ";
             break;
         case SearchKind::words:
             sql =
                 "WITH hits AS MATERIALIZED (SELECT * FROM (SELECT rowid AS entry_id, rank AS score "
-                "FROM entries_fts WHERE entries_fts MATCH ?1" +
+                "FROM entries_fts WHERE entries_fts MATCH ?1 AND rank MATCH 'feedd_rank(10.0, 2.0, 1.0)'" +
                 cut +
                 ") UNION ALL SELECT a.fullest_entry AS entry_id, pages_fts.rank AS score FROM pages_fts "
-                "JOIN articles a ON a.id = pages_fts.rowid WHERE pages_fts MATCH ?1), ";
+                "JOIN articles a ON a.id = pages_fts.rowid WHERE pages_fts MATCH ?1 AND pages_fts.rank MATCH "
+                "'feedd_rank()'), ";
             break;
         case SearchKind::none: break;
     }

@@ -14,6 +14,7 @@
 
 #include "store/impl.hpp"
 #include "store/pack.hpp"
+#include "store/rank.hpp"
 #include "store/schema.hpp"
 #include "store/testing.hpp"
 
@@ -242,7 +243,8 @@ std::unique_ptr<detail::Backend> detail::open_sqlite(const std::filesystem::path
         int flags = mode == OpenMode::read_only ? SQLite::OPEN_READONLY
                                                 : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
         SQLite::Database db(name, flags | SQLite::OPEN_NOMUTEX, 5000);
-        if (detail::register_functions(db.getHandle()) != SQLITE_OK)
+        if (detail::register_functions(db.getHandle()) != SQLITE_OK ||
+            detail::register_rank(db.getHandle()) != SQLITE_OK)
             throw StoreError("cannot open archive " + name + ": cannot register its SQL functions");
 
         // Validate before anything writes: a damaged or foreign file is refused as it is.
