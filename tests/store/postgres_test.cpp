@@ -303,6 +303,10 @@ TEST_CASE("PostgreSQL: db backup names pg_dump, vacuum analyzes, check verifies 
     CHECK(psql(db,
                "SELECT last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL FROM pg_stat_user_tables "
                "WHERE relname = 'entries'") == std::vector<std::string>{"t"});
+    // The search vectors' table too: a search chooses its plan from its statistics.
+    CHECK(
+        psql(db, "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'entry_search'") ==
+        std::vector<std::string>{"t"});
     psql(db, "CREATE EXTENSION amcheck");
     CHECK(archive.check().empty());
     // A row whose article lost its entries is a problem check names.
