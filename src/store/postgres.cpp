@@ -1301,6 +1301,7 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
         struct Estimate {
             double holding = 0, entries = 0;
             std::int64_t newest = 0;
+            bool phrase = false;
         };
         auto estimate = [&] {
             Params params;
@@ -1321,18 +1322,23 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
             if (at == std::string::npos) return std::optional<Estimate>();
             Estimate e;
             e.holding = std::strtod(plan.c_str() + at + key.size(), nullptr);
+            // A phrase shows as `<->` (or `<N>`) in the query the server reads: a quoted phrase, or
+            // a word its parser splits ("foo-bar").
             auto table = db_.exec(
-                "SELECT reltuples, (SELECT coalesce(max(entry_id), 0) FROM entry_search) FROM pg_class "
-                "WHERE oid = 'entry_search'::regclass");
+                "SELECT reltuples, (SELECT coalesce(max(entry_id), 0) FROM entry_search), "
+                "strpos(to_tsquery('feedd_search'::regconfig, $1)::text, '<') > 0 FROM pg_class "
+                "WHERE oid = 'entry_search'::regclass",
+                params);
             e.entries = std::max(table.real(0, 0), 1.0);
             e.newest = table.integer(0, 1);
+            e.phrase = table.text(0, 2) == "t";
             return std::optional<Estimate>(e);
         };
         const auto estimated = may_bound ? estimate() : std::nullopt;
         const bool fence =
             estimated && estimated->holding * estimated->holding <= 10.0 * newest_ranked * estimated->entries;
         std::optional<std::int64_t> window;  // the lowest id not in it
-        if (estimated && estimated->holding >= 1 && needle.find("<->") == std::string::npos) {
+        if (estimated && estimated->holding >= 1 && !estimated->phrase) {
             const double span = 2.0 * newest_ranked * estimated->entries / estimated->holding;
             if (span < static_cast<double>(estimated->newest))
                 window = estimated->newest - static_cast<std::int64_t>(span);
