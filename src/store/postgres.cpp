@@ -1329,16 +1329,17 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
                 "strpos(to_tsquery('feedd_search'::regconfig, $1)::text, '<') > 0 FROM pg_class "
                 "WHERE oid = 'entry_search'::regclass",
                 params);
-            e.entries = std::max(table.real(0, 0), 1.0);
+            e.entries = table.real(0, 0);  // -1 before the table's first ANALYZE
             e.newest = table.integer(0, 1);
             e.phrase = table.text(0, 2) == "t";
             return std::optional<Estimate>(e);
         };
         const auto estimated = may_bound ? estimate() : std::nullopt;
-        const bool fence =
-            estimated && estimated->holding * estimated->holding <= 10.0 * newest_ranked * estimated->entries;
+        const bool fence = estimated && estimated->holding * estimated->holding <=
+                                            10.0 * newest_ranked * std::max(estimated->entries, 1.0);
+        // No window without statistics: the estimates would be the planner's defaults.
         std::optional<std::int64_t> window;  // the lowest id not in it
-        if (estimated && estimated->holding >= 1 && !estimated->phrase) {
+        if (estimated && estimated->entries > 0 && estimated->holding >= 1 && !estimated->phrase) {
             const double span = 2.0 * newest_ranked * estimated->entries / estimated->holding;
             if (span < static_cast<double>(estimated->newest))
                 window = estimated->newest - static_cast<std::int64_t>(span);
