@@ -36,6 +36,39 @@ ArticleQuery search(std::string text) {
     return query;
 }
 
+// A feed of `count` entries that match "tea": strong ones say it three times in their titles, the
+// others once in a long summary; published a minute apart from `from`, in the order polled.
+void poll_tea(Archive& archive, const std::string& name, int count, bool strong, TimePoint from) {
+    FeedSource feed;
+    feed.name = name;
+    ParsedFeed parsed;
+    for (int i = 0; i < count; ++i) {
+        Entry entry;
+        entry.id = std::to_string(i);
+        entry.title = (strong ? "Tea tea tea " : "News ") + std::to_string(i);
+        entry.summary = "A long text about many things and, once, about tea among other drinks and foods.";
+        entry.link = "https://" + name + ".example/" + entry.id;
+        entry.published = from + std::chrono::minutes(i);
+        parsed.entries.push_back(entry);
+    }
+    archive.commit_poll(feed, &parsed, FeedState{}, seed_poll1);
+}
+
+// A page of "tea" holds only the feed `newest` (its newest 2 000 matches are all there), and the
+// full answer (`total` articles) has the `count` articles of the feed `best` first.
+void check_page_and_answer(Archive& archive, const std::string& newest, const std::string& best,
+                           std::size_t count, std::size_t total) {
+    auto query = search("tea");
+    query.limit = 10;
+    const auto page = archive.query(query);
+    REQUIRE(page.size() == 10);
+    for (const auto& row : page) CHECK(row.feeds == std::vector<std::string>{newest});
+    query.limit = 0;
+    const auto all = archive.query(query);
+    REQUIRE(all.size() == total);
+    for (std::size_t i = 0; i < count; ++i) CHECK(all[i].feeds == std::vector<std::string>{best});
+}
+
 std::string query_error(Archive& archive, const ArticleQuery& query) {
     try {
         static_cast<void>(archive.query(query));
@@ -326,42 +359,11 @@ STORE_TEST_CASE(
     // 2 000 other matches: a page does not rank them, a search without a limit ranks them first.
     Store store;
     auto archive = store.open();
-    FeedSource old_feed;
-    old_feed.name = "old";
-    ParsedFeed first;
-    for (int i = 0; i < 100; ++i) {
-        Entry entry;
-        entry.id = std::to_string(i);
-        entry.title = "Tea tea tea " + std::to_string(i);
-        entry.link = "https://old.example/" + entry.id;
-        entry.published = utc(2020, 1, 1) + std::chrono::minutes(i);
-        first.entries.push_back(entry);
-    }
-    archive.commit_poll(old_feed, &first, FeedState{}, seed_poll1);
-    FeedSource new_feed;
-    new_feed.name = "new";
-    ParsedFeed many;
-    for (int i = 0; i < 2000; ++i) {
-        Entry entry;
-        entry.id = std::to_string(i);
-        entry.title = "News " + std::to_string(i);
-        entry.summary = "A long text about many things and, once, about tea among other drinks and foods.";
-        entry.link = "https://new.example/" + entry.id;
-        entry.published = utc(2024, 1, 1) + std::chrono::minutes(i);
-        many.entries.push_back(entry);
-    }
-    archive.commit_poll(new_feed, &many, FeedState{}, seed_poll1);
-
-    auto query = search("tea");
-    query.limit = 10;
-    const auto page = archive.query(query);
-    REQUIRE(page.size() == 10);
-    for (const auto& row : page) CHECK(row.feeds == std::vector<std::string>{"new"});
-    query.limit = 0;
-    const auto all = archive.query(query);
-    REQUIRE(all.size() == 2100);
-    for (std::size_t i = 0; i < 100; ++i) CHECK(all[i].feeds == std::vector<std::string>{"old"});
+    poll_tea(archive, "old", 100, true, utc(2020, 1, 1));
+    poll_tea(archive, "new", 2000, false, utc(2024, 1, 1));
+    check_page_and_answer(archive, "new", "old", 100, 2100);
     // A page the filters leave short among the newest looks at every match.
+    auto query = search("tea");
     query.feeds = {"old"};
     query.limit = 10;
     const auto old_page = archive.query(query);
@@ -376,36 +378,11 @@ STORE_TEST_CASE(
     // holds better matches too, older than the newest 2 000: the page must not rank them.
     Store store;
     auto archive = store.open();
-    const auto poll = [&](const std::string& name, int count, bool strong) {
-        FeedSource feed;
-        feed.name = name;
-        ParsedFeed parsed;
-        for (int i = 0; i < count; ++i) {
-            Entry entry;
-            entry.id = std::to_string(i);
-            entry.title = strong ? "Tea tea tea " + std::to_string(i) : "News " + std::to_string(i);
-            entry.summary =
-                "A long text about many things and, once, about tea among other drinks and foods.";
-            entry.link = "https://" + name + ".example/" + entry.id;
-            entry.published = utc(2024, 1, 1) + std::chrono::minutes(i);
-            parsed.entries.push_back(entry);
-        }
-        archive.commit_poll(feed, &parsed, FeedState{}, seed_poll1);
-    };
-    poll("first", 1000, false);
-    poll("strong", 1000, true);
-    poll("last", 3000, false);
+    poll_tea(archive, "first", 1000, false, utc(2024, 1, 1));
+    poll_tea(archive, "strong", 1000, true, utc(2024, 2, 1));
+    poll_tea(archive, "last", 3000, false, utc(2024, 3, 1));
     archive.vacuum();
-
-    auto query = search("tea");
-    query.limit = 10;
-    const auto page = archive.query(query);
-    REQUIRE(page.size() == 10);
-    for (const auto& row : page) CHECK(row.feeds == std::vector<std::string>{"last"});
-    query.limit = 0;
-    const auto all = archive.query(query);
-    REQUIRE(all.size() == 5000);
-    for (std::size_t i = 0; i < 1000; ++i) CHECK(all[i].feeds == std::vector<std::string>{"strong"});
+    check_page_and_answer(archive, "last", "strong", 1000, 5000);
 }
 
 STORE_TEST_CASE(
