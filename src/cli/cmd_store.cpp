@@ -333,8 +333,8 @@ void add_query_command(CLI::App& app, Context& context) {
         auto archive = store::Archive::open(location, store::OpenMode::read_only);
         // An empty archive is told apart only when the query finds nothing or fails: counting the
         // articles first cost every query a scan (85-137 ms on PostgreSQL, 10-30 ms on SQLite at
-        // 2 million articles).
-        const auto nothing_archived = [&] {
+        // 2 million articles). `reported_empty` says so, with the empty answer, when it is empty.
+        const auto reported_empty = [&] {
             if (archive.article_count() != 0) return false;
             std::cerr << "feedd: nothing archived yet in " << store::shown_location(database.native()) << "; "
                       << next_poll_hint(archive, store::Archive::is_locked(location)) << '\n';
@@ -345,10 +345,10 @@ void add_query_command(CLI::App& app, Context& context) {
         try {
             rows = archive.query(q);
         } catch (const store::QueryError& e) {
-            if (nothing_archived()) return 0;
+            if (reported_empty()) return 0;
             throw UsageError(e.what());
         }
-        if (rows.empty() && nothing_archived()) return 0;
+        if (rows.empty() && reported_empty()) return 0;
         print_rows(rows, o.format, !o.search.empty());
         return 0;
     });

@@ -1275,6 +1275,7 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
         // matching entries (ids grow with time); a page left short (filters) when there were more
         // matches ranks every match.
         constexpr int newest_ranked = 2000;
+        constexpr int ranked_column = 12;  // how many matches the statement ranked (`AS ranked`)
         const bool may_bound = kind == Kind::words && q.limit > 0 && !q.after_id;
         // The newest 2 000 matches come from walking the ids down from the newest, each entry's
         // tsvector read (from TOAST) and checked, or from the GIN index's list of the entries holding
@@ -1529,7 +1530,8 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
                 // (it does not count TOAST reads), where the bitmaps read none to decide.
                 auto windowed =
                     planned_with({"enable_seqscan", "enable_indexscan"}, [&] { return page(true, window); });
-                if (windowed.rows() > 0 && windowed.integer(0, 12) >= newest_ranked) return windowed;
+                if (windowed.rows() > 0 && windowed.integer(0, ranked_column) >= newest_ranked)
+                    return windowed;
             }
             if (!fence) return page(may_bound);
             // Nor a sequential scan instead of the list: the planner does not count reading each
@@ -1538,7 +1540,8 @@ std::vector<ArticleRow> PostgresStore::query(const ArticleQuery& q) {
             return planned_with({"enable_seqscan"}, [&] { return page(may_bound); });
         }();
         // Short, and there were more matches than ranked (an empty page does not say): all of them.
-        if (may_bound && r.rows() < q.limit && (r.rows() == 0 || r.integer(0, 12) >= newest_ranked))
+        if (may_bound && r.rows() < q.limit &&
+            (r.rows() == 0 || r.integer(0, ranked_column) >= newest_ranked))
             r = page(false);
         std::vector<ArticleRow> rows;
         for (int i = 0; i < r.rows(); ++i) {

@@ -65,41 +65,38 @@ int search_data(const Fts5ExtensionApi* api, Fts5Context* fts, SearchData*& out)
     return SQLITE_OK;
 }
 
-// feedd_rank(table, weight of column 0, weight of column 1, ...): lower is better, as bm25.
-void rank_function(const Fts5ExtensionApi* api, Fts5Context* fts, sqlite3_context* context, int argc,
-                   sqlite3_value** argv) {
+// One row's score: bm25's sum over the phrases of the search. SQLITE_OK, or FTS5's error.
+int row_score(const Fts5ExtensionApi* api, Fts5Context* fts, int argc, sqlite3_value** argv, double& score) {
     SearchData* data = nullptr;
-    if (int rc = search_data(api, fts, data); rc != SQLITE_OK) {
-        sqlite3_result_error_code(context, rc);
-        return;
-    }
+    if (int rc = search_data(api, fts, data); rc != SQLITE_OK) return rc;
     std::fill(data->frequency.begin(), data->frequency.end(), 0.0);
     int hits = 0;
-    if (int rc = api->xInstCount(fts, &hits); rc != SQLITE_OK) {
-        sqlite3_result_error_code(context, rc);
-        return;
-    }
+    if (int rc = api->xInstCount(fts, &hits); rc != SQLITE_OK) return rc;
     for (int i = 0; i < hits; ++i) {
         int phrase = 0, column = 0, offset = 0;
-        if (int rc = api->xInst(fts, i, &phrase, &column, &offset); rc != SQLITE_OK) {
-            sqlite3_result_error_code(context, rc);
-            return;
-        }
+        if (int rc = api->xInst(fts, i, &phrase, &column, &offset); rc != SQLITE_OK) return rc;
         data->frequency[static_cast<std::size_t>(phrase)] +=
             column < argc ? sqlite3_value_double(argv[column]) : 1.0;
     }
     int length = 0;
-    if (int rc = api->xColumnSize(fts, -1, &length); rc != SQLITE_OK) {
-        sqlite3_result_error_code(context, rc);
-        return;
-    }
+    if (int rc = api->xColumnSize(fts, -1, &length); rc != SQLITE_OK) return rc;
     const double norm = k1 * (1 - b + b * static_cast<double>(length) / data->average_length);
-    double score = 0;
+    score = 0;
     for (std::size_t p = 0; p < data->idf.size(); ++p) {
         const double f = data->frequency[p];
         score += data->idf[p] * (f * (k1 + 1)) / (f + norm);
     }
-    sqlite3_result_double(context, -score);
+    return SQLITE_OK;
+}
+
+// feedd_rank(table, weight of column 0, weight of column 1, ...): lower is better, as bm25.
+void rank_function(const Fts5ExtensionApi* api, Fts5Context* fts, sqlite3_context* context, int argc,
+                   sqlite3_value** argv) {
+    double score = 0;
+    if (int rc = row_score(api, fts, argc, argv, score); rc != SQLITE_OK)
+        sqlite3_result_error_code(context, rc);
+    else
+        sqlite3_result_double(context, -score);
 }
 
 fts5_api* fts5_of(sqlite3* db) {
