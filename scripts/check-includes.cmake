@@ -26,6 +26,7 @@ set(library_headers
     "^sqlite3\\.h$" SQLite::SQLite3
     "^sqlite3ext\\.h$" SQLite::SQLite3
     "^zstd\\.h$" PkgConfig::ZSTD
+    "^xxhash\\.h$" PkgConfig::XXHASH
     "^libpq-fe\\.h$" PkgConfig::PQ
     "^toml\\+\\+/" tomlplusplus::tomlplusplus
     "^nlohmann/" nlohmann_json::nlohmann_json

@@ -90,6 +90,9 @@ inline std::optional<TimePoint> entry_date(const Entry& entry) {
 }
 // Everything the feed said about the entry: equal hashes mean nothing to do.
 std::string seen_hash(const Entry& entry);
+// Whether the entry is as the archive last saw it: `stored` is the entry's stored seen hash,
+// `fresh` seen_hash(entry). Also true for a hash stored by an older feedd that still matches.
+bool seen_unchanged(const Entry& entry, const std::string& stored, const std::string& fresh);
 Candidate make_candidate(const Entry& entry);
 // The entry's key under the feed's rule; prefixes keep keys of different kinds apart.
 std::string identity_key(Candidate& c, IdentityRule rule, bool fallback);
@@ -181,7 +184,7 @@ class EntryIngest {
         if (!c.existing) c.existing = sql_.find(c.key);
         if (!c.existing) c.existing = adopt_by_link(c);
         if (!c.existing) return insert_new(c);
-        if (c.existing->seen_hash == c.seen_hash) {
+        if (seen_unchanged(*c.entry, c.existing->seen_hash, c.seen_hash)) {
             ++counts.unchanged_entries;
             return;
         }
