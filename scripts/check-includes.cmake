@@ -27,6 +27,8 @@ set(library_headers
     "^sqlite3ext\\.h$" SQLite::SQLite3
     "^zstd\\.h$" PkgConfig::ZSTD
     "^xxhash\\.h$" PkgConfig::XXHASH
+    "^libdeflate\\.h$" PkgConfig::DEFLATE
+    "^brotli/decode\\.h$" PkgConfig::BROTLIDEC
     "^libpq-fe\\.h$" PkgConfig::PQ
     "^toml\\+\\+/" tomlplusplus::tomlplusplus
     "^nlohmann/" nlohmann_json::nlohmann_json

@@ -23,6 +23,7 @@
 
 #include "feedd/text/text.hpp"
 #include "fetch/address.hpp"
+#include "fetch/decode.hpp"
 #include "fetch/options.hpp"
 
 namespace feedd::fetch {
@@ -125,6 +126,23 @@ std::optional<std::string> header_value(CURL* easy, const char* name) {
     if (curl_easy_header(easy, name, 0, CURLH_HEADER, -1, &header) != CURLHE_OK || header == nullptr)
         return std::nullopt;
     return std::string(header->value);
+}
+
+// Every value of a header that may come more than once, joined as one list ("gzip", "br" is
+// "gzip, br"), in the order received.
+std::string all_header_values(CURL* easy, const char* name) {
+    std::string joined;
+    curl_header* header = nullptr;
+    if (curl_easy_header(easy, name, 0, CURLH_HEADER, -1, &header) != CURLHE_OK || header == nullptr)
+        return joined;
+    const std::size_t amount = header->amount;
+    for (std::size_t i = 0; i < amount; ++i) {
+        if (curl_easy_header(easy, name, i, CURLH_HEADER, -1, &header) != CURLHE_OK || header == nullptr)
+            break;
+        if (!joined.empty()) joined += ", ";
+        joined += header->value;
+    }
+    return joined;
 }
 
 std::optional<TimePoint> http_date(const std::string& text) {
@@ -366,7 +384,9 @@ class Fetcher::Impl {
         curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
         curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);  // we follow, to vet and record hops
         curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
-        curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");  // every encoding this curl decodes
+        // Offered by curl, decoded by feedd (decode.hpp): curl passes the bytes as they came.
+        curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, detail::offered_encodings);
+        curl_easy_setopt(easy, CURLOPT_HTTP_CONTENT_DECODING, 0L);
         curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
         if (!request.ca_file.empty()) curl_easy_setopt(easy, CURLOPT_CAINFO, request.ca_file.c_str());
@@ -440,7 +460,8 @@ class Fetcher::Impl {
     static size_t on_body(char* data, size_t size, size_t count, void* user) noexcept {
         auto& transfer = *static_cast<Transfer*>(user);
         const std::size_t bytes = size * count;
-        // curl hands us decoded bytes, so this caps the decoded size (gzip bombs included).
+        // The bytes as sent, still encoded: the decoded size is capped when they are decoded
+        // (complete_response), and an encoded body is smaller than that anyway.
         if (static_cast<std::int64_t>(transfer.body.size() + bytes) > transfer.request.max_body) {
             transfer.too_large = true;
             return 0;  // aborts with CURLE_WRITE_ERROR
@@ -677,9 +698,7 @@ class Fetcher::Impl {
 
     void complete_curl_error(Transfer& transfer, CURLcode code) {
         if (transfer.too_large)
-            return complete(
-                transfer, FetchErrorKind::too_large,
-                "body larger than " + std::to_string(transfer.request.max_body) + " bytes (decoded)");
+            return complete(transfer, FetchErrorKind::too_large, too_large_message(transfer));
         const bool refused = code == CURLE_COULDNT_CONNECT || code == CURLE_ABORTED_BY_CALLBACK;
         if (refused && !transfer.blocked_address.empty())
             return complete(transfer, FetchErrorKind::blocked_address,
@@ -693,6 +712,10 @@ class Fetcher::Impl {
         // OpenSSL's own words ("SSL_ERROR_SYSCALL") do not say that the secure connection failed.
         if (kind_of(code) == FetchErrorKind::tls) message = "TLS failed: " + message;
         complete(transfer, kind_of(code), message);
+    }
+
+    static std::string too_large_message(const Transfer& transfer) {
+        return "body larger than " + std::to_string(transfer.request.max_body) + " bytes (decoded)";
     }
 
     void complete_response(Transfer& transfer, long status) {
@@ -714,7 +737,19 @@ class Fetcher::Impl {
         curl_easy_getinfo(easy, CURLINFO_EFFECTIVE_URL, &effective);
         result.final_url = effective != nullptr ? effective : transfer.current_url;
         result.body = std::move(transfer.body);
-        if (!(status >= 200 && status < 300) && status != 304) {
+        const auto decoded = detail::decode_body(result.body, all_header_values(easy, "Content-Encoding"),
+                                                 transfer.request.max_body);
+        const bool answered = (status >= 200 && status < 300) || status == 304;
+        if (decoded.error != detail::Decoded::Error::none) {
+            // An error page's body is not read: only its status counts.
+            result.body.clear();
+            if (answered && decoded.error == detail::Decoded::Error::too_large)
+                return complete(transfer, FetchErrorKind::too_large, too_large_message(transfer));
+            if (answered)
+                return complete(transfer, FetchErrorKind::bad_response,
+                                "the body could not be decoded (" + decoded.message + ")");
+        }
+        if (!answered) {
             result.error = FetchErrorKind::http;
             const char* reason = nullptr;
             switch (status) {

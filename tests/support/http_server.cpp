@@ -2,7 +2,9 @@
 // feedd_test_http.
 #include "support/http_server.hpp"
 
+#include <brotli/encode.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -23,6 +25,42 @@ std::string gzip_compress(std::string_view data, int level) {
         throw std::runtime_error("deflateInit2 failed");
     std::string out;
     out.resize(deflateBound(&stream, static_cast<uLong>(data.size())) + 64);
+    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    stream.avail_in = static_cast<uInt>(data.size());
+    stream.next_out = reinterpret_cast<Bytef*>(out.data());
+    stream.avail_out = static_cast<uInt>(out.size());
+    const int rc = deflate(&stream, Z_FINISH);
+    deflateEnd(&stream);
+    if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
+    out.resize(stream.total_out);
+    return out;
+}
+
+std::string content_encode(std::string_view data, std::string_view coding) {
+    if (coding == "gzip") return gzip_compress(data);
+    if (coding == "br") {
+        std::string out(BrotliEncoderMaxCompressedSize(data.size()) + 64, '\0');
+        std::size_t size = out.size();
+        if (!BrotliEncoderCompress(BROTLI_DEFAULT_QUALITY, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT,
+                                   data.size(), reinterpret_cast<const std::uint8_t*>(data.data()), &size,
+                                   reinterpret_cast<std::uint8_t*>(out.data())))
+            throw std::runtime_error("BrotliEncoderCompress failed");
+        out.resize(size);
+        return out;
+    }
+    if (coding == "zstd") {
+        std::string out(ZSTD_compressBound(data.size()), '\0');
+        const auto size = ZSTD_compress(out.data(), out.size(), data.data(), data.size(), 3);
+        if (ZSTD_isError(size)) throw std::runtime_error("ZSTD_compress failed");
+        out.resize(size);
+        return out;
+    }
+    if (coding != "deflate" && coding != "raw-deflate") throw std::invalid_argument("no such coding");
+    z_stream stream{};
+    if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, coding == "deflate" ? 15 : -15, 8,
+                     Z_DEFAULT_STRATEGY) != Z_OK)
+        throw std::runtime_error("deflateInit2 failed");
+    std::string out(deflateBound(&stream, static_cast<uLong>(data.size())) + 64, '\0');
     stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
     stream.avail_in = static_cast<uInt>(data.size());
     stream.next_out = reinterpret_cast<Bytef*>(out.data());

@@ -131,6 +131,10 @@ struct ServerOptions {
 // `level` as zlib's (-1: its default).
 std::string gzip_compress(std::string_view data, int level = -1);
 
+// `data` in a Content-Encoding the fetcher reads: "gzip", "deflate" (a zlib stream, as RFC 9110
+// says), "raw-deflate" (what some servers send as "deflate"), "br" or "zstd". Throws on another.
+std::string content_encode(std::string_view data, std::string_view coding);
+
 // gzip of `prefix` followed by `size` zero bytes, compressed in pieces so a large bomb costs
 // little memory. A prefix such as the start of a feed makes the bomb look like one.
 std::string gzip_zeros(std::size_t size, std::string_view prefix = {});
