@@ -242,6 +242,13 @@ std::unique_ptr<detail::Backend> detail::open_sqlite(const std::filesystem::path
     try {
         int flags = mode == OpenMode::read_only ? SQLite::OPEN_READONLY
                                                 : SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE;
+        // SQLite counts every allocation under one global mutex (SQLITE_CONFIG_MEMSTATUS, on in
+        // Debian's build) for sqlite3_memory_used, which feedd never asks for: a lock and an
+        // unlock around every sqlite3_malloc and sqlite3_free, 2 % of a cold poll's CPU. The
+        // setting only takes before SQLite's first use in the process; after that the call fails
+        // harmlessly and the counting stays.
+        static const bool counting_off = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+        (void)counting_off;
         SQLite::Database db(name, flags | SQLite::OPEN_NOMUTEX, 5000);
         if (detail::register_functions(db.getHandle()) != SQLITE_OK ||
             detail::register_rank(db.getHandle()) != SQLITE_OK)
