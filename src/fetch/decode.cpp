@@ -201,7 +201,7 @@ Decoded decode_body(std::string& body, std::string_view content_encoding, std::i
         else if (*coding == "zstd")
             step = unzstd(body, bound, out);
         else
-            step = bad("unsupported content encoding \"" + text::printable(*coding) + "\"");
+            continue;  // not a coding at all ("utf-8", "text/html"): see decode.hpp
         if (step.error != Error::none) return {step.error, std::move(step.message)};
         body.swap(out);
     }

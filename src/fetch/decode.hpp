@@ -20,8 +20,11 @@ struct Decoded {
 
 // Decodes `body` in place, the codings of `content_encoding` ("gzip", "br", "gzip, br": applied
 // in the order listed, so undone last to first; "identity", "" and an empty body change nothing).
-// The decoded body may hold at most `limit` bytes: past it the result is too_large. An unknown
-// coding, corrupt or truncated data is bad. After an error the body is not the server's.
+// The decoded body may hold at most `limit` bytes: past it the result is too_large. Corrupt or
+// truncated data is bad; after an error the body is not the server's. A coding this does not
+// know passes the body through unchanged: in the wild such a value is a server's mistake
+// ("Content-Encoding: utf-8"), not a compression, and the parser tells a document it cannot read
+// (curl refused the whole response, as browsers other than Firefox do).
 Decoded decode_body(std::string& body, std::string_view content_encoding, std::int64_t limit);
 
 }  // namespace feedd::fetch::detail
