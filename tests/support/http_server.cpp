@@ -19,12 +19,15 @@
 
 namespace feedd::test {
 
-std::string gzip_compress(std::string_view data, int level) {
+namespace {
+
+// zlib's deflate of the whole of `data` in one call; `window_bits` picks the wrapper (zlib's:
+// 15 + 16 gzip, 15 zlib, -15 none).
+std::string deflate_all(std::string_view data, int level, int window_bits) {
     z_stream stream{};
-    if (deflateInit2(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    if (deflateInit2(&stream, level, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         throw std::runtime_error("deflateInit2 failed");
-    std::string out;
-    out.resize(deflateBound(&stream, static_cast<uLong>(data.size())) + 64);
+    std::string out(deflateBound(&stream, static_cast<uLong>(data.size())) + 64, '\0');
     stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
     stream.avail_in = static_cast<uInt>(data.size());
     stream.next_out = reinterpret_cast<Bytef*>(out.data());
@@ -34,6 +37,12 @@ std::string gzip_compress(std::string_view data, int level) {
     if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
     out.resize(stream.total_out);
     return out;
+}
+
+}  // namespace
+
+std::string gzip_compress(std::string_view data, int level) {
+    return deflate_all(data, level, 15 + 16);
 }
 
 std::string content_encode(std::string_view data, std::string_view coding) {
@@ -55,21 +64,9 @@ std::string content_encode(std::string_view data, std::string_view coding) {
         out.resize(size);
         return out;
     }
-    if (coding != "deflate" && coding != "raw-deflate") throw std::invalid_argument("no such coding");
-    z_stream stream{};
-    if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, coding == "deflate" ? 15 : -15, 8,
-                     Z_DEFAULT_STRATEGY) != Z_OK)
-        throw std::runtime_error("deflateInit2 failed");
-    std::string out(deflateBound(&stream, static_cast<uLong>(data.size())) + 64, '\0');
-    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    stream.avail_in = static_cast<uInt>(data.size());
-    stream.next_out = reinterpret_cast<Bytef*>(out.data());
-    stream.avail_out = static_cast<uInt>(out.size());
-    const int rc = deflate(&stream, Z_FINISH);
-    deflateEnd(&stream);
-    if (rc != Z_STREAM_END) throw std::runtime_error("deflate failed");
-    out.resize(stream.total_out);
-    return out;
+    if (coding == "deflate") return deflate_all(data, Z_DEFAULT_COMPRESSION, 15);
+    if (coding == "raw-deflate") return deflate_all(data, Z_DEFAULT_COMPRESSION, -15);
+    throw std::invalid_argument("no such coding");
 }
 
 std::string gzip_zeros(std::size_t size, std::string_view prefix) {
