@@ -10,7 +10,7 @@ int main(int argc, char** argv) {
     // Two malloc arenas, one for each busy thread (the event loop and the writer). With one, the
     // two threads queued for its lock: a tenth of a 10 %-changed poll's samples were futex waits
     // and wake-ups inside malloc and free, and two arenas made that poll 0.24 -> 0.20 s and a cold
-    // one 4.19 -> 4.03 s (bench/README.md). The price is about 2 MB of a cold poll's peak, freed
+    // one 4.2 -> 4.1 s (bench/README.md). The price is 1-2 MiB of a cold poll's peak, freed
     // memory that each arena keeps; glibc's default (an arena per thread, up to 8 per core) would
     // let every helper thread keep its own as well.
     mallopt(M_ARENA_MAX, 2);

@@ -9,7 +9,7 @@
 
 namespace feedd::fetch::detail {
 
-// What curl's Accept-Encoding offers ("" = every coding it knows): the codings decode_body reads.
+// What curl offers in Accept-Encoding: the codings decode_body reads, and no other.
 inline constexpr const char* offered_encodings = "gzip, deflate, br, zstd";
 
 struct Decoded {
