@@ -157,6 +157,10 @@ std::optional<PageDetail> Archive::page(std::int64_t article_id) {
 bool Archive::shared() const {
     return impl_->backend->shared();
 }
+
+bool Archive::packs_html() const {
+    return impl_->backend->packs_html();
+}
 std::int64_t Archive::add_node(const NodeInfo& node, TimePoint now) {
     return impl_->backend->add_node(node, now);
 }

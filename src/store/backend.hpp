@@ -53,6 +53,7 @@ class Backend {
     virtual void set_starred(const std::string& user, std::int64_t entry_id, bool starred) = 0;
     virtual void mark_feed_read(const std::string& user, const std::string& feed,
                                 std::optional<TimePoint> seen_until) = 0;
+    virtual bool packs_html() const = 0;  // Archive::packs_html
     // Several nodes (store.hpp). These defaults are SQLite's one node, which holds every feed:
     // nothing is recorded; PostgreSQL overrides them (postgres.cpp).
     virtual bool shared() const { return false; }

@@ -60,6 +60,7 @@ class Connection final : public Backend {
     std::vector<GapRecord> gaps(const std::string& feed, TimePoint since) override;
     void set_feed_state(const FeedState& state) override;
     std::vector<PollCommit> commit_polls(std::span<const PollWrite> polls) override;
+    bool packs_html() const override { return true; }  // store/pack.hpp
     std::vector<ArticleRow> query(const ArticleQuery& query) override;
     std::vector<ArticleRow> articles(const std::vector<std::int64_t>& ids) override;
     std::optional<ArticleDetail> article(std::int64_t id) override;
@@ -189,6 +190,10 @@ std::string stored_text(const SQLite::Column& column, std::string_view prefix, c
 // (bound without a copy).
 void bind_packed(SQLite::Statement& statement, const char* name, const std::string& text,
                  std::string_view prefix, std::string& frame);
+// Binds `text` as stored: its packed `frame` (bound without a copy), or the text itself when
+// there is none (pack found no smaller form).
+void bind_stored(SQLite::Statement& statement, const char* name, const std::string& text,
+                 const std::string* frame);
 // Every SQL text prepared through Connection::statement in this process, so that tests can
 // check their query plans.
 std::vector<std::string> prepared_sql();

@@ -228,10 +228,16 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
         insert.bind(":seen_hash", c.seen_hash);
         insert.bind(":title", entry.title);
         insert.bind(":author", entry.author);
-        // The HTML packed against the plain text (schema v5).
-        detail::bind_packed(insert, ":summary", entry.summary, c.text, frames[0]);
-        detail::bind_packed(insert, ":content", entry.content, c.text, frames[1]);
-        bind_no_copy(insert, ":text", c.text);
+        // The HTML packed against the plain text (schema v5), unless the digest packed it ahead.
+        if (const auto* packed = c.packed()) {
+            auto frame = [](const std::optional<std::string>& f) { return f ? &*f : nullptr; };
+            detail::bind_stored(insert, ":summary", entry.summary, frame(packed->summary_frame));
+            detail::bind_stored(insert, ":content", entry.content, frame(packed->content_frame));
+        } else {
+            detail::bind_packed(insert, ":summary", entry.summary, c.text(), frames[0]);
+            detail::bind_packed(insert, ":content", entry.content, c.text(), frames[1]);
+        }
+        bind_no_copy(insert, ":text", c.text());
         insert.bind(":cjk", stored_cjk(cjk));
         bind_time(insert, ":published", entry.published);
         bind_time(insert, ":updated", entry.updated);
@@ -240,7 +246,7 @@ VALUES (:article_id, :feed_id, :identity, :guid, :link, :canonical_link, :conten
         insert.bind(":now", seconds(now));
         insert.exec();
         auto entry_id = impl.db.getLastInsertRowid();
-        index_entry(entry_id, {entry.title, entry.author, c.text, cjk});
+        index_entry(entry_id, {entry.title, entry.author, c.text(), cjk});
         return entry_id;
     }
 
@@ -396,7 +402,7 @@ IngestCounts ingest_poll(detail::Connection& impl, const PollWrite& poll) {
     if (poll.parsed != nullptr && poll.parsed->is_feed) {
         if (!poll.history) update_feed_metadata(impl, feed_id, *poll.parsed);
         SqliteIngest sql{impl, feed_id};
-        counts = detail::ingest_entries(sql, poll.feed, *poll.parsed, fallback, poll.now);
+        counts = detail::ingest_entries(sql, poll.feed, *poll.parsed, fallback, poll.now, poll.digest);
     }
     if (!poll.history) {
         detail::write_state(impl, feed_id, poll.state, fallback);

@@ -592,7 +592,7 @@ WHERE id = $2 AND (fullest_entry IS NULL OR fullest_entry = $1::bigint OR
         Params params;
         params.add(article_id).add(feed_id).add(c.key).add(entry.id).add(entry.link).add(c.canonical);
         params.add(c.content_hash).add(c.seen_hash).add(entry.title).add(entry.author).add(entry.summary);
-        params.add(entry.content).add(c.text).add(cjk).add(entry.published).add(entry.updated);
+        params.add(entry.content).add(c.text()).add(cjk).add(entry.published).add(entry.updated);
         params.add(categories).add(entry.image).add(now);
         std::int64_t id = 0;
         if (next_entry < entry_ids.size()) {
@@ -943,6 +943,8 @@ WHERE f.name = $1 AND g.detected_at >= $2 ORDER BY g.detected_at)sql",
     PruneCounts prune(int default_keep_days, TimePoint now) override;
 
     // Several nodes (store.hpp; docs/ARCHITECTURE.md, "Several nodes").
+    // TEXT columns: PostgreSQL compresses large values itself (TOAST).
+    bool packs_html() const override { return false; }
     bool shared() const override { return true; }
     std::int64_t add_node(const NodeInfo& node, TimePoint now) override;
     ClaimedWork claim_work(std::int64_t node, const WorkClaim& claim, TimePoint now, TimePoint until,
@@ -1030,7 +1032,7 @@ WHERE id = $1)sql",
         if (poll.parsed != nullptr && poll.parsed->is_feed) {
             if (!poll.history) update_feed_metadata(id, *poll.parsed);
             PostgresIngest sql{db_, id};
-            counts = ingest_entries(sql, poll.feed, *poll.parsed, fallback, poll.now);
+            counts = ingest_entries(sql, poll.feed, *poll.parsed, fallback, poll.now, poll.digest);
         }
         // A page of the feed's history (PollWrite::history) writes its entries only; the guid
         // fallback it showed is the feed's for good, as on SQLite.

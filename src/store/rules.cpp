@@ -8,6 +8,7 @@
 #include <new>
 
 #include "feedd/url/url.hpp"
+#include "store/pack.hpp"
 
 namespace feedd::store::detail {
 
@@ -96,11 +97,17 @@ bool seen_unchanged(const Entry& entry, const std::string& stored, const std::st
     return stored == all.hex();
 }
 
-Candidate make_candidate(const Entry& entry) {
+Candidate make_candidate(const Entry& entry, const EntryDigest* digest) {
     Candidate candidate;
     candidate.entry = &entry;
-    candidate.canonical = url::canonical_link(entry.link);
-    candidate.seen_hash = seen_hash(entry);
+    candidate.digest = digest;
+    if (digest != nullptr) {
+        candidate.canonical = digest->canonical;
+        candidate.seen_hash = digest->seen_hash;
+    } else {
+        candidate.canonical = url::canonical_link(entry.link);
+        candidate.seen_hash = seen_hash(entry);
+    }
     return candidate;
 }
 
@@ -170,3 +177,32 @@ std::vector<std::string> split_lines(const std::string& text) {
 }
 
 }  // namespace feedd::store::detail
+
+namespace feedd::store {
+
+DocumentDigest digest_document(const ParsedFeed& parsed, DigestOptions options) {
+    if (!parsed.is_feed || parsed.entries.empty()) return {};
+    auto digest = std::make_shared<DocumentDigest::Entries>();
+    digest->entries.reserve(parsed.entries.size());
+    for (const auto& entry : parsed.entries) {
+        auto& d = digest->entries.emplace_back();
+        d.canonical = url::canonical_link(entry.link);
+        d.seen_hash = detail::seen_hash(entry);
+        if (!options.all_new) continue;
+        // What insert_new computes of an entry it writes (Candidate::prepare_text, then
+        // insert_entry's bind_packed), the same functions on the same values.
+        d.text = detail::entry_text(entry.content, entry.summary);
+        d.content_hash = detail::content_hash(entry.title, detail::time_text(entry.published), d.text);
+        d.has_text = true;
+        // Past max_storable_body the entry is refused, not written: nothing to pack.
+        const auto storable = static_cast<std::size_t>(max_storable_body);
+        if (!options.pack_html || entry.summary.size() > storable || entry.content.size() > storable)
+            continue;
+        d.summary_frame = detail::pack(entry.summary, d.text);
+        d.content_frame = detail::pack(entry.content, d.text);
+        d.packed = true;
+    }
+    return DocumentDigest(std::move(digest));
+}
+
+}  // namespace feedd::store

@@ -57,11 +57,34 @@ void fill_row_text(ArticleRow& row, const std::string& summary_html, const std::
 // Cuts at a character boundary near `limit` bytes, with an ellipsis when something was cut.
 std::string excerpt(const std::string& text, std::size_t limit);
 
+// What digest_document made of one entry ahead of the ingest (store.hpp's DocumentDigest).
+struct EntryDigest {
+    std::string canonical;
+    std::string seen_hash;
+    bool has_text = false;  // text and content_hash are set
+    std::string text;
+    std::string content_hash;
+    bool packed = false;  // the stored form of summary and content is set: a frame, or nothing
+                          // when the HTML is stored as it is
+    std::optional<std::string> summary_frame;
+    std::optional<std::string> content_frame;
+};
+
+}  // namespace feedd::store::detail
+
+namespace feedd::store {
+struct DocumentDigest::Entries {
+    std::vector<detail::EntryDigest> entries;  // one per entry of the document, in its order
+};
+}  // namespace feedd::store
+
+namespace feedd::store::detail {
+
 // One entry of the poll with what identity needs, computed once.
 struct Candidate {
     const Entry* entry = nullptr;
-    std::string canonical;  // canonical link, "" without a link
-    std::string text;       // plain text of content, else summary
+    const EntryDigest* digest = nullptr;  // what was computed ahead, when it was
+    std::string canonical;                // canonical link, "" without a link
     std::string content_hash;
     std::string seen_hash;
     bool guid_repeated = false;  // within this poll
@@ -73,12 +96,25 @@ struct Candidate {
     // entry never pays for it.
     void prepare_text() {
         if (text_ready) return;
-        text = entry_text(entry->content, entry->summary);
-        content_hash = detail::content_hash(entry->title, time_text(entry->published), text);
+        if (digest != nullptr && digest->has_text) {
+            content_hash = digest->content_hash;
+        } else {
+            text_ = entry_text(entry->content, entry->summary);
+            content_hash = detail::content_hash(entry->title, time_text(entry->published), text_);
+        }
         text_ready = true;
+    }
+    // Plain text of content, else summary: after prepare_text.
+    [[nodiscard]] const std::string& text() const {
+        return digest != nullptr && digest->has_text ? digest->text : text_;
+    }
+    // The stored form of summary and content, when the digest packed them.
+    [[nodiscard]] const EntryDigest* packed() const {
+        return digest != nullptr && digest->packed ? digest : nullptr;
     }
 
   private:
+    std::string text_;
     bool text_ready = false;
 };
 
@@ -93,7 +129,8 @@ std::string seen_hash(const Entry& entry);
 // Whether the entry is as the archive last saw it: `stored` is the entry's stored seen hash,
 // `fresh` seen_hash(entry). Also true for a hash stored by an older feedd that still matches.
 bool seen_unchanged(const Entry& entry, const std::string& stored, const std::string& fresh);
-Candidate make_candidate(const Entry& entry);
+// With the entry's digest, when one was made, its link and seen hash are taken from it.
+Candidate make_candidate(const Entry& entry, const EntryDigest* digest = nullptr);
 // The entry's key under the feed's rule; prefixes keep keys of different kinds apart.
 std::string identity_key(Candidate& c, IdentityRule rule, bool fallback);
 
@@ -234,7 +271,7 @@ class EntryIngest {
             adopt_date(*article_id, entry_date(entry));
             counts.joined_article_ids.push_back(*article_id);
         }
-        const auto cjk = cjk_column(entry.title, entry.author, c.text);
+        const auto cjk = cjk_column(entry.title, entry.author, c.text());
         const auto entry_id = sql_.insert_entry(*article_id, c, cjk, now_);
         if (!entry.enclosures.empty()) sql_.write_enclosures(entry_id, entry.enclosures);
         sql_.update_fullest(*article_id, entry_id);
@@ -299,15 +336,19 @@ class EntryIngest {
 
 // A poll's entries into the archive: keys, the guid fallback (`fallback` is the feed's stored
 // flag on entry, what it is now on return), then each entry. Inside the caller's transaction.
+// `digest`, when not null, was made of `parsed` (digest_document).
 template <class Sql>
 IngestCounts ingest_entries(Sql& sql, const FeedSource& feed, const ParsedFeed& parsed, bool& fallback,
-                            TimePoint now) {
+                            TimePoint now, const DocumentDigest* digest = nullptr) {
     EntryIngest<Sql> ingest(sql, now);
     std::vector<Candidate> candidates;
     candidates.reserve(parsed.entries.size());
+    const auto* digested = digest != nullptr ? digest->entries() : nullptr;
+    if (digested != nullptr && digested->entries.size() != parsed.entries.size()) digested = nullptr;
     std::unordered_map<std::string, int> guid_uses, link_uses;
-    for (const auto& entry : parsed.entries) {
-        candidates.push_back(make_candidate(entry));
+    for (std::size_t i = 0; i < parsed.entries.size(); ++i) {
+        const auto& entry = parsed.entries[i];
+        candidates.push_back(make_candidate(entry, digested != nullptr ? &digested->entries[i] : nullptr));
         if (!entry.id.empty()) ++guid_uses[entry.id];
         if (!candidates.back().canonical.empty()) ++link_uses[candidates.back().canonical];
     }

@@ -604,12 +604,17 @@ std::string stored_text(const SQLite::Column& column, std::string_view prefix, c
 
 void bind_packed(SQLite::Statement& statement, const char* name, const std::string& text,
                  std::string_view prefix, std::string& frame) {
-    if (auto packed = pack(text, prefix)) {
-        frame = std::move(*packed);
-        statement.bindNoCopy(name, static_cast<const void*>(frame.data()), static_cast<int>(frame.size()));
-    } else {
+    auto packed = pack(text, prefix);
+    if (packed) frame = std::move(*packed);
+    bind_stored(statement, name, text, packed ? &frame : nullptr);
+}
+
+void bind_stored(SQLite::Statement& statement, const char* name, const std::string& text,
+                 const std::string* frame) {
+    if (frame != nullptr)
+        statement.bindNoCopy(name, static_cast<const void*>(frame->data()), static_cast<int>(frame->size()));
+    else
         statement.bind(name, text);
-    }
 }
 
 }  // namespace detail

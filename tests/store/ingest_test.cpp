@@ -710,3 +710,73 @@ TEST_CASE(
     CHECK(archive.feed_state("huge").etag == "\"v1\"");  // the poll's state advanced
     CHECK(archive.check().empty());
 }
+
+namespace {
+
+// Every column of every row of the archive's entry and article tables, blobs byte for byte.
+std::string dump_entries_and_articles(const std::filesystem::path& path) {
+    SQLite::Database db(path, SQLite::OPEN_READONLY);
+    std::string out;
+    for (const char* sql : {"SELECT * FROM entries ORDER BY id", "SELECT * FROM articles ORDER BY id"}) {
+        SQLite::Statement rows(db, sql);
+        while (rows.executeStep()) {
+            for (int i = 0; i < rows.getColumnCount(); ++i) {
+                const auto column = rows.getColumn(i);
+                out += std::to_string(column.getType()) + ":" + column.getString() + "|";
+            }
+            out += "\n";
+        }
+    }
+    return out;
+}
+
+// The seed polls through commit_polls, each with a digest made as `digest_for` says (or none).
+template <class DigestFor>
+void commit_seed_polls_digested(Archive& archive, DigestFor digest_for) {
+    archive.sync_feeds({test::china_source(), test::politics_source()});
+    const auto china = test::cgtn_china(), china2 = test::cgtn_china_2(), politics = test::cgtn_politics();
+    const auto first = digest_for(china, true), second = digest_for(china2, false),
+               politics_digest = digest_for(politics, true);
+    const PollWrite polls1[] = {{test::china_source(), &china, state_of(test::china_source(), seed_poll1),
+                                 seed_poll1, false, &first}};
+    for (const auto& result : archive.commit_polls(polls1)) REQUIRE(result.ok());
+    const PollWrite polls2[] = {
+        {test::china_source(), &china2, state_of(test::china_source(), seed_poll2), seed_poll2, false,
+         &second},
+        {test::politics_source(), &politics, state_of(test::politics_source(), seed_poll2), seed_poll2, false,
+         &politics_digest}};
+    for (const auto& result : archive.commit_polls(polls2)) REQUIRE(result.ok());
+}
+
+}  // namespace
+
+TEST_CASE("a document's digest, made ahead of the write, changes nothing of what the archive keeps") {
+    // The daemon digests a document on its preparing thread (the links, hashes, text and packed
+    // HTML of a feed's first document); the write must keep what it keeps without one.
+    test::TempDir dir;
+    auto archive_with = [&](const char* name, auto digest_for) {
+        const auto path = dir / name;
+        auto archive = Archive::open(path, OpenMode::read_write);
+        commit_seed_polls_digested(archive, digest_for);
+        CHECK(archive.check().empty());
+        return dump_entries_and_articles(path);
+    };
+    const auto plain = archive_with("plain.db", [](const ParsedFeed&, bool) { return DocumentDigest{}; });
+    REQUIRE(plain.find("Chengdu hosts western development forum") != std::string::npos);
+    CHECK(archive_with("packed.db", [](const ParsedFeed& parsed, bool first) {
+              return digest_document(parsed, {first, true});
+          }) == plain);
+    CHECK(archive_with("unpacked.db", [](const ParsedFeed& parsed, bool first) {
+              return digest_document(parsed, {first, false});
+          }) == plain);
+    // "All new" said of a document that is not: its text is taken, the rest is the archive's.
+    CHECK(archive_with("all-new.db", [](const ParsedFeed& parsed, bool) {
+              return digest_document(parsed, {true, true});
+          }) == plain);
+    // A digest of another document (here, one entry fewer) is not used.
+    CHECK(archive_with("other.db", [](const ParsedFeed& parsed, bool first) {
+              auto shorter = parsed;
+              shorter.entries.pop_back();
+              return digest_document(shorter, {first, true});
+          }) == plain);
+}

@@ -72,6 +72,30 @@ struct IngestCounts {
     std::vector<std::string> refused_entries;
 };
 
+// What the archive computes of a document's entries before it reads anything of itself: each
+// entry's canonical link and seen hash and, when all of them are new to the archive (a feed's
+// first document), their plain text and stored HTML. Made by `digest_document` on any thread (the
+// daemon's preparing thread) so that the thread that writes spends its time on the archive;
+// `commit_polls` computes what a digest lacks. It holds values only, one per entry in the
+// document's order: it goes with the ParsedFeed it was made of (or a copy), not with another.
+// Copies share the values.
+class DocumentDigest {
+  public:
+    struct Entries;  // store/rules.hpp
+    DocumentDigest() = default;
+    explicit DocumentDigest(std::shared_ptr<const Entries> entries) : entries_(std::move(entries)) {}
+    [[nodiscard]] const Entries* entries() const { return entries_.get(); }
+
+  private:
+    std::shared_ptr<const Entries> entries_;
+};
+
+struct DigestOptions {
+    bool all_new = false;    // the feed's first document: text and stored HTML too
+    bool pack_html = false;  // the archive stores HTML packed (Archive::packs_html)
+};
+[[nodiscard]] DocumentDigest digest_document(const ParsedFeed& parsed, DigestOptions options);
+
 // One poll to write: the feed's entries (when `parsed` is not null) and its new state. The
 // members refer to the caller's values.
 struct PollWrite {
@@ -82,6 +106,7 @@ struct PollWrite {
     // An earlier page of the feed's history (a backfill): its entries only. The feed's state and
     // metadata (title, link, ...) stay as its own document left them; `state` is not written.
     bool history = false;
+    const DocumentDigest* digest = nullptr;  // of `parsed`, when one was made
 };
 
 // What writing one poll did: its counts, or why nothing of it was kept.
@@ -441,6 +466,8 @@ class Archive {
 
     // Several nodes (above). True on PostgreSQL: the daemon then polls only the feeds it claimed.
     [[nodiscard]] bool shared() const;
+    // The entries' HTML is stored packed (SQLite: store/pack.hpp), so a digest may pack it ahead.
+    [[nodiscard]] bool packs_html() const;
     // Registers this node; its id for the calls below. SQLite: 0, nothing recorded.
     [[nodiscard]] std::int64_t add_node(const NodeInfo& node, TimePoint now);
     // Of `candidates` (names), at most `limit` feeds due at `now` (never polled, or next poll not
