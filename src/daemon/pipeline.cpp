@@ -543,26 +543,38 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
                 cost,
                 history_bounds(config_.settings.backfill_pages),
                 full_text_mode(*feed, config_.settings)};
+    // A feed's first document: every entry is new, so the digest takes their text and stored HTML
+    // off the writer too.
+    const store::DigestOptions digest{!job.state.last_success.has_value(), writer_.packs_html()};
     writer_.post_poll(
-        [this, job = std::move(job), result = std::move(result)](store::Archive& archive) mutable {
-            return prepare_poll(archive, std::move(job), std::move(result));
+        [this, job = std::move(job), result = std::move(result), digest]() mutable -> Writer::PollJob {
+            auto document =
+                read_document(result, result.final_url.empty() ? job.feed.url : result.final_url, digest);
+            return [this, job = std::move(job), result = std::move(result),
+                    document = std::move(document)](store::Archive& archive) mutable {
+                return prepare_poll(archive, std::move(job), std::move(result), std::move(document));
+            };
         },
         bytes);
     dispatch();
     room_freed();  // the slot is free now, not when the write comes back: see claim_room
 }
 
-Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job, FetchResult result) {
+Pipeline::Document Pipeline::read_document(FetchResult& result, const std::string& url,
+                                           store::DigestOptions options) {
+    Document document;
+    if (!result.ok()) return document;
+    // The body is the parser's: it goes as soon as the parser holds the document.
+    document.parsed = parse::parse_feed(std::move(result.body), {url, result.content_type});
+    document.digest = store::digest_document(*document.parsed, options);
+    return document;
+}
+
+Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job, FetchResult result,
+                                            Document document) {
     const auto wall_now = clock_.wall();
     const auto now = to_seconds(wall_now);
-    std::optional<ParsedFeed> parsed;
-    if (result.ok()) {
-        // The body is the parser's: it goes as soon as the parser holds the document.
-        parsed = parse::parse_feed(
-            std::move(result.body),
-            {result.final_url.empty() ? job.feed.url : result.final_url, result.content_type});
-    }
-    auto refresh = apply_fetch(job.feed, job.state, result, std::move(parsed), now);
+    auto refresh = apply_fetch(job.feed, job.state, result, std::move(document.parsed), now);
     // A first poll (the feed never answered before) whose document links earlier pages: the walk
     // through them begins once this poll is written.
     std::optional<HistoryWalk> history;
@@ -616,7 +628,8 @@ Writer::PreparedPoll Pipeline::prepare_poll(store::Archive& archive, PollJob job
     if (unrecorded_feeds_) record_feeds(archive, *unrecorded_feeds_);
     Written written{job.feed.name, refresh.state, WallTime(next), std::move(refresh.report), {},
                     job.cost,      std::nullopt};
-    Writer::PreparedPoll prepared{job.feed, std::move(refresh.parsed), refresh.state, now, nullptr};
+    Writer::PreparedPoll prepared{
+        job.feed, std::move(refresh.parsed), std::move(document.digest), refresh.state, now, nullptr};
     const WallTime retry_at = wall_now + job.retry_on_store_failure;
     // The notice (moved, gone, repaired) is news only once the archive took the poll.
     prepared.done = [this, job = std::move(job), written = std::move(written),
@@ -1009,20 +1022,27 @@ void Pipeline::on_page_fetched(const std::string& name, const std::string& host_
     note_pending(1, cost);
     ++feeds_writing_;
     PageJob job{*feed, state_of(name), result.final_url.empty() ? walk.next() : result.final_url, cost};
+    const store::DigestOptions digest{false, writer_.packs_html()};
     writer_.post_poll(
-        [this, job = std::move(job), result = std::move(result)](store::Archive&) mutable {
-            return prepare_page(std::move(job), std::move(result));
+        [this, job = std::move(job), result = std::move(result), digest]() mutable -> Writer::PollJob {
+            auto document = read_document(result, job.url, digest);
+            return [this, job = std::move(job), document = std::move(document)](store::Archive&) mutable {
+                return prepare_page(std::move(job), std::move(document));
+            };
         },
         bytes);
     dispatch();
 }
 
-Writer::PreparedPoll Pipeline::prepare_page(PageJob job, FetchResult result) {
+Writer::PreparedPoll Pipeline::prepare_page(PageJob job, Document document) {
     const auto now = to_seconds(clock_.wall());
-    auto parsed = parse::parse_feed(std::move(result.body), {job.url, result.content_type});
+    auto& parsed = *document.parsed;  // a page's fetch succeeded (on_page_fetched)
     auto page = history_page(parsed);
-    Writer::PreparedPoll prepared{job.feed, std::nullopt, job.state, now, nullptr, /*history=*/true};
-    if (parsed.is_feed) prepared.parsed = std::move(parsed);
+    Writer::PreparedPoll prepared{job.feed, std::nullopt, {}, job.state, now, nullptr, /*history=*/true};
+    if (parsed.is_feed) {
+        prepared.parsed = std::move(parsed);
+        prepared.digest = std::move(document.digest);
+    }
     prepared.done = [this, name = job.feed.name, page = std::move(page), cost = job.cost](
                         store::Archive&, store::PollCommit commit) mutable {
         const auto& counts = commit.counts;

@@ -185,8 +185,16 @@ class Pipeline {
         std::optional<HistoryWalk> history;  // a first poll whose document links earlier pages
         bool pages_requested = false;        // its new articles asked for their pages (full text)
     };
-    // Writer thread: parse, decide the feed's new state and next poll, ready for the archive.
-    Writer::PreparedPoll prepare_poll(store::Archive& archive, PollJob job, FetchResult result);
+    // A fetched document as the preparing thread leaves it for the writer (Writer::Prepare).
+    struct Document {
+        std::optional<ParsedFeed> parsed;  // none when the fetch failed
+        store::DocumentDigest digest;
+    };
+    // Preparing thread: parses the body (it goes), and digests the entries when there are any.
+    static Document read_document(FetchResult& result, const std::string& url, store::DigestOptions options);
+    // Writer thread: decide the feed's new state and next poll, ready for the archive.
+    Writer::PreparedPoll prepare_poll(store::Archive& archive, PollJob job, FetchResult result,
+                                      Document document);
     // Writer thread, once the archive took the poll or refused it: the report, hooks, retry time.
     Written finish_poll(store::Archive& archive, const PollJob& job, store::PollCommit commit,
                         Written written, WallTime retry_at);
@@ -225,7 +233,7 @@ class Pipeline {
     void start_page(const std::string& name, const std::string& host_key);
     void on_page_fetched(const std::string& name, const std::string& host_key, FetchResult result,
                          bool budget);
-    Writer::PreparedPoll prepare_page(PageJob job, FetchResult result);
+    Writer::PreparedPoll prepare_page(PageJob job, Document document);
     void on_page_written(const std::string& name, HistoryPage page, std::string error, std::size_t cost);
     // Full text (docs/ARCHITECTURE.md, "Full text"): article pages, claimed from the archive when
     // due, queued per registered domain and fetched through the same gates as feeds, after them.

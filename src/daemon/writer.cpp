@@ -31,7 +31,11 @@ void guarded(const char* what, F&& f) noexcept {
 
 }  // namespace
 
-Writer::Writer(store::Archive archive) : archive_(std::move(archive)), thread_([this] { loop(); }) {}
+Writer::Writer(store::Archive archive)
+    : archive_(std::move(archive)),
+      packs_html_(archive_.packs_html()),
+      preparer_([this] { prepare_loop(); }),
+      thread_([this] { loop(); }) {}
 
 Writer::~Writer() {
     finish();
@@ -40,17 +44,17 @@ Writer::~Writer() {
 void Writer::post(Job job) {
     {
         std::lock_guard lock(mutex_);
-        items_.push_back(Item{std::move(job), nullptr, 0});
+        posted_.push_back(Item{std::move(job), nullptr, nullptr, 0});
     }
-    wake_.notify_one();
+    wake_preparer_.notify_one();
 }
 
-void Writer::post_poll(PollJob job, std::size_t bytes) {
+void Writer::post_poll(Prepare prepare, std::size_t bytes) {
     {
         std::lock_guard lock(mutex_);
-        items_.push_back(Item{nullptr, std::move(job), bytes});
+        posted_.push_back(Item{nullptr, std::move(prepare), nullptr, bytes});
     }
-    wake_.notify_one();
+    wake_preparer_.notify_one();
 }
 
 void Writer::expect(std::size_t results) {
@@ -67,13 +71,54 @@ void Writer::finish() {
         std::lock_guard lock(mutex_);
         finishing_ = true;
     }
+    wake_preparer_.notify_one();
     wake_.notify_one();
     if (thread_.joinable()) thread_.join();
+    if (preparer_.joinable()) preparer_.join();
+}
+
+void Writer::prepare_loop() noexcept {
+    for (;;) {
+        Item item;
+        {
+            std::unique_lock lock(mutex_);
+            // At most a batch's bytes prepared ahead: the writer takes what is ready at once and
+            // commits, and the next batch is prepared during that commit. Further ahead, parsed
+            // documents (with their text) would wait in memory for nothing (bench/README.md).
+            // It ends after the writer, which may post until its last item ran.
+            wake_preparer_.wait(lock, [this] {
+                return writer_done_ ||
+                       (!posted_.empty() && (posted_.front().job || ready_bytes_ < kMaxBatchBytes));
+            });
+            if (posted_.empty()) return;
+            item = std::move(posted_.front());
+            posted_.pop_front();
+            preparing_ = item.prepare != nullptr;
+        }
+        if (item.prepare) {
+            try {
+                item.poll = item.prepare();
+            } catch (...) {
+                // Said where the writer says a poll's failure: the poll's own job rethrows it.
+                item.poll = [error = std::current_exception()](store::Archive&) -> PreparedPoll {
+                    std::rethrow_exception(error);
+                };
+            }
+            item.prepare = nullptr;  // its captured body goes now
+        }
+        {
+            std::lock_guard lock(mutex_);
+            if (item.poll) ready_bytes_ += item.bytes;
+            ready_.push_back(std::move(item));
+            preparing_ = false;
+        }
+        wake_.notify_one();
+    }
 }
 
 void Writer::loop() noexcept {
-    // Polls parsed and waiting for their commit: each is parsed as it is taken, so that its body
-    // goes at once; the batch holds parsed feeds, not bodies.
+    // Polls made ready and waiting for their commit: each is made ready as it is taken, so that
+    // what its job holds goes at once; the batch holds parsed feeds, not bodies.
     std::vector<PreparedPoll> batch;
     std::size_t batch_bytes = 0;
     auto batch_started = std::chrono::steady_clock::now();
@@ -87,24 +132,37 @@ void Writer::loop() noexcept {
         Item item;
         {
             std::unique_lock lock(mutex_);
-            if (items_.empty() && !batch.empty()) {
-                // Nothing else waits: what is parsed is written now, not when the next poll comes,
-                // unless fetches in flight will bring more before the batch is due anyway.
+            if (ready_.empty() && !batch.empty()) {
+                // Nothing else is ready: what is parsed is written now, not when the next poll
+                // comes, unless polls posted are being prepared (they are as good as ready) or
+                // fetches in flight will bring more before the batch is due anyway.
+                if (preparing_any()) {
+                    wake_.wait(lock, [this] { return !ready_.empty() || !preparing_any(); });
+                    continue;
+                }
                 const auto due = batch_started + kMaxBatchAge;
                 if (expected_ > 0 && !finishing_ && std::chrono::steady_clock::now() < due) {
-                    wake_.wait_until(lock, due,
-                                     [this] { return finishing_ || !items_.empty() || expected_ == 0; });
+                    wake_.wait_until(lock, due, [this] {
+                        return finishing_ || !ready_.empty() || preparing_any() || expected_ == 0;
+                    });
                     continue;
                 }
                 lock.unlock();
                 write();
                 continue;
             }
-            wake_.wait(lock, [this] { return finishing_ || !items_.empty(); });
-            if (items_.empty()) return;
-            item = std::move(items_.front());
-            items_.pop_front();
+            wake_.wait(lock, [this] { return !ready_.empty() || (finishing_ && !preparing_any()); });
+            if (ready_.empty()) {
+                writer_done_ = true;
+                lock.unlock();
+                wake_preparer_.notify_one();
+                return;
+            }
+            item = std::move(ready_.front());
+            ready_.pop_front();
+            if (item.poll) ready_bytes_ -= item.bytes;
         }
+        if (item.poll) wake_preparer_.notify_one();
         if (item.job) {
             write();  // in order: a job after polls sees them written
             guarded("writer", [&] { item.job(archive_); });
@@ -112,7 +170,7 @@ void Writer::loop() noexcept {
         }
         if (batch.empty()) batch_started = std::chrono::steady_clock::now();
         guarded("writer", [&] { batch.push_back(item.poll(archive_)); });
-        item.poll = nullptr;  // its captured body goes now, not after the whole batch
+        item.poll = nullptr;  // its captured document goes now, not after the whole batch
         batch_bytes += item.bytes;
         if (batch.size() >= kMaxBatchPolls || batch_bytes >= kMaxBatchBytes ||
             std::chrono::steady_clock::now() - batch_started >= kMaxBatchAge)
@@ -124,8 +182,8 @@ void Writer::write_polls(std::vector<PreparedPoll> prepared) {
     std::vector<store::PollWrite> writes;
     writes.reserve(prepared.size());
     for (const auto& poll : prepared)
-        writes.push_back(
-            {poll.feed, poll.parsed ? &*poll.parsed : nullptr, poll.state, poll.now, poll.history});
+        writes.push_back({poll.feed, poll.parsed ? &*poll.parsed : nullptr, poll.state, poll.now,
+                          poll.history, &poll.digest});
     std::vector<store::PollCommit> results;
     guarded("writer", [&] { results = archive_.commit_polls(writes); });
     results.resize(prepared.size(), store::PollCommit{{}, "archive write failed: unexpected error"});

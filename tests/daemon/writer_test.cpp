@@ -4,6 +4,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <future>
 #include <mutex>
 
@@ -22,10 +23,11 @@ struct Seen {
     std::string error;
 };
 
-Writer::PollJob poll_of(const std::string& name, int items, std::mutex& mutex, std::vector<Seen>& seen,
+// A poll as the pipeline posts it; `while_prepared` runs on the writer's thread as it takes the poll.
+Writer::Prepare poll_of(const std::string& name, int items, std::mutex& mutex, std::vector<Seen>& seen,
                         std::function<void()> while_prepared = nullptr,
                         std::function<void()> when_done = nullptr) {
-    return [name, items, &mutex, &seen, while_prepared, when_done](store::Archive&) {
+    Writer::PollJob job = [name, items, &mutex, &seen, while_prepared, when_done](store::Archive&) {
         if (while_prepared) while_prepared();
         Writer::PreparedPoll prepared;
         prepared.feed.name = name;
@@ -50,6 +52,7 @@ Writer::PollJob poll_of(const std::string& name, int items, std::mutex& mutex, s
         };
         return prepared;
     };
+    return [job = std::move(job)] { return job; };
 }
 
 }  // namespace
@@ -205,4 +208,44 @@ TEST_CASE("a poll waiting for fetches that never report is still written, once i
     }
     REQUIRE(seen.size() == 1);
     CHECK(seen[0].ok);
+}
+
+TEST_CASE("the preparing thread runs at most a batch's bytes ahead of a busy writer") {
+    // Parsed documents wait in memory until the writer takes them: with no bound, a slow disk
+    // during a cold start would hold every fetched feed parsed at once.
+    std::mutex mutex;
+    std::vector<Seen> seen;
+    std::condition_variable prepared_more;
+    int prepared = 0;
+    std::promise<void> release;
+    constexpr int polls = 10;
+    {
+        Writer writer(store::Archive::open(":memory:", store::OpenMode::read_write));
+        writer.post([gate = release.get_future().share()](store::Archive&) { gate.wait(); });
+        for (int i = 0; i < polls; ++i) {
+            auto poll = poll_of("big" + std::to_string(i), 1, mutex, seen);
+            writer.post_poll(
+                [&, poll = std::move(poll)] {
+                    {
+                        std::lock_guard lock(mutex);
+                        ++prepared;
+                    }
+                    prepared_more.notify_all();
+                    return poll();
+                },
+                std::size_t{1} << 20);  // half a batch's bytes each
+        }
+        std::unique_lock lock(mutex);
+        prepared_more.wait(lock, [&] { return prepared >= 2; });
+        // Two of them fill a batch: the third waits for the writer however long it is held.
+        CHECK_FALSE(
+            prepared_more.wait_for(lock, std::chrono::milliseconds(300), [&] { return prepared > 2; }));
+        CHECK(prepared == 2);
+        lock.unlock();
+        release.set_value();
+        writer.finish();
+    }
+    CHECK(prepared == polls);
+    REQUIRE(seen.size() == polls);
+    for (const auto& poll : seen) CHECK(poll.ok);
 }
