@@ -314,8 +314,13 @@ std::unique_ptr<detail::Backend> detail::open_sqlite(const std::filesystem::path
             // stays SQLite's (every 1000 pages): a WAL of 32 MiB saved a few percent of writes,
             // not worth a WAL that holds the archive's last 32 MiB. At 5 000 feeds, 16 MiB and a
             // checkpoint every 30 000 pages each read a quarter fewer pages but cost no less CPU,
-            // and 16 MiB passes half of newsboat's peak (docs/ARCHITECTURE.md, "Growth").
-            db.exec("PRAGMA cache_size = -8192");
+            // and 16 MiB passes half of newsboat's peak (docs/ARCHITECTURE.md, "Growth"). Since
+            // the daemon parses a batch ahead of the writer (its preparing thread), 4 MiB: the
+            // documents parsed ahead need the memory more. A cold poll took the same wall time and
+            // CPU with 4, 5 and 6 MiB (within 2 %; 6 and 8 alike the round before), and its peak
+            // fell by 2.5 MiB from 6 to 4, to under half of newsboat's (bench/README.md, tenth
+            // round).
+            db.exec("PRAGMA cache_size = -4096");
             db.exec("PRAGMA foreign_keys = ON");
             detail::migrate(db, latest);
         }
