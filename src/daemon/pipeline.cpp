@@ -546,16 +546,25 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
     // A feed's first document: every entry is new, so the digest takes their text and stored HTML
     // off the writer too.
     const store::DigestOptions digest{!job.state.last_success.has_value(), writer_.packs_html()};
-    writer_.post_poll(
-        [this, job = std::move(job), result = std::move(result), digest]() mutable -> Writer::PollJob {
-            auto document =
-                read_document(result, result.final_url.empty() ? job.feed.url : result.final_url, digest);
-            return [this, job = std::move(job), result = std::move(result),
-                    document = std::move(document)](store::Archive& archive) mutable {
-                return prepare_poll(archive, std::move(job), std::move(result), std::move(document));
-            };
-        },
-        bytes);
+    if (!result.ok()) {
+        // No document (a 304, an error): nothing to prepare.
+        writer_.post_ready(
+            [this, job = std::move(job), result = std::move(result)](store::Archive& archive) mutable {
+                return prepare_poll(archive, std::move(job), std::move(result), Document{});
+            },
+            bytes);
+    } else {
+        writer_.post_poll(
+            [this, job = std::move(job), result = std::move(result), digest]() mutable -> Writer::PollJob {
+                auto document =
+                    read_document(result, result.final_url.empty() ? job.feed.url : result.final_url, digest);
+                return [this, job = std::move(job), result = std::move(result),
+                        document = std::move(document)](store::Archive& archive) mutable {
+                    return prepare_poll(archive, std::move(job), std::move(result), std::move(document));
+                };
+            },
+            bytes);
+    }
     dispatch();
     room_freed();  // the slot is free now, not when the write comes back: see claim_room
 }

@@ -57,6 +57,26 @@ void Writer::post_poll(Prepare prepare, std::size_t bytes) {
     wake_preparer_.notify_one();
 }
 
+void Writer::post_ready(PollJob job, std::size_t bytes) {
+    bool ready = false;
+    {
+        std::lock_guard lock(mutex_);
+        Item item{nullptr, nullptr, std::move(job), bytes};
+        // Behind polls still being prepared it waits its turn, as any item does.
+        ready = !preparing_any();
+        if (ready) {
+            ready_bytes_ += bytes;
+            ready_.push_back(std::move(item));
+        } else {
+            posted_.push_back(std::move(item));
+        }
+    }
+    if (ready)
+        wake_.notify_one();
+    else
+        wake_preparer_.notify_one();
+}
+
 void Writer::expect(std::size_t results) {
     {
         std::lock_guard lock(mutex_);
@@ -88,7 +108,7 @@ void Writer::prepare_loop() noexcept {
             // It ends after the writer, which may post until its last item ran.
             wake_preparer_.wait(lock, [this] {
                 return writer_done_ ||
-                       (!posted_.empty() && (posted_.front().job || ready_bytes_ < kMaxBatchBytes));
+                       (!posted_.empty() && (!posted_.front().prepare || ready_bytes_ < kMaxBatchBytes));
             });
             if (posted_.empty()) return;
             item = std::move(posted_.front());

@@ -51,6 +51,10 @@ class Writer {
     // feed. `bytes` (the body's size) caps how much one batch holds in memory, and how far the
     // preparing thread runs ahead of the writer (a batch's bytes).
     void post_poll(Prepare prepare, std::size_t bytes);
+    // A poll with nothing to prepare (a fetch that brought no document: a 304, an error). It
+    // skips the preparing thread when that thread has nothing posted before it, so that a warm
+    // poll's hundreds of 304s do not each wake a second thread on their way to the writer.
+    void post_ready(PollJob job, std::size_t bytes);
     // How many results are on their way to the writer (fetches in flight). While some are, a
     // batch whose queue ran dry waits for them, up to kMaxBatchAge after its first poll, instead
     // of being committed at once: during a burst each commit costs the FTS5 flush, the pages of
@@ -65,7 +69,7 @@ class Writer {
     struct Item {
         Job job;          // either this
         Prepare prepare;  // or this, until the preparing thread made
-        PollJob poll;     // this of it
+        PollJob poll;     // this of it (or it was posted ready)
         std::size_t bytes = 0;
     };
     void prepare_loop() noexcept;

@@ -249,3 +249,46 @@ TEST_CASE("the preparing thread runs at most a batch's bytes ahead of a busy wri
     REQUIRE(seen.size() == polls);
     for (const auto& poll : seen) CHECK(poll.ok);
 }
+
+TEST_CASE("a poll without a document keeps its place behind polls still being parsed") {
+    // A 304 skips the preparing thread when nothing is posted before it; behind a document being
+    // parsed it must wait, or a feed's state could be written before the poll that came first.
+    std::mutex mutex;
+    std::vector<Seen> seen;
+    std::promise<void> parsing, release;
+    {
+        Writer writer(store::Archive::open(":memory:", store::OpenMode::read_write));
+        auto first = poll_of("first", 1, mutex, seen);
+        writer.post_poll(
+            [&, first = std::move(first), gate = release.get_future().share()] {
+                parsing.set_value();
+                gate.wait();
+                return first();
+            },
+            1000);
+        parsing.get_future().wait();
+        writer.post_ready(poll_of("not-modified", 0, mutex, seen)(), 4096);
+        release.set_value();
+        writer.finish();
+    }
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[0].feed == "first");
+    CHECK(seen[1].feed == "not-modified");
+}
+
+TEST_CASE("a poll without a document is written while the preparing thread is idle") {
+    std::mutex mutex;
+    std::vector<Seen> seen;
+    {
+        Writer writer(store::Archive::open(":memory:", store::OpenMode::read_write));
+        for (int i = 0; i < 50; ++i)
+            writer.post_ready(poll_of("f" + std::to_string(i), i % 2, mutex, seen)(), 4096);
+        writer.finish();
+    }
+    REQUIRE(seen.size() == 50);
+    for (int i = 0; i < 50; ++i) {
+        CAPTURE(i);
+        CHECK(seen[static_cast<std::size_t>(i)].feed == "f" + std::to_string(i));
+        CHECK(seen[static_cast<std::size_t>(i)].new_articles == i % 2);
+    }
+}
