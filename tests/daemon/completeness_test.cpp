@@ -62,8 +62,9 @@ long long scheduled_gap(const nlohmann::json& feed) {
 }  // namespace
 
 TEST_CASE("a poll that finds only new items in a full window records a gap, logs it and lists it") {
-    HttpServer server;
+    // Declared before the server: its thread reads them until the server is gone.
     std::atomic<int> version{1};
+    HttpServer server;
     server.route("/busy.xml", [&](const Request&) {
         // Three items; then three newer ones with nothing in common: the three between were lost.
         // Then one more beside two seen ones: no gap.

@@ -186,9 +186,10 @@ TEST_CASE(
 }
 
 TEST_CASE("full text: a page that changed gives a revision (feedd fetch-page)") {
-    HttpServer server;
+    // Declared before the server: its thread reads them until the server is gone.
     std::string current = story_page(first_story);
     std::mutex mutex;
+    HttpServer server;
     server.route("/feed.xml", [&](const Request&) {
         return Response::text(teaser_feed({server.url("/news/bridge")}), "application/rss+xml");
     });

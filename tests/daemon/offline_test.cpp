@@ -120,8 +120,9 @@ TEST_CASE("offline: one dead host among working ones is that feed's failure, cou
 }
 
 TEST_CASE("sleep: after a simulated 3-hour suspend, the feeds that fell due are spread over minutes") {
-    HttpServer server;
+    // Declared before the server: its thread reads it until the server is gone.
     const auto feed = read_fixture("cgtn-china.rss");
+    HttpServer server;
     std::string config =
         "[settings]\ndatabase = \"feedd.db\"\nallow_private_networks = true\ninterval = \"1h\"\n"
         "per_host = 10\nper_host_gap = \"0s\"\n";

@@ -53,10 +53,11 @@ TEST_CASE("the daemon says READY, reports STATUS after polls, and STOPPING on SI
 }
 
 TEST_CASE("STATUS counts the feeds failing now: not once one answers again, nor once a reload removed it") {
-    HttpServer server;
-    serve_fixture(server, "/china.xml", "cgtn-china.rss");
+    // Declared before the server: its thread reads them until the server is gone.
     std::atomic<bool> broken{true};
     const auto other = read_fixture("cgtn-china-2.rss");
+    HttpServer server;
+    serve_fixture(server, "/china.xml", "cgtn-china.rss");
     server.route("/other.xml", [&](const Request&) {
         return broken ? Response::with_status(500, "down") : Response::text(other, "application/rss+xml");
     });
@@ -169,10 +170,11 @@ TEST_CASE("a second `feedd run` on the same archive exits 1 with a clear message
 }
 
 TEST_CASE("on_new receives exactly the new articles as NDJSON") {
-    HttpServer server;
+    // Declared before the server: its thread reads them until the server is gone.
     std::atomic<int> version{1};
     const auto first = read_fixture("cgtn-china.rss");
     const auto second = read_fixture("cgtn-china-2.rss");
+    HttpServer server;
     server.route("/china.xml", [&](const feedd::test::Request&) {
         return Response::text(version == 1 ? first : second, "application/rss+xml");
     });

@@ -12,11 +12,12 @@ using namespace feedd::test;
 using feedd::daemon::PollStatus;
 
 TEST_CASE("the totals count each poll by outcome, the bytes fetched and how long each fetch took") {
-    HttpServer server;
+    // Declared before the server: its thread reads it until the server is gone.
     const std::string feed =
         "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>"
         "<item><guid>1</guid><title>One</title></item><item><guid>2</guid><title>Two</title></item></"
         "channel></rss>";
+    HttpServer server;
     // 20 ms on the server's timer: a fetch on loopback can take less than the millisecond the
     // durations are counted in, and its time would read as nothing.
     server.route("/ok.xml", [&feed](const Request&) {
