@@ -543,9 +543,6 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
                 cost,
                 history_bounds(config_.settings.backfill_pages),
                 full_text_mode(*feed, config_.settings)};
-    // A feed's first document: every entry is new, so the digest takes their text and stored HTML
-    // off the writer too.
-    const store::DigestOptions digest{!job.state.last_success.has_value(), writer_.packs_html()};
     if (!result.ok()) {
         // No document (a 304, an error): nothing to prepare.
         writer_.post_ready(
@@ -554,6 +551,9 @@ void Pipeline::on_fetched(const std::string& name, const std::string& host_key, 
             },
             bytes);
     } else {
+        // A feed's first document: every entry is new, so the digest takes their text and stored
+        // HTML off the writer too.
+        const store::DigestOptions digest{!job.state.last_success.has_value(), writer_.packs_html()};
         writer_.post_poll(
             [this, job = std::move(job), result = std::move(result), digest]() mutable -> Writer::PollJob {
                 auto document =

@@ -42,30 +42,26 @@ Writer::~Writer() {
 }
 
 void Writer::post(Job job) {
-    {
-        std::lock_guard lock(mutex_);
-        posted_.push_back(Item{std::move(job), nullptr, nullptr, 0});
-    }
-    wake_preparer_.notify_one();
+    enqueue(Item{std::move(job), nullptr, nullptr, 0});
 }
 
 void Writer::post_poll(Prepare prepare, std::size_t bytes) {
-    {
-        std::lock_guard lock(mutex_);
-        posted_.push_back(Item{nullptr, std::move(prepare), nullptr, bytes});
-    }
-    wake_preparer_.notify_one();
+    enqueue(Item{nullptr, std::move(prepare), nullptr, bytes});
 }
 
 void Writer::post_ready(PollJob job, std::size_t bytes) {
+    enqueue(Item{nullptr, nullptr, std::move(job), bytes});
+}
+
+void Writer::enqueue(Item item) {
     bool ready = false;
     {
         std::lock_guard lock(mutex_);
-        Item item{nullptr, nullptr, std::move(job), bytes};
-        // Behind polls still being prepared it waits its turn, as any item does.
-        ready = !preparing_any();
+        // What needs no preparing (a job, a poll without a document) skips the preparing thread
+        // when nothing is posted before it; behind items still being prepared it waits its turn.
+        ready = !item.prepare && !preparing_any();
         if (ready) {
-            ready_bytes_ += bytes;
+            ready_bytes_ += item.bytes;
             ready_.push_back(std::move(item));
         } else {
             posted_.push_back(std::move(item));
@@ -128,7 +124,7 @@ void Writer::prepare_loop() noexcept {
         }
         {
             std::lock_guard lock(mutex_);
-            if (item.poll) ready_bytes_ += item.bytes;
+            ready_bytes_ += item.bytes;  // 0 for a job
             ready_.push_back(std::move(item));
             preparing_ = false;
         }
@@ -180,9 +176,9 @@ void Writer::loop() noexcept {
             }
             item = std::move(ready_.front());
             ready_.pop_front();
-            if (item.poll) ready_bytes_ -= item.bytes;
+            ready_bytes_ -= item.bytes;
         }
-        if (item.poll) wake_preparer_.notify_one();
+        if (item.bytes > 0) wake_preparer_.notify_one();  // room ahead
         if (item.job) {
             write();  // in order: a job after polls sees them written
             guarded("writer", [&] { item.job(archive_); });

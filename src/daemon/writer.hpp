@@ -51,9 +51,9 @@ class Writer {
     // feed. `bytes` (the body's size) caps how much one batch holds in memory, and how far the
     // preparing thread runs ahead of the writer (a batch's bytes).
     void post_poll(Prepare prepare, std::size_t bytes);
-    // A poll with nothing to prepare (a fetch that brought no document: a 304, an error). It
-    // skips the preparing thread when that thread has nothing posted before it, so that a warm
-    // poll's hundreds of 304s do not each wake a second thread on their way to the writer.
+    // A poll with nothing to prepare (a fetch that brought no document: a 304, an error). Like a
+    // job, it skips the preparing thread when nothing is posted before it, so that a warm poll's
+    // hundreds of 304s do not each wake a second thread on their way to the writer.
     void post_ready(PollJob job, std::size_t bytes);
     // How many results are on their way to the writer (fetches in flight). While some are, a
     // batch whose queue ran dry waits for them, up to kMaxBatchAge after its first poll, instead
@@ -72,6 +72,7 @@ class Writer {
         PollJob poll;     // this of it (or it was posted ready)
         std::size_t bytes = 0;
     };
+    void enqueue(Item item);
     void prepare_loop() noexcept;
     void loop() noexcept;
     void write_polls(std::vector<PreparedPoll> prepared);
