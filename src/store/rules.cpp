@@ -97,6 +97,10 @@ bool seen_unchanged(const Entry& entry, const std::string& stored, const std::st
     return stored == all.hex();
 }
 
+std::string entry_content_hash(const Entry& entry, const std::string& text) {
+    return content_hash(entry.title, time_text(entry.published), text);
+}
+
 Candidate make_candidate(const Entry& entry, const EntryDigest* digest) {
     Candidate candidate;
     candidate.entry = &entry;
@@ -192,7 +196,7 @@ DocumentDigest digest_document(const ParsedFeed& parsed, DigestOptions options) 
         // What insert_new computes of an entry it writes (Candidate::prepare_text, then
         // insert_entry's bind_packed), the same functions on the same values.
         d.text = detail::entry_text(entry.content, entry.summary);
-        d.content_hash = detail::content_hash(entry.title, detail::time_text(entry.published), d.text);
+        d.content_hash = detail::entry_content_hash(entry, d.text);
         d.has_text = true;
         // Past max_storable_body the entry is refused, not written: nothing to pack.
         const auto storable = static_cast<std::size_t>(max_storable_body);

@@ -50,6 +50,8 @@ struct LinkMatch {
 };
 
 std::string time_text(const std::optional<TimePoint>& time);
+// The entry's content hash (what makes a revision), of its title, date and plain text `text`.
+std::string entry_content_hash(const Entry& entry, const std::string& text);
 
 // A row of `feedd query`'s text from the shown entry's summary (HTML) and plain text: the summary
 // (else the text) and the start of the text as one line each, cut near 300 and 200 bytes.
@@ -100,7 +102,7 @@ struct Candidate {
             content_hash = digest->content_hash;
         } else {
             text_ = entry_text(entry->content, entry->summary);
-            content_hash = detail::content_hash(entry->title, time_text(entry->published), text_);
+            content_hash = entry_content_hash(*entry, text_);
         }
         text_ready = true;
     }
