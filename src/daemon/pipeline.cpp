@@ -1031,7 +1031,8 @@ void Pipeline::on_page_fetched(const std::string& name, const std::string& host_
     note_pending(1, cost);
     ++feeds_writing_;
     PageJob job{*feed, state_of(name), result.final_url.empty() ? walk.next() : result.final_url, cost};
-    const store::DigestOptions digest{false, writer_.packs_html()};
+    // An earlier page: its entries may be archived already, so links and hashes only.
+    const store::DigestOptions digest{};
     writer_.post_poll(
         [this, job = std::move(job), result = std::move(result), digest]() mutable -> Writer::PollJob {
             auto document = read_document(result, job.url, digest);
