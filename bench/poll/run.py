@@ -237,6 +237,7 @@ def main():
                 insert_runs.append(float(figures["insert"][0]))
                 insert_cpu.append(float(figures["insert"][2]))
                 rows = int(figures["insert"][1])
+                cjk_rows = int(figures["insert"][3])
             limit["parse"] = median(parse_runs)
             limit["insert"] = median(insert_runs)
             limit_cpu["parse"] = median(parse_cpu)
@@ -294,7 +295,7 @@ def main():
             print(f"(feedd's polls and the limits: medians of {args.repeat} runs)")
         total = sum(limit.values())
         print("limits: " + ", ".join(f"{k} {v:.2f} s" for k, v in limit.items()) +
-              (f" ({rows} rows)" if limits else "") + f"; sum {total:.2f} s")
+              (f" ({rows} rows, {cjk_rows} with CJK text)" if limits else "") + f"; sum {total:.2f} s")
         print("limits' CPU: " + ", ".join(f"{k} {v:.2f} s" for k, v in limit_cpu.items()) +
               f"; sum {sum(limit_cpu.values()):.2f} s")
         fw, fc, _ = results[("feedd", "cold")]

@@ -1,7 +1,8 @@
 // The limit an archive's ingest is measured against: the same rows in a plain table with the
 // archive's two FTS5 indexes (same tokenizers, external content), indexed by explicit inserts as
 // the archive's ingest does (a trigger on insert makes FTS5 flush a segment per row: see
-// src/store/README.md). Shared by bench_store and bench_limits so that both measure the same thing.
+// src/store/README.md), the trigram index over the rows with CJK text as the archive's. Shared by
+// bench_store and bench_limits so that both measure the same thing.
 #pragma once
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -11,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include "feedd/text/text.hpp"
+
 namespace feedd::bench {
 
 // One row; the strings are bound without a copy, as the archive binds its own.
@@ -18,7 +21,15 @@ struct RawRow {
     const std::string &feed, &guid, &link, &title, &author, &summary, &content, &text;
     std::int64_t published;
     const std::string& categories;
+    const std::string& cjk;  // cjk_text of the row
 };
+
+// What the archive's trigram index holds of an entry (src/store/text.hpp, cjk_column: a private
+// header of the store): title, author and text when one of them has CJK script, else nothing.
+inline std::string cjk_text(const std::string& title, const std::string& author, const std::string& text) {
+    if (!text::has_cjk(title) && !text::has_cjk(author) && !text::has_cjk(text)) return {};
+    return title + '\n' + author + '\n' + text;
+}
 
 class RawTable {
   public:
@@ -35,7 +46,7 @@ CREATE VIRTUAL TABLE raw_cjk USING fts5(cjk, content='raw_entries', content_rowi
                         "INSERT INTO raw_entries (feed, guid, link, title, author, summary, content, text, "
                         "cjk, published, categories) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)");
         words_.emplace(db, "INSERT INTO raw_fts(rowid, title, author, text) VALUES (?, ?, ?, ?)");
-        trigrams_.emplace(db, "INSERT INTO raw_cjk(rowid, cjk) VALUES (?, '')");
+        trigrams_.emplace(db, "INSERT INTO raw_cjk(rowid, cjk) VALUES (?, ?)");
     }
 
     void insert(const RawRow& row) {
@@ -59,8 +70,10 @@ CREATE VIRTUAL TABLE raw_cjk USING fts5(cjk, content='raw_entries', content_rowi
         words_->bindNoCopy(3, row.author);
         words_->bindNoCopy(4, row.text);
         words_->exec();
+        if (row.cjk.empty()) return;  // the trigram index holds only rows with CJK text
         trigrams_->reset();
         trigrams_->bind(1, id);
+        trigrams_->bindNoCopy(2, row.cjk);
         trigrams_->exec();
     }
 
