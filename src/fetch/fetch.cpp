@@ -698,7 +698,7 @@ class Fetcher::Impl {
 
     void complete_curl_error(Transfer& transfer, CURLcode code) {
         if (transfer.too_large)
-            return complete(transfer, FetchErrorKind::too_large, too_large_message(transfer));
+            return complete(transfer, FetchErrorKind::too_large, too_large_message(transfer, false));
         const bool refused = code == CURLE_COULDNT_CONNECT || code == CURLE_ABORTED_BY_CALLBACK;
         if (refused && !transfer.blocked_address.empty())
             return complete(transfer, FetchErrorKind::blocked_address,
@@ -714,8 +714,11 @@ class Fetcher::Impl {
         complete(transfer, kind_of(code), message);
     }
 
-    static std::string too_large_message(const Transfer& transfer) {
-        return "body larger than " + std::to_string(transfer.request.max_body) + " bytes (decoded)";
+    // `decoded`: the limit was passed by the body's decoding, not by the bytes as sent (a bomb
+    // passes it only there; an endless or huge plain body already on the wire).
+    static std::string too_large_message(const Transfer& transfer, bool decoded) {
+        return "body larger than " + std::to_string(transfer.request.max_body) + " bytes" +
+               (decoded ? " (decoded)" : "");
     }
 
     void complete_response(Transfer& transfer, long status) {
@@ -744,7 +747,7 @@ class Fetcher::Impl {
             // An error page's body is not read: only its status counts.
             result.body.clear();
             if (answered && decoded.error == detail::Decoded::Error::too_large)
-                return complete(transfer, FetchErrorKind::too_large, too_large_message(transfer));
+                return complete(transfer, FetchErrorKind::too_large, too_large_message(transfer, true));
             if (answered)
                 return complete(transfer, FetchErrorKind::bad_response,
                                 "the body could not be decoded (" + decoded.message + ")");
