@@ -23,8 +23,8 @@ std::string config_for(const HttpServer& server, const std::string& path) {
 }  // namespace
 
 TEST_CASE("poll --once twice archives the seed article exactly once, with its link, date and body") {
-    HttpServer server;
     const auto feed = read_fixture("cgtn-china.rss");
+    HttpServer server;
     server.route("/china.xml",
                  [&](const feedd::test::Request&) { return Response::text(feed, "application/rss+xml"); });
     TempDir dir;
@@ -70,8 +70,8 @@ TEST_CASE("poll --once twice archives the seed article exactly once, with its li
 }
 
 TEST_CASE("the second poll sends the validators of the first and a 304 touches no article") {
-    HttpServer server;
     const auto feed = read_fixture("cgtn-china.rss");
+    HttpServer server;
     server.route("/china.xml", [&](const feedd::test::Request& request) {
         if (request.header("if-none-match") == "\"v1\"") return Response::with_status(304);
         auto response = Response::text(feed, "application/rss+xml");
@@ -91,8 +91,8 @@ TEST_CASE("the second poll sends the validators of the first and a 304 touches n
 }
 
 TEST_CASE("a feed that fails is reported, and the poll exits 1 without losing the others") {
-    HttpServer server;
     const auto feed = read_fixture("cgtn-china.rss");
+    HttpServer server;
     server.route("/china.xml",
                  [&](const feedd::test::Request&) { return Response::text(feed, "application/rss+xml"); });
     server.route("/broken.xml",
@@ -108,8 +108,8 @@ TEST_CASE("a feed that fails is reported, and the poll exits 1 without losing th
 }
 
 TEST_CASE("--log-level wins over feeds.toml's log_level") {
-    HttpServer server;
     const auto feed = read_fixture("cgtn-china.rss");
+    HttpServer server;
     server.route("/china.xml",
                  [&](const feedd::test::Request&) { return Response::text(feed, "application/rss+xml"); });
     TempDir dir;

@@ -39,8 +39,8 @@ std::string replaced(std::string text, const std::string& from, const std::strin
 
 TEST_CASE(
     "feedd init in a fresh XDG home, then poll --once without --config archives in the XDG data folder") {
-    HttpServer server;
     const auto feed = read_fixture("cgtn-china.rss");
+    HttpServer server;
     server.route("/china.xml", [&](const Request&) { return Response::text(feed, "application/rss+xml"); });
     TempDir dir;
     const auto env = xdg_home(dir);

@@ -20,8 +20,8 @@
 using namespace feedd::test;
 
 TEST_CASE("a postgresql:// database: poll, query, show, feeds list and status") {
-    HttpServer server;
     const auto feed = read_fixture("cgtn-china.rss");
+    HttpServer server;
     server.route("/china.xml", [&](const Request&) { return Response::text(feed, "application/rss+xml"); });
     PostgresDatabase db;
     TempDir dir;
@@ -214,8 +214,8 @@ TEST_CASE(
     TempDir dir;
     write_file(dir / "db-password", PasswordRole::password() + "\n");
     ::chmod((dir / "db-password").c_str(), 0600);
-    HttpServer server;
     const auto feed = read_fixture("cgtn-china.rss");
+    HttpServer server;
     server.route("/china.xml", [&](const Request&) { return Response::text(feed, "application/rss+xml"); });
     write_file(dir / "feeds.toml", one_feed_config(role.uri(), "cgtn-china", server.url("/china.xml"),
                                                    "database_password_file = \"db-password\"\n"));

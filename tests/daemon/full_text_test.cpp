@@ -117,9 +117,12 @@ TEST_CASE(
 TEST_CASE("full text: the same article through two feeds is fetched once, off fetches nothing") {
     HttpServer server;
     const auto story = server.url("/news/bridge");
-    server.route("/a.xml",
-                 [&](const Request&) { return Response::text(teaser_feed({story}), "application/rss+xml"); });
-    server.route("/b.xml", [&](const Request&) {
+    // `story` by value: it is declared after the server, whose thread may still answer while the
+    // test's locals go.
+    server.route("/a.xml", [story](const Request&) {
+        return Response::text(teaser_feed({story}), "application/rss+xml");
+    });
+    server.route("/b.xml", [story](const Request&) {
         return Response::text(teaser_feed({story + "?utm_source=rss"}), "application/rss+xml");
     });
     server.route("/c.xml", [&](const Request&) {

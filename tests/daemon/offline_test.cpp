@@ -99,8 +99,8 @@ TEST_CASE(
 
 TEST_CASE("offline: one dead host among working ones is that feed's failure, counted and backed off") {
     const auto port = std::to_string(closed_port());
-    HttpServer server;
     const auto feed = read_fixture("cgtn-china.rss");
+    HttpServer server;
     server.route("/up.xml", [&](const Request&) { return Response::text(feed, "application/rss+xml"); });
     TempDir dir;
     SimulatedDaemon daemon(dir.path(),
@@ -159,8 +159,8 @@ TEST_CASE("sleep: after a simulated 3-hour suspend, the feeds that fell due are 
 }
 
 TEST_CASE("a clock set back an hour does not delay polling by an hour") {
-    HttpServer server;
     const auto feed = read_fixture("cgtn-china.rss");
+    HttpServer server;
     server.route("/a.xml", [&](const Request&) { return Response::text(feed, "application/rss+xml"); });
     TempDir dir;
     SimulatedDaemon daemon(dir.path(),
@@ -353,10 +353,10 @@ TEST_CASE(
     "full text: a page that answered 503 is asked again after its backoff (min_interval), not an hour later "
     "when its claim runs out") {
     using namespace offline_pages;
+    std::atomic<int> asked{0};  // before the servers: their threads read it until they stop
     HttpServer feeds;
     HttpServer site(0, "127.0.0.2");
     const std::vector<std::string> links{"http://127.0.0.2:" + std::to_string(site.port()) + "/story"};
-    std::atomic<int> asked{0};
     site.route("/story", [&](const Request&) {
         return ++asked == 1 ? Response::with_status(503) : Response::text(story_html, "text/html");
     });

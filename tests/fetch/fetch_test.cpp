@@ -99,8 +99,8 @@ TEST_CASE("304: validators from the first poll are sent back, and new ones come 
 }
 
 TEST_CASE("gzip: offered in Accept-Encoding and decoded") {
-    HttpServer server;
     const std::string text(50000, 'x');
+    HttpServer server;
     server.route("/z.xml", [&text](const Request&) {
         auto response = feed(text);
         response.gzip = true;
