@@ -405,18 +405,24 @@ TEST_CASE("every per-feed statement is an index lookup, also without statistics"
     db.exec("DROP TABLE IF EXISTS sqlite_stat1");
     auto statements = detail::prepared_sql();
     CHECK(statements.size() > 20);
+    // The registry holds what every test of this process prepared (all of them when the binary
+    // runs whole, not one case per process as under ctest), so the rules below cover the reader's
+    // statements too.
     for (const auto& sql : statements) {
         if (sql.find("WHERE") == std::string::npos) continue;  // whole-table listings (feed_states)
+        // Counts over every feed (the reader's read and unread counters) read every entry: that is
+        // what they answer.
+        const bool every_feed = sql.find("GROUP BY f.id") != std::string::npos;
         SQLite::Statement plan(db, "EXPLAIN QUERY PLAN " + sql);
         while (plan.executeStep()) {
             std::string detail = plan.getColumn(3).getString();
             INFO(sql);
             INFO(detail);
-            bool full_scan = detail.starts_with("SCAN ") &&
+            bool full_scan = detail.starts_with("SCAN ") && detail != "SCAN CONSTANT ROW" &&
                              detail.find("VIRTUAL TABLE") == std::string::npos &&
                              detail.find("USING") == std::string::npos;
             // The feeds table itself is listed by the summaries, which is what they are for.
-            CHECK((!full_scan || detail == "SCAN f"));
+            CHECK((!full_scan || detail == "SCAN f" || (every_feed && detail == "SCAN e")));
         }
     }
 }
