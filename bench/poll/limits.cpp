@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "../store/raw_table.hpp"
+#include "feedd/store/store.hpp"
 
 namespace {
 
@@ -89,7 +90,7 @@ void collect(const pugi::xml_node& node, const std::string& feed, std::vector<Ro
                 row.content = value;
         }
         row.text = feedd::bench::strip_tags(row.content.empty() ? row.summary : row.content);
-        row.cjk = feedd::bench::cjk_text(row.title, row.author, row.text);
+        row.cjk = feedd::store::cjk_index_text(row.title, row.author, row.text);
         rows.push_back(std::move(row));
     }
 }

@@ -12,8 +12,6 @@
 #include <string>
 #include <string_view>
 
-#include "feedd/text/text.hpp"
-
 namespace feedd::bench {
 
 // One row; the strings are bound without a copy, as the archive binds its own.
@@ -21,15 +19,8 @@ struct RawRow {
     const std::string &feed, &guid, &link, &title, &author, &summary, &content, &text;
     std::int64_t published;
     const std::string& categories;
-    const std::string& cjk;  // cjk_text of the row
+    const std::string& cjk;  // store::cjk_index_text of the row
 };
-
-// What the archive's trigram index holds of an entry (src/store/text.hpp, cjk_column: a private
-// header of the store): title, author and text when one of them has CJK script, else nothing.
-inline std::string cjk_text(const std::string& title, const std::string& author, const std::string& text) {
-    if (!text::has_cjk(title) && !text::has_cjk(author) && !text::has_cjk(text)) return {};
-    return title + '\n' + author + '\n' + text;
-}
 
 class RawTable {
   public:

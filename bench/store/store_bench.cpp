@@ -168,7 +168,7 @@ double raw_insert(const std::filesystem::path& path, const Corpus& corpus, const
         std::vector<std::string> texts, cjk;
         for (const auto& entry : parsed.entries) {
             texts.push_back(bench::strip_tags(entry.content));
-            cjk.push_back(bench::cjk_text(entry.title, entry.author, texts.back()));
+            cjk.push_back(store::cjk_index_text(entry.title, entry.author, texts.back()));
         }
         auto start = Clock::now();
         for (std::size_t i = 0; i < parsed.entries.size(); ++i) {

@@ -184,6 +184,10 @@ std::vector<std::string> split_lines(const std::string& text) {
 
 namespace feedd::store {
 
+std::string cjk_index_text(const std::string& title, const std::string& author, const std::string& text) {
+    return detail::cjk_column(title, author, text);
+}
+
 DocumentDigest digest_document(const ParsedFeed& parsed, DigestOptions options) {
     if (!parsed.is_feed || parsed.entries.empty()) return {};
     auto digest = std::make_shared<DocumentDigest::Entries>();

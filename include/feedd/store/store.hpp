@@ -96,6 +96,11 @@ struct DigestOptions {
 };
 [[nodiscard]] DocumentDigest digest_document(const ParsedFeed& parsed, DigestOptions options);
 
+// What the archive's trigram (CJK) index holds of an entry: its title, author and plain text when
+// one of them has CJK script, else nothing. Benchmarks build the same index from it.
+[[nodiscard]] std::string cjk_index_text(const std::string& title, const std::string& author,
+                                         const std::string& text);
+
 // One poll to write: the feed's entries (when `parsed` is not null) and its new state. The
 // members refer to the caller's values.
 struct PollWrite {
