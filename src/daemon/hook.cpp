@@ -46,10 +46,11 @@ class Fd {
     int fd_;
 };
 
-using Clock = std::chrono::steady_clock;
+using HookClock = std::chrono::steady_clock;  // deadlines of a hook, outside the daemon's Clock
 
-int millis_left(Clock::time_point deadline) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+int millis_left(HookClock::time_point deadline) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - HookClock::now()).count();
     return left < 0 ? 0 : static_cast<int>(left);
 }
 
@@ -75,7 +76,7 @@ std::vector<std::string> hook_environment() {
 // Waits for `pid` to exit until `deadline`; false when it is still running then. With a pidfd the
 // kernel wakes us; without one (pidfd_open refused, e.g. by a seccomp filter or an old kernel) we
 // look with WNOHANG at growing intervals, so the deadline holds either way.
-bool wait_until(pid_t pid, const Fd& pidfd, Clock::time_point deadline) {
+bool wait_until(pid_t pid, const Fd& pidfd, HookClock::time_point deadline) {
     if (pidfd.get() >= 0) {
         pollfd p{pidfd.get(), POLLIN, 0};
         while (true) {
@@ -139,7 +140,7 @@ int run_with_input(const std::string& command, const std::string& input, std::ch
         return -2;
     }
 
-    const auto deadline = Clock::now() + timeout;
+    const auto deadline = HookClock::now() + timeout;
     bool timed_out = false;
     // A command that exits without reading its input must cost an EPIPE, not the process: block
     // SIGPIPE on this thread while writing and discard one raised meanwhile.
