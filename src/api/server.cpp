@@ -23,11 +23,15 @@
 #include "feedd/text/text.hpp"
 
 namespace feedd::api {
-namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+
+// Named, not anonymous: Server::Impl's members have these types, and GCC warns
+// (-Wsubobject-linkage) about a member of an anonymous namespace's type in a class defined
+// outside the main file, which every file of a unity batch is.
+namespace serving {
 
 // The reader threads: each runs handlers one after another with its own read-only connection,
 // all taking from one queue. More than one, so that a slow request (a search, a long page) does
@@ -88,16 +92,22 @@ class Reader {
     std::vector<std::thread> threads_;  // last: they start once the members they use exist
 };
 
+struct Connection {
+    virtual ~Connection() = default;
+    virtual void close() = 0;
+};
+
+}  // namespace serving
+
+namespace {
+
+using namespace serving;
+
 // Reader threads: one per core, at least two (a slow request does not hold all others), at most
 // four (each has its own connection and page cache).
 unsigned reader_threads() {
     return std::clamp(std::thread::hardware_concurrency(), 2u, 4u);
 }
-
-struct Connection {
-    virtual ~Connection() = default;
-    virtual void close() = 0;
-};
 
 }  // namespace
 

@@ -27,9 +27,10 @@
 #include "fetch/options.hpp"
 
 namespace feedd::fetch {
-namespace {
-
-using Clock = std::chrono::steady_clock;
+// Named, not anonymous: Fetcher::Impl's members have these types, and GCC warns
+// (-Wsubobject-linkage) about a member of an anonymous namespace's type in a class defined
+// outside the main file, which every file of a unity batch is.
+namespace handles {
 
 // One RAII owner per curl handle type.
 struct MultiDeleter {
@@ -57,6 +58,20 @@ using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
 using UrlPtr = std::unique_ptr<CURLU, UrlDeleter>;
 using CurlString = std::unique_ptr<char, CurlStringDeleter>;
 
+// The parts of a URL the redirect rules look at.
+struct UrlParts {
+    std::string scheme;
+    std::string host;
+    std::string port;
+};
+
+}  // namespace handles
+
+namespace {
+
+using namespace handles;
+using Clock = std::chrono::steady_clock;
+
 // curl_global_init is not thread-safe; a function-local static runs it once.
 void ensure_curl_global() {
     static const bool initialised = [] {
@@ -75,13 +90,6 @@ SlistPtr append(SlistPtr list, const std::string& line) {
 }
 
 using text::to_lower;
-
-// The parts of a URL the redirect rules look at.
-struct UrlParts {
-    std::string scheme;
-    std::string host;
-    std::string port;
-};
 
 std::optional<UrlParts> split_url(std::string_view url) {
     UrlPtr handle(curl_url());
