@@ -26,31 +26,29 @@ using feedd::test::write_file;
 namespace {
 
 // Runs `work` on a thread of its own with a stack of `bytes` and waits for it; an exception
-// `work` throws is rethrown here.
+// `work` throws is rethrown here. (std::thread cannot choose its stack.)
 void run_on_stack(std::size_t bytes, const std::function<void()>& work) {
     struct Job {
-        const std::function<void()>* work;
+        const std::function<void()>& work;
         std::exception_ptr error;
-    } job{&work, nullptr};
+    } job{work, nullptr};
+    void* (*const body)(void*) = [](void* argument) -> void* {
+        auto& self = *static_cast<Job*>(argument);
+        try {
+            self.work();
+        } catch (...) {
+            self.error = std::current_exception();
+        }
+        return nullptr;
+    };
     pthread_attr_t attributes;
-    REQUIRE(pthread_attr_init(&attributes) == 0);
-    REQUIRE(pthread_attr_setstacksize(&attributes, bytes) == 0);
+    pthread_attr_init(&attributes);
     pthread_t thread;
-    const int started = pthread_create(
-        &thread, &attributes,
-        [](void* argument) -> void* {
-            auto& self = *static_cast<Job*>(argument);
-            try {
-                (*self.work)();
-            } catch (...) {
-                self.error = std::current_exception();
-            }
-            return nullptr;
-        },
-        &job);
-    pthread_attr_destroy(&attributes);
-    REQUIRE(started == 0);
-    REQUIRE(pthread_join(thread, nullptr) == 0);
+    const bool started = pthread_attr_setstacksize(&attributes, bytes) == 0 &&
+                         pthread_create(&thread, &attributes, body, &job) == 0;
+    pthread_attr_destroy(&attributes);  // before REQUIRE, which throws
+    REQUIRE(started);
+    pthread_join(thread, nullptr);
     if (job.error) std::rethrow_exception(job.error);
 }
 
